@@ -1,0 +1,1 @@
+"""Subcutaneous infusion coding engine, Medicare payment and payer benchmarks."""

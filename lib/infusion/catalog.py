@@ -1,0 +1,59 @@
+"""Reference tables from ``data/reference/``: codes, places of service, modifiers, MUEs, sources."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pandas as pd
+
+from .paths import data_path
+
+
+def _read(name: str, index: str) -> pd.DataFrame:
+    from .schemas import validate_reference
+
+    path = data_path("reference", name)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    validate_reference(name, df, path)
+    return df.set_index(index, drop=False)
+
+
+@lru_cache(maxsize=None)
+def codes() -> pd.DataFrame:
+    """The code catalog: code, our description, kind, primary codes, time based, source."""
+    return _read("codes.csv", "code")
+
+
+@lru_cache(maxsize=None)
+def places_of_service() -> pd.DataFrame:
+    """CMS place-of-service codes with our facility flag for drug administration."""
+    return _read("places_of_service.csv", "pos")
+
+
+@lru_cache(maxsize=None)
+def modifiers() -> pd.DataFrame:
+    """Modifiers relevant to the family, in our words, including invalid ones (00, 11)."""
+    return _read("modifiers.csv", "modifier")
+
+
+@lru_cache(maxsize=None)
+def mue() -> pd.DataFrame:
+    """MUE values we have (program, code, limit, rationale, MAI where known, source)."""
+    return _read("mue.csv", "code")
+
+
+def is_facility_pos(pos: str) -> bool:
+    """True where a physician may not report 96360-96379 on a professional claim (S18, S19)."""
+    return places_of_service().loc[pos, "facility_for_drug_admin"] == "yes"
+
+
+def pos_name(pos: str) -> str:
+    return str(places_of_service().loc[pos, "name"])
+
+
+def mue_for(code: str) -> dict | None:
+    """The MUE row for ``code`` (Medicaid practitioner file; Medicare values are not available)."""
+    table = mue()
+    if code not in table.index:
+        return None
+    return table.loc[code].to_dict()

@@ -1,0 +1,210 @@
+"""Command line: ``python -m infusion code|price ...``.
+
+Exit codes: 0 done (findings or not), 2 invalid input (one line on stderr naming the field and the
+value), 1 an unexpected failure (one line; ``INFUSION_DEBUG=1`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from typing import Any, Sequence
+
+from .encounter import (CLAIM_TYPES, PAYERS, Encounter, Infusion, Segment, parse_choice,
+                        parse_date, parse_minutes, parse_pos, parse_pumps, parse_segment_arg,
+                        read_encounter_file, check_time_zones)
+from .errors import DataError, InputError
+from .records import CodingResult
+
+PROG = "python -m infusion"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+# ----------------------------------------------------------------------------- code
+
+
+def _encounter_from_args(args: argparse.Namespace) -> Encounter:
+    if args.file:
+        if args.minutes is not None or args.segment:
+            raise InputError("file", "give either --file or --minutes/--segment, not both")
+        enc = read_encounter_file(args.file)
+        return enc
+    date = parse_date(args.date, "date") if args.date else None
+    if args.minutes is not None and args.segment:
+        raise InputError("minutes", "give either --minutes or --segment, not both")
+    if args.minutes is None and not args.segment:
+        raise InputError("segment", "no infusion time given: use --minutes N, --segment START-STOP "
+                         "or --file")
+    segments: list[Segment]
+    if args.minutes is not None:
+        segments = [Segment(1, minutes=parse_minutes(args.minutes, "minutes"))]
+    else:
+        segments = [parse_segment_arg(s, i, date) for i, s in enumerate(args.segment, start=1)]
+    enc = Encounter(
+        infusions=(Infusion(pumps=parse_pumps(args.pumps, "pumps"), segments=tuple(segments)),),
+        date=date,
+        pos=parse_pos(args.pos, "pos"),
+        claim=parse_choice(args.claim, "claim", CLAIM_TYPES),
+        payer=parse_choice(args.payer, "payer", PAYERS),
+    )
+    check_time_zones(enc)
+    return enc
+
+
+def _wrap(text: str, indent: str) -> str:
+    return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ")
+
+
+def format_result(result: CodingResult, enc: Encounter, priced: dict[str, Any] | None = None) -> str:
+    """A readable table of the claim lines with the rationale and the findings under it."""
+    head = (f"Counted infusion time: {result.total_minutes} min   POS {enc.pos}   "
+            f"{enc.claim} claim   payer {enc.payer}")
+    rows = [("code", "units", "modifiers", "rules") + (("payment",) if priced else ())]
+    for i, line in enumerate(result.lines):
+        row = (line.code, str(line.units), " ".join(line.modifiers) or "-", " ".join(line.rules))
+        if priced:
+            row += (priced["lines"][i]["payment_text"],)
+        rows.append(row)
+    out = [head, ""]
+    if result.lines:
+        widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+        for r in rows:
+            out.append("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
+        if priced:
+            out.append(f"total: {priced['total_text']}")
+        out.append("")
+        out.append("Why:")
+        for line in result.lines:
+            out.append(_wrap(f"{line.code}: {line.rationale}", "  "))
+    else:
+        out.append("No administration line for this claim (see the findings).")
+    if result.findings:
+        out.append("")
+        out.append("Findings:")
+        for f in result.findings:
+            out.append(_wrap(f"{f.severity.upper()} {f.rule}: {f.message}", "  "))
+    return "\n".join(out)
+
+
+def cmd_code(args: argparse.Namespace) -> int:
+    from .engine import code_encounter
+
+    enc = _encounter_from_args(args)
+    result = code_encounter(enc)
+    priced = None
+    if args.price:
+        from .payment import price_result
+
+        if args.year is None:
+            raise InputError("year", "--price needs --year YYYY")
+        priced = price_result(result, year=args.year, locality=args.locality, zip_code=args.zip,
+                              qp=args.qp, date=args.on)
+    if args.json:
+        out = result.to_dict()
+        if priced:
+            for line, p in zip(out["lines"], priced["lines"]):
+                line["payment"] = p["payment"]
+            out["payment"] = {k: v for k, v in priced.items() if k != "lines"}
+        print(json.dumps(out, indent=2))
+    else:
+        print(format_result(result, enc, priced))
+    return 0
+
+
+# ----------------------------------------------------------------------------- price
+
+
+def cmd_price(args: argparse.Namespace) -> int:
+    from .payment import payment
+
+    units = parse_pumps(args.units, "units") if args.units is not None else 1
+    result = payment(args.code, args.year, units=units, locality=args.locality, zip=args.zip,
+                     qp=args.qp, date=args.on)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        print(result.describe())
+    return 0 if result.available else 3
+
+
+# ----------------------------------------------------------------------------- parser
+
+
+def _add_price_location(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--locality", help="MAC-LOCALITY, e.g. 01112-05 (San Francisco)")
+    p.add_argument("--zip", help="five-digit ZIP code, mapped to its locality (CMS ZIP5 file)")
+    p.add_argument("--qp", action="store_true",
+                   help="2026: qualifying APM participant conversion factor")
+    p.add_argument("--date", dest="on", help="date of service YYYY-MM-DD (2024 has two CF periods)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Subcutaneous infusion coding and Medicare payment.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    code = sub.add_parser("code", help="code an infusion encounter into claim lines",
+                          description="Code a subcutaneous infusion encounter: claim lines with "
+                          "rule ids and rationale, and findings.")
+    code.add_argument("--minutes", help="one segment of N minutes")
+    code.add_argument("--segment", action="append", default=[],
+                      help="START-STOP as HH:MM-HH:MM, or ISO datetimes joined by / "
+                      "(2026-03-01T23:30/2026-03-02T01:05); repeatable, same infusion and pump")
+    code.add_argument("--pumps", default="1", help="pump set-ups, each with new site(s) (default 1)")
+    code.add_argument("--pos", default="11", help="place of service (default 11, office)")
+    code.add_argument("--claim", default="professional", help="professional|institutional")
+    code.add_argument("--payer", default="other", help="|".join(PAYERS))
+    code.add_argument("--encounter-date", dest="date", help="encounter date YYYY-MM-DD")
+    code.add_argument("--file", help="encounter.json or .yaml (a whole encounter)")
+    code.add_argument("--json", action="store_true", help="machine-readable output")
+    code.add_argument("--price", action="store_true", help="add Medicare PFS payment per line")
+    code.add_argument("--year", type=_year, help="fee schedule year for --price")
+    _add_price_location(code)
+    code.set_defaults(func=cmd_code)
+
+    price = sub.add_parser("price", help="Medicare physician fee schedule payment of a code",
+                           description="Medicare PFS non-facility payment for a code, year and "
+                           "locality, with its sources.")
+    price.add_argument("--code", required=True, help="HCPCS/CPT code, e.g. 96370")
+    price.add_argument("--units", help="units (default 1)")
+    price.add_argument("--year", required=True, type=_year, help="fee schedule year")
+    price.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_price_location(price)
+    price.set_defaults(func=cmd_price)
+    return parser
+
+
+def _year(text: str) -> int:
+    if not text.strip().isdigit() or len(text.strip()) != 4:
+        raise argparse.ArgumentTypeError(f"year: {text!r} is not a four-digit year")
+    return int(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except (InputError, DataError) as err:
+        print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:  # output piped into head
+        return 0
+    except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback by default
+        if os.environ.get("INFUSION_DEBUG"):
+            raise
+        print(f"{PROG} {args.command}: internal error: {type(err).__name__}: {err} "
+              "(set INFUSION_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,52 @@
+"""The coding engine: an :class:`~infusion.encounter.Encounter` in, claim lines and findings out.
+
+Each rule is implemented once, in the module its id names (``timing``: T-*, ``units``: U-*,
+``setting``: S-*, ``modifiers``: M-*); this module only puts them in order.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from .encounter import Encounter, parse_encounter
+from .modifiers import apply_modifiers
+from .records import CodingResult, Finding
+from .setting import check_routes, check_setting
+from .timing import count_time
+from .units import code_time
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+
+def code_encounter(encounter: Encounter | Mapping[str, Any]) -> CodingResult:
+    """Code one encounter.
+
+    ``encounter`` is an :class:`Encounter` or a mapping accepted by
+    :func:`~infusion.encounter.parse_encounter` (bad input raises ``InputError``).
+    """
+    enc = encounter if isinstance(encounter, Encounter) else parse_encounter(encounter)
+    findings: list[Finding] = []
+    sc = [i for i in enc.infusions if i.route == "subcutaneous"]
+    findings += check_routes(enc)
+    segments = [s for i in sc for s in i.segments]
+    timeline, time_findings = count_time(segments)
+    findings += time_findings
+    lines = []
+    if sc:
+        decision = check_setting(enc)
+        findings += decision.findings
+        if decision.allowed:
+            pumps = sum(i.pumps for i in sc)
+            lines, unit_findings = code_time(timeline.total_minutes, pumps)
+            findings += unit_findings
+            second_initial = any(i.route == "intravenous" and i.separate_site_required
+                                 for i in enc.infusions)
+            lines, mod_findings = apply_modifiers(enc, lines, second_initial)
+            findings += mod_findings
+    findings.sort(key=lambda f: _SEVERITY_ORDER[f.severity])
+    return CodingResult(timeline.total_minutes, tuple(lines), tuple(findings), timeline)
+
+
+def code_minutes(minutes: int, pumps: int = 1, **fields: Any) -> CodingResult:
+    """Shortcut: code one subcutaneous infusion of ``minutes`` with ``pumps`` set-ups."""
+    return code_encounter({"segments": [{"minutes": minutes}], "pumps": pumps, **fields})

@@ -1,0 +1,105 @@
+"""Schemas of the tables in ``data/`` (pandera), checked on every load.
+
+A failure raises :class:`~infusion.errors.DataError` naming the file, the row (as a line number of
+the file where the table is a CSV), the column and the value.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaError, SchemaErrors
+
+from .errors import DataError
+
+_CODE = r"^(\d{5}|[A-Z]\d{4})$"
+_SOURCE = pa.Column(str, pa.Check.str_length(min_value=10), nullable=False)
+_YESNO = pa.Check.isin(["yes", "no"])
+
+REFERENCE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "codes.csv": pa.DataFrameSchema({
+        "code": pa.Column(str, pa.Check.str_matches(_CODE), unique=True),
+        "description": pa.Column(str, pa.Check.str_length(min_value=5)),
+        "kind": pa.Column(str, pa.Check.isin(["primary", "add-on", "home-visit", "per-diem",
+                                              "medicare-hit"])),
+        "family": pa.Column(str),
+        "primary_codes": pa.Column(str, pa.Check.str_matches(r"^(\d{5}( \d{5})*)?$")),
+        "time_based": pa.Column(str, _YESNO),
+        "source_tags": pa.Column(str),
+        "source": _SOURCE,
+    }, strict=True),
+    "places_of_service.csv": pa.DataFrameSchema({
+        "pos": pa.Column(str, pa.Check.str_matches(r"^\d{2}$"), unique=True),
+        "name": pa.Column(str),
+        "facility_for_drug_admin": pa.Column(str, _YESNO),
+        "facility_source_tags": pa.Column(str),
+        "source": _SOURCE,
+    }, strict=True),
+    "modifiers.csv": pa.DataFrameSchema({
+        "modifier": pa.Column(str, pa.Check.str_matches(r"^[0-9A-Z]{2}$"), unique=True),
+        "valid": pa.Column(str, _YESNO),
+        "meaning": pa.Column(str),
+        "when_to_use": pa.Column(str),
+        "line": pa.Column(str),
+        "source_tags": pa.Column(str),
+        "source": _SOURCE,
+    }, strict=True),
+    "mue.csv": pa.DataFrameSchema({
+        "program": pa.Column(str, pa.Check.isin(["medicaid-practitioner", "medicare-practitioner",
+                                                 "medicare-outpatient-hospital"])),
+        "code": pa.Column(str, pa.Check.str_matches(_CODE)),
+        "mue": pa.Column(str, pa.Check.str_matches(r"^\d+$")),
+        "unit": pa.Column(str),
+        "rationale": pa.Column(str),
+        "mai": pa.Column(str, pa.Check.isin(["", "1", "2", "3"])),
+        "effective": pa.Column(str),
+        "source": _SOURCE,
+    }, strict=True),
+    "sources.csv": pa.DataFrameSchema({
+        "tag": pa.Column(str, pa.Check.str_matches(r"^S\d+$"), unique=True),
+        "title": pa.Column(str),
+        "address": pa.Column(str),
+        "source": _SOURCE,
+    }, strict=True),
+}
+
+
+def raise_schema_error(err: SchemaError | SchemaErrors, path: Path | str, header_lines: int = 1,
+                       df: pd.DataFrame | None = None) -> None:
+    """Re-raise a pandera error as a DataError naming file, row, column and value."""
+    cases = getattr(err, "failure_cases", None)
+    where = f"{Path(path).name}"
+    if cases is not None and len(cases):
+        first = cases.iloc[0]
+        column = first.get("column", None)
+        index = first.get("index", None)
+        value = first.get("failure_case", None)
+        check = first.get("check", "")
+        row = ""
+        if index is not None and not pd.isna(index) and df is not None:
+            try:
+                pos = df.index.get_loc(index)
+                row = f" line {int(pos) + header_lines + 1}"
+            except (KeyError, TypeError):
+                row = f" row {index}"
+        col = f" column {column!r}" if column is not None and not pd.isna(column) else ""
+        raise DataError(f"{where}{row}{col}: value {value!r} fails {check} "
+                        f"({len(cases)} problem(s) in all)") from None
+    raise DataError(f"{where}: {err}") from None
+
+
+def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, path: Path | str,
+             header_lines: int = 1) -> pd.DataFrame:
+    """Validate ``df`` (read from ``path``); DataError on the first failure, with its location."""
+    try:
+        return schema.validate(df, lazy=True)
+    except (SchemaError, SchemaErrors) as err:
+        raise_schema_error(err, path, header_lines, df)
+        raise  # unreachable
+
+
+def validate_reference(name: str, df: pd.DataFrame, path: Path | str) -> pd.DataFrame:
+    """Validate one of the ``data/reference`` tables by file name."""
+    return validate(df, REFERENCE_SCHEMAS[name], path)
