@@ -1,0 +1,74 @@
+"""``python -m infusion code`` through a subprocess: output, exit codes, bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.cli
+
+
+def test_minutes_91_json(run_cli):
+    proc = run_cli("code", "--minutes", "91", "--json", check_rc=0)
+    out = json.loads(proc.stdout)
+    assert out["total_minutes"] == 91
+    assert [(l["code"], l["units"]) for l in out["lines"]] == [("96369", 1), ("96370", 1)]
+    assert out["lines"][0]["rules"] == ["U-INIT"]
+    assert out["lines"][1]["rules"] == ["U-HOUR", "U-ADDON"]
+    assert all(l["rationale"] for l in out["lines"]) and out["findings"] == []
+
+
+def test_repeated_segments_and_three_pumps_text_table(run_cli):
+    proc = run_cli("code", "--segment", "09:00-10:00", "--segment", "10:15-11:20", "--pumps", "3",
+                   check_rc=0)
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("Counted infusion time: 125 min")
+    table = {l.split()[0]: l.split()[1] for l in lines[2:6] if l[:1].isdigit()}
+    assert table == {"96369": "1", "96370": "1", "96371": "1"}
+    assert "Findings:" in proc.stdout and "gap of 15 min" in proc.stdout
+
+
+def test_midnight_with_iso_dates(run_cli):
+    out = json.loads(run_cli("code", "--segment", "2026-03-01T23:30/2026-03-02T01:05", "--json",
+                             check_rc=0).stdout)
+    assert out["total_minutes"] == 95
+
+
+def test_facility_pos_exits_0_with_error_finding(run_cli):
+    out = json.loads(run_cli("code", "--minutes", "95", "--pos", "22", "--json", check_rc=0).stdout)
+    assert out["lines"] == [] and out["findings"][0]["rule"] == "S-FACILITY"
+
+
+def test_file_input(run_cli, tmp_path):
+    p = tmp_path / "enc.yaml"
+    p.write_text("payer: uhc\npumps: 2\nsegments:\n  - {start: 08:00, stop: 10:40}\n")
+    out = json.loads(run_cli("code", "--file", str(p), "--json", check_rc=0).stdout)
+    assert {l["code"]: l["units"] for l in out["lines"]} == {"96369": 1, "96370": 2, "96371": 1}
+
+
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--segment", "22:00-01:30"], "segment 1: stop 01:30 is before start 22:00; give dates"),
+        (["--minutes", "abc"], "minutes: 'abc'"),
+        (["--minutes", "-5"], "minutes: -5"),
+        (["--minutes", "2000"], "minutes: 2000"),
+        (["--minutes", "30", "--pumps", "0"], "pumps: 0"),
+        (["--minutes", "30", "--pos", "88"], "pos: 88"),
+        (["--minutes", "30", "--claim", "dental"], "claim: 'dental'"),
+        (["--minutes", "30", "--payer", "kaiser"], "payer: 'kaiser'"),
+        (["--segment", "9-10"], "segment 1 start: '9'"),
+        (["--segment", "2026-03-01T23:30/2026-03-01T01:05"], "segment 1: stop"),
+        (["--file", "/nonexistent/enc.json"], "file: '/nonexistent/enc.json' does not exist"),
+        ([], "no infusion time given"),
+        (["--minutes", "30", "--nonsense"], "unrecognized arguments: --nonsense"),
+    ],
+)
+def test_bad_input_exit_2_one_line_no_traceback(run_cli, args, needle):
+    proc = run_cli("code", *args)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    err = proc.stderr.strip()
+    assert "\n" not in err and "Traceback" not in err
+    assert needle in err, err
