@@ -42,6 +42,18 @@ def mue() -> pd.DataFrame:
     return _read("mue.csv", "code")
 
 
+@lru_cache(maxsize=None)
+def payer_policies() -> pd.DataFrame:
+    """Payer policies for these codes (Aetna, BCBS plans, Cigna, UnitedHealthcare, Medicare)."""
+    return _read("payer_policies.csv", "payer_family")
+
+
+@lru_cache(maxsize=None)
+def policy_timeline() -> pd.DataFrame:
+    """Dated policy updates (conversion factors, JZ, home infusion benefit, price transparency)."""
+    return _read("policy_timeline.csv", "date").sort_index()
+
+
 def is_facility_pos(pos: str) -> bool:
     """True where a physician may not report 96360-96379 on a professional claim (S18, S19)."""
     return places_of_service().loc[pos, "facility_for_drug_admin"] == "yes"

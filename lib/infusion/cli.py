@@ -80,7 +80,7 @@ def format_result(result: CodingResult, enc: Encounter, priced: dict[str, Any] |
         for r in rows:
             out.append("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
         if priced:
-            out.append(f"total: {priced['total_text']}")
+            out.append(f"total: {priced['total_text']}   ({priced['system']}, {priced['year']})")
         out.append("")
         out.append("Why:")
         for line in result.lines:
@@ -107,7 +107,7 @@ def cmd_code(args: argparse.Namespace) -> int:
         if args.year is None:
             raise InputError("year", "--price needs --year YYYY")
         priced = price_result(result, year=args.year, locality=args.locality, zip_code=args.zip,
-                              qp=args.qp, date=args.on)
+                              qp=args.qp, date=args.on, claim=enc.claim)
     if args.json:
         out = result.to_dict()
         if priced:
@@ -131,9 +131,11 @@ def cmd_price(args: argparse.Namespace) -> int:
                      qp=args.qp, date=args.on)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
-    else:
+    elif result.available:
         print(result.describe())
-    return 0 if result.available else 3
+    if not result.available:
+        raise InputError(result.missing or "year", f"data not available: {result.reason}")
+    return 0
 
 
 # ----------------------------------------------------------------------------- parser

@@ -66,6 +66,69 @@ REFERENCE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
 }
 
 
+REFERENCE_SCHEMAS["payer_policies.csv"] = pa.DataFrameSchema({
+    "payer_family": pa.Column(str, pa.Check.isin(["medicare", "aetna", "bcbs", "cigna", "uhc"])),
+    "plan_or_entity": pa.Column(str),
+    "policy": pa.Column(str),
+    "number": pa.Column(str),
+    "date": pa.Column(str, pa.Check.str_length(min_value=4)),
+    "applies_to": pa.Column(str),
+    "what_it_says": pa.Column(str, pa.Check.str_length(min_value=20)),
+    "address": pa.Column(str, pa.Check.str_startswith("http")),
+    "source_tags": pa.Column(str),
+    "confidence": pa.Column(str, pa.Check.isin(["H", "M", "L"])),
+    "source": _SOURCE,
+}, strict=True)
+REFERENCE_SCHEMAS["policy_timeline.csv"] = pa.DataFrameSchema({
+    "date": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$")),
+    "payer_family": pa.Column(str, pa.Check.isin(["all", "medicare", "aetna", "bcbs", "cigna", "uhc"])),
+    "topic": pa.Column(str),
+    "event": pa.Column(str, pa.Check.str_length(min_value=10)),
+    "source_tags": pa.Column(str),
+    "confidence": pa.Column(str, pa.Check.isin(["H", "M", "L"])),
+    "source": _SOURCE,
+}, strict=True)
+
+_CONF = pa.Column(str, pa.Check.isin(["H", "M", "L"]))
+MEDICARE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
+    "pfs_rvu.csv": pa.DataFrameSchema({
+        "year": pa.Column(int, pa.Check.in_range(2000, 2100)),
+        "release": pa.Column(str),
+        "variant": pa.Column(str, pa.Check.isin(["all", "qp", "nonqp"])),
+        "code": pa.Column(str, pa.Check.str_matches(_CODE)),
+        "work_rvu": pa.Column(float, pa.Check.ge(0)),
+        "pe_nonfac": pa.Column(float, pa.Check.ge(0)),
+        "mp_rvu": pa.Column(float, pa.Check.ge(0)),
+        "confidence": _CONF,
+        "source": _SOURCE,
+    }, strict=False, unique=["year", "release", "variant", "code"]),
+    "gpci.csv": pa.DataFrameSchema({
+        "year": pa.Column(int),
+        "mac": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
+        "locality": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
+        "pw_gpci": pa.Column(float, pa.Check.in_range(0.3, 3.0)),
+        "pe_gpci": pa.Column(float, pa.Check.in_range(0.3, 3.0)),
+        "mp_gpci": pa.Column(float, pa.Check.in_range(0.1, 5.0)),
+        "source": _SOURCE,
+    }, strict=False, unique=["year", "mac", "locality"]),
+    "conversion_factors.csv": pa.DataFrameSchema({
+        "year": pa.Column(int),
+        "variant": pa.Column(str, pa.Check.isin(["all", "qp", "nonqp"])),
+        "cf": pa.Column(float, pa.Check.in_range(10, 100)),
+        "confidence": _CONF,
+        "source": _SOURCE,
+    }, strict=False),
+    "opps_rates.csv": pa.DataFrameSchema({
+        "edition": pa.Column(str, pa.Check.str_matches(r"^\d{4}-(01|04|07|10)$")),
+        "code": pa.Column(str, pa.Check.str_matches(_CODE)),
+        "si": pa.Column(str, pa.Check.str_matches(r"^[A-Z][0-9A-Z]?$")),
+        "payment_rate": pa.Column(float, pa.Check.ge(0), nullable=True),  # packaged (SI N): none
+        "confidence": _CONF,
+        "source": _SOURCE,
+    }, strict=False, unique=["edition", "code"]),
+}
+
+
 def raise_schema_error(err: SchemaError | SchemaErrors, path: Path | str, header_lines: int = 1,
                        df: pd.DataFrame | None = None) -> None:
     """Re-raise a pandera error as a DataError naming file, row, column and value."""

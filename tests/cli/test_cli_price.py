@@ -1,0 +1,51 @@
+"""``python -m infusion price`` and ``code --price`` through a subprocess."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytestmark = pytest.mark.cli
+
+
+def test_price_96370_2026_json(run_cli):
+    out = json.loads(run_cli("price", "--code", "96370", "--year", "2026", "--json", check_rc=0).stdout)
+    assert (out["code"], out["year"], out["cf"], out["locality"]) == ("96370", 2026, 33.4009, "national")
+    assert (out["per_unit"], out["amount"]) == (17.03, 17.03)
+    assert any("PPRRVU2026_Jan_nonQPP" in s for s in out["sources"])
+
+
+def test_price_units_and_zip(run_cli):
+    out = json.loads(run_cli("price", "--code", "96370", "--units", "2", "--year", "2026", "--json",
+                             check_rc=0).stdout)
+    assert out["amount"] == 34.06
+    out = json.loads(run_cli("price", "--code", "96369", "--year", "2025", "--zip", "94103", "--json",
+                             check_rc=0).stdout)
+    assert out["locality"] == "01112-05" and out["per_unit"] == 187.29
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--code", "99999", "--year", "2025"], "code: 99999"),
+    (["--code", "96369", "--year", "2017"], "year: data not available"),
+    (["--code", "96369", "--year", "2024", "--locality", "01112-05"], "locality: data not available"),
+    (["--code", "96369", "--year", "2025", "--zip", "00000"], "zip: 00000"),
+    (["--code", "96369", "--year", "2025", "--locality", "12345-67"], "locality: 12345-67"),
+    (["--code", "96369", "--year", "twenty"], "year: 'twenty'"),
+])
+def test_price_bad_input_exit_2(run_cli, args, needle):
+    proc = run_cli("price", *args)
+    assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_code_with_price_adds_payment_and_total(run_cli):
+    out = json.loads(run_cli("code", "--minutes", "95", "--price", "--year", "2026", "--json",
+                             check_rc=0).stdout)
+    assert [l["payment"]["amount"] for l in out["lines"]] == [144.96, 17.03]
+    assert out["payment"]["total"] == 161.99
+
+
+def test_code_price_needs_year(run_cli):
+    proc = run_cli("code", "--minutes", "95", "--price")
+    assert proc.returncode == 2 and "year: --price needs --year" in proc.stderr

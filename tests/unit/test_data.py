@@ -1,0 +1,73 @@
+"""Every table in data/ passes its schema and every row says where it comes from."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from infusion import catalog, medicare
+from infusion.paths import data_dir
+
+DATA = data_dir()
+CSV = sorted(p for p in DATA.rglob("*.csv"))
+
+
+def test_data_files_exist():
+    names = {p.name for p in CSV}
+    for n in ["codes.csv", "modifiers.csv", "places_of_service.csv", "mue.csv", "sources.csv",
+              "payer_policies.csv", "policy_timeline.csv", "pfs_rvu.csv", "gpci.csv",
+              "conversion_factors.csv", "opps_rates.csv"]:
+        assert n in names
+
+
+@pytest.mark.parametrize("path", CSV, ids=lambda p: str(p.relative_to(DATA)))
+def test_every_row_has_a_source(path: Path):
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert "source" in df.columns, f"{path.name} has no source column"
+    assert (df["source"].str.len() >= 10).all(), f"{path.name}: a row without its source"
+
+
+def test_zip_parquet_has_its_source():
+    z = pd.read_parquet(DATA / "medicare" / "zip_locality.parquet")
+    assert (z["source"].str.contains("ZIP5_OCT2025.txt")).all()
+
+
+def test_reference_tables_load_through_their_schemas():
+    assert set(catalog.codes().index) >= {"96369", "96370", "96371", "96372"}
+    assert catalog.modifiers().loc["00", "valid"] == "no"
+    assert catalog.is_facility_pos("22") and not catalog.is_facility_pos("11")
+    assert int(catalog.mue().loc["96370", "mue"]) == 3
+    assert set(catalog.payer_policies()["payer_family"]) == {"medicare", "aetna", "bcbs", "cigna", "uhc"}
+    assert catalog.policy_timeline().index.is_monotonic_increasing
+
+
+def test_medicare_tables_load_through_their_schemas():
+    assert set(medicare.rvu_table()["year"]) == set(range(2019, 2027))
+    assert set(medicare.gpci_table()["year"]) == {2022, 2025, 2026}
+    assert set(medicare.cf_table()["year"]) == set(range(2019, 2027))
+
+
+def test_no_ama_descriptor_column_anywhere():
+    for p in CSV:
+        header = p.read_text(encoding="utf-8").splitlines()[0].lower()
+        assert "short_descriptor" not in header and not header.startswith("description")
+    rvu = pd.read_csv(DATA / "medicare" / "pfs_rvu.csv")
+    assert "description" not in rvu.columns
+
+
+def test_a_broken_table_fails_with_file_line_and_column(tmp_path, monkeypatch):
+    ref = tmp_path / "reference"
+    ref.mkdir()
+    text = (DATA / "reference" / "mue.csv").read_text().replace(
+        "medicaid-practitioner,96370,3,", "medicaid-practitioner,96370,three,")
+    (ref / "mue.csv").write_text(text)
+    monkeypatch.setenv("INFUSION_DATA_DIR", str(tmp_path))
+    catalog.mue.cache_clear()
+    try:
+        with pytest.raises(Exception) as e:
+            catalog.mue()
+        assert "mue.csv line 9 column 'mue': value 'three'" in str(e.value)
+    finally:
+        catalog.mue.cache_clear()
