@@ -21,13 +21,13 @@ reports: venv
 ## The whole test suite: unit and CLI tests (pytest), then the notebooks (nbval).
 test: venv
 	$(BIN)/python -m pytest tests -q
-	$(BIN)/python -m pytest -q --nbval-lax --sanitize-with tests/nbval_sanitize.cfg -p no:randomly notebooks
+	$(BIN)/python -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly notebooks
 
 test-unit: venv
 	$(BIN)/python -m pytest tests -q
 
 test-notebooks: venv
-	$(BIN)/python -m pytest -q --nbval-lax --sanitize-with tests/nbval_sanitize.cfg notebooks
+	$(BIN)/python -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 ## Rebuild data/ from ../shared/cms (the CMS files) and the illustrative sample generator.
 data: venv

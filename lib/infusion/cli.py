@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import textwrap
+from pathlib import Path
 from typing import Any, Sequence
 
 from .encounter import (CLAIM_TYPES, PAYERS, Encounter, Infusion, Segment, parse_choice,
@@ -181,7 +182,117 @@ def build_parser() -> argparse.ArgumentParser:
     price.add_argument("--json", action="store_true", help="machine-readable output")
     _add_price_location(price)
     price.set_defaults(func=cmd_price)
+
+    rates = sub.add_parser("rates", help="commercial negotiated rates from price-transparency files")
+    rsub = rates.add_subparsers(dest="rates_command", required=True, parser_class=_Parser)
+    ext = rsub.add_parser("extract", help="read TiC / hospital files into one Parquet table",
+                          description="Stream payers' Transparency in Coverage in-network files "
+                          "(.json, .json.gz) and hospital standard-charge files (CSV v2/v3 tall or "
+                          "wide, JSON v3) and keep the rates of the requested codes.")
+    ext.add_argument("files", nargs="+", help="input files")
+    ext.add_argument("--codes", default="96369,96370,96371", help="comma-separated codes")
+    ext.add_argument("--out", required=True, help="output Parquet file")
+    ext.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                     help="files read in parallel (processes)")
+    ext.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786) to run on a cluster")
+    ext.set_defaults(func=cmd_rates_extract)
+    summ = rsub.add_parser("summary", help="percentiles per payer family and %% of Medicare")
+    summ.add_argument("--code", required=True)
+    summ.add_argument("--rates", default=str(Path("data") / "benchmarks" / "sample_rates.parquet"),
+                      help="Parquet from `rates extract` (default: the illustrative sample)")
+    summ.add_argument("--year", type=_year, default=2026, help="Medicare reference year")
+    summ.add_argument("--json", action="store_true")
+    summ.set_defaults(func=cmd_rates_summary)
+
+    render = sub.add_parser("render", help="render notebooks into HTML reports (papermill)")
+    render.add_argument("--all", action="store_true", help="the publications and the benchmark report")
+    render.add_argument("--year", type=_year, default=2026)
+    render.add_argument("--config", help="a schedule YAML of jobs")
+    render.add_argument("--force", action="store_true", help="render even when nothing changed")
+    render.add_argument("--notebook", help="one notebook in notebooks/")
+    render.add_argument("--param", action="append", default=[], help="NAME=VALUE (JSON values)")
+    render.add_argument("--output", help="HTML file name in reports/")
+    render.set_defaults(func=cmd_render)
     return parser
+
+
+# ----------------------------------------------------------------------------- rates
+
+
+def cmd_rates_extract(args: argparse.Namespace) -> int:
+    from .rates.extract import extract_files
+
+    codes = [c.strip() for c in args.codes.split(",") if c.strip()]
+    if not codes:
+        raise InputError("codes", f"{args.codes!r} names no code")
+    if args.jobs < 1:
+        raise InputError("jobs", f"{args.jobs} is not a positive number of processes")
+    res = extract_files(args.files, args.out, codes=codes, jobs=args.jobs, scheduler=args.scheduler)
+    for f in res.files:
+        if f["status"] == "ok":
+            print(f"ok      {f['file']}: {f['rows']} rows ({f['format']}, {f['items_read']} items read)")
+            for w in f["warnings"]:
+                print(f"        warning: {w}")
+        else:
+            print(f"FAILED  {f['error']}", file=sys.stderr)
+    print(f"{res.rows} rows from {len(res.files) - len(res.failed)} of {len(res.files)} file(s) -> {res.out}")
+    if res.failed:
+        print(f"{PROG} rates extract: error: {len(res.failed)} file(s) failed; {res.out} holds the "
+              f"others only (see {res.out}.manifest.json)", file=sys.stderr)
+        return 2
+    return 0
+
+
+def cmd_rates_summary(args: argparse.Namespace) -> int:
+    from .rates.summary import format_summary, summarize
+
+    s = summarize(args.rates, args.code, args.year)
+    if args.json:
+        out = {"code": s.code, "year": s.year, "illustrative": s.illustrative, "medicare": s.medicare,
+               "families": json.loads(s.table.to_json(orient="records")),
+               "left_out": json.loads(s.excluded.to_json(orient="records"))}
+        print(json.dumps(out, indent=2))
+    else:
+        print(format_summary(s))
+    return 0
+
+
+# ----------------------------------------------------------------------------- render
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from .render import Job, default_jobs, render_jobs
+
+    if args.config:
+        from .schedule import run_schedule
+
+        return run_schedule(args.config, force=args.force)
+    if args.all:
+        jobs = default_jobs(args.year)
+    else:
+        if not args.notebook:
+            raise InputError("notebook", "give --all, --config FILE or --notebook NB")
+        params = {}
+        for kv in args.param:
+            if "=" not in kv:
+                raise InputError("param", f"{kv!r} is not NAME=VALUE")
+            k, v = kv.split("=", 1)
+            params[k.strip()] = _param_value(v)
+        out = args.output or (Path(args.notebook).stem + ".html")
+        jobs = [Job(args.notebook, params, out)]
+    failures = render_jobs(jobs)
+    if failures:
+        print(f"{PROG} render: error: {len(failures)} of {len(jobs)} report(s) failed; the last good "
+              "copies were kept", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _param_value(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
 
 
 def _year(text: str) -> int:
@@ -198,6 +309,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InputError, DataError) as err:
         print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # output piped into head
         return 0
     except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback by default

@@ -11,7 +11,8 @@ from infusion import catalog, medicare
 from infusion.paths import data_dir
 
 DATA = data_dir()
-CSV = sorted(p for p in DATA.rglob("*.csv"))
+CSV = sorted(p for p in DATA.rglob("*.csv") if "samples" not in p.parts)
+SAMPLES = sorted(p for p in (DATA / "samples").rglob("*") if p.is_file() and p.name != "README.md")
 
 
 def test_data_files_exist():
@@ -27,6 +28,19 @@ def test_every_row_has_a_source(path: Path):
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     assert "source" in df.columns, f"{path.name} has no source column"
     assert (df["source"].str.len() >= 10).all(), f"{path.name}: a row without its source"
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_sample_files_are_marked_illustrative_and_sourced(path: Path):
+    import gzip
+
+    raw = path.read_bytes()
+    text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode()
+    assert path.name.startswith("illustrative_") and "ILLUSTRATIVE" in text
+    if path.suffix == ".csv":
+        rows = text.splitlines()[3:]
+        assert rows and all("scripts/make_sample_rates.py" in r for r in rows)
+    assert (DATA / "samples" / "README.md").exists()
 
 
 def test_zip_parquet_has_its_source():

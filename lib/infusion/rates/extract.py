@@ -1,0 +1,184 @@
+"""Price-transparency files -> one tidy Parquet table of rates for the requested codes.
+
+Files are read one per process (``jobs``), or on a Dask cluster when a scheduler address is given.
+A progress bar counts the bytes read (compressed bytes for ``.gz``). The Parquet file is written to a
+temporary name and renamed when complete; a manifest beside it (``OUT.manifest.json``) lists every
+input file with its status, rows and warnings, so a partial run never passes for a complete one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import zlib
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import pandas as pd
+
+from ..errors import DataError, InputError
+from .hospital import read_hospital_csv, read_hospital_json
+from .model import Extraction, to_frame
+from .tic import open_stream, read_tic
+
+FAMILY_CODES = ("96369", "96370", "96371")
+
+
+def sniff(path: Path) -> str:
+    """'tic', 'hpt-json' or 'hpt-csv' from the file's first bytes (after gzip)."""
+    if not path.is_file():
+        raise InputError("file", f"{str(path)!r} does not exist")
+    stream, _ = open_stream(path)
+    head = b""
+    with stream:
+        try:  # read what there is: a damaged file is reported by the reader, with offsets
+            while len(head) < (1 << 16):
+                chunk = stream.read1((1 << 16) - len(head))
+                if not chunk:
+                    break
+                head += chunk
+        except (EOFError, OSError, zlib.error):
+            pass
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff \r\n\t")
+    if text.startswith("{"):
+        if '"in_network"' in text or '"provider_references"' in text or '"reporting_entity_name"' in text:
+            if '"reporting_structure"' in text:
+                raise DataError(f"{path.name}: a table-of-contents file; extract the in-network "
+                                "files it lists")
+            if '"out_of_network"' in text:
+                raise DataError(f"{path.name}: an allowed-amounts file, not in-network rates")
+            return "tic"
+        if '"standard_charge_information"' in text or '"hospital_name"' in text:
+            return "hpt-json"
+        raise DataError(f"{path.name}: JSON, but neither a TiC in-network file nor a hospital v3 file")
+    first = text.splitlines()[0].lower() if text else ""
+    if "hospital_name" in first:
+        return "hpt-csv"
+    raise DataError(f"{path.name}: not a TiC JSON or CMS hospital price-transparency CSV/JSON file")
+
+
+def extract_file(path: str | Path, codes: Iterable[str] = FAMILY_CODES, on_read=None) -> Extraction:
+    """Read one file of any supported format."""
+    p = Path(path)
+    kind = sniff(p)
+    cs = {str(c).strip() for c in codes}
+    if kind == "tic":
+        return read_tic(p, cs, on_read)
+    if kind == "hpt-json":
+        return read_hospital_json(p, cs)
+    return read_hospital_csv(p, cs)
+
+
+@dataclass
+class RunResult:
+    out: Path | None
+    rows: int = 0
+    files: list[dict] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[dict]:
+        return [f for f in self.files if f["status"] != "ok"]
+
+
+def _worker(path: str, codes: tuple[str, ...], queue=None) -> tuple[str, Extraction | None, str | None]:
+    def tick(n: int) -> None:
+        if queue is not None:
+            queue.put(n)
+    try:
+        return path, extract_file(path, codes, tick if queue is not None else None), None
+    except (DataError, InputError) as err:
+        return path, None, str(err)
+
+
+def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str):
+    from dask.distributed import Client
+
+    with Client(scheduler, timeout="30s") as client:
+        futures = client.map(_worker, paths, codes=codes, pure=False)
+        for fut in futures:
+            yield fut.result()
+
+
+def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[str] = FAMILY_CODES,
+                  jobs: int = 2, scheduler: str | None = None, progress: bool = True) -> RunResult:
+    """Extract ``codes`` from every file into the Parquet ``out`` (see module doc)."""
+    files = [str(Path(p)) for p in paths]
+    if not files:
+        raise InputError("files", "no input files given")
+    for f in files:
+        if not Path(f).is_file():
+            raise InputError("file", f"{f!r} does not exist")
+    out_path = Path(out)
+    cs = tuple(str(c).strip() for c in codes)
+    total = sum(Path(f).stat().st_size for f in files)
+    results: list[tuple[str, Extraction | None, str | None]] = []
+    t0 = time.monotonic()
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=total, unit="B", unit_scale=True, desc="reading", file=sys.stderr,
+                   disable=not sys.stderr.isatty() and os.environ.get("INFUSION_PROGRESS") != "1")
+    if scheduler:
+        for r in _dask_extract(files, cs, scheduler):
+            results.append(r)
+            if bar is not None:
+                bar.update(Path(r[0]).stat().st_size)
+    elif jobs <= 1 or len(files) == 1:
+        for f in files:
+            results.append(_worker(f, cs, None) if bar is None else
+                           _single_with_bar(f, cs, bar))
+    else:
+        import multiprocessing as mp
+
+        with mp.Manager() as manager:
+            queue = manager.Queue()
+            with ProcessPoolExecutor(max_workers=jobs) as pool:
+                futs = [pool.submit(_worker, f, cs, queue) for f in files]
+                pending = set(futs)
+                while pending:
+                    done = {f for f in pending if f.done()}
+                    while not queue.empty():
+                        n = queue.get()
+                        if bar is not None:
+                            bar.update(n)
+                    for f in done:
+                        results.append(f.result())
+                    pending -= done
+                    if pending:
+                        time.sleep(0.05)
+                while not queue.empty():
+                    n = queue.get()
+                    if bar is not None:
+                        bar.update(n)
+    if bar is not None:
+        bar.close()
+    frames, manifest = [], []
+    for path, ex, err in sorted(results, key=lambda r: files.index(r[0])):
+        if ex is None:
+            manifest.append({"file": path, "status": "failed", "error": err, "rows": 0})
+        else:
+            frames.append(ex.frame())
+            manifest.append({"file": path, "status": "ok", "format": ex.source_format,
+                             "rows": len(ex.rows), "items_read": ex.items_read,
+                             "bytes_read": ex.bytes_read, "warnings": ex.warnings})
+    table = pd.concat(frames, ignore_index=True) if frames else to_frame([])
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    table.to_parquet(tmp, index=False)
+    os.replace(tmp, out_path)
+    meta = {"codes": list(cs), "rows": len(table), "seconds": round(time.monotonic() - t0, 2),
+            "complete": all(m["status"] == "ok" for m in manifest), "files": manifest}
+    out_path.with_name(out_path.name + ".manifest.json").write_text(json.dumps(meta, indent=2))
+    return RunResult(out_path, len(table), manifest)
+
+
+def _single_with_bar(f: str, codes: tuple[str, ...], bar) -> tuple[str, Extraction | None, str | None]:
+    try:
+        return f, extract_file(f, codes, bar.update), None
+    except (DataError, InputError) as err:
+        return f, None, str(err)

@@ -1,0 +1,182 @@
+"""Transparency in Coverage in-network rate files (schema 1.x and 2.0), streamed.
+
+Schema 2.0 lists provider groups once in a top-level ``provider_references`` array and points to
+them by id; 1.x may put ``provider_groups`` inline in each negotiated rate. A provider reference
+with a ``location`` URL (a remote file) is not fetched: its rows are kept with
+``remote_reference=True`` and the file's extraction carries a warning naming it.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import zlib
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ..errors import DataError
+from ..jsonstream import StreamError, iter_object
+from .model import ILLUSTRATIVE_MARK, Extraction, join, payer_family
+
+TOP_FIELDS = ("reporting_entity_name", "reporting_entity_type", "plan_name", "plan_id",
+              "plan_market_type", "issuer_name", "last_updated_on", "version")
+
+
+class CountingReader(io.RawIOBase):
+    """Wraps a binary file and counts the bytes read from it (for progress and error offsets)."""
+
+    def __init__(self, raw: BinaryIO, on_read=None) -> None:
+        self.raw = raw
+        self.count = 0
+        self.on_read = on_read
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        n = self.raw.readinto(b)
+        n = n or 0
+        self.count += n
+        if self.on_read and n:
+            self.on_read(n)
+        return n
+
+
+def open_stream(path: Path, on_read=None) -> tuple[BinaryIO, CountingReader]:
+    """The decompressed stream of ``path`` (gzip by magic bytes) and the raw byte counter."""
+    raw = CountingReader(open(path, "rb"), on_read)
+    buffered = io.BufferedReader(raw, buffer_size=1 << 20)
+    if buffered.peek(2)[:2] == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=buffered, mode="rb"), raw
+    return buffered, raw
+
+
+def _fail(path: Path, message: str) -> DataError:
+    return DataError(f"{path.name}: {message}")
+
+
+def _num(value: Any, where: str, path: Path) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(path, f"{where}: negotiated_rate {value!r} is not a number")
+    return float(value)
+
+
+def _provider_summary(groups: list[dict]) -> tuple[int, int]:
+    npis = set()
+    for g in groups:
+        for n in g.get("npi") or []:
+            if n not in (0, "0"):
+                npis.add(n)
+    return len(groups), len(npis)
+
+
+def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
+    """Rows for ``codes`` from one in-network file. DataError names the file and the byte offset
+    (or the in_network item and field) of the first problem; nothing partial is returned."""
+    p = Path(path)
+    stream, raw = open_stream(p, on_read)
+    ex = Extraction(str(p), "tic")
+    top: dict[str, Any] = {}
+    refs: dict[Any, tuple[int, int, str]] = {}  # id -> (groups, npis, key) ; key "remote" if URL
+    pending: list[tuple[dict, list]] = []
+    try:
+        with stream:
+            for m in iter_object(stream, {"in_network", "provider_references"}):
+                if m.index is None:
+                    if m.key in TOP_FIELDS:
+                        top[m.key] = m.value
+                    continue
+                if m.key == "provider_references":
+                    ref = m.value
+                    if not isinstance(ref, dict) or "provider_group_id" not in ref:
+                        raise _fail(p, f"provider_references[{m.index}] (byte {m.offset}): missing provider_group_id")
+                    if ref.get("location"):
+                        refs[ref["provider_group_id"]] = (0, 0, "remote")
+                        ex.warnings.append(f"provider_references[{m.index}] id {ref['provider_group_id']} is a "
+                                           f"remote file ({ref['location']}): not fetched; its rates are kept "
+                                           "with remote_reference=True and no NPI count")
+                    else:
+                        g, n = _provider_summary(ref.get("provider_groups") or [])
+                        refs[ref["provider_group_id"]] = (g, n, f"ref:{ref['provider_group_id']}")
+                    continue
+                ex.items_read += 1
+                item = m.value
+                where = f"in_network[{m.index}] (byte {m.offset})"
+                if not isinstance(item, dict):
+                    raise _fail(p, f"{where}: expected an object, found {type(item).__name__}")
+                code = item.get("billing_code")
+                if code is None:
+                    raise _fail(p, f"{where}: missing required field billing_code")
+                if str(code).strip() not in codes:
+                    continue
+                rates = item.get("negotiated_rates")
+                if not isinstance(rates, list):
+                    raise _fail(p, f"{where}: negotiated_rates is {type(rates).__name__}, not a list")
+                for j, nr in enumerate(rates):
+                    prices = nr.get("negotiated_prices") if isinstance(nr, dict) else None
+                    if not isinstance(prices, list):
+                        raise _fail(p, f"{where}.negotiated_rates[{j}]: missing negotiated_prices")
+                    for k, price in enumerate(prices):
+                        w = f"{where}.negotiated_rates[{j}].negotiated_prices[{k}]"
+                        for req in ("negotiated_type", "negotiated_rate", "billing_class"):
+                            if req not in price:
+                                raise _fail(p, f"{w}: missing required field {req}")
+                        row = {
+                            "billing_code": str(code).strip(),
+                            "billing_code_type": item.get("billing_code_type"),
+                            "negotiation_arrangement": item.get("negotiation_arrangement"),
+                            "negotiated_type": str(price["negotiated_type"]).strip().lower(),
+                            "rate": _num(price["negotiated_rate"], w, p),
+                            "billing_class": str(price["billing_class"]).strip().lower(),
+                            "setting": price.get("setting"),
+                            "service_codes": join(price.get("service_code")),
+                            "modifiers": join(price.get("billing_code_modifier")),
+                            "expiration_date": price.get("expiration_date"),
+                        }
+                        pending.append((row, nr))
+    except StreamError as err:
+        raise _fail(p, f"invalid JSON at decompressed byte {err.offset} ({err.reason}); "
+                    f"{raw.count} bytes of the file read; {len(pending)} rows read before it are "
+                    "not used") from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        raise _fail(p, f"gzip stream is damaged or truncated after {raw.count} bytes of the file "
+                    f"({err}); {len(pending)} rows read before it are not used") from None
+    ex.bytes_read = raw.count
+    entity = top.get("reporting_entity_name") or ""
+    payer = top.get("issuer_name") or entity
+    fam = payer_family(entity, top.get("issuer_name"), top.get("plan_name"))
+    version = str(top.get("version") or "")
+    ex.source_format = f"tic-{version}" if version else "tic"
+    unresolved = set()
+    for row, nr in pending:
+        if "provider_groups" in nr:  # schema 1.x inline
+            g, n = _provider_summary(nr.get("provider_groups") or [])
+            key = "inline:" + join(sorted(str(x.get("tin", {}).get("value", "")) for x in nr["provider_groups"]))
+            remote = False
+        else:
+            ids = nr.get("provider_references") or []
+            g = n = 0
+            remote = False
+            for i in ids:
+                if i not in refs:
+                    unresolved.add(i)
+                    continue
+                gi, ni, kind = refs[i]
+                remote = remote or kind == "remote"
+                g += gi
+                n += ni
+            key = "refs:" + join(sorted(str(i) for i in ids))
+        row.update({
+            "source_file": str(p), "source_format": ex.source_format, "reporting_entity": entity,
+            "payer_name": payer, "payer_family": fam, "plan_name": top.get("plan_name"),
+            "plan_id": None if top.get("plan_id") is None else str(top.get("plan_id")),
+            "plan_market_type": top.get("plan_market_type"), "provider_key": key,
+            "provider_groups": g, "npi_count": None if remote else n, "remote_reference": remote,
+            "last_updated": top.get("last_updated_on"),
+            "illustrative": str(entity).upper().startswith(ILLUSTRATIVE_MARK),
+        })
+        ex.rows.append(row)
+    if unresolved:
+        ex.warnings.append(f"provider reference ids {sorted(unresolved)[:10]} are used but not defined "
+                           "in the file: their NPI counts are missing")
+    return ex

@@ -1,0 +1,132 @@
+"""Render parameterised notebooks into self-contained HTML reports (papermill + nbconvert).
+
+Safety: each report is rendered to a temporary file next to its target and renamed over it only on
+success, so a failed render never replaces the last good report. The executed notebook of a failed
+job is kept in ``reports/failed/`` for debugging. plotly.js is embedded once per report (see
+:mod:`infusion.display`) and nothing is loaded from a CDN: the HTML works offline.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .paths import REPO_ROOT
+
+NOTEBOOKS = REPO_ROOT / "notebooks"
+REPORTS = REPO_ROOT / "reports"
+PUBLICATION = "03_code_publication.ipynb"
+BENCHMARKS = "02_payer_benchmarks.ipynb"
+
+# script and link tags that would fetch from the network; reports must not have any
+_REMOTE_TAG = re.compile(r"<(script|link)\b[^>]*\b(src|href)=[\"']https?://[^\"']*[\"'][^>]*>(\s*</script>)?",
+                         re.I)
+
+
+class RenderError(RuntimeError):
+    """A job failed; ``kept`` is the executed notebook kept for debugging (if any)."""
+
+    def __init__(self, message: str, kept: Path | None = None) -> None:
+        super().__init__(message)
+        self.kept = kept
+
+
+@dataclass(frozen=True)
+class Job:
+    """One report: a notebook, its parameters and the HTML it becomes."""
+
+    notebook: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+    output: str = ""
+
+    @property
+    def name(self) -> str:
+        return Path(self.output).stem
+
+
+def default_jobs(year: int = 2026) -> list[Job]:
+    """The reports ``make reports`` renders: the publication for each code and the benchmarks."""
+    jobs = [Job(PUBLICATION, {"code": c, "year": year}, f"cpt-{c}-publication.html")
+            for c in ("96369", "96370", "96371")]
+    jobs.append(Job(BENCHMARKS, {"code": "96370", "year": year}, "payer-benchmarks.html"))
+    return jobs
+
+
+def _strip_remote(html: str) -> str:
+    """Drop tags that load from the network (nbconvert's MathJax/require.js lines)."""
+    return _REMOTE_TAG.sub("", html)
+
+
+def to_html(executed_nb: Any, title: str) -> str:
+    """Executed notebook -> self-contained HTML with inputs hidden."""
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True)
+    exporter.exclude_anchor_links = True
+    body, _ = exporter.from_notebook_node(executed_nb, resources={"metadata": {"name": title}})
+    return _strip_remote(body)
+
+
+def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900) -> Path:
+    """Execute ``job`` with papermill and write its HTML atomically; returns the HTML path."""
+    import nbformat
+    import papermill as pm
+
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    work = reports_dir / ".work"
+    work.mkdir(exist_ok=True)
+    target = reports_dir / job.output
+    executed = work / f"{job.name}.ipynb"
+    env_before = os.environ.get("INFUSION_REPORT")
+    os.environ["INFUSION_REPORT"] = "1"
+    try:
+        pm.execute_notebook(str(NOTEBOOKS / job.notebook), str(executed), parameters=job.parameters,
+                            kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOKS),
+                            execution_timeout=timeout)
+        nb = nbformat.read(executed, as_version=4)
+        html = to_html(nb, job.name)
+    except Exception as err:  # noqa: BLE001 - every failure keeps the last good report
+        failed = reports_dir / "failed"
+        failed.mkdir(exist_ok=True)
+        kept = None
+        if executed.exists():
+            stamp = dt.datetime.now().strftime("%Y%m%dT%H%M%S")
+            kept = failed / f"{job.name}-{stamp}.ipynb"
+            executed.replace(kept)
+        summary = str(err).strip().splitlines()
+        reason = next((l for l in reversed(summary) if l.strip()), type(err).__name__)
+        raise RenderError(f"{job.output}: {reason[:300]}", kept) from err
+    finally:
+        if env_before is None:
+            os.environ.pop("INFUSION_REPORT", None)
+        else:
+            os.environ["INFUSION_REPORT"] = env_before
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(html, encoding="utf-8")
+    os.replace(tmp, target)
+    return target
+
+
+def render_jobs(jobs: list[Job], reports_dir: Path = REPORTS, out=sys.stderr) -> list[tuple[Job, str]]:
+    """Render each job (all of them, even after a failure); return (job, error) for failures."""
+    failures = []
+    for i, job in enumerate(jobs, start=1):
+        t0 = time.monotonic()
+        print(f"[{i}/{len(jobs)}] {job.output} <- {job.notebook} {job.parameters}", file=out, flush=True)
+        try:
+            path = render(job, reports_dir)
+        except RenderError as err:
+            failures.append((job, str(err)))
+            keep = f"; executed notebook kept at {err.kept}" if err.kept else ""
+            print(f"      FAILED after {time.monotonic() - t0:.1f}s: {err}{keep}", file=out, flush=True)
+        else:
+            size = path.stat().st_size / 1e6
+            print(f"      done in {time.monotonic() - t0:.1f}s: {path} ({size:.1f} MB)", file=out, flush=True)
+    return failures

@@ -1,0 +1,46 @@
+"""Rendering: a real report has every section, works offline, and a failure keeps the last good copy."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from infusion.publication import SECTIONS
+from infusion.render import Job, RenderError, render
+
+REMOTE = re.compile(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=[\"']https?://", re.I)
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> tuple[Path, str]:
+    out = tmp_path_factory.mktemp("reports")
+    path = render(Job("03_code_publication.ipynb", {"code": "96371", "year": 2025}, "pub.html"), out)
+    return out, path.read_text(encoding="utf-8")
+
+
+def test_every_section_and_footer(rendered):
+    _, html = rendered
+    for s in SECTIONS:
+        assert f">{s}<" in html or f">{s}</h2>" in html or s in html, s
+    assert "report-footer" in html and "Data sources" in html and "Rendered 20" in html
+    assert "CPT 96371" in html and "$55.64" in html  # 2025 national 96371
+
+
+def test_offline_no_remote_loads(rendered):
+    _, html = rendered
+    assert not REMOTE.search(html)
+    assert "Plotly.newPlot" in html and html.count("plotly.js v") >= 1
+    assert "input_area" not in html or "jp-InputArea" not in html
+
+
+def test_failed_render_keeps_last_good_report(rendered):
+    out, html = rendered
+    target = out / "pub.html"
+    before = target.read_bytes()
+    with pytest.raises(RenderError) as e:
+        render(Job("03_code_publication.ipynb", {"code": "99999", "year": 2025}, "pub.html"), out)
+    assert "code" in str(e.value)
+    assert target.read_bytes() == before
+    assert e.value.kept is not None and e.value.kept.exists() and e.value.kept.parent.name == "failed"

@@ -1,0 +1,78 @@
+"""The scenario bank agrees with the engine; the quiz grades and explains."""
+
+from __future__ import annotations
+
+import pytest
+
+from infusion.errors import InputError
+from infusion.quiz import QuizSession, grade, parse_answer
+from infusion.rules import RULES
+from infusion.scenarios import check_scenario, load_bank, scenario
+
+BANK = load_bank()
+
+
+def test_bank_has_at_least_30_sourced_scenarios():
+    assert len(BANK) >= 30
+    assert all(s.source and s.story and s.title for s in BANK)
+    assert len({s.id for s in BANK}) == len(BANK)
+
+
+def test_bank_covers_every_unit_setting_and_time_rule():
+    covered = {r for s in BANK for r in s.rules}
+    for rid in ["T-DOC", "T-SUM", "U-SHORT", "U-INIT", "U-HOUR", "U-PUMP", "U-ADDON", "U-MUE",
+                "S-FACILITY", "S-HOME", "S-INITIAL", "S-IV", "M-VALID", "M-DRUG", "M-PO-PN"]:
+        assert rid in covered, rid
+    assert covered <= set(RULES)
+
+
+@pytest.mark.parametrize("s", BANK, ids=lambda s: s.id)
+def test_engine_agrees_with_the_hand_written_answer(s):
+    assert check_scenario(s) is None, check_scenario(s)
+
+
+@pytest.mark.parametrize("text, parsed", [
+    ("96369 x1, 96370 x2", {"96369": 1, "96370": 2}),
+    ("96369:1 ; 96371", {"96369": 1, "96371": 1}),
+    ("96369 X1", {"96369": 1}),
+    ("none", {}), ("", {}),
+])
+def test_parse_answer(text, parsed):
+    assert parse_answer(text) == parsed
+
+
+def test_parse_answer_rejects_nonsense():
+    with pytest.raises(InputError, match="answer: 'two hours'"):
+        parse_answer("two hours")
+
+
+def test_right_answer_scores_full():
+    g = grade(scenario("sc-005"), "96369 x1, 96370 x1")
+    assert g.correct and g.score == 1.0 and not g.misses
+
+
+def test_wrong_units_explained_with_the_rule():
+    g = grade(scenario("sc-004"), "96369 x1, 96370 x1")  # 90 min: no add-on hour
+    assert not g.correct and g.score == 0.5
+    (miss,) = g.misses
+    assert (miss.code, miss.given, miss.expected) == ("96370", 1, 0)
+    assert "U-HOUR" in miss.explanation and "91" in miss.explanation
+
+
+def test_missing_code_explained_with_its_rationale():
+    g = grade(scenario("sc-015"), "96369 x1, 96370 x1, 96371 x2")  # 96371 once only
+    (miss,) = g.misses
+    assert miss.code == "96371" and miss.expected == 1 and "U-PUMP" in miss.explanation
+
+
+def test_no_line_scenario():
+    assert grade(scenario("sc-022"), "none").correct
+    g = grade(scenario("sc-022"), "96369 x1, 96370 x1")
+    assert not g.correct and all("S-FACILITY" in m.explanation for m in g.misses)
+
+
+def test_session_keeps_a_running_score():
+    q = QuizSession()
+    q.submit(scenario("sc-001"), "96369 x1")
+    q.submit(scenario("sc-011"), "96369 x1")
+    assert q.summary() == "1 of 2 correct"
