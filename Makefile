@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv reports test test-unit test-notebooks data clean-venv
+.PHONY: venv reports test test-unit test-notebooks test-browser browser-deps app data clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,24 @@ venv: $(STAMP)
 reports: venv
 	$(BIN)/python -m infusion render --all
 
-## The whole test suite: unit and CLI tests (pytest), then the notebooks (nbval).
-test: venv
+## The whole test suite: unit, CLI, report and browser tests (pytest), then the notebooks (nbval).
+test: venv browser-deps
 	$(BIN)/python -m pytest tests -q
-	$(BIN)/python -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg -p no:randomly notebooks
+	$(BIN)/python -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+## Debian's chromium for the browser tests (Playwright's own browser download is not used).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+test-browser: venv browser-deps
+	$(BIN)/python -m pytest tests/browser -q
+
+## Serve the training notebook as an app (code hidden) on http://127.0.0.1:8866
+app: venv
+	$(BIN)/voila notebooks/01_infusion_time_scenarios.ipynb --port=8866 --Voila.ip=127.0.0.1 --no-browser
 
 test-unit: venv
 	$(BIN)/python -m pytest tests -q

@@ -74,7 +74,11 @@ class SegmentRow(W.HBox):
                            layout=W.Layout(width="220px"))
         self.pump = W.BoundedIntText(value=pump, min=1, max=20, description="pump",
                                      layout=W.Layout(width="140px"))
+        self.start.add_class("seg-start")
+        self.stop.add_class("seg-stop")
+        self.pump.add_class("seg-pump")
         super().__init__([self.start, self.stop, self.pump])
+        self.add_class("segment-row")
 
     def as_dict(self) -> dict[str, Any]:
         return {"start": self.start.value.strip() or None, "stop": self.stop.value.strip() or None,
@@ -88,7 +92,8 @@ class ScenarioBuilder(W.VBox):
         self.rows = W.VBox([SegmentRow(a, b) for a, b in (segments or [("09:00", "10:35")])])
         self.add_button = W.Button(description="add segment", icon="plus")
         self.remove_button = W.Button(description="remove last", icon="minus")
-        self.pumps = W.BoundedIntText(value=1, min=1, max=20, description="pump set-ups")
+        self.pumps = W.BoundedIntText(value=1, min=1, max=20, description="pump set-ups",
+                                      style={"description_width": "initial"})
         pos = places_of_service()
         self.pos = W.Dropdown(options=[(f"{p} {n}", p) for p, n in zip(pos["pos"], pos["name"])],
                               value="11", description="place")
@@ -102,6 +107,12 @@ class ScenarioBuilder(W.VBox):
         self.findings = W.HTML()
         self.error = W.HTML()
         self.plot = W.Output()
+        for w, cls in ((self.pumps, "pumps"), (self.pos, "pos"), (self.claim, "claim"),
+                       (self.payer, "payer"), (self.year, "year"), (self.zip, "zip"),
+                       (self.add_button, "add-segment"), (self.remove_button, "remove-segment"),
+                       (self.lines, "lines-out"), (self.findings, "findings-out"),
+                       (self.plot, "plot-out")):
+            w.add_class(cls)
         self.result: CodingResult | None = None
         self.figure = None
         self.add_button.on_click(lambda _: self._add())
@@ -185,6 +196,10 @@ class QuizWidget(W.VBox):
         self.next = W.Button(description="next scenario")
         self.feedback = W.HTML()
         self.score = W.HTML()
+        for w, cls in ((self.picker, "quiz-picker"), (self.answer, "quiz-answer"),
+                       (self.submit, "quiz-grade"), (self.next, "quiz-next"),
+                       (self.feedback, "quiz-feedback-out"), (self.score, "quiz-score-out")):
+            w.add_class(cls)
         self.submit.on_click(lambda _: self.grade())
         self.next.on_click(lambda _: self.go(self.index + 1))
         self.picker.observe(lambda ch: self.go(ch["new"]), names="value")

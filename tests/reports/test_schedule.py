@@ -1,0 +1,81 @@
+"""Scheduled rendering: failures isolated, last good report kept, lock, skip unchanged, JSON-lines log."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from infusion.errors import InputError
+from infusion.paths import REPO_ROOT
+from infusion.schedule import EXIT_LOCKED, Lock, expand_jobs, run_schedule
+
+CONFIG = """
+jobs:
+  - notebook: 03_code_publication.ipynb
+    matrix: {code: ["96371", "99999"], year: [2025]}
+    output: cpt-{code}-{year}.html
+"""
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("sched")
+    cfg = out / "schedule.yaml"
+    cfg.write_text(CONFIG)
+    (out / "cpt-99999-2025.html").write_text("the last good copy")
+    rc = run_schedule(cfg, reports_dir=out)
+    return out, cfg, rc
+
+
+def log(out: Path) -> list[dict]:
+    return [json.loads(l) for l in (out / "logs" / "render-log.jsonl").read_text().splitlines()]
+
+
+def test_a_broken_job_does_not_take_the_others_down(first_run):
+    out, _, rc = first_run
+    assert rc == 1
+    assert "CPT 96371" in (out / "cpt-96371-2025.html").read_text()
+    assert (out / "cpt-99999-2025.html").read_text() == "the last good copy"
+    assert list((out / "failed").glob("cpt-99999-2025-*.ipynb"))
+
+
+def test_log_is_json_lines_with_the_fields(first_run):
+    out, _, _ = first_run
+    recs = log(out)
+    assert [(r["job"], r["status"]) for r in recs[:2]] == [("cpt-96371-2025", "ok"), ("cpt-99999-2025", "failed")]
+    for r in recs:
+        assert {"job", "parameters", "data_version", "start", "duration", "status", "output"} <= set(r)
+    assert "code" in recs[1]["error"]
+
+
+def test_second_run_skips_unchanged_and_retries_failed(first_run):
+    out, cfg, _ = first_run
+    run_schedule(cfg, reports_dir=out)
+    recs = log(out)[2:4]
+    assert [(r["job"], r["status"]) for r in recs] == [("cpt-96371-2025", "skipped"), ("cpt-99999-2025", "failed")]
+
+
+def test_concurrent_run_exits_with_a_clear_message(first_run, capsys):
+    out, cfg, _ = first_run
+    with Lock(out / ".lock"):
+        rc = run_schedule(cfg, reports_dir=out, out=__import__("sys").stdout)
+    assert rc == EXIT_LOCKED
+    assert "another render run holds" in capsys.readouterr().out
+
+
+def test_config_errors_name_the_entry(tmp_path):
+    with pytest.raises(InputError, match=r"jobs\[0\].notebook"):
+        expand_jobs({"jobs": [{"notebook": "nope.ipynb", "output": "x.html"}]})
+    with pytest.raises(InputError, match="two jobs write"):
+        expand_jobs({"jobs": [{"notebook": "03_code_publication.ipynb", "matrix": {"code": ["96369", "96370"]},
+                               "output": "same.html"}]})
+
+
+def test_shipped_schedule_expands_to_the_four_reports():
+    from infusion.encounter import load_yaml
+
+    jobs = expand_jobs(load_yaml((REPO_ROOT / "reports" / "schedule.yaml").read_text()))
+    assert [j.output for _, j in jobs] == ["cpt-96369-publication.html", "cpt-96370-publication.html",
+                                           "cpt-96371-publication.html", "payer-benchmarks.html"]
