@@ -204,6 +204,18 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("--json", action="store_true")
     summ.set_defaults(func=cmd_rates_summary)
 
+    aud = sub.add_parser("audit", help="check claim lines for 96369-96372 against the rules",
+                         description="Audit a claims extract (CSV or Parquet): findings per line, a "
+                         "summary by rule and payer, dollars at risk, and a rejects file.")
+    aud.add_argument("claims", help="claims file (.csv or .parquet)")
+    aud.add_argument("--out", required=True, help="findings file (.csv or .parquet)")
+    aud.add_argument("--rejects", help="rejects file (default: OUT with .rejects)")
+    aud.add_argument("--summary", action="store_true", help="print the summary by rule and payer")
+    aud.add_argument("--map", action="append", default=[],
+                     help="CANONICAL=COLUMN for another layout, e.g. code=HCPCS_CD (repeatable)")
+    aud.add_argument("--memory-limit", default="2GB", help="DuckDB memory limit (spills beyond)")
+    aud.set_defaults(func=cmd_audit)
+
     render = sub.add_parser("render", help="render notebooks into HTML reports (papermill)")
     render.add_argument("--all", action="store_true", help="the publications and the benchmark report")
     render.add_argument("--year", type=_year, default=2026)
@@ -254,6 +266,33 @@ def cmd_rates_summary(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2))
     else:
         print(format_summary(s))
+    return 0
+
+
+# ----------------------------------------------------------------------------- audit
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from .audit import audit, write_outputs
+
+    mapping = {}
+    for kv in args.map:
+        if "=" not in kv:
+            raise InputError("map", f"{kv!r} is not CANONICAL=COLUMN (for example code=HCPCS_CD)")
+        k, v = kv.split("=", 1)
+        mapping[k.strip()] = v.strip()
+    res = audit(args.claims, mapping, memory_limit=args.memory_limit, progress=sys.stderr.isatty())
+    if res.dropped_phi:
+        print(f"notice: {len(res.dropped_phi)} column(s) that can identify patients were not read: "
+              f"{', '.join(res.dropped_phi)}", file=sys.stderr)
+    out = write_outputs(res, args.out, args.rejects)
+    print(f"lines in {res.lines_in} = checked {res.lines_checked} + rejected {res.rejects}")
+    print(f"{len(res.findings)} finding(s) -> {out['findings']}; rejects -> {out['rejects']}; "
+          f"summary -> {out['summary']} ({res.seconds:.1f} s)")
+    if args.summary:
+        s = res.summary.copy()
+        s["dollars_at_risk"] = s["dollars_at_risk"].map(lambda v: f"{v:,.2f}")
+        print(s.to_string(index=False) if len(s) else "no findings")
     return 0
 
 

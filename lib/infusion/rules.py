@@ -104,6 +104,11 @@ _RULES: tuple[Rule, ...] = (
          "Modifier 25 goes on a significant, separately identifiable E/M on the same day, not on the "
          "administration line; Cigna asks for records with E/M plus 25.", ("S31",), "M",
          "modifiers"),
+    # Audit of claim lines (claims data, not encounters)
+    Rule("A-DUP", "Duplicate claim lines",
+         "The same code, units and modifiers on two lines of one claim and date of service is a "
+         "duplicate: payers pay it once; keep one line or add the modifier that explains the repeat.",
+         ("S17",), "M", "audit"),
     Rule("M-PO-PN", "Off-campus hospital departments",
          "Institutional claims from off-campus provider-based departments carry PO (excepted) or PN "
          "(non-excepted) on every line, never both.", ("S28",), "M", "modifiers"),

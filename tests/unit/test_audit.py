@@ -1,0 +1,125 @@
+"""Claims audit: every check fires and stays silent, planted findings exactly, rejects, no PHI."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from infusion.audit import audit, write_outputs
+from infusion.errors import InputError
+from infusion.paths import REPO_ROOT
+
+SAMPLE = REPO_ROOT / "data" / "samples" / "claims"
+HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",
+          "claim_type", "payer", "start_time", "stop_time"]
+
+
+def run(tmp_path: Path, rows: list[list], header=HEADER, **kw):
+    p = tmp_path / "claims.csv"
+    with p.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return audit(p, **kw)
+
+
+def L(claim, n, code, units=1, mods="", pos="11", ctype="professional", start="09:00", stop="10:35",
+      payer="Aetna", dos="2026-03-02"):
+    return [claim, n, dos, code, units, mods, pos, ctype, payer, start, stop]
+
+
+def rules(res) -> set[tuple[str, str, str]]:
+    return {(c, str(n), r) for c, n, r in zip(res.findings["claim_id"], res.findings["line_number"],
+                                              res.findings["rule"])}
+
+
+def test_sample_yields_exactly_the_planted_findings_and_rejects(tmp_path):
+    res = audit(SAMPLE / "illustrative_claims.csv")
+    expected = pd.read_csv(SAMPLE / "expected_findings.csv", dtype=str)
+    assert rules(res) == set(zip(expected["claim_id"], expected["line_number"], expected["rule"]))
+    assert res.rejects == 3 and res.lines_in == res.lines_checked + res.rejects
+    out = write_outputs(res, tmp_path / "f.csv")
+    rej = pd.read_csv(out["rejects"], dtype=str)
+    exp_rej = pd.read_csv(SAMPLE / "expected_rejects.csv", dtype=str)
+    assert list(rej["claim_id"]) == list(exp_rej["claim_id"])
+    assert all(r.startswith(e) for r, e in zip(rej["reason"], exp_rej["reason"]))
+    assert list(rej["file_line"].astype(int)) == [int(x) + 1 for x in rej["data_row"]]
+
+
+def test_phi_columns_never_reach_an_output(tmp_path):
+    res = audit(SAMPLE / "illustrative_claims.csv")
+    assert res.dropped_phi == ["patient_name", "member_id", "dob"]
+    out = write_outputs(res, tmp_path / "f.parquet")
+    for path in out.values():
+        data = Path(path).read_bytes()
+        assert b"ILLUSTRATIVE PATIENT" not in data and b"ILLUSTRATIVE-M" not in data and b"1950-01-01" not in data
+    assert not set(res.findings.columns) & {"patient_name", "member_id", "dob"}
+
+
+@pytest.mark.parametrize("rows, hit", [
+    ([L("C", 1, "96370")], ("C", "1", "U-ADDON")),
+    ([L("C", 1, "96369", 2, stop="09:50")], ("C", "1", "U-INIT")),
+    ([L("C", 1, "96369", stop="09:50"), L("C", 2, "96369", stop="09:50")], ("C", "2", "U-INIT")),
+    ([L("C", 1, "96369"), L("C", 2, "96371", 2)], ("C", "2", "U-PUMP")),
+    ([L("C", 1, "96369"), L("C", 2, "96370", 2)], ("C", "2", "U-HOUR")),
+    ([L("C", 1, "96369", start="", stop=""), L("C", 2, "96370", start="", stop="")], ("C", "2", "T-DOC")),
+    ([L("C", 1, "96369", start="14:00", stop="13:00")], ("C", "1", "T-DATE")),
+    ([L("C", 1, "96369", start="08:00", stop="13:00"), L("C", 2, "96370", 4, start="08:00", stop="13:00")], ("C", "2", "U-MUE")),
+    ([L("C", 1, "96369", pos="22")], ("C", "1", "S-FACILITY")),
+    ([L("C", 1, "96369", pos="12")], ("C", "1", "S-HOME")),
+    ([L("C", 1, "96369", mods="00")], ("C", "1", "M-VALID")),
+    ([L("C", 1, "96369", mods="JZ|11")], ("C", "1", "M-VALID")),
+    ([L("C", 1, "96369"), L("C", 2, "96372")], ("C", "2", "U-SHORT")),
+    ([L("C", 1, "96369", stop="11:40"), L("C", 2, "96370", stop="11:40"), L("C", 3, "96370", stop="11:40")], ("C", "3", "A-DUP")),
+])
+def test_each_check_fires(tmp_path, rows, hit):
+    assert hit in rules(run(tmp_path, rows))
+
+
+@pytest.mark.parametrize("rows", [
+    [L("C", 1, "96369"), L("C", 2, "96370")],                                     # 95 min, 1 add-on hour
+    [L("C", 1, "96369", stop="11:40"), L("C", 2, "96370", 2, stop="11:40")],        # 160 min, 2 units
+    [L("C", 1, "96369", stop="09:50"), L("C", 2, "96371")],                        # second pump once
+    [L("C", 1, "96369", pos="22", ctype="institutional"), L("C", 2, "96370", pos="22", ctype="institutional")],
+    [L("C", 1, "96372", start="", stop="")],                                        # an injection alone
+    [L("C", 1, "96369", mods="JZ")],                                                # a real modifier
+    [L("C", 1, "96369", dos="2026-03-02"), L("C", 2, "96370", dos="2026-03-02"),
+     L("D", 1, "96369", dos="2026-03-02"), L("D", 2, "96370", dos="2026-03-02")],    # two claims alike
+    [L("C", 1, "99213", 1, mods="25")],
+])
+def test_checks_stay_silent_on_correct_lines(tmp_path, rows):
+    assert rules(run(tmp_path, rows)) == set()
+
+
+def test_second_96369_with_xs_passes_u_init_but_not_the_mue(tmp_path):
+    res = run(tmp_path, [L("C", 1, "96369", stop="09:50"), L("C", 2, "96369", mods="XS", stop="09:50")])
+    assert rules(res) == {("C", "1", "U-MUE")}
+
+
+def test_dollars_at_risk_use_medicare_and_say_when_missing(tmp_path):
+    res = run(tmp_path, [L("C", 1, "96370", dos="2026-03-02"), L("D", 1, "96370", dos="2018-03-02")])
+    d = res.findings.set_index("claim_id")["dollars_at_risk"]
+    assert d["C"] == 17.03 and pd.isna(d["D"])
+    assert res.summary["lines_without_price"].sum() == 1
+
+
+def test_column_map_and_modifier_columns(tmp_path):
+    header = ["CLM", "LN", "SVC_DT", "HCPCS_CD", "UNITS", "MOD1", "MOD2", "POS"]
+    rows = [["C", 1, "03/02/2026", "96369", 1, "00", "", "11"]]
+    res = run(tmp_path, rows, header=header,
+              mapping={"claim_id": "CLM", "line_number": "LN", "date_of_service": "SVC_DT", "code": "HCPCS_CD"})
+    assert rules(res) == {("C", "1", "M-VALID")}
+
+
+def test_missing_required_column_names_it(tmp_path):
+    with pytest.raises(InputError, match="units: no column for units"):
+        run(tmp_path, [["C", 1, "2026-03-02", "96369"]], header=["claim_id", "line_number", "dos", "code"])
+
+
+def test_rejects_count_and_reasons(tmp_path):
+    res = run(tmp_path, [L("C", 1, "96369", dos="2026-13-01"), L("C", 2, "96369", units="1.5"),
+                         L("C", 3, "9636A9"), L("", 4, "96369"), L("E", 1, "96369")])
+    assert (res.lines_in, res.lines_checked, res.rejects) == (5, 1, 4)
