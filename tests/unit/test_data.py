@@ -36,11 +36,19 @@ def test_sample_files_are_marked_illustrative_and_sourced(path: Path):
 
     raw = path.read_bytes()
     text = (gzip.decompress(raw) if path.suffix == ".gz" else raw).decode()
-    assert path.name.startswith("illustrative_") and "ILLUSTRATIVE" in text
-    if path.suffix == ".csv":
+    assert "ILLUSTRATIVE" in text
+    readme = (DATA / "samples" / "README.md").read_text()
+    assert path.parent.name + "/" in readme  # every folder of samples is described there
+    if path.parent.name == "hospital":
         rows = text.splitlines()[3:]
         assert rows and all("scripts/make_sample_rates.py" in r for r in rows)
-    assert (DATA / "samples" / "README.md").exists()
+    elif path.parent.name == "claims":
+        rows = text.splitlines()[1:]
+        assert rows and all("ILLUSTRATIVE" in r for r in rows)
+        if path.name.startswith("expected_"):
+            assert all("scripts/make_sample_claims.py" in r for r in rows)
+    else:
+        assert path.name.startswith("illustrative_")
 
 
 def test_zip_parquet_has_its_source():

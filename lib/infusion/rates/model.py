@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..paths import data_path
+
+if TYPE_CHECKING:  # pandas is imported where a frame is built, not to read files
+    import pandas as pd
 
 RATE_COLUMNS = {
     "source_file": "string", "source_format": "string", "reporting_entity": "string",
@@ -28,9 +31,9 @@ ILLUSTRATIVE_MARK = "ILLUSTRATIVE"
 
 @lru_cache(maxsize=1)
 def _aliases() -> list[tuple[re.Pattern[str], str]]:
-    t = pd.read_csv(data_path("reference", "payer_aliases.csv"), dtype=str).sort_values(
-        "order", key=lambda s: s.astype(int))
-    return [(re.compile(p, re.I), f) for p, f in zip(t["pattern"], t["family"])]
+    with data_path("reference", "payer_aliases.csv").open(newline="", encoding="utf-8") as fh:
+        rows = sorted(csv.DictReader(fh), key=lambda r: int(r["order"]))
+    return [(re.compile(r["pattern"], re.I), r["family"]) for r in rows]
 
 
 def payer_family(*names: str | None) -> str:
@@ -55,11 +58,13 @@ class Extraction:
     items_read: int = 0
     bytes_read: int = 0
 
-    def frame(self) -> pd.DataFrame:
+    def frame(self) -> "pd.DataFrame":
         return to_frame(self.rows)
 
 
-def to_frame(rows: list[dict]) -> pd.DataFrame:
+def to_frame(rows: list[dict]) -> "pd.DataFrame":
+    import pandas as pd
+
     df = pd.DataFrame(rows, columns=list(RATE_COLUMNS))
     return df.astype(RATE_COLUMNS)
 

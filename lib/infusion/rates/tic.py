@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import zlib
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import DataError
-from ..jsonstream import StreamError, iter_object
+from ..jsonscan import MissingField, iter_object_fast
+from ..jsonstream import StreamError
 from .model import ILLUSTRATIVE_MARK, Extraction, join, payer_family
 
 TOP_FIELDS = ("reporting_entity_name", "reporting_entity_type", "plan_name", "plan_id",
@@ -42,12 +44,75 @@ class CountingReader(io.RawIOBase):
         return n
 
 
-def open_stream(path: Path, on_read=None) -> tuple[BinaryIO, CountingReader]:
-    """The decompressed stream of ``path`` (gzip by magic bytes) and the raw byte counter."""
+class ReadAhead(io.RawIOBase):
+    """Decompress in a background thread while the caller scans (zlib releases the GIL)."""
+
+    def __init__(self, inner: BinaryIO, chunk: int = 1 << 22, depth: int = 2) -> None:
+        import queue
+        import threading
+
+        self.inner = inner
+        self.q: "queue.Queue[bytes | BaseException]" = queue.Queue(maxsize=depth)
+        self.buf = b""
+        self.done = False
+        self.stop = threading.Event()
+
+        def work() -> None:
+            try:
+                while not self.stop.is_set():
+                    data = inner.read(chunk)
+                    self.q.put(data)
+                    if not data:
+                        return
+            except BaseException as err:  # noqa: BLE001 - handed to the reader
+                self.q.put(err)
+
+        self.thread = threading.Thread(target=work, daemon=True)
+        self.thread.start()
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, n: int = -1) -> bytes:
+        while not self.done and (n < 0 or len(self.buf) < n):
+            item = self.q.get()
+            if isinstance(item, BaseException):
+                self.done = True
+                raise item
+            if not item:
+                self.done = True
+                break
+            self.buf += item
+        if n < 0:
+            out, self.buf = self.buf, b""
+        else:
+            out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def read1(self, n: int = -1) -> bytes:
+        return self.read(n)
+
+    def close(self) -> None:
+        self.stop.set()
+        while self.thread.is_alive():
+            try:
+                self.q.get_nowait()
+            except Exception:  # noqa: BLE001 - drain so the worker can finish
+                self.thread.join(0.05)
+        self.inner.close()
+        super().close()
+
+
+def open_stream(path: Path, on_read=None, read_ahead: bool = False) -> tuple[BinaryIO, CountingReader]:
+    """The decompressed stream of ``path`` (gzip by magic bytes) and the raw byte counter.
+
+    With ``read_ahead``, a gzip file is decompressed in a background thread.
+    """
     raw = CountingReader(open(path, "rb"), on_read)
     buffered = io.BufferedReader(raw, buffer_size=1 << 20)
     if buffered.peek(2)[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=buffered, mode="rb"), raw
+        gz = gzip.GzipFile(fileobj=buffered, mode="rb")
+        return (ReadAhead(gz) if read_ahead else gz), raw
     return buffered, raw
 
 
@@ -70,18 +135,30 @@ def _provider_summary(groups: list[dict]) -> tuple[int, int]:
     return len(groups), len(npis)
 
 
+REQUIRED = {"in_network": ("billing_code", re.compile(rb'"billing_code"\s*:')),
+            "provider_references": ("provider_group_id", re.compile(rb'"provider_group_id"\s*:'))}
+
+
+def code_pattern(codes: set[str]) -> "re.Pattern[bytes]":
+    """Bytes pattern of a billing_code member holding one of ``codes`` (quoted or not)."""
+    alts = b"|".join(re.escape(c.encode()) for c in sorted(codes))
+    return re.compile(rb'"billing_code"\s*:\s*"?\s*(?:' + alts + rb')\s*["\s,}]')
+
+
 def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
     """Rows for ``codes`` from one in-network file. DataError names the file and the byte offset
     (or the in_network item and field) of the first problem; nothing partial is returned."""
     p = Path(path)
-    stream, raw = open_stream(p, on_read)
+    stream, raw = open_stream(p, on_read, read_ahead=True)
     ex = Extraction(str(p), "tic")
     top: dict[str, Any] = {}
     refs: dict[Any, tuple[int, int, str]] = {}  # id -> (groups, npis, key) ; key "remote" if URL
     pending: list[tuple[dict, list]] = []
+    counts: dict[str, int] = {}
     try:
         with stream:
-            for m in iter_object(stream, {"in_network", "provider_references"}):
+            for m in iter_object_fast(stream, {"in_network": code_pattern(codes), "provider_references": None},
+                                      counts=counts, required=REQUIRED):
                 if m.index is None:
                     if m.key in TOP_FIELDS:
                         top[m.key] = m.value
@@ -99,7 +176,6 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
                         g, n = _provider_summary(ref.get("provider_groups") or [])
                         refs[ref["provider_group_id"]] = (g, n, f"ref:{ref['provider_group_id']}")
                     continue
-                ex.items_read += 1
                 item = m.value
                 where = f"in_network[{m.index}] (byte {m.offset})"
                 if not isinstance(item, dict):
@@ -134,6 +210,9 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
                             "expiration_date": price.get("expiration_date"),
                         }
                         pending.append((row, nr))
+    except MissingField as err:
+        raise _fail(p, f"{err.reason} (byte {err.offset}); {len(pending)} rows read before it are "
+                    "not used") from None
     except StreamError as err:
         raise _fail(p, f"invalid JSON at decompressed byte {err.offset} ({err.reason}); "
                     f"{raw.count} bytes of the file read; {len(pending)} rows read before it are "
@@ -142,6 +221,7 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
         raise _fail(p, f"gzip stream is damaged or truncated after {raw.count} bytes of the file "
                     f"({err}); {len(pending)} rows read before it are not used") from None
     ex.bytes_read = raw.count
+    ex.items_read = counts.get("in_network", 0)
     entity = top.get("reporting_entity_name") or ""
     payer = top.get("issuer_name") or entity
     fam = payer_family(entity, top.get("issuer_name"), top.get("plan_name"))

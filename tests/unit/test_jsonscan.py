@@ -1,0 +1,70 @@
+"""The fast array scanner: same items as json.load at any window size; strings, escapes, errors."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from infusion.jsonscan import MissingField, iter_object_fast
+from infusion.jsonstream import StreamError
+
+TIC = Path(__file__).resolve().parents[3] / "shared" / "reference-formats" / "tic"
+TRICKY = {
+    "a": 'text with , and ] and } and a " quote and a \\ backslash',
+    "items": [{"s": '{[,"\\', "n": [1, 2, {"x": "]"}]}, {"s": "é€ é", "n": []}, [], "x,y", 12.5e3,
+              None, True, {"deep": [[[{"k": ","}]]]}],
+    "tail": {"k": [1, {"z": "}"}]},
+}
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 7, 64, 1 << 20])
+def test_all_items_match_json_load(chunk):
+    raw = json.dumps(TRICKY, ensure_ascii=False).encode()
+    members = list(iter_object_fast(io.BytesIO(raw), {"items": None}, chunk=chunk))
+    assert [m.value for m in members if m.key == "items"] == TRICKY["items"]
+    assert {m.key: m.value for m in members if m.index is None} == {"a": TRICKY["a"], "tail": TRICKY["tail"]}
+    assert [m.index for m in members if m.key == "items"] == list(range(len(TRICKY["items"])))
+
+
+@pytest.mark.parametrize("chunk", [3, 100, 1 << 20])
+def test_pattern_decodes_only_matching_items_and_counts_all(chunk):
+    raw = (TIC / "in-network-rates-multiple-plans-sample.json").read_bytes()
+    full = json.loads(raw)
+    counts: dict[str, int] = {}
+    pat = re.compile(rb'"billing_code"\s*:\s*"27448"')
+    got = [m.value for m in iter_object_fast(io.BytesIO(raw), {"in_network": pat, "provider_references": None},
+                                             chunk=chunk, counts=counts) if m.key == "in_network"]
+    assert got == [i for i in full["in_network"] if i["billing_code"] == "27448"]
+    assert counts["in_network"] == len(full["in_network"])
+
+
+def test_pretty_printed_files_work():
+    raw = json.dumps(TRICKY, indent=3).encode()
+    assert [m.value for m in iter_object_fast(io.BytesIO(raw), {"items": None}, chunk=5)
+            if m.key == "items"] == TRICKY["items"]
+
+
+@pytest.mark.parametrize("doc, needle", [
+    (b'{"items": [1, 2', "data ends inside 'items'"),
+    (b'{"items": [1, {"a": 1,, "b": 2}]}', "items[1]"),
+    (b'{"items": [1, , 2]}', "items[1]"),
+    (b'[1]', "expected '{'"),
+    (b'{"items": [1]} junk', "extra data"),
+    (b'{"a": tru}', "'a'"),
+])
+def test_errors(doc, needle):
+    with pytest.raises(StreamError) as e:
+        list(iter_object_fast(io.BytesIO(doc), {"items": None}, chunk=4))
+    assert needle in str(e.value)
+
+
+def test_required_member_checked_without_decoding():
+    doc = b'{"items": [{"code": "1"}, {"other": 2}, {"code": "3"}]}'
+    with pytest.raises(MissingField) as e:
+        list(iter_object_fast(io.BytesIO(doc), {"items": re.compile(rb'"code": "3"')}, chunk=8,
+                              required={"items": ("code", re.compile(rb'"code"\s*:'))}))
+    assert "items[1]: missing required field code" in str(e.value) and e.value.offset == doc.index(b'{"other"')
