@@ -153,206 +153,211 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, memory_limi
     for canon in CANONICAL:
         if canon not in cols and not (canon == "modifiers" and mod_cols):
             sel.append(f"CAST(NULL AS VARCHAR) AS {canon}")
-    con.execute(f"CREATE TEMP TABLE raw AS SELECT row_number() OVER () AS row_no, {', '.join(sel)} FROM {source}")
     _load_reference(con)
+    # one pass over the file: parse, validate, keep typed columns (patient columns never selected)
+    # one pass over the file (rowid keeps file order), then parse and validate with cheap casts;
+    # patient columns are never selected
     con.execute(r"""
-        CREATE TEMP TABLE parsed AS
-        SELECT row_no, trim(claim_id) AS claim_id, trim(line_number) AS line_number,
-               coalesce(try_strptime(trim(date_of_service), '%Y-%m-%d'),
-                        try_strptime(trim(date_of_service), '%m/%d/%Y'))::DATE AS dos,
-               date_of_service AS dos_text,
-               upper(trim(code)) AS code,
-               CASE WHEN regexp_full_match(trim(units), '\d+(\.0+)?') THEN CAST(CAST(trim(units) AS DOUBLE) AS INTEGER) END AS units,
-               units AS units_text,
-               coalesce(upper(trim(modifiers)), '') AS modifiers,
-               CASE WHEN regexp_full_match(trim(pos), '\d{1,2}') THEN lpad(trim(pos), 2, '0') END AS pos,
-               lower(trim(claim_type)) AS claim_type,
-               coalesce(nullif(trim(payer), ''), 'unknown') AS payer,
-               trim(start_time) AS start_text, trim(stop_time) AS stop_text,
-               trim(zip) AS zip, trim(locality) AS locality
-        FROM raw""")
-    con.execute(r"""
-        CREATE TEMP TABLE checked AS
-        SELECT *, CASE
+        CREATE TEMP TABLE lines AS
+        WITH src AS (SELECT """ + ", ".join(sel) + " FROM " + source + r"""),
+        p AS (
+          SELECT trim(claim_id) AS claim_id, trim(line_number) AS line_number,
+                 try_cast(trim(line_number) AS INTEGER) AS line_no,
+                 CASE WHEN try_cast(trim(date_of_service) AS DATE) IS NOT NULL THEN try_cast(trim(date_of_service) AS DATE)
+                      ELSE try_strptime(trim(date_of_service), '%m/%d/%Y')::DATE END AS dos,
+                 date_of_service AS dos_text, upper(trim(code)) AS code,
+                 CASE WHEN try_cast(trim(units) AS DOUBLE) >= 0 AND try_cast(trim(units) AS DOUBLE) = floor(try_cast(trim(units) AS DOUBLE))
+                      THEN CAST(try_cast(trim(units) AS DOUBLE) AS INTEGER) END AS units,
+                 units AS units_text, coalesce(upper(trim(modifiers)), '') AS modifiers,
+                 lpad(CAST(try_cast(trim(pos) AS INTEGER) AS VARCHAR), 2, '0') AS pos,
+                 lower(trim(claim_type)) AS claim_type, coalesce(nullif(trim(payer), ''), 'unknown') AS payer,
+                 trim(start_time) AS start_text, trim(stop_time) AS stop_text, trim(zip) AS zip,
+                 trim(locality) AS locality
+          FROM src)
+        SELECT * EXCLUDE (dos_text, units_text), CASE
             WHEN claim_id IS NULL OR claim_id = '' THEN 'missing claim_id'
             WHEN line_number IS NULL OR line_number = '' THEN 'missing line_number'
-            WHEN dos IS NULL THEN 'bad date_of_service ' || coalesce('''' || dos_text || '''', '(empty)')
-            WHEN units IS NULL THEN 'non-numeric units ' || coalesce('''' || units_text || '''', '(empty)')
-            WHEN NOT regexp_full_match(code, '[0-9A-Z]{5}') THEN 'unknown code format ' || coalesce('''' || code || '''', '(empty)')
-        END AS reject_reason FROM parsed""")
-    lines_in = con.execute("SELECT count(*) FROM checked").fetchone()[0]
-    rejects = con.execute("SELECT count(*) FROM checked WHERE reject_reason IS NOT NULL").fetchone()[0]
+            WHEN dos IS NULL THEN 'bad date_of_service ' || coalesce(chr(39) || dos_text || chr(39), '(empty)')
+            WHEN units IS NULL THEN 'non-numeric units ' || coalesce(chr(39) || units_text || chr(39), '(empty)')
+            WHEN length(code) <> 5 OR NOT regexp_full_match(code, '[0-9A-Z]{5}') THEN 'unknown code format ' || coalesce(chr(39) || code || chr(39), '(empty)')
+          END AS reject_reason
+        FROM p""")
+    lines_in, rejects = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE reject_reason IS NOT NULL) FROM lines").fetchone()
     con.execute(r"""
         CREATE TEMP TABLE ok AS
-        SELECT c.*,
+        SELECT l.* EXCLUDE (start_text, stop_text, reject_reason),
           CASE WHEN regexp_full_match(start_text, '\d{1,2}:\d{2}') THEN dos + CAST(start_text AS TIME)
                ELSE try_cast(replace(start_text, 'T', ' ') AS TIMESTAMP) END AS t_start,
           CASE WHEN regexp_full_match(stop_text, '\d{1,2}:\d{2}') THEN dos + CAST(stop_text AS TIME)
                ELSE try_cast(replace(stop_text, 'T', ' ') AS TIMESTAMP) END AS t_stop,
-          coalesce(c.locality, z.carrier || '-' || z.locality) AS loc
-        FROM checked c LEFT JOIN zips z ON z.zip = c.zip
-        WHERE reject_reason IS NULL""")
-    lines_checked = lines_in - rejects
-    findings = _run_checks(con)
-    con.register("findings_df", findings)
-    findings = _price(con, findings)
-    summary = summarize(findings)
-    res = AuditResult(lines_in, lines_checked, rejects, findings, summary, phi)
+          coalesce(l.locality, z.carrier || '-' || z.locality) AS loc
+        FROM lines l LEFT JOIN zips z ON z.zip = l.zip
+        WHERE l.reject_reason IS NULL AND l.code IN ('96369', '96370', '96371', '96372')""")
+    _run_checks(con)
+    _price(con)
+    findings = con.execute(
+        f"SELECT {', '.join(FINDING_COLUMNS)} FROM priced ORDER BY claim_id, line_no, line_number, rule").df()
+    summary = con.execute("""
+        SELECT rule, severity, payer, count(*) AS lines, sum(units_at_risk) AS units_at_risk,
+               round(sum(dollars_at_risk), 2) AS dollars_at_risk,
+               count(*) FILTER (WHERE dollars_at_risk IS NULL) AS lines_without_price
+        FROM priced GROUP BY ALL ORDER BY rule, payer""").df()
+    res = AuditResult(int(lines_in), int(lines_in - rejects), int(rejects), findings, summary, phi)
     res.source_kind = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv"
     res.seconds = round(time.monotonic() - t0, 2)
-    res._con = con  # kept for writing the rejects
+    res._con = con  # kept for writing the outputs
     return res
+
+
+FINDING_COLUMNS = ("claim_id", "line_number", "dos AS date_of_service", "code", "payer", "rule",
+                   "severity", "message", "units_at_risk", "dollars_at_risk")
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
     from .medicare import zip_table
+    from .rules import RULES
 
     m = mue()[["code", "mue"]].copy()
     m["mue"] = m["mue"].astype(int)
-    con.register("mue_df", m)
-    con.execute("CREATE TEMP TABLE mue AS SELECT * FROM mue_df")
     pos = places_of_service()
-    fac = pos[pos["facility_for_drug_admin"] == "yes"][["pos"]]
-    con.register("fac_df", fac)
-    con.execute("CREATE TEMP TABLE facility_pos AS SELECT * FROM fac_df")
-    z = zip_table().reset_index()[["zip", "carrier", "locality"]]
-    con.register("zip_df", z)
-    con.execute("CREATE TEMP TABLE zips AS SELECT * FROM zip_df")
-    num = pd.DataFrame({"m": sorted(CPT_NUMERIC_MODIFIERS)})
-    con.register("num_df", num)
-    con.execute("CREATE TEMP TABLE cpt_numeric AS SELECT * FROM num_df")
+    tables = {
+        "mue": m,
+        "facility_pos": pos[pos["facility_for_drug_admin"] == "yes"][["pos"]],
+        "zips": zip_table().reset_index()[["zip", "carrier", "locality"]],
+        "cpt_numeric": pd.DataFrame({"m": sorted(CPT_NUMERIC_MODIFIERS)}),
+        "rule_refs": pd.DataFrame([{"rule": r, "severity": _SEVERITY[r], "ref": cite(r)}
+                                   for r in _SEVERITY if r in RULES]),
+    }
+    for name, df in tables.items():
+        con.register(f"{name}_df", df)
+        con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_df")
+        con.unregister(f"{name}_df")
 
 
-_MESSAGES = {
-    "U-ADDON": "add-on {code} without 96369 on the same claim and date of service",
-    "U-INIT": "{detail}",
-    "U-PUMP": "96371 x{units}: reported once per encounter whatever the number of extra pumps",
-    "U-HOUR": "{detail}",
-    "T-DOC": "96370 x{units} with no start/stop times documented on the claim-date: the additional hours cannot be supported",
-    "T-DATE": "stop time before start time on this line: give dates for an infusion that crosses midnight",
-    "U-MUE": "{detail}",
-    "S-FACILITY": "{code} on a professional claim with facility place of service {pos}: the facility bills the administration",
-    "S-HOME": "{code} with place of service 12 (home): home infusion uses 99601/99602 and a per diem, or Medicare home infusion G-codes",
-    "M-VALID": "{detail}",
-    "U-SHORT": "96372 with 96369 on the same claim-date: one infusion is not also an injection",
-    "A-DUP": "duplicate of line {detail} (same code, units and modifiers)",
-}
 _SEVERITY = {"U-ADDON": "error", "U-INIT": "error", "U-PUMP": "error", "U-HOUR": "error",
              "T-DOC": "warning", "T-DATE": "error", "U-MUE": "warning", "S-FACILITY": "error",
              "S-HOME": "error", "M-VALID": "error", "U-SHORT": "warning", "A-DUP": "warning"}
 
 
-def _run_checks(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    con.execute("""
-        CREATE TEMP TABLE cd AS
-        SELECT claim_id, dos,
-               count(*) FILTER (WHERE code = '96369') AS n69,
-               count(*) FILTER (WHERE code = '96372') AS n72,
-               sum(units) FILTER (WHERE code = '96370') AS u70,
-               min(t_start) FILTER (WHERE code IN ('96369', '96370')) AS t0,
-               max(t_stop) FILTER (WHERE code IN ('96369', '96370')) AS t1
-        FROM ok WHERE code IN ('96369', '96370', '96371', '96372') GROUP BY claim_id, dos""")
-    con.execute("""
+def _run_checks(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the table ``findings`` (one row per line and rule) with every check in one query."""
+    # claim-date aggregates, the first line of each code and duplicate groups: hash aggregates
+    # joined back (parallel), not window functions over every line
+    order = "CAST(coalesce(line_no, 0) AS BIGINT) * 1000000000 + hash(line_number) % 1000000000"
+    con.execute(f"""
         CREATE TEMP TABLE fam AS
-        SELECT o.*, cd.n69, cd.n72, cd.u70,
+        WITH per_code AS (
+          SELECT claim_id, dos, code, min({order}) AS first_key, count(*) AS n, sum(units) AS u,
+                 min(t_start) AS t0, max(t_stop) AS t1
+          FROM ok GROUP BY ALL),
+        cd AS (
+          SELECT claim_id, dos,
+                 coalesce(sum(n) FILTER (WHERE code = '96369'), 0) AS n69,
+                 sum(u) FILTER (WHERE code = '96370') AS u70,
+                 min(t0) FILTER (WHERE code IN ('96369', '96370')) AS t0,
+                 max(t1) FILTER (WHERE code IN ('96369', '96370')) AS t1
+          FROM per_code GROUP BY ALL),
+        dups AS (SELECT claim_id, dos, code, units, modifiers, min({order}) AS dup_key,
+                        arg_min(line_number, {order}) AS first_line
+                 FROM ok GROUP BY ALL HAVING count(*) > 1)
+        SELECT o.*, cd.n69, cd.u70, pc.u AS code_total,
                CAST(floor(date_diff('second', cd.t0, cd.t1) / 60) AS INTEGER) AS minutes,
-               row_number() OVER (PARTITION BY o.claim_id, o.dos, o.code ORDER BY try_cast(o.line_number AS INTEGER), o.line_number) AS nth_code,
-               row_number() OVER (PARTITION BY o.claim_id, o.dos, o.code, o.units, o.modifiers ORDER BY try_cast(o.line_number AS INTEGER), o.line_number) AS nth_dup,
-               first_value(o.line_number) OVER (PARTITION BY o.claim_id, o.dos, o.code, o.units, o.modifiers ORDER BY try_cast(o.line_number AS INTEGER), o.line_number) AS first_line
-        FROM ok o JOIN cd USING (claim_id, dos)""")
-    # (rule, units at risk, detail, FROM, WHERE): one vectorised branch per check
+               CASE WHEN {order.replace('line_no', 'o.line_no').replace('line_number', 'o.line_number')} = pc.first_key
+                    THEN 1 ELSE 2 END AS nth_code,
+               CASE WHEN d.dup_key IS NULL OR {order.replace('line_no', 'o.line_no').replace('line_number', 'o.line_number')} = d.dup_key
+                    THEN 1 ELSE 2 END AS nth_dup,
+               d.first_line
+        FROM ok o JOIN per_code pc USING (claim_id, dos, code) JOIN cd USING (claim_id, dos)
+        LEFT JOIN dups d USING (claim_id, dos, code, units, modifiers)""")
+
+    # (rule, units at risk, message, FROM, WHERE): one vectorised branch per check
     branches = [
-        ("U-ADDON", "units", "''", "f", "code IN ('96370', '96371') AND n69 = 0"),
+        ("U-ADDON", "units", "'add-on ' || code || ' without 96369 on the same claim and date of service'",
+         "f", "code IN ('96370', '96371') AND n69 = 0"),
         ("U-INIT", "units - 1", "'96369 x' || units || ': one unit per encounter'", "f",
          "code = '96369' AND units > 1"),
         ("U-INIT", "units", "'a second 96369 on the claim-date without 59/XS/XE/XP/XU: one initial "
          "code per encounter'", "f", "code = '96369' AND nth_code > 1 AND NOT regexp_matches("
          "modifiers, '(^|[ ,;|])(59|XS|XE|XP|XU)($|[ ,;|])')"),
-        ("U-PUMP", "units - 1", "''", "f", "code = '96371' AND units > 1"),
-        ("T-DOC", "units", "''", "f", "code = '96370' AND minutes IS NULL"),
+        ("U-PUMP", "units - 1", "'96371 x' || units || ': reported once per encounter whatever the "
+         "number of extra pumps'", "f", "code = '96371' AND units > 1"),
+        ("T-DOC", "units", "'96370 x' || units || ' with no start/stop times documented on the "
+         "claim-date: the additional hours cannot be supported'", "f", "code = '96370' AND minutes IS NULL"),
         ("U-HOUR", "least(units, u70 - supported)",
          "'96370 x' || u70 || ' on the claim-date, but ' || minutes || ' documented minutes support ' || supported",
          "f", "code = '96370' AND minutes IS NOT NULL AND minutes >= 0 AND u70 > supported"),
-        ("T-DATE", "0", "''", "f", "code IN ('96369', '96370') AND t_start IS NOT NULL AND "
+        ("T-DATE", "0", "'stop time before start time on this line: give dates for an infusion that "
+         "crosses midnight'", "f", "code IN ('96369', '96370') AND t_start IS NOT NULL AND "
          "t_stop IS NOT NULL AND t_stop < t_start"),
-        ("U-MUE", "least(f.units, s.total - m.mue)",
-         "f.code || ' x' || s.total || ' on the claim-date is above the MUE of ' || m.mue || "
+        ("U-MUE", "least(f.units, f.code_total - m.mue)",
+         "f.code || ' x' || f.code_total || ' on the claim-date is above the MUE of ' || m.mue || "
          "' (Medicaid practitioner; Medicare: data not available)'",
-         "f JOIN mue_sum s USING (claim_id, dos, code) JOIN mue m USING (code)",
-         "s.total > m.mue AND f.nth_code = 1"),
-        ("S-FACILITY", "units", "''", "f",
+         "f JOIN mue m USING (code)", "f.code_total > m.mue AND f.nth_code = 1"),
+        ("S-FACILITY", "units", "code || ' on a professional claim with facility place of service ' "
+         "|| pos || ': the facility bills the administration'", "f",
          "coalesce(claim_type, 'professional') LIKE 'prof%' AND pos IN (SELECT pos FROM facility_pos)"),
-        ("S-HOME", "units", "''", "f", "pos = '12' AND code IN ('96369', '96370')"),
-        ("U-SHORT", "units", "''", "f", "code = '96372' AND n69 > 0"),
-        ("A-DUP", "units", "first_line", "f", "nth_dup > 1"),
+        ("S-HOME", "units", "code || ' with place of service 12 (home): home infusion uses 99601/99602 "
+         "and a per diem, or Medicare home infusion G-codes'", "f", "pos = '12' AND code IN ('96369', '96370')"),
+        ("U-SHORT", "units", "'96372 with 96369 on the same claim-date: one infusion is not also an "
+         "injection'", "f", "code = '96372' AND n69 > 0"),
+        ("A-DUP", "units", "'duplicate of line ' || first_line || ' (same code, units and modifiers)'",
+         "f", "nth_dup > 1"),
         ("M-VALID", "units", "'modifier ' || chr(39) || m || chr(39) || ' is not a CPT or HCPCS modifier'",
          "mods", "m IN ('00', '11') OR NOT regexp_full_match(m, '[0-9A-Z]{2}') "
          "OR (regexp_full_match(m, '[0-9]{2}') AND m NOT IN (SELECT m FROM cpt_numeric))"),
     ]
-    keys = ("{p}claim_id AS claim_id, {p}line_number AS line_number, {p}dos AS dos, {p}code AS code, "
-            "{p}units AS units, {p}payer AS payer, {p}claim_type AS claim_type, {p}loc AS loc")
+    keys = ("{p}claim_id AS claim_id, {p}line_number AS line_number, {p}line_no AS line_no, {p}dos AS dos, {p}code AS code, "
+            "{p}units AS units, {p}payer AS payer, {p}claim_type AS claim_type, {p}loc AS loc, {p}pos AS pos")
     parts = []
-    for rule, risk, detail, frm, where in branches:
+    for rule, risk, msg, frm, where in branches:
         prefix = "f." if " JOIN " in frm else ""
         parts.append(f"SELECT {keys.format(p=prefix)}, '{rule}' AS rule, {risk} AS at_risk, "
-                     f"CAST({detail} AS VARCHAR) AS detail FROM {frm} WHERE {where}")
-    sql = ("WITH f AS (SELECT *, CASE WHEN minutes > 90 THEN (minutes - 91) // 60 + 1 ELSE 0 END "
-           "AS supported FROM fam), "
-           "mods AS (SELECT f.claim_id, f.line_number, f.dos, f.code, f.units, f.payer, f.claim_type, "
-           "f.loc, trim(m) AS m FROM f, unnest(regexp_split_to_array(f.modifiers, '[ ,;|]+')) AS t(m) "
-           "WHERE trim(m) <> ''), "
-           "mue_sum AS (SELECT claim_id, dos, code, sum(units) AS total FROM fam GROUP BY ALL) "
-           "SELECT * FROM (" + "\nUNION ALL\n".join(parts) + ") "
-           "ORDER BY claim_id, try_cast(line_number AS INTEGER), line_number, rule")
-    df = con.execute(sql).df()
-    if df.empty:
-        return pd.DataFrame(columns=["claim_id", "line_number", "date_of_service", "code", "payer",
-                                     "claim_type", "loc", "rule", "severity", "message", "units_at_risk"])
-    df["severity"] = df["rule"].map(_SEVERITY)
-    df["message"] = [
-        _MESSAGES[r].format(code=c, units=u, pos="", detail=d) + " " + cite(r)
-        for r, c, u, d in zip(df["rule"], df["code"], df["units"], df["detail"])]
-    pos = con.execute("SELECT claim_id, line_number, pos FROM ok").df().drop_duplicates(["claim_id", "line_number"])
-    df = df.merge(pos, on=["claim_id", "line_number"], how="left")
-    fac = df["rule"] == "S-FACILITY"
-    df.loc[fac, "message"] = [f"{c} on a professional claim with facility place of service {p}: the facility "
-                              f"bills the administration {cite('S-FACILITY')}"
-                              for c, p in zip(df.loc[fac, "code"], df.loc[fac, "pos"])]
-    df = df.rename(columns={"dos": "date_of_service", "at_risk": "units_at_risk"})
-    df["units_at_risk"] = df["units_at_risk"].clip(lower=0).astype(int)
-    return df[["claim_id", "line_number", "date_of_service", "code", "payer", "claim_type", "loc",
-               "rule", "severity", "message", "units_at_risk"]]
+                     f"CAST({msg} AS VARCHAR) AS msg FROM {frm} WHERE {where}")
+    con.execute("ALTER TABLE fam ADD COLUMN supported INTEGER")
+    con.execute("UPDATE fam SET supported = CASE WHEN minutes > 90 THEN (minutes - 91) // 60 + 1 ELSE 0 END")
+    con.execute(
+        "CREATE TEMP TABLE findings AS "
+        "WITH f AS (SELECT * FROM fam), "
+        "mods AS (SELECT f.claim_id, f.line_number, f.line_no, f.dos, f.code, f.units, f.payer, f.claim_type, "
+        "f.loc, f.pos, trim(m) AS m FROM f, unnest(regexp_split_to_array(f.modifiers, '[ ,;|]+')) AS t(m) "
+        "WHERE trim(m) <> ''), "
+        "u AS (" + "\nUNION ALL\n".join(parts) + ") "
+        "SELECT u.* EXCLUDE (at_risk, msg), greatest(u.at_risk, 0) AS units_at_risk, r.severity, "
+        "u.msg || ' ' || r.ref AS message FROM u JOIN rule_refs r USING (rule)")
 
 
-def _price(con: duckdb.DuckDBPyConnection, findings: pd.DataFrame) -> pd.DataFrame:
-    """Add dollars_at_risk: units at risk x Medicare payment per unit (null where not available)."""
-    from .errors import InputError as _IE
+def _price(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``priced``: findings with dollars_at_risk = units at risk x Medicare payment per unit
+    (PFS by locality for professional claims, national OPPS for institutional ones; null, shown as
+    "data not available", where we lack that year or locality; never a national stand-in)."""
     from .payment import opps_rate, payment
 
-    if findings.empty:
-        findings["dollars_at_risk"] = pd.Series(dtype="float64")
-        return findings
-    f = findings.copy()
-    f["year"] = pd.to_datetime(f["date_of_service"]).dt.year
-    f["institutional"] = f["claim_type"].fillna("").str.startswith("inst")
-    cache: dict[tuple, float | None] = {}
-    prices = []
-    for code, year, inst, loc in zip(f["code"], f["year"], f["institutional"], f["loc"]):
-        key = (code, int(year), bool(inst), None if pd.isna(loc) else loc)
-        if key not in cache:
-            try:
-                if inst:
-                    o = opps_rate(code, int(year))
-                    cache[key] = o.get("payment_rate") if o.get("available") else None
-                else:
-                    p = payment(code, int(year), locality=key[3])
-                    cache[key] = p.per_unit if p.available else None  # never a national stand-in
-            except _IE:
-                cache[key] = None
-        prices.append(cache[key])
-    f["price_per_unit"] = prices
-    f["dollars_at_risk"] = (f["units_at_risk"] * f["price_per_unit"]).round(2)
-    return f.drop(columns=["year", "institutional", "price_per_unit"])
+    combos = con.execute("SELECT DISTINCT code, year(dos) AS year, coalesce(claim_type, '') LIKE 'inst%' "
+                         "AS inst, loc FROM findings").fetchall()
+    rows = []
+    for code, year, inst, loc in combos:
+        price = None
+        try:
+            if inst:
+                o = opps_rate(code, int(year))
+                price = o.get("payment_rate") if o.get("available") else None
+            else:
+                pay = payment(code, int(year), locality=loc)
+                price = pay.per_unit if pay.available else None
+        except InputError:
+            price = None
+        rows.append({"code": code, "year": int(year), "inst": bool(inst), "loc": loc, "price": price})
+    prices = pd.DataFrame(rows, columns=["code", "year", "inst", "loc", "price"]).astype(
+        {"code": "string", "year": "int64", "inst": "bool", "loc": "string", "price": "float64"})
+    con.register("prices_df", prices)
+    con.execute("""
+        CREATE TEMP TABLE priced AS
+        SELECT f.*, round(f.units_at_risk * p.price, 2) AS dollars_at_risk
+        FROM findings f LEFT JOIN prices_df p
+          ON p.code = f.code AND p.year = year(f.dos)
+         AND p.inst = (coalesce(f.claim_type, '') LIKE 'inst%') AND p.loc IS NOT DISTINCT FROM f.loc""")
+    con.unregister("prices_df")
 
 
 def summarize(findings: pd.DataFrame) -> pd.DataFrame:
@@ -369,24 +374,25 @@ def summarize(findings: pd.DataFrame) -> pd.DataFrame:
 
 
 def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None = None) -> dict[str, str]:
-    """Write findings (CSV or Parquet by extension), the summary and the rejects; atomically."""
+    """Write findings (CSV or Parquet by extension), the summary and the rejects, with DuckDB's
+    COPY, each to a temporary name renamed when complete. Claim and line keys only."""
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     rej = Path(rejects) if rejects else out.with_name(out.stem + ".rejects" + out.suffix)
     summ = out.with_name(out.stem + ".summary.csv")
-    cols = ["claim_id", "line_number", "date_of_service", "code", "payer", "rule", "severity",
-            "message", "units_at_risk", "dollars_at_risk"]
-    rej_df = res._con.execute(
-        "SELECT row_no AS data_row, claim_id, line_number, reject_reason AS reason FROM checked "
-        "WHERE reject_reason IS NOT NULL ORDER BY row_no").df()
-    if res.source_kind == "csv":  # the header is line 1
-        rej_df.insert(1, "file_line", rej_df["data_row"] + 1)
-    for df, path in ((res.findings[cols], out), (rej_df, rej), (res.summary, summ)):
+    file_line = ", rowid + 2 AS file_line" if res.source_kind == "csv" else ""
+    queries = {
+        out: f"SELECT {', '.join(FINDING_COLUMNS)} FROM priced ORDER BY claim_id, line_no, line_number, rule",
+        rej: f"SELECT rowid + 1 AS data_row{file_line}, claim_id, line_number, reject_reason AS reason "
+             "FROM lines WHERE reject_reason IS NOT NULL ORDER BY rowid",
+        summ: "SELECT rule, severity, payer, count(*) AS lines, sum(units_at_risk) AS units_at_risk, "
+              "round(sum(dollars_at_risk), 2) AS dollars_at_risk, count(*) FILTER (WHERE "
+              "dollars_at_risk IS NULL) AS lines_without_price FROM priced GROUP BY ALL ORDER BY rule, payer",
+    }
+    for path, query in queries.items():
         tmp = path.with_name(f".{path.name}.tmp")
-        if path.suffix.lower() in (".parquet", ".pq"):
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_csv(tmp, index=False)
+        fmt = "PARQUET" if path.suffix.lower() in (".parquet", ".pq") else "CSV, HEADER"
+        res._con.execute(f"COPY ({query}) TO '{str(tmp).replace(chr(39), chr(39) * 2)}' (FORMAT {fmt})")
         os.replace(tmp, path)
     res.outputs = {"findings": str(out), "rejects": str(rej), "summary": str(summ)}
     return res.outputs

@@ -1,0 +1,128 @@
+#!/usr/bin/env python3
+"""Benchmark the claims audit against just reading the file with pyarrow.
+
+Generates a claims file of N lines (default 1,000,000; CSV and Parquet) with the columns of a
+typical extract (and fake patient columns the audit must not read), about 5% of them carrying a
+planted error, then measures in fresh processes:
+
+* read alone: ``pyarrow.csv.read_csv`` / ``pyarrow.parquet.read_table`` of the whole file;
+* the audit: ``infusion.audit.audit`` (reads the file itself and runs every check);
+
+and prints seconds, lines/s and peak RSS. Target (issue 7): audit within 2x of read alone, memory
+bounded (DuckDB ``memory_limit``, spilling to disk beyond it).
+
+Usage: python benchmarks/bench_audit.py [--lines 1000000] [--dir /tmp/bench_audit]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def generate(path_csv: Path, path_pq: Path, lines: int, seed: int = 3) -> None:
+    """Coherent two-line claims (96369 + the 96370 units its time supports, or 96369 + a drug
+    line), errors planted on 5% of claims: an extra 96370 unit, modifier 00, a facility place of
+    service, or the 96369 line replaced by an office visit (add-on without its primary)."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    n = lines // 2
+    long = rng.random(n) < 0.6
+    minutes = np.where(long, rng.integers(91, 271, n), rng.integers(20, 91, n))
+    add_units = np.where(long, (minutes - 91) // 60 + 1, 1)
+    start = rng.integers(8 * 60, 13 * 60, n)
+    stop = start + minutes
+    err = rng.random(n) < 0.05
+    kind = rng.integers(0, 4, n)
+    code1 = np.where(err & (kind == 3), "99213", "96369")
+    code2 = np.where(long, "96370", "J1559")
+    units2 = np.where(long, add_units + (err & (kind == 0)), 10)
+    mods1 = np.where(err & (kind == 1), "00", "")
+    pos = np.where(err & (kind == 2), "22", "11")
+    dos = (np.datetime64("2026-01-01") + rng.integers(0, 300, n).astype("timedelta64[D]")).astype(str)
+    payer = rng.choice(["Medicare", "Aetna", "BCBS", "Cigna", "UnitedHealthcare"], n)
+    zips = rng.choice(["94103", "10001", "60601", "35203", "77002"], n)
+    t0 = np.char.add(np.char.add(np.char.zfill((start // 60).astype(str), 2), ":"), np.char.zfill((start % 60).astype(str), 2))
+    t1 = np.char.add(np.char.add(np.char.zfill((stop // 60).astype(str), 2), ":"), np.char.zfill((stop % 60).astype(str), 2))
+    claim = np.char.add("C", np.arange(n).astype(str))
+    both = lambda a, b: np.column_stack([a, b]).ravel()  # noqa: E731 - line 1, line 2 of each claim
+    df = pd.DataFrame({
+        "claim_id": np.repeat(claim, 2), "line_number": np.tile([1, 2], n), "date_of_service": np.repeat(dos, 2),
+        "hcpcs": both(code1, code2), "units": both(np.ones(n, dtype=int), units2),
+        "modifiers": both(mods1, np.where(long, "", "JZ")), "pos": np.repeat(pos, 2),
+        "claim_type": "professional", "payer": np.repeat(payer, 2),
+        "start_time": np.repeat(t0, 2), "stop_time": np.repeat(t1, 2), "zip": np.repeat(zips, 2),
+        "patient_name": "ILLUSTRATIVE PATIENT", "member_id": np.repeat(np.char.add("M", claim), 2),
+    })
+    df.to_csv(path_csv, index=False)
+    df.to_parquet(path_pq, index=False)
+
+
+def child(kind: str, path: str) -> None:
+    sys.path.insert(0, str(ROOT / "lib"))
+    if kind == "audit":
+        from infusion.audit import audit
+
+        t0 = time.perf_counter()
+        res = audit(path)
+        out = {"lines": res.lines_in, "findings": len(res.findings), "rejects": res.rejects}
+    else:
+        import pyarrow.csv as pc
+        import pyarrow.parquet as pq
+
+        t0 = time.perf_counter()
+        table = pc.read_csv(path) if path.endswith(".csv") else pq.read_table(path)
+        out = {"lines": table.num_rows}
+    out["seconds"] = time.perf_counter() - t0
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(out))
+
+
+def measure(kind: str, path: Path) -> dict:
+    res = subprocess.run([sys.executable, __file__, "--child", kind, str(path)], capture_output=True,
+                         text=True, check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lines", type=int, default=1_000_000)
+    ap.add_argument("--dir", default="/tmp/bench_audit")
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        child(*args.child)
+        return 0
+    d = Path(args.dir)
+    d.mkdir(parents=True, exist_ok=True)
+    csv_path, pq_path = d / f"claims-{args.lines}.csv", d / f"claims-{args.lines}.parquet"
+    if not csv_path.exists():
+        print(f"generating {args.lines:,} lines ...", file=sys.stderr, flush=True)
+        generate(csv_path, pq_path, args.lines)
+    print(f"\nclaims audit, {args.lines:,} lines (CSV {csv_path.stat().st_size / 1e6:.0f} MB, "
+          f"Parquet {pq_path.stat().st_size / 1e6:.0f} MB); each figure from a fresh process")
+    print(f"{'input':>8} {'read alone':>22} {'audit (read + checks)':>32} {'ratio':>7}")
+    ok = True
+    for path in (csv_path, pq_path):
+        r = measure("read", path)
+        a = measure("audit", path)
+        ratio = a["seconds"] / r["seconds"]
+        ok &= ratio <= 2.0
+        print(f"{path.suffix[1:]:>8} {r['seconds']:>8.2f}s {r['peak_mb']:>7.0f} MB    "
+              f"{a['seconds']:>8.2f}s {a['peak_mb']:>7.0f} MB {a['findings']:>7} findings {ratio:>6.2f}x")
+    print(f"\ntarget audit within 2x of read alone: {'MET' if ok else 'NOT MET'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
