@@ -17,7 +17,25 @@ from typing import Any, BinaryIO, Iterator
 import numpy as np
 from numba import njit
 
-from .jsonstream import Member, StreamError
+
+
+class StreamError(ValueError):
+    """Invalid or truncated JSON at ``offset`` (bytes into the decompressed stream)."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(f"byte {offset}: {message}")
+        self.offset = offset
+        self.reason = message
+
+
+@dataclass(frozen=True)
+class Member:
+    """A top-level member (``index`` is None) or one item of a streamed array member."""
+
+    key: str
+    value: Any
+    index: int | None
+    offset: int
 
 _WS = b" \t\r\n"
 
@@ -129,9 +147,13 @@ def _value_end(buf: _Buf, what: str) -> int:
 def iter_object_fast(fp: BinaryIO, arrays: dict[str, re.Pattern[bytes] | None],
                      chunk: int = 1 << 22, counts: dict[str, int] | None = None,
                      required: dict[str, tuple[str, re.Pattern[bytes]]] | None = None) -> Iterator[Member]:
-    """Like :func:`infusion.jsonstream.iter_object`, for bytes: members of the top-level object;
-    the arrays named in ``arrays`` are streamed and only items matching their byte pattern (all
-    items when the pattern is None) are decoded and yielded, with their item index."""
+    """Yield the members of the top-level JSON object in ``fp`` (binary, decompressed), in order.
+
+    Members named in ``arrays`` whose value is an array are streamed item by item: only items
+    matching their byte pattern (all items when the pattern is None) are decoded and yielded, with
+    their index; ``counts`` receives how many items each array had; ``required`` names a member
+    every item must have (checked without decoding). Any other member is decoded whole.
+    """
     buf = _Buf(fp, chunk)
     if buf.peek() != b"{":
         raise StreamError("expected '{' at the start of the file (a JSON object)", buf.offset())

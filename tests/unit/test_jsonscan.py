@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from infusion.jsonscan import MissingField, iter_object_fast
-from infusion.jsonstream import StreamError
+from infusion.jsonscan import StreamError
 
 TIC = Path(__file__).resolve().parents[3] / "shared" / "reference-formats" / "tic"
 TRICKY = {

@@ -17,7 +17,7 @@ from typing import Any, Iterator
 import pandas as pd
 
 from ..errors import DataError
-from ..jsonstream import StreamError, iter_object
+from ..jsonscan import StreamError, iter_object_fast
 from .model import ILLUSTRATIVE_MARK, Extraction, payer_family
 from .tic import open_stream
 
@@ -173,12 +173,13 @@ def read_hospital_json(path: str | Path, codes: set[str]) -> Extraction:
     ex = Extraction(str(p), "hpt-json")
     try:
         with stream:
-            for m in iter_object(stream, {"standard_charge_information"}):
+            codes_rx = re.compile(rb'"code"\s*:\s*"\s*(?:' + b"|".join(re.escape(c.encode()) for c in sorted(codes)) + rb')\s*"')
+            counts: dict[str, int] = {}
+            for m in iter_object_fast(stream, {"standard_charge_information": codes_rx}, counts=counts):
                 if m.index is None:
                     if isinstance(m.value, (str, int, float)):
                         top[m.key] = m.value
                     continue
-                ex.items_read += 1
                 item = m.value
                 where = f"standard_charge_information[{m.index}] (byte {m.offset})"
                 if not isinstance(item, dict) or "code_information" not in item:
@@ -208,6 +209,7 @@ def read_hospital_json(path: str | Path, codes: set[str]) -> Extraction:
     except StreamError as err:
         raise DataError(f"{p.name}: invalid JSON at byte {err.offset} ({err.reason}); "
                         f"{len(ex.rows)} rows read before it are not used") from None
+    ex.items_read = counts.get("standard_charge_information", 0)
     ex.source_format = f"hpt-json-{top.get('version', '?')}"
     for row in ex.rows:
         row["source_format"] = ex.source_format

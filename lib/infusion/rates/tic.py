@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from ..errors import DataError
-from ..jsonscan import MissingField, iter_object_fast
-from ..jsonstream import StreamError
+from ..jsonscan import MissingField, StreamError, iter_object_fast
 from .model import ILLUSTRATIVE_MARK, Extraction, join, payer_family
 
 TOP_FIELDS = ("reporting_entity_name", "reporting_entity_type", "plan_name", "plan_id",
