@@ -74,7 +74,43 @@ def to_html(executed_nb: Any, title: str) -> str:
     return _strip_remote(body)
 
 
-def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900) -> Path:
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", re.sub(r"<[^>]+>.*", "", text or "").lower()).strip("-")[:60] or "chart"
+
+
+def export_pngs(executed_nb: Any, out_dir: Path, stem: str) -> list[Path]:
+    """Static PNG copies of every Plotly chart of an executed notebook (kaleido + chromium).
+
+    Uses $BROWSER_PATH, or Debian's /usr/bin/chromium when present. Returns the files written;
+    raises RuntimeError when no browser can be used (the HTML report does not depend on this).
+    """
+    import kaleido
+
+    if not os.environ.get("BROWSER_PATH") and Path("/usr/bin/chromium").exists():
+        os.environ["BROWSER_PATH"] = "/usr/bin/chromium"
+    figs = []
+    for cell in executed_nb.cells:
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if "application/vnd.plotly.v1+json" in data:
+                figs.append(data["application/vnd.plotly.v1+json"])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    items, paths = [], []
+    for i, fig in enumerate(figs, start=1):
+        title = (fig.get("layout", {}).get("title") or {}).get("text", "")
+        path = out_dir / f"{stem}-{i}-{_slug(title)}.png"
+        items.append({"fig": fig, "path": str(path), "opts": {"width": 1000, "height": 500}})
+        paths.append(path)
+    if items:
+        try:
+            kaleido.write_fig_from_object_sync(items)
+        except Exception as err:  # noqa: BLE001 - reported, the HTML stands
+            raise RuntimeError(f"static charts not written ({type(err).__name__}: {err}); set "
+                               "BROWSER_PATH to a Chrome/Chromium binary") from None
+    return paths
+
+
+def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool = True) -> Path:
     """Execute ``job`` with papermill and write its HTML atomically; returns the HTML path."""
     import nbformat
     import papermill as pm
@@ -111,6 +147,11 @@ def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900) -> Path:
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(html, encoding="utf-8")
     os.replace(tmp, target)
+    if png and os.environ.get("INFUSION_NO_PNG") != "1":
+        try:
+            export_pngs(nb, reports_dir / "img", job.name)
+        except RuntimeError as err:
+            print(f"      warning: {err}", file=sys.stderr)
     return target
 
 

@@ -100,4 +100,4 @@ def rendered_reports(tmp_path_factory) -> list[Path]:
     out = tmp_path_factory.mktemp("browser-reports")
     jobs = [Job(PUBLICATION, {"code": "96370", "year": 2026}, "cpt-96370-publication.html"),
             Job(BENCHMARKS, {"code": "96370", "year": 2026}, "payer-benchmarks.html")]
-    return [render(j, out) for j in jobs]
+    return [render(j, out, png=False) for j in jobs]

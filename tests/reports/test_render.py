@@ -28,6 +28,14 @@ def test_every_section_and_footer(rendered):
     assert "CPT 96371" in html and "$55.64" in html  # 2025 national 96371
 
 
+def test_static_png_copies_of_the_charts(rendered):
+    out, _ = rendered
+    pngs = sorted((out / "img").glob("pub-*.png"))
+    assert len(pngs) >= 3
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and p.stat().st_size > 5000 for p in pngs)
+    assert any("units-of-96370" in p.name for p in pngs)
+
+
 def test_offline_no_remote_loads(rendered):
     _, html = rendered
     assert not REMOTE.search(html)
