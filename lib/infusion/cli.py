@@ -127,7 +127,7 @@ def cmd_code(args: argparse.Namespace) -> int:
 def cmd_price(args: argparse.Namespace) -> int:
     from .payment import payment
 
-    units = parse_pumps(args.units, "units") if args.units is not None else 1
+    units = _positive_int(args.units, "units") if args.units is not None else 1
     result = payment(args.code, args.year, units=units, locality=args.locality, zip=args.zip,
                      qp=args.qp, date=args.on)
     if args.json:
@@ -311,6 +311,11 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         if not args.notebook:
             raise InputError("notebook", "give --all, --config FILE or --notebook NB")
+        from .render import NOTEBOOKS
+
+        if not (NOTEBOOKS / args.notebook).is_file():
+            raise InputError("notebook", f"{args.notebook!r} is not in notebooks/ "
+                             f"({', '.join(p.name for p in sorted(NOTEBOOKS.glob('*.ipynb')))})")
         params = {}
         for kv in args.param:
             if "=" not in kv:
@@ -325,6 +330,16 @@ def cmd_render(args: argparse.Namespace) -> int:
               "copies were kept", file=sys.stderr)
         return 1
     return 0
+
+
+def _positive_int(text: str, field: str) -> int:
+    try:
+        n = int(str(text).strip())
+    except ValueError:
+        raise InputError(field, f"{text!r} is not a whole number") from None
+    if n < 1:
+        raise InputError(field, f"{n} is not a positive number")
+    return n
 
 
 def _param_value(text: str):

@@ -49,3 +49,15 @@ def test_code_with_price_adds_payment_and_total(run_cli):
 def test_code_price_needs_year(run_cli):
     proc = run_cli("code", "--minutes", "95", "--price")
     assert proc.returncode == 2 and "year: --price needs --year" in proc.stderr
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["price", "--code", "96370", "--year", "2026", "--units", "0"], "units: 0 is not a positive number"),
+    (["render", "--notebook", "nope.ipynb"], "notebook: 'nope.ipynb' is not in notebooks/"),
+    (["render", "--config", "/nope.yaml"], "config: '/nope.yaml' does not exist"),
+    (["rates", "summary", "--code", "96370", "--rates", "/nope.parquet"], "rates: '/nope.parquet' does not exist"),
+    (["audit", "/nope.csv", "--out", "/tmp/f.csv"], "claims: '/nope.csv' does not exist"),
+])
+def test_other_commands_bad_input_exit_2(run_cli, args, needle):
+    proc = run_cli(*args)
+    assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr

@@ -1,0 +1,42 @@
+"""``rates extract|summary`` and ``audit`` through a subprocess."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.cli
+REF = Path(__file__).resolve().parents[3] / "shared" / "reference-formats"
+
+
+def test_rates_summary_of_the_sample(run_cli):
+    out = run_cli("rates", "summary", "--code", "96370", check_rc=0).stdout
+    assert out.startswith("ILLUSTRATIVE SAMPLE DATA")
+    for col in ("p10", "p25", "median", "p75", "p90", "median % of Medicare"):
+        assert col in out
+    for fam in ("Aetna", "BCBS", "Cigna", "UnitedHealthcare"):
+        assert fam in out
+    js = json.loads(run_cli("rates", "summary", "--code", "96370", "--json", check_rc=0).stdout)
+    assert js["illustrative"] and js["medicare"]["professional"] == 17.03
+
+
+def test_rates_extract_official_examples(run_cli, tmp_path):
+    files = [str(REF / "tic" / "in-network-rates-fee-for-service-single-plan-sample.json"),
+             str(REF / "hpt" / "V3.0.0_Tall_CSV_Format_Example.csv")]
+    out = tmp_path / "r.parquet"
+    proc = run_cli("rates", "extract", *files, "--codes", "27447,70551", "--out", str(out), check_rc=0)
+    assert "5 rows from 2 of 2 file(s)" in proc.stdout
+    df = pd.read_parquet(out)
+    assert set(df["billing_code"]) == {"27447", "70551"} and len(df) == 5
+
+
+def test_audit_sample_prints_the_count_and_summary(run_cli, tmp_path):
+    sample = Path(__file__).resolve().parents[2] / "data" / "samples" / "claims" / "illustrative_claims.csv"
+    proc = run_cli("audit", str(sample), "--out", str(tmp_path / "f.csv"), "--summary", check_rc=0)
+    assert "lines in 327 = checked 324 + rejected 3" in proc.stdout
+    assert "patient_name, member_id, dob" in proc.stderr
+    assert (tmp_path / "f.rejects.csv").exists() and (tmp_path / "f.summary.csv").exists()
+    assert "U-ADDON" in proc.stdout
