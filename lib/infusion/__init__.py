@@ -1,1 +1,26 @@
-"""Subcutaneous infusion coding engine, Medicare payment and payer benchmarks."""
+"""Subcutaneous infusion (CPT 96369-96372): coding engine, Medicare payment, payer benchmarks.
+
+The main entry points, loaded on first use (``import infusion`` stays light):
+
+- :func:`code_encounter`, :func:`code_minutes`: claim lines with rule ids and rationale;
+- :func:`payment`, :func:`opps_rate`: Medicare PFS and OPPS payment with sources;
+- :func:`audit`: check claim lines against the rules.
+
+``python -m infusion --help`` lists the command line.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_EXPORTS = {"code_encounter": ".engine", "code_minutes": ".engine", "payment": ".payment",
+            "opps_rate": ".payment", "audit": ".audit", "InputError": ".errors", "DataError": ".errors"}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

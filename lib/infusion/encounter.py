@@ -173,12 +173,11 @@ def parse_minutes(value: Any, where: str) -> int:
 
 
 def parse_pump_number(value: Any, where: str) -> int:
-    try:
-        n = int(value)
-        if isinstance(value, bool) or n != value and str(n) != str(value).strip():
-            raise ValueError
-    except (TypeError, ValueError):
-        raise InputError(f"{where} pump", f"{value!r} is not a pump number") from None
+    """The pump a segment ran on: a whole number from 1 (pumps count from 1)."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise InputError(f"{where} pump", f"{value!r} is not a pump number")
+    n = int(text)
     if n < 1:
         raise InputError(f"{where} pump", f"{n} is not a pump number (pumps count from 1)")
     return n
