@@ -104,9 +104,15 @@ def export_pngs(executed_nb: Any, out_dir: Path, stem: str) -> list[Path]:
     if items:
         try:
             kaleido.write_fig_from_object_sync(items)
+            # the batch can drop a figure without raising: check, retry those one at a time
+            for item in [i for i in items if not Path(i["path"]).exists()]:
+                kaleido.write_fig_from_object_sync([item])
         except Exception as err:  # noqa: BLE001 - reported, the HTML stands
             raise RuntimeError(f"static charts not written ({type(err).__name__}: {err}); set "
                                "BROWSER_PATH to a Chrome/Chromium binary") from None
+        missing = [p.name for p in paths if not p.exists()]
+        if missing:
+            raise RuntimeError(f"static charts not written: {', '.join(missing)}")
     return paths
 
 
