@@ -47,7 +47,7 @@ def table_bundle(df, caption: str | None = None) -> dict[str, object]:
 
     cap = f"<caption>{_html.escape(caption)}</caption>" if caption else ""
     body = df.to_html(index=False, border=0, classes="report-table", na_rep="data not available")
-    body = ("<style>table.report-table td, table.report-table th {text-align: left; "
+    body = ("<style>table.report-table td, table.report-table th {text-align: left !important; "
             "vertical-align: top;}</style>") + body
     if cap:
         body = body.replace('class="dataframe report-table">', 'class="dataframe report-table">' + cap, 1)

@@ -20,8 +20,9 @@ PAYER_ORDER = ["Medicare", "Aetna", "BCBS", "Cigna", "UnitedHealthcare", "Other"
 
 
 def _source_note(fig: go.Figure, text: str) -> None:
-    fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=-0.22, showarrow=False,
-                       xanchor="left", font={"size": 10, "color": "#555"})
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, yshift=-75, showarrow=False,
+                       xanchor="left", yanchor="top", font={"size": 10, "color": "#555"})
+    fig.update_layout(margin={"b": 110})
 
 
 def timeline_figure(result: CodingResult, title: str = "Infusion time and the units it earns") -> go.Figure:

@@ -269,6 +269,7 @@ def medicare_by_year_wide(codes_: Iterable[str] = PUBLICATION_CODES) -> pd.DataF
     wide = t.pivot(index="year", columns="code", values="amount")
     wide = wide.map(fmt_money)
     wide.insert(0, "CF", t.drop_duplicates("year").set_index("year")["cf"])
+    wide.columns.name = None
     return wide.reset_index()
 
 
