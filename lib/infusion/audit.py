@@ -215,7 +215,7 @@ FINDING_COLUMNS = ("claim_id", "line_number", "dos AS date_of_service", "code", 
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
-    from .medicare import zip_table
+    from .paths import data_path
     from .rules import RULES
 
     m = mue()[["code", "mue"]].copy()
@@ -224,7 +224,6 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
     tables = {
         "mue": m,
         "facility_pos": pos[pos["facility_for_drug_admin"] == "yes"][["pos"]],
-        "zips": zip_table().reset_index()[["zip", "carrier", "locality"]],
         "cpt_numeric": pd.DataFrame({"m": sorted(CPT_NUMERIC_MODIFIERS)}),
         "rule_refs": pd.DataFrame([{"rule": r, "severity": _SEVERITY[r], "ref": cite(r)}
                                    for r in _SEVERITY if r in RULES]),
@@ -233,6 +232,8 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
         con.register(f"{name}_df", df)
         con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_df")
         con.unregister(f"{name}_df")
+    zips = str(data_path("medicare", "zip_locality.parquet")).replace("'", "''")
+    con.execute(f"CREATE TEMP TABLE zips AS SELECT zip, carrier, locality FROM read_parquet('{zips}')")
 
 
 _SEVERITY = {"U-ADDON": "error", "U-INIT": "error", "U-PUMP": "error", "U-HOUR": "error",
@@ -246,30 +247,35 @@ def _run_checks(con: duckdb.DuckDBPyConnection) -> None:
     # joined back (parallel), not window functions over every line
     order = "CAST(coalesce(line_no, 0) AS BIGINT) * 1000000000 + hash(line_number) % 1000000000"
     con.execute(f"""
+        CREATE TEMP TABLE per_code AS
+        SELECT claim_id, dos, code, count(*) AS n, sum(units) AS u, min(t_start) AS t0, max(t_stop) AS t1
+        FROM ok GROUP BY ALL""")
+    # ordering and duplicates matter only where a code repeats on a claim-date: a small subset
+    con.execute(f"""
+        CREATE TEMP TABLE repeats AS
+        WITH r AS (SELECT o.claim_id, o.dos, o.code, o.line_number, o.units, o.modifiers, {order.replace('line_no', 'o.line_no').replace('line_number', 'o.line_number')} AS k
+                   FROM ok o SEMI JOIN (SELECT claim_id, dos, code FROM per_code WHERE n > 1) USING (claim_id, dos, code))
+        SELECT claim_id, line_number, dos, code,
+               CASE WHEN k = min(k) OVER (PARTITION BY claim_id, dos, code) THEN 1 ELSE 2 END AS nth_code,
+               CASE WHEN k = min(k) OVER (PARTITION BY claim_id, dos, code, units, modifiers) THEN 1 ELSE 2 END AS nth_dup,
+               arg_min(line_number, k) OVER (PARTITION BY claim_id, dos, code, units, modifiers) AS first_line
+        FROM r""")
+    con.execute("""
         CREATE TEMP TABLE fam AS
-        WITH per_code AS (
-          SELECT claim_id, dos, code, min({order}) AS first_key, count(*) AS n, sum(units) AS u,
-                 min(t_start) AS t0, max(t_stop) AS t1
-          FROM ok GROUP BY ALL),
-        cd AS (
+        WITH cd AS (
           SELECT claim_id, dos,
                  coalesce(sum(n) FILTER (WHERE code = '96369'), 0) AS n69,
                  sum(u) FILTER (WHERE code = '96370') AS u70,
-                 min(t0) FILTER (WHERE code IN ('96369', '96370')) AS t0,
-                 max(t1) FILTER (WHERE code IN ('96369', '96370')) AS t1
-          FROM per_code GROUP BY ALL),
-        dups AS (SELECT claim_id, dos, code, units, modifiers, min({order}) AS dup_key,
-                        arg_min(line_number, {order}) AS first_line
-                 FROM ok GROUP BY ALL HAVING count(*) > 1)
-        SELECT o.*, cd.n69, cd.u70, pc.u AS code_total,
-               CAST(floor(date_diff('second', cd.t0, cd.t1) / 60) AS INTEGER) AS minutes,
-               CASE WHEN {order.replace('line_no', 'o.line_no').replace('line_number', 'o.line_number')} = pc.first_key
-                    THEN 1 ELSE 2 END AS nth_code,
-               CASE WHEN d.dup_key IS NULL OR {order.replace('line_no', 'o.line_no').replace('line_number', 'o.line_number')} = d.dup_key
-                    THEN 1 ELSE 2 END AS nth_dup,
-               d.first_line
+                 -- whole minutes (BIGINT): partial minutes are dropped, as in the engine
+                 date_diff('second', min(t0) FILTER (WHERE code IN ('96369', '96370')),
+                                     max(t1) FILTER (WHERE code IN ('96369', '96370'))) // 60 AS minutes
+          FROM per_code GROUP BY ALL)
+        SELECT o.*, cd.n69, cd.u70, pc.u AS code_total, cd.minutes,
+               coalesce(r.nth_code, 1) AS nth_code, coalesce(r.nth_dup, 1) AS nth_dup, r.first_line,
+               -- U-HOUR, as units.additional_hours: whole hours k with minutes > 60k + 30
+               CASE WHEN cd.minutes > 90 THEN (cd.minutes - 91) // 60 + 1 ELSE 0 END AS supported
         FROM ok o JOIN per_code pc USING (claim_id, dos, code) JOIN cd USING (claim_id, dos)
-        LEFT JOIN dups d USING (claim_id, dos, code, units, modifiers)""")
+        LEFT JOIN repeats r USING (claim_id, line_number, dos, code)""")
 
     # (rule, units at risk, message, FROM, WHERE): one vectorised branch per check
     branches = [
@@ -314,8 +320,6 @@ def _run_checks(con: duckdb.DuckDBPyConnection) -> None:
         prefix = "f." if " JOIN " in frm else ""
         parts.append(f"SELECT {keys.format(p=prefix)}, '{rule}' AS rule, {risk} AS at_risk, "
                      f"CAST({msg} AS VARCHAR) AS msg FROM {frm} WHERE {where}")
-    con.execute("ALTER TABLE fam ADD COLUMN supported INTEGER")
-    con.execute("UPDATE fam SET supported = CASE WHEN minutes > 90 THEN (minutes - 91) // 60 + 1 ELSE 0 END")
     con.execute(
         "CREATE TEMP TABLE findings AS "
         "WITH f AS (SELECT * FROM fam), "

@@ -94,6 +94,18 @@ def test_checks_stay_silent_on_correct_lines(tmp_path, rows):
     assert rules(run(tmp_path, rows)) == set()
 
 
+@pytest.mark.parametrize("stop, units, fires", [
+    ("10:30", 1, True), ("10:31", 1, False),      # 90 / 91 minutes
+    ("11:30", 1, False), ("11:30", 2, True),      # 150 minutes: one unit
+    ("11:31", 2, False), ("12:30", 3, True),      # 151: two; 210: still two
+    ("12:31", 3, False),                          # 211: three
+])
+def test_u_hour_boundaries_match_the_engine(tmp_path, stop, units, fires):
+    res = run(tmp_path, [L("C", 1, "96369", start="09:00", stop=stop),
+                         L("C", 2, "96370", units, start="09:00", stop=stop)])
+    assert (("C", "2", "U-HOUR") in rules(res)) is fires
+
+
 def test_second_96369_with_xs_passes_u_init_but_not_the_mue(tmp_path):
     res = run(tmp_path, [L("C", 1, "96369", stop="09:50"), L("C", 2, "96369", mods="XS", stop="09:50")])
     assert rules(res) == {("C", "1", "U-MUE")}
