@@ -30,6 +30,24 @@ def test_all_items_match_json_load(chunk):
     assert [m.index for m in members if m.key == "items"] == list(range(len(TRICKY["items"])))
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 17, 256, 1 << 20])
+def test_official_tic_example_equals_json_load_at_any_window(chunk):
+    raw = (TIC / "in-network-rates-all-negotiated-types-sample.json").read_bytes()
+    full = json.loads(raw)
+    members = list(iter_object_fast(io.BytesIO(raw), {"in_network": None, "provider_references": None}, chunk=chunk))
+    assert [m.value for m in members if m.key == "in_network"] == full["in_network"]
+    assert [m.value for m in members if m.key == "provider_references"] == full["provider_references"]
+    scalars = {m.key: m.value for m in members if m.index is None}
+    assert scalars["reporting_entity_name"] == full["reporting_entity_name"]
+
+
+def test_multibyte_text_and_offsets():
+    doc = '{"a": "é€", "items": [{"x": "ü"}, {"x": 2}]}'.encode()
+    members = list(iter_object_fast(io.BytesIO(doc), {"items": None}, chunk=2))
+    assert [m.value for m in members] == ["é€", {"x": "ü"}, {"x": 2}]
+    assert members[1].offset == doc.index(b'{"x"')
+
+
 @pytest.mark.parametrize("chunk", [3, 100, 1 << 20])
 def test_pattern_decodes_only_matching_items_and_counts_all(chunk):
     raw = (TIC / "in-network-rates-multiple-plans-sample.json").read_bytes()
@@ -55,6 +73,7 @@ def test_pretty_printed_files_work():
     (b'[1]', "expected '{'"),
     (b'{"items": [1]} junk', "extra data"),
     (b'{"a": tru}', "'a'"),
+    (b'{"items": [1, 2,, 3]}', "byte 16"),
 ])
 def test_errors(doc, needle):
     with pytest.raises(StreamError) as e:
