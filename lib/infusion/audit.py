@@ -45,7 +45,6 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .catalog import mue, places_of_service
 from .errors import InputError
 from .modifiers import CPT_NUMERIC_MODIFIERS
 from .rules import cite
@@ -191,8 +190,8 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, memory_limi
                ELSE try_cast(replace(start_text, 'T', ' ') AS TIMESTAMP) END AS t_start,
           CASE WHEN regexp_full_match(stop_text, '\d{1,2}:\d{2}') THEN dos + CAST(stop_text AS TIME)
                ELSE try_cast(replace(stop_text, 'T', ' ') AS TIMESTAMP) END AS t_stop,
-          coalesce(l.locality, z.carrier || '-' || z.locality) AS loc
-        FROM lines l LEFT JOIN zips z ON z.zip = l.zip
+          l.locality AS loc
+        FROM lines l
         WHERE l.reject_reason IS NULL AND l.code IN ('96369', '96370', '96371', '96372')""")
     _run_checks(con)
     _price(con)
@@ -215,15 +214,22 @@ FINDING_COLUMNS = ("claim_id", "line_number", "dos AS date_of_service", "code", 
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
+    """The small tables the checks join: read by DuckDB from data/ (their schemas are tested in
+    tests/unit/test_data.py; validating them here would cost more than the checks)."""
     from .paths import data_path
     from .rules import RULES
 
-    m = mue()[["code", "mue"]].copy()
-    m["mue"] = m["mue"].astype(int)
-    pos = places_of_service()
+    def path(*parts: str) -> str:
+        return str(data_path(*parts)).replace("'", "''")
+
+    con.execute(f"CREATE TEMP TABLE mue AS SELECT code, CAST(mue AS INTEGER) AS mue "
+                f"FROM read_csv('{path('reference', 'mue.csv')}', all_varchar=true)")
+    con.execute(f"CREATE TEMP TABLE facility_pos AS SELECT pos FROM read_csv("
+                f"'{path('reference', 'places_of_service.csv')}', all_varchar=true) "
+                "WHERE facility_for_drug_admin = 'yes'")
+    con.execute(f"CREATE TEMP TABLE zips AS SELECT zip, carrier, locality "
+                f"FROM read_parquet('{path('medicare', 'zip_locality.parquet')}')")
     tables = {
-        "mue": m,
-        "facility_pos": pos[pos["facility_for_drug_admin"] == "yes"][["pos"]],
         "cpt_numeric": pd.DataFrame({"m": sorted(CPT_NUMERIC_MODIFIERS)}),
         "rule_refs": pd.DataFrame([{"rule": r, "severity": _SEVERITY[r], "ref": cite(r)}
                                    for r in _SEVERITY if r in RULES]),
@@ -232,8 +238,6 @@ def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
         con.register(f"{name}_df", df)
         con.execute(f"CREATE TEMP TABLE {name} AS SELECT * FROM {name}_df")
         con.unregister(f"{name}_df")
-    zips = str(data_path("medicare", "zip_locality.parquet")).replace("'", "''")
-    con.execute(f"CREATE TEMP TABLE zips AS SELECT zip, carrier, locality FROM read_parquet('{zips}')")
 
 
 _SEVERITY = {"U-ADDON": "error", "U-INIT": "error", "U-PUMP": "error", "U-HOUR": "error",
@@ -314,7 +318,8 @@ def _run_checks(con: duckdb.DuckDBPyConnection) -> None:
          "OR (regexp_full_match(m, '[0-9]{2}') AND m NOT IN (SELECT m FROM cpt_numeric))"),
     ]
     keys = ("{p}claim_id AS claim_id, {p}line_number AS line_number, {p}line_no AS line_no, {p}dos AS dos, {p}code AS code, "
-            "{p}units AS units, {p}payer AS payer, {p}claim_type AS claim_type, {p}loc AS loc, {p}pos AS pos")
+            "{p}units AS units, {p}payer AS payer, {p}claim_type AS claim_type, {p}loc AS loc, {p}pos AS pos, "
+            "{p}zip AS zip")
     parts = []
     for rule, risk, msg, frm, where in branches:
         prefix = "f." if " JOIN " in frm else ""
@@ -324,11 +329,12 @@ def _run_checks(con: duckdb.DuckDBPyConnection) -> None:
         "CREATE TEMP TABLE findings AS "
         "WITH f AS (SELECT * FROM fam), "
         "mods AS (SELECT f.claim_id, f.line_number, f.line_no, f.dos, f.code, f.units, f.payer, f.claim_type, "
-        "f.loc, f.pos, trim(m) AS m FROM f, unnest(regexp_split_to_array(f.modifiers, '[ ,;|]+')) AS t(m) "
+        "f.loc, f.pos, f.zip, trim(m) AS m FROM f, unnest(regexp_split_to_array(f.modifiers, '[ ,;|]+')) AS t(m) "
         "WHERE trim(m) <> ''), "
         "u AS (" + "\nUNION ALL\n".join(parts) + ") "
-        "SELECT u.* EXCLUDE (at_risk, msg), greatest(u.at_risk, 0) AS units_at_risk, r.severity, "
-        "u.msg || ' ' || r.ref AS message FROM u JOIN rule_refs r USING (rule)")
+        "SELECT u.* EXCLUDE (at_risk, msg, loc, zip), coalesce(u.loc, z.carrier || '-' || z.locality) AS loc, "
+        "greatest(u.at_risk, 0) AS units_at_risk, r.severity, u.msg || ' ' || r.ref AS message "
+        "FROM u JOIN rule_refs r USING (rule) LEFT JOIN zips z ON z.zip = u.zip")
 
 
 def _price(con: duckdb.DuckDBPyConnection) -> None:
