@@ -126,9 +126,8 @@ def read_pprrvu(path: str | Path, codes: list[str] | None = None) -> pd.DataFram
     df["release"] = (pd.to_datetime(released, format="%m/%d/%Y").date().isoformat()
                      if released else "")
     df["title"] = title
-    # line numbers in errors: data row i (0-based after the header) is file line header_idx + 2 + i
-    df.index = pd.RangeIndex(len(df)) if codes is not None else df.index
-    return validate(df, PPRRVU_SCHEMA, p, header_lines=header_idx + 1)
+    # row label i (0-based after the header row, kept through filtering) is file line header_idx + 2 + i
+    return validate(df, PPRRVU_SCHEMA, p, line_offset=header_idx + 2)
 
 
 # ----------------------------------------------------------------------------- GPCI
@@ -194,9 +193,7 @@ def read_gpci(path: str | Path) -> pd.DataFrame:
         out.append(rec)
     df = pd.DataFrame(out)
     df["year"] = year
-    df = df.set_index("line", drop=False)
-    validate(df, GPCI_SCHEMA, p, header_lines=0)
-    df.index = df.pop("line").rename(None) if "line" in df.columns else df.index
+    df = validate(df.set_index("line"), GPCI_SCHEMA, p, line_offset=0)  # labels are file lines
     return df.reset_index(drop=True)
 
 
@@ -223,10 +220,9 @@ def read_zip5(path: str | Path) -> pd.DataFrame:
     colspecs = [(a - 1, b) for _, a, b in ZIP5_LAYOUT]
     df = pd.read_fwf(p, colspecs=colspecs, names=[n for n, _, _ in ZIP5_LAYOUT], dtype=str,
                      keep_default_na=False, encoding="latin-1")
-    df.index = df.index + 1  # file line numbers
     for c in df.columns:
         df[c] = df[c].str.strip()
-    return validate(df, ZIP5_SCHEMA, p, header_lines=0)
+    return validate(df, ZIP5_SCHEMA, p, line_offset=1)  # no header: label 0 is line 1
 
 
 # ----------------------------------------------------------------------------- data/ tables

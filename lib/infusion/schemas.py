@@ -1,7 +1,8 @@
 """Schemas of the tables in ``data/`` (pandera), checked on every load.
 
-A failure raises :class:`~infusion.errors.DataError` naming the file, the row (as a line number of
-the file where the table is a CSV), the column and the value.
+A failure raises :class:`~infusion.errors.DataError` naming the file, the line, the column and the
+value. The line is the failing row's index label plus ``line_offset``: loaders keep the labels of
+the rows as read (filtering keeps them), so the line stays right after rows are dropped.
 """
 
 from __future__ import annotations
@@ -129,9 +130,8 @@ MEDICARE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
 }
 
 
-def raise_schema_error(err: SchemaError | SchemaErrors, path: Path | str, header_lines: int = 1,
-                       df: pd.DataFrame | None = None) -> None:
-    """Re-raise a pandera error as a DataError naming file, row, column and value."""
+def raise_schema_error(err: SchemaError | SchemaErrors, path: Path | str, line_offset: int = 2) -> None:
+    """Re-raise a pandera error as a DataError naming file, line, column and value."""
     cases = getattr(err, "failure_cases", None)
     where = f"{Path(path).name}"
     if cases is not None and len(cases):
@@ -141,11 +141,10 @@ def raise_schema_error(err: SchemaError | SchemaErrors, path: Path | str, header
         value = first.get("failure_case", None)
         check = first.get("check", "")
         row = ""
-        if index is not None and not pd.isna(index) and df is not None:
+        if index is not None and not pd.isna(index):
             try:
-                pos = df.index.get_loc(index)
-                row = f" line {int(pos) + header_lines + 1}"
-            except (KeyError, TypeError):
+                row = f" line {int(index) + line_offset}"
+            except (TypeError, ValueError):
                 row = f" row {index}"
         col = f" column {column!r}" if column is not None and not pd.isna(column) else ""
         raise DataError(f"{where}{row}{col}: value {value!r} fails {check} "
@@ -154,12 +153,16 @@ def raise_schema_error(err: SchemaError | SchemaErrors, path: Path | str, header
 
 
 def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, path: Path | str,
-             header_lines: int = 1) -> pd.DataFrame:
-    """Validate ``df`` (read from ``path``); DataError on the first failure, with its location."""
+             line_offset: int = 2) -> pd.DataFrame:
+    """Validate ``df`` (read from ``path``); DataError on the first failure, with its location.
+
+    ``line_offset``: file line of the row labelled 0 (2 for a CSV with one header line read with
+    the default index; 0 when the labels already are line numbers).
+    """
     try:
         return schema.validate(df, lazy=True)
     except (SchemaError, SchemaErrors) as err:
-        raise_schema_error(err, path, header_lines, df)
+        raise_schema_error(err, path, line_offset)
         raise  # unreachable
 
 

@@ -98,3 +98,26 @@ def test_zip5_bad_record_names_line(tmp_path):
     p.write_text("\n".join(lines) + "\n")
     with pytest.raises(DataError, match=r"ZIP5_bad.txt line 3 column 'zip': value '9X501'"):
         read_zip5(p)
+
+
+def test_schema_failure_on_a_filtered_read_names_the_file_line(tmp_path):
+    src = (CMS / "pfs-2026-jan" / "PPRRVU2026_Jan_nonQPP_drug_admin_excerpt.csv").read_text(encoding="latin-1")
+    lines = src.splitlines()
+    idx = next(i for i, l in enumerate(lines) if l.startswith("96370,"))
+    cells = lines[idx].split(",")
+    cells[5] = "-0.18"  # a number, but a negative work RVU fails the schema
+    lines[idx] = ",".join(cells)
+    bad = tmp_path / "PPRRVU_neg.csv"
+    bad.write_text("\n".join(lines), encoding="latin-1")
+    for codes in (None, ["96369", "96370"]):  # the line must not depend on the filter
+        with pytest.raises(DataError, match=rf"PPRRVU_neg.csv line {idx + 1} column 'work_rvu'"):
+            read_pprrvu(bad, codes)
+
+
+def test_gpci_schema_failure_names_the_file_line(tmp_path):
+    text = (CMS / "pfs-2025-oct" / "GPCI2025.csv").read_text(encoding="utf-8-sig").replace(
+        "10112,AL,00,ALABAMA,1,0.869,0.575", "10112,AL,00,ALABAMA,1,9.869,0.575")
+    p = tmp_path / "GPCI_range.csv"
+    p.write_text(text)
+    with pytest.raises(DataError, match=r"GPCI_range.csv line 4 column 'pe_gpci'"):
+        read_gpci(p)
