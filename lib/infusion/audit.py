@@ -195,13 +195,8 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, memory_limi
         WHERE l.reject_reason IS NULL AND l.code IN ('96369', '96370', '96371', '96372')""")
     _run_checks(con)
     _price(con)
-    findings = con.execute(
-        f"SELECT {', '.join(FINDING_COLUMNS)} FROM priced ORDER BY claim_id, line_no, line_number, rule").df()
-    summary = con.execute("""
-        SELECT rule, severity, payer, count(*) AS lines, sum(units_at_risk) AS units_at_risk,
-               round(sum(dollars_at_risk), 2) AS dollars_at_risk,
-               count(*) FILTER (WHERE dollars_at_risk IS NULL) AS lines_without_price
-        FROM priced GROUP BY ALL ORDER BY rule, payer""").df()
+    findings = con.execute(FINDINGS_SQL).df()
+    summary = con.execute(SUMMARY_SQL).df()
     res = AuditResult(int(lines_in), int(lines_in - rejects), int(rejects), findings, summary, phi)
     res.source_kind = "parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv"
     res.seconds = round(time.monotonic() - t0, 2)
@@ -209,8 +204,13 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, memory_limi
     return res
 
 
-FINDING_COLUMNS = ("claim_id", "line_number", "dos AS date_of_service", "code", "payer", "rule",
-                   "severity", "message", "units_at_risk", "dollars_at_risk")
+FINDINGS_SQL = ("SELECT claim_id, line_number, dos AS date_of_service, code, payer, rule, severity, "
+                "message, units_at_risk, dollars_at_risk FROM priced "
+                "ORDER BY claim_id, line_no, line_number, rule")
+SUMMARY_SQL = ("SELECT rule, severity, payer, count(*) AS lines, sum(units_at_risk) AS units_at_risk, "
+               "round(sum(dollars_at_risk), 2) AS dollars_at_risk, "
+               "count(*) FILTER (WHERE dollars_at_risk IS NULL) AS lines_without_price "
+               "FROM priced GROUP BY ALL ORDER BY rule, payer")
 
 
 def _load_reference(con: duckdb.DuckDBPyConnection) -> None:
@@ -370,19 +370,6 @@ def _price(con: duckdb.DuckDBPyConnection) -> None:
     con.unregister("prices_df")
 
 
-def summarize(findings: pd.DataFrame) -> pd.DataFrame:
-    """Findings, units and dollars at risk by rule and payer."""
-    if findings.empty:
-        return pd.DataFrame(columns=["rule", "severity", "payer", "lines", "units_at_risk",
-                                     "dollars_at_risk", "lines_without_price"])
-    g = findings.groupby(["rule", "severity", "payer"], dropna=False)
-    out = g.agg(lines=("line_number", "size"), units_at_risk=("units_at_risk", "sum"),
-                dollars_at_risk=("dollars_at_risk", "sum"),
-                lines_without_price=("dollars_at_risk", lambda s: int(s.isna().sum()))).reset_index()
-    out["dollars_at_risk"] = out["dollars_at_risk"].round(2)
-    return out.sort_values(["rule", "payer"]).reset_index(drop=True)
-
-
 def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None = None) -> dict[str, str]:
     """Write findings (CSV or Parquet by extension), the summary and the rejects, with DuckDB's
     COPY, each to a temporary name renamed when complete. Claim and line keys only."""
@@ -392,12 +379,10 @@ def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None 
     summ = out.with_name(out.stem + ".summary.csv")
     file_line = ", rowid + 2 AS file_line" if res.source_kind == "csv" else ""
     queries = {
-        out: f"SELECT {', '.join(FINDING_COLUMNS)} FROM priced ORDER BY claim_id, line_no, line_number, rule",
+        out: FINDINGS_SQL,
         rej: f"SELECT rowid + 1 AS data_row{file_line}, claim_id, line_number, reject_reason AS reason "
              "FROM lines WHERE reject_reason IS NOT NULL ORDER BY rowid",
-        summ: "SELECT rule, severity, payer, count(*) AS lines, sum(units_at_risk) AS units_at_risk, "
-              "round(sum(dollars_at_risk), 2) AS dollars_at_risk, count(*) FILTER (WHERE "
-              "dollars_at_risk IS NULL) AS lines_without_price FROM priced GROUP BY ALL ORDER BY rule, payer",
+        summ: SUMMARY_SQL,
     }
     for path, query in queries.items():
         tmp = path.with_name(f".{path.name}.tmp")

@@ -244,9 +244,9 @@ def price_result(result: Any, year: int, locality: str | None = None, zip_code: 
     claims: the national OPPS Addendum B rate (latest edition of ``year``), not wage-adjusted.
     """
     lines = []
-    total = 0.0
-    missing = False
+    amounts: list[float | None] = []
     if claim == "institutional":
+        system = "Medicare OPPS, national Addendum B rate (not wage-adjusted)"
         for line in result.lines:
             o = opps_rate(line.code, year)
             if o["available"] and o["payment_rate"] is not None:
@@ -254,29 +254,25 @@ def price_result(result: Any, year: int, locality: str | None = None, zip_code: 
                 note = " (SI Q1: conditionally packaged)" if o["si"] == "Q1" else ""
                 lines.append({"payment": {**o, "units": line.units, "amount": amount},
                               "payment_text": f"${amount:,.2f}{note}"})
-                total += amount
+                amounts.append(amount)
             else:
-                missing = True
                 why = o.get("reason") or f"SI {o.get('si')}: packaged, no separate payment"
                 lines.append({"payment": {**o, "amount": NOT_AVAILABLE},
                               "payment_text": f"{NOT_AVAILABLE} ({why})"})
-        total_text = (f"${total:,.2f}" if not missing else
-                      f"{NOT_AVAILABLE} for every line (lines with data: ${total:,.2f})")
-        return {"lines": lines, "year": year, "total": None if missing else round(total, 2),
-                "total_text": total_text,
-                "system": "Medicare OPPS, national Addendum B rate (not wage-adjusted)"}
-    for line in result.lines:
-        p = payment(line.code, year, units=line.units, locality=locality, zip=zip_code, qp=qp, date=date)
-        lines.append({"payment": p.to_dict(),
-                      "payment_text": f"${p.amount:,.2f}" if p.available else NOT_AVAILABLE})
-        if p.available:
-            total += p.amount or 0.0
-        else:
-            missing = True
+                amounts.append(None)
+    else:
+        system = "Medicare physician fee schedule, non-facility"
+        for line in result.lines:
+            p = payment(line.code, year, units=line.units, locality=locality, zip=zip_code, qp=qp, date=date)
+            lines.append({"payment": p.to_dict(),
+                          "payment_text": f"${p.amount:,.2f}" if p.available else NOT_AVAILABLE})
+            amounts.append(p.amount if p.available else None)
+    total = sum(a for a in amounts if a is not None)
+    missing = None in amounts
     total_text = (f"${total:,.2f}" if not missing else
                   f"{NOT_AVAILABLE} for every line (lines with data: ${total:,.2f})")
     return {"lines": lines, "year": year, "total": None if missing else round(total, 2),
-            "total_text": total_text, "system": "Medicare physician fee schedule, non-facility"}
+            "total_text": total_text, "system": system}
 
 
 def opps_rate(code: str, year: int, quarter: int | None = None) -> dict[str, Any]:

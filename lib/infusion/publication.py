@@ -337,14 +337,10 @@ def sources_table(extra: Iterable[str] = ()) -> pd.DataFrame:
         ("data/reference/mue.csv", "CMS Medicaid NCCI practitioner MUEs Q1 2026"),
         ("data/reference/payer_policies.csv", "payer policy pages listed in the table"),
         ("data/reference/policy_timeline.csv", "dated policy sources listed in the table"),
-        *extra_rows(extra),
+        *((e, "loaded for this report") for e in extra),
     ]
     rows += [{"source": f, "title": t, "address": "(file in this repository)"} for f, t in files]
     return pd.DataFrame(rows)
-
-
-def extra_rows(extra: Iterable[str]) -> list[tuple[str, str]]:
-    return [(e, "loaded for this report") for e in extra]
 
 
 def footer_html(p: Params, data_sources: Iterable[str] = ()) -> str:

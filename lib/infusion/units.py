@@ -40,14 +40,6 @@ def hour_thresholds(up_to_minutes: int) -> list[int]:
     return out
 
 
-def units_table(max_minutes: int = 300, step: int = 1) -> list[tuple[int, dict[str, int]]]:
-    """(minutes, {code: units}) for a single-pump infusion, 1..max_minutes, for tables and charts."""
-    out = []
-    for m in range(1, max_minutes + 1, step):
-        out.append((m, time_codes(m, pumps=1)[0]))
-    return out
-
-
 def time_codes(minutes: int, pumps: int) -> tuple[dict[str, int], list[str]]:
     """Codes and units for counted ``minutes`` and ``pumps`` set-ups, without rationale.
 
