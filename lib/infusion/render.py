@@ -51,11 +51,15 @@ class Job:
 
 
 def default_jobs(year: int = 2026) -> list[Job]:
-    """The reports ``make reports`` renders: the publication for each code and the benchmarks."""
-    jobs = [Job(PUBLICATION, {"code": c, "year": year}, f"cpt-{c}-publication.html")
-            for c in ("96369", "96370", "96371")]
-    jobs.append(Job(BENCHMARKS, {"code": "96370", "year": year}, "payer-benchmarks.html"))
-    return jobs
+    """The reports ``make reports`` renders: the jobs of ``reports/schedule.yaml`` (the publication
+    on each code and the benchmark report), for ``year``."""
+    from dataclasses import replace
+
+    from .encounter import load_yaml
+    from .schedule import expand_jobs
+
+    config = load_yaml((REPORTS / "schedule.yaml").read_text(encoding="utf-8"))
+    return [replace(job, parameters={**job.parameters, "year": year}) for _, job in expand_jobs(config)]
 
 
 def _strip_remote(html: str) -> str:

@@ -73,6 +73,16 @@ def test_config_errors_name_the_entry(tmp_path):
                                "output": "same.html"}]})
 
 
+def test_make_reports_renders_the_shipped_schedule_for_the_year():
+    from infusion.render import default_jobs
+
+    jobs = default_jobs(2025)
+    assert [j.output for j in jobs] == ["cpt-96369-publication.html", "cpt-96370-publication.html",
+                                        "cpt-96371-publication.html", "payer-benchmarks.html"]
+    assert {j.parameters["year"] for j in jobs} == {2025}
+    assert [j.parameters["code"] for j in jobs] == ["96369", "96370", "96371", "96370"]
+
+
 def test_shipped_schedule_expands_to_the_four_reports():
     from infusion.encounter import load_yaml
 
