@@ -7,14 +7,12 @@ from functools import lru_cache
 import pandas as pd
 
 from .paths import data_path
+from .tables import validated
 
 
 def _read(name: str, index: str) -> pd.DataFrame:
-    from .schemas import validate_reference
-
     path = data_path("reference", name)
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
-    validate_reference(name, df, path)
+    df = validated(pd.read_csv(path, dtype=str, keep_default_na=False), "reference", name, path)
     return df.set_index(index, drop=False)
 
 

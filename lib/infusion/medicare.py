@@ -10,14 +10,13 @@ Official formats read here, so an analyst can drop in next year's CMS files:
 
 Every load is validated (pandera); a failure names the file, line, column and value. The tidy
 tables in ``data/medicare/`` are built from these files by ``scripts/import_shared_data.py`` and
-each row carries its source.
+each row carries its source; ``infusion.tables`` loads them.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -25,7 +24,7 @@ import pandera.pandas as pa
 
 from .errors import DataError
 from .paths import data_path
-from .schemas import MEDICARE_SCHEMAS, validate
+from .schemas import validate
 
 # ----------------------------------------------------------------------------- PPRRVU
 
@@ -223,49 +222,3 @@ def read_zip5(path: str | Path) -> pd.DataFrame:
     for c in df.columns:
         df[c] = df[c].str.strip()
     return validate(df, ZIP5_SCHEMA, p, line_offset=1)  # no header: label 0 is line 1
-
-
-# ----------------------------------------------------------------------------- data/ tables
-
-
-@lru_cache(maxsize=None)
-def rvu_table() -> pd.DataFrame:
-    """``data/medicare/pfs_rvu.csv``: RVUs of the drug-administration family by year and release."""
-    path = data_path("medicare", "pfs_rvu.csv")
-    df = pd.read_csv(path, dtype={"code": str}, keep_default_na=False,
-                     na_values={c: [""] for c in ("work_rvu", "pe_nonfac", "mp_rvu", "total_nonfac", "cf")})
-    return validate(df, MEDICARE_SCHEMAS["pfs_rvu.csv"], path)
-
-
-@lru_cache(maxsize=None)
-def gpci_table() -> pd.DataFrame:
-    """``data/medicare/gpci.csv``: GPCIs for every year we have, by MAC and locality."""
-    path = data_path("medicare", "gpci.csv")
-    df = pd.read_csv(path, dtype={"mac": str, "locality": str}, keep_default_na=False,
-                     na_values={"pw_gpci_no_floor": [""]})
-    return validate(df, MEDICARE_SCHEMAS["gpci.csv"], path)
-
-
-@lru_cache(maxsize=None)
-def cf_table() -> pd.DataFrame:
-    """``data/medicare/conversion_factors.csv``: CF by year and date period (and QP variant)."""
-    path = data_path("medicare", "conversion_factors.csv")
-    df = validate(pd.read_csv(path, keep_default_na=False), MEDICARE_SCHEMAS["conversion_factors.csv"], path)
-    df["start"] = pd.to_datetime(df["start"]).dt.date
-    df["end"] = pd.to_datetime(df["end"]).dt.date
-    return df
-
-
-@lru_cache(maxsize=None)
-def zip_table() -> pd.DataFrame:
-    """``data/medicare/zip_locality.parquet``: ZIP code to carrier/locality (CMS ZIP5 file)."""
-    return pd.read_parquet(data_path("medicare", "zip_locality.parquet")).set_index("zip")
-
-
-@lru_cache(maxsize=None)
-def opps_table() -> pd.DataFrame:
-    """``data/medicare/opps_rates.csv``: OPPS status indicator, APC and rate by quarter."""
-    path = data_path("medicare", "opps_rates.csv")
-    df = pd.read_csv(path, dtype={"code": str, "apc": str}, keep_default_na=False,
-                     na_values={"payment_rate": [""]})
-    return validate(df, MEDICARE_SCHEMAS["opps_rates.csv"], path)

@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from .errors import InputError
-from .medicare import cf_table, gpci_table, opps_table, rvu_table, zip_table
+from .tables import cf_table, gpci_table, opps_table, rvu_table, zip_table
 
 NOT_AVAILABLE = "data not available"
 GPCI_FLOOR_END_2026 = dt.date(2026, 1, 31)

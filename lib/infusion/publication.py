@@ -17,7 +17,7 @@ import pandas as pd
 
 from .catalog import codes, modifiers, mue, payer_policies, places_of_service, policy_timeline
 from .errors import InputError
-from .medicare import cf_table, gpci_table
+from .tables import cf_table, gpci_table
 from .payment import NOT_AVAILABLE, known_years, opps_rate, payment
 from .rules import RULES, rules_table, sources
 from .units import time_codes

@@ -164,8 +164,3 @@ def validate(df: pd.DataFrame, schema: pa.DataFrameSchema, path: Path | str,
     except (SchemaError, SchemaErrors) as err:
         raise_schema_error(err, path, line_offset)
         raise  # unreachable
-
-
-def validate_reference(name: str, df: pd.DataFrame, path: Path | str) -> pd.DataFrame:
-    """Validate one of the ``data/reference`` tables by file name."""
-    return validate(df, REFERENCE_SCHEMAS[name], path)

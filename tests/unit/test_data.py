@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from infusion import catalog, medicare
+from infusion import catalog, tables
 from infusion.paths import data_dir
 
 DATA = data_dir()
@@ -66,9 +66,9 @@ def test_reference_tables_load_through_their_schemas():
 
 
 def test_medicare_tables_load_through_their_schemas():
-    assert set(medicare.rvu_table()["year"]) == set(range(2019, 2027))
-    assert set(medicare.gpci_table()["year"]) == {2022, 2025, 2026}
-    assert set(medicare.cf_table()["year"]) == set(range(2019, 2027))
+    assert set(tables.rvu_table()["year"]) == set(range(2019, 2027))
+    assert set(tables.gpci_table()["year"]) == {2022, 2025, 2026}
+    assert set(tables.cf_table()["year"]) == set(range(2019, 2027))
 
 
 def test_no_ama_descriptor_column_anywhere():
@@ -93,3 +93,36 @@ def test_a_broken_table_fails_with_file_line_and_column(tmp_path, monkeypatch):
         assert "mue.csv line 9 column 'mue': value 'three'" in str(e.value)
     finally:
         catalog.mue.cache_clear()
+
+
+def test_validation_is_skipped_only_for_bytes_that_passed_before(tmp_path, monkeypatch):
+    import shutil
+    import subprocess
+    import sys
+
+    from infusion.errors import DataError
+
+    monkeypatch.setenv("INFUSION_CACHE_DIR", str(tmp_path / "cache"))
+    code = ("import sys; from infusion import tables; tables.rvu_table(); "
+            "print('pandera' in sys.modules)")
+    env = {**__import__("os").environ}
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                           check=True).stdout.strip() for _ in range(2)]
+    assert runs == ["True", "False"]  # validated (pandera) once, then skipped
+    assert len(list((tmp_path / "cache" / "validated").glob("pfs_rvu.csv-*.json"))) == 1
+    # a changed file validates again, and a bad value is still caught
+    data = tmp_path / "data"
+    shutil.copytree(DATA, data)
+    rvu = data / "medicare" / "pfs_rvu.csv"
+    text = rvu.read_text().splitlines()
+    header = text[0].split(",")
+    cells = text[1].split(",")
+    cells[header.index("year")] = "1800"
+    rvu.write_text("\n".join([text[0], ",".join(cells)] + text[2:]) + "\n")
+    monkeypatch.setenv("INFUSION_DATA_DIR", str(data))
+    tables.rvu_table.cache_clear()
+    try:
+        with pytest.raises(DataError, match="pfs_rvu.csv line 2"):
+            tables.rvu_table()
+    finally:
+        tables.rvu_table.cache_clear()
