@@ -213,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--summary", action="store_true", help="print the summary by rule and payer")
     aud.add_argument("--map", action="append", default=[],
                      help="CANONICAL=COLUMN for another layout, e.g. code=HCPCS_CD (repeatable)")
-    aud.add_argument("--memory-limit", default="2GB", help="DuckDB memory limit (spills beyond)")
+    aud.add_argument("--block-mb", type=int, default=16,
+                     help="CSV read in blocks of this many MB (memory in flight; default 16)")
     aud.set_defaults(func=cmd_audit)
 
     render = sub.add_parser("render", help="render notebooks into HTML reports (papermill)")
@@ -281,7 +282,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             raise InputError("map", f"{kv!r} is not CANONICAL=COLUMN (for example code=HCPCS_CD)")
         k, v = kv.split("=", 1)
         mapping[k.strip()] = v.strip()
-    res = audit(args.claims, mapping, memory_limit=args.memory_limit, progress=sys.stderr.isatty())
+    res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty())
     if res.dropped_phi:
         print(f"notice: {len(res.dropped_phi)} column(s) that can identify patients were not read: "
               f"{', '.join(res.dropped_phi)}", file=sys.stderr)

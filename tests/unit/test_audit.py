@@ -135,3 +135,48 @@ def test_rejects_count_and_reasons(tmp_path):
     res = run(tmp_path, [L("C", 1, "96369", dos="2026-13-01"), L("C", 2, "96369", units="1.5"),
                          L("C", 3, "9636A9"), L("", 4, "96369"), L("E", 1, "96369")])
     assert (res.lines_in, res.lines_checked, res.rejects) == (5, 1, 4)
+
+
+def test_malformed_rows_go_to_rejects_with_their_row_number(tmp_path):
+    p = tmp_path / "claims.csv"
+    good = ",".join(map(str, L("C", 1, "96369", dos="2026-13-01")))   # row 1: bad date
+    p.write_text(",".join(HEADER) + "\n" + good + "\n"
+                 + "C,2,2026-03-02,96370\n"                            # row 2: 4 fields
+                 + ",".join(map(str, L("D", 1, "96369"))) + "\n"       # row 3: fine
+                 + ",".join(map(str, L("D", 2, "96369", units="x"))) + ",extra\n"  # row 4: 12 fields
+                 + ",".join(map(str, L("E", 1, "96370", units="x"))) + "\n")       # row 5: bad units
+    res = audit(p)
+    assert (res.lines_in, res.lines_checked, res.rejects) == (5, 1, 4)
+    rej = res.rejected
+    assert list(rej["data_row"]) == [1, 2, 4, 5] and list(rej["file_line"]) == [2, 3, 5, 6]
+    assert rej["reason"][0] == "bad date_of_service '2026-13-01'"
+    assert rej["reason"][1] == "malformed row: 4 fields, expected 11" and pd.isna(rej["claim_id"][1])
+    assert rej["reason"][3] == "non-numeric units 'x'" and rej["claim_id"][3] == "E"
+
+
+def test_an_exact_duplicate_row_is_a_duplicate(tmp_path):
+    row = L("C", 2, "96370")
+    res = run(tmp_path, [L("C", 1, "96369"), row, row])
+    assert [r for r in rules(res) if r[2] == "A-DUP"] == [("C", "2", "A-DUP")]
+    assert "duplicate of line 2" in res.findings.loc[res.findings["rule"] == "A-DUP", "message"].iloc[0]
+
+
+def test_parquet_with_typed_columns_and_a_pipe_delimited_csv(tmp_path):
+    df = pd.DataFrame({"claim_id": ["C", "C"], "line_number": [1, 2],
+                       "date_of_service": pd.to_datetime(["2026-03-02"] * 2).date,
+                       "code": ["96369", "96370"], "units": [1.0, 2.0], "pos": [11, 11],
+                       "start_time": ["09:00"] * 2, "stop_time": ["10:35"] * 2})
+    df.to_parquet(tmp_path / "c.parquet", index=False)
+    res = audit(tmp_path / "c.parquet")
+    assert rules(res) == {("C", "2", "U-HOUR")} and res.source_kind == "parquet"
+    assert "96370 x2 on the claim-date, but 95 documented minutes support 1" in res.findings["message"][0]
+    df.to_csv(tmp_path / "c.psv", sep="|", index=False)
+    assert rules(audit(tmp_path / "c.psv")) == {("C", "2", "U-HOUR")}
+
+
+def test_blocks_do_not_change_the_result(tmp_path):
+    """Lines of one claim split across CSV blocks are still checked together."""
+    rows = [L(f"C{i}", 1, "96369") for i in range(20000)] + [L("C19999", 2, "96370", 3)]
+    res1 = run(tmp_path, rows, block_mb=1)
+    assert ("C19999", "2", "U-HOUR") in rules(res1) and res1.lines_in == 20001
+    assert (tmp_path / "claims.csv").stat().st_size > 1 << 20

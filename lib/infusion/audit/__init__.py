@@ -1,0 +1,182 @@
+"""Claims audit: check claim lines for 96369-96372 against the coding rules, at volume.
+
+``python -m infusion audit CLAIMS --out FINDINGS [--summary]``. CLAIMS is CSV or Parquet with, by
+default, the columns of ``columns.CANONICAL`` (a column map names others). Columns that can identify
+patients are never read; a notice names them. Outputs carry claim and line keys only.
+
+The work is in three modules: ``read`` (blocks of the file into compact arrays, each distinct value
+parsed once; rows that cannot be read go to rejects with their row number and reason),
+``checks`` (one vectorised mask per rule, with its rule id) and this one (dollars at risk, the
+summary, the output files). Lines in = lines checked + rejects.
+
+Dollars at risk = units at risk x Medicare payment per unit (PFS for professional claims, by locality
+when a ZIP or locality column is given; national OPPS for institutional claims), for the year of
+service; "data not available" (null) where we lack that year or locality.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..rules import cite
+from .checks import SEVERITY, find
+from .columns import ALIASES, CANONICAL, PHI_PATTERN, REQUIRED, resolve_columns
+from .read import FAMILY, REJECT_REASONS, VALUE_OF, Lines, read_lines
+
+__all__ = ["AuditResult", "audit", "write_outputs", "resolve_columns", "CANONICAL", "REQUIRED",
+           "ALIASES", "PHI_PATTERN", "FAMILY", "SEVERITY"]
+
+FINDING_COLUMNS = ["claim_id", "line_number", "date_of_service", "code", "payer", "rule", "severity",
+                   "message", "units_at_risk", "dollars_at_risk"]
+SUMMARY_COLUMNS = ["rule", "severity", "payer", "lines", "units_at_risk", "dollars_at_risk",
+                   "lines_without_price"]
+
+
+@dataclass
+class AuditResult:
+    """What an audit found: counts, findings per line, the summary and the rejected rows."""
+
+    lines_in: int
+    lines_checked: int
+    rejects: int
+    findings: pd.DataFrame
+    summary: pd.DataFrame
+    dropped_phi: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    outputs: dict[str, str] = field(default_factory=dict)
+    source_kind: str = "csv"
+    rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # data_row, file_line, keys, reason
+
+
+def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
+          progress: bool = False) -> AuditResult:
+    """Audit a claims file; returns findings, summary, rejects and counts (see module doc).
+
+    ``block_mb``: size of the CSV blocks read at a time (memory in flight); ``progress``: a
+    progress bar on stderr.
+    """
+    t0 = time.monotonic()
+    path = Path(claims)
+    if not path.is_file():
+        raise InputError("claims", f"{str(path)!r} does not exist")
+    if block_mb < 1:
+        raise InputError("block_mb", f"{block_mb} is not a positive number of megabytes")
+    lines = read_lines(path, mapping, block_mb=block_mb, progress=progress)
+    findings = _finish(find(lines))
+    rejected = _rejected(lines)
+    res = AuditResult(lines.lines_in, lines.lines_in - len(rejected), len(rejected), findings,
+                      _summary(findings), lines.dropped_phi, source_kind=lines.source_kind,
+                      rejected=rejected)
+    res.seconds = round(time.monotonic() - t0, 2)
+    return res
+
+
+def _prices(f: pd.DataFrame) -> np.ndarray:
+    """Medicare payment per unit for each finding (NaN: data not available), computed once per
+    (code, year, claim kind, locality)."""
+    from ..payment import opps_rate, payment
+
+    keys = pd.MultiIndex.from_arrays([f["code"], f["year"], f["institutional"], f["loc"].fillna("")])
+    which, combos = pd.factorize(keys)
+    prices = []
+    for code, year, inst, loc in combos:
+        price = None
+        try:
+            if inst:
+                o = opps_rate(code, int(year))
+                price = o.get("payment_rate") if o.get("available") else None
+            else:
+                pay = payment(code, int(year), locality=loc or None)
+                price = pay.per_unit if pay.available else None
+        except InputError:
+            price = None
+        prices.append(np.nan if price is None else float(price))
+    return np.array(prices, dtype=float)[which] if len(prices) else np.empty(0)
+
+
+def _finish(f: pd.DataFrame) -> pd.DataFrame:
+    """Findings in their published form: severity, message with the rule's reference, dollars at
+    risk, sorted by claim, line and rule."""
+    if f.empty:
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
+        return out.astype({"units_at_risk": "int64", "dollars_at_risk": "float64",
+                           "date_of_service": "datetime64[s]"})
+    f = f.copy()
+    f["date_of_service"] = f["days"].to_numpy().astype("datetime64[D]").astype("datetime64[s]")
+    f["year"] = f["date_of_service"].dt.year
+    refs = {r: cite(r) for r in SEVERITY}
+    f["severity"] = f["rule"].map(SEVERITY)
+    f["message"] = f["msg"] + " " + f["rule"].map(refs)
+    f["units_at_risk"] = f["at_risk"].astype("int64")
+    f["dollars_at_risk"] = np.round(f["units_at_risk"].to_numpy() * _prices(f), 2)
+    f = f.sort_values(["claim_id", "line_no", "line_number", "row", "rule", "message"], kind="stable")
+    return f[FINDING_COLUMNS].reset_index(drop=True)
+
+
+def _summary(f: pd.DataFrame) -> pd.DataFrame:
+    """Findings, units and dollars at risk by rule, severity and payer."""
+    if f.empty:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in SUMMARY_COLUMNS})
+    g = f.assign(unpriced=f["dollars_at_risk"].isna()).groupby(["rule", "severity", "payer"], sort=True)
+    s = g.agg(lines=("rule", "size"), units_at_risk=("units_at_risk", "sum"),
+              dollars_at_risk=("dollars_at_risk", lambda x: x.sum(min_count=1)),
+              lines_without_price=("unpriced", "sum")).reset_index()
+    s["dollars_at_risk"] = s["dollars_at_risk"].round(2)
+    return s.sort_values(["rule", "payer", "severity"]).reset_index(drop=True)[SUMMARY_COLUMNS]
+
+
+def _rejected(lines: Lines) -> pd.DataFrame:
+    """The rows that could not be read: data row (1-based, header not counted), file line for CSV
+    (one header line, no line breaks inside values), claim and line keys, reason."""
+    r = lines.rejects
+    d = lines.distinct
+    reason = np.array(REJECT_REASONS, dtype=object)[r["reason"]]
+    for code, name in VALUE_OF.items():  # quote the value that made the row unreadable
+        texts = d[name].values if name != "code" else list(d["code"].field(0))
+        quoted = np.array(["(empty)" if v is None or not str(v).strip() else f"'{v}'" for v in texts] + [""],
+                          dtype=object)
+        ix = r[name]
+        sel = r["reason"] == code
+        reason[sel] = reason[sel] + " " + quoted[ix[sel]]
+    # rows numbered among well-formed rows -> data rows, counting the malformed rows before them
+    bad_rows = np.sort(np.array([m[0] for m in lines.malformed if m[0] is not None], dtype=np.int64))
+    valid_before = bad_rows - np.arange(1, len(bad_rows) + 1)
+    v = r["row"] + 1
+    data_row = v + np.searchsorted(valid_before, v, side="left")
+    out = pd.DataFrame({
+        "data_row": np.concatenate([data_row, [m[0] if m[0] is not None else -1 for m in lines.malformed]]).astype(np.int64),
+        "claim_id": np.concatenate([r["claim"].to_numpy(zero_copy_only=False),
+                                    np.full(len(lines.malformed), None, dtype=object)]),
+        "line_number": np.concatenate([d["line_number"].field(0)[r["line_number"]],
+                                       np.full(len(lines.malformed), None, dtype=object)]),
+        "reason": np.concatenate([reason, np.array([m[1] for m in lines.malformed], dtype=object)]),
+    })
+    out = out.sort_values("data_row", kind="stable").reset_index(drop=True)
+    if lines.source_kind == "csv":
+        out.insert(1, "file_line", out["data_row"] + 1)
+    return out
+
+
+def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None = None) -> dict[str, str]:
+    """Write findings (CSV or Parquet by extension), the summary (CSV) and the rejects, each to a
+    temporary name renamed when complete. Claim and line keys only."""
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    rej = Path(rejects) if rejects else out.with_name(out.stem + ".rejects" + out.suffix)
+    summ = out.with_name(out.stem + ".summary.csv")
+    for path, df in ((out, res.findings), (rej, res.rejected), (summ, res.summary)):
+        tmp = path.with_name(f".{path.name}.tmp")
+        if path.suffix.lower() in (".parquet", ".pq"):
+            df.to_parquet(tmp, index=False)
+        else:
+            df.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+        os.replace(tmp, path)
+    res.outputs = {"findings": str(out), "rejects": str(rej), "summary": str(summ)}
+    return res.outputs

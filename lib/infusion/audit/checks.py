@@ -1,0 +1,241 @@
+"""The audit's checks: one vectorised mask per rule over the family lines read by ``read``.
+
+Lines are grouped by claim and date of service (a claim-date: one encounter as a claim shows it);
+the aggregates of a claim-date (96369 lines, 96370 units, first start and last stop, units per code)
+are ``np.bincount`` / ``ufunc.at`` over integer group ids, then each rule is a boolean mask:
+
+=========  =========================================================================================
+U-ADDON    96370 or 96371 without 96369 on the same claim and date of service
+U-INIT     96369 with more than 1 unit, or on more than one line of a claim-date without 59/X{EPSU}
+U-PUMP     96371 with more than 1 unit
+U-HOUR     96370 units above what the documented time supports (time = latest stop minus earliest
+           start of the claim-date's 96369/96370 lines; pauses inside cannot be seen on a claim line)
+T-DOC      96370 with no start/stop times documented on the claim-date
+T-DATE     a stop time before its start time
+U-MUE      units per claim-date above the MUE (Medicaid practitioner file; Medicare: not available)
+S-FACILITY 96369-96372 on a professional claim with a facility place of service
+S-HOME     96369/96370 with place of service 12 (home)
+M-VALID    a modifier that is not a CPT/HCPCS modifier (00, 11, ...), as ``modifiers.modifier_problem``
+U-SHORT    96372 with 96369 on the same claim-date (one infusion is not also an injection)
+A-DUP      the same code, units and modifiers again on one claim-date
+=========  =========================================================================================
+
+"First" on a claim-date means the lowest line number (then the line number as written, then file
+order); a second 96369, the MUE and duplicates are judged from it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from ..modifiers import DISTINCT, modifier_problem
+from ..paths import data_path
+from ..units import additional_hours
+from . import values as V
+from .read import FAMILY, Lines
+
+SEVERITY = {"U-ADDON": "error", "U-INIT": "error", "U-PUMP": "error", "U-HOUR": "error",
+            "T-DOC": "warning", "T-DATE": "error", "U-MUE": "warning", "S-FACILITY": "error",
+            "S-HOME": "error", "M-VALID": "error", "U-SHORT": "warning", "A-DUP": "warning"}
+I69, I70, I71, I72 = range(4)
+NA = V.NA_INT
+
+
+def _s(x) -> np.ndarray:
+    """Elementwise text (object array) so that ``+`` concatenates."""
+    return np.asarray(x).astype(str).astype(object)
+
+
+def _mue_by_family() -> np.ndarray:
+    """The MUE of 96369..96372 (-1 where we have none); data/reference/mue.csv."""
+    mue = pd.read_csv(data_path("reference", "mue.csv"), dtype=str, keep_default_na=False)
+    limits = dict(zip(mue["code"], mue["mue"]))
+    return np.array([int(limits[c]) if limits.get(c, "").isdigit() else -1 for c in FAMILY])
+
+
+def _facility_pos() -> set[str]:
+    pos = pd.read_csv(data_path("reference", "places_of_service.csv"), dtype=str, keep_default_na=False)
+    return set(pos.loc[pos["facility_for_drug_admin"] == "yes", "pos"])
+
+
+def _zip_localities(zips: list[str | None]) -> np.ndarray:
+    """MAC-locality (``01112-05``) of each ZIP (5 digits, or ZIP+4), None where not found."""
+    five = [z[:5] if z and z[:5].isdigit() else None for z in zips]
+    table = pq.read_table(data_path("medicare", "zip_locality.parquet"), columns=["zip", "carrier", "locality"],
+                          filters=[("zip", "in", sorted({z for z in five if z}) or [""])])
+    loc = {z: f"{carrier}-{locality}" for z, carrier, locality in
+           zip(table["zip"].to_pylist(), table["carrier"].to_pylist(), table["locality"].to_pylist())}
+    return np.array([loc.get(z) for z in five], dtype=object)
+
+
+def _first_in_group(keys: list[np.ndarray], order_keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Positions sorted by (keys..., order_keys...), and whether each is the first of its group of
+    equal ``keys``."""
+    order = np.lexsort(tuple(reversed(keys + order_keys)))  # lexsort's last key is the primary one
+    same = np.ones(max(len(order) - 1, 0), dtype=bool)
+    for k in keys:
+        ks = k[order]
+        same &= ks[1:] == ks[:-1]
+    return order, np.concatenate([[True], ~same])[: len(order)]
+
+
+def find(lines: Lines) -> pd.DataFrame:
+    """One row per finding: keys of the line (claim, line, date, code, payer), the rule, units at
+    risk and message (without the rule's reference), plus what pricing needs (institutional, loc)."""
+    d, c = lines.distinct, lines.cols
+    n = len(lines.row)
+    if n == 0:
+        return pd.DataFrame(columns=["pos", "rule", "at_risk", "msg"])
+    fam = d["code"].field(2)[c["code"]].astype(np.int64)
+    days = d["date_of_service"].field(0)[c["date_of_service"]].astype(np.int64)
+    units = d["units"].field(0)[c["units"]]
+
+    # claim-date groups: claim ids dictionary-encoded (hash, vectorised), combined with the date
+    enc = pc.dictionary_encode(lines.claim)
+    claim_ix = np.concatenate([ch.indices.to_numpy(zero_copy_only=False) for ch in enc.chunks]).astype(np.int64)
+    key = claim_ix * (days.max() - days.min() + 1) + (days - days.min())
+    gid, uniq = pd.factorize(key)
+    ng = len(uniq)
+    code_key = gid * 4 + fam                                        # claim-date and code
+    n_code = np.bincount(code_key, minlength=4 * ng)
+    u_code = np.bincount(code_key, weights=units, minlength=4 * ng).astype(np.int64)
+
+    def when(which: str) -> np.ndarray:
+        kind, sec = d[which].field(0)[c[which]], d[which].field(1)[c[which]]
+        return np.where(kind == 1, days * 86400 + sec, np.where(kind == 2, sec, NA))
+    t_start, t_stop = when("start_time"), when("stop_time")
+    timed = fam <= I70
+    first_start = np.full(ng, np.iinfo(np.int64).max)
+    last_stop = np.full(ng, NA)
+    m = timed & (t_start != NA)
+    np.minimum.at(first_start, gid[m], t_start[m])
+    m = timed & (t_stop != NA)
+    np.maximum.at(last_stop, gid[m], t_stop[m])
+    documented = (first_start != np.iinfo(np.int64).max) & (last_stop != NA)
+    secs = np.where(documented, last_stop - first_start, 0)
+    # whole minutes, partial minutes dropped (as the engine's timing)
+    minutes_g = np.where(documented, np.sign(secs) * (np.abs(secs) // 60), NA)
+    # U-HOUR: the engine's rule (units.additional_hours), applied once per distinct number of minutes
+    which, distinct_minutes = pd.factorize(np.where(documented, minutes_g, 0))
+    supported_g = np.array([additional_hours(int(x)) for x in distinct_minutes], dtype=np.int64)[which]
+
+    n69 = n_code[gid * 4 + I69]
+    u70 = u_code[gid * 4 + I70]
+    code_total = u_code[code_key]
+    minutes = minutes_g[gid]
+    supported = supported_g[gid]
+
+    # order inside a claim-date: line number, then as written, then file order (repeated codes only)
+    ln_text = d["line_number"].field(0)
+    ln_rank = np.empty(len(ln_text), dtype=np.int64)
+    ln_rank[np.argsort(ln_text.astype(str), kind="stable")] = np.arange(len(ln_text))
+    ln_no = d["line_number"].field(1)[c["line_number"]]
+    tokens = d["modifiers"].field(0)
+    mod_key = pd.factorize(np.array(["|".join(sorted(t)) for t in tokens], dtype=object))[0][c["modifiers"]]
+    nth_code = np.ones(n, dtype=np.int8)
+    nth_dup = np.ones(n, dtype=np.int8)
+    first_line = np.full(n, None, dtype=object)
+    rep = np.flatnonzero(n_code[code_key] > 1)
+    if len(rep):
+        order_keys = [np.where(ln_no[rep] == NA, 0, ln_no[rep]), ln_rank[c["line_number"][rep]], lines.row[rep]]
+        order, first = _first_in_group([code_key[rep]], order_keys)
+        nth_code[rep[order[~first]]] = 2
+        order, first = _first_in_group([code_key[rep], units[rep], mod_key[rep]], order_keys)
+        nth_dup[rep[order[~first]]] = 2
+        group_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+        first_line[rep[order]] = ln_text[c["line_number"][rep[order[group_start]]]]
+
+    has_distinct = np.array([any(t in DISTINCT for t in ts) for ts in tokens], dtype=bool)[c["modifiers"]]
+    pos_text = d["pos"].field(0)
+    pos_ids = c["pos"]
+    facility_pos = _facility_pos()
+    facility = np.array([p in facility_pos for p in pos_text], dtype=bool)[pos_ids]
+    home = (pos_text == "12")[pos_ids]
+    professional = d["claim_type"].field(0)[c["claim_type"]]
+    mue = _mue_by_family()[fam]
+    family_code = np.array(FAMILY, dtype=object)
+
+    def code(i: np.ndarray) -> np.ndarray:
+        return family_code[fam[i]]
+
+    def pos(i: np.ndarray) -> np.ndarray:
+        return pos_text[pos_ids[i]]
+
+    parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # (rule, positions, at risk, message)
+
+    def add(rule: str, mask: np.ndarray, at_risk, msg) -> None:
+        ix = np.flatnonzero(mask)
+        if len(ix):
+            risk = np.broadcast_to(np.asarray(at_risk(ix) if callable(at_risk) else at_risk), ix.shape)
+            text = msg(ix) if callable(msg) else np.full(len(ix), msg, dtype=object)
+            parts.append((rule, ix, risk, text))
+
+    add("U-ADDON", ((fam == I70) | (fam == I71)) & (n69 == 0), lambda i: units[i],
+        lambda i: "add-on " + code(i) + " without 96369 on the same claim and date of service")
+    add("U-INIT", (fam == I69) & (units > 1), lambda i: units[i] - 1,
+        lambda i: "96369 x" + _s(units[i]) + ": one unit per encounter")
+    add("U-INIT", (fam == I69) & (nth_code > 1) & ~has_distinct, lambda i: units[i],
+        "a second 96369 on the claim-date without 59/XS/XE/XP/XU: one initial code per encounter")
+    add("U-PUMP", (fam == I71) & (units > 1), lambda i: units[i] - 1,
+        lambda i: "96371 x" + _s(units[i]) + ": reported once per encounter whatever the number of extra pumps")
+    add("T-DOC", (fam == I70) & (minutes == NA), lambda i: units[i],
+        lambda i: "96370 x" + _s(units[i]) + " with no start/stop times documented on the claim-date: "
+                  "the additional hours cannot be supported")
+    add("U-HOUR", (fam == I70) & (minutes != NA) & (minutes >= 0) & (u70 > supported),
+        lambda i: np.minimum(units[i], u70[i] - supported[i]),
+        lambda i: "96370 x" + _s(u70[i]) + " on the claim-date, but " + _s(minutes[i])
+                  + " documented minutes support " + _s(supported[i]))
+    add("T-DATE", timed & (t_start != NA) & (t_stop != NA) & (t_stop < t_start), 0,
+        "stop time before start time on this line: give dates for an infusion that crosses midnight")
+    add("U-MUE", (mue >= 0) & (code_total > mue) & (nth_code == 1),
+        lambda i: np.minimum(units[i], code_total[i] - mue[i]),
+        lambda i: code(i) + " x" + _s(code_total[i]) + " on the claim-date is above the MUE of "
+                  + _s(mue[i]) + " (Medicaid practitioner; Medicare: data not available)")
+    add("S-FACILITY", professional & facility, lambda i: units[i],
+        lambda i: code(i) + " on a professional claim with facility place of service " + pos(i)
+                  + ": the facility bills the administration")
+    add("S-HOME", home & timed, lambda i: units[i],
+        lambda i: code(i) + " with place of service 12 (home): home infusion uses 99601/99602 and a "
+                  "per diem, or Medicare home infusion G-codes")
+    add("U-SHORT", (fam == I72) & (n69 > 0), lambda i: units[i],
+        "96372 with 96369 on the same claim-date: one infusion is not also an injection")
+    add("A-DUP", nth_dup > 1, lambda i: units[i],
+        lambda i: "duplicate of line " + _s(first_line[i]) + " (same code, units and modifiers)")
+
+    # M-VALID: one finding per invalid modifier, judged once per distinct modifier text
+    problems = [[p for t in ts if (p := modifier_problem(t))] for ts in tokens]
+    n_bad = np.array([len(p) for p in problems], dtype=np.int64)[c["modifiers"]]
+    ix = np.flatnonzero(n_bad)
+    if len(ix):
+        flat = np.array([p for ps in problems for p in ps], dtype=object)
+        start = np.concatenate([[0], np.cumsum([len(p) for p in problems])])[c["modifiers"][ix]]
+        rows = np.repeat(ix, n_bad[ix])
+        within = np.arange(len(rows)) - np.repeat(np.cumsum(n_bad[ix]) - n_bad[ix], n_bad[ix])
+        parts.append(("M-VALID", rows, units[rows], "modifier " + flat[np.repeat(start, n_bad[ix]) + within]))
+
+    if not parts:
+        return pd.DataFrame(columns=["pos", "rule", "at_risk", "msg"])
+    at = np.concatenate([p[1] for p in parts])
+    f = pd.DataFrame({
+        "pos": at,
+        "rule": np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in parts]),
+        "at_risk": np.maximum(np.concatenate([p[2] for p in parts]).astype(np.int64), 0),
+        "msg": np.concatenate([np.asarray(p[3], dtype=object) for p in parts]),
+    })
+    claims = lines.claim.take(pa.array(at))
+    loc_given = d["locality"].field(0)[c["locality"][at]]
+    loc_zip = _zip_localities(d["zip"].field(0).tolist())[c["zip"][at]]
+    f["claim_id"] = claims.to_numpy(zero_copy_only=False)
+    f["line_number"] = ln_text[c["line_number"][at]]
+    f["line_no"] = np.where(ln_no[at] == NA, np.iinfo(np.int64).max, ln_no[at])
+    f["row"] = lines.row[at]
+    f["days"] = days[at]
+    f["code"] = code(at)
+    f["payer"] = d["payer"].field(0)[c["payer"][at]]
+    f["institutional"] = d["claim_type"].field(1)[c["claim_type"][at]]
+    f["loc"] = np.where(pd.isna(loc_given), loc_zip, loc_given)
+    return f

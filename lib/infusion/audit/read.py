@@ -1,0 +1,246 @@
+"""Reading a claims file block by block into the compact arrays the checks use.
+
+CSV is read with pyarrow's streaming reader (blocks of ``block_mb``), Parquet by record batches;
+only the columns the audit uses are converted (patient columns are never read). Each block is
+dictionary-encoded and parsed per distinct value (``values.Distinct``) in a worker thread while the
+next block is read. Rows that cannot be read go to rejects with their row number and reason:
+
+* a malformed CSV row (wrong number of fields),
+* missing claim id or line number,
+* a date of service that is not a date, units that are not a whole number >= 0,
+* a code that is not five letters or digits.
+
+Of the rest, only lines of the 96369-96372 family are kept, so memory grows with those lines, not
+with the file: lines in = lines checked + rejects.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from ..errors import InputError
+from . import values as V
+from .columns import resolve_columns
+
+FAMILY = ("96369", "96370", "96371", "96372")
+REJECT_REASONS = ("", "missing claim_id", "missing line_number", "bad date_of_service",
+                  "non-numeric units", "unknown code format")
+VALUE_OF = {3: "date_of_service", 4: "units", 5: "code"}  # reason -> the column whose value it quotes
+
+
+@dataclass
+class Lines:
+    """Family lines (one array entry per line) and what the reading found."""
+
+    claim: pa.ChunkedArray          # claim id, trimmed
+    row: np.ndarray                 # data row (0-based, among well-formed rows)
+    cols: dict[str, np.ndarray]     # per column: ids into ``distinct[column]``
+    distinct: dict[str, V.Distinct]
+    lines_in: int = 0
+    rejects: dict[str, object] = field(default_factory=dict)  # row, claim, line_number, reason, value ids
+    malformed: list[tuple[int | None, str]] = field(default_factory=list)  # (data row, reason)
+    dropped_phi: list[str] = field(default_factory=list)
+    source_kind: str = "csv"
+
+
+def _distinct() -> dict[str, V.Distinct]:
+    i64, i32, b, o = np.int64, np.int32, np.bool_, object
+    return {
+        "line_number": V.Distinct(V.parse_line_number, (o, i64)),
+        "date_of_service": V.Distinct(V.parse_date, (i32,)),
+        "code": V.Distinct(lambda t: V.parse_code(t, FAMILY), (o, b, np.int8)),
+        "units": V.Distinct(V.parse_units, (i64,)),
+        "modifiers": V.Distinct(lambda t: (V.modifier_tokens(t),), (o,)),
+        "pos": V.Distinct(V.parse_pos, (o,)),
+        "claim_type": V.Distinct(V.parse_claim_type, (b, b)),
+        "payer": V.Distinct(V.parse_payer, (o,)),
+        "start_time": V.Distinct(V.parse_time, (np.int8, i64)),
+        "stop_time": V.Distinct(V.parse_time, (np.int8, i64)),
+        "zip": V.Distinct(lambda t: (V._strip(t),), (o,)),
+        "locality": V.Distinct(lambda t: (V._strip(t),), (o,)),
+    }
+
+
+def _delimiter(first_line: str) -> str:
+    counts = {d: first_line.count(d) for d in (",", "|", "\t", ";")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _csv_header(path: Path) -> tuple[list[str], str, int]:
+    """Column names, delimiter and the byte length of the header line."""
+    with path.open("rb") as fh:
+        raw = fh.readline(1 << 20)
+    first = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    delim = _delimiter(first)
+    return next(csv.reader(io.StringIO(first), delimiter=delim), []), delim, len(raw)
+
+
+def _csv_blocks(path: Path, header: list[str], delim: str, skip: int, used: list[str], block_mb: int,
+                malformed: list, on_bytes) -> Iterator[pa.RecordBatch]:
+    """Record batches of ``path``, ``block_mb`` of whole lines at a time, each block parsed by
+    pyarrow's multi-threaded reader (values may not hold line breaks, pyarrow's default). Only
+    ``used`` columns are converted: text, or dictionary-encoded text for the short repeated values.
+    A block with malformed rows is parsed again single-threaded to number them."""
+    types = {c: pa.dictionary(pa.int32(), pa.string()) for c in used}
+    types[used[0]] = pa.string()  # the claim id: too many distinct values to be worth a dictionary
+    convert = pacsv.ConvertOptions(include_columns=used, column_types=types)
+    rows_before = 0
+
+    def parse(data: bytes, threads: bool, bad: list) -> pa.Table:
+        def on_invalid(row: pacsv.InvalidRow) -> str:
+            bad.append(row)
+            return "skip"
+        return pacsv.read_csv(
+            pa.BufferReader(data),
+            read_options=pacsv.ReadOptions(column_names=header, use_threads=threads,
+                                           block_size=max(1 << 20, min(len(data) // 4, 16 << 20))),
+            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
+            convert_options=convert)
+
+    with path.open("rb") as fh:
+        fh.seek(skip)
+        carry = b""
+        while True:
+            data = fh.read(block_mb << 20)
+            on_bytes(len(data))
+            if not data and not carry:
+                break
+            data = carry + data
+            cut = data.rfind(b"\n") + 1 if data and fh.peek(1) else len(data)
+            if cut == 0:  # no line end in a whole block: read on
+                carry = data
+                continue
+            block, carry = data[:cut], data[cut:]
+            bad: list = []
+            table = parse(block, True, bad)
+            if bad:
+                bad = []
+                table = parse(block, False, bad)
+                for row in bad:
+                    malformed.append((rows_before + row.number,
+                                      f"malformed row: {row.actual_columns} fields, expected {row.expected_columns}"))
+            rows_before += table.num_rows + len(bad)
+            yield from table.to_batches()
+            if not carry and not fh.peek(1):
+                break
+
+
+def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
+               progress: bool = False) -> Lines:
+    """Read ``path`` (CSV or Parquet) into ``Lines``; InputError for an unreadable file."""
+    is_parquet = path.suffix.lower() in (".parquet", ".pq")
+    malformed: list[tuple[int | None, str]] = []
+    try:
+        if is_parquet:
+            header = pq.read_schema(path).names
+        else:
+            header, delim, skip = _csv_header(path)
+    except (pa.ArrowException, OSError, UnicodeError) as err:
+        raise InputError("claims", f"{path.name} is not a readable CSV or Parquet file ({err})") from None
+    cols, mod_cols, phi = resolve_columns(header, mapping)
+    used = list(dict.fromkeys(list(cols.values()) + mod_cols))
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=pq.read_metadata(path).num_rows if is_parquet else path.stat().st_size,
+                   unit="lines" if is_parquet else "B", unit_scale=True, desc=f"audit {path.name}",
+                   leave=False)
+    if is_parquet:
+        # string columns other than the claim id come as dictionaries (as Parquet stores them)
+        pf = pq.ParquetFile(path, read_dictionary=[u for u in used if u != cols["claim_id"]])
+        batches = pf.iter_batches(batch_size=1 << 18, columns=used)
+    else:
+        # the claim id column first: read as text, the others dictionary-encoded
+        used = [cols["claim_id"]] + [u for u in used if u != cols["claim_id"]]
+        batches = _csv_blocks(path, header, delim, skip, used, block_mb, malformed,
+                              bar.update if bar is not None else (lambda n: None))
+
+    distinct = _distinct()
+    kept: dict[str, list] = {k: [] for k in ("claim", "row", *distinct)}
+    rejects: dict[str, list] = {k: [] for k in ("row", "claim", "line_number", "reason", *VALUE_OF.values())}
+    state = {"rows": 0}
+
+    def column(batch: pa.RecordBatch, canon: str) -> pa.Array:
+        if canon == "modifiers" and mod_cols:
+            parts = [batch.column(c).cast(pa.string()) for c in mod_cols]
+            return pc.binary_join_element_wise(*parts, "|", null_handling="skip") if len(parts) > 1 else parts[0]
+        if canon in cols:
+            return batch.column(cols[canon])
+        return pa.nulls(batch.num_rows, pa.string())
+
+    def process(batch: pa.RecordBatch) -> None:
+        n, base = batch.num_rows, state["rows"]
+        state["rows"] += n
+        claim = column(batch, "claim_id")
+        if not pa.types.is_string(claim.type):
+            claim = claim.cast(pa.string())
+        claim = pc.utf8_trim_whitespace(claim)
+        no_claim = pc.fill_null(pc.equal(pc.utf8_length(claim), 0), True).to_numpy(zero_copy_only=False)
+        ids = {k: d.encode(column(batch, k)) for k, d in distinct.items()}
+        d = distinct
+        reason = np.select(
+            [no_claim, d["line_number"].field(0)[ids["line_number"]] == None,  # noqa: E711 (object array)
+             d["date_of_service"].field(0)[ids["date_of_service"]] == V.NA_DAYS,
+             d["units"].field(0)[ids["units"]] < 0, ~d["code"].field(1)[ids["code"]]],
+            [1, 2, 3, 4, 5], 0).astype(np.int8)
+        bad = np.flatnonzero(reason)
+        if len(bad):
+            r = reason[bad]
+            rejects["row"].append(base + bad)
+            rejects["claim"].append(claim.take(pa.array(bad)))
+            rejects["line_number"].append(ids["line_number"][bad])
+            rejects["reason"].append(r)
+            for code, name in VALUE_OF.items():  # the value that made the row unreadable, by id
+                rejects[name].append(np.where(r == code, ids[name][bad], -1).astype(np.int32))
+        keep = np.flatnonzero((reason == 0) & (d["code"].field(2)[ids["code"]] >= 0))
+        kept["claim"].append(claim.take(pa.array(keep)))
+        kept["row"].append(base + keep)
+        for k in distinct:
+            kept[k].append(ids[k][keep])
+
+    try:
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pending = None
+            for batch in batches:  # the next block is read while the worker parses this one
+                if pending is not None:
+                    pending.result()
+                pending = pool.submit(process, batch)
+                if bar is not None and is_parquet:
+                    bar.update(batch.num_rows)
+            if pending is not None:
+                pending.result()
+    except (pa.ArrowException, OSError) as err:
+        raise InputError("claims", f"{path.name}: cannot be read ({str(err).splitlines()[0]})") from None
+    finally:
+        if bar is not None:
+            bar.close()
+
+    cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype))
+    return Lines(
+        claim=pa.chunked_array(kept["claim"], type=pa.string()),
+        row=cat(kept["row"], np.int64),
+        cols={k: cat(kept[k], np.int32) for k in distinct},
+        distinct=distinct,
+        lines_in=state["rows"] + len(malformed),
+        rejects={"row": cat(rejects["row"], np.int64),
+                 "claim": pa.chunked_array(rejects["claim"], type=pa.string()),
+                 "line_number": cat(rejects["line_number"], np.int32),
+                 "reason": cat(rejects["reason"], np.int8),
+                 **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
+        malformed=malformed,
+        dropped_phi=phi,
+        source_kind="parquet" if is_parquet else "csv",
+    )

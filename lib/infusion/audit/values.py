@@ -1,0 +1,182 @@
+"""Parsing the values of a claims column, once per distinct value.
+
+A month of claims has a million lines but only a few hundred distinct dates, times, unit counts,
+modifiers and places of service. Each column of a block is dictionary-encoded (pyarrow, vectorised)
+and only its *new* distinct values are parsed here, in Python; rows then refer to them by an integer
+id (``Distinct.encode``) and every per-line step is an array operation.
+
+The parse functions say what the audit accepts:
+
+* date of service: ``YYYY-MM-DD`` (also ``YYYY/MM/DD``, one-digit month or day, and a trailing time,
+  as a Parquet timestamp has) or ``MM/DD/YYYY``; anything else rejects the line;
+* units: a whole number >= 0 (``2``, ``2.0``, ``1e1``); anything else rejects the line;
+* code: five letters or digits after trimming and upper-casing; anything else rejects the line;
+* start/stop times: ``HH:MM`` or ``HH:MM:SS`` (on the date of service) or a date and time
+  (``2026-03-02T23:30``); anything else counts as not documented;
+* place of service: a number, written with two digits (``2`` -> ``02``);
+* modifiers: tokens split on space, comma, semicolon or ``|``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+NA_DAYS = np.iinfo(np.int32).min
+NA_INT = np.iinfo(np.int64).min
+EPOCH = dt.date(1970, 1, 1)
+_ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T].*)?")
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_UNITS = re.compile(r"\+?(\d+\.?\d*|\.\d+)([eE]\+?\d+)?")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_CODE = re.compile(r"[0-9A-Z]{5}")
+_MOD_SPLIT = re.compile(r"[ ,;|]+")
+
+
+def _text(value: Any) -> str | None:
+    """A dictionary value as text: None for null, whole floats without ``.0`` (Parquet numbers)."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+class Distinct:
+    """The distinct values of one column across blocks, each parsed once.
+
+    ``parse(text)`` returns a tuple of fields; ``field(k)`` is field ``k`` of every distinct value
+    as a numpy array (index = id), so ``field(k)[ids]`` gives it per row.
+    """
+
+    def __init__(self, parse: Callable[[str | None], tuple], dtypes: tuple):
+        self.parse = parse
+        self.dtypes = dtypes
+        self.ids: dict[str | None, int] = {}
+        self.values: list[str | None] = []
+        self._parsed: list[list] = [[] for _ in dtypes]
+        self._arrays: list[np.ndarray] = [np.empty(0, dtype=d) for d in dtypes]
+
+    def encode(self, arr: pa.Array) -> np.ndarray:
+        """Ids (int32) of the rows of ``arr``; new distinct values are parsed."""
+        enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr, null_encoding="encode")
+        raws = enc.dictionary.to_pylist()
+        indices = enc.indices
+        if indices.null_count:  # a dictionary array read with nulls: one more entry for them
+            indices = pc.fill_null(indices, len(raws))
+            raws.append(None)
+        local = np.empty(len(raws), dtype=np.int32)
+        for i, raw in enumerate(raws):
+            text = _text(raw)
+            j = self.ids.get(text)
+            if j is None:
+                j = self.ids[text] = len(self.values)
+                self.values.append(text)
+                for k, v in enumerate(self.parse(text)):
+                    self._parsed[k].append(v)
+            local[i] = j
+        return local[indices.to_numpy(zero_copy_only=False)]
+
+    def field(self, k: int) -> np.ndarray:
+        """Field ``k`` of every distinct value so far, as an array indexed by id."""
+        have = len(self._arrays[k])
+        if have < len(self.values):
+            part = self._parsed[k][have:]
+            if self.dtypes[k] is object:  # one by one, so that lists stay lists in an object array
+                new = np.empty(len(part), dtype=object)
+                for i, v in enumerate(part):
+                    new[i] = v
+            else:
+                new = np.array(part, dtype=self.dtypes[k])
+            self._arrays[k] = np.concatenate([self._arrays[k], new])
+        return self._arrays[k]
+
+
+def _strip(text: str | None) -> str | None:
+    text = text.strip() if text is not None else None
+    return text or None
+
+
+def parse_line_number(text: str | None) -> tuple[str | None, int]:
+    """(line number as written, trimmed; its integer value or NA_INT)."""
+    t = _strip(text)
+    return t, int(t) if t is not None and t.isdigit() else NA_INT
+
+
+def parse_date(text: str | None) -> tuple[int]:
+    """(days since 1970-01-01, or NA_DAYS when not a date)."""
+    t = _strip(text)
+    if t is None:
+        return (NA_DAYS,)
+    m = _ISO_DATE.fullmatch(t)
+    ymd = (m[1], m[2], m[3]) if m else None
+    if ymd is None and (m := _US_DATE.fullmatch(t)):
+        ymd = (m[3], m[1], m[2])
+    try:
+        return ((dt.date(*map(int, ymd)) - EPOCH).days,) if ymd else (NA_DAYS,)
+    except ValueError:
+        return (NA_DAYS,)
+
+
+def parse_units(text: str | None) -> tuple[int]:
+    """(whole units >= 0, or -1 when not a whole non-negative number)."""
+    t = _strip(text)
+    if t is None or not _UNITS.fullmatch(t):
+        return (-1,)
+    v = float(t)
+    return (int(v),) if v.is_integer() and v < 2**31 else (-1,)
+
+
+def parse_code(text: str | None, family: tuple[str, ...]) -> tuple[str | None, bool, int]:
+    """(code trimmed and upper-cased; five letters/digits; index in ``family`` or -1)."""
+    t = _strip(text)
+    t = t.upper() if t else None
+    return t, bool(t and _CODE.fullmatch(t)), family.index(t) if t in family else -1
+
+
+def parse_time(text: str | None) -> tuple[int, int]:
+    """(kind: 0 none, 1 clock time on the date of service, 2 date and time; seconds: of the day
+    for kind 1, since 1970 for kind 2)."""
+    t = _strip(text)
+    if t is None:
+        return 0, 0
+    m = _CLOCK.fullmatch(t)
+    if m:
+        h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
+        return (1, h * 3600 + mi * 60 + s) if h < 24 and mi < 60 and s < 60 else (0, 0)
+    try:
+        stamp = dt.datetime.fromisoformat(t)
+    except ValueError:
+        return 0, 0
+    if stamp.tzinfo is not None:
+        stamp = stamp.replace(tzinfo=None)
+    return 2, int((stamp - dt.datetime(1970, 1, 1)).total_seconds())
+
+
+def modifier_tokens(text: str | None) -> list[str]:
+    """The modifiers of a line, upper-cased: ``"jz|11"`` -> ``["JZ", "11"]``."""
+    t = (text or "").strip().upper()
+    return [m for m in _MOD_SPLIT.split(t) if m]
+
+
+def parse_pos(text: str | None) -> tuple[str | None]:
+    """(place of service as two digits, or None when not a number)."""
+    t = _strip(text)
+    return (f"{int(t):02d}",) if t is not None and t.isdigit() else (None,)
+
+
+def parse_claim_type(text: str | None) -> tuple[bool, bool]:
+    """(professional: ``prof...`` or not given; institutional: ``inst...``)."""
+    t = (_strip(text) or "").lower()
+    return (t == "" or t.startswith("prof")), t.startswith("inst")
+
+
+def parse_payer(text: str | None) -> tuple[str]:
+    """(payer name, ``unknown`` when blank)."""
+    return (_strip(text) or "unknown",)
