@@ -95,10 +95,23 @@ def _normalise_code(code: str) -> str:
     return c
 
 
+_GROUPS: dict[tuple, tuple[pd.DataFrame, dict[tuple, pd.DataFrame]]] = {}
+
+
+def _by(table: str, *keys: str) -> dict[tuple, pd.DataFrame]:
+    """Rows of a Medicare table grouped by ``keys``, computed once per loaded table (lookups are
+    then dictionary hits, not a scan of the table per call)."""
+    t = {"rvu": rvu_table, "cf": cf_table, "gpci": gpci_table}[table]()
+    hit = _GROUPS.get((table, keys))
+    if hit is None or hit[0] is not t:  # a reloaded table (cache cleared) is grouped again
+        groups = {k if isinstance(k, tuple) else (k,): g for k, g in t.groupby(list(keys), sort=False)}
+        hit = _GROUPS[(table, keys)] = (t, groups)
+    return hit[1]
+
+
 def _rvus(code: str, year: int, qp: bool = False) -> pd.Series | None:
-    t = rvu_table()
-    rows = t[(t["code"] == code) & (t["year"] == year)]
-    if rows.empty:
+    rows = _by("rvu", "code", "year").get((code, year))
+    if rows is None or rows.empty:
         return None
     wanted = rows[rows["variant"].isin(["all", "qp" if qp else "nonqp"])]
     rows = wanted if not wanted.empty else rows
@@ -108,9 +121,8 @@ def _rvus(code: str, year: int, qp: bool = False) -> pd.Series | None:
 
 
 def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[pd.Series | None, list[str], str]:
-    t = cf_table()
-    rows = t[t["year"] == year]
-    if rows.empty:
+    rows = _by("cf", "year").get((year,))
+    if rows is None or rows.empty:
         return None, [], f"no conversion factor for {year} in data/medicare/conversion_factors.csv"
     variants = set(rows["variant"])
     if variants != {"all"}:
@@ -159,8 +171,8 @@ def resolve_locality(year: int, locality: str | None, zip_code: str | None
         raise InputError("locality", f"{locality!r} is not MAC-LOCALITY (for example 01112-05)")
     mac, loc = m.group(1).zfill(5), m.group(2).zfill(2)
     g = gpci_table()
-    all_years = g[(g["mac"] == mac) & (g["locality"] == loc)]
-    if all_years.empty:
+    all_years = _by("gpci", "mac", "locality").get((mac, loc))
+    if all_years is None or all_years.empty:
         raise InputError("locality", f"{mac}-{loc} is not a Medicare locality in any GPCI file we "
                          "have (data/medicare/gpci.csv)")
     row = all_years[all_years["year"] == year]

@@ -180,3 +180,12 @@ def test_blocks_do_not_change_the_result(tmp_path):
     res1 = run(tmp_path, rows, block_mb=1)
     assert ("C19999", "2", "U-HOUR") in rules(res1) and res1.lines_in == 20001
     assert (tmp_path / "claims.csv").stat().st_size > 1 << 20
+
+
+def test_a_claim_with_lines_on_two_dates_is_checked_date_by_date(tmp_path):
+    res = run(tmp_path, [L("C", 1, "96369", dos="2026-03-02"), L("C", 2, "96370", dos="2026-03-02"),
+                         L("C", 3, "96370", dos="2026-03-03"),                    # no 96369 that day
+                         L("D", 1, "96369", dos="2026-03-03"), L("D", 2, "96370", dos="2026-03-03")])
+    assert rules(res) == {("C", "3", "U-ADDON")}
+    res = run(tmp_path, [L("C", 1, "96369", dos="2026-03-02"), L("C", 2, "96369", dos="2026-03-03")])
+    assert rules(res) == set()                                                    # one 96369 a day

@@ -26,6 +26,8 @@ order); a second 96369, the MUE and duplicates are judged from it.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -83,6 +85,26 @@ def _first_in_group(keys: list[np.ndarray], order_keys: list[np.ndarray]) -> tup
     return order, np.concatenate([[True], ~same])[: len(order)]
 
 
+def _claim_ids(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
+    """Dense ids of the claim ids (pyarrow dictionary encoding) and how many there are."""
+    enc = pc.dictionary_encode(claim)
+    if not enc.num_chunks:
+        return np.empty(0, dtype=np.int32), 0
+    ids = np.concatenate([ch.indices.to_numpy(zero_copy_only=False) for ch in enc.chunks])
+    return ids, len(enc.chunk(0).dictionary)
+
+
+def _when(d: dict, c: dict, which: str, days: np.ndarray) -> np.ndarray:
+    """Start or stop of each line in seconds since 1970 (NA where not documented): a clock time
+    is on the line's date of service."""
+    kind_d, sec_d = d[which].field(0), d[which].field(1)
+    t = sec_d[c[which]]
+    clock = (kind_d == 1)[c[which]]
+    t[clock] += days[clock].astype(np.int64) * 86400
+    t[(kind_d == 0)[c[which]]] = NA
+    return t
+
+
 def find(lines: Lines) -> pd.DataFrame:
     """One row per finding: keys of the line (claim, line, date, code, payer), the rule, units at
     risk and message (without the rule's reference), plus what pricing needs (institutional, loc)."""
@@ -90,25 +112,47 @@ def find(lines: Lines) -> pd.DataFrame:
     n = len(lines.row)
     if n == 0:
         return pd.DataFrame(columns=["pos", "rule", "at_risk", "msg"])
-    fam = d["code"].field(2)[c["code"]].astype(np.int64)
-    days = d["date_of_service"].field(0)[c["date_of_service"]].astype(np.int64)
-    units = d["units"].field(0)[c["units"]]
+    # the claim ids are hashed (pyarrow, GIL released) while the per-line arrays are prepared
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        claim_ids = pool.submit(_claim_ids, lines.claim)
+        fam = d["code"].field(2)[c["code"]]
+        days = d["date_of_service"].field(0)[c["date_of_service"]]
+        units = d["units"].field(0)[c["units"]]
+        timed = fam <= I70
+        t_start, t_stop = _when(d, c, "start_time", days), _when(d, c, "stop_time", days)
+        ln_text = d["line_number"].field(0)
+        ln_rank = np.empty(len(ln_text), dtype=np.int64)
+        ln_rank[np.argsort(ln_text.astype(str), kind="stable")] = np.arange(len(ln_text))
+        ln_no = d["line_number"].field(1)[c["line_number"]]
+        tokens = d["modifiers"].field(0)
+        mod_key = pd.factorize(np.array(["|".join(sorted(t)) for t in tokens], dtype=object))[0][c["modifiers"]]
+        has_distinct = np.array([any(t in DISTINCT for t in ts) for ts in tokens], dtype=bool)[c["modifiers"]]
+        pos_text = d["pos"].field(0)
+        pos_ids = c["pos"]
+        facility_pos = _facility_pos()
+        facility = np.array([p in facility_pos for p in pos_text], dtype=bool)[pos_ids]
+        home = (pos_text == "12")[pos_ids]
+        professional = d["claim_type"].field(0)[c["claim_type"]]
+        mue = _mue_by_family()[fam]
+        problems = [[p for t in ts if (p := modifier_problem(t))] for ts in tokens]
+        gid, ng = claim_ids.result()
 
-    # claim-date groups: claim ids dictionary-encoded (hash, vectorised), combined with the date
-    enc = pc.dictionary_encode(lines.claim)
-    claim_ix = np.concatenate([ch.indices.to_numpy(zero_copy_only=False) for ch in enc.chunks]).astype(np.int64)
-    key = claim_ix * (days.max() - days.min() + 1) + (days - days.min())
-    gid, uniq = pd.factorize(key)
-    ng = len(uniq)
-    code_key = gid * 4 + fam                                        # claim-date and code
+    # claim-date groups: a claim is one group unless it has lines on several dates, whose
+    # (claim, date) pairs get ids of their own
+    first_day = np.full(ng, np.iinfo(np.int32).max, dtype=np.int32)
+    np.minimum.at(first_day, gid, days)
+    multi = days != first_day[gid]              # not on the claim's first date ...
+    if multi.any():                             # ... or its claim has such lines
+        multi |= np.bincount(gid[multi], minlength=ng).astype(bool)[gid]
+        pair = gid[multi].astype(np.int64) * (int(days.max()) - int(days.min()) + 1) + (days[multi] - days.min())
+        which, uniq = pd.factorize(pair)
+        gid = gid.astype(np.int64)
+        gid[multi] = ng + which
+        ng += len(uniq)
+    code_key = gid.astype(np.int64) * 4 + fam                      # claim-date and code
     n_code = np.bincount(code_key, minlength=4 * ng)
     u_code = np.bincount(code_key, weights=units, minlength=4 * ng).astype(np.int64)
 
-    def when(which: str) -> np.ndarray:
-        kind, sec = d[which].field(0)[c[which]], d[which].field(1)[c[which]]
-        return np.where(kind == 1, days * 86400 + sec, np.where(kind == 2, sec, NA))
-    t_start, t_stop = when("start_time"), when("stop_time")
-    timed = fam <= I70
     first_start = np.full(ng, np.iinfo(np.int64).max)
     last_stop = np.full(ng, NA)
     m = timed & (t_start != NA)
@@ -130,12 +174,6 @@ def find(lines: Lines) -> pd.DataFrame:
     supported = supported_g[gid]
 
     # order inside a claim-date: line number, then as written, then file order (repeated codes only)
-    ln_text = d["line_number"].field(0)
-    ln_rank = np.empty(len(ln_text), dtype=np.int64)
-    ln_rank[np.argsort(ln_text.astype(str), kind="stable")] = np.arange(len(ln_text))
-    ln_no = d["line_number"].field(1)[c["line_number"]]
-    tokens = d["modifiers"].field(0)
-    mod_key = pd.factorize(np.array(["|".join(sorted(t)) for t in tokens], dtype=object))[0][c["modifiers"]]
     nth_code = np.ones(n, dtype=np.int8)
     nth_dup = np.ones(n, dtype=np.int8)
     first_line = np.full(n, None, dtype=object)
@@ -149,14 +187,6 @@ def find(lines: Lines) -> pd.DataFrame:
         group_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
         first_line[rep[order]] = ln_text[c["line_number"][rep[order[group_start]]]]
 
-    has_distinct = np.array([any(t in DISTINCT for t in ts) for ts in tokens], dtype=bool)[c["modifiers"]]
-    pos_text = d["pos"].field(0)
-    pos_ids = c["pos"]
-    facility_pos = _facility_pos()
-    facility = np.array([p in facility_pos for p in pos_text], dtype=bool)[pos_ids]
-    home = (pos_text == "12")[pos_ids]
-    professional = d["claim_type"].field(0)[c["claim_type"]]
-    mue = _mue_by_family()[fam]
     family_code = np.array(FAMILY, dtype=object)
 
     def code(i: np.ndarray) -> np.ndarray:
@@ -207,7 +237,6 @@ def find(lines: Lines) -> pd.DataFrame:
         lambda i: "duplicate of line " + _s(first_line[i]) + " (same code, units and modifiers)")
 
     # M-VALID: one finding per invalid modifier, judged once per distinct modifier text
-    problems = [[p for t in ts if (p := modifier_problem(t))] for ts in tokens]
     n_bad = np.array([len(p) for p in problems], dtype=np.int64)[c["modifiers"]]
     ix = np.flatnonzero(n_bad)
     if len(ix):

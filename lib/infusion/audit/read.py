@@ -37,6 +37,7 @@ FAMILY = ("96369", "96370", "96371", "96372")
 REJECT_REASONS = ("", "missing claim_id", "missing line_number", "bad date_of_service",
                   "non-numeric units", "unknown code format")
 VALUE_OF = {3: "date_of_service", 4: "units", 5: "code"}  # reason -> the column whose value it quotes
+WHY = {"line_number": 2, "date_of_service": 3, "units": 4, "code": 5}  # column -> its reject reason
 
 
 @dataclass
@@ -91,39 +92,46 @@ def _csv_blocks(path: Path, header: list[str], delim: str, skip: int, used: list
                 malformed: list, on_bytes) -> Iterator[pa.RecordBatch]:
     """Record batches of ``path``, ``block_mb`` of whole lines at a time, each block parsed by
     pyarrow's multi-threaded reader (values may not hold line breaks, pyarrow's default). Only
-    ``used`` columns are converted: text, or dictionary-encoded text for the short repeated values.
-    A block with malformed rows is parsed again single-threaded to number them."""
+    ``used`` columns are converted: the claim id (``used[0]``) as text, the others dictionary-encoded
+    by the reader's threads. A block with malformed rows is parsed again single-threaded to number
+    them."""
     types = {c: pa.dictionary(pa.int32(), pa.string()) for c in used}
     types[used[0]] = pa.string()  # the claim id: too many distinct values to be worth a dictionary
     convert = pacsv.ConvertOptions(include_columns=used, column_types=types)
     rows_before = 0
 
-    def parse(data: bytes, threads: bool, bad: list) -> pa.Table:
+    def parse(data: pa.Buffer, threads: bool, bad: list) -> pa.Table:
         def on_invalid(row: pacsv.InvalidRow) -> str:
             bad.append(row)
             return "skip"
         return pacsv.read_csv(
             pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=header, use_threads=threads,
-                                           block_size=max(1 << 20, min(len(data) // 4, 16 << 20))),
+                                           block_size=max(1 << 20, min(data.size // 2, 32 << 20))),
             parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
             convert_options=convert)
 
+    size = block_mb << 20
+    buf = bytearray(size)  # reused: each block is parsed into new arrays before the next is read
+    have = 0               # bytes of buf in use (the start of a line not yet complete)
     with path.open("rb") as fh:
         fh.seek(skip)
-        carry = b""
-        while True:
-            data = fh.read(block_mb << 20)
-            on_bytes(len(data))
-            if not data and not carry:
-                break
-            data = carry + data
-            cut = data.rfind(b"\n") + 1 if data and fh.peek(1) else len(data)
-            if cut == 0:  # no line end in a whole block: read on
-                carry = data
+        eof = False
+        while not eof or have:
+            if have == len(buf):  # a line longer than the block: read on with a larger buffer
+                buf.extend(bytes(len(buf)))
+            view = memoryview(buf)
+            n = fh.readinto(view[have:]) if not eof else 0
+            on_bytes(n)
+            eof = eof or n == 0
+            end = have + n
+            cut = end if eof else buf.rfind(b"\n", 0, end) + 1
+            if cut == 0:
+                view.release()
+                have = end
                 continue
-            block, carry = data[:cut], data[cut:]
             bad: list = []
+            block = pa.py_buffer(view[:cut])
             table = parse(block, True, bad)
             if bad:
                 bad = []
@@ -132,9 +140,11 @@ def _csv_blocks(path: Path, header: list[str], delim: str, skip: int, used: list
                     malformed.append((rows_before + row.number,
                                       f"malformed row: {row.actual_columns} fields, expected {row.expected_columns}"))
             rows_before += table.num_rows + len(bad)
+            del block
+            view.release()
+            buf[: end - cut] = buf[cut:end]
+            have = end - cut
             yield from table.to_batches()
-            if not carry and not fh.peek(1):
-                break
 
 
 def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
@@ -181,6 +191,15 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
             return batch.column(cols[canon])
         return pa.nulls(batch.num_rows, pa.string())
 
+    def reject_code(k: str) -> np.ndarray:
+        """For each distinct value of column ``k``: 0, or the reject reason it causes."""
+        f = distinct[k]
+        bad = {"line_number": lambda: f.field(0) == None,  # noqa: E711 (elementwise, object array)
+               "date_of_service": lambda: f.field(0) == V.NA_DAYS,
+               "units": lambda: f.field(0) < 0,
+               "code": lambda: ~f.field(1)}[k]()
+        return np.where(bad, WHY[k], 0).astype(np.int8)
+
     def process(batch: pa.RecordBatch) -> None:
         n, base = batch.num_rows, state["rows"]
         state["rows"] += n
@@ -189,15 +208,15 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
             claim = claim.cast(pa.string())
         claim = pc.utf8_trim_whitespace(claim)
         no_claim = pc.fill_null(pc.equal(pc.utf8_length(claim), 0), True).to_numpy(zero_copy_only=False)
-        ids = {k: d.encode(column(batch, k)) for k, d in distinct.items()}
-        d = distinct
-        reason = np.select(
-            [no_claim, d["line_number"].field(0)[ids["line_number"]] == None,  # noqa: E711 (object array)
-             d["date_of_service"].field(0)[ids["date_of_service"]] == V.NA_DAYS,
-             d["units"].field(0)[ids["units"]] < 0, ~d["code"].field(1)[ids["code"]]],
-            [1, 2, 3, 4, 5], 0).astype(np.int8)
-        bad = np.flatnonzero(reason)
-        if len(bad):
+        encoded = {k: d.encode(column(batch, k)) for k, d in distinct.items()}
+        why = {k: reject_code(k) for k in WHY}  # reason code of each distinct value so far
+        ids = {k: v[0] for k, v in encoded.items()}
+        reason = None
+        if no_claim.any() or any(why[k][encoded[k][1]].any() for k in WHY):
+            reason = np.where(no_claim, 1, 0).astype(np.int8)
+            for k in WHY:  # the first reason in REJECT_REASONS order wins
+                reason = np.where(reason == 0, why[k][ids[k]], reason)
+            bad = np.flatnonzero(reason)
             r = reason[bad]
             rejects["row"].append(base + bad)
             rejects["claim"].append(claim.take(pa.array(bad)))
@@ -205,7 +224,16 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
             rejects["reason"].append(r)
             for code, name in VALUE_OF.items():  # the value that made the row unreadable, by id
                 rejects[name].append(np.where(r == code, ids[name][bad], -1).astype(np.int32))
-        keep = np.flatnonzero((reason == 0) & (d["code"].field(2)[ids["code"]] >= 0))
+        family = distinct["code"].field(2)[ids["code"]] >= 0
+        if reason is not None:
+            family &= reason == 0
+        if family.all():
+            kept["claim"].append(claim)
+            kept["row"].append(base + np.arange(n))
+            for k in distinct:
+                kept[k].append(ids[k])
+            return
+        keep = np.flatnonzero(family)
         kept["claim"].append(claim.take(pa.array(keep)))
         kept["row"].append(base + keep)
         for k in distinct:

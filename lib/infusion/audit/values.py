@@ -63,8 +63,9 @@ class Distinct:
         self._parsed: list[list] = [[] for _ in dtypes]
         self._arrays: list[np.ndarray] = [np.empty(0, dtype=d) for d in dtypes]
 
-    def encode(self, arr: pa.Array) -> np.ndarray:
-        """Ids (int32) of the rows of ``arr``; new distinct values are parsed."""
+    def encode(self, arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+        """Ids (int32) of the rows of ``arr``, and the ids of its distinct values; new distinct
+        values are parsed."""
         enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr, null_encoding="encode")
         raws = enc.dictionary.to_pylist()
         indices = enc.indices
@@ -81,7 +82,7 @@ class Distinct:
                 for k, v in enumerate(self.parse(text)):
                     self._parsed[k].append(v)
             local[i] = j
-        return local[indices.to_numpy(zero_copy_only=False)]
+        return local[indices.to_numpy(zero_copy_only=False)], local
 
     def field(self, k: int) -> np.ndarray:
         """Field ``k`` of every distinct value so far, as an array indexed by id."""
