@@ -94,47 +94,47 @@ def _claim_ids(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     return ids, len(enc.chunk(0).dictionary)
 
 
-def _when(d: dict, c: dict, which: str, days: np.ndarray) -> np.ndarray:
-    """Start or stop of each line in seconds since 1970 (NA where not documented): a clock time
-    is on the line's date of service."""
-    kind_d, sec_d = d[which].field(0), d[which].field(1)
-    t = sec_d[c[which]]
-    clock = (kind_d == 1)[c[which]]
-    t[clock] += days[clock].astype(np.int64) * 86400
-    t[(kind_d == 0)[c[which]]] = NA
+def _when(d: dict, c: dict, which: str, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
+    """Start or stop of lines ``rows`` in seconds since 1970 (NA where not documented): a clock
+    time is on the line's date of service."""
+    ids = c[which][rows]
+    kind = d[which].field(0)[ids]
+    t = d[which].field(1)[ids]
+    clock = kind == 1
+    t[clock] += days[rows[clock]].astype(np.int64) * 86400
+    t[kind == 0] = NA
     return t
 
 
 def find(lines: Lines) -> pd.DataFrame:
     """One row per finding: keys of the line (claim, line, date, code, payer), the rule, units at
-    risk and message (without the rule's reference), plus what pricing needs (institutional, loc)."""
+    risk and message (without the rule's reference), plus what pricing needs (institutional, loc).
+
+    Work is done per code on that code's lines (``at[k]``: positions of the lines of FAMILY[k]),
+    with claim-date totals as ``np.bincount`` over group ids: few large temporaries.
+    """
     d, c = lines.distinct, lines.cols
     n = len(lines.row)
     if n == 0:
         return pd.DataFrame(columns=["pos", "rule", "at_risk", "msg"])
-    # the claim ids are hashed (pyarrow, GIL released) while the per-line arrays are prepared
+    # the claim ids are hashed (pyarrow, GIL released) while the per-distinct tables are prepared
     with ThreadPoolExecutor(max_workers=1) as pool:
         claim_ids = pool.submit(_claim_ids, lines.claim)
         fam = d["code"].field(2)[c["code"]]
         days = d["date_of_service"].field(0)[c["date_of_service"]]
-        units = d["units"].field(0)[c["units"]]
-        timed = fam <= I70
-        t_start, t_stop = _when(d, c, "start_time", days), _when(d, c, "stop_time", days)
+        at = [np.flatnonzero(fam == k) for k in range(len(FAMILY))]
         ln_text = d["line_number"].field(0)
         ln_rank = np.empty(len(ln_text), dtype=np.int64)
         ln_rank[np.argsort(ln_text.astype(str), kind="stable")] = np.arange(len(ln_text))
-        ln_no = d["line_number"].field(1)[c["line_number"]]
         tokens = d["modifiers"].field(0)
-        mod_key = pd.factorize(np.array(["|".join(sorted(t)) for t in tokens], dtype=object))[0][c["modifiers"]]
-        has_distinct = np.array([any(t in DISTINCT for t in ts) for ts in tokens], dtype=bool)[c["modifiers"]]
-        pos_text = d["pos"].field(0)
-        pos_ids = c["pos"]
-        facility_pos = _facility_pos()
-        facility = np.array([p in facility_pos for p in pos_text], dtype=bool)[pos_ids]
-        home = (pos_text == "12")[pos_ids]
-        professional = d["claim_type"].field(0)[c["claim_type"]]
-        mue = _mue_by_family()[fam]
+        mod_key = pd.factorize(np.array(["|".join(sorted(t)) for t in tokens], dtype=object))[0]
+        distinct_mod = np.array([any(t in DISTINCT for t in ts) for ts in tokens], dtype=bool)
         problems = [[p for t in ts if (p := modifier_problem(t))] for ts in tokens]
+        pos_text = d["pos"].field(0)
+        facility_pos = _facility_pos()
+        facility = np.array([p in facility_pos for p in pos_text], dtype=bool)
+        mue = _mue_by_family()
+        units_d = d["units"].field(0)
         gid, ng = claim_ids.result()
 
     # claim-date groups: a claim is one group unless it has lines on several dates, whose
@@ -149,16 +149,26 @@ def find(lines: Lines) -> pd.DataFrame:
         gid = gid.astype(np.int64)
         gid[multi] = ng + which
         ng += len(uniq)
-    code_key = gid.astype(np.int64) * 4 + fam                      # claim-date and code
-    n_code = np.bincount(code_key, minlength=4 * ng)
-    u_code = np.bincount(code_key, weights=units, minlength=4 * ng).astype(np.int64)
 
+    g = [gid[a] for a in at]                                        # group of each line, per code
+    u = [units_d[c["units"][a]] for a in at]                        # units of each line, per code
+    count = [np.bincount(gk, minlength=ng) if len(gk) else None for gk in g]
+    total = [np.bincount(gk, weights=uk, minlength=ng).astype(np.int64) if len(gk) else None
+             for gk, uk in zip(g, u)]
+
+    def n69(k: int) -> np.ndarray:  # 96369 lines on the claim-date of each line of code k
+        return count[I69][g[k]] if count[I69] is not None else np.zeros(len(g[k]), dtype=np.int64)
+
+    # documented time of a claim-date: last stop minus first start of its 96369/96370 lines
+    timed = np.concatenate([at[I69], at[I70]])
+    g_t = gid[timed]
+    t_start, t_stop = _when(d, c, "start_time", timed, days), _when(d, c, "stop_time", timed, days)
     first_start = np.full(ng, np.iinfo(np.int64).max)
     last_stop = np.full(ng, NA)
-    m = timed & (t_start != NA)
-    np.minimum.at(first_start, gid[m], t_start[m])
-    m = timed & (t_stop != NA)
-    np.maximum.at(last_stop, gid[m], t_stop[m])
+    m = t_start != NA
+    np.minimum.at(first_start, g_t[m], t_start[m])
+    m = t_stop != NA
+    np.maximum.at(last_stop, g_t[m], t_stop[m])
     documented = (first_start != np.iinfo(np.int64).max) & (last_stop != NA)
     secs = np.where(documented, last_stop - first_start, 0)
     # whole minutes, partial minutes dropped (as the engine's timing)
@@ -167,104 +177,110 @@ def find(lines: Lines) -> pd.DataFrame:
     which, distinct_minutes = pd.factorize(np.where(documented, minutes_g, 0))
     supported_g = np.array([additional_hours(int(x)) for x in distinct_minutes], dtype=np.int64)[which]
 
-    n69 = n_code[gid * 4 + I69]
-    u70 = u_code[gid * 4 + I70]
-    code_total = u_code[code_key]
-    minutes = minutes_g[gid]
-    supported = supported_g[gid]
-
     # order inside a claim-date: line number, then as written, then file order (repeated codes only)
-    nth_code = np.ones(n, dtype=np.int8)
-    nth_dup = np.ones(n, dtype=np.int8)
-    first_line = np.full(n, None, dtype=object)
-    rep = np.flatnonzero(n_code[code_key] > 1)
-    if len(rep):
-        order_keys = [np.where(ln_no[rep] == NA, 0, ln_no[rep]), ln_rank[c["line_number"][rep]], lines.row[rep]]
-        order, first = _first_in_group([code_key[rep]], order_keys)
-        nth_code[rep[order[~first]]] = 2
-        order, first = _first_in_group([code_key[rep], units[rep], mod_key[rep]], order_keys)
-        nth_dup[rep[order[~first]]] = 2
+    ln_no = d["line_number"].field(1)
+    nth_code = [np.ones(len(a), dtype=np.int8) for a in at]
+    dups: list[tuple[np.ndarray, np.ndarray]] = []     # (positions, line id of the first of its group)
+    for k, a in enumerate(at):
+        if not len(a) or count[k].max() < 2:
+            continue
+        rep = np.flatnonzero(count[k][g[k]] > 1)            # within code k
+        pos_rep = a[rep]
+        ln_id = c["line_number"][pos_rep]
+        number = ln_no[ln_id]
+        order_keys = [np.where(number == NA, 0, number), ln_rank[ln_id], lines.row[pos_rep]]
+        order, first = _first_in_group([g[k][rep]], order_keys)
+        nth_code[k][rep[order[~first]]] = 2
+        order, first = _first_in_group([g[k][rep], u[k][rep], mod_key[c["modifiers"][pos_rep]]], order_keys)
         group_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-        first_line[rep[order]] = ln_text[c["line_number"][rep[order[group_start]]]]
+        later = order[~first]
+        dups.append((pos_rep[later], ln_id[order[group_start][~first]]))
 
     family_code = np.array(FAMILY, dtype=object)
-
-    def code(i: np.ndarray) -> np.ndarray:
-        return family_code[fam[i]]
-
-    def pos(i: np.ndarray) -> np.ndarray:
-        return pos_text[pos_ids[i]]
-
     parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # (rule, positions, at risk, message)
 
-    def add(rule: str, mask: np.ndarray, at_risk, msg) -> None:
-        ix = np.flatnonzero(mask)
-        if len(ix):
-            risk = np.broadcast_to(np.asarray(at_risk(ix) if callable(at_risk) else at_risk), ix.shape)
-            text = msg(ix) if callable(msg) else np.full(len(ix), msg, dtype=object)
-            parts.append((rule, ix, risk, text))
+    def add(rule: str, k: int | None, mask: np.ndarray, at_risk, msg) -> None:
+        """Lines of code k (or positions ``k is None``: ``mask`` already holds them) where ``mask``."""
+        ix = np.flatnonzero(mask) if k is not None else mask
+        if not len(ix):
+            return
+        risk = np.broadcast_to(np.asarray(at_risk(ix) if callable(at_risk) else at_risk), ix.shape)
+        text = msg(ix) if callable(msg) else np.full(len(ix), msg, dtype=object)
+        parts.append((rule, at[k][ix] if k is not None else ix, risk, text))
 
-    add("U-ADDON", ((fam == I70) | (fam == I71)) & (n69 == 0), lambda i: units[i],
-        lambda i: "add-on " + code(i) + " without 96369 on the same claim and date of service")
-    add("U-INIT", (fam == I69) & (units > 1), lambda i: units[i] - 1,
-        lambda i: "96369 x" + _s(units[i]) + ": one unit per encounter")
-    add("U-INIT", (fam == I69) & (nth_code > 1) & ~has_distinct, lambda i: units[i],
+    for k in (I70, I71):
+        add("U-ADDON", k, n69(k) == 0, lambda i, k=k: u[k][i],
+            f"add-on {FAMILY[k]} without 96369 on the same claim and date of service")
+    add("U-INIT", I69, u[I69] > 1, lambda i: u[I69][i] - 1,
+        lambda i: "96369 x" + _s(u[I69][i]) + ": one unit per encounter")
+    add("U-INIT", I69, (nth_code[I69] > 1) & ~distinct_mod[c["modifiers"][at[I69]]], lambda i: u[I69][i],
         "a second 96369 on the claim-date without 59/XS/XE/XP/XU: one initial code per encounter")
-    add("U-PUMP", (fam == I71) & (units > 1), lambda i: units[i] - 1,
-        lambda i: "96371 x" + _s(units[i]) + ": reported once per encounter whatever the number of extra pumps")
-    add("T-DOC", (fam == I70) & (minutes == NA), lambda i: units[i],
-        lambda i: "96370 x" + _s(units[i]) + " with no start/stop times documented on the claim-date: "
+    add("U-PUMP", I71, u[I71] > 1, lambda i: u[I71][i] - 1,
+        lambda i: "96371 x" + _s(u[I71][i]) + ": reported once per encounter whatever the number of extra pumps")
+    minutes = minutes_g[g[I70]]
+    add("T-DOC", I70, minutes == NA, lambda i: u[I70][i],
+        lambda i: "96370 x" + _s(u[I70][i]) + " with no start/stop times documented on the claim-date: "
                   "the additional hours cannot be supported")
-    add("U-HOUR", (fam == I70) & (minutes != NA) & (minutes >= 0) & (u70 > supported),
-        lambda i: np.minimum(units[i], u70[i] - supported[i]),
-        lambda i: "96370 x" + _s(u70[i]) + " on the claim-date, but " + _s(minutes[i])
-                  + " documented minutes support " + _s(supported[i]))
-    add("T-DATE", timed & (t_start != NA) & (t_stop != NA) & (t_stop < t_start), 0,
+    if len(at[I70]):
+        u70, supported = total[I70][g[I70]], supported_g[g[I70]]
+        add("U-HOUR", I70, (minutes != NA) & (minutes >= 0) & (u70 > supported),
+            lambda i: np.minimum(u[I70][i], u70[i] - supported[i]),
+            lambda i: "96370 x" + _s(u70[i]) + " on the claim-date, but " + _s(minutes[i])
+                      + " documented minutes support " + _s(supported[i]))
+    add("T-DATE", None, timed[(t_start != NA) & (t_stop != NA) & (t_stop < t_start)], 0,
         "stop time before start time on this line: give dates for an infusion that crosses midnight")
-    add("U-MUE", (mue >= 0) & (code_total > mue) & (nth_code == 1),
-        lambda i: np.minimum(units[i], code_total[i] - mue[i]),
-        lambda i: code(i) + " x" + _s(code_total[i]) + " on the claim-date is above the MUE of "
-                  + _s(mue[i]) + " (Medicaid practitioner; Medicare: data not available)")
-    add("S-FACILITY", professional & facility, lambda i: units[i],
-        lambda i: code(i) + " on a professional claim with facility place of service " + pos(i)
-                  + ": the facility bills the administration")
-    add("S-HOME", home & timed, lambda i: units[i],
-        lambda i: code(i) + " with place of service 12 (home): home infusion uses 99601/99602 and a "
-                  "per diem, or Medicare home infusion G-codes")
-    add("U-SHORT", (fam == I72) & (n69 > 0), lambda i: units[i],
+    for k in range(len(FAMILY)):
+        if mue[k] < 0 or not len(at[k]):
+            continue
+        code_total = total[k][g[k]]
+        add("U-MUE", k, (code_total > mue[k]) & (nth_code[k] == 1),
+            lambda i, k=k, t=code_total: np.minimum(u[k][i], t[i] - mue[k]),
+            lambda i, k=k, t=code_total: f"{FAMILY[k]} x" + _s(t[i]) + f" on the claim-date is above the "
+                                          f"MUE of {mue[k]} (Medicaid practitioner; Medicare: data not available)")
+    professional = d["claim_type"].field(0)[c["claim_type"]]
+    add("S-FACILITY", None, np.flatnonzero(professional & facility[c["pos"]]), lambda i: units_d[c["units"][i]],
+        lambda i: family_code[fam[i]] + " on a professional claim with facility place of service "
+                  + pos_text[c["pos"][i]] + ": the facility bills the administration")
+    add("S-HOME", None, timed[pos_text[c["pos"][timed]] == "12"], lambda i: units_d[c["units"][i]],
+        lambda i: family_code[fam[i]] + " with place of service 12 (home): home infusion uses 99601/99602 "
+                  "and a per diem, or Medicare home infusion G-codes")
+    add("U-SHORT", I72, n69(I72) > 0, lambda i: u[I72][i],
         "96372 with 96369 on the same claim-date: one infusion is not also an injection")
-    add("A-DUP", nth_dup > 1, lambda i: units[i],
-        lambda i: "duplicate of line " + _s(first_line[i]) + " (same code, units and modifiers)")
+    for positions, first_ln in dups:
+        add("A-DUP", None, positions, lambda i: units_d[c["units"][i]],
+            lambda i, f=first_ln: "duplicate of line " + _s(ln_text[f]) + " (same code, units and modifiers)")
 
     # M-VALID: one finding per invalid modifier, judged once per distinct modifier text
-    n_bad = np.array([len(p) for p in problems], dtype=np.int64)[c["modifiers"]]
-    ix = np.flatnonzero(n_bad)
+    n_bad_d = np.array([len(p) for p in problems], dtype=np.int64)
+    ix = np.flatnonzero((n_bad_d > 0)[c["modifiers"]])
     if len(ix):
+        n_bad = n_bad_d[c["modifiers"][ix]]
         flat = np.array([p for ps in problems for p in ps], dtype=object)
-        start = np.concatenate([[0], np.cumsum([len(p) for p in problems])])[c["modifiers"][ix]]
-        rows = np.repeat(ix, n_bad[ix])
-        within = np.arange(len(rows)) - np.repeat(np.cumsum(n_bad[ix]) - n_bad[ix], n_bad[ix])
-        parts.append(("M-VALID", rows, units[rows], "modifier " + flat[np.repeat(start, n_bad[ix]) + within]))
+        start = np.concatenate([[0], np.cumsum(n_bad_d)])[c["modifiers"][ix]]
+        rows = np.repeat(ix, n_bad)
+        within = np.arange(len(rows)) - np.repeat(np.cumsum(n_bad) - n_bad, n_bad)
+        parts.append(("M-VALID", rows, units_d[c["units"][rows]], "modifier " + flat[np.repeat(start, n_bad) + within]))
 
     if not parts:
         return pd.DataFrame(columns=["pos", "rule", "at_risk", "msg"])
-    at = np.concatenate([p[1] for p in parts])
+    where = np.concatenate([p[1] for p in parts])
     f = pd.DataFrame({
-        "pos": at,
+        "pos": where,
         "rule": np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in parts]),
         "at_risk": np.maximum(np.concatenate([p[2] for p in parts]).astype(np.int64), 0),
         "msg": np.concatenate([np.asarray(p[3], dtype=object) for p in parts]),
     })
-    claims = lines.claim.take(pa.array(at))
-    loc_given = d["locality"].field(0)[c["locality"][at]]
-    loc_zip = _zip_localities(d["zip"].field(0).tolist())[c["zip"][at]]
+    claims = lines.claim.take(pa.array(where))
+    loc_given = d["locality"].field(0)[c["locality"][where]]
+    loc_zip = _zip_localities(d["zip"].field(0).tolist())[c["zip"][where]]
     f["claim_id"] = claims.to_numpy(zero_copy_only=False)
-    f["line_number"] = ln_text[c["line_number"][at]]
-    f["line_no"] = np.where(ln_no[at] == NA, np.iinfo(np.int64).max, ln_no[at])
-    f["row"] = lines.row[at]
-    f["days"] = days[at]
-    f["code"] = code(at)
-    f["payer"] = d["payer"].field(0)[c["payer"][at]]
-    f["institutional"] = d["claim_type"].field(1)[c["claim_type"][at]]
+    f["line_number"] = ln_text[c["line_number"][where]]
+    number = ln_no[c["line_number"][where]]
+    f["line_no"] = np.where(number == NA, np.iinfo(np.int64).max, number)
+    f["row"] = lines.row[where]
+    f["days"] = days[where]
+    f["code"] = family_code[fam[where]]
+    f["payer"] = d["payer"].field(0)[c["payer"][where]]
+    f["institutional"] = d["claim_type"].field(1)[c["claim_type"][where]]
     f["loc"] = np.where(pd.isna(loc_given), loc_zip, loc_given)
     return f
