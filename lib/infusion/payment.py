@@ -95,22 +95,23 @@ def _normalise_code(code: str) -> str:
     return c
 
 
-_GROUPS: dict[tuple, tuple[pd.DataFrame, dict[tuple, pd.DataFrame]]] = {}
+_GROUPS: dict[tuple, tuple[pd.DataFrame, dict]] = {}
 
 
-def _by(table: str, *keys: str) -> dict[tuple, pd.DataFrame]:
-    """Rows of a Medicare table grouped by ``keys``, computed once per loaded table (lookups are
-    then dictionary hits, not a scan of the table per call)."""
+def _rows(table: str, *key: Any, by: tuple[str, ...]) -> pd.DataFrame | None:
+    """The rows of a Medicare table whose columns ``by`` equal ``key`` (None if none). The row
+    positions per key are computed once per loaded table: a lookup is a dictionary hit, not a scan."""
     t = {"rvu": rvu_table, "cf": cf_table, "gpci": gpci_table}[table]()
-    hit = _GROUPS.get((table, keys))
-    if hit is None or hit[0] is not t:  # a reloaded table (cache cleared) is grouped again
-        groups = {k if isinstance(k, tuple) else (k,): g for k, g in t.groupby(list(keys), sort=False)}
-        hit = _GROUPS[(table, keys)] = (t, groups)
-    return hit[1]
+    hit = _GROUPS.get((table, by))
+    if hit is None or hit[0] is not t:  # a reloaded table (cache cleared) is indexed again
+        index = {k if isinstance(k, tuple) else (k,): v for k, v in t.groupby(list(by), sort=False).indices.items()}
+        hit = _GROUPS[(table, by)] = (t, index)
+    positions = hit[1].get(tuple(key))
+    return None if positions is None else t.iloc[positions]
 
 
 def _rvus(code: str, year: int, qp: bool = False) -> pd.Series | None:
-    rows = _by("rvu", "code", "year").get((code, year))
+    rows = _rows("rvu", code, year, by=("code", "year"))
     if rows is None or rows.empty:
         return None
     wanted = rows[rows["variant"].isin(["all", "qp" if qp else "nonqp"])]
@@ -121,7 +122,7 @@ def _rvus(code: str, year: int, qp: bool = False) -> pd.Series | None:
 
 
 def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[pd.Series | None, list[str], str]:
-    rows = _by("cf", "year").get((year,))
+    rows = _rows("cf", year, by=("year",))
     if rows is None or rows.empty:
         return None, [], f"no conversion factor for {year} in data/medicare/conversion_factors.csv"
     variants = set(rows["variant"])
@@ -171,7 +172,7 @@ def resolve_locality(year: int, locality: str | None, zip_code: str | None
         raise InputError("locality", f"{locality!r} is not MAC-LOCALITY (for example 01112-05)")
     mac, loc = m.group(1).zfill(5), m.group(2).zfill(2)
     g = gpci_table()
-    all_years = _by("gpci", "mac", "locality").get((mac, loc))
+    all_years = _rows("gpci", mac, loc, by=("mac", "locality"))
     if all_years is None or all_years.empty:
         raise InputError("locality", f"{mac}-{loc} is not a Medicare locality in any GPCI file we "
                          "have (data/medicare/gpci.csv)")

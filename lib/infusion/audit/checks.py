@@ -86,12 +86,22 @@ def _first_in_group(keys: list[np.ndarray], order_keys: list[np.ndarray]) -> tup
 
 
 def _claim_ids(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
-    """Dense ids of the claim ids (pyarrow dictionary encoding) and how many there are."""
-    enc = pc.dictionary_encode(claim)
-    if not enc.num_chunks:
+    """Dense ids of the claim ids, and how many there are.
+
+    Extracts list a claim's lines together, so only the first line of each run of equal claim ids
+    is hashed (pyarrow dictionary encoding); every line takes its run's id. Correct in any order:
+    a claim in several runs gets the same id for each.
+    """
+    n = len(claim)
+    if n == 0:
         return np.empty(0, dtype=np.int32), 0
-    ids = np.concatenate([ch.indices.to_numpy(zero_copy_only=False) for ch in enc.chunks])
-    return ids, len(enc.chunk(0).dictionary)
+    claim = claim.combine_chunks()
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = pc.not_equal(claim.slice(1), claim.slice(0, n - 1)).to_numpy(zero_copy_only=False)
+    heads = np.flatnonzero(new_run)
+    enc = pc.dictionary_encode(claim.take(pa.array(heads)))
+    head_ids = enc.indices.to_numpy(zero_copy_only=False)
+    return head_ids[np.cumsum(new_run, dtype=np.int32) - 1], len(enc.dictionary)
 
 
 def _when(d: dict, c: dict, which: str, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
