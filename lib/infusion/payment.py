@@ -20,7 +20,9 @@ status indicator and payment rate by quarter.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -83,6 +85,31 @@ def _unavailable(code: str, year: int, units: int, reason: str, **kw: Any) -> Pa
     return Payment(code=code, year=year, units=units, available=False, reason=reason, **kw)
 
 
+def _memo(fn: Callable) -> Callable:
+    """Cache a lookup over the Medicare tables per arguments, for as long as the same tables are
+    loaded (a reload, e.g. after ``cache_clear``, recomputes). Lists, and lists in a returned tuple (notes), are
+    copied, so a caller may extend them; exceptions are not cached."""
+    cache: dict[tuple, tuple[tuple, Any]] = {}
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any) -> Any:
+        tables = (rvu_table(), cf_table(), gpci_table(), zip_table())
+        hit = cache.get(args)
+        if hit is None or any(a is not b for a, b in zip(hit[0], tables)):
+            hit = cache[args] = (tables, fn(*args))
+        value = hit[1]
+        if isinstance(value, list):
+            return list(value)
+        return tuple(list(v) if isinstance(v, list) else v for v in value) if isinstance(value, tuple) else value
+    return wrapper
+
+
+@_memo
+def _rvu_codes() -> frozenset[str]:
+    return frozenset(rvu_table()["code"])
+
+
+@_memo
 def known_years() -> list[int]:
     """Years with RVUs in ``data/medicare/pfs_rvu.csv``."""
     return sorted(int(y) for y in rvu_table()["year"].unique())
@@ -110,6 +137,7 @@ def _rows(table: str, *key: Any, by: tuple[str, ...]) -> pd.DataFrame | None:
     return None if positions is None else t.iloc[positions]
 
 
+@_memo
 def _rvus(code: str, year: int, qp: bool = False) -> pd.Series | None:
     rows = _rows("rvu", code, year, by=("code", "year"))
     if rows is None or rows.empty:
@@ -121,6 +149,7 @@ def _rvus(code: str, year: int, qp: bool = False) -> pd.Series | None:
     return rows.iloc[-1]
 
 
+@_memo
 def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[pd.Series | None, list[str], str]:
     rows = _rows("cf", year, by=("year",))
     if rows is None or rows.empty:
@@ -146,6 +175,7 @@ def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[pd.Series | None, li
     return rows.iloc[-1], notes, ""
 
 
+@_memo
 def resolve_locality(year: int, locality: str | None, zip_code: str | None
                      ) -> tuple[pd.Series | None, list[str], str]:
     """GPCI row for ``MAC-LOCALITY`` or a ZIP code in ``year``; (None, notes, reason) if missing."""
@@ -201,7 +231,7 @@ def payment(code: str, year: int, units: int = 1, locality: str | None = None,
     if not isinstance(units, int) or units < 1:
         raise InputError("units", f"{units!r} is not a positive whole number")
     years = known_years()
-    if code not in set(rvu_table()["code"]):
+    if code not in _rvu_codes():
         raise InputError("code", f"{code} is not in data/medicare/pfs_rvu.csv (the drug "
                          "administration codes 96360-96379, 96401-96417, 96521-96523)")
     rv = _rvus(code, year, qp)
