@@ -87,8 +87,8 @@ def _unavailable(code: str, year: int, units: int, reason: str, **kw: Any) -> Pa
 
 def _memo(fn: Callable) -> Callable:
     """Cache a lookup over the Medicare tables per arguments, for as long as the same tables are
-    loaded (a reload, e.g. after ``cache_clear``, recomputes). Lists, and lists in a returned tuple (notes), are
-    copied, so a caller may extend them; exceptions are not cached."""
+    loaded (a reload, e.g. after ``cache_clear``, recomputes). Lists, and lists in a returned
+    tuple (notes), are copied, so a caller may extend them; exceptions are not cached."""
     cache: dict[tuple, tuple[tuple, Any]] = {}
 
     @functools.wraps(fn)
