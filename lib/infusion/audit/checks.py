@@ -251,7 +251,7 @@ def find(lines: Lines) -> pd.DataFrame:
     add("S-FACILITY", None, np.flatnonzero(professional & facility[c["pos"]]), lambda i: units_d[c["units"][i]],
         lambda i: family_code[fam[i]] + " on a professional claim with facility place of service "
                   + pos_text[c["pos"][i]] + ": the facility bills the administration")
-    add("S-HOME", None, timed[pos_text[c["pos"][timed]] == "12"], lambda i: units_d[c["units"][i]],
+    add("S-HOME", None, timed[(pos_text == "12")[c["pos"][timed]]], lambda i: units_d[c["units"][i]],
         lambda i: family_code[fam[i]] + " with place of service 12 (home): home infusion uses 99601/99602 "
                   "and a per diem, or Medicare home infusion G-codes")
     add("U-SHORT", I72, n69(I72) > 0, lambda i: u[I72][i],
