@@ -1,8 +1,9 @@
 """Reading a claims file block by block into the compact arrays the checks use.
 
-CSV is read with pyarrow's streaming reader (blocks of ``block_mb``), Parquet by record batches;
-only the columns the audit uses are converted (patient columns are never read). Each block is
-dictionary-encoded and parsed per distinct value (``values.Distinct``) in a worker thread while the
+CSV is read in blocks of whole lines (``block_mb``, from one reused buffer), each parsed by
+pyarrow's multi-threaded reader; Parquet by record batches. Only the columns the audit uses are
+converted (patient columns are never read), the short repeated values as dictionaries, and each
+block's values are parsed per distinct value (``values.Distinct``) in a worker thread while the
 next block is read. Rows that cannot be read go to rejects with their row number and reason:
 
 * a malformed CSV row (wrong number of fields),
@@ -18,9 +19,9 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -68,8 +69,8 @@ def _distinct() -> dict[str, V.Distinct]:
         "payer": V.Distinct(V.parse_payer, (o,)),
         "start_time": V.Distinct(V.parse_time, (np.int8, i64)),
         "stop_time": V.Distinct(V.parse_time, (np.int8, i64)),
-        "zip": V.Distinct(lambda t: (V._strip(t),), (o,)),
-        "locality": V.Distinct(lambda t: (V._strip(t),), (o,)),
+        "zip": V.Distinct(lambda t: (V.strip(t),), (o,)),
+        "locality": V.Distinct(lambda t: (V.strip(t),), (o,)),
     }
 
 

@@ -99,20 +99,21 @@ class Distinct:
         return self._arrays[k]
 
 
-def _strip(text: str | None) -> str | None:
+def strip(text: str | None) -> str | None:
+    """Trimmed text, None when blank."""
     text = text.strip() if text is not None else None
     return text or None
 
 
 def parse_line_number(text: str | None) -> tuple[str | None, int]:
     """(line number as written, trimmed; its integer value or NA_INT)."""
-    t = _strip(text)
+    t = strip(text)
     return t, int(t) if t is not None and t.isdigit() else NA_INT
 
 
 def parse_date(text: str | None) -> tuple[int]:
     """(days since 1970-01-01, or NA_DAYS when not a date)."""
-    t = _strip(text)
+    t = strip(text)
     if t is None:
         return (NA_DAYS,)
     m = _ISO_DATE.fullmatch(t)
@@ -127,7 +128,7 @@ def parse_date(text: str | None) -> tuple[int]:
 
 def parse_units(text: str | None) -> tuple[int]:
     """(whole units >= 0, or -1 when not a whole non-negative number)."""
-    t = _strip(text)
+    t = strip(text)
     if t is None or not _UNITS.fullmatch(t):
         return (-1,)
     v = float(t)
@@ -136,7 +137,7 @@ def parse_units(text: str | None) -> tuple[int]:
 
 def parse_code(text: str | None, family: tuple[str, ...]) -> tuple[str | None, bool, int]:
     """(code trimmed and upper-cased; five letters/digits; index in ``family`` or -1)."""
-    t = _strip(text)
+    t = strip(text)
     t = t.upper() if t else None
     return t, bool(t and _CODE.fullmatch(t)), family.index(t) if t in family else -1
 
@@ -144,7 +145,7 @@ def parse_code(text: str | None, family: tuple[str, ...]) -> tuple[str | None, b
 def parse_time(text: str | None) -> tuple[int, int]:
     """(kind: 0 none, 1 clock time on the date of service, 2 date and time; seconds: of the day
     for kind 1, since 1970 for kind 2)."""
-    t = _strip(text)
+    t = strip(text)
     if t is None:
         return 0, 0
     m = _CLOCK.fullmatch(t)
@@ -168,16 +169,16 @@ def modifier_tokens(text: str | None) -> list[str]:
 
 def parse_pos(text: str | None) -> tuple[str | None]:
     """(place of service as two digits, or None when not a number)."""
-    t = _strip(text)
+    t = strip(text)
     return (f"{int(t):02d}",) if t is not None and t.isdigit() else (None,)
 
 
 def parse_claim_type(text: str | None) -> tuple[bool, bool]:
     """(professional: ``prof...`` or not given; institutional: ``inst...``)."""
-    t = (_strip(text) or "").lower()
+    t = (strip(text) or "").lower()
     return (t == "" or t.startswith("prof")), t.startswith("inst")
 
 
 def parse_payer(text: str | None) -> tuple[str]:
     """(payer name, ``unknown`` when blank)."""
-    return (_strip(text) or "unknown",)
+    return (strip(text) or "unknown",)
