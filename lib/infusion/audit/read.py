@@ -62,7 +62,7 @@ def _distinct() -> dict[str, V.Distinct]:
         "line_number": V.Distinct(V.parse_line_number, (o, i64)),
         "date_of_service": V.Distinct(V.parse_date, (i32,)),
         "code": V.Distinct(lambda t: V.parse_code(t, FAMILY), (o, b, np.int8)),
-        "units": V.Distinct(V.parse_units, (i64,)),
+        "units": V.Distinct(V.parse_units, (i32,)),
         "modifiers": V.Distinct(lambda t: (V.modifier_tokens(t),), (o,)),
         "pos": V.Distinct(V.parse_pos, (o,)),
         "claim_type": V.Distinct(V.parse_claim_type, (b, b)),
