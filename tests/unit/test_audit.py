@@ -189,3 +189,14 @@ def test_a_claim_with_lines_on_two_dates_is_checked_date_by_date(tmp_path):
     assert rules(res) == {("C", "3", "U-ADDON")}
     res = run(tmp_path, [L("C", 1, "96369", dos="2026-03-02"), L("C", 2, "96369", dos="2026-03-03")])
     assert rules(res) == set()                                                    # one 96369 a day
+
+
+def test_claim_ids_are_equal_exactly_for_equal_claims_in_any_order():
+    import pyarrow as pa
+
+    from infusion.audit.checks import _claim_ids
+
+    claims = ["A1", "A1", "B2", "A1", "C3", "B2", "é", "é", "C3", "D10"]
+    ids, n = _claim_ids(pa.chunked_array([claims[:4], claims[4:]]))
+    assert n == 5
+    assert all((ids[i] == ids[j]) == (claims[i] == claims[j]) for i in range(10) for j in range(10))
