@@ -200,3 +200,9 @@ def test_claim_ids_are_equal_exactly_for_equal_claims_in_any_order():
     ids, n = _claim_ids(pa.chunked_array([claims[:4], claims[4:]]))
     assert n == 5
     assert all((ids[i] == ids[j]) == (claims[i] == claims[j]) for i in range(10) for j in range(10))
+
+
+def test_a_line_longer_than_a_block_is_read_whole(tmp_path):
+    rows = [L("C", 1, "96369"), L("C", 2, "96370", payer="P" * (3 << 20)), L("D", 1, "96370")]
+    res = run(tmp_path, rows, block_mb=1)
+    assert res.lines_in == 3 and rules(res) == {("D", "1", "U-ADDON")}

@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,70 +91,56 @@ def _csv_header(path: Path) -> tuple[list[str], str, int]:
     return next(csv.reader(io.StringIO(first), delimiter=delim), []), delim, len(raw)
 
 
-def _csv_blocks(path: Path, header: list[str], delim: str, skip: int, used: list[str], block_mb: int,
-                malformed: list, on_bytes) -> Iterator[pa.RecordBatch]:
-    """Record batches of ``path``, ``block_mb`` of whole lines at a time, each block parsed by
-    pyarrow's multi-threaded reader (values may not hold line breaks, pyarrow's default). Only
-    ``used`` columns are converted: the claim id (``used[0]``) as text, the others dictionary-encoded
-    by the reader's threads. A block with malformed rows is parsed again single-threaded to number
-    them."""
-    types = {c: pa.dictionary(pa.int32(), pa.string()) for c in used}
-    types[used[0]] = pa.string()  # the claim id: too many distinct values to be worth a dictionary
-    convert = pacsv.ConvertOptions(include_columns=used, column_types=types)
-    rows_before = 0
-
-    def parse(data: pa.Buffer, threads: bool, bad: list) -> pa.Table:
-        def on_invalid(row: pacsv.InvalidRow) -> str:
-            bad.append(row)
-            return "skip"
-        return pacsv.read_csv(
-            pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(column_names=header, use_threads=threads,
-                                           block_size=max(1 << 20, min(data.size // 2, 32 << 20))),
-            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
-            convert_options=convert)
-
+def _csv_blocks(path: Path, skip: int, block_mb: int, on_bytes: Callable[[int], object],
+                free: list[bytearray]) -> Iterator[tuple[bytearray, int]]:
+    """``path`` after its header as (buffer, length): ``block_mb`` of whole lines at a time (values
+    may not hold line breaks, pyarrow's default). Each block is read into a buffer taken from
+    ``free``; the caller puts it back when the block is parsed (no copy of the file is made)."""
     size = block_mb << 20
-    buf = bytearray(size)  # reused: each block is parsed into new arrays before the next is read
-    have = 0               # bytes of buf in use (the start of a line not yet complete)
+    carry = b""  # the start of a line not yet complete
     with path.open("rb") as fh:
         fh.seek(skip)
-        eof = False
-        while not eof or have:
-            if have == len(buf):  # a line longer than the block: read on with a larger buffer
-                buf.extend(bytes(len(buf)))
-            view = memoryview(buf)
-            n = fh.readinto(view[have:]) if not eof else 0
+        while True:
+            buf = free.pop()
+            if len(buf) < len(carry) + size:
+                buf.extend(bytes(len(carry) + size - len(buf)))
+            buf[: len(carry)] = carry
+            with memoryview(buf) as view:
+                n = fh.readinto(view[len(carry): len(carry) + size])
             on_bytes(n)
-            eof = eof or n == 0
-            end = have + n
-            cut = end if eof else buf.rfind(b"\n", 0, end) + 1
-            if cut == 0:
-                view.release()
-                have = end
+            end = len(carry) + n
+            if n == 0 and end == 0:
+                free.append(buf)
+                return
+            cut = end if n == 0 else buf.rfind(b"\n", 0, end) + 1
+            if cut == 0:  # a line longer than the block: read on with a larger block
+                carry = bytes(buf[:end])
+                free.append(buf)
+                size *= 2
                 continue
-            bad: list = []
-            block = pa.py_buffer(view[:cut])
-            table = parse(block, True, bad)
-            if bad:
-                bad = []
-                table = parse(block, False, bad)
-                for row in bad:
-                    malformed.append((rows_before + row.number,
-                                      f"malformed row: {row.actual_columns} fields, expected {row.expected_columns}"))
-            rows_before += table.num_rows + len(bad)
-            del block
-            view.release()
-            buf[: end - cut] = buf[cut:end]
-            have = end - cut
-            yield from table.to_batches()
+            carry = bytes(buf[cut:end])
+            yield buf, cut
+
+
+@dataclass
+class _Part:
+    """What one batch of rows contributes (rows numbered within the batch)."""
+
+    n: int
+    claim: pa.Array
+    row: np.ndarray
+    ids: dict[str, np.ndarray]
+    rejects: dict[str, object] | None = None
 
 
 def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
                progress: bool = False) -> Lines:
-    """Read ``path`` (CSV or Parquet) into ``Lines``; InputError for an unreadable file."""
+    """Read ``path`` (CSV or Parquet) into ``Lines``; InputError for an unreadable file.
+
+    Blocks (CSV) or record batches (Parquet) are parsed and encoded by two worker threads, at most
+    three in flight; their results are merged in file order.
+    """
     is_parquet = path.suffix.lower() in (".parquet", ".pq")
-    malformed: list[tuple[int | None, str]] = []
     try:
         if is_parquet:
             header = pq.read_schema(path).names
@@ -162,6 +150,8 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
         raise InputError("claims", f"{path.name} is not a readable CSV or Parquet file ({err})") from None
     cols, mod_cols, phi = resolve_columns(header, mapping)
     used = list(dict.fromkeys(list(cols.values()) + mod_cols))
+    # the claim id column first: read as text, the others dictionary-encoded
+    used = [cols["claim_id"]] + [u for u in used if u != cols["claim_id"]]
     bar = None
     if progress:
         from tqdm import tqdm
@@ -171,18 +161,18 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
                    leave=False)
     if is_parquet:
         # string columns other than the claim id come as dictionaries (as Parquet stores them)
-        pf = pq.ParquetFile(path, read_dictionary=[u for u in used if u != cols["claim_id"]])
-        batches = pf.iter_batches(batch_size=1 << 18, columns=used)
+        pf = pq.ParquetFile(path, read_dictionary=used[1:])
+        sources: Iterator = pf.iter_batches(batch_size=1 << 18, columns=used)
     else:
-        # the claim id column first: read as text, the others dictionary-encoded
-        used = [cols["claim_id"]] + [u for u in used if u != cols["claim_id"]]
-        batches = _csv_blocks(path, header, delim, skip, used, block_mb, malformed,
-                              bar.update if bar is not None else (lambda n: None))
+        buffers = [bytearray() for _ in range(4)]  # three blocks in flight, one being read
+        sources = _csv_blocks(path, skip, block_mb, bar.update if bar is not None else (lambda n: None),
+                              buffers)
+        types = {c: pa.dictionary(pa.int32(), pa.string()) for c in used}
+        types[used[0]] = pa.string()  # the claim id: too many distinct values for a dictionary
+        convert = pacsv.ConvertOptions(include_columns=used, column_types=types)
 
     distinct = _distinct()
-    kept: dict[str, list] = {k: [] for k in ("claim", "row", *distinct)}
-    rejects: dict[str, list] = {k: [] for k in ("row", "claim", "line_number", "reason", *VALUE_OF.values())}
-    state = {"rows": 0}
+    lock = threading.Lock()  # the distinct values are shared by the workers
 
     def column(batch: pa.RecordBatch, canon: str) -> pa.Array:
         if canon == "modifiers" and mod_cols:
@@ -201,56 +191,93 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
                "code": lambda: ~f.field(1)}[k]()
         return np.where(bad, WHY[k], 0).astype(np.int8)
 
-    def process(batch: pa.RecordBatch) -> None:
-        n, base = batch.num_rows, state["rows"]
-        state["rows"] += n
+    def process(batch: pa.RecordBatch) -> _Part:
+        n = batch.num_rows
         claim = column(batch, "claim_id")
         if not pa.types.is_string(claim.type):
             claim = claim.cast(pa.string())
         claim = pc.utf8_trim_whitespace(claim)
         no_claim = pc.fill_null(pc.equal(pc.utf8_length(claim), 0), True).to_numpy(zero_copy_only=False)
-        encoded = {k: d.encode(column(batch, k)) for k, d in distinct.items()}
-        why = {k: reject_code(k) for k in WHY}  # reason code of each distinct value so far
+        with lock:
+            encoded = {k: d.encode(column(batch, k)) for k, d in distinct.items()}
+            why = {k: reject_code(k) for k in WHY}  # reason code of each distinct value so far
+            family_of = distinct["code"].field(2)
         ids = {k: v[0] for k, v in encoded.items()}
-        reason = None
+        reason, rejected = None, None
         if no_claim.any() or any(why[k][encoded[k][1]].any() for k in WHY):
             reason = np.where(no_claim, 1, 0).astype(np.int8)
             for k in WHY:  # the first reason in REJECT_REASONS order wins
                 reason = np.where(reason == 0, why[k][ids[k]], reason)
             bad = np.flatnonzero(reason)
             r = reason[bad]
-            rejects["row"].append(base + bad)
-            rejects["claim"].append(claim.take(pa.array(bad)))
-            rejects["line_number"].append(ids["line_number"][bad])
-            rejects["reason"].append(r)
+            rejected = {"row": bad, "claim": claim.take(pa.array(bad)), "line_number": ids["line_number"][bad],
+                        "reason": r}
             for code, name in VALUE_OF.items():  # the value that made the row unreadable, by id
-                rejects[name].append(np.where(r == code, ids[name][bad], -1).astype(np.int32))
-        family = distinct["code"].field(2)[ids["code"]] >= 0
+                rejected[name] = np.where(r == code, ids[name][bad], -1).astype(np.int32)
+        family = family_of[ids["code"]] >= 0
         if reason is not None:
             family &= reason == 0
         if family.all():
-            kept["claim"].append(claim)
-            kept["row"].append(base + np.arange(n))
-            for k in distinct:
-                kept[k].append(ids[k])
-            return
+            return _Part(n, claim, np.arange(n), ids, rejected)
         keep = np.flatnonzero(family)
-        kept["claim"].append(claim.take(pa.array(keep)))
-        kept["row"].append(base + keep)
-        for k in distinct:
-            kept[k].append(ids[k][keep])
+        return _Part(n, claim.take(pa.array(keep)), keep, {k: v[keep] for k, v in ids.items()}, rejected)
+
+    def task(source: tuple[bytearray, int] | pa.RecordBatch
+             ) -> tuple[list[_Part], list[tuple[int, str]], int, bytearray | None]:
+        """Parts of one block or batch, its malformed rows (row within the block), its rows, and
+        the buffer it was read into (free again)."""
+        if is_parquet:
+            return [process(source)], [], source.num_rows, None
+        buf, length = source
+        bad: list[pacsv.InvalidRow] = []
+
+        def on_invalid(row: pacsv.InvalidRow) -> str:
+            bad.append(row)  # numbered: this block is parsed single-threaded
+            return "skip"
+        with memoryview(buf) as view:
+            block = pa.py_buffer(view[:length])
+            table = pacsv.read_csv(  # values are copied out of the block into new arrays
+                pa.BufferReader(block),
+                read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=length + 1),
+                parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
+                convert_options=convert)
+            del block
+        malformed = [(row.number, f"malformed row: {row.actual_columns} fields, expected {row.expected_columns}")
+                     for row in bad]
+        return [process(b) for b in table.to_batches()], malformed, table.num_rows + len(bad), buf
+
+    kept: dict[str, list] = {k: [] for k in ("claim", "row", *distinct)}
+    rejects: dict[str, list] = {k: [] for k in ("row", "claim", "line_number", "reason", *VALUE_OF.values())}
+    malformed: list[tuple[int | None, str]] = []
+    rows = physical = 0  # rows parsed so far; data rows so far (parsed and malformed)
+
+    def merge(parts: list[_Part], bad: list[tuple[int, str]], n_physical: int, buf: bytearray | None) -> None:
+        nonlocal rows, physical
+        if buf is not None:
+            buffers.append(buf)
+        for part in parts:
+            kept["claim"].append(part.claim)
+            kept["row"].append(rows + part.row)
+            for k in distinct:
+                kept[k].append(part.ids[k])
+            if part.rejects is not None:
+                for k, v in part.rejects.items():
+                    rejects[k].append(rows + v if k == "row" else v)
+            rows += part.n
+        malformed.extend((physical + number, why) for number, why in bad)
+        physical += n_physical
 
     try:
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            pending = None
-            for batch in batches:  # the next block is read while the worker parses this one
-                if pending is not None:
-                    pending.result()
-                pending = pool.submit(process, batch)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            pending: deque = deque()
+            for source in sources:  # the next block is read while the workers parse the last ones
+                pending.append(pool.submit(task, source))
                 if bar is not None and is_parquet:
-                    bar.update(batch.num_rows)
-            if pending is not None:
-                pending.result()
+                    bar.update(source.num_rows)
+                if len(pending) >= 3:
+                    merge(*pending.popleft().result())
+            while pending:
+                merge(*pending.popleft().result())
     except (pa.ArrowException, OSError) as err:
         raise InputError("claims", f"{path.name}: cannot be read ({str(err).splitlines()[0]})") from None
     finally:
@@ -263,7 +290,7 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
         row=cat(kept["row"], np.int64),
         cols={k: cat(kept[k], np.int32) for k in distinct},
         distinct=distinct,
-        lines_in=state["rows"] + len(malformed),
+        lines_in=rows + len(malformed),
         rejects={"row": cat(rejects["row"], np.int64),
                  "claim": pa.chunked_array(rejects["claim"], type=pa.string()),
                  "line_number": cat(rejects["line_number"], np.int32),
