@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .. import catalog
 from ..modifiers import DISTINCT, modifier_problem
 from ..paths import data_path
 from ..units import additional_hours
@@ -53,14 +54,14 @@ def _s(x) -> np.ndarray:
 
 
 def _mue_by_family() -> np.ndarray:
-    """The MUE of 96369..96372 (-1 where we have none); data/reference/mue.csv."""
-    mue = pd.read_csv(data_path("reference", "mue.csv"), dtype=str, keep_default_na=False)
-    limits = dict(zip(mue["code"], mue["mue"]))
-    return np.array([int(limits[c]) if limits.get(c, "").isdigit() else -1 for c in FAMILY])
+    """The MUE of 96369..96372 (-1 where we have none), from ``catalog.mue``."""
+    limits = dict(zip(catalog.mue()["code"], catalog.mue()["mue"]))
+    return np.array([int(limits[c]) if str(limits.get(c, "")).isdigit() else -1 for c in FAMILY])
 
 
 def _facility_pos() -> set[str]:
-    pos = pd.read_csv(data_path("reference", "places_of_service.csv"), dtype=str, keep_default_na=False)
+    """Places of service where the facility, not the physician, bills drug administration."""
+    pos = catalog.places_of_service()
     return set(pos.loc[pos["facility_for_drug_admin"] == "yes", "pos"])
 
 
