@@ -102,8 +102,8 @@ def _csv_blocks(path: Path, skip: int, block_mb: int, on_bytes: Callable[[int], 
         fh.seek(skip)
         while True:
             buf = free.pop()
-            if len(buf) < len(carry) + size:
-                buf.extend(bytes(len(carry) + size - len(buf)))
+            if len(buf) < len(carry) + size:  # a new buffer: calloc'd, its pages untouched until read
+                buf = bytearray(len(carry) + size)
             buf[: len(carry)] = carry
             with memoryview(buf) as view:
                 n = fh.readinto(view[len(carry): len(carry) + size])
