@@ -292,7 +292,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
           f"summary -> {out['summary']} ({res.seconds:.1f} s)")
     if args.summary:
         s = res.summary.copy()
-        s["dollars_at_risk"] = s["dollars_at_risk"].map(lambda v: f"{v:,.2f}")
+        s["dollars_at_risk"] = s["dollars_at_risk"].map(
+            lambda v: "data not available" if v != v else f"{v:,.2f}")  # NaN: no Medicare price
         print(s.to_string(index=False) if len(s) else "no findings")
     return 0
 

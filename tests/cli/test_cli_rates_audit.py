@@ -40,3 +40,10 @@ def test_audit_sample_prints_the_count_and_summary(run_cli, tmp_path):
     assert "patient_name, member_id, dob" in proc.stderr
     assert (tmp_path / "f.rejects.csv").exists() and (tmp_path / "f.summary.csv").exists()
     assert "U-ADDON" in proc.stdout
+
+
+def test_audit_summary_says_data_not_available_for_a_year_without_prices(run_cli, tmp_path):
+    claims = tmp_path / "c.csv"
+    claims.write_text("claim_id,line_number,date_of_service,code,units\nC,1,2018-03-02,96370,1\n")
+    out = run_cli("audit", str(claims), "--out", str(tmp_path / "f.csv"), "--summary", check_rc=0).stdout
+    assert "U-ADDON" in out and "data not available" in out and "nan" not in out.lower()
