@@ -206,3 +206,9 @@ def test_a_line_longer_than_a_block_is_read_whole(tmp_path):
     rows = [L("C", 1, "96369"), L("C", 2, "96370", payer="P" * (3 << 20)), L("D", 1, "96370")]
     res = run(tmp_path, rows, block_mb=1)
     assert res.lines_in == 3 and rules(res) == {("D", "1", "U-ADDON")}
+
+
+def test_a_line_without_a_code_is_rejected_not_silently_skipped(tmp_path):
+    res = run(tmp_path, [L("C", 1, "96369"), L("C", 2, "")])
+    assert (res.lines_in, res.lines_checked, res.rejects) == (2, 1, 1)
+    assert res.rejected["reason"][0] == "unknown code format (empty)"
