@@ -212,3 +212,14 @@ def test_a_line_without_a_code_is_rejected_not_silently_skipped(tmp_path):
     res = run(tmp_path, [L("C", 1, "96369"), L("C", 2, "")])
     assert (res.lines_in, res.lines_checked, res.rejects) == (2, 1, 1)
     assert res.rejected["reason"][0] == "unknown code format (empty)"
+
+
+def test_a_gzipped_csv_gives_the_same_audit(tmp_path):
+    import gzip
+    import shutil
+
+    with open(SAMPLE / "illustrative_claims.csv", "rb") as src, gzip.open(tmp_path / "c.csv.gz", "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    plain, packed = audit(SAMPLE / "illustrative_claims.csv"), audit(tmp_path / "c.csv.gz")
+    assert rules(packed) == rules(plain) and (packed.lines_in, packed.rejects) == (327, 3)
+    assert packed.rejected["file_line"].tolist() == plain.rejected["file_line"].tolist()

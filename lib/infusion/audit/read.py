@@ -82,10 +82,16 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
+def _open(path: Path) -> pa.NativeFile:
+    """The file's bytes, decompressed when its name says so (``.gz``, ``.bz2``, ``.zst``, ``.lz4``)."""
+    return pa.input_stream(str(path), compression="detect")
+
+
 def _csv_header(path: Path) -> tuple[list[str], str, int]:
     """Column names, delimiter and the byte length of the header line."""
-    with path.open("rb") as fh:
-        raw = fh.readline(1 << 20)
+    with _open(path) as fh:
+        start = fh.read(1 << 20)
+    raw = start[: start.find(b"\n") + 1] if b"\n" in start else start
     first = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
     delim = _delimiter(first)
     return next(csv.reader(io.StringIO(first), delimiter=delim), []), delim, len(raw)
@@ -98,8 +104,8 @@ def _csv_blocks(path: Path, skip: int, block_mb: int, on_bytes: Callable[[int], 
     ``free``; the caller puts it back when the block is parsed (no copy of the file is made)."""
     size = block_mb << 20
     carry = b""  # the start of a line not yet complete
-    with path.open("rb") as fh:
-        fh.seek(skip)
+    with _open(path) as fh:
+        fh.read(skip)  # the header (a compressed stream cannot seek)
         while True:
             buf = free.pop()
             if len(buf) < len(carry) + size:  # a new buffer: calloc'd, its pages untouched until read
@@ -156,7 +162,9 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=pq.read_metadata(path).num_rows if is_parquet else path.stat().st_size,
+        compressed = path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4")  # bytes out != file size
+        total = pq.read_metadata(path).num_rows if is_parquet else None if compressed else path.stat().st_size
+        bar = tqdm(total=total,
                    unit="lines" if is_parquet else "B", unit_scale=True, desc=f"audit {path.name}",
                    leave=False)
     if is_parquet:
