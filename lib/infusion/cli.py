@@ -215,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="CANONICAL=COLUMN for another layout, e.g. code=HCPCS_CD (repeatable)")
     aud.add_argument("--block-mb", type=int, default=16,
                      help="CSV read in blocks of this many MB (memory in flight; default 16)")
+    aud.add_argument("--encoding", default="utf-8",
+                     help="text encoding of a CSV file (default utf-8; cp1252 for many Windows extracts)")
     aud.set_defaults(func=cmd_audit)
 
     render = sub.add_parser("render", help="render notebooks into HTML reports (papermill)")
@@ -282,7 +284,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
             raise InputError("map", f"{kv!r} is not CANONICAL=COLUMN (for example code=HCPCS_CD)")
         k, v = kv.split("=", 1)
         mapping[k.strip()] = v.strip()
-    res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty())
+    res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty(),
+                encoding=args.encoding)
     if res.dropped_phi:
         print(f"notice: {len(res.dropped_phi)} column(s) that can identify patients were not read: "
               f"{', '.join(res.dropped_phi)}", file=sys.stderr)

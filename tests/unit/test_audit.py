@@ -223,3 +223,14 @@ def test_a_gzipped_csv_gives_the_same_audit(tmp_path):
     plain, packed = audit(SAMPLE / "illustrative_claims.csv"), audit(tmp_path / "c.csv.gz")
     assert rules(packed) == rules(plain) and (packed.lines_in, packed.rejects) == (327, 3)
     assert packed.rejected["file_line"].tolist() == plain.rejected["file_line"].tolist()
+
+
+def test_a_windows_1252_csv_needs_its_encoding_named(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_bytes(b"claim_id,line_number,date_of_service,code,units,payer\nC,1,2026-03-02,96370,1,Caf\xe9\n")
+    with pytest.raises(InputError, match="give --encoding"):
+        audit(p)
+    res = audit(p, encoding="cp1252")
+    assert rules(res) == {("C", "1", "U-ADDON"), ("C", "1", "T-DOC")} and set(res.findings["payer"]) == {"Café"}
+    with pytest.raises(InputError, match="encoding: 'nope'"):
+        audit(p, encoding="nope")

@@ -16,6 +16,7 @@ service; "data not available" (null) where we lack that year or locality.
 
 from __future__ import annotations
 
+import codecs
 import os
 import time
 from collections.abc import Iterator
@@ -58,11 +59,11 @@ class AuditResult:
 
 
 def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
-          progress: bool = False) -> AuditResult:
+          progress: bool = False, encoding: str = "utf-8") -> AuditResult:
     """Audit a claims file; returns findings, summary, rejects and counts (see module doc).
 
     ``block_mb``: size of the CSV blocks read at a time (memory in flight); ``progress``: a
-    progress bar on stderr.
+    progress bar on stderr; ``encoding``: of a CSV file (``cp1252`` for many Windows extracts).
     """
     t0 = time.monotonic()
     path = Path(claims)
@@ -70,8 +71,12 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
         raise InputError("claims", f"{str(path)!r} does not exist")
     if block_mb < 1:
         raise InputError("block_mb", f"{block_mb} is not a positive number of megabytes")
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise InputError("encoding", f"{encoding!r} is not a text encoding Python knows") from None
     with _small_pages():
-        lines = read_lines(path, mapping, block_mb=block_mb, progress=progress)
+        lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding)
         findings = _finish(find(lines))
         rejected = _rejected(lines)
     res = AuditResult(lines.lines_in, lines.lines_in - len(rejected), len(rejected), findings,

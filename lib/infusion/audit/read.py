@@ -87,12 +87,12 @@ def _open(path: Path) -> pa.NativeFile:
     return pa.input_stream(str(path), compression="detect")
 
 
-def _csv_header(path: Path) -> tuple[list[str], str, int]:
+def _csv_header(path: Path, encoding: str) -> tuple[list[str], str, int]:
     """Column names, delimiter and the byte length of the header line."""
     with _open(path) as fh:
         start = fh.read(1 << 20)
     raw = start[: start.find(b"\n") + 1] if b"\n" in start else start
-    first = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = raw.decode(encoding, errors="replace").lstrip("\ufeff")
     delim = _delimiter(first)
     return next(csv.reader(io.StringIO(first), delimiter=delim), []), delim, len(raw)
 
@@ -140,7 +140,7 @@ class _Part:
 
 
 def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
-               progress: bool = False) -> Lines:
+               progress: bool = False, encoding: str = "utf-8") -> Lines:
     """Read ``path`` (CSV or Parquet) into ``Lines``; InputError for an unreadable file.
 
     Blocks (CSV) or record batches (Parquet) are parsed and encoded by two worker threads, at most
@@ -151,7 +151,7 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
         if is_parquet:
             header = pq.read_schema(path).names
         else:
-            header, delim, skip = _csv_header(path)
+            header, delim, skip = _csv_header(path, encoding)
     except (pa.ArrowException, OSError, UnicodeError) as err:
         raise InputError("claims", f"{path.name} is not a readable CSV or Parquet file ({err})") from None
     cols, mod_cols, phi = resolve_columns(header, mapping)
@@ -246,7 +246,8 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
             block = pa.py_buffer(view[:length])
             table = pacsv.read_csv(  # values are copied out of the block into new arrays
                 pa.BufferReader(block),
-                read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=length + 1),
+                read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=length + 1,
+                                               encoding=encoding),
                 parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
                 convert_options=convert)
             del block
@@ -287,7 +288,9 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
             while pending:
                 merge(*pending.popleft().result())
     except (pa.ArrowException, OSError) as err:
-        raise InputError("claims", f"{path.name}: cannot be read ({str(err).splitlines()[0]})") from None
+        why = str(err).splitlines()[0]
+        hint = "; give --encoding (for example cp1252) for a file that is not UTF-8" if "UTF8" in why else ""
+        raise InputError("claims", f"{path.name}: cannot be read ({why}){hint}") from None
     finally:
         if bar is not None:
             bar.close()
