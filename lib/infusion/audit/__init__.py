@@ -1,11 +1,13 @@
 """Claims audit: check claim lines for 96369-96372 against the coding rules, at volume.
 
-``python -m infusion audit CLAIMS --out FINDINGS [--summary]``. CLAIMS is CSV or Parquet with, by
-default, the columns of ``columns.CANONICAL`` (a column map names others). Columns that can identify
-patients are never read; a notice names them. Outputs carry claim and line keys only.
+``python -m infusion audit CLAIMS --out FINDINGS [--summary]``. CLAIMS is CSV (plain or compressed)
+or Parquet with, by default, the columns of ``columns.CANONICAL`` (a column map names others).
+Columns that can identify patients are never read; a notice names them. Outputs carry claim and
+line keys only.
 
-The work is in three modules: ``read`` (blocks of the file into compact arrays, each distinct value
-parsed once; rows that cannot be read go to rejects with their row number and reason),
+The modules: ``columns`` (which column holds what; patient columns), ``values`` (what is accepted
+for a date, units, a time ..., parsed once per distinct value), ``read`` (blocks of the file into
+compact arrays; rows that cannot be read go to rejects with their row number and reason),
 ``checks`` (one vectorised mask per rule, with its rule id) and this one (dollars at risk, the
 summary, the output files). Lines in = lines checked + rejects.
 
