@@ -175,12 +175,12 @@ def _rejected(lines: Lines) -> pd.DataFrame:
         sel = r["reason"] == code
         reason[sel] = reason[sel] + " " + quoted[ix[sel]]
     # rows numbered among well-formed rows -> data rows, counting the malformed rows before them
-    bad_rows = np.sort(np.array([m[0] for m in lines.malformed if m[0] is not None], dtype=np.int64))
+    bad_rows = np.sort(np.array([m[0] for m in lines.malformed], dtype=np.int64))
     valid_before = bad_rows - np.arange(1, len(bad_rows) + 1)
     v = r["row"] + 1
     data_row = v + np.searchsorted(valid_before, v, side="left")
     out = pd.DataFrame({
-        "data_row": np.concatenate([data_row, [m[0] if m[0] is not None else -1 for m in lines.malformed]]).astype(np.int64),
+        "data_row": np.concatenate([data_row, [m[0] for m in lines.malformed]]).astype(np.int64),
         "claim_id": np.concatenate([r["claim"].to_numpy(zero_copy_only=False),
                                     np.full(len(lines.malformed), None, dtype=object)]),
         "line_number": np.concatenate([d["line_number"].field(0)[r["line_number"]],

@@ -32,11 +32,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from .. import catalog
+from .. import catalog, tables
 from ..modifiers import DISTINCT, modifier_problem
-from ..paths import data_path
 from ..units import additional_hours
 from . import values as V
 from .read import FAMILY, Lines
@@ -55,7 +53,8 @@ def _s(x) -> np.ndarray:
 
 def _mue_by_family() -> np.ndarray:
     """The MUE of 96369..96372 (-1 where we have none), from ``catalog.mue``."""
-    limits = dict(zip(catalog.mue()["code"], catalog.mue()["mue"]))
+    mue = catalog.mue()
+    limits = dict(zip(mue["code"], mue["mue"]))
     return np.array([int(limits[c]) if str(limits.get(c, "")).isdigit() else -1 for c in FAMILY])
 
 
@@ -68,10 +67,9 @@ def _facility_pos() -> set[str]:
 def _zip_localities(zips: list[str | None]) -> np.ndarray:
     """MAC-locality (``01112-05``) of each ZIP (5 digits, or ZIP+4), None where not found."""
     five = [z[:5] if z and z[:5].isdigit() else None for z in zips]
-    table = pq.read_table(data_path("medicare", "zip_locality.parquet"), columns=["zip", "carrier", "locality"],
-                          filters=[("zip", "in", sorted({z for z in five if z}) or [""])])
-    loc = {z: f"{carrier}-{locality}" for z, carrier, locality in
-           zip(table["zip"].to_pylist(), table["carrier"].to_pylist(), table["locality"].to_pylist())}
+    table = tables.zip_table()
+    found = table.reindex([z for z in five if z])
+    loc = {z: f"{r.carrier}-{r.locality}" for z, r in zip(found.index, found.itertuples()) if pd.notna(r.carrier)}
     return np.array([loc.get(z) for z in five], dtype=object)
 
 

@@ -53,7 +53,7 @@ class Lines:
     distinct: dict[str, V.Distinct]
     lines_in: int = 0
     rejects: dict[str, object] = field(default_factory=dict)  # row, claim, line_number, reason, value ids
-    malformed: list[tuple[int | None, str]] = field(default_factory=list)  # (data row, reason)
+    malformed: list[tuple[int, str]] = field(default_factory=list)  # (data row, 1-based; reason)
     dropped_phi: list[str] = field(default_factory=list)
     source_kind: str = "csv"
 
@@ -257,7 +257,7 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
 
     kept: dict[str, list] = {k: [] for k in ("claim", "row", *distinct)}
     rejects: dict[str, list] = {k: [] for k in ("row", "claim", "line_number", "reason", *VALUE_OF.values())}
-    malformed: list[tuple[int | None, str]] = []
+    malformed: list[tuple[int, str]] = []
     rows = physical = 0  # rows parsed so far; data rows so far (parsed and malformed)
 
     def merge(parts: list[_Part], bad: list[tuple[int, str]], n_physical: int, buf: bytearray | None) -> None:
