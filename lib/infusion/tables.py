@@ -74,29 +74,30 @@ def validated(df: pd.DataFrame, group: str, name: str, path: Path | str,
     return out
 
 
+def _medicare_csv(name: str, **read_csv: object) -> pd.DataFrame:
+    """``data/medicare/<name>`` read (blank cells kept as text unless ``na_values`` says) and
+    validated against its schema."""
+    path = data_path("medicare", name)
+    return validated(pd.read_csv(path, keep_default_na=False, **read_csv), "medicare", name, path)
+
+
 @lru_cache(maxsize=None)
 def rvu_table() -> pd.DataFrame:
     """``data/medicare/pfs_rvu.csv``: RVUs of the drug-administration family by year and release."""
-    path = data_path("medicare", "pfs_rvu.csv")
-    df = pd.read_csv(path, dtype={"code": str}, keep_default_na=False,
-                     na_values={c: [""] for c in ("work_rvu", "pe_nonfac", "mp_rvu", "total_nonfac", "cf")})
-    return validated(df, "medicare", "pfs_rvu.csv", path)
+    return _medicare_csv("pfs_rvu.csv", dtype={"code": str},
+                         na_values={c: [""] for c in ("work_rvu", "pe_nonfac", "mp_rvu", "total_nonfac", "cf")})
 
 
 @lru_cache(maxsize=None)
 def gpci_table() -> pd.DataFrame:
     """``data/medicare/gpci.csv``: GPCIs for every year we have, by MAC and locality."""
-    path = data_path("medicare", "gpci.csv")
-    df = pd.read_csv(path, dtype={"mac": str, "locality": str}, keep_default_na=False,
-                     na_values={"pw_gpci_no_floor": [""]})
-    return validated(df, "medicare", "gpci.csv", path)
+    return _medicare_csv("gpci.csv", dtype={"mac": str, "locality": str}, na_values={"pw_gpci_no_floor": [""]})
 
 
 @lru_cache(maxsize=None)
 def cf_table() -> pd.DataFrame:
     """``data/medicare/conversion_factors.csv``: CF by year and date period (and QP variant)."""
-    path = data_path("medicare", "conversion_factors.csv")
-    df = validated(pd.read_csv(path, keep_default_na=False), "medicare", "conversion_factors.csv", path)
+    df = _medicare_csv("conversion_factors.csv")
     df["start"] = pd.to_datetime(df["start"]).dt.date
     df["end"] = pd.to_datetime(df["end"]).dt.date
     return df
@@ -111,7 +112,4 @@ def zip_table() -> pd.DataFrame:
 @lru_cache(maxsize=None)
 def opps_table() -> pd.DataFrame:
     """``data/medicare/opps_rates.csv``: OPPS status indicator, APC and rate by quarter."""
-    path = data_path("medicare", "opps_rates.csv")
-    df = pd.read_csv(path, dtype={"code": str, "apc": str}, keep_default_na=False,
-                     na_values={"payment_rate": [""]})
-    return validated(df, "medicare", "opps_rates.csv", path)
+    return _medicare_csv("opps_rates.csv", dtype={"code": str, "apc": str}, na_values={"payment_rate": [""]})
