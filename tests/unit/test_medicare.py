@@ -74,12 +74,16 @@ def test_gpci_files(rel, year, n):
         assert (al["pw_gpci"], al["pw_gpci_no_floor"]) == (1.0, 0.988)
 
 
-def test_gpci_bad_value_names_line(tmp_path):
+@pytest.mark.parametrize("pe, name, message", [
+    ("n/a", "GPCI_bad.csv", r"GPCI_bad.csv line 4 column '2025 PE GPCI': value 'n/a'"),  # not a number
+    ("9.869", "GPCI_range.csv", r"GPCI_range.csv line 4 column 'pe_gpci'"),             # out of range
+])
+def test_gpci_bad_value_names_line(tmp_path, pe, name, message):
     text = (CMS / "pfs-2025-oct" / "GPCI2025.csv").read_text(encoding="utf-8-sig").replace(
-        "10112,AL,00,ALABAMA,1,0.869,0.575", "10112,AL,00,ALABAMA,1,n/a,0.575")
-    p = tmp_path / "GPCI_bad.csv"
+        "10112,AL,00,ALABAMA,1,0.869,0.575", f"10112,AL,00,ALABAMA,1,{pe},0.575")
+    p = tmp_path / name
     p.write_text(text)
-    with pytest.raises(DataError, match=r"GPCI_bad.csv line 4 column '2025 PE GPCI': value 'n/a'"):
+    with pytest.raises(DataError, match=message):
         read_gpci(p)
 
 
@@ -112,12 +116,3 @@ def test_schema_failure_on_a_filtered_read_names_the_file_line(tmp_path):
     for codes in (None, ["96369", "96370"]):  # the line must not depend on the filter
         with pytest.raises(DataError, match=rf"PPRRVU_neg.csv line {idx + 1} column 'work_rvu'"):
             read_pprrvu(bad, codes)
-
-
-def test_gpci_schema_failure_names_the_file_line(tmp_path):
-    text = (CMS / "pfs-2025-oct" / "GPCI2025.csv").read_text(encoding="utf-8-sig").replace(
-        "10112,AL,00,ALABAMA,1,0.869,0.575", "10112,AL,00,ALABAMA,1,9.869,0.575")
-    p = tmp_path / "GPCI_range.csv"
-    p.write_text(text)
-    with pytest.raises(DataError, match=r"GPCI_range.csv line 4 column 'pe_gpci'"):
-        read_gpci(p)
