@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Iterable
 from functools import lru_cache
 from importlib.metadata import version
 from pathlib import Path
@@ -107,6 +108,20 @@ def cf_table() -> pd.DataFrame:
 def zip_table() -> pd.DataFrame:
     """``data/medicare/zip_locality.parquet``: ZIP code to carrier/locality (CMS ZIP5 file)."""
     return pd.read_parquet(data_path("medicare", "zip_locality.parquet")).set_index("zip")
+
+
+def zip_localities(zips: Iterable[str]) -> dict[str, str]:
+    """MAC-locality (``01112-05``) of each of these five-digit ZIPs found in the ZIP file: only
+    their rows are read (an audit needs a handful; ``zip_table`` loads all 40,000)."""
+    import pyarrow.parquet as pq
+
+    wanted = sorted(set(zips))
+    if not wanted:
+        return {}
+    t = pq.read_table(data_path("medicare", "zip_locality.parquet"), columns=["zip", "carrier", "locality"],
+                      filters=[("zip", "in", wanted)])
+    return {z: f"{c}-{loc}" for z, c, loc in zip(t["zip"].to_pylist(), t["carrier"].to_pylist(),
+                                                  t["locality"].to_pylist())}
 
 
 @lru_cache(maxsize=None)

@@ -126,3 +126,11 @@ def test_validation_is_skipped_only_for_bytes_that_passed_before(tmp_path, monke
             tables.rvu_table()
     finally:
         tables.rvu_table.cache_clear()
+
+
+def test_zip_localities_agree_with_the_zip_table():
+    z = tables.zip_table()
+    sample = ["94103", "10001", "35203", "99999"]
+    assert tables.zip_localities(sample) == {
+        s: f"{z.loc[s, 'carrier']}-{z.loc[s, 'locality']}" for s in sample if s in z.index}
+    assert tables.zip_localities([]) == {} and "99999" not in tables.zip_localities(["99999"])

@@ -67,9 +67,7 @@ def _facility_pos() -> set[str]:
 def _zip_localities(zips: list[str | None]) -> np.ndarray:
     """MAC-locality (``01112-05``) of each ZIP (5 digits, or ZIP+4), None where not found."""
     five = [z[:5] if z and z[:5].isdigit() else None for z in zips]
-    table = tables.zip_table()
-    found = table.reindex([z for z in five if z])
-    loc = {z: f"{r.carrier}-{r.locality}" for z, r in zip(found.index, found.itertuples()) if pd.notna(r.carrier)}
+    loc = tables.zip_localities(z for z in five if z)
     return np.array([loc.get(z) for z in five], dtype=object)
 
 
