@@ -191,6 +191,20 @@ def test_a_claim_with_lines_on_two_dates_is_checked_date_by_date(tmp_path):
     assert rules(res) == set()                                                    # one 96369 a day
 
 
+@pytest.mark.parametrize("start, stop", [("2026-03-02T23:30", "2026-03-03T01:45"),   # dates and times
+                                         ("23:30", "2026-03-03T01:45"),              # a clock time too
+                                         ("2026-03-02 23:30:00", "2026-03-03 02:01:00")])
+def test_times_with_dates_cross_midnight(tmp_path, start, stop):
+    minutes = 135 if stop.endswith("01:45") else 151   # 1 additional hour, then 2
+    rows = lambda units: [L("C", 1, "96369", start=start, stop=stop),  # noqa: E731
+                          L("C", 2, "96370", units=units, start=start, stop=stop)]
+    supported = 1 if minutes == 135 else 2
+    assert rules(run(tmp_path, rows(supported))) == set()
+    res = run(tmp_path, rows(supported + 1))
+    assert rules(res) == {("C", "2", "U-HOUR")}
+    assert f"{minutes} documented minutes support {supported}" in res.findings["message"][0]
+
+
 def test_claim_ids_are_equal_exactly_for_equal_claims_in_any_order():
     import pyarrow as pa
 
@@ -200,6 +214,27 @@ def test_claim_ids_are_equal_exactly_for_equal_claims_in_any_order():
     ids, n = _claim_ids(pa.chunked_array([claims[:4], claims[4:]]))
     assert n == 5
     assert all((ids[i] == ids[j]) == (claims[i] == claims[j]) for i in range(10) for j in range(10))
+
+
+@pytest.mark.parametrize("claims, sorted_", [
+    (["A1", "A1", "A2", "B1", "B1", "B10"], True),            # by text
+    (["C8", "C9", "C9", "C10", "C11", "C100"], True),         # by length, then text
+    (["C9", "C10", "C9"], False),                             # C9 again in a later run
+    (["B1", "A1", "C1"], False),
+    (["C10", "C9", "C11"], False),                            # neither order
+])
+def test_claim_ids_of_a_sorted_extract_are_its_run_numbers(claims, sorted_):
+    import numpy as np
+    import pyarrow as pa
+
+    from infusion.audit.checks import _claim_ids, _increasing
+
+    heads = pa.array([c for i, c in enumerate(claims) if i == 0 or c != claims[i - 1]])
+    assert _increasing(heads, np.array([len(c) for c in heads.to_pylist()])) == sorted_
+    ids, n = _claim_ids(pa.chunked_array([claims[:2], claims[2:]]))
+    assert n == len(set(claims))
+    assert all((ids[i] == ids[j]) == (claims[i] == claims[j])
+               for i in range(len(claims)) for j in range(len(claims)))
 
 
 def test_a_line_longer_than_a_block_is_read_whole(tmp_path):

@@ -86,9 +86,12 @@ def _claim_ids(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     """Dense ids of the claim ids, and how many there are.
 
     Extracts list a claim's lines together, so only the first line of each run of equal claim ids
-    is hashed (pyarrow dictionary encoding); every line takes its run's id. Correct in any order:
-    a claim in several runs gets the same id for each. The run heads are split in two by the low
-    bit of their last byte (equal ids fall in the same half) and the halves hashed in parallel.
+    needs an id; every line takes its run's id. When the run heads are in increasing order (by
+    text, or by length then text: ``C9`` < ``C10``), as in an extract sorted by claim, they are
+    all different and a run's number is its claim's id. Otherwise the heads are hashed (pyarrow
+    dictionary encoding), split in two by the low bit of their last byte (equal ids fall in the
+    same half) and the halves hashed in parallel. Correct in any order: a claim in several runs
+    gets the same id for each.
     """
     n = len(claim)
     if n == 0:
@@ -97,7 +100,10 @@ def _claim_ids(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     new_run = np.ones(n, dtype=bool)
     new_run[1:] = pc.not_equal(claim.slice(1), claim.slice(0, n - 1)).to_numpy(zero_copy_only=False)
     heads = claim.take(pa.array(np.flatnonzero(new_run)))
+    run = np.cumsum(new_run, dtype=np.int32) - 1
     offsets = np.frombuffer(heads.buffers()[1], dtype=np.int32)[heads.offset: heads.offset + len(heads) + 1]
+    if _increasing(heads, np.diff(offsets)):
+        return run, len(heads)
     data = np.frombuffer(heads.buffers()[2], dtype=np.uint8)
     half = data[np.maximum(offsets[1:] - 1, 0)] & 1
     parts = [np.flatnonzero(half == b) for b in (0, 1)]
@@ -108,18 +114,30 @@ def _claim_ids(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     for p, enc in zip(parts, encoded):
         head_ids[p] = enc.indices.to_numpy(zero_copy_only=False) + base
         base += len(enc.dictionary)
-    return head_ids[np.cumsum(new_run, dtype=np.int32) - 1], base
+    return head_ids[run], base
+
+
+def _increasing(texts: pa.Array, lengths: np.ndarray) -> bool:
+    """Whether each of ``texts`` (no nulls) is after the one before it, by bytes or by (length, bytes)."""
+    if len(texts) < 2:
+        return True
+    after = pc.greater(texts.slice(1), texts.slice(0, len(texts) - 1)).to_numpy(zero_copy_only=False)
+    if after.all():
+        return True
+    longer, same = lengths[1:] > lengths[:-1], lengths[1:] == lengths[:-1]
+    return bool((longer | (same & after)).all())
 
 
 def _when(d: dict, c: dict, which: str, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
-    """Start or stop of lines ``rows`` in seconds since 1970 (NA where not documented): a clock
-    time is on the line's date of service."""
-    ids = c[which][rows]
-    kind = d[which].field(0)[ids]
-    t = d[which].field(1)[ids]
-    clock = kind == 1
-    t[clock] += days[rows[clock]].astype(np.int64) * 86400
-    t[kind == 0] = NA
+    """Start or stop of lines ``rows`` in seconds from the start of the line's date of service (NA
+    where not documented). A claim-date's lines share that date, so these compare and subtract
+    like times: a clock time is its seconds of the day, a date and time is moved to that day."""
+    f = d[which]
+    kind_d = f.field(0)
+    t = np.where(kind_d == 0, NA, f.field(1))[c[which][rows]]
+    if (kind_d == 2).any():
+        dated = np.flatnonzero(kind_d[c[which][rows]] == 2)
+        t[dated] -= days[rows[dated]].astype(np.int64) * 86400
     return t
 
 
