@@ -93,7 +93,8 @@ def _memo(fn: Callable) -> Callable:
 
     @functools.wraps(fn)
     def wrapper(*args: Any) -> Any:
-        tables = (rvu_table(), cf_table(), gpci_table(), zip_table())
+        # the ZIP table (40,000 rows) only once something has loaded it: most lookups never need it
+        tables = (rvu_table(), cf_table(), gpci_table(), zip_table() if zip_table.cache_info().currsize else None)
         hit = cache.get(args)
         if hit is None or any(a is not b for a, b in zip(hit[0], tables)):
             hit = cache[args] = (tables, fn(*args))
