@@ -237,6 +237,17 @@ def test_claim_ids_of_a_sorted_extract_are_its_run_numbers(claims, sorted_):
                for i in range(len(claims)) for j in range(len(claims)))
 
 
+@pytest.mark.parametrize("text, end, cut", [
+    (b"a,b\nc,d", 7, 4), (b"a,b\nc,d\n", 8, 8), (b"a,b,c", 5, 0),
+    (b"x\n" + b"y" * 300_000, 300_002, 2),            # the break far before the tail
+    (b"x\n" + b"y" * 300_000 + b"\n", 300_002, 2),   # a break after ``end`` does not count
+])
+def test_a_block_ends_after_its_last_line_break(text, end, cut):
+    from infusion.audit.read import _last_line_break
+
+    assert _last_line_break(memoryview(text), end) == cut
+
+
 def test_a_line_longer_than_a_block_is_read_whole(tmp_path):
     rows = [L("C", 1, "96369"), L("C", 2, "96370", payer="P" * (3 << 20)), L("D", 1, "96370")]
     res = run(tmp_path, rows, block_mb=1)

@@ -97,34 +97,45 @@ def _csv_header(path: Path, encoding: str) -> tuple[list[str], str, int]:
     return next(csv.reader(io.StringIO(first), delimiter=delim), []), delim, len(raw)
 
 
+def _last_line_break(view: memoryview, end: int) -> int:
+    """Position after the last ``\n`` in ``view[:end]`` (0 if none), looking at its tail first."""
+    tail = 1 << 16
+    while True:
+        start = max(end - tail, 0)
+        at = bytes(view[start:end]).rfind(b"\n")
+        if at >= 0 or start == 0:
+            return start + at + 1 if at >= 0 else 0
+        tail *= 4
+
+
 def _csv_blocks(path: Path, skip: int, block_mb: int, on_bytes: Callable[[int], object],
-                free: list[bytearray]) -> Iterator[tuple[bytearray, int]]:
+                free: list[pa.Buffer | None]) -> Iterator[tuple[pa.Buffer, int]]:
     """``path`` after its header as (buffer, length): ``block_mb`` of whole lines at a time (values
     may not hold line breaks, pyarrow's default). Each block is read into a buffer taken from
-    ``free``; the caller puts it back when the block is parsed (no copy of the file is made)."""
+    ``free`` (None: allocate one); the caller puts it back when the block is parsed (no copy of
+    the file is made). Buffers come from pyarrow's memory pool, which maps memory in large pages."""
     size = block_mb << 20
     carry = b""  # the start of a line not yet complete
     with _open(path) as fh:
         fh.read(skip)  # the header (a compressed stream cannot seek)
         while True:
             buf = free.pop()
-            if len(buf) < len(carry) + size:  # a new buffer: calloc'd, its pages untouched until read
-                buf = bytearray(len(carry) + size)
-            buf[: len(carry)] = carry
-            with memoryview(buf) as view:
+            if buf is None or buf.size < len(carry) + size:
+                buf = pa.allocate_buffer(len(carry) + size)
+            with memoryview(buf).cast("B") as view:
+                view[: len(carry)] = carry
                 n = fh.readinto(view[len(carry): len(carry) + size])
-            on_bytes(n)
-            end = len(carry) + n
-            if n == 0 and end == 0:
-                free.append(buf)
-                return
-            cut = end if n == 0 else buf.rfind(b"\n", 0, end) + 1
+                on_bytes(n)
+                end = len(carry) + n
+                if n == 0 and end == 0:
+                    free.append(buf)
+                    return
+                cut = end if n == 0 else _last_line_break(view, end)
+                carry = bytes(view[cut:end]) if cut else bytes(view[:end])
             if cut == 0:  # a line longer than the block: read on with a larger block
-                carry = bytes(buf[:end])
                 free.append(buf)
                 size *= 2
                 continue
-            carry = bytes(buf[cut:end])
             yield buf, cut
 
 
@@ -172,7 +183,7 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
         pf = pq.ParquetFile(path, read_dictionary=used[1:])
         sources: Iterator = pf.iter_batches(batch_size=1 << 18, columns=used)
     else:
-        buffers = [bytearray() for _ in range(4)]  # three blocks in flight, one being read
+        buffers: list[pa.Buffer | None] = [None] * 4  # three blocks in flight, one being read
         sources = _csv_blocks(path, skip, block_mb, bar.update if bar is not None else (lambda n: None),
                               buffers)
         types = {c: pa.dictionary(pa.int32(), pa.string()) for c in used}
@@ -230,8 +241,8 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
         keep = np.flatnonzero(family)
         return _Part(n, claim.take(pa.array(keep)), keep, {k: v[keep] for k, v in ids.items()}, rejected)
 
-    def task(source: tuple[bytearray, int] | pa.RecordBatch
-             ) -> tuple[list[_Part], list[tuple[int, str]], int, bytearray | None]:
+    def task(source: tuple[pa.Buffer, int] | pa.RecordBatch
+             ) -> tuple[list[_Part], list[tuple[int, str]], int, pa.Buffer | None]:
         """Parts of one block or batch, its malformed rows (row within the block), its rows, and
         the buffer it was read into (free again)."""
         if is_parquet:
@@ -242,15 +253,12 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
         def on_invalid(row: pacsv.InvalidRow) -> str:
             bad.append(row)  # numbered: this block is parsed single-threaded
             return "skip"
-        with memoryview(buf) as view:
-            block = pa.py_buffer(view[:length])
-            table = pacsv.read_csv(  # values are copied out of the block into new arrays
-                pa.BufferReader(block),
-                read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=length + 1,
-                                               encoding=encoding),
-                parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
-                convert_options=convert)
-            del block
+        table = pacsv.read_csv(  # values are copied out of the block into new arrays
+            pa.BufferReader(buf.slice(0, length)),
+            read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=length + 1,
+                                           encoding=encoding),
+            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
+            convert_options=convert)
         malformed = [(row.number, f"malformed row: {row.actual_columns} fields, expected {row.expected_columns}")
                      for row in bad]
         return [process(b) for b in table.to_batches()], malformed, table.num_rows + len(bad), buf
@@ -260,7 +268,7 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
     malformed: list[tuple[int, str]] = []
     rows = physical = 0  # rows parsed so far; data rows so far (parsed and malformed)
 
-    def merge(parts: list[_Part], bad: list[tuple[int, str]], n_physical: int, buf: bytearray | None) -> None:
+    def merge(parts: list[_Part], bad: list[tuple[int, str]], n_physical: int, buf: pa.Buffer | None) -> None:
         nonlocal rows, physical
         if buf is not None:
             buffers.append(buf)
