@@ -1,7 +1,7 @@
 """Reading a claims file block by block into the compact arrays the checks use.
 
-CSV is read in blocks of whole lines (``block_mb``, from one reused buffer), each parsed by
-pyarrow's multi-threaded reader; Parquet by record batches. Only the columns the audit uses are
+CSV is read in blocks of whole lines (``block_mb``, into four reused buffers), each parsed by
+pyarrow in one of two worker threads; Parquet by record batches. Only the columns the audit uses are
 converted (patient columns are never read), the short repeated values as dictionaries, and each
 block's values are parsed per distinct value (``values.Distinct``) in a worker thread while the
 next block is read. Rows that cannot be read go to rejects with their row number and reason:
