@@ -131,6 +131,15 @@ def test_missing_required_column_names_it(tmp_path):
         run(tmp_path, [["C", 1, "2026-03-02", "96369"]], header=["claim_id", "line_number", "dos", "code"])
 
 
+@pytest.mark.parametrize("content", [b"", b"\n", b"\n\nC,1,2026-03-02,96369,1\n"])
+def test_a_file_without_a_header_says_so(tmp_path, content):
+    p = tmp_path / "claims.csv"
+    p.write_bytes(content)
+    with pytest.raises(InputError, match=r"claims: claims.csv has no header line naming the columns "
+                                         r"\(empty file or blank first line\)"):
+        audit(p)
+
+
 def test_rejects_count_and_reasons(tmp_path):
     res = run(tmp_path, [L("C", 1, "96369", dos="2026-13-01"), L("C", 2, "96369", units="1.5"),
                          L("C", 3, "9636A9"), L("", 4, "96369"), L("E", 1, "96369")])

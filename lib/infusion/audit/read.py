@@ -165,6 +165,9 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
             header, delim, skip = _csv_header(path, encoding)
     except (pa.ArrowException, OSError, UnicodeError) as err:
         raise InputError("claims", f"{path.name} is not a readable CSV or Parquet file ({err})") from None
+    if not any(h.strip() for h in header):
+        raise InputError("claims", f"{path.name} has no header line naming the columns "
+                         "(empty file or blank first line)")
     cols, mod_cols, phi = resolve_columns(header, mapping)
     used = list(dict.fromkeys(list(cols.values()) + mod_cols))
     # the claim id column first: read as text, the others dictionary-encoded
