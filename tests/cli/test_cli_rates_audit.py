@@ -47,3 +47,26 @@ def test_audit_summary_says_data_not_available_for_a_year_without_prices(run_cli
     claims.write_text("claim_id,line_number,date_of_service,code,units\nC,1,2018-03-02,96370,1\n")
     out = run_cli("audit", str(claims), "--out", str(tmp_path / "f.csv"), "--summary", check_rc=0).stdout
     assert "U-ADDON" in out and "data not available" in out and "nan" not in out.lower()
+
+
+def test_audit_that_cannot_write_keeps_the_last_outputs_and_exits_2(run_cli, tmp_path):
+    claims = tmp_path / "c.csv"
+    claims.write_text("claim_id,line_number,date_of_service,code,units\nC,1,2026-03-02,96370,1\n")
+    out = tmp_path / "f.csv"
+    run_cli("audit", str(claims), "--out", str(out), check_rc=0)
+    before = out.read_bytes()
+    claims.write_text("claim_id,line_number,date_of_service,code,units\nD,1,2026-03-02,96371,1\n")
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where a directory should be")
+    proc = run_cli("audit", str(claims), "--out", str(out), "--rejects", str(blocked / "r.csv"), check_rc=2)
+    assert f"rejects: cannot write {blocked / 'r.csv'}" in proc.stderr and "Traceback" not in proc.stderr
+    assert out.read_bytes() == before                                   # the last good findings
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(      # no temporary files left
+        ["c.csv", "f.csv", "f.summary.csv", "f.rejects.csv", "not-a-dir"])
+
+
+def test_audit_of_a_file_that_is_not_text_exits_2(run_cli, tmp_path):
+    claims = tmp_path / "c.csv"
+    claims.write_bytes(b"claim_id,code\r\x00\x01\rC,96370\n\x00")
+    proc = run_cli("audit", str(claims), "--out", str(tmp_path / "f.csv"), check_rc=2)
+    assert "claims: c.csv is not a readable CSV or Parquet file" in proc.stderr

@@ -194,18 +194,30 @@ def _rejected(lines: Lines) -> pd.DataFrame:
 
 
 def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None = None) -> dict[str, str]:
-    """Write findings (CSV or Parquet by extension), the summary (CSV) and the rejects, each to a
-    temporary name renamed when complete. Claim and line keys only."""
+    """Write findings (CSV or Parquet by extension), the summary (CSV) and the rejects. All three
+    are written to temporary names first and renamed only when all are complete, so a failed
+    write leaves the previous outputs as they were (InputError naming the path). Claim and line
+    keys only."""
     out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     rej = Path(rejects) if rejects else out.with_name(out.stem + ".rejects" + out.suffix)
     summ = out.with_name(out.stem + ".summary.csv")
-    for path, df in ((out, res.findings), (rej, res.rejected), (summ, res.summary)):
-        tmp = path.with_name(f".{path.name}.tmp")
-        if path.suffix.lower() in (".parquet", ".pq"):
-            df.to_parquet(tmp, index=False)
-        else:
-            df.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+    written: list[tuple[Path, Path]] = []
+    path = out
+    try:
+        for path, df in ((out, res.findings), (rej, res.rejected), (summ, res.summary)):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.tmp")
+            written.append((tmp, path))
+            if path.suffix.lower() in (".parquet", ".pq"):
+                df.to_parquet(tmp, index=False)
+            else:
+                df.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+    except OSError as err:
+        for tmp, _ in written:
+            tmp.unlink(missing_ok=True)
+        field = "rejects" if rejects and path == rej else "out"
+        raise InputError(field, f"cannot write {path}: {err.strerror or err}") from None
+    for tmp, path in written:
         os.replace(tmp, path)
     res.outputs = {"findings": str(out), "rejects": str(rej), "summary": str(summ)}
     return res.outputs

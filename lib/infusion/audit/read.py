@@ -163,7 +163,7 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
             header = pq.read_schema(path).names
         else:
             header, delim, skip = _csv_header(path, encoding)
-    except (pa.ArrowException, OSError, UnicodeError) as err:
+    except (pa.ArrowException, OSError, UnicodeError, csv.Error) as err:
         raise InputError("claims", f"{path.name} is not a readable CSV or Parquet file ({err})") from None
     if not any(h.strip() for h in header):
         raise InputError("claims", f"{path.name} has no header line naming the columns "
