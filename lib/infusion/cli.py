@@ -18,6 +18,7 @@ from .encounter import (CLAIM_TYPES, PAYERS, Encounter, Infusion, Segment, parse
                         parse_date, parse_minutes, parse_pos, parse_pumps, parse_segment_arg,
                         read_encounter_file, check_time_zones)
 from .errors import DataError, InputError
+from .paths import check_writable
 from .records import CodingResult
 
 PROG = "python -m infusion"
@@ -284,6 +285,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
             raise InputError("map", f"{kv!r} is not CANONICAL=COLUMN (for example code=HCPCS_CD)")
         k, v = kv.split("=", 1)
         mapping[k.strip()] = v.strip()
+    check_writable(args.out, "out")  # before the audit, not after it
+    if args.rejects:
+        check_writable(args.rejects, "rejects")
     res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty(),
                 encoding=args.encoding)
     if res.dropped_phi:

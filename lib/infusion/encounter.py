@@ -401,7 +401,10 @@ def read_encounter_file(path: str | Path) -> Encounter:
     p = Path(path)
     if not p.is_file():
         raise InputError("file", f"{str(p)!r} does not exist")
-    text = p.read_text(encoding="utf-8")
+    try:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise InputError("file", f"{p.name} is not UTF-8 text (byte {e.start}: {e.reason})") from None
     try:
         if p.suffix.lower() == ".json":
             obj = json.loads(text)

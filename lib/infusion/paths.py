@@ -1,4 +1,4 @@
-"""Where the project's data lives.
+"""Where the project's data lives, and a check that an output can be written.
 
 ``data/`` sits at the top of the repository, beside ``lib/``. The package is installed in editable
 mode, so the path is found from this file; ``INFUSION_DATA_DIR`` overrides it (for example to
@@ -8,7 +8,10 @@ point a notebook at a copy of the data with next year's CMS files).
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
+
+from .errors import InputError
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,3 +25,19 @@ def data_dir() -> Path:
 def data_path(*parts: str) -> Path:
     """A path inside the data directory."""
     return data_dir().joinpath(*parts)
+
+
+def check_writable(path: str | Path, field: str) -> Path:
+    """``path`` as a Path, once its directory exists (created if need be) and a file can be
+    created in it; InputError(field) naming the path otherwise. Commands call it before long work,
+    so that a bad output path fails at once, not after the work."""
+    p = Path(path)
+    try:
+        p.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=p.parent, prefix=f".{p.name}.", suffix=".probe"):
+            pass
+    except OSError as err:
+        raise InputError(field, f"cannot write {p}: {err.strerror or err}") from None
+    if p.is_dir():
+        raise InputError(field, f"cannot write {p}: it is a directory")
+    return p

@@ -72,3 +72,10 @@ def test_bad_input_exit_2_one_line_no_traceback(run_cli, args, needle):
     err = proc.stderr.strip()
     assert "\n" not in err and "Traceback" not in err
     assert needle in err, err
+
+
+def test_a_file_that_is_not_utf8_exit_2(run_cli, tmp_path):
+    p = tmp_path / "enc.yaml"
+    p.write_bytes("payer: uhc\nnote: caf\u00e9\n".encode("cp1252"))
+    proc = run_cli("code", "--file", str(p), check_rc=2)
+    assert proc.stderr.strip().endswith("file: enc.yaml is not UTF-8 text (byte 20: invalid continuation byte)")

@@ -70,3 +70,27 @@ def test_audit_of_a_file_that_is_not_text_exits_2(run_cli, tmp_path):
     claims.write_bytes(b"claim_id,code\r\x00\x01\rC,96370\n\x00")
     proc = run_cli("audit", str(claims), "--out", str(tmp_path / "f.csv"), check_rc=2)
     assert "claims: c.csv is not a readable CSV or Parquet file" in proc.stderr
+
+
+def test_rates_extract_to_a_path_it_cannot_write_fails_before_reading(run_cli, tmp_path):
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where a directory should be")
+    src = str(REF / "hpt" / "V3.0.0_Tall_CSV_Format_Example.csv")
+    proc = run_cli("rates", "extract", src, "--codes", "27447", "--out", str(blocked / "r.parquet"), check_rc=2)
+    assert f"out: cannot write {blocked / 'r.parquet'}" in proc.stderr and "Traceback" not in proc.stderr
+    assert proc.stdout == ""                                    # nothing was read
+
+
+@pytest.mark.parametrize("content, why", [
+    (b"not parquet at all", "No magic bytes"),
+    (None, "missing 22 of its 24 columns: source_file, source_format, reporting_entity, payer_name, payer_family, ..."),
+])
+def test_rates_summary_of_a_file_that_is_not_a_rates_file_exit_2(run_cli, tmp_path, content, why):
+    p = tmp_path / "r.parquet"
+    if content is None:
+        pd.DataFrame({"billing_code": ["96370"], "rate": [1.0]}).to_parquet(p)
+    else:
+        p.write_bytes(content)
+    proc = run_cli("rates", "summary", "--code", "96370", "--rates", str(p), check_rc=2)
+    assert "rates: r.parquet is not a rates Parquet file as `python -m infusion rates extract` writes" in proc.stderr
+    assert why in proc.stderr and "Traceback" not in proc.stderr

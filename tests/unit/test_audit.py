@@ -289,3 +289,17 @@ def test_a_windows_1252_csv_needs_its_encoding_named(tmp_path):
     assert rules(res) == {("C", "1", "U-ADDON"), ("C", "1", "T-DOC")} and set(res.findings["payer"]) == {"Café"}
     with pytest.raises(InputError, match="encoding: 'nope'"):
         audit(p, encoding="nope")
+
+
+def test_outputs_that_cannot_be_written_leave_the_last_ones(tmp_path):
+    res = run(tmp_path, [L("C", 1, "96370")])
+    out = tmp_path / "f.csv"
+    write_outputs(res, out)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name != "claims.csv"}
+    blocked = tmp_path / "not-a-dir"
+    blocked.write_text("a file where a directory should be")
+    res2 = run(tmp_path, [L("D", 1, "96371")])
+    with pytest.raises(InputError, match=f"rejects: cannot write {blocked / 'r.csv'}"):
+        write_outputs(res2, out, rejects=blocked / "r.csv")
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name not in ("claims.csv", "not-a-dir")}
+    assert after == before                      # the findings were not replaced; no temporary files

@@ -21,6 +21,7 @@ from typing import Iterable
 import pandas as pd
 
 from ..errors import DataError, InputError
+from ..paths import check_writable
 from .hospital import read_hospital_csv, read_hospital_json
 from .model import Extraction, to_frame
 from .tic import open_stream, read_tic
@@ -112,7 +113,7 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     for f in files:
         if not Path(f).is_file():
             raise InputError("file", f"{f!r} does not exist")
-    out_path = Path(out)
+    out_path = check_writable(out, "out")
     cs = tuple(str(c).strip() for c in codes)
     total = sum(Path(f).stat().st_size for f in files)
     results: list[tuple[str, Extraction | None, str | None]] = []
@@ -167,13 +168,16 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
                              "rows": len(ex.rows), "items_read": ex.items_read,
                              "bytes_read": ex.bytes_read, "warnings": ex.warnings})
     table = pd.concat(frames, ignore_index=True) if frames else to_frame([])
-    out_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
-    table.to_parquet(tmp, index=False)
-    os.replace(tmp, out_path)
     meta = {"codes": list(cs), "rows": len(table), "seconds": round(time.monotonic() - t0, 2),
             "complete": all(m["status"] == "ok" for m in manifest), "files": manifest}
-    out_path.with_name(out_path.name + ".manifest.json").write_text(json.dumps(meta, indent=2))
+    tmp = out_path.with_name(f".{out_path.name}.tmp")
+    try:
+        table.to_parquet(tmp, index=False)
+        os.replace(tmp, out_path)
+        out_path.with_name(out_path.name + ".manifest.json").write_text(json.dumps(meta, indent=2))
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise InputError("out", f"cannot write {out_path}: {err.strerror or err}") from None
     return RunResult(out_path, len(table), manifest)
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..payment import opps_rate, payment
-from .model import DOLLAR_TYPES, FAMILY_LABELS
+from .model import DOLLAR_TYPES, FAMILY_LABELS, to_frame
 
 IMPLAUSIBLE_HIGH = 20.0
 IMPLAUSIBLE_LOW = 0.1
@@ -42,25 +42,41 @@ def medicare_reference(code: str, year: int) -> dict[str, float | None]:
             "institutional": inst.get("payment_rate") if inst.get("available") else None}
 
 
-def load_rates(path: str | Path, code: str) -> pd.DataFrame:
+def _rates_table(con: duckdb.DuckDBPyConnection, path: str | Path, code: str) -> None:
+    """Temp table ``r``: the rows of ``code`` in the rates file ``path``; InputError when the file
+    is missing or is not a rates Parquet file (as ``rates extract`` writes)."""
     p = Path(path)
     if not p.exists():
         raise InputError("rates", f"{str(p)!r} does not exist; run `python -m infusion rates extract`")
+    try:
+        con.execute("CREATE TEMP TABLE r AS SELECT * FROM read_parquet(?) WHERE billing_code = ?",
+                    [str(p), code])
+    except duckdb.Error as err:
+        why = str(err).splitlines()[0]
+        raise InputError("rates", f"{p.name} is not a rates Parquet file as `python -m infusion rates "
+                         f"extract` writes ({why})") from None
+    have = {d[0] for d in con.execute("SELECT * FROM r LIMIT 0").description}
+    columns = list(to_frame([]).columns)
+    missing = [c for c in columns if c not in have]
+    if missing:
+        names = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
+        raise InputError("rates", f"{p.name} is not a rates Parquet file as `python -m infusion rates "
+                         f"extract` writes (missing {len(missing)} of its {len(columns)} columns: {names})")
+
+
+def load_rates(path: str | Path, code: str) -> pd.DataFrame:
+    """The rows of ``code`` in the rates file ``path``."""
     con = duckdb.connect()
-    return con.execute(
-        "SELECT * FROM read_parquet(?) WHERE billing_code = ?", [str(p), code]).df()
+    _rates_table(con, path, code)
+    return con.execute("SELECT * FROM r").df()
 
 
 def summarize(path: str | Path, code: str, year: int = 2026) -> Summary:
     """Percentiles per payer family and billing class, and the median as a % of Medicare."""
     code = str(code).strip()
     ref = medicare_reference(code, year)
-    p = Path(path)
-    if not p.exists():
-        raise InputError("rates", f"{str(p)!r} does not exist; run `python -m infusion rates extract`")
     con = duckdb.connect()
-    con.execute("CREATE TEMP TABLE r AS SELECT * FROM read_parquet(?) WHERE billing_code = ?",
-                [str(p), code])
+    _rates_table(con, path, code)
     con.execute("CREATE TEMP TABLE med(billing_class VARCHAR, medicare DOUBLE)")
     con.executemany("INSERT INTO med VALUES (?, ?)", [[k, v] for k, v in ref.items()])
     types = ", ".join(f"'{t}'" for t in DOLLAR_TYPES)
