@@ -101,6 +101,11 @@ def cmd_code(args: argparse.Namespace) -> int:
     from .engine import code_encounter
 
     enc = _encounter_from_args(args)
+    pricing = {"--year": args.year, "--locality": args.locality, "--zip": args.zip, "--date": args.on,
+               "--qp": args.qp or None}
+    given = [k for k, v in pricing.items() if v is not None]
+    if given and not args.price:
+        raise InputError("price", f"{', '.join(given)} only apply when pricing: add --price")
     result = code_encounter(enc)
     priced = None
     if args.price:

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 import yaml
 
 from .errors import InputError
+from .paths import check_file
 
 ROUTES = ("subcutaneous", "intravenous")
 CLAIM_TYPES = ("professional", "institutional")
@@ -396,28 +397,41 @@ def load_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
 
 
-def read_encounter_file(path: str | Path) -> Encounter:
-    """Read an encounter from ``.json``, ``.yaml`` or ``.yml``; errors name the file."""
-    p = Path(path)
-    if not p.is_file():
-        raise InputError("file", f"{str(p)!r} does not exist")
+def read_text_file(path: str | Path, field: str) -> str:
+    """The UTF-8 text of ``path``; InputError(field) when it is not a file or not UTF-8."""
+    p = check_file(path, field)
     try:
-        text = p.read_text(encoding="utf-8")
+        return p.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
-        raise InputError("file", f"{p.name} is not UTF-8 text (byte {e.start}: {e.reason})") from None
+        raise InputError(field, f"{p.name} is not UTF-8 text (byte {e.start}: {e.reason})") from None
+
+
+def load_yaml_file(path: str | Path, field: str) -> Any:
+    """``path`` read as YAML (``load_yaml``); InputError(field) naming the file and line when it
+    cannot be read or is not valid YAML."""
+    p = Path(path)
+    text = read_text_file(p, field)
     try:
-        if p.suffix.lower() == ".json":
-            obj = json.loads(text)
-        elif p.suffix.lower() in (".yaml", ".yml"):
-            obj = load_yaml(text)
-        else:
-            raise InputError("file", f"{str(p)!r} is not .json, .yaml or .yml")
-    except json.JSONDecodeError as e:
-        raise InputError("file", f"{p.name} line {e.lineno} column {e.colno}: {e.msg}") from None
+        return load_yaml(text)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" line {mark.line + 1}" if mark else ""
-        raise InputError("file", f"{p.name}{at}: not valid YAML ({getattr(e, 'problem', e)})") from None
+        raise InputError(field, f"{p.name}{at}: not valid YAML ({getattr(e, 'problem', e)})") from None
+
+
+def read_encounter_file(path: str | Path) -> Encounter:
+    """Read an encounter from ``.json``, ``.yaml`` or ``.yml``; errors name the file."""
+    p = Path(path)
+    if p.suffix.lower() in (".yaml", ".yml"):
+        obj = load_yaml_file(p, "file")
+    elif p.suffix.lower() == ".json":
+        try:
+            obj = json.loads(read_text_file(p, "file"))
+        except json.JSONDecodeError as e:
+            raise InputError("file", f"{p.name} line {e.lineno} column {e.colno}: {e.msg}") from None
+    else:
+        read_text_file(p, "file")  # a missing file says so first
+        raise InputError("file", f"{str(p)!r} is not .json, .yaml or .yml")
     try:
         return parse_encounter(obj)
     except InputError as e:

@@ -1,4 +1,4 @@
-"""Where the project's data lives, and a check that an output can be written.
+"""Where the project's data lives; checks that an input is a file and an output can be written.
 
 ``data/`` sits at the top of the repository, beside ``lib/``. The package is installed in editable
 mode, so the path is found from this file; ``INFUSION_DATA_DIR`` overrides it (for example to
@@ -25,6 +25,15 @@ def data_dir() -> Path:
 def data_path(*parts: str) -> Path:
     """A path inside the data directory."""
     return data_dir().joinpath(*parts)
+
+
+def check_file(path: str | Path, field: str) -> Path:
+    """``path`` as a Path when it is a file; InputError(field) saying it does not exist or is a
+    directory otherwise."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(field, f"{str(p)!r} " + ("is a directory, not a file" if p.is_dir() else "does not exist"))
+    return p
 
 
 def check_writable(path: str | Path, field: str) -> Path:

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .encounter import load_yaml
+from .encounter import load_yaml_file
 from .errors import InputError
 from .paths import REPO_ROOT, data_dir
 from .render import NOTEBOOKS, REPORTS, Job, RenderError, render
@@ -132,10 +132,7 @@ class LockedError(RuntimeError):
 def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path = REPORTS,
                  out=sys.stderr) -> int:
     """Run every job of the config (see module doc); return the exit code."""
-    cp = Path(config_path)
-    if not cp.is_file():
-        raise InputError("config", f"{str(cp)!r} does not exist")
-    config = load_yaml(cp.read_text(encoding="utf-8"))
+    config = load_yaml_file(config_path, "config")
     jobs = expand_jobs(config)
     logs = reports_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)

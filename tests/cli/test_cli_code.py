@@ -61,7 +61,10 @@ def test_file_input(run_cli, tmp_path):
         (["--segment", "9-10"], "segment 1 start: '9'"),
         (["--segment", "2026-03-01T23:30/2026-03-01T01:05"], "segment 1: stop"),
         (["--file", "/nonexistent/enc.json"], "file: '/nonexistent/enc.json' does not exist"),
+        (["--file", "/"], "file: '/' is a directory, not a file"),
         ([], "no infusion time given"),
+        (["--minutes", "91", "--zip", "94103", "--date", "2026-02-30"],
+         "price: --zip, --date only apply when pricing: add --price"),
         (["--minutes", "30", "--nonsense"], "unrecognized arguments: --nonsense"),
     ],
 )

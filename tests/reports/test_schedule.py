@@ -73,6 +73,19 @@ def test_config_errors_name_the_entry(tmp_path):
                                "output": "same.html"}]})
 
 
+@pytest.mark.parametrize("content, message", [
+    (b"jobs: [\n  - notebook: x\n", r"config: schedule.yaml line 2: not valid YAML \(expected the node content"),
+    ("jobs: [] # caf\u00e9\n".encode("cp1252"), r"config: schedule.yaml is not UTF-8 text \(byte 14:"),
+    (None, r"config: '.*' is a directory, not a file"),
+])
+def test_a_config_that_cannot_be_read_is_named_before_anything_runs(tmp_path, content, message):
+    cfg = tmp_path / "schedule.yaml"
+    cfg.mkdir() if content is None else cfg.write_bytes(content)
+    with pytest.raises(InputError, match=message):
+        run_schedule(cfg, reports_dir=tmp_path / "reports")
+    assert not (tmp_path / "reports").exists()
+
+
 def test_make_reports_renders_the_shipped_schedule_for_the_year():
     from infusion.render import default_jobs
 

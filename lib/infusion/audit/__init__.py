@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..paths import check_file
 from ..rules import cite
 from .checks import SEVERITY, find
 from .columns import ALIASES, CANONICAL, PHI_PATTERN, REQUIRED, resolve_columns
@@ -68,9 +69,7 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
     progress bar on stderr; ``encoding``: of a CSV file (``cp1252`` for many Windows extracts).
     """
     t0 = time.monotonic()
-    path = Path(claims)
-    if not path.is_file():
-        raise InputError("claims", f"{str(path)!r} does not exist")
+    path = check_file(claims, "claims")
     if block_mb < 1:
         raise InputError("block_mb", f"{block_mb} is not a positive number of megabytes")
     try:

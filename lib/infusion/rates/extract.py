@@ -21,7 +21,7 @@ from typing import Iterable
 import pandas as pd
 
 from ..errors import DataError, InputError
-from ..paths import check_writable
+from ..paths import check_file, check_writable
 from .hospital import read_hospital_csv, read_hospital_json
 from .model import Extraction, to_frame
 from .tic import open_stream, read_tic
@@ -111,8 +111,7 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     if not files:
         raise InputError("files", "no input files given")
     for f in files:
-        if not Path(f).is_file():
-            raise InputError("file", f"{f!r} does not exist")
+        check_file(f, "file")
     out_path = check_writable(out, "out")
     cs = tuple(str(c).strip() for c in codes)
     total = sum(Path(f).stat().st_size for f in files)
