@@ -191,6 +191,17 @@ def test_blocks_do_not_change_the_result(tmp_path):
     assert (tmp_path / "claims.csv").stat().st_size > 1 << 20
 
 
+def test_a_column_with_more_distinct_values_than_int16_holds_keeps_them_apart(tmp_path):
+    """Value ids are stored in int16 when a column has few distinct values, int32 when not: with
+    40,000 distinct line numbers a finding late in the file still names its own line number."""
+    rows = [L("C1", n, "96369", start="", stop="") for n in range(1, 40001)]
+    rows.append(L("C1", 40001, "96370", 2, mods="00", start="", stop=""))
+    res = run(tmp_path, rows)
+    late = res.findings[res.findings["line_number"] == "40001"]
+    assert set(late["rule"]) >= {"M-VALID", "T-DOC"} and len(late) >= 2
+    assert res.lines_in == 40001 and res.rejects == 0
+
+
 def test_a_claim_with_lines_on_two_dates_is_checked_date_by_date(tmp_path):
     res = run(tmp_path, [L("C", 1, "96369", dos="2026-03-02"), L("C", 2, "96370", dos="2026-03-02"),
                          L("C", 3, "96370", dos="2026-03-03"),                    # no 96369 that day
