@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import re
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,21 @@ def export_pngs(executed_nb: Any, out_dir: Path, stem: str) -> list[Path]:
     return paths
 
 
+def _ipc_kernel_manager(sockets: str) -> type:
+    """A kernel manager that talks to the notebook's kernel over Unix sockets in ``sockets``
+    (a private temporary directory) instead of TCP on localhost: nothing listens on a port while
+    a report renders, and the kernel does not warn that its TCP traffic is unencrypted."""
+    from jupyter_client.manager import AsyncKernelManager
+
+    class IPCKernelManager(AsyncKernelManager):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.transport = "ipc"
+            self.ip = os.path.join(sockets, "kernel")
+
+    return IPCKernelManager
+
+
 def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool = True) -> Path:
     """Execute ``job`` with papermill and write its HTML atomically; returns the HTML path."""
     import nbformat
@@ -133,9 +149,10 @@ def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool 
     env_before = os.environ.get("INFUSION_REPORT")
     os.environ["INFUSION_REPORT"] = "1"
     try:
-        pm.execute_notebook(str(NOTEBOOKS / job.notebook), str(executed), parameters=job.parameters,
-                            kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOKS),
-                            execution_timeout=timeout)
+        with tempfile.TemporaryDirectory(prefix="infusion-kernel-") as sockets:
+            pm.execute_notebook(str(NOTEBOOKS / job.notebook), str(executed), parameters=job.parameters,
+                                kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOKS),
+                                execution_timeout=timeout, kernel_manager_class=_ipc_kernel_manager(sockets))
         nb = nbformat.read(executed, as_version=4)
         html = to_html(nb, job.name)
     except Exception as err:  # noqa: BLE001 - every failure keeps the last good report

@@ -52,3 +52,13 @@ def test_failed_render_keeps_last_good_report(rendered):
     assert "code" in str(e.value)
     assert target.read_bytes() == before
     assert e.value.kept is not None and e.value.kept.exists() and e.value.kept.parent.name == "failed"
+
+
+def test_the_kernel_talks_over_unix_sockets_not_tcp(tmp_path, capfd):
+    """Reports render with the kernel on IPC sockets in a private temporary directory: no port is
+    opened, and the kernel's warning about unencrypted TCP never reaches the render log."""
+    path = render(Job("02_payer_benchmarks.ipynb", {"code": "96370", "year": 2026}, "bench.html"), tmp_path,
+                  png=False)
+    err = capfd.readouterr().err
+    assert path.exists() and "Medicare" in path.read_text(encoding="utf-8")
+    assert "without encryption" not in err and "TCP" not in err
