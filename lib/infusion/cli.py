@@ -298,6 +298,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if res.dropped_phi:
         print(f"notice: {len(res.dropped_phi)} column(s) that can identify patients were not read: "
               f"{', '.join(res.dropped_phi)}", file=sys.stderr)
+    if res.by_record:
+        print("notice: malformed rows held quotes (values in quotes may hold line breaks): the file was "
+              "read again record by record; rejects give data rows, file lines are not known", file=sys.stderr)
     out = write_outputs(res, args.out, args.rejects)
     print(f"lines in {res.lines_in} = checked {res.lines_checked} + rejected {res.rejects}")
     print(f"{len(res.findings)} finding(s) -> {out['findings']}; rejects -> {out['rejects']}; "

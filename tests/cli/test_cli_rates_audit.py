@@ -94,3 +94,17 @@ def test_rates_summary_of_a_file_that_is_not_a_rates_file_exit_2(run_cli, tmp_pa
     proc = run_cli("rates", "summary", "--code", "96370", "--rates", str(p), check_rc=2)
     assert "rates: r.parquet is not a rates Parquet file as `python -m infusion rates extract` writes" in proc.stderr
     assert why in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_audit_of_a_file_with_a_quoted_malformed_row_says_it_read_record_by_record(run_cli, tmp_path):
+    claims = tmp_path / "c.csv"
+    claims.write_text('claim_id,line_number,date_of_service,code,units,notes\n'
+                      'C,1,2026-03-02,96369,1,"first\nsecond"\n'
+                      'C,2,2026-03-02,"96370" x,1\n'
+                      'D,1,2026-03-02,96370,1,ok\n')
+    proc = run_cli("audit", str(claims), "--out", str(tmp_path / "f.csv"), check_rc=0)
+    assert "lines in 3 = checked 2 + rejected 1" in proc.stdout
+    assert "read again record by record" in proc.stderr
+    rej = pd.read_csv(tmp_path / "f.rejects.csv")
+    assert list(rej["data_row"]) == [2] and rej["file_line"].isna().all()
+    assert rej["reason"][0] == "malformed row: 5 fields, expected 6"

@@ -314,3 +314,49 @@ def test_outputs_that_cannot_be_written_leave_the_last_ones(tmp_path):
         write_outputs(res2, out, rejects=blocked / "r.csv")
     after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name not in ("claims.csv", "not-a-dir")}
     assert after == before                      # the findings were not replaced; no temporary files
+
+
+def _with_notes(rows: list[list], note) -> list[list]:
+    """Rows with a free-text last column: ``note(i)`` (may hold line breaks, quotes, commas)."""
+    return [r + [note(i)] for i, r in enumerate(rows)]
+
+
+def test_quoted_values_holding_line_breaks_are_not_cut_between_blocks(tmp_path):
+    """A free-text column with line breaks inside quotes: 1 MB blocks cut inside those values
+    (the first reading sees malformed pieces holding a quote), so the file is read again record
+    by record and gives the same audit as one block: every record read, the planted findings,
+    the malformed row numbered by data row; file lines are not known (null)."""
+    rows = []
+    for i in range(6000):
+        rows += [L(f"C{i}", 1, "96369"), L(f"C{i}", 2, "96370", 2 if i % 1000 == 7 else 1)]
+    rows = _with_notes(rows, lambda i: f'seen {i}\nplan, "adjusted" {"x" * (i % 400)}\nend' if i % 3 else "")
+    p = tmp_path / "claims.csv"
+    with p.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER + ["notes"])
+        w.writerows(rows[:5000])
+        fh.write("C,2,2026-03-02,96370\n")                     # data row 5001: 4 fields
+        w.writerows(rows[5000:])
+    assert p.stat().st_size > 2 << 20  # two cuts, each inside a note (by_record below)
+    one_block, blocks = audit(p, block_mb=64), audit(p, block_mb=1)
+    planted = {(f"C{i}", "2", "U-HOUR") for i in range(7, 6000, 1000)}
+    for res in (one_block, blocks):
+        assert (res.lines_in, res.lines_checked, res.rejects) == (12001, 12000, 1)
+        assert rules(res) == planted
+        assert list(res.rejected["data_row"]) == [5001]
+        assert res.rejected["reason"][0] == "malformed row: 4 fields, expected 12"
+    assert blocks.by_record and pd.isna(blocks.rejected["file_line"][0])
+
+
+def test_a_malformed_row_with_a_quote_but_no_line_breaks_keeps_its_row_number(tmp_path):
+    """A stray quote in a malformed row makes the audit read the file again record by record;
+    the result is the same as reading it in blocks would have been."""
+    rows = _with_notes([L("C", 1, "96369"), L("C", 2, "96370", 2), L("D", 1, "96369")], lambda i: "ok")
+    p = tmp_path / "claims.csv"
+    lines = [",".join(map(str, r)) for r in rows]
+    lines.insert(2, 'C,3,2026-03-02,"96370" x,1')                  # data row 3: 5 fields
+    p.write_text(",".join(HEADER + ["notes"]) + "\n" + "\n".join(lines) + "\n")
+    res = audit(p)
+    assert (res.lines_in, res.lines_checked, res.rejects) == (4, 3, 1)
+    assert rules(res) == {("C", "2", "U-HOUR")}
+    assert list(res.rejected["data_row"]) == [3] and res.rejected["reason"][0] == "malformed row: 5 fields, expected 12"

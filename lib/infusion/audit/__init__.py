@@ -59,6 +59,7 @@ class AuditResult:
     outputs: dict[str, str] = field(default_factory=dict)
     source_kind: str = "csv"
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # data_row, file_line, keys, reason
+    by_record: bool = False  # CSV read again record by record (quote-aware): file lines not known
 
 
 def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
@@ -82,7 +83,7 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
         rejected = _rejected(lines)
     res = AuditResult(lines.lines_in, lines.lines_in - len(rejected), len(rejected), findings,
                       _summary(findings), lines.dropped_phi, source_kind=lines.source_kind,
-                      rejected=rejected)
+                      rejected=rejected, by_record=lines.by_record)
     res.seconds = round(time.monotonic() - t0, 2)
     return res
 
@@ -162,7 +163,8 @@ def _summary(f: pd.DataFrame) -> pd.DataFrame:
 
 def _rejected(lines: Lines) -> pd.DataFrame:
     """The rows that could not be read: data row (1-based, header not counted), file line for CSV
-    (one header line, no line breaks inside values), claim and line keys, reason."""
+    (one header line; null, not known, when the file was read record by record because values in
+    quotes may hold line breaks), claim and line keys, reason."""
     r = lines.rejects
     d = lines.distinct
     reason = np.array(REJECT_REASONS, dtype=object)[r["reason"]]
@@ -188,7 +190,8 @@ def _rejected(lines: Lines) -> pd.DataFrame:
     })
     out = out.sort_values("data_row", kind="stable").reset_index(drop=True)
     if lines.source_kind == "csv":
-        out.insert(1, "file_line", out["data_row"] + 1)
+        out.insert(1, "file_line", pd.array([pd.NA] * len(out), dtype="Int64") if lines.by_record
+                   else out["data_row"] + 1)
     return out
 
 

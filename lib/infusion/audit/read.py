@@ -13,6 +13,13 @@ next block is read. Rows that cannot be read go to rejects with their row number
 
 Of the rest, only lines of the 96369-96372 family are kept, so memory grows with those lines, not
 with the file: lines in = lines checked + rejects.
+
+A value in quotes may hold line breaks (a free-text column, for example). The blocks are cut at the
+last line break of each block, which may fall inside such a value: the record cut in two is then
+malformed on one side of the cut or the other (it has fewer fields than the header), and the
+malformed piece holds a quote. So when a malformed row holds a quote, the file is read again with
+pyarrow's quote-aware reader (``newlines_in_values``, records parsed in order by one thread:
+slower, never cut inside a value), and that second reading is the result.
 """
 
 from __future__ import annotations
@@ -56,6 +63,7 @@ class Lines:
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (data row, 1-based; reason)
     dropped_phi: list[str] = field(default_factory=list)
     source_kind: str = "csv"
+    by_record: bool = False  # read record by record (quote-aware): data rows may not be file lines
 
 
 def _distinct() -> dict[str, V.Distinct]:
@@ -110,10 +118,10 @@ def _last_line_break(view: memoryview, end: int) -> int:
 
 def _csv_blocks(path: Path, skip: int, block_mb: int, on_bytes: Callable[[int], object],
                 free: list[pa.Buffer | None]) -> Iterator[tuple[pa.Buffer, int]]:
-    """``path`` after its header as (buffer, length): ``block_mb`` of whole lines at a time (values
-    may not hold line breaks, pyarrow's default). Each block is read into a buffer taken from
-    ``free`` (None: allocate one); the caller puts it back when the block is parsed (no copy of
-    the file is made). Buffers come from pyarrow's memory pool, which maps memory in large pages."""
+    """``path`` after its header as (buffer, length): ``block_mb`` of whole lines at a time (cut
+    at a line break, which may be inside a quoted value: see the module doc). Each block is read
+    into a buffer taken from ``free`` (None: allocate one); the caller puts it back when the block
+    is parsed (no copy of the file is made). Buffers come from pyarrow's memory pool, which maps memory in large pages."""
     size = block_mb << 20
     carry = b""  # the start of a line not yet complete
     with _open(path) as fh:
@@ -150,14 +158,60 @@ class _Part:
     rejects: dict[str, object] | None = None
 
 
+def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block_mb: int,
+                 convert: pacsv.ConvertOptions, malformed: list[tuple[int, str]],
+                 on_bytes: Callable[[int], object]) -> Iterator[pa.RecordBatch]:
+    """``path`` after its header as record batches from pyarrow's quote-aware streaming reader
+    (values in quotes may hold line breaks). Its malformed rows are appended to ``malformed`` as
+    (data row, 1-based; reason): the reader numbers records, header included, when it runs in
+    one thread."""
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        malformed.append((row.number - 1, _malformed_reason(row)))
+        return "skip"
+
+    with _open(path) as fh:
+        reader = pacsv.open_csv(
+            fh,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block_mb << 20,
+                                           use_threads=False, encoding=encoding),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
+                                             invalid_row_handler=on_invalid),
+            convert_options=convert)
+        seen = 0
+        for batch in reader:
+            at = fh.tell()
+            on_bytes(at - seen)
+            seen = at
+            yield batch
+
+
+def _malformed_reason(row: pacsv.InvalidRow) -> str:
+    return f"malformed row: {row.actual_columns} fields, expected {row.expected_columns}"
+
+
 def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
                progress: bool = False, encoding: str = "utf-8") -> Lines:
     """Read ``path`` (CSV or Parquet) into ``Lines``; InputError for an unreadable file.
 
     Blocks (CSV) or record batches (Parquet) are parsed and encoded by two worker threads, at most
-    three in flight; their results are merged in file order.
+    three in flight; their results are merged in file order. A CSV whose malformed rows hold a
+    quote is read again record by record (see the module doc).
     """
+    lines, quote_in_malformed = _read_lines(path, mapping, block_mb, progress, encoding, records=False)
+    if quote_in_malformed:
+        lines, _ = _read_lines(path, mapping, block_mb, progress, encoding, records=True)
+    return lines
+
+
+def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progress: bool,
+                encoding: str, records: bool) -> tuple[Lines, bool]:
+    """One reading of ``path``. ``records``: CSV by the quote-aware record reader (one thread
+    parses, two encode); otherwise in blocks cut at line breaks. Also returned: whether a malformed
+    row held a quote (the caller then reads again with ``records``)."""
     is_parquet = path.suffix.lower() in (".parquet", ".pq")
+    record_malformed: list[tuple[int, str]] = []  # from the record reader: data rows already
+    quote_in_malformed = False
     try:
         if is_parquet:
             header = pq.read_schema(path).names
@@ -178,20 +232,22 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
 
         compressed = path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4")  # bytes out != file size
         total = pq.read_metadata(path).num_rows if is_parquet else None if compressed else path.stat().st_size
-        bar = tqdm(total=total,
-                   unit="lines" if is_parquet else "B", unit_scale=True, desc=f"audit {path.name}",
-                   leave=False)
+        what = f"audit {path.name}" + (" (again: quoted line breaks)" if records else "")
+        bar = tqdm(total=total, unit="lines" if is_parquet else "B", unit_scale=True, desc=what, leave=False)
     if is_parquet:
         # string columns other than the claim id come as dictionaries (as Parquet stores them)
         pf = pq.ParquetFile(path, read_dictionary=used[1:])
         sources: Iterator = pf.iter_batches(batch_size=1 << 18, columns=used)
     else:
-        buffers: list[pa.Buffer | None] = [None] * 4  # three blocks in flight, one being read
-        sources = _csv_blocks(path, skip, block_mb, bar.update if bar is not None else (lambda n: None),
-                              buffers)
         types = {c: pa.dictionary(pa.int32(), pa.string()) for c in used}
         types[used[0]] = pa.string()  # the claim id: too many distinct values for a dictionary
         convert = pacsv.ConvertOptions(include_columns=used, column_types=types)
+        on_bytes = bar.update if bar is not None else (lambda n: None)
+        buffers: list[pa.Buffer | None] = [None] * 4  # three blocks in flight, one being read
+        if records:
+            sources = _csv_records(path, header, delim, encoding, block_mb, convert, record_malformed, on_bytes)
+        else:
+            sources = _csv_blocks(path, skip, block_mb, on_bytes, buffers)
 
     distinct = _distinct()
     lock = threading.Lock()  # the distinct values are shared by the workers
@@ -248,7 +304,8 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
              ) -> tuple[list[_Part], list[tuple[int, str]], int, pa.Buffer | None]:
         """Parts of one block or batch, its malformed rows (row within the block), its rows, and
         the buffer it was read into (free again)."""
-        if is_parquet:
+        nonlocal quote_in_malformed
+        if is_parquet or records:
             return [process(source)], [], source.num_rows, None
         buf, length = source
         bad: list[pacsv.InvalidRow] = []
@@ -262,8 +319,9 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
                                            encoding=encoding),
             parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
             convert_options=convert)
-        malformed = [(row.number, f"malformed row: {row.actual_columns} fields, expected {row.expected_columns}")
-                     for row in bad]
+        if any('"' in (row.text or "") for row in bad):
+            quote_in_malformed = True
+        malformed = [(row.number, _malformed_reason(row)) for row in bad]
         return [process(b) for b in table.to_batches()], malformed, table.num_rows + len(bad), buf
 
     kept: dict[str, list] = {k: [] for k in ("claim", "row", *distinct)}
@@ -306,6 +364,7 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
         if bar is not None:
             bar.close()
 
+    malformed = sorted(malformed + record_malformed)
     cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype))
     return Lines(
         claim=pa.chunked_array(kept["claim"], type=pa.string()),
@@ -321,7 +380,8 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
         malformed=malformed,
         dropped_phi=phi,
         source_kind="parquet" if is_parquet else "csv",
-    )
+        by_record=records,
+    ), quote_in_malformed
 
 
 def _joined_ids(parts: list[np.ndarray], n_distinct: int) -> np.ndarray:
