@@ -360,3 +360,43 @@ def test_a_malformed_row_with_a_quote_but_no_line_breaks_keeps_its_row_number(tm
     assert (res.lines_in, res.lines_checked, res.rejects) == (4, 3, 1)
     assert rules(res) == {("C", "2", "U-HOUR")}
     assert list(res.rejected["data_row"]) == [3] and res.rejected["reason"][0] == "malformed row: 5 fields, expected 12"
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("09:30", (1, 34200)), ("9:30:15", (1, 34215)), ("9:30 AM", (1, 34200)), ("9:30PM", (1, 77400)),
+    ("12:00 AM", (1, 0)), ("12:15 p.m.", (1, 44100)), ("0930", (1, 34200)), ("930", (1, 34200)),
+    ("1405", (1, 50700)),
+    ("2026-03-02T23:30", (2, 1772494200)), ("2026-03-02 11:30 PM", (2, 1772494200)),
+    ("03/02/2026 11:30 PM", (2, 1772494200)), ("3/2/2026 23:30:00", (2, 1772494200)),
+    ("202603022330", (2, 1772494200)), ("20260302 2330", (2, 1772494200)),
+    # not a time: counts as not documented, never guessed
+    ("13:00 PM", (0, 0)), ("0:30 AM", (0, 0)), ("2460", (0, 0)), ("24:00", (0, 0)), ("45", (0, 0)),
+    ("2026-03-02", (0, 0)), ("20260302", (0, 0)), ("03/02/2026", (0, 0)), ("13/02/2026 10:00", (0, 0)),
+    ("soon", (0, 0)), ("", (0, 0)),
+])
+def test_the_start_and_stop_times_an_extract_may_hold(text, expected):
+    from infusion.audit.values import parse_time
+
+    assert parse_time(text) == expected
+
+
+@pytest.mark.parametrize("text, days", [
+    ("2026-03-02", 20514), ("2026/3/2", 20514), ("2026-03-02 00:00:00", 20514), ("03/02/2026", 20514),
+    ("3/2/2026 09:30 AM", 20514), ("20260302", 20514), ("202603020930", 20514),
+    ("2026-02-30", None), ("20261302", None), ("1234567", None), ("02-03-2026", None), ("March 2", None),
+])
+def test_the_dates_of_service_an_extract_may_hold(text, days):
+    from infusion.audit.values import NA_DAYS, parse_date
+
+    assert parse_date(text) == (NA_DAYS if days is None else days,)
+
+
+def test_twelve_hour_and_four_digit_times_count_the_minutes_they_say(tmp_path):
+    """11:15 AM to 1:05 PM is 110 minutes (one additional hour); as does 1115 to 1305 on an
+    X12-style date: a second 96370 unit is not supported."""
+    for start, stop, dos in (("11:15 AM", "1:05 PM", "03/02/2026"), ("1115", "1305", "20260302")):
+        rows = [L("C", 1, "96369", start=start, stop=stop, dos=dos),
+                L("C", 2, "96370", 2, start=start, stop=stop, dos=dos)]
+        res = run(tmp_path, rows)
+        assert rules(res) == {("C", "2", "U-HOUR")} and res.rejects == 0
+        assert "110 documented minutes support 1" in res.findings["message"][0]

@@ -8,11 +8,14 @@ id (``Distinct.encode``) and every per-line step is an array operation.
 The parse functions say what the audit accepts:
 
 * date of service: ``YYYY-MM-DD`` (also ``YYYY/MM/DD``, one-digit month or day, and a trailing time,
-  as a Parquet timestamp has) or ``MM/DD/YYYY``; anything else rejects the line;
+  as a Parquet timestamp has), ``MM/DD/YYYY`` (and a trailing time) or ``YYYYMMDD`` (the X12 ``D8``
+  form, also with ``HHMM`` after it); anything else rejects the line;
 * units: a whole number >= 0 (``2``, ``2.0``, ``1e1``); anything else rejects the line;
 * code: five letters or digits after trimming and upper-casing; anything else rejects the line;
-* start/stop times: ``HH:MM`` or ``HH:MM:SS`` (on the date of service) or a date and time
-  (``2026-03-02T23:30``); anything else counts as not documented;
+* start/stop times: a clock time on the date of service, ``HH:MM`` or ``HH:MM:SS``, 12-hour with
+  ``AM``/``PM`` (``9:30 PM``), or four (or three) digits, ``0930``, ``1405``; or a date and time:
+  ISO (``2026-03-02T23:30``), a date as above followed by a clock time (``03/02/2026 11:30 PM``),
+  or ``YYYYMMDDHHMM``; anything else counts as not documented;
 * place of service: a number, written with two digits (``2`` -> ``02``);
 * modifiers: tokens split on space, comma, semicolon or ``|``.
 """
@@ -32,9 +35,14 @@ NA_DAYS = np.iinfo(np.int32).min
 NA_INT = np.iinfo(np.int64).min
 EPOCH = dt.date(1970, 1, 1)
 _ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T].*)?")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?: .*)?")
+_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\d{4}(?:\d{2})?)?")
 _UNITS = re.compile(r"\+?(\d+\.?\d*|\.\d+)([eE]\+?\d+)?")
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([AaPp])\.?[Mm]\.?)?")
+_DIGITS_CLOCK = re.compile(r"(\d{1,2})(\d{2})")
+_DATE_AND_CLOCK = re.compile(r"(\S+?)(?:[ T]+|(?<=\d{8}))(\d.*)")
+_COMPACT_DATETIME = re.compile(r"(\d{8})(\d{4}(?:\d{2})?)")
+_HAS_CLOCK = re.compile(r"\d[T ]+\d")  # a date and then a time: a date alone is not a time
 _CODE = re.compile(r"[0-9A-Z]{5}")
 _MOD_SPLIT = re.compile(r"[ ,;|]+")
 
@@ -116,12 +124,16 @@ def parse_date(text: str | None) -> tuple[int]:
     t = strip(text)
     if t is None:
         return (NA_DAYS,)
-    m = _ISO_DATE.fullmatch(t)
-    ymd = (m[1], m[2], m[3]) if m else None
-    if ymd is None and (m := _US_DATE.fullmatch(t)):
+    if m := _ISO_DATE.fullmatch(t):
+        ymd = (m[1], m[2], m[3])
+    elif m := _US_DATE.fullmatch(t):
         ymd = (m[3], m[1], m[2])
+    elif m := _COMPACT_DATE.fullmatch(t):
+        ymd = (m[1], m[2], m[3])
+    else:
+        return (NA_DAYS,)
     try:
-        return ((dt.date(*map(int, ymd)) - EPOCH).days,) if ymd else (NA_DAYS,)
+        return ((dt.date(*map(int, ymd)) - EPOCH).days,)
     except ValueError:
         return (NA_DAYS,)
 
@@ -142,23 +154,44 @@ def parse_code(text: str | None, family: tuple[str, ...]) -> tuple[str | None, b
     return t, bool(t and _CODE.fullmatch(t)), family.index(t) if t in family else -1
 
 
+def _clock_seconds(t: str) -> int | None:
+    """Seconds of the day of a clock time (``HH:MM[:SS]``, 12-hour with AM/PM, ``HHMM``), or None."""
+    if m := _CLOCK.fullmatch(t):
+        h, mi, s, half = int(m[1]), int(m[2]), int(m[3] or 0), m[4]
+        if half:
+            if not 1 <= h <= 12:
+                return None
+            h = h % 12 + (12 if half in "Pp" else 0)
+    elif m := _DIGITS_CLOCK.fullmatch(t):
+        h, mi, s = int(m[1]), int(m[2]), 0
+    else:
+        return None
+    return h * 3600 + mi * 60 + s if h < 24 and mi < 60 and s < 60 else None
+
+
 def parse_time(text: str | None) -> tuple[int, int]:
     """(kind: 0 none, 1 clock time on the date of service, 2 date and time; seconds: of the day
     for kind 1, since 1970 for kind 2)."""
     t = strip(text)
     if t is None:
         return 0, 0
-    m = _CLOCK.fullmatch(t)
-    if m:
-        h, mi, s = int(m[1]), int(m[2]), int(m[3] or 0)
-        return (1, h * 3600 + mi * 60 + s) if h < 24 and mi < 60 and s < 60 else (0, 0)
+    secs = _clock_seconds(t)
+    if secs is not None:
+        return 1, secs
     try:
-        stamp = dt.datetime.fromisoformat(t)
+        stamp = dt.datetime.fromisoformat(t) if _HAS_CLOCK.search(t) else None
     except ValueError:
-        return 0, 0
-    if stamp.tzinfo is not None:
-        stamp = stamp.replace(tzinfo=None)
-    return 2, int((stamp - dt.datetime(1970, 1, 1)).total_seconds())
+        stamp = None
+    if stamp is not None:
+        if stamp.tzinfo is not None:
+            stamp = stamp.replace(tzinfo=None)
+        return 2, int((stamp - dt.datetime(1970, 1, 1)).total_seconds())
+    m = _COMPACT_DATETIME.fullmatch(t) or _DATE_AND_CLOCK.fullmatch(t)
+    if m:  # a date (any form parse_date takes) and a clock time
+        (days,), secs = parse_date(m[1]), _clock_seconds(m[2].strip())
+        if days != NA_DAYS and secs is not None:
+            return 2, days * 86400 + secs
+    return 0, 0
 
 
 def modifier_tokens(text: str | None) -> list[str]:
