@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "rule ids and rationale, and findings.")
     code.add_argument("--minutes", help="one segment of N minutes")
     code.add_argument("--segment", action="append", default=[],
-                      help="START-STOP as HH:MM-HH:MM, or ISO datetimes joined by / "
+                      help="START-STOP as HH:MM-HH:MM (or 9:30 AM-11:05 AM), or ISO datetimes joined by / "
                       "(2026-03-01T23:30/2026-03-02T01:05); repeatable, same infusion and pump")
     code.add_argument("--pumps", default="1", help="pump set-ups, each with new site(s) (default 1)")
     code.add_argument("--pos", default="11", help="place of service (default 11, office)")

@@ -30,7 +30,8 @@ MAX_MINUTES = 24 * 60
 # A nominal date for HH:MM times when the encounter gives none; never shown as a fact.
 _NOMINAL_DATE = dt.date(2000, 1, 1)
 
-_HHMM = re.compile(r"^(\d{1,2}):(\d{2})$")
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?:\s*([AaPp])\.?[Mm]\.?)?$")  # 24-hour, or 12-hour with AM/PM
+_TIME_FORMS = "HH:MM, H:MM AM/PM or an ISO datetime"
 
 
 @dataclass(frozen=True)
@@ -91,24 +92,29 @@ class Encounter:
 
 
 def parse_time(value: Any, where: str, date: dt.date | None) -> dt.datetime:
-    """Parse ``HH:MM`` (on ``date``) or an ISO datetime; InputError names ``where`` and the value."""
+    """Parse ``HH:MM`` or ``H:MM AM``/``PM`` (on ``date``) or an ISO datetime; InputError names
+    ``where`` and the value."""
     if isinstance(value, dt.datetime):
         return value
     if not isinstance(value, str) or not value.strip():
-        raise InputError(where, f"{value!r} is not a time (HH:MM or an ISO datetime)", "T-DATE")
+        raise InputError(where, f"{value!r} is not a time ({_TIME_FORMS})", "T-DATE")
     text = value.strip()
     m = _HHMM.match(text)
     if m:
-        hh, mm = int(m.group(1)), int(m.group(2))
+        hh, mm, half = int(m.group(1)), int(m.group(2)), m.group(3)
+        if half:
+            if not 1 <= hh <= 12 or mm > 59:
+                raise InputError(where, f"{text!r} is not a time of day (1:00-12:59 AM or PM)", "T-DATE")
+            hh = hh % 12 + (12 if half in "Pp" else 0)
         if hh > 23 or mm > 59:
             raise InputError(where, f"{text!r} is not a time of day (00:00-23:59)", "T-DATE")
         return dt.datetime.combine(date or _NOMINAL_DATE, dt.time(hh, mm))
     if "T" not in text and " " not in text:
-        raise InputError(where, f"{text!r} is not a time (HH:MM or an ISO datetime)", "T-DATE")
+        raise InputError(where, f"{text!r} is not a time ({_TIME_FORMS})", "T-DATE")
     try:
         return dt.datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
-        raise InputError(where, f"{text!r} is not a time (HH:MM or an ISO datetime)", "T-DATE") from None
+        raise InputError(where, f"{text!r} is not a time ({_TIME_FORMS})", "T-DATE") from None
 
 
 def _fmt(value: Any) -> str:
@@ -185,7 +191,8 @@ def parse_pump_number(value: Any, where: str) -> int:
 
 
 def parse_segment_arg(text: str, number: int, date: dt.date | None = None) -> Segment:
-    """Parse a CLI ``--segment``: ``HH:MM-HH:MM`` or ``ISO/ISO`` (``2026-03-01T23:30/2026-03-02T01:05``)."""
+    """Parse a CLI ``--segment``: ``HH:MM-HH:MM`` (``9:30 AM-11:05 AM`` too) or ``ISO/ISO``
+    (``2026-03-01T23:30/2026-03-02T01:05``)."""
     where = f"segment {number}"
     raw = text.strip()
     if "/" in raw:

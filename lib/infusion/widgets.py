@@ -68,9 +68,9 @@ class SegmentRow(W.HBox):
     """One infusion segment: start, stop, pump."""
 
     def __init__(self, start: str = "", stop: str = "", pump: int = 1) -> None:
-        self.start = W.Text(value=start, placeholder="HH:MM or ISO", description="start",
+        self.start = W.Text(value=start, placeholder="HH:MM, 9:30 AM or ISO", description="start",
                             layout=W.Layout(width="220px"))
-        self.stop = W.Text(value=stop, placeholder="HH:MM or ISO", description="stop",
+        self.stop = W.Text(value=stop, placeholder="HH:MM, 9:30 AM or ISO", description="stop",
                            layout=W.Layout(width="220px"))
         self.pump = W.BoundedIntText(value=pump, min=1, max=20, description="pump",
                                      layout=W.Layout(width="140px"))

@@ -37,6 +37,8 @@ def test_yaml_file_round_trip(tmp_path):
         ({"segments": [{"minutes": 30}], "colour": "red"}, "colour", "unknown field"),
         ({"infusions": [{"route": "oral", "segments": [{"minutes": 30}]}]}, "infusions[0].route", "oral"),
         ({"segments": [{"start": "10:00", "stop": "10:00"}]}, "segment 1", "10:00"),
+        ({"segments": [{"start": "13:00 PM", "stop": "2:00 PM"}]}, "segment 1 start", "13:00 PM"),
+        ({"segments": [{"start": "0:30 AM", "stop": "2:00 AM"}]}, "segment 1 start", "0:30 AM"),
     ],
 )
 def test_bad_input_names_field_and_value(obj, field, value):
@@ -44,6 +46,16 @@ def test_bad_input_names_field_and_value(obj, field, value):
         parse_encounter(obj)
     assert str(e.value).startswith(field + ":"), str(e.value)
     assert value in str(e.value)
+
+
+@pytest.mark.parametrize("start, stop, minutes", [
+    ("9:30 AM", "11:05 AM", 95), ("11:30am", "1:05 p.m.", 95), ("12:00 AM", "12:30 AM", 30),
+    ("11:45 AM", "12:15 PM", 30), ("9:30 AM", "14:00", 270),
+])
+def test_twelve_hour_times_with_am_or_pm(start, stop, minutes):
+    enc = parse_encounter({"segments": [{"start": start, "stop": stop}]})
+    seg = enc.infusions[0].segments[0]
+    assert (seg.stop - seg.start).total_seconds() / 60 == minutes
 
 
 def test_bad_json_file_names_file_and_line(tmp_path):
