@@ -400,3 +400,79 @@ def test_twelve_hour_and_four_digit_times_count_the_minutes_they_say(tmp_path):
         res = run(tmp_path, rows)
         assert rules(res) == {("C", "2", "U-HOUR")} and res.rejects == 0
         assert "110 documented minutes support 1" in res.findings["message"][0]
+
+
+def _write(tmp_path: Path, header: list[str], rows: list[list], name="claims.csv") -> Path:
+    p = tmp_path / name
+    with p.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    return p
+
+
+def test_a_cclf5_extract_is_read_without_a_column_map(tmp_path):
+    """The CMS CCLF Part B physician layout: its column names, claim type 71, units as 1.000,
+    modifiers in HCPCS_n_MDFR_CD columns; the beneficiary ids are never read."""
+    header = ["CUR_CLM_UNIQ_ID", "CLM_LINE_NUM", "BENE_MBI_ID", "BENE_HIC_NUM", "CLM_TYPE_CD", "CLM_POS_CD",
+              "CLM_LINE_FROM_DT", "CLM_LINE_HCPCS_CD", "CLM_LINE_SRVC_UNIT_QTY", "HCPCS_1_MDFR_CD",
+              "HCPCS_2_MDFR_CD", "CLM_LINE_CVRD_PD_AMT"]
+    rows = [["1001", "1", "1AB2CD3EF45", "X", "71", "11", "2026-03-02", "96369", "1.000", "", "", "70.10"],
+            ["1001", "2", "1AB2CD3EF45", "X", "71", "11", "2026-03-02", "96370", "1.000", "JZ", "00", "17.03"],
+            ["1002", "1", "9ZZ9ZZ9ZZ99", "X", "71", "22", "2026-03-03", "96369", "1.000", "", "", "70.10"],
+            ["1003", "1", "8YY8YY8YY88", "X", "71", "11", "2026-03-04", "96370", "1.000", "", "", "17.03"]]
+    res = audit(_write(tmp_path, header, rows))
+    assert res.dropped_phi == ["BENE_MBI_ID", "BENE_HIC_NUM"]
+    assert rules(res) == {("1001", "2", "M-VALID"), ("1002", "1", "S-FACILITY"), ("1003", "1", "U-ADDON"),
+                          ("1001", "2", "T-DOC"), ("1003", "1", "T-DOC")}  # CCLF has no infusion times
+    assert res.findings.loc[res.findings["rule"] == "M-VALID", "message"].str.contains("00").all()
+    out = write_outputs(res, tmp_path / "f.csv")
+    for path in out.values():
+        assert b"1AB2CD3EF45" not in Path(path).read_bytes()
+
+
+def test_a_ccw_carrier_line_extract_with_sas_dates(tmp_path):
+    header = ["BENE_ID", "CLM_ID", "LINE_NUM", "NCH_CLM_TYPE_CD", "LINE_1ST_EXPNS_DT", "HCPCS_CD",
+              "HCPCS_1ST_MDFR_CD", "HCPCS_2ND_MDFR_CD", "LINE_SRVC_CNT", "LINE_PLACE_OF_SRVC_CD", "PRVDR_ZIP"]
+    rows = [["B1", "C1", "1", "71", "02MAR2026", "96369", "", "", "1", "11", "94103"],
+            ["B1", "C1", "2", "71", "02MAR2026", "96370", "", "", "3", "11", "94103"]]
+    res = audit(_write(tmp_path, header, rows))
+    assert res.dropped_phi == ["BENE_ID"] and res.rejects == 0
+    # no start/stop times in this layout: the 96370 units are not supported by documented time
+    assert rules(res) == {("C1", "2", "T-DOC")}
+    assert str(res.findings["date_of_service"][0].date()) == "2026-03-02"
+
+
+def test_a_tuva_medical_claim_extract(tmp_path):
+    header = ["claim_id", "claim_line_number", "claim_type", "person_id", "payer", "claim_line_start_date",
+              "place_of_service_code", "bill_type_code", "hcpcs_code", "hcpcs_modifier_1", "service_unit_quantity"]
+    rows = [["T1", "1", "professional", "P1", "aetna", "2026-03-02", "12", "", "96369", "", "1"],
+            ["T2", "1", "institutional", "P2", "cigna", "2026-03-02", "", "131", "96369", "00", "2"]]
+    res = audit(_write(tmp_path, header, rows))
+    assert res.dropped_phi == ["person_id"]
+    assert rules(res) == {("T1", "1", "S-HOME"), ("T2", "1", "M-VALID"), ("T2", "1", "U-INIT"), ("T2", "1", "U-MUE")}
+    # the institutional line (type of bill 131) is priced by OPPS: 2 units at the 2026 national rate
+    t2 = res.findings[res.findings["claim_id"] == "T2"].set_index("rule")["dollars_at_risk"]
+    assert t2["M-VALID"] == 2 * t2["U-INIT"]
+
+
+@pytest.mark.parametrize("text, professional, institutional", [
+    ("", True, False), ("Professional", True, False), ("837P", True, False), ("CMS-1500", True, False),
+    ("71", True, False), ("82", True, False),
+    ("institutional", False, True), ("837i", False, True), ("UB-04", False, True), ("40", False, True),
+    ("131", False, True), ("0131", False, True), ("13X", False, True),
+    ("undetermined", False, False), ("99", False, False), ("dental", False, False),
+])
+def test_the_claim_types_an_extract_may_hold(text, professional, institutional):
+    from infusion.audit.values import parse_claim_type
+
+    assert parse_claim_type(text) == (professional, institutional)
+
+
+def test_a_line_of_an_unknown_claim_type_has_no_dollars_at_risk(tmp_path):
+    """Which Medicare system would pay is not known: the finding stands, its price is not guessed."""
+    res = run(tmp_path, [L("C", 1, "96370", ctype="undetermined"), L("D", 1, "96370", ctype="40"),
+                         L("E", 1, "96370", ctype="71")])
+    d = res.findings.set_index("claim_id")["dollars_at_risk"]
+    assert set(res.findings["rule"]) == {"U-ADDON"}
+    assert pd.isna(d["C"]) and d["E"] == 17.03 and d["D"] > 0 and d["D"] != d["E"]

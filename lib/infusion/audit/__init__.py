@@ -13,7 +13,8 @@ summary, the output files). Lines in = lines checked + rejects.
 
 Dollars at risk = units at risk x Medicare payment per unit (PFS for professional claims, by locality
 when a ZIP or locality column is given; national OPPS for institutional claims), for the year of
-service; "data not available" (null) where we lack that year or locality.
+service; "data not available" (null) where we lack that year or locality, or the claim type says
+neither professional nor institutional.
 """
 
 from __future__ import annotations
@@ -112,13 +113,16 @@ def _prices(f: pd.DataFrame) -> np.ndarray:
     (code, year, claim kind, locality)."""
     from ..payment import opps_rate, payment
 
-    keys = pd.MultiIndex.from_arrays([f["code"], f["year"], f["institutional"], f["loc"].fillna("")])
+    keys = pd.MultiIndex.from_arrays([f["code"], f["year"], f["institutional"], f["claim_kind_known"],
+                                      f["loc"].fillna("")])
     which, combos = pd.factorize(keys)
     prices = []
-    for code, year, inst, loc in combos:
+    for code, year, inst, known, loc in combos:
         price = None
         try:
-            if inst:
+            if not known:  # neither professional nor institutional: which system pays is not known
+                price = None
+            elif inst:
                 o = opps_rate(code, int(year))
                 price = o.get("payment_rate") if o.get("available") else None
             else:

@@ -317,5 +317,6 @@ def find(lines: Lines) -> pd.DataFrame:
     f["code"] = family_code[fam[where]]
     f["payer"] = d["payer"].field(0)[c["payer"][where]]
     f["institutional"] = d["claim_type"].field(1)[c["claim_type"][where]]
+    f["claim_kind_known"] = f["institutional"] | d["claim_type"].field(0)[c["claim_type"][where]]
     f["loc"] = np.where(pd.isna(loc_given), loc_zip, loc_given)
     return f

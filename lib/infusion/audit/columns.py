@@ -1,7 +1,8 @@
 """The layout of a claims extract: which column holds what, and which columns are never read.
 
-Canonical names (``CANONICAL``) are found by alias (``ALIASES``) or named by a column map; separate
-modifier columns (``MOD1``, ``modifier_2`` ...) are joined. Columns that can identify a patient
+Canonical names (``CANONICAL``) are found by alias (``ALIASES``: common names and the CMS CCLF,
+CCW and Tuva layouts) or named by a column map; separate modifier columns (``MOD1``,
+``modifier_2``, ``HCPCS_1_MDFR_CD`` ...) are joined. Columns that can identify a patient
 (``PHI_PATTERN``: names, member ids, dates of birth, addresses ...) are left out of the read and
 named in a notice.
 """
@@ -15,23 +16,41 @@ from ..errors import InputError
 CANONICAL = ("claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",
              "claim_type", "payer", "start_time", "stop_time", "zip", "locality")
 REQUIRED = ("claim_id", "line_number", "date_of_service", "code", "units")
+# Aliases, first match wins. Besides common names: the CMS CCLF files (CCLF5 Part B physician,
+# CCLF2 Part A revenue centre: CUR_CLM_UNIQ_ID, CLM_LINE_NUM, CLM_LINE_FROM_DT, CLM_LINE_HCPCS_CD,
+# CLM_LINE_SRVC_UNIT_QTY, CLM_POS_CD, CLM_TYPE_CD, HCPCS_1_MDFR_CD ...), the CCW/RIF carrier and
+# outpatient claim lines (CLM_ID, LINE_NUM, LINE_1ST_EXPNS_DT, REV_CNTR_DT, HCPCS_CD,
+# LINE_SRVC_CNT, REV_CNTR_UNIT_CNT, LINE_PLACE_OF_SRVC_CD, NCH_CLM_TYPE_CD, HCPCS_1ST_MDFR_CD,
+# PRVDR_ZIP) and the Tuva Project's medical_claim input layout (claim_line_number,
+# claim_line_start_date, hcpcs_code, service_unit_quantity, place_of_service_code,
+# hcpcs_modifier_1 ...).
 ALIASES = {
-    "claim_id": ["claim_id", "claim_number", "claim_no", "clm_id", "icn"],
-    "line_number": ["line_number", "line_no", "line", "ln", "claim_line"],
-    "date_of_service": ["date_of_service", "dos", "service_date", "from_date", "line_dos"],
-    "code": ["code", "hcpcs", "cpt", "procedure_code", "hcpcs_code", "cpt_code"],
-    "units": ["units", "service_units", "unit_count", "qty", "quantity"],
+    "claim_id": ["claim_id", "claim_number", "claim_no", "clm_id", "icn", "cur_clm_uniq_id"],
+    "line_number": ["line_number", "line_no", "line", "ln", "claim_line", "claim_line_number", "clm_line_num",
+                    "line_num"],
+    "date_of_service": ["date_of_service", "dos", "service_date", "from_date", "line_dos",
+                        "claim_line_start_date", "clm_line_from_dt", "line_1st_expns_dt", "rev_cntr_dt",
+                        "clm_line_instnl_rev_ctr_dt"],
+    "code": ["code", "hcpcs", "cpt", "procedure_code", "hcpcs_code", "cpt_code", "clm_line_hcpcs_cd", "hcpcs_cd"],
+    "units": ["units", "service_units", "unit_count", "qty", "quantity", "service_unit_quantity",
+              "clm_line_srvc_unit_qty", "line_srvc_cnt", "rev_cntr_unit_cnt"],
     "modifiers": ["modifiers", "modifier", "mods"],
-    "pos": ["pos", "place_of_service", "pos_code"],
-    "claim_type": ["claim_type", "bill_type_kind", "form_type"],
+    "pos": ["pos", "place_of_service", "pos_code", "place_of_service_code", "clm_pos_cd",
+            "line_place_of_srvc_cd"],
+    "claim_type": ["claim_type", "bill_type_kind", "form_type", "clm_type_cd", "nch_clm_type_cd",
+                   "bill_type_code", "type_of_bill"],
     "payer": ["payer", "payer_name", "payer_family", "plan"],
     "start_time": ["start_time", "infusion_start", "start"],
     "stop_time": ["stop_time", "infusion_stop", "stop", "end_time"],
-    "zip": ["zip", "zip_code", "service_zip", "provider_zip"],
+    "zip": ["zip", "zip_code", "service_zip", "provider_zip", "prvdr_zip"],
     "locality": ["locality", "mac_locality"],
 }
+# separate modifier columns, joined in header order: MOD1, modifier_2, hcpcs_modifier_1 (Tuva),
+# HCPCS_1_MDFR_CD (CCLF), HCPCS_1ST_MDFR_CD (CCW)
+MODIFIER_COLUMN = re.compile(r"(?:hcpcs_)?(?:modifier|mod|mdfr)_?\d(?:_cd)?|hcpcs_\d(?:st|nd|rd|th)?_mdfr_cd", re.I)
 PHI_PATTERN = re.compile(r"(name|member|subscriber|insured|dob|birth|ssn|social|mrn|medical_record|"
-                         r"address|street|phone|email|patient)", re.I)
+                         r"address|street|phone|email|patient|person_id|bene_|hicn|hic_num|(?:^|_)mbi(?:_|$))",
+                         re.I)
 
 
 def resolve_columns(header: list[str], mapping: dict[str, str] | None = None
@@ -59,7 +78,7 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None
                 break
     mod_cols = []
     if "modifiers" not in out:
-        mod_cols = [h for h in header if re.fullmatch(r"(modifier|mod)_?\d", h.lower())]
+        mod_cols = [h for h in header if MODIFIER_COLUMN.fullmatch(h.strip())]
     missing = [c for c in REQUIRED if c not in out]
     if missing:
         raise InputError(missing[0], f"no column for {missing[0]} (columns: {', '.join(header)}); "

@@ -8,8 +8,9 @@ id (``Distinct.encode``) and every per-line step is an array operation.
 The parse functions say what the audit accepts:
 
 * date of service: ``YYYY-MM-DD`` (also ``YYYY/MM/DD``, one-digit month or day, and a trailing time,
-  as a Parquet timestamp has), ``MM/DD/YYYY`` (and a trailing time) or ``YYYYMMDD`` (the X12 ``D8``
-  form, also with ``HHMM`` after it); anything else rejects the line;
+  as a Parquet timestamp has), ``MM/DD/YYYY`` (and a trailing time), ``YYYYMMDD`` (the X12 ``D8``
+  form, also with ``HHMM`` after it) or ``02MAR2026`` / ``02-Mar-2026`` (SAS ``DATE9.``, Oracle);
+  anything else rejects the line;
 * units: a whole number >= 0 (``2``, ``2.0``, ``1e1``); anything else rejects the line;
 * code: five letters or digits after trimming and upper-casing; anything else rejects the line;
 * start/stop times: a clock time on the date of service, ``HH:MM`` or ``HH:MM:SS``, 12-hour with
@@ -37,6 +38,9 @@ EPOCH = dt.date(1970, 1, 1)
 _ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T].*)?")
 _US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?: .*)?")
 _COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\d{4}(?:\d{2})?)?")
+_NAMED_MONTH_DATE = re.compile(r"(\d{1,2})[- ]?([A-Za-z]{3})[- ]?(\d{4})(?:[ :].*)?")  # 02MAR2026 (SAS), 02-Mar-2026
+_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
+                                       "nov", "dec"), start=1)}
 _UNITS = re.compile(r"\+?(\d+\.?\d*|\.\d+)([eE]\+?\d+)?")
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([AaPp])\.?[Mm]\.?)?")
 _DIGITS_CLOCK = re.compile(r"(\d{1,2})(\d{2})")
@@ -130,6 +134,8 @@ def parse_date(text: str | None) -> tuple[int]:
         ymd = (m[3], m[1], m[2])
     elif m := _COMPACT_DATE.fullmatch(t):
         ymd = (m[1], m[2], m[3])
+    elif (m := _NAMED_MONTH_DATE.fullmatch(t)) and m[2].lower() in _MONTHS:
+        ymd = (m[3], _MONTHS[m[2].lower()], m[1])
     else:
         return (NA_DAYS,)
     try:
@@ -206,10 +212,26 @@ def parse_pos(text: str | None) -> tuple[str | None]:
     return (f"{int(t):02d}",) if t is not None and t.isdigit() else (None,)
 
 
+# Claim type values. NCH claim type codes (ResDAC, "NCH Claim Type Code", NCH_CLM_TYPE_CD, as in
+# CCLF's CLM_TYPE_CD): 71/72 local carrier and 81/82 DME regional carrier claims are professional;
+# 10 HHA, 20/30 SNF, 40 hospital outpatient, 50 hospice, 60/61 inpatient are institutional. A type
+# of bill (three digits, or four with a leading 0: 131, 0131) is only on institutional claims.
+_PROFESSIONAL = {"p", "pro", "837p", "1500", "cms1500", "cms-1500", "hcfa", "hcfa1500", "hcfa-1500",
+                 "carrier", "71", "72", "81", "82"}
+_INSTITUTIONAL = {"i", "837i", "ub04", "ub-04", "ub92", "ub-92", "ub", "10", "20", "30", "40", "50",
+                  "60", "61"}
+_TYPE_OF_BILL = re.compile(r"0?[1-8]\d[\dxX]")
+
+
 def parse_claim_type(text: str | None) -> tuple[bool, bool]:
-    """(professional: ``prof...`` or not given; institutional: ``inst...``)."""
+    """(professional, institutional). Professional: ``prof...``, ``837P``, ``CMS-1500``, NCH
+    claim type 71/72/81/82, or not given; institutional: ``inst...``, ``837I``, ``UB-04``, NCH claim
+    type 10-61, or a type of bill (``131``). Anything else is neither (``undetermined``): the
+    professional-claim checks skip it and its dollars at risk are not available."""
     t = (strip(text) or "").lower()
-    return (t == "" or t.startswith("prof")), t.startswith("inst")
+    professional = t == "" or t.startswith("prof") or t in _PROFESSIONAL
+    institutional = t.startswith("inst") or t in _INSTITUTIONAL or bool(_TYPE_OF_BILL.fullmatch(t))
+    return professional, institutional
 
 
 def parse_payer(text: str | None) -> tuple[str]:
