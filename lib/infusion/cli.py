@@ -211,9 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
     summ.set_defaults(func=cmd_rates_summary)
 
     aud = sub.add_parser("audit", help="check claim lines for 96369-96372 against the rules",
-                         description="Audit a claims extract (CSV or Parquet): findings per line, a "
+                         description="Audit a claims extract (CSV, Parquet or a spreadsheet): findings per line, a "
                          "summary by rule and payer, dollars at risk, and a rejects file.")
-    aud.add_argument("claims", help="claims file (.csv or .parquet)")
+    aud.add_argument("claims", help="claims file (.csv, plain or compressed; .parquet; .xlsx, .xls, .ods ...)")
     aud.add_argument("--out", required=True, help="findings file (.csv or .parquet)")
     aud.add_argument("--rejects", help="rejects file (default: OUT with .rejects)")
     aud.add_argument("--summary", action="store_true", help="print the summary by rule and payer")
@@ -223,6 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="CSV read in blocks of this many MB (memory in flight; default 16)")
     aud.add_argument("--encoding", default="utf-8",
                      help="text encoding of a CSV file (default utf-8; cp1252 for many Windows extracts)")
+    aud.add_argument("--sheet", default=None,
+                     help="the sheet of a spreadsheet (xlsx, xlsm, xlsb, xls, ods) to read (default: the first)")
     aud.set_defaults(func=cmd_audit)
 
     render = sub.add_parser("render", help="render notebooks into HTML reports (papermill)")
@@ -294,9 +296,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if args.rejects:
         check_writable(args.rejects, "rejects")
     res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty(),
-                encoding=args.encoding)
+                encoding=args.encoding, sheet=args.sheet)
     if res.dropped_phi:
-        print(f"notice: {len(res.dropped_phi)} column(s) that can identify patients were not read: "
+        how = ("left out (parsed with the sheet, never kept)" if res.source_kind == "spreadsheet"
+               else "not read")
+        print(f"notice: {len(res.dropped_phi)} column(s) that can identify patients were {how}: "
               f"{', '.join(res.dropped_phi)}", file=sys.stderr)
     if res.by_record:
         print("notice: malformed rows held quotes (values in quotes may hold line breaks): the file was "

@@ -108,3 +108,23 @@ def test_audit_of_a_file_with_a_quoted_malformed_row_says_it_read_record_by_reco
     rej = pd.read_csv(tmp_path / "f.rejects.csv")
     assert list(rej["data_row"]) == [2] and rej["file_line"].isna().all()
     assert rej["reason"][0] == "malformed row: 5 fields, expected 6"
+
+
+def test_audit_of_a_spreadsheet_names_the_sheet_rows_and_what_it_left_out(run_cli, tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.title = "Lines"
+    for row in (["claim_id", "line_number", "date_of_service", "code", "units", "member_id"],
+                ["C", 1, "2026-03-02", "96370", 1, "M123"], ["D", 1, "2026-03-02", "96369", "two", "M456"]):
+        wb.active.append(row)
+    wb.save(tmp_path / "c.xlsx")
+    proc = run_cli("audit", str(tmp_path / "c.xlsx"), "--sheet", "Lines", "--out", str(tmp_path / "f.csv"),
+                   check_rc=0)
+    assert "lines in 2 = checked 1 + rejected 1" in proc.stdout
+    assert "were left out (parsed with the sheet, never kept): member_id" in proc.stderr
+    rej = pd.read_csv(tmp_path / "f.rejects.csv")
+    assert list(rej["sheet_row"]) == [3] and rej["reason"][0] == "non-numeric units 'two'"
+    proc = run_cli("audit", str(tmp_path / "c.xlsx"), "--sheet", "Claims", "--out", str(tmp_path / "f.csv"),
+                   check_rc=2)
+    assert "sheet: 'Claims' is not a sheet of c.xlsx (sheets: Lines)" in proc.stderr

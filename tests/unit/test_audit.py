@@ -476,3 +476,69 @@ def test_a_line_of_an_unknown_claim_type_has_no_dollars_at_risk(tmp_path):
     d = res.findings.set_index("claim_id")["dollars_at_risk"]
     assert set(res.findings["rule"]) == {"U-ADDON"}
     assert pd.isna(d["C"]) and d["E"] == 17.03 and d["D"] > 0 and d["D"] != d["E"]
+
+
+def _workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)
+    return path
+
+
+def test_a_spreadsheet_with_typed_cells_gives_the_audit_its_csv_would(tmp_path):
+    """Numbers, dates, times and date-times as Excel stores them; a blank row inside the data is a
+    rejected line (so row numbers stay the sheet's), blank rows after the data are not lines;
+    the patient column is never kept; findings equal those of the same lines as CSV text."""
+    import datetime as dt
+
+    header = ["claim_id", "line_number", "date_of_service", "code", "units", "start_time", "stop_time",
+              "patient_name"]
+    day = dt.date(2026, 3, 2)
+    rows = [[1001, 1, day, "96369", 1, dt.time(9, 30), dt.time(12, 5), "ILLUSTRATIVE PATIENT"],
+            [1001, 2, day, 96370, 3.0, dt.time(9, 30), dt.time(12, 5), "ILLUSTRATIVE PATIENT"],
+            [None] * 8,
+            ["C3", 1, dt.datetime(2026, 3, 3, 0, 0), "96370", 1, "9:30 AM", dt.datetime(2026, 3, 3, 11, 5), ""],
+            ["C4", 1, "03/04/2026", "96369", "x", None, None, None],
+            [None] * 8, [None] * 8]
+    book = _workbook(tmp_path / "claims.xlsx", {"Claims": [header] + rows, "Notes": [["not claims"]]})
+    res = audit(book)
+    assert res.source_kind == "spreadsheet" and res.dropped_phi == ["patient_name"]
+    assert (res.lines_in, res.lines_checked, res.rejects) == (5, 3, 2)
+    assert rules(res) == {("1001", "2", "U-HOUR"), ("C3", "1", "U-ADDON")}
+    assert "155 documented minutes support 2" in res.findings["message"][0]
+    assert list(res.rejected["sheet_row"]) == [4, 6]
+    assert list(res.rejected["reason"]) == ["missing claim_id", "non-numeric units 'x'"]
+    out = write_outputs(res, tmp_path / "f.csv")
+    assert all(b"ILLUSTRATIVE PATIENT" not in Path(p).read_bytes() for p in out.values())
+    as_text = [[1001, 1, "2026-03-02", "96369", 1, "09:30", "12:05"], [1001, 2, "2026-03-02", "96370", 3, "09:30", "12:05"],
+               ["C3", 1, "2026-03-03", "96370", 1, "09:30", "2026-03-03 11:05"]]
+    csv_res = run(tmp_path, as_text, header=header[:-1])
+    assert rules(csv_res) == rules(res)
+    assert list(csv_res.findings["message"]) == list(res.findings["message"])
+
+
+def test_a_spreadsheet_sheet_is_chosen_by_name(tmp_path):
+    header = ["claim_id", "line_number", "date_of_service", "code", "units"]
+    book = _workbook(tmp_path / "c.xlsx", {"Summary": [["totals only"]],
+                                           "Lines": [header, ["C", 1, "2026-03-02", "96370", 1]]})
+    with pytest.raises(InputError, match="claim_id: no column for claim_id"):
+        audit(book)                                          # the first sheet holds no claim lines
+    assert rules(audit(book, sheet="Lines")) == {("C", "1", "U-ADDON"), ("C", "1", "T-DOC")}
+    with pytest.raises(InputError, match=r"sheet: 'Line' is not a sheet of c.xlsx \(sheets: Summary, Lines\)"):
+        audit(book, sheet="Line")
+    (tmp_path / "c.csv").write_text(",".join(header) + "\nC,1,2026-03-02,96370,1\n")
+    with pytest.raises(InputError, match="sheet: 'Lines' given, but c.csv is not a spreadsheet"):
+        audit(tmp_path / "c.csv", sheet="Lines")
+
+
+def test_a_file_named_xlsx_that_is_not_a_workbook_says_so(tmp_path):
+    p = tmp_path / "claims.xlsx"
+    p.write_text("claim_id,line_number\nC,1\n")
+    with pytest.raises(InputError, match="claims: claims.xlsx is not a readable spreadsheet"):
+        audit(p)

@@ -1,8 +1,8 @@
 """Claims audit: check claim lines for 96369-96372 against the coding rules, at volume.
 
-``python -m infusion audit CLAIMS --out FINDINGS [--summary]``. CLAIMS is CSV (plain or compressed)
-or Parquet with, by default, the columns of ``columns.CANONICAL`` (a column map names others).
-Columns that can identify patients are never read; a notice names them. Outputs carry claim and
+``python -m infusion audit CLAIMS --out FINDINGS [--summary]``. CLAIMS is CSV (plain or compressed),
+Parquet or a spreadsheet (xlsx, xlsm, xlsb, xls, ods) with, by default, the columns of
+``columns.CANONICAL`` (a column map names others). Columns that can identify patients are never read; a notice names them. Outputs carry claim and
 line keys only.
 
 The modules: ``columns`` (which column holds what; patient columns), ``values`` (what is accepted
@@ -64,11 +64,12 @@ class AuditResult:
 
 
 def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
-          progress: bool = False, encoding: str = "utf-8") -> AuditResult:
+          progress: bool = False, encoding: str = "utf-8", sheet: str | None = None) -> AuditResult:
     """Audit a claims file; returns findings, summary, rejects and counts (see module doc).
 
     ``block_mb``: size of the CSV blocks read at a time (memory in flight); ``progress``: a
-    progress bar on stderr; ``encoding``: of a CSV file (``cp1252`` for many Windows extracts).
+    progress bar on stderr; ``encoding``: of a CSV file (``cp1252`` for many Windows extracts);
+    ``sheet``: of a spreadsheet (default: its first sheet).
     """
     t0 = time.monotonic()
     path = check_file(claims, "claims")
@@ -79,7 +80,7 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
     except LookupError:
         raise InputError("encoding", f"{encoding!r} is not a text encoding Python knows") from None
     with _small_pages():
-        lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding)
+        lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet)
         findings = _finish(find(lines))
         rejected = _rejected(lines)
     res = AuditResult(lines.lines_in, lines.lines_in - len(rejected), len(rejected), findings,
@@ -193,6 +194,8 @@ def _rejected(lines: Lines) -> pd.DataFrame:
         "reason": np.concatenate([reason, np.array([m[1] for m in lines.malformed], dtype=object)]),
     })
     out = out.sort_values("data_row", kind="stable").reset_index(drop=True)
+    if lines.source_kind == "spreadsheet":  # the header is row 1
+        out.insert(1, "sheet_row", out["data_row"] + 1)
     if lines.source_kind == "csv":
         out.insert(1, "file_line", pd.array([pd.NA] * len(out), dtype="Int64") if lines.by_record
                    else out["data_row"] + 1)

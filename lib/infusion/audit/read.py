@@ -1,8 +1,11 @@
 """Reading a claims file block by block into the compact arrays the checks use.
 
 CSV is read in blocks of whole lines (``block_mb``, into four reused buffers), each parsed by
-pyarrow in one of two worker threads; Parquet by record batches. Only the columns the audit uses are
-converted (patient columns are never read), the short repeated values as dictionaries, and each
+pyarrow in one of two worker threads; Parquet by record batches; a spreadsheet (``.xlsx``,
+``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``: its first sheet or the one named, header in the first row)
+by python-calamine, in batches of rows. Only the columns the audit uses are converted (patient
+columns are never read; a spreadsheet's are parsed with its sheet, never kept), the short repeated
+values as dictionaries, and each
 block's values are parsed per distinct value (``values.Distinct``) in a worker thread while the
 next block is read. Rows that cannot be read go to rejects with their row number and reason:
 
@@ -25,6 +28,7 @@ slower, never cut inside a value), and that second reading is the result.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import threading
 from collections import deque
@@ -44,6 +48,7 @@ from . import values as V
 from .columns import resolve_columns
 
 FAMILY = ("96369", "96370", "96371", "96372")
+SPREADSHEET = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 REJECT_REASONS = ("", "missing claim_id", "missing line_number", "bad date_of_service",
                   "non-numeric units", "unknown code format")
 VALUE_OF = {3: "date_of_service", 4: "units", 5: "code"}  # reason -> the column whose value it quotes
@@ -186,39 +191,123 @@ def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block
             yield batch
 
 
+def _cell_text(value: object) -> str | None:
+    """A spreadsheet cell as the text a CSV would hold: None when empty, whole numbers without
+    ``.0`` (1001.0 -> ``1001``), dates ``2026-03-02``, date-times ``2026-03-02 09:30:00``, times
+    ``09:30:00``."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ")
+    return str(value)
+
+
+class _Sheet:
+    """The first (or the named) sheet of a workbook: its header and its rows as record batches."""
+
+    def __init__(self, path: Path, sheet: str | None):
+        from python_calamine import CalamineWorkbook
+
+        book = CalamineWorkbook.from_path(str(path))
+        self.names = list(book.sheet_names)
+        if sheet is not None and sheet not in self.names:
+            raise InputError("sheet", f"{sheet!r} is not a sheet of {path.name} "
+                             f"(sheets: {', '.join(self.names)})")
+        self.sheet = book.get_sheet_by_index(0) if sheet is None else book.get_sheet_by_name(sheet)
+        self.rows = self.sheet.iter_rows()
+        first = next(self.rows, [])
+        self.header = [_cell_text(h) or "" for h in first]
+        self.height = max(self.sheet.height - 1, 0)
+
+    def batches(self, used: list[str], batch_rows: int = 1 << 16) -> Iterator[pa.RecordBatch]:
+        """Rows of the ``used`` columns, as text. Blank rows inside the data are kept (they are
+        rejected like any row without a claim id, so row numbers stay the sheet's); blank rows
+        after the last data row are not lines."""
+        at = [self.header.index(u) for u in used]
+        cols: list[list[str | None]] = [[] for _ in used]
+        blank = 0  # blank rows not yet known to be inside the data
+
+        def batch() -> pa.RecordBatch:
+            out = pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cols], names=used)
+            for c in cols:
+                c.clear()
+            return out
+
+        for row in self.rows:
+            if all(v is None or v == "" for v in row):
+                blank += 1
+                continue
+            for _ in range(blank):
+                for c in cols:
+                    c.append(None)
+            blank = 0
+            for c, i in zip(cols, at):
+                c.append(_cell_text(row[i]) if i < len(row) else None)
+            if len(cols[0]) >= batch_rows:
+                yield batch()
+        if cols[0]:
+            yield batch()
+
+
+def _unreadable(kind: str) -> tuple[type[BaseException], ...]:
+    """The errors that mean a file of this kind cannot be read (not a bug of ours)."""
+    errors: tuple[type[BaseException], ...] = (pa.ArrowException, OSError, UnicodeError, csv.Error)
+    if kind == "spreadsheet":
+        from python_calamine import CalamineError
+
+        errors += (CalamineError, ValueError)
+    return errors
+
+
 def _malformed_reason(row: pacsv.InvalidRow) -> str:
     return f"malformed row: {row.actual_columns} fields, expected {row.expected_columns}"
 
 
 def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
-               progress: bool = False, encoding: str = "utf-8") -> Lines:
-    """Read ``path`` (CSV or Parquet) into ``Lines``; InputError for an unreadable file.
+               progress: bool = False, encoding: str = "utf-8", sheet: str | None = None) -> Lines:
+    """Read ``path`` (CSV, Parquet or a spreadsheet: ``sheet`` or its first) into ``Lines``;
+    InputError for an unreadable file.
 
-    Blocks (CSV) or record batches (Parquet) are parsed and encoded by two worker threads, at most
+    Blocks (CSV) or record batches (Parquet, spreadsheet) are parsed and encoded by two worker threads, at most
     three in flight; their results are merged in file order. A CSV whose malformed rows hold a
     quote is read again record by record (see the module doc).
     """
-    lines, quote_in_malformed = _read_lines(path, mapping, block_mb, progress, encoding, records=False)
+    lines, quote_in_malformed = _read_lines(path, mapping, block_mb, progress, encoding, sheet, records=False)
     if quote_in_malformed:
-        lines, _ = _read_lines(path, mapping, block_mb, progress, encoding, records=True)
+        lines, _ = _read_lines(path, mapping, block_mb, progress, encoding, sheet, records=True)
     return lines
 
 
 def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progress: bool,
-                encoding: str, records: bool) -> tuple[Lines, bool]:
+                encoding: str, sheet: str | None, records: bool) -> tuple[Lines, bool]:
     """One reading of ``path``. ``records``: CSV by the quote-aware record reader (one thread
     parses, two encode); otherwise in blocks cut at line breaks. Also returned: whether a malformed
     row held a quote (the caller then reads again with ``records``)."""
-    is_parquet = path.suffix.lower() in (".parquet", ".pq")
+    suffix = path.suffix.lower()
+    kind = "parquet" if suffix in (".parquet", ".pq") else "spreadsheet" if suffix in SPREADSHEET else "csv"
+    is_parquet = kind == "parquet"
+    batched = kind != "csv" or records  # sources are record batches, not blocks of bytes
     record_malformed: list[tuple[int, str]] = []  # from the record reader: data rows already
     quote_in_malformed = False
+    if sheet is not None and kind != "spreadsheet":
+        raise InputError("sheet", f"{sheet!r} given, but {path.name} is not a spreadsheet")
     try:
         if is_parquet:
             header = pq.read_schema(path).names
+        elif kind == "spreadsheet":
+            book = _Sheet(path, sheet)
+            header = book.header
         else:
             header, delim, skip = _csv_header(path, encoding)
-    except (pa.ArrowException, OSError, UnicodeError, csv.Error) as err:
-        raise InputError("claims", f"{path.name} is not a readable CSV or Parquet file ({err})") from None
+    except InputError:  # a ValueError too: not to be taken for an unreadable file
+        raise
+    except _unreadable(kind) as err:
+        what = "spreadsheet" if kind == "spreadsheet" else "CSV or Parquet file"
+        raise InputError("claims", f"{path.name} is not a readable {what} ({err})") from None
     if not any(h.strip() for h in header):
         raise InputError("claims", f"{path.name} has no header line naming the columns "
                          "(empty file or blank first line)")
@@ -231,13 +320,16 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
         from tqdm import tqdm
 
         compressed = path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4")  # bytes out != file size
-        total = pq.read_metadata(path).num_rows if is_parquet else None if compressed else path.stat().st_size
+        total = (pq.read_metadata(path).num_rows if is_parquet else book.height if kind == "spreadsheet"
+                 else None if compressed else path.stat().st_size)
         what = f"audit {path.name}" + (" (again: quoted line breaks)" if records else "")
-        bar = tqdm(total=total, unit="lines" if is_parquet else "B", unit_scale=True, desc=what, leave=False)
+        bar = tqdm(total=total, unit="B" if kind == "csv" else "lines", unit_scale=True, desc=what, leave=False)
     if is_parquet:
         # string columns other than the claim id come as dictionaries (as Parquet stores them)
         pf = pq.ParquetFile(path, read_dictionary=used[1:])
         sources: Iterator = pf.iter_batches(batch_size=1 << 18, columns=used)
+    elif kind == "spreadsheet":
+        sources = book.batches(used)
     else:
         types = {c: pa.dictionary(pa.int32(), pa.string()) for c in used}
         types[used[0]] = pa.string()  # the claim id: too many distinct values for a dictionary
@@ -305,7 +397,7 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
         """Parts of one block or batch, its malformed rows (row within the block), its rows, and
         the buffer it was read into (free again)."""
         nonlocal quote_in_malformed
-        if is_parquet or records:
+        if batched:
             return [process(source)], [], source.num_rows, None
         buf, length = source
         bad: list[pacsv.InvalidRow] = []
@@ -350,7 +442,7 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
             pending: deque = deque()
             for source in sources:  # the next block is read while the workers parse the last ones
                 pending.append(pool.submit(task, source))
-                if bar is not None and is_parquet:
+                if bar is not None and kind != "csv":
                     bar.update(source.num_rows)
                 if len(pending) >= 3:
                     merge(*pending.popleft().result())
@@ -379,7 +471,7 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
                  **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
         malformed=malformed,
         dropped_phi=phi,
-        source_kind="parquet" if is_parquet else "csv",
+        source_kind=kind,
         by_record=records,
     ), quote_in_malformed
 
