@@ -6,7 +6,8 @@ pyarrow in one of two worker threads; Parquet by record batches; a spreadsheet (
 by python-calamine, in batches of rows. Only the columns the audit uses are converted (patient
 columns are never read; a spreadsheet's are parsed with its sheet, never kept), the short repeated
 values as dictionaries, and each block's values are parsed per distinct value (``values.Distinct``)
-in a worker thread while the next block is read. Rows that cannot be read go to rejects with their row number and reason:
+in a worker thread while the next block is read. Rows that cannot be read go to rejects with their
+row number and reason:
 
 * a malformed CSV row (wrong number of fields),
 * missing claim id or line number,
