@@ -308,12 +308,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
     out = write_outputs(res, args.out, args.rejects)
     print(f"lines in {res.lines_in} = checked {res.lines_checked} + rejected {res.rejects}")
     print(f"{len(res.findings)} finding(s) -> {out['findings']}; rejects -> {out['rejects']}; "
-          f"summary -> {out['summary']} ({res.seconds:.1f} s)")
+          f"summary -> {out['summary']}; by payer -> {out['payers']} ({res.seconds:.1f} s)")
     if args.summary:
+        money = (lambda v: "data not available" if v != v else f"{v:,.2f}")  # NaN: no Medicare price
         s = res.summary.copy()
-        s["dollars_at_risk"] = s["dollars_at_risk"].map(
-            lambda v: "data not available" if v != v else f"{v:,.2f}")  # NaN: no Medicare price
+        s["dollars_at_risk"] = s["dollars_at_risk"].map(money)
         print(s.to_string(index=False) if len(s) else "no findings")
+        p = res.by_payer.copy()
+        if len(p):
+            p["dollars_at_risk"] = p["dollars_at_risk"].map(money)
+            p["share_with_findings"] = p["share_with_findings"].map(lambda v: "" if v != v else f"{v:.1%}")
+            print()
+            print(p.to_string(index=False))
     return 0
 
 

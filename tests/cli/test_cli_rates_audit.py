@@ -40,6 +40,10 @@ def test_audit_sample_prints_the_count_and_summary(run_cli, tmp_path):
     assert "patient_name, member_id, dob" in proc.stderr
     assert (tmp_path / "f.rejects.csv").exists() and (tmp_path / "f.summary.csv").exists()
     assert "U-ADDON" in proc.stdout
+    payers = pd.read_csv(tmp_path / "f.payers.csv")
+    assert payers["payer"].iloc[-1] == "all payers" and payers["infusion_lines"].iloc[-1] == 323
+    assert payers["infusion_lines"].iloc[:-1].sum() == 323
+    assert "all payers" in proc.stdout and "3.7%" in proc.stdout   # 12 of 323 lines
 
 
 def test_audit_summary_says_data_not_available_for_a_year_without_prices(run_cli, tmp_path):
@@ -62,7 +66,7 @@ def test_audit_that_cannot_write_keeps_the_last_outputs_and_exits_2(run_cli, tmp
     assert f"rejects: cannot write {blocked / 'r.csv'}" in proc.stderr and "Traceback" not in proc.stderr
     assert out.read_bytes() == before                                   # the last good findings
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(      # no temporary files left
-        ["c.csv", "f.csv", "f.summary.csv", "f.rejects.csv", "not-a-dir"])
+        ["c.csv", "f.csv", "f.summary.csv", "f.payers.csv", "f.rejects.csv", "not-a-dir"])
 
 
 def test_audit_of_a_file_that_is_not_text_exits_2(run_cli, tmp_path):

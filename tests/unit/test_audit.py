@@ -542,3 +542,27 @@ def test_a_file_named_xlsx_that_is_not_a_workbook_says_so(tmp_path):
     p.write_text("claim_id,line_number\nC,1\n")
     with pytest.raises(InputError, match="claims: claims.xlsx is not a readable spreadsheet"):
         audit(p)
+
+
+def test_the_share_of_lines_with_findings_by_payer_counts_each_line_once(tmp_path):
+    """Aetna: line C/2 has two findings (U-HOUR, M-VALID): one line with findings, at risk the
+    larger of its two dollar amounts. Cigna: clean. BCBS: a 2018 line (no Medicare price).
+    Medicare: a 96372 beside 96369 (a warning, not an error)."""
+    rows = [L("C", 1, "96369", payer="Aetna"), L("C", 2, "96370", 2, mods="00", payer="Aetna"),
+            L("D", 1, "96369", payer="Cigna"), L("D", 2, "96370", 1, payer="Cigna"),
+            L("E", 1, "96370", dos="2018-03-02", payer="BCBS"),
+            L("F", 1, "96369", payer="Medicare"), L("F", 2, "96372", payer="Medicare")]
+    res = run(tmp_path, rows)
+    assert rules(res) == {("C", "2", "U-HOUR"), ("C", "2", "M-VALID"), ("E", "1", "U-ADDON"), ("F", "2", "U-SHORT")}
+    t = res.by_payer.set_index("payer")
+    assert list(t.index) == ["Aetna", "BCBS", "Cigna", "Medicare", "all payers"]
+    assert list(t["infusion_lines"]) == [2, 1, 2, 2, 7]
+    assert list(t["lines_with_findings"]) == [1, 1, 0, 1, 3]
+    assert list(t["lines_with_errors"]) == [1, 1, 0, 0, 2]
+    assert list(t["share_with_findings"]) == [0.5, 1.0, 0.0, 0.5, round(3 / 7, 4)]
+    f = res.findings.set_index(["claim_id", "rule"])["dollars_at_risk"]
+    assert t.loc["Aetna", "dollars_at_risk"] == max(f["C", "U-HOUR"], f["C", "M-VALID"]) == 2 * 17.03
+    assert pd.isna(t.loc["BCBS", "dollars_at_risk"]) and t.loc["BCBS", "lines_without_price"] == 1
+    assert t.loc["Cigna", "dollars_at_risk"] == 0
+    assert t.loc["all payers", "dollars_at_risk"] == round(2 * 17.03 + f["F", "U-SHORT"], 2)
+    assert t.loc["all payers", "lines_without_price"] == 1

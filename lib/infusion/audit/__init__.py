@@ -44,6 +44,8 @@ FINDING_COLUMNS = ["claim_id", "line_number", "date_of_service", "code", "payer"
                    "message", "units_at_risk", "dollars_at_risk"]
 SUMMARY_COLUMNS = ["rule", "severity", "payer", "lines", "units_at_risk", "dollars_at_risk",
                    "lines_without_price"]
+PAYER_COLUMNS = ["payer", "infusion_lines", "lines_with_findings", "share_with_findings",
+                 "lines_with_errors", "dollars_at_risk", "lines_without_price"]
 
 
 @dataclass
@@ -60,6 +62,7 @@ class AuditResult:
     outputs: dict[str, str] = field(default_factory=dict)
     source_kind: str = "csv"
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # data_row, file_line, keys, reason
+    by_payer: pd.DataFrame = field(default_factory=pd.DataFrame)  # the share of lines with findings
     by_record: bool = False  # CSV read again record by record (quote-aware): file lines not known
 
 
@@ -81,11 +84,13 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
         raise InputError("encoding", f"{encoding!r} is not a text encoding Python knows") from None
     with _small_pages():
         lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet)
-        findings = _finish(find(lines))
+        priced = _finish(find(lines))
+        findings = priced[FINDING_COLUMNS]
         rejected = _rejected(lines)
+        by_payer = _by_payer(lines, priced)
     res = AuditResult(lines.lines_in, lines.lines_in - len(rejected), len(rejected), findings,
                       _summary(findings), lines.dropped_phi, source_kind=lines.source_kind,
-                      rejected=rejected, by_record=lines.by_record)
+                      rejected=rejected, by_record=lines.by_record, by_payer=by_payer)
     res.seconds = round(time.monotonic() - t0, 2)
     return res
 
@@ -137,11 +142,11 @@ def _prices(f: pd.DataFrame) -> np.ndarray:
 
 def _finish(f: pd.DataFrame) -> pd.DataFrame:
     """Findings in their published form: severity, message with the rule's reference, dollars at
-    risk, sorted by claim, line and rule."""
+    risk, sorted by claim, line and rule; plus ``pos``, the line's position in ``Lines``."""
     if f.empty:
-        out = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS})
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS + ["pos"]})
         return out.astype({"units_at_risk": "int64", "dollars_at_risk": "float64",
-                           "date_of_service": "datetime64[s]"})
+                           "date_of_service": "datetime64[s]", "pos": "int64"})
     f = f.copy()
     f["date_of_service"] = f["days"].to_numpy().astype("datetime64[D]").astype("datetime64[s]")
     f["year"] = f["date_of_service"].dt.year
@@ -151,7 +156,7 @@ def _finish(f: pd.DataFrame) -> pd.DataFrame:
     f["units_at_risk"] = f["at_risk"].astype("int64")
     f["dollars_at_risk"] = np.round(f["units_at_risk"].to_numpy() * _prices(f), 2)
     f = f.sort_values(["claim_id", "line_no", "line_number", "row", "rule", "message"], kind="stable")
-    return f[FINDING_COLUMNS].reset_index(drop=True)
+    return f[FINDING_COLUMNS + ["pos"]].reset_index(drop=True)
 
 
 def _summary(f: pd.DataFrame) -> pd.DataFrame:
@@ -164,6 +169,38 @@ def _summary(f: pd.DataFrame) -> pd.DataFrame:
               lines_without_price=("unpriced", "sum")).reset_index()
     s["dollars_at_risk"] = s["dollars_at_risk"].round(2)
     return s.sort_values(["rule", "payer", "severity"]).reset_index(drop=True)[SUMMARY_COLUMNS]
+
+
+def _by_payer(lines: Lines, priced: pd.DataFrame) -> pd.DataFrame:
+    """Per payer: the 96369-96372 lines read, how many have a finding (any rule) and an error
+    (severity ``error``), their share, and the dollars at risk counted once per line (the largest
+    of its findings': a line with two findings is not at risk twice; lines whose findings have no
+    Medicare price are counted in ``lines_without_price``); a total row last. The share
+    is what a coding manager compares across payers (findings by rule are in the summary)."""
+    payer_of = lines.distinct["payer"].field(0)  # payer name per distinct value (blank: unknown)
+    ids = lines.cols["payer"]
+    n = len(payer_of)
+    pos = priced["pos"].to_numpy(dtype=np.int64)
+    errors = (priced["severity"] == "error").to_numpy()
+    per_id = pd.DataFrame({"payer": payer_of,
+                           "infusion_lines": np.bincount(ids, minlength=n),
+                           "lines_with_findings": np.bincount(ids[np.unique(pos)], minlength=n),
+                           "lines_with_errors": np.bincount(ids[np.unique(pos[errors])], minlength=n)})
+    t = per_id.groupby("payer", sort=True).sum()
+    t = t[t["infusion_lines"] > 0]
+    per_line = priced.groupby("pos").agg(payer=("payer", "first"), dollars=("dollars_at_risk", "max"))
+    by = per_line.assign(unpriced=per_line["dollars"].isna()).groupby("payer")
+    # a payer without findings has nothing at risk (0); one whose findings all lack a price: not available
+    t["dollars_at_risk"] = by["dollars"].sum(min_count=1).reindex(t.index).round(2)
+    t.loc[t["lines_with_findings"] == 0, "dollars_at_risk"] = 0.0
+    t["lines_without_price"] = by["unpriced"].sum().reindex(t.index).fillna(0)
+    total = t.sum(numeric_only=True)  # counts; dollars: not available only if no finding has a price
+    total["dollars_at_risk"] = round(t["dollars_at_risk"].sum(min_count=1), 2) if len(t) else 0.0
+    t.loc["all payers"] = total
+    t = t.reset_index().astype({"infusion_lines": "int64", "lines_with_findings": "int64",
+                                "lines_with_errors": "int64", "lines_without_price": "int64"})
+    t["share_with_findings"] = (t["lines_with_findings"] / t["infusion_lines"]).round(4)
+    return t[PAYER_COLUMNS]
 
 
 def _rejected(lines: Lines) -> pd.DataFrame:
@@ -203,17 +240,19 @@ def _rejected(lines: Lines) -> pd.DataFrame:
 
 
 def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None = None) -> dict[str, str]:
-    """Write findings (CSV or Parquet by extension), the summary (CSV) and the rejects. All three
+    """Write findings (CSV or Parquet by extension), the summary by rule and payer and the share
+    of lines with findings by payer (CSV: OUT.summary.csv, OUT.payers.csv) and the rejects. All
     are written to temporary names first and renamed only when all are complete, so a failed
     write leaves the previous outputs as they were (InputError naming the path). Claim and line
     keys only."""
     out = Path(out)
     rej = Path(rejects) if rejects else out.with_name(out.stem + ".rejects" + out.suffix)
     summ = out.with_name(out.stem + ".summary.csv")
+    payers = out.with_name(out.stem + ".payers.csv")
     written: list[tuple[Path, Path]] = []
     path = out
     try:
-        for path, df in ((out, res.findings), (rej, res.rejected), (summ, res.summary)):
+        for path, df in ((out, res.findings), (rej, res.rejected), (summ, res.summary), (payers, res.by_payer)):
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.tmp")
             written.append((tmp, path))
@@ -228,5 +267,5 @@ def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None 
         raise InputError(field, f"cannot write {path}: {err.strerror or err}") from None
     for tmp, path in written:
         os.replace(tmp, path)
-    res.outputs = {"findings": str(out), "rejects": str(rej), "summary": str(summ)}
+    res.outputs = {"findings": str(out), "rejects": str(rej), "summary": str(summ), "payers": str(payers)}
     return res.outputs
