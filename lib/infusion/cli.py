@@ -70,9 +70,9 @@ def format_result(result: CodingResult, enc: Encounter, priced: dict[str, Any] |
     """A readable table of the claim lines with the rationale and the findings under it."""
     head = (f"Counted infusion time: {result.total_minutes} min   POS {enc.pos}   "
             f"{enc.claim} claim   payer {enc.payer}")
-    rows = [("code", "units", "modifiers", "rules") + (("payment",) if priced else ())]
+    rows: list[tuple[str, ...]] = [("code", "units", "modifiers", "rules") + (("payment",) if priced else ())]
     for i, line in enumerate(result.lines):
-        row = (line.code, str(line.units), " ".join(line.modifiers) or "-", " ".join(line.rules))
+        row: tuple[str, ...] = (line.code, str(line.units), " ".join(line.modifiers) or "-", " ".join(line.rules))
         if priced:
             row += (priced["lines"][i]["payment_text"],)
         rows.append(row)

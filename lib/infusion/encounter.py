@@ -371,7 +371,7 @@ def parse_encounter(obj: Any) -> Encounter:
 
 def check_time_zones(enc: Encounter) -> None:
     """T-DATE: time zones are not mixed within an encounter."""
-    offsets = {}
+    offsets: dict[dt.timedelta | None, str] = {}  # UTC offset -> the first segment with it
     for inf in enc.infusions:
         for s in inf.segments:
             for t in (s.start, s.stop):

@@ -10,7 +10,7 @@ from typing import Any, Mapping
 
 from .encounter import Encounter, parse_encounter
 from .modifiers import apply_modifiers
-from .records import CodingResult, Finding
+from .records import ClaimLine, CodingResult, Finding
 from .setting import check_routes, check_setting
 from .timing import count_time
 from .units import code_time
@@ -31,7 +31,7 @@ def code_encounter(encounter: Encounter | Mapping[str, Any]) -> CodingResult:
     segments = [s for i in sc for s in i.segments]
     timeline, time_findings = count_time(segments)
     findings += time_findings
-    lines = []
+    lines: list[ClaimLine] = []
     if sc:
         decision = check_setting(enc)
         findings += decision.findings

@@ -12,11 +12,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, BinaryIO, Iterator
+from typing import Any, Iterator, Protocol
 
 import numpy as np
 from numba import njit
 
+
+
+class Readable(Protocol):
+    """A byte stream: ``read(n)`` returns up to ``n`` bytes, ``b""`` at the end."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
 
 
 class StreamError(ValueError):
@@ -47,7 +53,7 @@ _KEY = re.compile(rb'\s*"((?:[^"\\]|\\.)*)"\s*:\s*', re.S)
 
 @dataclass
 class _Buf:
-    fp: BinaryIO
+    fp: Readable
     chunk: int
     data: bytes = b""
     pos: int = 0
@@ -144,7 +150,7 @@ def _value_end(buf: _Buf, what: str) -> int:
         start = buf.pos
 
 
-def iter_object_fast(fp: BinaryIO, arrays: dict[str, re.Pattern[bytes] | None],
+def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
                      chunk: int = 1 << 22, counts: dict[str, int] | None = None,
                      required: dict[str, tuple[str, re.Pattern[bytes]]] | None = None) -> Iterator[Member]:
     """Yield the members of the top-level JSON object in ``fp`` (binary, decompressed), in order.

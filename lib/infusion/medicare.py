@@ -161,17 +161,18 @@ def read_gpci(path: str | Path) -> pd.DataFrame:
         raise DataError(f"{p.name}: no header row starting with 'Medicare Administrative Contractor'")
     header = [h.strip() for h in rows[hdr]]
 
-    def find(pattern: str, required: bool = True) -> int | None:
-        for i, h in enumerate(header):
-            if re.search(pattern, h, re.I):
-                return i
-        if required:
+    def find_optional(pattern: str) -> int | None:
+        return next((i for i, h in enumerate(header) if re.search(pattern, h, re.I)), None)
+
+    def find(pattern: str) -> int:
+        i = find_optional(pattern)
+        if i is None:
             raise DataError(f"{p.name} line {hdr + 1}: no column matching {pattern!r} in {header}")
-        return None
+        return i
 
     c_state, c_loc, c_name = find(r"^State"), find(r"Locality Number"), find(r"Locality Name")
     c_pw = find(r"PW GPCI \(with 1\.0 Floor\)")
-    c_pw_nf = find(r"PW GPCI \(without 1\.0 Floor\)", required=False)
+    c_pw_nf = find_optional(r"PW GPCI \(without 1\.0 Floor\)")
     c_pe, c_mp = find(r"PE GPCI"), find(r"MP GPCI")
     out = []
     for i, r in enumerate(rows[hdr + 1:], start=hdr + 2):

@@ -160,7 +160,7 @@ def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[pd.Series | None, li
         rows = rows[rows["variant"] == ("qp" if qp else "nonqp")]
     elif qp:
         raise InputError("qp", f"{year} has one conversion factor; the QP variant exists from 2026")
-    notes = []
+    notes: list[str] = []
     if date is not None:
         if date.year != year:
             raise InputError("date", f"{date.isoformat()} is not in {year}")

@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from .encounter import load_yaml_file
 from .errors import InputError
@@ -93,28 +93,28 @@ class Lock:
     def __init__(self, path: Path, wait_seconds: float = 0) -> None:
         self.path = path
         self.wait = wait_seconds
-        self.fh = None
+        self.fh: TextIO | None = None
 
     def __enter__(self) -> "Lock":
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = open(self.path, "a+")
+        self.fh = fh = open(self.path, "a+")
         deadline = time.monotonic() + self.wait
         while True:
             try:
-                fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    self.fh.seek(0)
-                    holder = self.fh.read().strip() or "another process"
-                    self.fh.close()
+                    fh.seek(0)
+                    holder = fh.read().strip() or "another process"
+                    fh.close()
                     raise LockedError(f"another render run holds {self.path} ({holder}); try again "
                                       "when it ends") from None
                 time.sleep(0.5)
-        self.fh.seek(0)
-        self.fh.truncate()
-        self.fh.write(f"pid {os.getpid()} since {dt.datetime.now().isoformat(timespec='seconds')}")
-        self.fh.flush()
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"pid {os.getpid()} since {dt.datetime.now().isoformat(timespec='seconds')}")
+        fh.flush()
         return self
 
     def __exit__(self, *exc) -> None:
@@ -152,7 +152,7 @@ def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path
             fp = fingerprint(job, data_v, code_v)
             start = dt.datetime.now(dt.timezone.utc)
             t0 = time.monotonic()
-            record = {"job": name, "notebook": job.notebook, "parameters": job.parameters,
+            record: dict[str, object] = {"job": name, "notebook": job.notebook, "parameters": job.parameters,
                       "data_version": data_v, "code_version": code_v,
                       "start": start.isoformat(timespec="seconds"),
                       "output": str(reports_dir / job.output)}

@@ -68,7 +68,7 @@ def _zip_localities(zips: list[str | None]) -> np.ndarray:
     """MAC-locality (``01112-05``) of each ZIP (5 digits, or ZIP+4), None where not found."""
     five = [z[:5] if z and z[:5].isdigit() else None for z in zips]
     loc = tables.zip_localities(z for z in five if z)
-    return np.array([loc.get(z) for z in five], dtype=object)
+    return np.array([loc.get(z) if z else None for z in five], dtype=object)
 
 
 def _first_in_group(keys: list[np.ndarray], order_keys: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -187,12 +187,12 @@ def find(lines: Lines) -> pd.DataFrame:
 
     g = [gid[a] for a in at]                                        # group of each line, per code
     u = [units_d[c["units"][a]] for a in at]                        # units of each line, per code
-    count = [np.bincount(gk, minlength=ng) if len(gk) else None for gk in g]
-    total = [np.bincount(gk, weights=uk, minlength=ng).astype(np.int64) if len(gk) else None
+    count = [np.bincount(gk, minlength=ng) for gk in g]                 # lines of code k per claim-date
+    total = [np.bincount(gk, weights=uk, minlength=ng).astype(np.int64)  # and their units
              for gk, uk in zip(g, u)]
 
     def n69(k: int) -> np.ndarray:  # 96369 lines on the claim-date of each line of code k
-        return count[I69][g[k]] if count[I69] is not None else np.zeros(len(g[k]), dtype=np.int64)
+        return count[I69][g[k]]
 
     # documented time of a claim-date: last stop minus first start of its 96369/96370 lines
     timed = np.concatenate([at[I69], at[I70]])

@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -64,7 +65,7 @@ class Lines:
     cols: dict[str, np.ndarray]     # per column: ids into ``distinct[column]`` (int16 or int32)
     distinct: dict[str, V.Distinct]
     lines_in: int = 0
-    rejects: dict[str, object] = field(default_factory=dict)  # row, claim, line_number, reason, value ids
+    rejects: dict[str, Any] = field(default_factory=dict)  # row, claim, line_number, reason, value ids
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (data row, 1-based; reason)
     dropped_phi: list[str] = field(default_factory=list)
     source_kind: str = "csv"
@@ -160,7 +161,7 @@ class _Part:
     claim: pa.Array
     row: np.ndarray
     ids: dict[str, np.ndarray]
-    rejects: dict[str, object] | None = None
+    rejects: dict[str, Any] | None = None
 
 
 def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block_mb: int,
@@ -398,6 +399,7 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
         the buffer it was read into (free again)."""
         nonlocal quote_in_malformed
         if batched:
+            assert not isinstance(source, tuple)  # a record batch
             return [process(source)], [], source.num_rows, None
         buf, length = source
         bad: list[pacsv.InvalidRow] = []

@@ -141,13 +141,13 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
                 futs = [pool.submit(_worker, f, cs, queue) for f in files]
                 pending = set(futs)
                 while pending:
-                    done = {f for f in pending if f.done()}
+                    done = {fut for fut in pending if fut.done()}
                     while not queue.empty():
                         n = queue.get()
                         if bar is not None:
                             bar.update(n)
-                    for f in done:
-                        results.append(f.result())
+                    for fut in done:
+                        results.append(fut.result())
                     pending -= done
                     if pending:
                         time.sleep(0.05)
@@ -157,7 +157,8 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
                         bar.update(n)
     if bar is not None:
         bar.close()
-    frames, manifest = [], []
+    frames: list[pd.DataFrame] = []
+    manifest: list[dict[str, object]] = []
     for path, ex, err in sorted(results, key=lambda r: files.index(r[0])):
         if ex is None:
             manifest.append({"file": path, "status": "failed", "error": err, "rows": 0})

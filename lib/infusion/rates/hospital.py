@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, BinaryIO, Iterator, cast
 
 import pandas as pd
 
@@ -42,7 +42,7 @@ def _money(value: Any) -> float | None:
 def _head(path: Path) -> tuple[dict[str, str], list[str], list[str]]:
     stream, _ = open_stream(path)
     with stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="replace", newline="")
+        text = io.TextIOWrapper(cast(BinaryIO, stream), encoding="utf-8-sig", errors="replace", newline="")
         reader = csv.reader(text)
         try:
             names, values, data_header = next(reader), next(reader), next(reader)
@@ -113,12 +113,14 @@ def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_00
                         except ValueError:
                             raise DataError(f"{p.name} line {line}: negotiated charge {dollar or pct!r} "
                                             f"for {payer!r} is not a number") from None
-                        if d is None and q is None:
+                        if d is not None:
+                            value, kind = d, "negotiated"
+                        elif q is not None:
+                            value, kind = q, "percentage"
+                        else:
                             skipped_algorithm += 1
                             continue
-                        ex.rows.append(_row(p, fmt, hospital, general, r, payer, plan,
-                                            d if d is not None else q,
-                                            "negotiated" if d is not None else "percentage", method))
+                        ex.rows.append(_row(p, fmt, hospital, general, r, payer, plan, value, kind, method))
                 ex.items_read += len(chunk)
                 first_row += len(chunk)
         except pd.errors.ParserError as err:
@@ -140,6 +142,7 @@ def _wide_payers(header: list[str], original: list[str], r: pd.Series
             continue
         payer, plan = m.group(1), m.group(2)
         shown = re.fullmatch(r"(?i)standard_charge\|(.+?)\|(.+?)\|negotiated_dollar", orig)
+        assert shown is not None  # orig is the original spelling of the column m matched
         if (payer, plan) in seen:
             continue
         seen.add((payer, plan))

@@ -108,7 +108,8 @@ def summarize(path: str | Path, code: str, year: int = 2026) -> Summary:
                100 * quantile_cont(rate, 0.50) / any_value(medicare) AS median_pct_of_medicare
         FROM k GROUP BY payer_family, billing_class ORDER BY billing_class, payer_family""").df()
     table["payer_family"] = table["payer_family"].map(lambda f: FAMILY_LABELS.get(f, f))
-    illustrative = bool(con.execute("SELECT coalesce(bool_or(illustrative), false) FROM r").fetchone()[0])
+    flag = con.execute("SELECT coalesce(bool_or(illustrative), false) FROM r").fetchone()
+    illustrative = bool(flag and flag[0])
     excluded = excluded[excluded["n"] > 0].reset_index(drop=True)
     return Summary(code, year, table, excluded, illustrative, ref)
 

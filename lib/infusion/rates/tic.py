@@ -13,7 +13,7 @@ import io
 import re
 import zlib
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from ..errors import DataError
 from ..jsonscan import MissingField, StreamError, iter_object_fast
@@ -26,7 +26,7 @@ TOP_FIELDS = ("reporting_entity_name", "reporting_entity_type", "plan_name", "pl
 class CountingReader(io.RawIOBase):
     """Wraps a binary file and counts the bytes read from it (for progress and error offsets)."""
 
-    def __init__(self, raw: BinaryIO, on_read=None) -> None:
+    def __init__(self, raw: io.BufferedReader, on_read=None) -> None:
         self.raw = raw
         self.count = 0
         self.on_read = on_read
@@ -43,10 +43,10 @@ class CountingReader(io.RawIOBase):
         return n
 
 
-class ReadAhead(io.RawIOBase):
+class ReadAhead(io.BufferedIOBase):
     """Decompress in a background thread while the caller scans (zlib releases the GIL)."""
 
-    def __init__(self, inner: BinaryIO, chunk: int = 1 << 22, depth: int = 2) -> None:
+    def __init__(self, inner: io.BufferedIOBase, chunk: int = 1 << 22, depth: int = 2) -> None:
         import queue
         import threading
 
@@ -72,7 +72,8 @@ class ReadAhead(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def read(self, n: int = -1) -> bytes:
+    def read(self, n: int | None = -1) -> bytes:
+        n = -1 if n is None else n
         while not self.done and (n < 0 or len(self.buf) < n):
             item = self.q.get()
             if isinstance(item, BaseException):
@@ -102,7 +103,7 @@ class ReadAhead(io.RawIOBase):
         super().close()
 
 
-def open_stream(path: Path, on_read=None, read_ahead: bool = False) -> tuple[BinaryIO, CountingReader]:
+def open_stream(path: Path, on_read=None, read_ahead: bool = False) -> tuple[io.BufferedIOBase, CountingReader]:
     """The decompressed stream of ``path`` (gzip by magic bytes) and the raw byte counter.
 
     With ``read_ahead``, a gzip file is decompressed in a background thread.
@@ -152,7 +153,7 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
     ex = Extraction(str(p), "tic")
     top: dict[str, Any] = {}
     refs: dict[Any, tuple[int, int, str]] = {}  # id -> (groups, npis, key) ; key "remote" if URL
-    pending: list[tuple[dict, list]] = []
+    pending: list[tuple[dict, dict]] = []  # (row, its negotiated_rates entry)
     counts: dict[str, int] = {}
     try:
         with stream:
