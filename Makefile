@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv reports test test-unit test-notebooks test-browser browser-deps app data clean-venv
+.PHONY: venv reports test test-types test-unit test-notebooks test-browser browser-deps app data clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,10 @@ venv: $(STAMP)
 reports: venv
 	$(BIN)/python -m infusion render --all
 
-## The whole test suite: unit, CLI, report and browser tests (pytest), then the notebooks (nbval).
+## The whole test suite: the type check of lib/ (mypy), unit, CLI, report and browser tests
+## (pytest), then the notebooks (nbval).
 test: venv browser-deps
+	$(BIN)/python -m mypy
 	$(BIN)/python -m pytest tests -q
 	$(BIN)/python -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
@@ -36,6 +38,9 @@ test-browser: venv browser-deps
 ## Serve the training notebook as an app (code hidden) on http://127.0.0.1:8866
 app: venv
 	$(BIN)/voila notebooks/01_infusion_time_scenarios.ipynb --port=8866 --Voila.ip=127.0.0.1 --no-browser
+
+test-types: venv
+	$(BIN)/python -m mypy
 
 test-unit: venv
 	$(BIN)/python -m pytest tests -q
