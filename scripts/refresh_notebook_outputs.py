@@ -9,19 +9,24 @@ Usage: python scripts/refresh_notebook_outputs.py [notebooks/01_....ipynb ...]
 from __future__ import annotations
 
 import sys
+import tempfile
 from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+
+from infusion.render import ipc_kernel_manager
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def refresh(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
+    with tempfile.TemporaryDirectory(prefix="infusion-kernel-") as sockets:  # as render does: no TCP port
+        client = NotebookClient(nb, timeout=600, kernel_name="python3",
+                                kernel_manager_class=ipc_kernel_manager(sockets),
+                                resources={"metadata": {"path": str(path.parent)}})
+        client.execute()
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue

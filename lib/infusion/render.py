@@ -121,7 +121,7 @@ def export_pngs(executed_nb: Any, out_dir: Path, stem: str) -> list[Path]:
     return paths
 
 
-def _ipc_kernel_manager(sockets: str) -> type:
+def ipc_kernel_manager(sockets: str) -> type:
     """A kernel manager that talks to the notebook's kernel over Unix sockets in ``sockets``
     (a private temporary directory) instead of TCP on localhost: nothing listens on a port while
     a report renders, and the kernel does not warn that its TCP traffic is unencrypted."""
@@ -152,7 +152,7 @@ def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool 
         with tempfile.TemporaryDirectory(prefix="infusion-kernel-") as sockets:
             pm.execute_notebook(str(NOTEBOOKS / job.notebook), str(executed), parameters=job.parameters,
                                 kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOKS),
-                                execution_timeout=timeout, kernel_manager_class=_ipc_kernel_manager(sockets))
+                                execution_timeout=timeout, kernel_manager_class=ipc_kernel_manager(sockets))
         nb = nbformat.read(executed, as_version=4)
         html = to_html(nb, job.name)
     except Exception as err:  # noqa: BLE001 - every failure keeps the last good report
