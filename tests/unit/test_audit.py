@@ -566,3 +566,24 @@ def test_the_share_of_lines_with_findings_by_payer_counts_each_line_once(tmp_pat
     assert t.loc["Cigna", "dollars_at_risk"] == 0
     assert t.loc["all payers", "dollars_at_risk"] == round(2 * 17.03 + f["F", "U-SHORT"], 2)
     assert t.loc["all payers", "lines_without_price"] == 1
+
+
+def test_a_utf16_export_is_recognised_by_its_byte_order_mark(tmp_path):
+    """Excel's "Unicode text" export: UTF-16 with a BOM, tab-delimited. Read without --encoding,
+    in 1 MB blocks (of the text transcoded to UTF-8), it gives the audit of the same lines as UTF-8."""
+    rows = [L(f"C{i}", 1, "96369", payer="Cigna ü") for i in range(40000)] + [L("C39999", 2, "96370", 3, payer="Cigna ü")]
+    text = "\t".join(HEADER) + "\n" + "\n".join("\t".join(map(str, r)) for r in rows) + "\n"
+    (tmp_path / "u16.txt").write_text(text, encoding="utf-16")
+    (tmp_path / "u8.txt").write_text(text, encoding="utf-8")
+    assert (tmp_path / "u8.txt").stat().st_size > 2 << 20  # three blocks after transcoding
+    wide, narrow = audit(tmp_path / "u16.txt", block_mb=1), audit(tmp_path / "u8.txt")
+    assert (wide.lines_in, wide.rejects) == (narrow.lines_in, narrow.rejects) == (40001, 0)
+    assert rules(wide) == rules(narrow) == {("C39999", "2", "U-HOUR")}
+    assert set(wide.summary["payer"]) == {"Cigna ü"}
+
+
+def test_a_file_that_is_not_in_the_encoding_named_is_an_input_error(tmp_path):
+    p = tmp_path / "c.csv"
+    p.write_bytes(b"claim_id,line_number,date_of_service,code,units\nC,1,2026-03-02,96370,1\n")  # odd length
+    with pytest.raises(InputError, match="claims: c.csv"):
+        audit(p, encoding="utf-16")

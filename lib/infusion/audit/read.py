@@ -27,6 +27,7 @@ slower, never cut inside a value), and that second reading is the result.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -96,17 +97,45 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _open(path: Path) -> pa.NativeFile:
-    """The file's bytes, decompressed when its name says so (``.gz``, ``.bz2``, ``.zst``, ``.lz4``)."""
-    return pa.input_stream(str(path), compression="detect")
+def _ascii_compatible(encoding: str) -> bool:
+    """Whether ``encoding`` writes delimiters, digits and line breaks as ASCII bytes (UTF-8,
+    cp1252, Latin-1 ... yes; UTF-16 and UTF-32 no)."""
+    return "a,1\n".encode(encoding) == b"a,1\n"
+
+
+def _wire(encoding: str) -> str:
+    """The encoding the CSV parser sees: the file's own, or UTF-8 when ``_open`` transcodes it."""
+    return encoding if _ascii_compatible(encoding) else "utf-8"
+
+
+def sniff_encoding(path: Path, encoding: str) -> str:
+    """``encoding``, or UTF-16 / UTF-32 when the default (UTF-8) was asked for and the file starts
+    with a UTF-16 or UTF-32 byte-order mark (Excel's "Unicode text" export is UTF-16)."""
+    if codecs.lookup(encoding).name != "utf-8":
+        return encoding
+    with pa.input_stream(str(path), compression="detect") as fh:
+        head = fh.read(4)
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "utf-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16"
+    return encoding
+
+
+def _open(path: Path, encoding: str = "utf-8") -> pa.NativeFile:
+    """The file's bytes, decompressed when its name says so (``.gz``, ``.bz2``, ``.zst``, ``.lz4``),
+    and transcoded to UTF-8 when its encoding is not ASCII-compatible (UTF-16: blocks could not be
+    cut at line-break bytes otherwise)."""
+    stream = pa.input_stream(str(path), compression="detect")
+    return stream if _ascii_compatible(encoding) else pa.transcoding_input_stream(stream, encoding, "utf-8")
 
 
 def _csv_header(path: Path, encoding: str) -> tuple[list[str], str, int]:
-    """Column names, delimiter and the byte length of the header line."""
-    with _open(path) as fh:
+    """Column names, delimiter and the byte length of the header line (as ``_open`` gives it)."""
+    with _open(path, encoding) as fh:
         start = fh.read(1 << 20)
     raw = start[: start.find(b"\n") + 1] if b"\n" in start else start
-    first = raw.decode(encoding, errors="replace").lstrip("\ufeff")
+    first = raw.decode(_wire(encoding), errors="replace").lstrip("\ufeff")
     delim = _delimiter(first)
     return next(csv.reader(io.StringIO(first), delimiter=delim), []), delim, len(raw)
 
@@ -122,7 +151,7 @@ def _last_line_break(view: memoryview, end: int) -> int:
         tail *= 4
 
 
-def _csv_blocks(path: Path, skip: int, block_mb: int, on_bytes: Callable[[int], object],
+def _csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: Callable[[int], object],
                 free: list[pa.Buffer | None]) -> Iterator[tuple[pa.Buffer, int]]:
     """``path`` after its header as (buffer, length): ``block_mb`` of whole lines at a time (cut
     at a line break, which may be inside a quoted value: see the module doc). Each block is read
@@ -130,7 +159,7 @@ def _csv_blocks(path: Path, skip: int, block_mb: int, on_bytes: Callable[[int], 
     is parsed (no copy of the file is made). Buffers come from pyarrow's memory pool, which maps memory in large pages."""
     size = block_mb << 20
     carry = b""  # the start of a line not yet complete
-    with _open(path) as fh:
+    with _open(path, encoding) as fh:
         fh.read(skip)  # the header (a compressed stream cannot seek)
         while True:
             buf = free.pop()
@@ -176,11 +205,11 @@ def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block
         malformed.append((row.number - 1, _malformed_reason(row)))
         return "skip"
 
-    with _open(path) as fh:
+    with _open(path, encoding) as fh:
         reader = pacsv.open_csv(
             fh,
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block_mb << 20,
-                                           use_threads=False, encoding=encoding),
+                                           use_threads=False, encoding=_wire(encoding)),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
                                              invalid_row_handler=on_invalid),
             convert_options=convert)
@@ -277,6 +306,11 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
     three in flight; their results are merged in file order. A CSV whose malformed rows hold a
     quote is read again record by record (see the module doc).
     """
+    if path.suffix.lower() not in SPREADSHEET + (".parquet", ".pq"):
+        try:
+            encoding = sniff_encoding(path, encoding)
+        except (pa.ArrowException, OSError) as err:
+            raise InputError("claims", f"{path.name} is not a readable CSV file ({err})") from None
     lines, quote_in_malformed = _read_lines(path, mapping, block_mb, progress, encoding, sheet, records=False)
     if quote_in_malformed:
         lines, _ = _read_lines(path, mapping, block_mb, progress, encoding, sheet, records=True)
@@ -320,7 +354,8 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
     if progress:
         from tqdm import tqdm
 
-        compressed = path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4")  # bytes out != file size
+        # bytes out != file size when decompressed or transcoded
+        compressed = path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4") or not _ascii_compatible(encoding)
         total = (pq.read_metadata(path).num_rows if is_parquet else book.height if kind == "spreadsheet"
                  else None if compressed else path.stat().st_size)
         what = f"audit {path.name}" + (" (again: quoted line breaks)" if records else "")
@@ -340,7 +375,7 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
         if records:
             sources = _csv_records(path, header, delim, encoding, block_mb, convert, record_malformed, on_bytes)
         else:
-            sources = _csv_blocks(path, skip, block_mb, on_bytes, buffers)
+            sources = _csv_blocks(path, encoding, skip, block_mb, on_bytes, buffers)
 
     distinct = _distinct()
     lock = threading.Lock()  # the distinct values are shared by the workers
@@ -410,7 +445,7 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
         table = pacsv.read_csv(  # values are copied out of the block into new arrays
             pa.BufferReader(buf.slice(0, length)),
             read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=length + 1,
-                                           encoding=encoding),
+                                           encoding=_wire(encoding)),
             parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
             convert_options=convert)
         if any('"' in (row.text or "") for row in bad):
@@ -450,7 +485,7 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
                     merge(*pending.popleft().result())
             while pending:
                 merge(*pending.popleft().result())
-    except (pa.ArrowException, OSError) as err:
+    except (pa.ArrowException, OSError, UnicodeError) as err:
         why = str(err).splitlines()[0]
         hint = "; give --encoding (for example cp1252) for a file that is not UTF-8" if "UTF8" in why else ""
         raise InputError("claims", f"{path.name}: cannot be read ({why}){hint}") from None
