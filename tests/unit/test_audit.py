@@ -461,7 +461,7 @@ def test_a_tuva_medical_claim_extract(tmp_path):
     ("71", True, False), ("82", True, False),
     ("institutional", False, True), ("837i", False, True), ("UB-04", False, True), ("40", False, True),
     ("131", False, True), ("0131", False, True), ("13X", False, True),
-    ("undetermined", False, False), ("99", False, False), ("dental", False, False),
+    ("undetermined", False, False), ("99", False, False), ("dental", False, False), ("837", False, False),
 ])
 def test_the_claim_types_an_extract_may_hold(text, professional, institutional):
     from infusion.audit.values import parse_claim_type

@@ -230,7 +230,8 @@ def parse_claim_type(text: str | None) -> tuple[bool, bool]:
     professional-claim checks skip it and its dollars at risk are not available."""
     t = (strip(text) or "").lower()
     professional = t == "" or t.startswith("prof") or t in _PROFESSIONAL
-    institutional = t.startswith("inst") or t in _INSTITUTIONAL or bool(_TYPE_OF_BILL.fullmatch(t))
+    institutional = (t.startswith("inst") or t in _INSTITUTIONAL
+                     or (t != "837" and bool(_TYPE_OF_BILL.fullmatch(t))))  # 837 alone: P or I?
     return professional, institutional
 
 
