@@ -2,8 +2,8 @@
 
 ``python -m infusion audit CLAIMS --out FINDINGS [--summary]``. CLAIMS is CSV (plain or compressed),
 Parquet or a spreadsheet (xlsx, xlsm, xlsb, xls, ods) with, by default, the columns of
-``columns.CANONICAL`` (a column map names others). Columns that can identify patients are never read; a notice names them. Outputs carry claim and
-line keys only.
+``columns.CANONICAL`` (a column map names others). Columns that can identify patients are never
+read; a notice names them. Outputs carry claim and line keys only.
 
 The modules: ``columns`` (which column holds what; patient columns), ``values`` (what is accepted
 for a date, units, a time ..., parsed once per distinct value), ``read`` (blocks of the file into
