@@ -59,8 +59,9 @@ def generate(path_csv: Path, path_pq: Path, lines: int, seed: int = 3) -> None:
     dos = (np.datetime64("2026-01-01") + rng.integers(0, 300, n).astype("timedelta64[D]")).astype(str)
     payer = rng.choice(["Medicare", "Aetna", "BCBS", "Cigna", "UnitedHealthcare"], n)
     zips = rng.choice(["94103", "10001", "60601", "35203", "77002"], n)
-    t0 = np.char.add(np.char.add(np.char.zfill((start // 60).astype(str), 2), ":"), np.char.zfill((start % 60).astype(str), 2))
-    t1 = np.char.add(np.char.add(np.char.zfill((stop // 60).astype(str), 2), ":"), np.char.zfill((stop % 60).astype(str), 2))
+    hhmm = lambda m: np.char.add(np.char.add(np.char.zfill((m // 60).astype(str), 2), ":"),  # noqa: E731
+                                 np.char.zfill((m % 60).astype(str), 2))
+    t0, t1 = hhmm(start), hhmm(stop)
     claim = np.char.add("C", np.arange(n).astype(str))
     both = lambda a, b: np.column_stack([a, b]).ravel()  # noqa: E731 - line 1, line 2 of each claim
     df = pd.DataFrame({

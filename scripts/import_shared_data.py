@@ -70,9 +70,11 @@ RAW_PFS = [
 
 RAW_GPCI = [
     ("pfs-2022-jan/GPCI2022.csv",
-     "CMS Addendum E, final CY2022 GPCIs (GPCI2022.csv, copy from public repo Psuncode/RVU-Calculator app/data/raw/, S10)"),
+     "CMS Addendum E, final CY2022 GPCIs (GPCI2022.csv, copy from public repo "
+     "Psuncode/RVU-Calculator app/data/raw/, S10)"),
     ("pfs-2025-oct/GPCI2025.csv",
-     "CMS Addendum E, final CY2025 GPCIs (GPCI2025.csv in the RVU25D package, copy from public repo alex-bea/cms_api, S11)"),
+     "CMS Addendum E, final CY2025 GPCIs (GPCI2025.csv in the RVU25D package, copy from public repo "
+     "alex-bea/cms_api, S11)"),
     ("found/GPCI2026.csv",
      "CMS Addendum E, final CY2026 GPCIs (GPCI2026.csv, copy from public repo namratesh/prior_authrizaton @1f5c3eb); "
      "work GPCI 1.0 floor extended through 2026-01-31 by H.R.5371 s.6207 (note in the file)"),

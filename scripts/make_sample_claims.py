@@ -65,8 +65,8 @@ def planted() -> tuple[list[list], list[tuple[str, int, str]], list[tuple[int, s
     rows += [line("P012", 1, "96369", 1, "09:00", "11:40"), line("P012", 2, "96370", 1, "09:00", "11:40"),
              line("P012", 3, "96370", 1, "09:00", "11:40")]
     expected += [("P012", 3, "A-DUP")]
-    rows += [line("P013", 1, "96369", 1, pos="22", claim_type="institutional", payer="Medicare", start="09:00", stop="10:40"),
-             line("P013", 2, "96370", 1, pos="22", claim_type="institutional", payer="Medicare", start="09:00", stop="10:40")]
+    opps = dict(pos="22", claim_type="institutional", payer="Medicare", start="09:00", stop="10:40")
+    rows += [line("P013", 1, "96369", 1, **opps), line("P013", 2, "96370", 1, **opps)]
     rows += [line("P014", 1, "96369", 1, "14:00", "13:00")]
     expected += [("P014", 1, "T-DATE")]
     rows += [line("P015", 1, "99213", 1, mods=("25", ""))]

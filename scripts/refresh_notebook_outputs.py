@@ -13,9 +13,8 @@ import tempfile
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-
 from infusion.render import ipc_kernel_manager
+from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -14,9 +14,21 @@ import textwrap
 from pathlib import Path
 from typing import Any, Sequence
 
-from .encounter import (CLAIM_TYPES, PAYERS, Encounter, Infusion, Segment, parse_choice,
-                        parse_date, parse_minutes, parse_pos, parse_pumps, parse_segment_arg,
-                        read_encounter_file, check_time_zones)
+from .encounter import (
+    CLAIM_TYPES,
+    PAYERS,
+    Encounter,
+    Infusion,
+    Segment,
+    check_time_zones,
+    parse_choice,
+    parse_date,
+    parse_minutes,
+    parse_pos,
+    parse_pumps,
+    parse_segment_arg,
+    read_encounter_file,
+)
 from .errors import DataError, InputError
 from .paths import check_writable
 from .records import CodingResult

@@ -6,9 +6,6 @@ in the title.
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Iterable, Sequence
-
 import pandas as pd
 import plotly.graph_objects as go
 
@@ -66,7 +63,7 @@ def timeline_figure(result: CodingResult, title: str = "Infusion time and the un
         fig.add_vline(x=t, line_dash="dash", line_color="#d62728")
         fig.add_annotation(x=t, y=-0.12, yref="paper", text=f"{t}: 96370 x{additional_hours(t)}",
                            showarrow=False, font={"size": 9, "color": "#d62728"})
-    codes = ", ".join(f"{l.code} x{l.units}" for l in result.lines) or "no administration line"
+    codes = ", ".join(f"{ln.code} x{ln.units}" for ln in result.lines) or "no administration line"
     fig.update_layout(title=f"{title}<br><sup>{result.total_minutes} min counted: {codes}</sup>",
                       xaxis_title="minutes", barmode="overlay", height=300,
                       xaxis_range=[0, span], margin={"b": 90, "t": 80})

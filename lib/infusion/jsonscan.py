@@ -3,8 +3,9 @@
 A Transparency in Coverage file is one object with a huge ``in_network`` array, in which the codes we
 want are rare. Decoding every item into Python objects runs at ~20 MB/s; this scanner finds the item
 boundaries with one compiled pass (numba) over 4 MB windows of bytes (strings and escapes skipped,
-depth counted) and hands only the items that a byte pattern matches to ``json.loads``. Items that do not match are checked for structure (brackets and strings
-balance) but not decoded. Memory is bounded by the window plus the largest single item.
+depth counted) and hands only the items that a byte pattern matches to ``json.loads``. Items that do
+not match are checked for structure (brackets and strings balance) but not decoded. Memory is
+bounded by the window plus the largest single item.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from typing import Any, Iterator, Protocol
 
 import numpy as np
 from numba import njit
-
 
 
 class Readable(Protocol):
@@ -252,7 +252,8 @@ def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | None,
                     lead = len(raw) - len(raw.lstrip())
                     pos = getattr(err, "pos", 0) or 0
                     raise StreamError(f"{key}[{index + i}]: {err.args[0].split(':')[0]}",
-                                      buf.offset(buf.pos + a) + pos if pos else buf.offset(buf.pos + a + lead)) from None
+                                      buf.offset(buf.pos + a) + pos if pos
+                                      else buf.offset(buf.pos + a + lead)) from None
                 yield Member(key, value, index + i, buf.offset(buf.pos + _skip_ws(seg, a)))
             # empty trailing item before ']' (e.g. "[1, ]") or empty middle items are JSON errors
             for i in range(complete):

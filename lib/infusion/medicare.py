@@ -23,7 +23,6 @@ import pandas as pd
 import pandera.pandas as pa
 
 from .errors import DataError
-from .paths import data_path
 from .schemas import validate
 
 # ----------------------------------------------------------------------------- PPRRVU

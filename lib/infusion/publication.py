@@ -17,9 +17,9 @@ import pandas as pd
 
 from .catalog import codes, modifiers, mue, payer_policies, places_of_service, policy_timeline
 from .errors import InputError
-from .tables import cf_table, gpci_table
 from .payment import NOT_AVAILABLE, known_years, opps_rate, payment
 from .rules import RULES, rules_table, sources
+from .tables import gpci_table
 from .units import time_codes
 
 PUBLICATION_CODES = ("96369", "96370", "96371")
@@ -434,4 +434,5 @@ def commercial_benchmarks(p: Params) -> Benchmarks:
     fig = rates_box_figure(rates, p.code, s.medicare["professional"], s.illustrative) if len(rates) else None
     caption = ("ILLUSTRATIVE negotiated rates" if s.illustrative else "Negotiated rates") + \
         f" for {p.code} by payer family"
-    return Benchmarks(note, table, caption, fig, (str(Path(path).name) + (" (illustrative)" if s.illustrative else ""),))
+    source = str(Path(path).name) + (" (illustrative)" if s.illustrative else "")
+    return Benchmarks(note, table, caption, fig, (source,))

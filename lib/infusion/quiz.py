@@ -59,7 +59,7 @@ def parse_answer(text: str) -> dict[str, int]:
 
 
 def _explain(code: str, given: int, expected: int, result: CodingResult) -> str:
-    line = next((l for l in result.lines if l.code == code), None)
+    line = next((ln for ln in result.lines if ln.code == code), None)
     if line is not None:
         return line.rationale
     related = [f for f in result.findings if code in f.message]

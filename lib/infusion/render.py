@@ -164,7 +164,7 @@ def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool 
             kept = failed / f"{job.name}-{stamp}.ipynb"
             executed.replace(kept)
         summary = str(err).strip().splitlines()
-        reason = next((l for l in reversed(summary) if l.strip()), type(err).__name__)
+        reason = next((ln for ln in reversed(summary) if ln.strip()), type(err).__name__)
         raise RenderError(f"{job.output}: {reason[:300]}", kept) from err
     finally:
         if env_before is None:

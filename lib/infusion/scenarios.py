@@ -61,8 +61,8 @@ def parse_scenario(obj: dict[str, Any], where: str) -> Scenario:
         if key not in obj:
             raise InputError(f"{where}: {key}", "missing")
     exp = obj["expected"]
-    lines = tuple(ExpectedLine(str(l["code"]), int(l["units"]), tuple(l.get("modifiers", ())))
-                  for l in exp.get("lines", []))
+    lines = tuple(ExpectedLine(str(ln["code"]), int(ln["units"]), tuple(ln.get("modifiers", ())))
+                  for ln in exp.get("lines", []))
     rules = tuple(exp.get("rules", []))
     unknown = [r for r in rules if r not in RULES]
     if unknown:
@@ -96,11 +96,11 @@ def scenario(scenario_id: str) -> Scenario:
 def check_scenario(s: Scenario) -> Disagreement | None:
     """None when the engine gives exactly the expected lines and every expected rule id."""
     result = s.code()
-    got = tuple(ExpectedLine(l.code, l.units, l.modifiers) for l in result.lines)
+    got = tuple(ExpectedLine(ln.code, ln.units, ln.modifiers) for ln in result.lines)
     problems = []
     if got != s.lines:
-        problems.append(f"lines: expected {[(l.code, l.units, l.modifiers) for l in s.lines]}, "
-                        f"engine {[(l.code, l.units, l.modifiers) for l in got]}")
+        problems.append(f"lines: expected {[(ln.code, ln.units, ln.modifiers) for ln in s.lines]}, "
+                        f"engine {[(ln.code, ln.units, ln.modifiers) for ln in got]}")
     missing = [r for r in s.rules if r not in result.rule_ids()]
     if missing:
         problems.append(f"rules not applied: {', '.join(missing)}")

@@ -14,10 +14,10 @@ import ipywidgets as W
 from IPython.display import display
 
 from .catalog import places_of_service
+from .display import show_figure
 from .encounter import PAYERS
 from .engine import code_encounter
 from .errors import InputError
-from .display import show_figure
 from .figures import timeline_figure
 from .payment import price_result
 from .quiz import QuizSession
@@ -49,7 +49,7 @@ def lines_html(result: CodingResult, priced: dict[str, Any] | None = None) -> st
     if priced:
         total = (f"<p class='infusion-total'>Total: {html.escape(priced['total_text'])} "
                  f"({html.escape(priced['system'])}, {priced['year']})</p>")
-    summary = ", ".join(f"{l.code} x{l.units}" for l in result.lines)
+    summary = ", ".join(f"{ln.code} x{ln.units}" for ln in result.lines)
     return (f"<div class='infusion-lines'><p class='infusion-summary'><b>{result.total_minutes} min "
             f"counted: {summary}</b></p><table>{head}{''.join(rows)}</table>{total}</div>")
 
@@ -218,7 +218,8 @@ class QuizWidget(W.VBox):
             self.picker.value = self.index
         s = self.current
         enc = s.encounter
-        setting = f"POS {enc.get('pos', '11')}, {enc.get('claim', 'professional')} claim, payer {enc.get('payer', 'other')}"
+        setting = (f"POS {enc.get('pos', '11')}, {enc.get('claim', 'professional')} claim, "
+                   f"payer {enc.get('payer', 'other')}")
         self.story.value = (f"<div class='quiz-story'><h4>{html.escape(s.title)}</h4>"
                             f"<p>{html.escape(s.story)}</p><p><i>{html.escape(setting)}</i></p></div>")
         self.answer.value = ""

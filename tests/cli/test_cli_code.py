@@ -13,10 +13,10 @@ def test_minutes_91_json(run_cli):
     proc = run_cli("code", "--minutes", "91", "--json", check_rc=0)
     out = json.loads(proc.stdout)
     assert out["total_minutes"] == 91
-    assert [(l["code"], l["units"]) for l in out["lines"]] == [("96369", 1), ("96370", 1)]
+    assert [(ln["code"], ln["units"]) for ln in out["lines"]] == [("96369", 1), ("96370", 1)]
     assert out["lines"][0]["rules"] == ["U-INIT"]
     assert out["lines"][1]["rules"] == ["U-HOUR", "U-ADDON"]
-    assert all(l["rationale"] for l in out["lines"]) and out["findings"] == []
+    assert all(ln["rationale"] for ln in out["lines"]) and out["findings"] == []
 
 
 def test_repeated_segments_and_three_pumps_text_table(run_cli):
@@ -24,7 +24,7 @@ def test_repeated_segments_and_three_pumps_text_table(run_cli):
                    check_rc=0)
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("Counted infusion time: 125 min")
-    table = {l.split()[0]: l.split()[1] for l in lines[2:6] if l[:1].isdigit()}
+    table = {ln.split()[0]: ln.split()[1] for ln in lines[2:6] if ln[:1].isdigit()}
     assert table == {"96369": "1", "96370": "1", "96371": "1"}
     assert "Findings:" in proc.stdout and "gap of 15 min" in proc.stdout
 
@@ -44,7 +44,7 @@ def test_file_input(run_cli, tmp_path):
     p = tmp_path / "enc.yaml"
     p.write_text("payer: uhc\npumps: 2\nsegments:\n  - {start: 08:00, stop: 10:40}\n")
     out = json.loads(run_cli("code", "--file", str(p), "--json", check_rc=0).stdout)
-    assert {l["code"]: l["units"] for l in out["lines"]} == {"96369": 1, "96370": 2, "96371": 1}
+    assert {ln["code"]: ln["units"] for ln in out["lines"]} == {"96369": 1, "96370": 2, "96371": 1}
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ def test_price_bad_input_exit_2(run_cli, args, needle):
 def test_code_with_price_adds_payment_and_total(run_cli):
     out = json.loads(run_cli("code", "--minutes", "95", "--price", "--year", "2026", "--json",
                              check_rc=0).stdout)
-    assert [l["payment"]["amount"] for l in out["lines"]] == [144.96, 17.03]
+    assert [ln["payment"]["amount"] for ln in out["lines"]] == [144.96, 17.03]
     assert out["payment"]["total"] == 161.99
 
 

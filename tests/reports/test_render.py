@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-
 from infusion.publication import SECTIONS
 from infusion.render import Job, RenderError, render
 

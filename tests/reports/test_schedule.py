@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import pytest
-
 from infusion.errors import InputError
 from infusion.paths import REPO_ROOT
 from infusion.schedule import EXIT_LOCKED, Lock, expand_jobs, run_schedule
@@ -30,7 +29,7 @@ def first_run(tmp_path_factory):
 
 
 def log(out: Path) -> list[dict]:
-    return [json.loads(l) for l in (out / "logs" / "render-log.jsonl").read_text().splitlines()]
+    return [json.loads(ln) for ln in (out / "logs" / "render-log.jsonl").read_text().splitlines()]
 
 
 def test_a_broken_job_does_not_take_the_others_down(first_run):

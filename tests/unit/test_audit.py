@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from infusion.audit import audit, write_outputs
 from infusion.errors import InputError
 from infusion.paths import REPO_ROOT
@@ -67,13 +66,15 @@ def test_phi_columns_never_reach_an_output(tmp_path):
     ([L("C", 1, "96369"), L("C", 2, "96370", 2)], ("C", "2", "U-HOUR")),
     ([L("C", 1, "96369", start="", stop=""), L("C", 2, "96370", start="", stop="")], ("C", "2", "T-DOC")),
     ([L("C", 1, "96369", start="14:00", stop="13:00")], ("C", "1", "T-DATE")),
-    ([L("C", 1, "96369", start="08:00", stop="13:00"), L("C", 2, "96370", 4, start="08:00", stop="13:00")], ("C", "2", "U-MUE")),
+    ([L("C", 1, "96369", start="08:00", stop="13:00"), L("C", 2, "96370", 4, start="08:00", stop="13:00")],
+     ("C", "2", "U-MUE")),
     ([L("C", 1, "96369", pos="22")], ("C", "1", "S-FACILITY")),
     ([L("C", 1, "96369", pos="12")], ("C", "1", "S-HOME")),
     ([L("C", 1, "96369", mods="00")], ("C", "1", "M-VALID")),
     ([L("C", 1, "96369", mods="JZ|11")], ("C", "1", "M-VALID")),
     ([L("C", 1, "96369"), L("C", 2, "96372")], ("C", "2", "U-SHORT")),
-    ([L("C", 1, "96369", stop="11:40"), L("C", 2, "96370", stop="11:40"), L("C", 3, "96370", stop="11:40")], ("C", "3", "A-DUP")),
+    ([L("C", 1, "96369", stop="11:40"), L("C", 2, "96370", stop="11:40"), L("C", 3, "96370", stop="11:40")],
+     ("C", "3", "A-DUP")),
 ])
 def test_each_check_fires(tmp_path, rows, hit):
     assert hit in rules(run(tmp_path, rows))
@@ -227,7 +228,6 @@ def test_times_with_dates_cross_midnight(tmp_path, start, stop):
 
 def test_claim_ids_are_equal_exactly_for_equal_claims_in_any_order():
     import pyarrow as pa
-
     from infusion.audit.checks import _claim_ids
 
     claims = ["A1", "A1", "B2", "A1", "C3", "B2", "é", "é", "C3", "D10"]
@@ -246,7 +246,6 @@ def test_claim_ids_are_equal_exactly_for_equal_claims_in_any_order():
 def test_claim_ids_of_a_sorted_extract_are_its_run_numbers(claims, sorted_):
     import numpy as np
     import pyarrow as pa
-
     from infusion.audit.checks import _claim_ids, _increasing
 
     heads = pa.array([c for i, c in enumerate(claims) if i == 0 or c != claims[i - 1]])
@@ -516,7 +515,8 @@ def test_a_spreadsheet_with_typed_cells_gives_the_audit_its_csv_would(tmp_path):
     assert list(res.rejected["reason"]) == ["missing claim_id", "non-numeric units 'x'"]
     out = write_outputs(res, tmp_path / "f.csv")
     assert all(b"ILLUSTRATIVE PATIENT" not in Path(p).read_bytes() for p in out.values())
-    as_text = [[1001, 1, "2026-03-02", "96369", 1, "09:30", "12:05"], [1001, 2, "2026-03-02", "96370", 3, "09:30", "12:05"],
+    as_text = [[1001, 1, "2026-03-02", "96369", 1, "09:30", "12:05"],
+               [1001, 2, "2026-03-02", "96370", 3, "09:30", "12:05"],
                ["C3", 1, "2026-03-03", "96370", 1, "09:30", "2026-03-03 11:05"]]
     csv_res = run(tmp_path, as_text, header=header[:-1])
     assert rules(csv_res) == rules(res)
@@ -571,7 +571,8 @@ def test_the_share_of_lines_with_findings_by_payer_counts_each_line_once(tmp_pat
 def test_a_utf16_export_is_recognised_by_its_byte_order_mark(tmp_path):
     """Excel's "Unicode text" export: UTF-16 with a BOM, tab-delimited. Read without --encoding,
     in 1 MB blocks (of the text transcoded to UTF-8), it gives the audit of the same lines as UTF-8."""
-    rows = [L(f"C{i}", 1, "96369", payer="Cigna ü") for i in range(40000)] + [L("C39999", 2, "96370", 3, payer="Cigna ü")]
+    rows = [L(f"C{i}", 1, "96369", payer="Cigna ü") for i in range(40000)]
+    rows.append(L("C39999", 2, "96370", 3, payer="Cigna ü"))
     text = "\t".join(HEADER) + "\n" + "\n".join("\t".join(map(str, r)) for r in rows) + "\n"
     (tmp_path / "u16.txt").write_text(text, encoding="utf-16")
     (tmp_path / "u8.txt").write_text(text, encoding="utf-8")

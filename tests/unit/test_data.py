@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from infusion import catalog, tables
 from infusion.paths import data_dir
 

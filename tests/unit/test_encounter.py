@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from infusion.encounter import load_yaml, parse_encounter, read_encounter_file
 from infusion.errors import InputError
 

@@ -5,11 +5,15 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-
 from infusion.display import figure_bundle
 from infusion.engine import code_encounter, code_minutes
-from infusion.figures import (locality_bar_figure, medicare_by_year_figure, rates_box_figure,
-                              timeline_figure, units_step_figure)
+from infusion.figures import (
+    locality_bar_figure,
+    medicare_by_year_figure,
+    rates_box_figure,
+    timeline_figure,
+    units_step_figure,
+)
 from infusion.publication import locality_table, medicare_by_year
 
 

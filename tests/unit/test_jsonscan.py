@@ -8,9 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-
-from infusion.jsonscan import MissingField, iter_object_fast
-from infusion.jsonscan import StreamError
+from infusion.jsonscan import MissingField, StreamError, iter_object_fast
 
 TIC = Path(__file__).resolve().parents[3] / "shared" / "reference-formats" / "tic"
 TRICKY = {

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from infusion.errors import DataError
 from infusion.medicare import read_gpci, read_pprrvu, read_zip5
 
@@ -39,7 +38,7 @@ def test_pprrvu_2022_reads_past_the_dos_end_of_file_byte():
 def test_pprrvu_bad_value_names_file_line_and_column(tmp_path):
     src = (CMS / "pfs-2026-jan" / "PPRRVU2026_Jan_nonQPP_drug_admin_excerpt.csv").read_text(encoding="latin-1")
     lines = src.splitlines()
-    idx = next(i for i, l in enumerate(lines) if l.startswith("96370,"))
+    idx = next(i for i, ln in enumerate(lines) if ln.startswith("96370,"))
     cells = lines[idx].split(",")
     cells[5] = "zero.18"  # WORK RVU
     lines[idx] = ",".join(cells)
@@ -107,7 +106,7 @@ def test_zip5_bad_record_names_line(tmp_path):
 def test_schema_failure_on_a_filtered_read_names_the_file_line(tmp_path):
     src = (CMS / "pfs-2026-jan" / "PPRRVU2026_Jan_nonQPP_drug_admin_excerpt.csv").read_text(encoding="latin-1")
     lines = src.splitlines()
-    idx = next(i for i, l in enumerate(lines) if l.startswith("96370,"))
+    idx = next(i for i, ln in enumerate(lines) if ln.startswith("96370,"))
     cells = lines[idx].split(",")
     cells[5] = "-0.18"  # a number, but a negative work RVU fails the schema
     lines[idx] = ",".join(cells)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from infusion.engine import code_encounter
 from infusion.modifiers import modifier_problem
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from infusion.engine import code_minutes
 from infusion.errors import InputError
 from infusion.payment import opps_rate, payment, price_result

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from infusion import publication as pub
 from infusion.errors import InputError
 

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
 from infusion.errors import DataError
+from infusion.paths import REPO_ROOT
 from infusion.rates import extract_file, extract_files, payer_family
 from infusion.rates.summary import summarize
-from infusion.paths import REPO_ROOT
 
 REF = Path(__file__).resolve().parents[3] / "shared" / "reference-formats"
 SAMPLES = REPO_ROOT / "data" / "samples"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pandas as pd
-
 from infusion.paths import REPO_ROOT
 from infusion.rates.extract import extract_files
 
@@ -19,8 +18,9 @@ def test_extract_on_a_two_worker_local_cluster(tmp_path):
         remote = extract_files(files, tmp_path / "dask.parquet", scheduler=cluster.scheduler_address,
                                progress=False)
     assert remote.rows == local.rows > 0 and not remote.failed
-    a = pd.read_parquet(tmp_path / "local.parquet").sort_values(["source_file", "billing_code", "rate"]).reset_index(drop=True)
-    b = pd.read_parquet(tmp_path / "dask.parquet").sort_values(["source_file", "billing_code", "rate"]).reset_index(drop=True)
+    order = ["source_file", "billing_code", "rate"]
+    a = pd.read_parquet(tmp_path / "local.parquet").sort_values(order).reset_index(drop=True)
+    b = pd.read_parquet(tmp_path / "dask.parquet").sort_values(order).reset_index(drop=True)
     pd.testing.assert_frame_equal(a, b)
 
 

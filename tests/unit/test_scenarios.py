@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from infusion.errors import InputError
 from infusion.quiz import QuizSession, grade, parse_answer
 from infusion.rules import RULES

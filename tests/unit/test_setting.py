@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from infusion.engine import code_encounter
 
 SEG = [{"start": "09:00", "stop": "10:35"}]

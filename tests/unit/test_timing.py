@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from infusion.encounter import parse_encounter
 from infusion.engine import code_encounter
 from infusion.errors import InputError

@@ -156,7 +156,8 @@ def _csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: C
     """``path`` after its header as (buffer, length): ``block_mb`` of whole lines at a time (cut
     at a line break, which may be inside a quoted value: see the module doc). Each block is read
     into a buffer taken from ``free`` (None: allocate one); the caller puts it back when the block
-    is parsed (no copy of the file is made). Buffers come from pyarrow's memory pool, which maps memory in large pages."""
+    is parsed (no copy of the file is made). Buffers come from pyarrow's memory pool, which maps
+    memory in large pages."""
     size = block_mb << 20
     carry = b""  # the start of a line not yet complete
     with _open(path, encoding) as fh:

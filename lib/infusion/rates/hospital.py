@@ -12,7 +12,7 @@ import csv
 import io
 import re
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, cast
+from typing import Any, BinaryIO, cast
 
 import pandas as pd
 
@@ -176,7 +176,8 @@ def read_hospital_json(path: str | Path, codes: set[str]) -> Extraction:
     ex = Extraction(str(p), "hpt-json")
     try:
         with stream:
-            codes_rx = re.compile(rb'"code"\s*:\s*"\s*(?:' + b"|".join(re.escape(c.encode()) for c in sorted(codes)) + rb')\s*"')
+            alternatives = b"|".join(re.escape(c.encode()) for c in sorted(codes))
+            codes_rx = re.compile(rb'"code"\s*:\s*"\s*(?:' + alternatives + rb')\s*"')
             counts: dict[str, int] = {}
             for m in iter_object_fast(stream, {"standard_charge_information": codes_rx}, counts=counts):
                 if m.index is None:

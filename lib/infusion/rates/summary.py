@@ -95,12 +95,14 @@ def summarize(path: str | Path, code: str, year: int = 2026) -> Summary:
         UNION ALL
         SELECT 'implausible: above {IMPLAUSIBLE_HIGH:g}x or below {IMPLAUSIBLE_LOW:g}x Medicare', count(*)
         FROM d JOIN med USING (billing_class)
-        WHERE med.medicare IS NOT NULL AND (rate > {IMPLAUSIBLE_HIGH} * med.medicare OR rate < {IMPLAUSIBLE_LOW} * med.medicare)
+        WHERE med.medicare IS NOT NULL
+          AND (rate > {IMPLAUSIBLE_HIGH} * med.medicare OR rate < {IMPLAUSIBLE_LOW} * med.medicare)
     """).df()
     table = con.execute(f"""
         WITH k AS (
           SELECT d.*, med.medicare FROM d LEFT JOIN med USING (billing_class)
-          WHERE med.medicare IS NULL OR (rate <= {IMPLAUSIBLE_HIGH} * med.medicare AND rate >= {IMPLAUSIBLE_LOW} * med.medicare))
+          WHERE med.medicare IS NULL
+             OR (rate <= {IMPLAUSIBLE_HIGH} * med.medicare AND rate >= {IMPLAUSIBLE_LOW} * med.medicare))
         SELECT payer_family, billing_class, count(*) AS n,
                quantile_cont(rate, 0.10) AS p10, quantile_cont(rate, 0.25) AS p25,
                quantile_cont(rate, 0.50) AS median, quantile_cont(rate, 0.75) AS p75,
