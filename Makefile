@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: venv reports test test-types test-unit test-notebooks test-browser browser-deps app data clean-venv
+.PHONY: venv reports test test-static test-unit test-notebooks test-browser browser-deps app data clean-venv
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,10 +18,9 @@ venv: $(STAMP)
 reports: venv
 	$(BIN)/python -m infusion render --all
 
-## The whole test suite: the type check of lib/ (mypy), unit, CLI, report and browser tests
+## The whole test suite: lint (ruff) and type check (mypy), unit, CLI, report and browser tests
 ## (pytest), then the notebooks (nbval).
-test: venv browser-deps
-	$(BIN)/python -m mypy
+test: venv browser-deps test-static
 	$(BIN)/python -m pytest tests -q
 	$(BIN)/python -m pytest -q --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
@@ -39,7 +38,9 @@ test-browser: venv browser-deps
 app: venv
 	$(BIN)/voila notebooks/01_infusion_time_scenarios.ipynb --port=8866 --Voila.ip=127.0.0.1 --no-browser
 
-test-types: venv
+## Lint and type check (settings in pyproject.toml).
+test-static: venv
+	$(BIN)/ruff check lib tests scripts benchmarks
 	$(BIN)/python -m mypy
 
 test-unit: venv
