@@ -322,7 +322,8 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
                 encoding: str, sheet: str | None, records: bool) -> tuple[Lines, bool]:
     """One reading of ``path``. ``records``: CSV by the quote-aware record reader (one thread
     parses, two encode); otherwise in blocks cut at line breaks. Also returned: whether a malformed
-    row held a quote (the caller then reads again with ``records``)."""
+    row held a quote (the caller then reads again with ``records``; this reading stops at the
+    block where it saw one, and its lines are incomplete)."""
     suffix = path.suffix.lower()
     kind = "parquet" if suffix in (".parquet", ".pq") else "spreadsheet" if suffix in SPREADSHEET else "csv"
     is_parquet = kind == "parquet"
@@ -484,8 +485,12 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
                     bar.update(source.num_rows)
                 if len(pending) >= 3:
                     merge(*pending.popleft().result())
+                if quote_in_malformed:  # the file is to be read again record by record: stop here
+                    break
             while pending:
                 merge(*pending.popleft().result())
+        if hasattr(sources, "close"):
+            sources.close()  # a generator stopped early: its file is closed now, not when collected
     except (pa.ArrowException, OSError, UnicodeError) as err:
         why = str(err).splitlines()[0]
         hint = "; give --encoding (for example cp1252) for a file that is not UTF-8" if "UTF8" in why else ""
