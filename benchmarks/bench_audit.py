@@ -18,7 +18,7 @@ Before timing, one small audit runs so that the reference tables' validation mar
 (``infusion.tables``: a new process then skips re-validating unchanged tables); the first audit
 after a change to data/ takes about 0.5 s more.
 
-Usage: python benchmarks/bench_audit.py [--lines 1000000] [--repeat 5] [--dir /tmp/bench_audit]
+Usage: python benchmarks/bench_audit.py [--lines 1000000] [--repeat 5] [--dir /tmp/bench_audit] [--variants]
 """
 
 from __future__ import annotations
@@ -118,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lines", type=int, default=1_000_000)
     ap.add_argument("--dir", default="/tmp/bench_audit")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--variants", action="store_true",
+                    help="also time quoted line breaks, UTF-16 and xlsx inputs against the plain CSV")
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -153,7 +155,45 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nfindings by rule: {json.dumps(audits[0]['by_rule'])}"
           f"{' (CSV and Parquet agree)' if len(rule_counts) == 1 else ' -- CSV AND PARQUET DIFFER'}")
     print(f"target audit within 2x of read alone (best times): {'; '.join(verdicts)}")
+    if args.variants:
+        variants(csv_path, args.repeat)
     return 0
+
+
+def variants(csv_path: Path, repeat: int) -> None:
+    """The audit of the slower inputs against the plain CSV's, in the same run (no target: these
+    show what a user pays for them): a free-text column whose quoted values hold line breaks (one
+    line in ten; read twice), the same lines as UTF-16 (transcoded), and the first 100,000 lines as
+    xlsx against the same 100,000 lines as CSV."""
+    import pandas as pd
+
+    notes = csv_path.with_name(csv_path.stem + "-notes.csv")
+    utf16 = csv_path.with_name(csv_path.stem + "-utf16.csv")
+    head_csv = csv_path.with_name(csv_path.stem + "-100k.csv")
+    head_xlsx = csv_path.with_name(csv_path.stem + "-100k.xlsx")
+    if not notes.exists():
+        print("generating the variants ...", file=sys.stderr, flush=True)
+        with csv_path.open(encoding="utf-8") as src, notes.open("w", encoding="utf-8") as out:
+            out.write(next(src).rstrip("\n") + ",notes\n")
+            for i, line in enumerate(src):
+                out.write(line.rstrip("\n") + "," + (f'"seen, stable\nvisit {i}"' if i % 10 == 0 else "ok") + "\n")
+        utf16.write_text(csv_path.read_text(encoding="utf-8"), encoding="utf-16")
+        head = pd.read_csv(csv_path, nrows=100_000, dtype=str, keep_default_na=False)
+        head.to_csv(head_csv, index=False)
+        head.to_excel(head_xlsx, index=False, sheet_name="Claims")
+    print(f"\nother inputs ({repeat} fresh processes each, alternating with the plain file)")
+    print(f"{'input':>34} {'audit: best / median':>22} {'plain: best / median':>22} {'ratio best':>11}")
+    for label, path, plain in (("quoted line breaks (1 line in 10)", notes, csv_path),
+                               ("UTF-16 with a BOM", utf16, csv_path),
+                               ("xlsx, 100,000 lines", head_xlsx, head_csv)):
+        a, b = [], []
+        for _ in range(repeat):
+            a.append(measure("audit", path)["seconds"])
+            b.append(measure("audit", plain)["seconds"])
+        a.sort()
+        b.sort()
+        print(f"{label:>34} {a[0]:>11.2f}s / {a[len(a) // 2]:.2f}s {b[0]:>11.2f}s / {b[len(b) // 2]:.2f}s "
+              f"{a[0] / b[0]:>10.2f}x")
 
 
 if __name__ == "__main__":
