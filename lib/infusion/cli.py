@@ -143,17 +143,35 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_price(args: argparse.Namespace) -> int:
-    from .payment import payment
+    from .payment import opps_rate, payment
 
     units = _positive_int(args.units, "units") if args.units is not None else 1
     result = payment(args.code, args.year, units=units, locality=args.locality, zip=args.zip,
                      qp=args.qp, date=args.on)
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
-    elif result.available:
-        print(result.describe())
     if not result.available:
+        if args.json:
+            print(json.dumps(result.to_dict(), indent=2))
         raise InputError(result.missing or "year", f"data not available: {result.reason}")
+    # the other system: a hospital outpatient department bills the same code on an institutional claim
+    opps = opps_rate(result.code, args.year)
+    if opps.get("available") and opps.get("payment_rate") is not None:
+        opps["units"], opps["amount"] = units, round(opps["payment_rate"] * units, 2)
+    if args.json:
+        print(json.dumps({**result.to_dict(), "opps": opps}, indent=2))
+        return 0
+    print("Office, professional claim: Medicare physician fee schedule")
+    print(result.describe())
+    print()
+    print("Hospital outpatient, institutional claim: Medicare OPPS (national Addendum B rate, not wage-adjusted)")
+    if opps.get("amount") is not None:
+        print(f"{result.code} x{units}, {args.year}, edition {opps['edition']}, status indicator {opps['si']}, "
+              f"APC {opps['apc']}")
+        q1 = " (status indicator Q1: conditionally packaged)" if opps["si"] == "Q1" else ""
+        print(f"  per unit ${opps['payment_rate']:,.2f}   amount ${opps['amount']:,.2f}{q1}")
+        print(f"  source: {opps['source']}")
+    else:
+        why = opps.get("reason") or f"status indicator {opps.get('si')}: packaged, no separate payment"
+        print(f"  data not available ({why})")
     return 0
 
 
@@ -191,9 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_price_location(code)
     code.set_defaults(func=cmd_code)
 
-    price = sub.add_parser("price", help="Medicare physician fee schedule payment of a code",
-                           description="Medicare PFS non-facility payment for a code, year and "
-                           "locality, with its sources.")
+    price = sub.add_parser("price", help="Medicare payment of a code: fee schedule and OPPS",
+                           description="Medicare payment for a code and year, with its sources: the "
+                           "physician fee schedule (office, professional claim; non-facility, by "
+                           "locality) and OPPS (hospital outpatient, institutional claim; national rate).")
     price.add_argument("--code", required=True, help="HCPCS/CPT code, e.g. 96370")
     price.add_argument("--units", help="units (default 1)")
     price.add_argument("--year", required=True, type=_year, help="fee schedule year")

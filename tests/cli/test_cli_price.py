@@ -16,6 +16,22 @@ def test_price_96370_2026_json(run_cli):
     assert any("PPRRVU2026_Jan_nonQPP" in s for s in out["sources"])
 
 
+def test_price_shows_both_medicare_systems(run_cli):
+    """The fee schedule (office, professional claim) and OPPS (hospital outpatient, institutional
+    claim) for the same code and year; OPPS 'data not available' for a year without an edition."""
+    out = json.loads(run_cli("price", "--code", "96370", "--units", "2", "--year", "2026", "--json",
+                             check_rc=0).stdout)
+    assert out["amount"] == 34.06
+    assert (out["opps"]["si"], out["opps"]["apc"], out["opps"]["payment_rate"], out["opps"]["amount"]) == (
+        "S", "5691", 47.84, 95.68)
+    text = run_cli("price", "--code", "96371", "--year", "2025", check_rc=0).stdout
+    assert "Office, professional claim: Medicare physician fee schedule" in text
+    assert "Hospital outpatient, institutional claim: Medicare OPPS" in text
+    assert "per unit $71.17   amount $71.17 (status indicator Q1: conditionally packaged)" in text
+    text = run_cli("price", "--code", "96372", "--year", "2022", check_rc=0).stdout
+    assert "data not available (no OPPS Addendum B edition for 96372 in 2022)" in text
+
+
 def test_price_units_and_zip(run_cli):
     out = json.loads(run_cli("price", "--code", "96370", "--units", "2", "--year", "2026", "--json",
                              check_rc=0).stdout)
