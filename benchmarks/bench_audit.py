@@ -160,18 +160,43 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def to_837(lines) -> str:
+    """The claim lines of a benchmark frame as one 837P (005010X222A1) transaction: a claim per
+    claim id (place of service, payer, billing ZIP from its first line), a service line per row
+    (code, modifiers, units, date). Patient segments hold placeholders."""
+    isa = "*".join(["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "BENCH".ljust(15), "ZZ", "BENCH".ljust(15),
+                    "260302", "1200", "^", "00501", "000000001", "0", "T", ":"]) + "~\n"
+    out = [isa, "GS*HC*BENCH*BENCH*20260302*1200*1*X*005010X222A1~\nST*837*0001*005010X222A1~\n"]
+    previous, hl = None, 0
+    for claim, ln, dos, code, units, mods, pos, payer, zip5 in zip(
+            lines["claim_id"], lines["line_number"], lines["date_of_service"], lines["hcpcs"], lines["units"],
+            lines["modifiers"], lines["pos"], lines["payer"], lines["zip"]):
+        if claim != previous:  # the lines of a claim are consecutive in the benchmark's files
+            hl += 2
+            out.append(f"HL*{hl - 1}**20*1~\nNM1*85*2*CLINIC*****XX*1234567893~\nN4*CITY*ST*{zip5}~\n"
+                       f"HL*{hl}*{hl - 1}*22*0~\nNM1*IL*1*PATIENT*PLACEHOLDER****MI*M~\n"
+                       f"NM1*PR*2*{payer}*****PI*1~\nCLM*{claim}*1***{pos}:B:1*Y*A*Y*Y~\n")
+            previous = claim
+        mods = ":".join(m for m in str(mods).split("|") if m)
+        out.append(f"LX*{ln}~\nSV1*HC:{code}{':' + mods if mods else ''}*1*UN*{units}***1~\n"
+                   f"DTP*472*D8*{dos.replace('-', '')}~\n")
+    out.append("SE*1*0001~\nGE*1*1~\nIEA*1*000000001~\n")
+    return "".join(out)
+
+
 def variants(csv_path: Path, repeat: int) -> None:
     """The audit of the slower inputs against the plain CSV's, in the same run (no target: these
     show what a user pays for them): a free-text column whose quoted values hold line breaks (one
     line in ten; read twice), the same lines as UTF-16 (transcoded), and the first 100,000 lines as
-    xlsx against the same 100,000 lines as CSV."""
+    xlsx and as an X12 837P against the same 100,000 lines as CSV."""
     import pandas as pd
 
     notes = csv_path.with_name(csv_path.stem + "-notes.csv")
     utf16 = csv_path.with_name(csv_path.stem + "-utf16.csv")
     head_csv = csv_path.with_name(csv_path.stem + "-100k.csv")
     head_xlsx = csv_path.with_name(csv_path.stem + "-100k.xlsx")
-    if not notes.exists():
+    head_837 = csv_path.with_name(csv_path.stem + "-100k.837")
+    if not head_837.exists():
         print("generating the variants ...", file=sys.stderr, flush=True)
         with csv_path.open(encoding="utf-8") as src, notes.open("w", encoding="utf-8") as out:
             out.write(next(src).rstrip("\n") + ",notes\n")
@@ -181,11 +206,13 @@ def variants(csv_path: Path, repeat: int) -> None:
         head = pd.read_csv(csv_path, nrows=100_000, dtype=str, keep_default_na=False)
         head.to_csv(head_csv, index=False)
         head.to_excel(head_xlsx, index=False, sheet_name="Claims")
+        head_837.write_text(to_837(head))
     print(f"\nother inputs ({repeat} fresh processes each, alternating with the plain file)")
     print(f"{'input':>34} {'audit: best / median':>22} {'plain: best / median':>22} {'ratio best':>11}")
     for label, path, plain in (("quoted line breaks (1 line in 10)", notes, csv_path),
                                ("UTF-16 with a BOM", utf16, csv_path),
-                               ("xlsx, 100,000 lines", head_xlsx, head_csv)):
+                               ("xlsx, 100,000 lines", head_xlsx, head_csv),
+                               ("X12 837P, 100,000 lines", head_837, head_csv)):
         a, b = [], []
         for _ in range(repeat):
             a.append(measure("audit", path)["seconds"])

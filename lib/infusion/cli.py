@@ -328,7 +328,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         check_writable(args.rejects, "rejects")
     res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty(),
                 encoding=args.encoding, sheet=args.sheet)
-    if res.dropped_phi:
+    if res.source_kind == "x12":
+        print(f"notice: {', '.join(res.dropped_phi)} were skipped, never kept", file=sys.stderr)
+    elif res.dropped_phi:
         how = ("left out (parsed with the sheet, never kept)" if res.source_kind == "spreadsheet"
                else "not read")
         print(f"notice: {len(res.dropped_phi)} column(s) that can identify patients were {how}: "

@@ -588,3 +588,91 @@ def test_a_file_that_is_not_in_the_encoding_named_is_an_input_error(tmp_path):
     p.write_bytes(b"claim_id,line_number,date_of_service,code,units\nC,1,2026-03-02,96370,1\n")  # odd length
     with pytest.raises(InputError, match="claims: c.csv"):
         audit(p, encoding="utf-16")
+
+
+def _isa(elem: str = "*", comp: str = ":", term: str = "~") -> str:
+    """An ISA header of the fixed 106 characters, with the given separators."""
+    fields = ["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "SUBMITTER".ljust(15), "ZZ", "RECEIVER".ljust(15),
+              "260302", "1200", "^", "00501", "000000001", "0", "T", comp]
+    isa = elem.join(fields) + term
+    assert len(isa) == 106
+    return isa
+
+
+def _x12(segments: list[str], elem: str = "*", comp: str = ":", term: str = "~", newline: str = "\n") -> str:
+    body = [s.replace("*", elem).replace(":", comp) for s in segments]
+    return _isa(elem, comp, term) + newline + (term + newline).join(body) + term + newline
+
+
+P837 = ["GS*HC*SUBMITTER*RECEIVER*20260302*1200*1*X*005010X222A1", "ST*837*0001*005010X222A1",
+        "BHT*0019*00*0123*20260302*1200*CH", "HL*1**20*1", "NM1*85*2*ILLUSTRATIVE INFUSION CLINIC*****XX*1234567893",
+        "N3*1 MAIN ST", "N4*SAN FRANCISCO*CA*941031234", "HL*2*1*22*0", "SBR*P*18*******MB",
+        "NM1*IL*1*PATIENT*ILLUSTRATIVE****MI*1AB2CD3EF45", "N3*9 HOME ST", "N4*OAKLAND*CA*94601",
+        "DMG*D8*19500101*F", "NM1*PR*2*MEDICARE PART B*****PI*01112",
+        "CLM*P001*300***11:B:1*Y*A*Y*Y", "DTP*472*D8*20260302",
+        "LX*1", "SV1*HC:96369*200*UN*1***1", "LX*2", "SV1*HC:96370:00*100*UN*3***1",
+        "CLM*P002*100***11:B:1*Y*A*Y*Y",
+        "LX*1", "SV1*HC:96370*100*UN*1*22**1", "DTP*472*D8*20260303",
+        "LX*2", "SV1*HC:96369*100*UN*x***1", "DTP*472*D8*20260303",
+        "SE*27*0001", "GE*1*1", "IEA*1*000000001"]
+
+
+@pytest.mark.parametrize("elem, comp, term, newline", [("*", ":", "~", "\n"), ("|", ">", "~", ""),
+                                                       ("*", ":", "\n", "")])
+def test_an_837p_file_is_audited_line_by_line(tmp_path, elem, comp, term, newline):
+    """Service lines of an 837P (any separators its ISA declares): claim and line keys, the line's
+    date or else the claim's, its place of service or else the claim's, the payer's name, the
+    billing provider's ZIP for the locality; the subscriber's name, id, address and date of birth
+    never reach an output; a line that cannot be read names its segment."""
+    p = tmp_path / "claims.837"
+    p.write_text(_x12(P837, elem, comp, term, newline))
+    res = audit(p)
+    assert res.source_kind == "x12" and (res.lines_in, res.lines_checked, res.rejects) == (4, 3, 1)
+    assert rules(res) == {("P001", "2", "M-VALID"), ("P001", "2", "T-DOC"),      # an 837 holds no times
+                          ("P002", "1", "S-FACILITY"), ("P002", "1", "T-DOC"), ("P002", "1", "U-ADDON")}
+    f = res.findings.set_index(["claim_id", "rule"])
+    assert f.loc[("P001", "M-VALID"), "payer"] == "MEDICARE PART B"
+    assert str(f.loc[("P002", "U-ADDON"), "date_of_service"].date()) == "2026-03-03"
+    assert f.loc[("P002", "U-ADDON"), "dollars_at_risk"] == 21.80          # 96370 in 01112-05 (ZIP 94103)
+    assert list(res.rejected["segment"]) == [27]                           # ISA is segment 1
+    assert res.rejected["reason"][0] == "non-numeric units 'x'" and res.rejected["claim_id"][0] == "P002"
+    out = write_outputs(res, tmp_path / "f.csv")
+    for path in out.values():
+        data = Path(path).read_bytes()
+        assert b"1AB2CD3EF45" not in data and b"PATIENT" not in data and b"19500101" not in data
+        assert b"HOME ST" not in data and b"94601" not in data
+
+
+def test_an_837i_file_is_priced_by_opps_with_its_type_of_bill(tmp_path):
+    """837I: SV2 lines, the type of bill from CLM05 (131: hospital outpatient), the statement
+    period's first date when no line gives one; institutional, so OPPS prices the findings."""
+    segments = ["GS*HC*S*R*20260302*1200*1*X*005010X223A2", "ST*837*0001*005010X223A2", "HL*1**20*1",
+                "NM1*85*2*ILLUSTRATIVE HOSPITAL*****XX*1234567893", "N4*NEW YORK*NY*10001", "HL*2*1*22*0",
+                "NM1*IL*1*PATIENT*ILLUSTRATIVE****MI*W1234567", "NM1*PR*2*AETNA*****PI*60054",
+                "CLM*H001*500***13:A:1**A*Y*Y", "DTP*434*RD8*20260302-20260302",
+                "LX*1", "SV2*0260*HC:96369*300*UN*2", "LX*2", "SV2*0260*HC:96371*200*UN*1",
+                "SE*14*0001", "GE*1*1", "IEA*1*000000001"]
+    p = tmp_path / "claims.x12"
+    p.write_text(_x12(segments))
+    res = audit(p)
+    assert rules(res) == {("H001", "1", "U-INIT"), ("H001", "1", "U-MUE")}
+    f = res.findings.set_index("rule")
+    assert str(f.loc["U-INIT", "date_of_service"].date()) == "2026-03-02" and f.loc["U-INIT", "payer"] == "AETNA"
+    from infusion.payment import opps_rate
+
+    assert f.loc["U-INIT", "dollars_at_risk"] == opps_rate("96369", 2026)["payment_rate"]
+
+
+def test_an_x12_file_that_is_not_an_837_or_mapped_says_so(tmp_path):
+    import gzip
+
+    p = tmp_path / "remit.x12"
+    p.write_text(_x12(["GS*HP*S*R*20260302*1200*1*X*005010X221A1", "ST*835*0001*005010X221A1", "SE*2*0001"]))
+    with pytest.raises(InputError, match="claims: remit.x12 segment 3: transaction set 835 005010X221A1 is not"):
+        audit(p)
+    q = tmp_path / "claims.837.gz"
+    with gzip.open(q, "wt") as fh:
+        fh.write(_x12(P837))
+    with pytest.raises(InputError, match="map: claims.837.gz is an X12 837"):
+        audit(q, mapping={"code": "HCPCS"})
+    assert audit(q).lines_in == 4                                          # compressed: read the same

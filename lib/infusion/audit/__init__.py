@@ -1,9 +1,10 @@
 """Claims audit: check claim lines for 96369-96372 against the coding rules, at volume.
 
 ``python -m infusion audit CLAIMS --out FINDINGS [--summary]``. CLAIMS is CSV (plain or compressed),
-Parquet or a spreadsheet (xlsx, xlsm, xlsb, xls, ods) with, by default, the columns of
-``columns.CANONICAL`` (a column map names others). Columns that can identify patients are never
-read; a notice names them. Outputs carry claim and line keys only.
+Parquet, a spreadsheet (xlsx, xlsm, xlsb, xls, ods) or an X12 837P/837I claim file (``x12``); a
+table has, by default, the columns of ``columns.CANONICAL`` (a column map names others). Columns
+that can identify patients are never read; a notice names them. Outputs carry claim and line keys
+only.
 
 The modules: ``columns`` (which column holds what; patient columns), ``values`` (what is accepted
 for a date, units, a time ..., parsed once per distinct value), ``read`` (blocks of the file into
@@ -233,6 +234,8 @@ def _rejected(lines: Lines) -> pd.DataFrame:
     out = out.sort_values("data_row", kind="stable").reset_index(drop=True)
     if lines.source_kind == "spreadsheet":  # the header is row 1
         out.insert(1, "sheet_row", out["data_row"] + 1)
+    if lines.segments is not None:  # X12: where the service line is in the file
+        out.insert(1, "segment", lines.segments[out["data_row"].to_numpy() - 1])
     if lines.source_kind == "csv":
         out.insert(1, "file_line", pd.array([pd.NA] * len(out), dtype="Int64") if lines.by_record
                    else out["data_row"] + 1)

@@ -3,11 +3,11 @@
 CSV is read in blocks of whole lines (``block_mb``, into four reused buffers), each parsed by
 pyarrow in one of two worker threads; Parquet by record batches; a spreadsheet (``.xlsx``,
 ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``: its first sheet or the one named, header in the first row)
-by python-calamine, in batches of rows. Only the columns the audit uses are converted (patient
-columns are never read; a spreadsheet's are parsed with its sheet, never kept), the short repeated
-values as dictionaries, and each block's values are parsed per distinct value (``values.Distinct``)
-in a worker thread while the next block is read. Rows that cannot be read go to rejects with their
-row number and reason:
+by python-calamine, in batches of rows; an X12 837 by ``x12.X12Reader``. Only the columns the audit
+uses are converted (patient columns are never read; a spreadsheet's are parsed with its sheet, never
+kept), the short repeated values as dictionaries, and each block's values are parsed per distinct
+value (``values.Distinct``) in a worker thread while the next block is read. Rows that cannot be
+read go to rejects with their row number and reason:
 
 * a malformed CSV row (wrong number of fields),
 * missing claim id or line number,
@@ -47,6 +47,7 @@ import pyarrow.parquet as pq
 
 from ..errors import InputError
 from . import values as V
+from . import x12
 from .columns import resolve_columns
 
 FAMILY = ("96369", "96370", "96371", "96372")
@@ -71,6 +72,7 @@ class Lines:
     dropped_phi: list[str] = field(default_factory=list)
     source_kind: str = "csv"
     by_record: bool = False  # read record by record (quote-aware): data rows may not be file lines
+    segments: np.ndarray | None = None  # X12: the SV1/SV2 segment number of each data row
 
 
 def _distinct() -> dict[str, V.Distinct]:
@@ -325,7 +327,8 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
     row held a quote (the caller then reads again with ``records``; this reading stops at the
     block where it saw one, and its lines are incomplete)."""
     suffix = path.suffix.lower()
-    kind = "parquet" if suffix in (".parquet", ".pq") else "spreadsheet" if suffix in SPREADSHEET else "csv"
+    kind = ("parquet" if suffix in (".parquet", ".pq") else "spreadsheet" if suffix in SPREADSHEET
+            else "x12" if x12.is_x12(path) else "csv")
     is_parquet = kind == "parquet"
     batched = kind != "csv" or records  # sources are record batches, not blocks of bytes
     record_malformed: list[tuple[int, str]] = []  # from the record reader: data rows already
@@ -338,6 +341,12 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
         elif kind == "spreadsheet":
             book = _Sheet(path, sheet)
             header = book.header
+        elif kind == "x12":
+            if mapping:
+                raise InputError("map", f"{path.name} is an X12 837: its fields are fixed, a column map "
+                                 "does not apply")
+            claims837 = x12.X12Reader(path)
+            header = list(x12.COLUMNS)
         else:
             header, delim, skip = _csv_header(path, encoding)
     except InputError:  # a ValueError too: not to be taken for an unreadable file
@@ -359,7 +368,7 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
         # bytes out != file size when decompressed or transcoded
         compressed = path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4") or not _ascii_compatible(encoding)
         total = (pq.read_metadata(path).num_rows if is_parquet else book.height if kind == "spreadsheet"
-                 else None if compressed else path.stat().st_size)
+                 else None if compressed or kind == "x12" else path.stat().st_size)
         what = f"audit {path.name}" + (" (again: quoted line breaks)" if records else "")
         bar = tqdm(total=total, unit="B" if kind == "csv" else "lines", unit_scale=True, desc=what, leave=False)
     if is_parquet:
@@ -368,6 +377,8 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
         sources: Iterator = pf.iter_batches(batch_size=1 << 18, columns=used)
     elif kind == "spreadsheet":
         sources = book.batches(used)
+    elif kind == "x12":
+        sources = claims837.batches()
     else:
         types = {c: pa.dictionary(pa.int32(), pa.string()) for c in used}
         types[used[0]] = pa.string()  # the claim id: too many distinct values for a dictionary
@@ -513,7 +524,8 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
                  "reason": cat(rejects["reason"], np.int8),
                  **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
         malformed=malformed,
-        dropped_phi=phi,
+        dropped_phi=[x12.SKIPPED] if kind == "x12" else phi,
+        segments=np.array(claims837.segments, dtype=np.int64) if kind == "x12" else None,
         source_kind=kind,
         by_record=records,
     ), quote_in_malformed

@@ -1,0 +1,212 @@
+"""Claim lines from an ASC X12 837 claim file: 837P (professional, 005010X222) and 837I
+(institutional, 005010X223), as practice-management systems and clearinghouses send them.
+
+The file is read segment by segment (plain or compressed; delimiters from its ISA header) and each
+service line becomes one row of the audit's canonical columns, as text:
+
+* ``claim_id``: CLM01, the claim's submitter identifier;
+* ``line_number``: LX01, the service line number;
+* ``date_of_service``: the line's DTP*472 (its first date when a range), else the claim's DTP*472,
+  else the first date of the claim's DTP*434 statement period (837I);
+* ``code`` and ``modifiers``: SV101 (837P) or SV202 (837I), ``HC:code:modifier:...``;
+* ``units``: SV104 (837P) or SV205 (837I);
+* ``pos``: SV105 when the line gives one, else CLM05-1 (837P); none on 837I;
+* ``claim_type``: ``professional`` (837P) or the type of bill, CLM05-1 with CLM05-3 (837I, ``131``);
+* ``payer``: the payer's name (NM1*PR);
+* ``zip``: of the service facility (NM1*77 then N4) when the claim names one, else of the billing
+  provider (NM1*85 then N4): the locality of the Medicare price.
+
+An 837 carries no infusion start and stop times. Subscriber and patient segments (names, member
+ids, dates of birth, addresses) are skipped and never kept. Lines are numbered in file order
+(data rows); ``segments`` gives, for each, the position of its SV1/SV2 segment in the file, which
+the rejects show.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from ..errors import InputError
+
+COLUMNS = ["claim_id", "line_number", "date_of_service", "code", "modifiers", "units", "pos",
+           "claim_type", "payer", "zip"]
+SKIPPED = "the 837's subscriber and patient segments (names, member ids, dates of birth, addresses)"
+
+
+def is_x12(path: Path) -> bool:
+    """Whether ``path`` (plain or compressed) starts with an X12 interchange header (ISA)."""
+    try:
+        with pa.input_stream(str(path), compression="detect") as fh:
+            head = fh.read(512)
+    except (pa.ArrowException, OSError):
+        return False
+    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"ISA")
+
+
+@dataclass
+class _Claim:
+    """What the segments of one claim have said so far."""
+
+    claim_id: str | None = None
+    pos: str | None = None
+    claim_type: str | None = None
+    date: str | None = None          # DTP*472 at claim level
+    statement: str | None = None     # DTP*434, first date (837I)
+    facility_zip: str | None = None
+
+
+@dataclass
+class _Line:
+    number: str | None = None
+    segment: int = 0
+    code: str | None = None
+    modifiers: str | None = None
+    units: str | None = None
+    pos: str | None = None
+    date: str | None = None
+    has_service: bool = False
+
+
+@dataclass
+class X12Reader:
+    """Iterates an 837 file as record batches of ``COLUMNS`` (see the module doc)."""
+
+    path: Path
+    batch_rows: int = 1 << 16
+    segments: list[int] = field(default_factory=list)  # per data row: its SV1/SV2 segment number
+    bytes_read: int = 0
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        cols: dict[str, list[str | None]] = {c: [] for c in COLUMNS}
+        kind = None                      # "professional" / "institutional" for the transaction set
+        payer = billing_zip = None
+        claim, line = _Claim(), _Line()
+        last_entity = None               # NM101 of the last NM1: whose N4 follows
+        in_line = False
+
+        def emit() -> None:
+            if not line.has_service:
+                return
+            cols["claim_id"].append(claim.claim_id)
+            cols["line_number"].append(line.number)
+            cols["date_of_service"].append(line.date or claim.date or claim.statement)
+            cols["code"].append(line.code)
+            cols["modifiers"].append(line.modifiers)
+            cols["units"].append(line.units)
+            cols["pos"].append((line.pos or claim.pos) if kind == "professional" else None)
+            cols["claim_type"].append(claim.claim_type)
+            cols["payer"].append(payer)
+            cols["zip"].append(claim.facility_zip or billing_zip)
+            self.segments.append(line.segment)
+
+        def batch() -> pa.RecordBatch:
+            out = pa.RecordBatch.from_arrays([pa.array(cols[c], pa.string()) for c in COLUMNS], names=COLUMNS)
+            for c in COLUMNS:
+                cols[c].clear()
+            return out
+
+        for number, seg, comp in self._segments():
+            tag = seg[0]
+            if tag in ("LX", "CLM", "SE", "HL", "ST"):
+                emit()
+                line, in_line = _Line(), False
+            if tag == "ST":
+                version = seg[3] if len(seg) > 3 else ""
+                kind = ("professional" if "X222" in version else "institutional" if "X223" in version
+                        else None)
+                if kind is None:
+                    raise InputError("claims", f"{self.path.name} segment {number}: transaction set "
+                                     f"{seg[1] if len(seg) > 1 else '?'} {version or '(no version)'} is not "
+                                     "an 837P (005010X222) or 837I (005010X223)")
+                payer = billing_zip = None
+            elif tag == "HL":
+                level = seg[3] if len(seg) > 3 else ""
+                if level == "20":  # a billing provider: its claims follow
+                    billing_zip = payer = None
+                elif level == "22":  # a subscriber: the payer is named in this loop
+                    payer = None
+            elif tag == "NM1":
+                last_entity = seg[1] if len(seg) > 1 else None
+                if last_entity == "PR" and len(seg) > 3:
+                    payer = seg[3].strip() or None
+            elif tag == "N4" and len(seg) > 3:
+                zip5 = seg[3].strip()[:5] or None
+                if last_entity == "85":
+                    billing_zip = zip5
+                elif last_entity == "77":
+                    claim.facility_zip = zip5
+                # N4 of a subscriber (IL) or patient (QC) is never kept
+            elif tag == "CLM":
+                claim = _Claim(claim_id=seg[1].strip() if len(seg) > 1 else None)
+                where = seg[5].split(comp) if len(seg) > 5 else []
+                if kind == "professional":
+                    claim.pos = where[0] if where else None
+                    claim.claim_type = "professional"
+                else:
+                    facility = where[0] if where else ""
+                    frequency = where[2] if len(where) > 2 else ""
+                    claim.claim_type = (facility + frequency) if facility else "institutional"
+            elif tag == "DTP" and len(seg) > 3:
+                first = seg[3].split("-")[0]
+                if seg[1] == "472":
+                    if in_line:
+                        line.date = first
+                    else:
+                        claim.date = first
+                elif seg[1] == "434" and not in_line:
+                    claim.statement = first
+            elif tag == "LX":
+                line = _Line(number=seg[1].strip() if len(seg) > 1 else None)
+                in_line = True
+            elif tag in ("SV1", "SV2") and in_line:
+                service = seg[1] if tag == "SV1" else (seg[2] if len(seg) > 2 else "")
+                parts = service.split(comp)
+                line.code = parts[1] if len(parts) > 1 else None
+                line.modifiers = "|".join(m for m in parts[2:6] if m) or None
+                at_units = 4 if tag == "SV1" else 5
+                line.units = seg[at_units] if len(seg) > at_units else None
+                if tag == "SV1" and len(seg) > 5 and seg[5]:
+                    line.pos = seg[5]
+                line.segment = number
+                line.has_service = True
+            if len(cols["claim_id"]) >= self.batch_rows:
+                yield batch()
+        emit()
+        if cols["claim_id"]:
+            yield batch()
+
+    def _segments(self) -> Iterator[tuple[int, list[str], str]]:
+        """(segment number, its elements, the component separator), in file order."""
+        with pa.input_stream(str(self.path), compression="detect") as fh:
+            buf = fh.read(1 << 20)
+            start = buf.find(b"ISA")
+            if start < 0 or len(buf) < start + 106:
+                raise InputError("claims", f"{self.path.name}: no complete ISA interchange header")
+            isa = buf[start:start + 106].decode("ascii", errors="replace")
+            elem, comp, term = isa[3], isa[104], isa[105]
+            text_sep = term.encode("ascii")
+            carry = buf[start:]
+            self.bytes_read = len(buf)
+            number = 0
+            while True:
+                pieces = carry.split(text_sep)
+                carry = pieces.pop()
+                for raw in pieces:
+                    segment = raw.decode("utf-8", errors="replace").strip()
+                    if not segment:
+                        continue
+                    number += 1
+                    yield number, segment.split(elem), comp
+                more = fh.read(1 << 22)
+                if not more:
+                    break
+                self.bytes_read += len(more)
+                carry += more
+            tail = carry.decode("utf-8", errors="replace").strip()
+            if tail:
+                number += 1
+                yield number, tail.split(elem), comp
