@@ -242,9 +242,10 @@ def build_parser() -> argparse.ArgumentParser:
     summ.set_defaults(func=cmd_rates_summary)
 
     aud = sub.add_parser("audit", help="check claim lines for 96369-96372 against the rules",
-                         description="Audit a claims extract (CSV, Parquet or a spreadsheet): findings per line, a "
+                         description="Audit a claims extract (CSV, Parquet, a spreadsheet or an X12 837): findings per line, a "
                          "summary by rule and payer, dollars at risk, and a rejects file.")
-    aud.add_argument("claims", help="claims file (.csv, plain or compressed; .parquet; .xlsx, .xls, .ods ...)")
+    aud.add_argument("claims", help="claims file (.csv, plain or compressed; .parquet; .xlsx, .xls, .ods ...; "
+                     "an X12 837P/837I)")
     aud.add_argument("--out", required=True, help="findings file (.csv or .parquet)")
     aud.add_argument("--rejects", help="rejects file (default: OUT with .rejects)")
     aud.add_argument("--summary", action="store_true", help="print the summary by rule and payer")
