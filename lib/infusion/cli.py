@@ -242,19 +242,22 @@ def build_parser() -> argparse.ArgumentParser:
     summ.set_defaults(func=cmd_rates_summary)
 
     aud = sub.add_parser("audit", help="check claim lines for 96369-96372 against the rules",
-                         description="Audit a claims extract (CSV, Parquet, a spreadsheet or an X12 837): findings per line, a "
-                         "summary by rule and payer, dollars at risk, and a rejects file.")
+                         description="Audit a claims extract (CSV, Parquet, a spreadsheet or an X12 837): "
+                         "findings per line, a summary by rule and payer, the share of lines with findings "
+                         "by payer, dollars at risk, and a rejects file.")
     aud.add_argument("claims", help="claims file (.csv, plain or compressed; .parquet; .xlsx, .xls, .ods ...; "
                      "an X12 837P/837I)")
     aud.add_argument("--out", required=True, help="findings file (.csv or .parquet)")
     aud.add_argument("--rejects", help="rejects file (default: OUT with .rejects)")
-    aud.add_argument("--summary", action="store_true", help="print the summary by rule and payer")
+    aud.add_argument("--summary", action="store_true",
+                     help="print the summary by rule and payer and the share of lines with findings by payer")
     aud.add_argument("--map", action="append", default=[],
                      help="CANONICAL=COLUMN for another layout, e.g. code=HCPCS_CD (repeatable)")
     aud.add_argument("--block-mb", type=int, default=16,
                      help="CSV read in blocks of this many MB (memory in flight; default 16)")
     aud.add_argument("--encoding", default="utf-8",
-                     help="text encoding of a CSV file (default utf-8; cp1252 for many Windows extracts)")
+                     help="text encoding of a CSV file (default utf-8, or UTF-16 when the file starts "
+                     "with its byte-order mark; cp1252 for many Windows extracts)")
     aud.add_argument("--sheet", default=None,
                      help="the sheet of a spreadsheet (xlsx, xlsm, xlsb, xls, ods) to read (default: the first)")
     aud.set_defaults(func=cmd_audit)
