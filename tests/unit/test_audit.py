@@ -611,10 +611,11 @@ P837 = ["GS*HC*SUBMITTER*RECEIVER*20260302*1200*1*X*005010X222A1", "ST*837*0001*
         "DMG*D8*19500101*F", "NM1*PR*2*MEDICARE PART B*****PI*01112",
         "CLM*P001*300***11:B:1*Y*A*Y*Y", "DTP*472*D8*20260302",
         "LX*1", "SV1*HC:96369*200*UN*1***1", "LX*2", "SV1*HC:96370:00*100*UN*3***1",
-        "CLM*P002*100***11:B:1*Y*A*Y*Y",
+        "CLM*P002*100***11:B:1*Y*A*Y*Y", "SBR*S*18*******CI", "NM1*IL*1*PATIENT*ILLUSTRATIVE****MI*X9",
+        "NM1*PR*2*OTHER PAYER*****PI*999",                                # coordination of benefits
         "LX*1", "SV1*HC:96370*100*UN*1*22**1", "DTP*472*D8*20260303",
         "LX*2", "SV1*HC:96369*100*UN*x***1", "DTP*472*D8*20260303",
-        "SE*27*0001", "GE*1*1", "IEA*1*000000001"]
+        "SE*30*0001", "GE*1*1", "IEA*1*000000001"]
 
 
 @pytest.mark.parametrize("elem, comp, term, newline", [("*", ":", "~", "\n"), ("|", ">", "~", ""),
@@ -632,9 +633,10 @@ def test_an_837p_file_is_audited_line_by_line(tmp_path, elem, comp, term, newlin
                           ("P002", "1", "S-FACILITY"), ("P002", "1", "T-DOC"), ("P002", "1", "U-ADDON")}
     f = res.findings.set_index(["claim_id", "rule"])
     assert f.loc[("P001", "M-VALID"), "payer"] == "MEDICARE PART B"
+    assert f.loc[("P002", "U-ADDON"), "payer"] == "MEDICARE PART B"        # not the COB payer
     assert str(f.loc[("P002", "U-ADDON"), "date_of_service"].date()) == "2026-03-03"
     assert f.loc[("P002", "U-ADDON"), "dollars_at_risk"] == 21.80          # 96370 in 01112-05 (ZIP 94103)
-    assert list(res.rejected["segment"]) == [27]                           # ISA is segment 1
+    assert list(res.rejected["segment"]) == [30]                           # ISA is segment 1
     assert res.rejected["reason"][0] == "non-numeric units 'x'" and res.rejected["claim_id"][0] == "P002"
     out = write_outputs(res, tmp_path / "f.csv")
     for path in out.values():

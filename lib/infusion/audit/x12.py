@@ -12,7 +12,8 @@ service line becomes one row of the audit's canonical columns, as text:
 * ``units``: SV104 (837P) or SV205 (837I);
 * ``pos``: SV105 when the line gives one, else CLM05-1 (837P); none on 837I;
 * ``claim_type``: ``professional`` (837P) or the type of bill, CLM05-1 with CLM05-3 (837I, ``131``);
-* ``payer``: the payer's name (NM1*PR);
+* ``payer``: the payer's name (NM1*PR of the subscriber's loop; the other payers a claim names for
+  coordination of benefits are not it);
 * ``zip``: of the service facility (NM1*77 then N4) when the claim names one, else of the billing
   provider (NM1*85 then N4): the locality of the Medicare price.
 
@@ -86,7 +87,7 @@ class X12Reader:
         payer = billing_zip = None
         claim, line = _Claim(), _Line()
         last_entity = None               # NM101 of the last NM1: whose N4 follows
-        in_line = False
+        in_claim = in_line = False
 
         def emit() -> None:
             if not line.has_service:
@@ -124,6 +125,7 @@ class X12Reader:
                                      "an 837P (005010X222) or 837I (005010X223)")
                 payer = billing_zip = None
             elif tag == "HL":
+                in_claim = False
                 level = seg[3] if len(seg) > 3 else ""
                 if level == "20":  # a billing provider: its claims follow
                     billing_zip = payer = None
@@ -131,7 +133,7 @@ class X12Reader:
                     payer = None
             elif tag == "NM1":
                 last_entity = seg[1] if len(seg) > 1 else None
-                if last_entity == "PR" and len(seg) > 3:
+                if last_entity == "PR" and len(seg) > 3 and not in_claim:  # inside a claim: another payer (COB)
                     payer = seg[3].strip() or None
             elif tag == "N4" and len(seg) > 3:
                 zip5 = seg[3].strip()[:5] or None
@@ -141,6 +143,7 @@ class X12Reader:
                     claim.facility_zip = zip5
                 # N4 of a subscriber (IL) or patient (QC) is never kept
             elif tag == "CLM":
+                in_claim = True
                 claim = _Claim(claim_id=seg[1].strip() if len(seg) > 1 else None)
                 where = seg[5].split(comp) if len(seg) > 5 else []
                 if kind == "professional":
