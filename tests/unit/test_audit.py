@@ -653,11 +653,13 @@ def test_an_837i_file_is_priced_by_opps_with_its_type_of_bill(tmp_path):
                 "NM1*IL*1*PATIENT*ILLUSTRATIVE****MI*W1234567", "NM1*PR*2*AETNA*****PI*60054",
                 "CLM*H001*500***13:A:1**A*Y*Y", "DTP*434*RD8*20260302-20260302",
                 "LX*1", "SV2*0260*HC:96369*300*UN*2", "LX*2", "SV2*0260*HC:96371*200*UN*1",
-                "SE*14*0001", "GE*1*1", "IEA*1*000000001"]
+                "LX*3", "SV2*0250**80*UN*1",                                   # pharmacy: a revenue code only
+                "SE*16*0001", "GE*1*1", "IEA*1*000000001"]
     p = tmp_path / "claims.x12"
     p.write_text(_x12(segments))
     res = audit(p)
     assert rules(res) == {("H001", "1", "U-INIT"), ("H001", "1", "U-MUE")}
+    assert (res.lines_in, res.lines_checked, res.rejects) == (3, 3, 0)
     f = res.findings.set_index("rule")
     assert str(f.loc["U-INIT", "date_of_service"].date()) == "2026-03-02" and f.loc["U-INIT", "payer"] == "AETNA"
     from infusion.payment import opps_rate

@@ -8,7 +8,9 @@ service line becomes one row of the audit's canonical columns, as text:
 * ``line_number``: LX01, the service line number;
 * ``date_of_service``: the line's DTP*472 (its first date when a range), else the claim's DTP*472,
   else the first date of the claim's DTP*434 statement period (837I);
-* ``code`` and ``modifiers``: SV101 (837P) or SV202 (837I), ``HC:code:modifier:...``;
+* ``code`` and ``modifiers``: SV101 (837P) or SV202 (837I), ``HC:code:modifier:...``; an 837I line
+  with a revenue code (SV201) and no procedure code is read as ``R`` + the revenue code (``R0250``):
+  a line, never one of the audited codes, not a reject;
 * ``units``: SV104 (837P) or SV205 (837I);
 * ``pos``: SV105 when the line gives one, else CLM05-1 (837P); none on 837I;
 * ``claim_type``: ``professional`` (837P) or the type of bill, CLM05-1 with CLM05-3 (837I, ``131``);
@@ -169,6 +171,8 @@ class X12Reader:
                 service = seg[1] if tag == "SV1" else (seg[2] if len(seg) > 2 else "")
                 parts = service.split(comp)
                 line.code = parts[1] if len(parts) > 1 else None
+                if line.code is None and tag == "SV2" and seg[1].strip():
+                    line.code = "R" + seg[1].strip()[-4:]  # a revenue-code-only line: read, not audited
                 line.modifiers = "|".join(m for m in parts[2:6] if m) or None
                 at_units = 4 if tag == "SV1" else 5
                 line.units = seg[at_units] if len(seg) > at_units else None
