@@ -680,3 +680,16 @@ def test_an_x12_file_that_is_not_an_837_or_mapped_says_so(tmp_path):
     with pytest.raises(InputError, match="map: claims.837.gz is an X12 837"):
         audit(q, mapping={"code": "HCPCS"})
     assert audit(q).lines_in == 4                                          # compressed: read the same
+
+
+def test_an_837_whose_isa_fields_are_not_padded_is_still_read(tmp_path):
+    """Some senders trim the ISA's fixed-width fields: the separators are found by position in
+    the segment, not by byte offset."""
+    isa = "ISA*00**00**ZZ*SUBMITTER*ZZ*RECEIVER*260302*1200*^*00501*000000001*0*T*>~"
+    body = [s.replace(":", ">") for s in P837[:-1]]
+    (tmp_path / "c.837").write_text(isa + "~".join(body) + "~")
+    res = audit(tmp_path / "c.837")
+    assert (res.lines_in, res.rejects) == (4, 1) and ("P001", "2", "M-VALID") in rules(res)
+    (tmp_path / "d.837").write_text("ISA*00*~GS*HC~")
+    with pytest.raises(InputError, match="claims: d.837: no complete ISA interchange header"):
+        audit(tmp_path / "d.837")

@@ -191,10 +191,14 @@ class X12Reader:
         with pa.input_stream(str(self.path), compression="detect") as fh:
             buf = fh.read(1 << 20)
             start = buf.find(b"ISA")
-            if start < 0 or len(buf) < start + 106:
+            head = buf[start:start + 200].decode("ascii", errors="replace") if start >= 0 else ""
+            # the element separator follows "ISA"; ISA16, the last field, is the component
+            # separator and the character after it ends the segment (offsets 104 and 105 when,
+            # as the standard says, every field is padded to its length)
+            fields = head[4:].split(head[3], 15) if len(head) > 3 else []
+            if len(fields) < 16 or len(fields[15]) < 2:
                 raise InputError("claims", f"{self.path.name}: no complete ISA interchange header")
-            isa = buf[start:start + 106].decode("ascii", errors="replace")
-            elem, comp, term = isa[3], isa[104], isa[105]
+            elem, comp, term = head[3], fields[15][0], fields[15][1]
             text_sep = term.encode("ascii")
             carry = buf[start:]
             self.bytes_read = len(buf)
