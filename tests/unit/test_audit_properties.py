@@ -69,3 +69,65 @@ def test_findings_do_not_depend_on_line_order_and_match_a_per_claim_computation(
                 expect.add((claim, str(r.line_number), "U-HOUR"))
     got = {(c, n, r) for c, n, r, *_ in keyed(res) if r in ("U-ADDON", "U-HOUR")}
     assert got == expect
+
+
+x12_line = st.tuples(
+    st.sampled_from(["C1", "C2", "C3"]),
+    st.sampled_from(["2026-03-02", "2026-03-03"]),
+    st.sampled_from(["96369", "96370", "96371", "96372", "J1559"]),
+    st.integers(0, 4),
+    st.sampled_from(["", "JZ", "00", "XS", "25|11"]),
+    st.sampled_from(["11", "22", "12"]),
+    st.sampled_from(["professional", "institutional"]),
+    st.sampled_from(["Aetna", "Cigna"]),
+)
+
+
+def as_837(rows: list[tuple]) -> str:
+    """``rows`` (claim, line, date, code, units, modifiers, pos, claim type, payer) as X12: one
+    transaction set per claim type (837P or 837I), a subscriber loop per claim."""
+    isa = "*".join(["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "S".ljust(15), "ZZ", "R".ljust(15), "260302",
+                    "1200", "^", "00501", "000000001", "0", "T", ":"]) + "~"
+    out = [isa, "GS*HC*S*R*20260302*1200*1*X*005010X222A1~"]
+    for kind, version in (("professional", "005010X222A1"), ("institutional", "005010X223A2")):
+        claims: dict[str, list[tuple]] = {}
+        for r in rows:
+            if r[7] == kind:
+                claims.setdefault(r[0], []).append(r)
+        out.append(f"ST*837*0001*{version}~HL*1**20*1~NM1*85*2*CLINIC*****XX*1~N4*SAN FRANCISCO*CA*94103~")
+        for hl, (claim, lines) in enumerate(claims.items(), start=2):
+            where = f"{lines[0][6]}:B:1" if kind == "professional" else "13:A:1"
+            out.append(f"HL*{hl}*1*22*0~NM1*IL*1*PATIENT*X~NM1*PR*2*{lines[0][8]}~CLM*{claim}*1***{where}~")
+            for _claim, number, dos, code, units, mods, pos, _, _ in lines:
+                service = ":".join(["HC", code] + [m for m in mods.split("|") if m])
+                seg = (f"SV1*{service}*1*UN*{units}*{pos}" if kind == "professional"
+                       else f"SV2*0260*{service}*1*UN*{units}")
+                out.append(f"LX*{number}~{seg}~DTP*472*D8*{dos.replace('-', '')}~")
+        out.append("SE*1*0001~")
+    out.append("GE*1*1~IEA*1*000000001~")
+    return "".join(out)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(x12_line, min_size=1, max_size=20))
+def test_an_837_gives_the_findings_of_the_same_lines_as_csv(tmp_path, lines):
+    """The same claim lines as a CSV and as 837P/837I transactions: the same findings, line by line,
+    with the same dollars (place of service, claim type, payer and ZIP carried the same way)."""
+    # one claim type and payer per claim, as on a real claim
+    first = {}
+    for c, _, _, _, _, _, ctype, payer in lines:
+        first.setdefault(c, (ctype, payer))
+    rows = [(c, i + 1, dos, code, units, mods, pos if first[c][0] == "professional" else "", *first[c])
+            for i, (c, dos, code, units, mods, pos, _, _) in enumerate(lines)]
+    header = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos", "claim_type",
+              "payer"]
+    with (tmp_path / "c.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(header + ["zip"])
+        w.writerows([list(r[:7]) + ["131" if r[7] == "institutional" else "professional", r[8], "94103"]
+                     for r in rows])
+    (tmp_path / "c.837").write_text(as_837(rows))
+    a, b = audit(tmp_path / "c.csv"), audit(tmp_path / "c.837")
+    assert (b.lines_in, b.rejects) == (a.lines_in, a.rejects)
+    cols = ["claim_id", "line_number", "code", "payer", "rule", "units_at_risk", "dollars_at_risk", "message"]
+    assert b.findings[cols].fillna(-1).values.tolist() == a.findings[cols].fillna(-1).values.tolist()
