@@ -182,22 +182,31 @@ def _by_payer(lines: Lines, priced: pd.DataFrame) -> pd.DataFrame:
     ids = lines.cols["payer"]
     n = len(payer_of)
     pos = priced["pos"].to_numpy(dtype=np.int64)
+    dollars = priced["dollars_at_risk"].to_numpy(dtype=float)
     errors = (priced["severity"] == "error").to_numpy()
-    per_id = pd.DataFrame({"payer": payer_of,
-                           "infusion_lines": np.bincount(ids, minlength=n),
-                           "lines_with_findings": np.bincount(ids[np.unique(pos)], minlength=n),
-                           "lines_with_errors": np.bincount(ids[np.unique(pos[errors])], minlength=n)})
+    # one entry per line with findings: its payer id and the largest of its findings' dollars
+    order = np.argsort(pos, kind="stable")
+    pos_sorted = pos[order]
+    first = np.flatnonzero(np.r_[True, pos_sorted[1:] != pos_sorted[:-1]]) if len(pos) else np.empty(0, int)
+    line_payer = ids[pos_sorted[first]]
+    line_dollars = np.fmax.reduceat(dollars[order], first) if len(pos) else np.empty(0)  # NaN only if none priced
+    priced_line = ~np.isnan(line_dollars)
+    per_id = pd.DataFrame({
+        "payer": payer_of,
+        "infusion_lines": np.bincount(ids, minlength=n),
+        "lines_with_findings": np.bincount(line_payer, minlength=n),
+        "lines_with_errors": np.bincount(ids[np.unique(pos[errors])], minlength=n),
+        "priced_lines": np.bincount(line_payer[priced_line], minlength=n),
+        "dollars_at_risk": np.bincount(line_payer[priced_line], weights=line_dollars[priced_line], minlength=n),
+        "lines_without_price": np.bincount(line_payer[~priced_line], minlength=n),
+    })
     t = per_id.groupby("payer", sort=True).sum()
     t = t[t["infusion_lines"] > 0]
-    per_line = priced.groupby("pos").agg(payer=("payer", "first"), dollars=("dollars_at_risk", "max"))
-    by = per_line.assign(unpriced=per_line["dollars"].isna()).groupby("payer")
-    # a payer without findings has nothing at risk (0); one whose findings all lack a price: not available
-    t["dollars_at_risk"] = by["dollars"].sum(min_count=1).reindex(t.index).round(2)
-    t.loc[t["lines_with_findings"] == 0, "dollars_at_risk"] = 0.0
-    t["lines_without_price"] = by["unpriced"].sum().reindex(t.index).fillna(0)
-    total = t.sum(numeric_only=True)  # counts; dollars: not available only if no finding has a price
-    total["dollars_at_risk"] = round(t["dollars_at_risk"].sum(min_count=1), 2) if len(t) else 0.0
+    total = t.sum()
     t.loc["all payers"] = total
+    # nothing at risk without findings (0); findings none of which has a price: not available
+    t["dollars_at_risk"] = t["dollars_at_risk"].where((t["priced_lines"] > 0) | (t["lines_with_findings"] == 0))
+    t["dollars_at_risk"] = t["dollars_at_risk"].round(2)
     t = t.reset_index().astype({"infusion_lines": "int64", "lines_with_findings": "int64",
                                 "lines_with_errors": "int64", "lines_without_price": "int64"})
     t["share_with_findings"] = (t["lines_with_findings"] / t["infusion_lines"]).round(4)
