@@ -120,9 +120,11 @@ def _prices(f: pd.DataFrame) -> np.ndarray:
     (code, year, claim kind, locality)."""
     from ..payment import opps_rate, payment
 
-    keys = pd.MultiIndex.from_arrays([f["code"], f["year"], f["institutional"], f["claim_kind_known"],
-                                      f["loc"].fillna("")])
-    which, combos = pd.factorize(keys)
+    keys = [f["code"], f["year"], f["institutional"], f["claim_kind_known"], f["loc"].fillna("")]
+    codes, levels = zip(*(pd.factorize(k) for k in keys))  # each key's codes, then one code per combination
+    flat = np.ravel_multi_index(codes, [max(len(v), 1) for v in levels])
+    _, first, which = np.unique(flat, return_index=True, return_inverse=True)
+    combos = zip(*(np.asarray(v, dtype=object)[c[first]] for c, v in zip(codes, levels)))
     prices = []
     for code, year, inst, known, loc in combos:
         price = None
