@@ -253,6 +253,38 @@ def _rejected(lines: Lines) -> pd.DataFrame:
     return out
 
 
+_KIND_NAMES = {"csv": "CSV", "parquet": "Parquet", "spreadsheet": "spreadsheet", "x12": "X12 837"}
+
+
+def describe_source(claims: str | Path, res: AuditResult) -> str:
+    """One line naming the file audited, its kind, and ILLUSTRATIVE when it is one of the samples
+    the repository generates (under data/samples)."""
+    from ..paths import data_dir
+
+    path = Path(claims).resolve()
+    illustrative = path.is_relative_to((data_dir() / "samples").resolve())
+    return (f"claims file: {path.name} ({_KIND_NAMES.get(res.source_kind, res.source_kind)})"
+            + ("; ILLUSTRATIVE sample with planted errors, not real claims" if illustrative else ""))
+
+
+def footer_html(claims: str | Path, res: AuditResult) -> str:
+    """Report footer: the render date, the file audited, the data sources of prices and rules."""
+    import datetime as dt
+    import html
+
+    from ..publication import DEFAULT_DATA_SOURCES  # the Medicare files (PFS, GPCI, ZIP, OPPS, MUE) ...
+
+    sources = [s for s in DEFAULT_DATA_SOURCES if s.startswith("CMS")] + [
+        "Coding rules: shared/domain/coding-rules.md and research-notes.md (each message names its rule "
+        "id and sources)"]
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in sources)
+    return (f"<footer class='report-footer' style='border-top:1px solid #ccc;margin-top:2em;"
+            f"font-size:85%;color:#444'><p>Rendered {dt.date.today().isoformat()} by infusion-workbook; "
+            f"{html.escape(describe_source(claims, res))}; {res.lines_in} lines in, {res.rejects} rejected."
+            f"</p><p>Data sources:</p><ul>{items}</ul><p>Claim and line keys and aggregates only. "
+            "CPT codes are AMA copyright; descriptions here are the project's own words.</p></footer>")
+
+
 def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None = None) -> dict[str, str]:
     """Write findings (CSV or Parquet by extension), the summary by rule and payer and the share
     of lines with findings by payer (CSV: OUT.summary.csv, OUT.payers.csv) and the rejects. All
