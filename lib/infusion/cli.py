@@ -339,6 +339,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
                else "not read")
         print(f"notice: {len(res.dropped_phi)} column(s) that can identify patients were {how}: "
               f"{', '.join(res.dropped_phi)}", file=sys.stderr)
+    for note in res.notes:
+        print(f"notice: {note}", file=sys.stderr)
     if res.by_record:
         print("notice: malformed rows held quotes (values in quotes may hold line breaks): the file was "
               "read again record by record; rejects give data rows, file lines are not known", file=sys.stderr)

@@ -645,6 +645,16 @@ def test_an_837p_file_is_audited_line_by_line(tmp_path, elem, comp, term, newlin
         assert b"HOME ST" not in data and b"94601" not in data
 
 
+def test_the_lines_of_a_void_837_claim_are_left_out_and_said_so(tmp_path):
+    segments = P837[:-3] + ["CLM*P001*300***11:B:8*Y*A*Y*Y", "LX*1", "SV1*HC:96370*1*UN*9***1",
+                            "DTP*472*D8*20260302", "SE*1*0001", "GE*1*1", "IEA*1*000000001"]
+    (tmp_path / "c.837").write_text(_x12(segments))
+    res = audit(tmp_path / "c.837")
+    assert (res.lines_in, res.rejects) == (4, 1)                   # the void claim's line is not a line in
+    assert ("P001", "1", "U-MUE") not in rules(res) and all(r[2] != "U-MUE" for r in rules(res))
+    assert res.notes == ["1 service line(s) of void claims (frequency code 8) were left out, not audited"]
+
+
 def test_an_837i_file_is_priced_by_opps_with_its_type_of_bill(tmp_path):
     """837I: SV2 lines, the type of bill from CLM05 (131: hospital outpatient), the statement
     period's first date when no line gives one; institutional, so OPPS prices the findings."""

@@ -59,6 +59,7 @@ class AuditResult:
     findings: pd.DataFrame
     summary: pd.DataFrame
     dropped_phi: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the reader left out (void 837 claims ...)
     seconds: float = 0.0
     outputs: dict[str, str] = field(default_factory=dict)
     source_kind: str = "csv"
@@ -91,7 +92,7 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
         by_payer = _by_payer(lines, priced)
     res = AuditResult(lines.lines_in, lines.lines_in - len(rejected), len(rejected), findings,
                       _summary(findings), lines.dropped_phi, source_kind=lines.source_kind,
-                      rejected=rejected, by_record=lines.by_record, by_payer=by_payer)
+                      rejected=rejected, by_record=lines.by_record, by_payer=by_payer, notes=lines.notes)
     res.seconds = round(time.monotonic() - t0, 2)
     return res
 

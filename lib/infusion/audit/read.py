@@ -70,6 +70,7 @@ class Lines:
     rejects: dict[str, Any] = field(default_factory=dict)  # row, claim, line_number, reason, value ids
     malformed: list[tuple[int, str]] = field(default_factory=list)  # (data row, 1-based; reason)
     dropped_phi: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # what the reader left out, for the user
     source_kind: str = "csv"
     by_record: bool = False  # read record by record (quote-aware): data rows may not be file lines
     segments: np.ndarray | None = None  # X12: the SV1/SV2 segment number of each data row
@@ -525,6 +526,8 @@ def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progr
                  **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
         malformed=malformed,
         dropped_phi=[x12.SKIPPED] if kind == "x12" else phi,
+        notes=([f"{claims837.void_lines} service line(s) of void claims (frequency code 8) were left out, "
+                "not audited"] if kind == "x12" and claims837.void_lines else []),
         segments=np.array(claims837.segments, dtype=np.int64) if kind == "x12" else None,
         source_kind=kind,
         by_record=records,

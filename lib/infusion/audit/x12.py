@@ -19,7 +19,9 @@ service line becomes one row of the audit's canonical columns, as text:
 * ``zip``: of the service facility (NM1*77 then N4) when the claim names one, else of the billing
   provider (NM1*85 then N4): the locality of the Medicare price.
 
-An 837 carries no infusion start and stop times. Subscriber and patient segments (names, member
+The service lines of a void claim (CLM05-3 frequency code 8: it cancels an earlier claim) are not
+lines to audit: they are counted (``void_lines``) and left out. An 837 carries no infusion start and
+stop times. Subscriber and patient segments (names, member
 ids, dates of birth, addresses) are skipped and never kept. Lines are numbered in file order
 (data rows); ``segments`` gives, for each, the position of its SV1/SV2 segment in the file, which
 the rejects show.
@@ -60,6 +62,7 @@ class _Claim:
     date: str | None = None          # DTP*472 at claim level
     statement: str | None = None     # DTP*434, first date (837I)
     facility_zip: str | None = None
+    void: bool = False               # CLM05-3 frequency 8: cancels an earlier claim
 
 
 @dataclass
@@ -82,6 +85,7 @@ class X12Reader:
     batch_rows: int = 1 << 16
     segments: list[int] = field(default_factory=list)  # per data row: its SV1/SV2 segment number
     bytes_read: int = 0
+    void_lines: int = 0  # service lines of void claims (frequency 8): not lines to audit
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         cols: dict[str, list[str | None]] = {c: [] for c in COLUMNS}
@@ -93,6 +97,9 @@ class X12Reader:
 
         def emit() -> None:
             if not line.has_service:
+                return
+            if claim.void:
+                self.void_lines += 1
                 return
             cols["claim_id"].append(claim.claim_id)
             cols["line_number"].append(line.number)
@@ -148,6 +155,7 @@ class X12Reader:
                 in_claim = True
                 claim = _Claim(claim_id=seg[1].strip() if len(seg) > 1 else None)
                 where = seg[5].split(comp) if len(seg) > 5 else []
+                claim.void = len(where) > 2 and where[2] == "8"
                 if kind == "professional":
                     claim.pos = where[0] if where else None
                     claim.claim_type = "professional"
