@@ -703,3 +703,16 @@ def test_an_837_whose_isa_fields_are_not_padded_is_still_read(tmp_path):
     (tmp_path / "d.837").write_text("ISA*00*~GS*HC~")
     with pytest.raises(InputError, match="claims: d.837: no complete ISA interchange header"):
         audit(tmp_path / "d.837")
+
+
+def test_headers_as_people_write_them_are_recognised(tmp_path):
+    """A practice-management export: spaces, capitals and '#' in the headers, modifiers in
+    'Modifier 1' / 'Modifier 2', the patient's name beside them (never read)."""
+    header = ["Claim Number", "Line #", "Date of Service", "CPT Code", "Units", "Modifier 1", "Modifier 2",
+              "Place of Service", "Primary Insurance", "Infusion Start Time", "Infusion End Time", "Patient Name"]
+    rows = [["C1", 1, "03/02/2026", "96369", 1, "", "", 11, "Cigna", "9:00 AM", "11:00 AM", "ILLUSTRATIVE"],
+            ["C1", 2, "03/02/2026", "96370", 2, "JZ", "00", 11, "Cigna", "9:00 AM", "11:00 AM", "ILLUSTRATIVE"]]
+    res = run(tmp_path, rows, header=header)
+    assert res.dropped_phi == ["Patient Name"] and res.rejects == 0
+    assert rules(res) == {("C1", "2", "M-VALID"), ("C1", "2", "U-HOUR")}   # 120 minutes support 1
+    assert set(res.findings["payer"]) == {"Cigna"}

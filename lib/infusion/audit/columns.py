@@ -1,7 +1,8 @@
 """The layout of a claims extract: which column holds what, and which columns are never read.
 
 Canonical names (``CANONICAL``) are found by alias (``ALIASES``: common names and the CMS CCLF,
-CCW and Tuva layouts) or named by a column map; separate modifier columns (``MOD1``,
+CCW and Tuva layouts; headers compared as ``normalise`` spells them, so ``Date of Service`` is
+``date_of_service``) or named by a column map; separate modifier columns (``MOD1``,
 ``modifier_2``, ``HCPCS_1_MDFR_CD`` ...) are joined. Columns that can identify a patient
 (``PHI_PATTERN``: names, member ids, dates of birth, addresses ...) are left out of the read and
 named in a notice.
@@ -25,7 +26,7 @@ REQUIRED = ("claim_id", "line_number", "date_of_service", "code", "units")
 # claim_line_start_date, hcpcs_code, service_unit_quantity, place_of_service_code,
 # hcpcs_modifier_1 ...).
 ALIASES = {
-    "claim_id": ["claim_id", "claim_number", "claim_no", "clm_id", "icn", "cur_clm_uniq_id"],
+    "claim_id": ["claim_id", "claim_number", "claim_no", "claim_num", "clm_id", "icn", "cur_clm_uniq_id"],
     "line_number": ["line_number", "line_no", "line", "ln", "claim_line", "claim_line_number", "clm_line_num",
                     "line_num"],
     "date_of_service": ["date_of_service", "dos", "service_date", "from_date", "line_dos",
@@ -39,9 +40,9 @@ ALIASES = {
             "line_place_of_srvc_cd"],
     "claim_type": ["claim_type", "bill_type_kind", "form_type", "clm_type_cd", "nch_clm_type_cd",
                    "bill_type_code", "type_of_bill"],
-    "payer": ["payer", "payer_name", "payer_family", "plan"],
-    "start_time": ["start_time", "infusion_start", "start"],
-    "stop_time": ["stop_time", "infusion_stop", "stop", "end_time"],
+    "payer": ["payer", "payer_name", "payer_family", "plan", "primary_payer", "primary_insurance", "insurance"],
+    "start_time": ["start_time", "infusion_start", "start", "infusion_start_time"],
+    "stop_time": ["stop_time", "infusion_stop", "stop", "end_time", "infusion_stop_time", "infusion_end_time"],
     "zip": ["zip", "zip_code", "service_zip", "provider_zip", "prvdr_zip"],
     "locality": ["locality", "mac_locality"],
 }
@@ -53,6 +54,12 @@ PHI_PATTERN = re.compile(r"(name|member|subscriber|insured|dob|birth|ssn|social|
                          re.I)
 
 
+def normalise(name: str) -> str:
+    """A header as the aliases spell it: lower case, runs of anything but letters and digits as one
+    ``_``, none at the ends (``Date of Service`` -> ``date_of_service``, ``Line #`` -> ``line``)."""
+    return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
+
+
 def resolve_columns(header: list[str], mapping: dict[str, str] | None = None
                     ) -> tuple[dict[str, str], list[str], list[str]]:
     """Canonical name -> source column; modifier columns; PHI columns seen (never read).
@@ -61,7 +68,9 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None
     a required column that is not found.
     """
     mapping = dict(mapping or {})
-    lower = {h.lower().strip(): h for h in header}
+    lower: dict[str, str] = {}
+    for h in header:  # the first column of each normalised name
+        lower.setdefault(normalise(h), h)
     out: dict[str, str] = {}
     for canon, src in mapping.items():
         if canon not in CANONICAL:
@@ -78,7 +87,7 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None
                 break
     mod_cols = []
     if "modifiers" not in out:
-        mod_cols = [h for h in header if MODIFIER_COLUMN.fullmatch(h.strip())]
+        mod_cols = [h for h in header if MODIFIER_COLUMN.fullmatch(normalise(h))]
     missing = [c for c in REQUIRED if c not in out]
     if missing:
         raise InputError(missing[0], f"no column for {missing[0]} (columns: {', '.join(header)}); "
