@@ -716,3 +716,8 @@ def test_headers_as_people_write_them_are_recognised(tmp_path):
     assert res.dropped_phi == ["Patient Name"] and res.rejects == 0
     assert rules(res) == {("C1", "2", "M-VALID"), ("C1", "2", "U-HOUR")}   # 120 minutes support 1
     assert set(res.findings["payer"]) == {"Cigna"}
+    header[3] = "Billed Procedure"                                       # no alias: mapped, in any spelling
+    res = run(tmp_path, rows, header=header, mapping={"code": "billed_procedure"})
+    assert ("C1", "2", "U-HOUR") in rules(res)
+    with pytest.raises(InputError, match="map code: column 'procedure' is not in the file"):
+        run(tmp_path, rows, header=header, mapping={"code": "procedure"})

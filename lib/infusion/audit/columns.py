@@ -75,8 +75,10 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None
     for canon, src in mapping.items():
         if canon not in CANONICAL:
             raise InputError("map", f"{canon!r} is not one of {', '.join(CANONICAL)}")
-        if src not in header:
-            raise InputError(f"map {canon}", f"column {src!r} is not in the file (columns: {', '.join(header)})")
+        if src not in header:  # as written, or else as normalised: code=cpt_code finds "CPT Code"
+            if normalise(src) not in lower:
+                raise InputError(f"map {canon}", f"column {src!r} is not in the file (columns: {', '.join(header)})")
+            src = lower[normalise(src)]
         out[canon] = src
     for canon in CANONICAL:
         if canon in out:
