@@ -8,9 +8,10 @@ only.
 
 The modules: ``columns`` (which column holds what; patient columns), ``values`` (what is accepted
 for a date, units, a time ..., parsed once per distinct value), ``read`` (blocks of the file into
-compact arrays; rows that cannot be read go to rejects with their row number and reason),
-``checks`` (one vectorised mask per rule, with its rule id) and this one (dollars at risk, the
-summary, the output files). Lines in = lines checked + rejects.
+compact arrays; rows that cannot be read go to rejects with their row number and reason), ``x12``
+(the service lines of an 837 as rows of those columns), ``checks`` (one vectorised mask per rule,
+with its rule id) and this one (dollars at risk, the summary by rule and payer, the share of lines
+with findings by payer, the output files and the report footer). Lines in = lines checked + rejects.
 
 Dollars at risk = units at risk x Medicare payment per unit (PFS for professional claims, by locality
 when a ZIP or locality column is given; national OPPS for institutional claims), for the year of
