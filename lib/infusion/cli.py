@@ -319,7 +319,7 @@ def cmd_rates_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from .audit import audit, write_outputs
+    from .audit import audit, describe_source, write_outputs
 
     mapping = {}
     for kv in args.map:
@@ -345,6 +345,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         print("notice: malformed rows held quotes (values in quotes may hold line breaks): the file was "
               "read again record by record; rejects give data rows, file lines are not known", file=sys.stderr)
     out = write_outputs(res, args.out, args.rejects)
+    print(describe_source(args.claims, res))  # says ILLUSTRATIVE for the repository's samples
     print(f"lines in {res.lines_in} = checked {res.lines_checked} + rejected {res.rejects}")
     print(f"{len(res.findings)} finding(s) -> {out['findings']}; rejects -> {out['rejects']}; "
           f"summary -> {out['summary']}; by payer -> {out['payers']} ({res.seconds:.1f} s)")
