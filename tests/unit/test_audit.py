@@ -73,6 +73,9 @@ def test_phi_columns_never_reach_an_output(tmp_path):
     ([L("C", 1, "96369", mods="00")], ("C", "1", "M-VALID")),
     ([L("C", 1, "96369", mods="JZ|11")], ("C", "1", "M-VALID")),
     ([L("C", 1, "96369"), L("C", 2, "96372")], ("C", "2", "U-SHORT")),
+    ([L("C", 1, "96369", mods="JZ")], ("C", "1", "M-DRUG")),
+    ([L("C", 1, "96369", mods="25")], ("C", "1", "M-25")),
+    ([L("C", 1, "96369", pos="19", ctype="institutional", mods="PO PN")], ("C", "1", "M-PO-PN")),
     ([L("C", 1, "96369", stop="11:40"), L("C", 2, "96370", stop="11:40"), L("C", 3, "96370", stop="11:40")],
      ("C", "3", "A-DUP")),
 ])
@@ -86,7 +89,8 @@ def test_each_check_fires(tmp_path, rows, hit):
     [L("C", 1, "96369", stop="09:50"), L("C", 2, "96371")],                        # second pump once
     [L("C", 1, "96369", pos="22", ctype="institutional"), L("C", 2, "96370", pos="22", ctype="institutional")],
     [L("C", 1, "96372", start="", stop="")],                                        # an injection alone
-    [L("C", 1, "96369", mods="JZ")],                                                # a real modifier
+    [L("C", 1, "96369", mods="XS")],                                                # a real modifier
+    [L("C", 1, "96369", pos="19", ctype="institutional", mods="PO")],              # PO alone
     [L("C", 1, "96369", dos="2026-03-02"), L("C", 2, "96370", dos="2026-03-02"),
      L("D", 1, "96369", dos="2026-03-02"), L("D", 2, "96370", dos="2026-03-02")],    # two claims alike
     [L("C", 1, "99213", 1, mods="25")],
@@ -422,8 +426,8 @@ def test_a_cclf5_extract_is_read_without_a_column_map(tmp_path):
             ["1003", "1", "8YY8YY8YY88", "X", "71", "11", "2026-03-04", "96370", "1.000", "", "", "17.03"]]
     res = audit(_write(tmp_path, header, rows))
     assert res.dropped_phi == ["BENE_MBI_ID", "BENE_HIC_NUM"]
-    assert rules(res) == {("1001", "2", "M-VALID"), ("1002", "1", "S-FACILITY"), ("1003", "1", "U-ADDON"),
-                          ("1001", "2", "T-DOC"), ("1003", "1", "T-DOC")}  # CCLF has no infusion times
+    assert rules(res) == {("1001", "2", "M-VALID"), ("1001", "2", "M-DRUG"), ("1002", "1", "S-FACILITY"),
+                          ("1003", "1", "U-ADDON"), ("1001", "2", "T-DOC"), ("1003", "1", "T-DOC")}  # no times
     assert res.findings.loc[res.findings["rule"] == "M-VALID", "message"].str.contains("00").all()
     out = write_outputs(res, tmp_path / "f.csv")
     for path in out.values():
@@ -714,7 +718,7 @@ def test_headers_as_people_write_them_are_recognised(tmp_path):
             ["C1", 2, "03/02/2026", "96370", 2, "JZ", "00", 11, "Cigna", "9:00 AM", "11:00 AM", "ILLUSTRATIVE"]]
     res = run(tmp_path, rows, header=header)
     assert res.dropped_phi == ["Patient Name"] and res.rejects == 0
-    assert rules(res) == {("C1", "2", "M-VALID"), ("C1", "2", "U-HOUR")}   # 120 minutes support 1
+    assert rules(res) == {("C1", "2", "M-VALID"), ("C1", "2", "M-DRUG"), ("C1", "2", "U-HOUR")}  # 120 min: 1
     assert set(res.findings["payer"]) == {"Cigna"}
     header[3] = "Billed Procedure"                                       # no alias: mapped, in any spelling
     res = run(tmp_path, rows, header=header, mapping={"code": "billed_procedure"})

@@ -16,6 +16,9 @@ U-MUE      units per claim-date above the MUE (Medicaid practitioner file; Medic
 S-FACILITY 96369-96372 on a professional claim with a facility place of service
 S-HOME     96369/96370 with place of service 12 (home)
 M-VALID    a modifier that is not a CPT/HCPCS modifier (00, 11, ...), as ``modifiers.modifier_problem``
+M-DRUG     JW / JZ / JB on the administration line: they belong on the drug line (no units at risk)
+M-25       modifier 25 on the administration line: it belongs on the E/M (no units at risk)
+M-PO-PN    both PO and PN on one line: an off-campus department is excepted or not, never both
 U-SHORT    96372 with 96369 on the same claim-date (one infusion is not also an injection)
 A-DUP      the same code, units and modifiers again on one claim-date
 =========  =========================================================================================
@@ -34,14 +37,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import catalog, tables
-from ..modifiers import DISTINCT, modifier_problem
+from ..modifiers import DISTINCT, DRUG_LINE, modifier_problem
 from ..units import additional_hours
 from . import values as V
 from .read import FAMILY, Lines
 
 SEVERITY = {"U-ADDON": "error", "U-INIT": "error", "U-PUMP": "error", "U-HOUR": "error",
             "T-DOC": "warning", "T-DATE": "error", "U-MUE": "warning", "S-FACILITY": "error",
-            "S-HOME": "error", "M-VALID": "error", "U-SHORT": "warning", "A-DUP": "warning"}
+            "S-HOME": "error", "M-VALID": "error", "U-SHORT": "warning", "A-DUP": "warning",
+            "M-DRUG": "warning", "M-25": "warning", "M-PO-PN": "error"}
 I69, I70, I71, I72 = range(4)
 NA = V.NA_INT
 
@@ -165,6 +169,9 @@ def find(lines: Lines) -> pd.DataFrame:
         mod_key = pd.factorize(np.array(["|".join(sorted(t)) for t in tokens], dtype=object))[0]
         distinct_mod = np.array([any(t in DISTINCT for t in ts) for ts in tokens], dtype=bool)
         problems = [[p for t in ts if (p := modifier_problem(t))] for ts in tokens]
+        drug_mod = np.array([", ".join(t for t in ts if t in DRUG_LINE) for ts in tokens], dtype=object)
+        has_25 = np.array(["25" in ts for ts in tokens], dtype=bool)
+        po_and_pn = np.array(["PO" in ts and "PN" in ts for ts in tokens], dtype=bool)
         pos_text = d["pos"].field(0)
         facility_pos = _facility_pos()
         facility = np.array([p in facility_pos for p in pos_text], dtype=bool)
@@ -284,6 +291,17 @@ def find(lines: Lines) -> pd.DataFrame:
     for positions, first_ln in dups:
         add("A-DUP", None, positions, lambda i: units_d[c["units"][i]],
             lambda i, f=first_ln: "duplicate of line " + _s(ln_text[f]) + " (same code, units and modifiers)")
+
+    # modifiers in the wrong place, judged once per distinct modifier text
+    mods = c["modifiers"]
+    add("M-DRUG", None, np.flatnonzero((drug_mod != "")[mods]), 0,
+        lambda i: drug_mod[mods[i]] + " on " + family_code[fam[i]] + ": drug-wastage modifiers go on the drug "
+                  "line (the J-code), not on the administration line")
+    add("M-25", None, np.flatnonzero(has_25[mods]), 0,
+        lambda i: "25 on " + family_code[fam[i]] + ": modifier 25 goes on a separately identifiable E/M, "
+                  "not on the administration line")
+    add("M-PO-PN", None, np.flatnonzero(po_and_pn[mods]), lambda i: units_d[c["units"][i]],
+        "both PO and PN on one line: an off-campus department is excepted (PO) or not (PN), never both")
 
     # M-VALID: one finding per invalid modifier, judged once per distinct modifier text
     n_bad_d = np.array([len(p) for p in problems], dtype=np.int64)
