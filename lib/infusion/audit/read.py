@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import datetime as dt
 import io
 import threading
 from collections import deque
@@ -116,7 +115,7 @@ def sniff_encoding(path: Path, encoding: str) -> str:
     with a UTF-16 or UTF-32 byte-order mark (Excel's "Unicode text" export is UTF-16)."""
     if codecs.lookup(encoding).name != "utf-8":
         return encoding
-    with pa.input_stream(str(path), compression="detect") as fh:
+    with _open(path) as fh:
         head = fh.read(4)
     if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         return "utf-32"
@@ -225,21 +224,6 @@ def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block
             yield batch
 
 
-def _cell_text(value: object) -> str | None:
-    """A spreadsheet cell as the text a CSV would hold: None when empty, whole numbers without
-    ``.0`` (1001.0 -> ``1001``), dates ``2026-03-02``, date-times ``2026-03-02 09:30:00``, times
-    ``09:30:00``."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, str):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ")
-    return str(value)
-
-
 class _Sheet:
     """The first (or the named) sheet of a workbook: its header and its rows as record batches."""
 
@@ -254,7 +238,7 @@ class _Sheet:
         self.sheet = book.get_sheet_by_index(0) if sheet is None else book.get_sheet_by_name(sheet)
         self.rows = self.sheet.iter_rows()
         first = next(self.rows, [])
-        self.header = [_cell_text(h) or "" for h in first]
+        self.header = [V.as_text(h) or "" for h in first]
         self.height = max(self.sheet.height - 1, 0)
 
     def batches(self, used: list[str], batch_rows: int = 1 << 16) -> Iterator[pa.RecordBatch]:
@@ -280,7 +264,7 @@ class _Sheet:
                     c.append(None)
             blank = 0
             for c, i in zip(cols, at):
-                c.append(_cell_text(row[i]) if i < len(row) else None)
+                c.append((V.as_text(row[i]) or None) if i < len(row) else None)  # an empty cell: None
             if len(cols[0]) >= batch_rows:
                 yield batch()
         if cols[0]:
@@ -303,33 +287,34 @@ def _malformed_reason(row: pacsv.InvalidRow) -> str:
 
 def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
                progress: bool = False, encoding: str = "utf-8", sheet: str | None = None) -> Lines:
-    """Read ``path`` (CSV, Parquet or a spreadsheet: ``sheet`` or its first) into ``Lines``;
-    InputError for an unreadable file.
+    """Read ``path`` (CSV, Parquet, a spreadsheet: ``sheet`` or its first, or an X12 837) into
+    ``Lines``; InputError for an unreadable file.
 
-    Blocks (CSV) or record batches (Parquet, spreadsheet) are parsed and encoded by two worker threads, at most
-    three in flight; their results are merged in file order. A CSV whose malformed rows hold a
+    Blocks (CSV) or record batches (Parquet, spreadsheet, X12) are parsed and encoded by two worker
+    threads, at most three in flight; their results are merged in file order. A CSV whose malformed rows hold a
     quote is read again record by record (see the module doc).
     """
-    if path.suffix.lower() not in SPREADSHEET + (".parquet", ".pq"):
+    suffix = path.suffix.lower()
+    kind = ("parquet" if suffix in (".parquet", ".pq") else "spreadsheet" if suffix in SPREADSHEET
+            else "x12" if x12.is_x12(path) else "csv")
+    if kind == "csv":
         try:
             encoding = sniff_encoding(path, encoding)
         except (pa.ArrowException, OSError) as err:
             raise InputError("claims", f"{path.name} is not a readable CSV file ({err})") from None
-    lines, quote_in_malformed = _read_lines(path, mapping, block_mb, progress, encoding, sheet, records=False)
+    lines, quote_in_malformed = _read_lines(path, kind, mapping, block_mb, progress, encoding, sheet, records=False)
     if quote_in_malformed:
-        lines, _ = _read_lines(path, mapping, block_mb, progress, encoding, sheet, records=True)
+        lines, _ = _read_lines(path, kind, mapping, block_mb, progress, encoding, sheet, records=True)
     return lines
 
 
-def _read_lines(path: Path, mapping: dict[str, str] | None, block_mb: int, progress: bool,
+def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb: int, progress: bool,
                 encoding: str, sheet: str | None, records: bool) -> tuple[Lines, bool]:
     """One reading of ``path``. ``records``: CSV by the quote-aware record reader (one thread
     parses, two encode); otherwise in blocks cut at line breaks. Also returned: whether a malformed
     row held a quote (the caller then reads again with ``records``; this reading stops at the
-    block where it saw one, and its lines are incomplete)."""
-    suffix = path.suffix.lower()
-    kind = ("parquet" if suffix in (".parquet", ".pq") else "spreadsheet" if suffix in SPREADSHEET
-            else "x12" if x12.is_x12(path) else "csv")
+    block where it saw one, and its lines are incomplete). ``kind``: csv, parquet, spreadsheet or
+    x12, as ``read_lines`` found it."""
     is_parquet = kind == "parquet"
     batched = kind != "csv" or records  # sources are record batches, not blocks of bytes
     record_malformed: list[tuple[int, str]] = []  # from the record reader: data rows already

@@ -51,8 +51,9 @@ _CODE = re.compile(r"[0-9A-Z]{5}")
 _MOD_SPLIT = re.compile(r"[ ,;|]+")
 
 
-def _text(value: Any) -> str | None:
-    """A dictionary value as text: None for null, whole floats without ``.0`` (Parquet numbers)."""
+def as_text(value: Any) -> str | None:
+    """A value as the text a CSV would hold: None for null, whole floats without ``.0`` (Parquet
+    numbers, spreadsheet cells), dates and times as ISO text (``str``)."""
     if value is None or isinstance(value, str):
         return value
     if isinstance(value, float) and value.is_integer():
@@ -86,7 +87,7 @@ class Distinct:
             raws.append(None)
         local = np.empty(len(raws), dtype=np.int32)
         for i, raw in enumerate(raws):
-            text = _text(raw)
+            text = as_text(raw)
             j = self.ids.get(text)
             if j is None:
                 j = self.ids[text] = len(self.values)
