@@ -143,7 +143,7 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_price(args: argparse.Namespace) -> int:
-    from .payment import opps_rate, payment
+    from .payment import opps_payment, payment
 
     units = _positive_int(args.units, "units") if args.units is not None else 1
     result = payment(args.code, args.year, units=units, locality=args.locality, zip=args.zip,
@@ -153,9 +153,7 @@ def cmd_price(args: argparse.Namespace) -> int:
             print(json.dumps(result.to_dict(), indent=2))
         raise InputError(result.missing or "year", f"data not available: {result.reason}")
     # the other system: a hospital outpatient department bills the same code on an institutional claim
-    opps = opps_rate(result.code, args.year)
-    if opps.get("available") and opps.get("payment_rate") is not None:
-        opps["units"], opps["amount"] = units, round(opps["payment_rate"] * units, 2)
+    opps = opps_payment(result.code, args.year, units)
     if args.json:
         print(json.dumps({**result.to_dict(), "opps": opps}, indent=2))
         return 0
@@ -163,15 +161,14 @@ def cmd_price(args: argparse.Namespace) -> int:
     print(result.describe())
     print()
     print("Hospital outpatient, institutional claim: Medicare OPPS (national Addendum B rate, not wage-adjusted)")
-    if opps.get("amount") is not None:
+    if opps["amount"] is not None:
         print(f"{result.code} x{units}, {args.year}, edition {opps['edition']}, status indicator {opps['si']}, "
               f"APC {opps['apc']}")
-        q1 = " (status indicator Q1: conditionally packaged)" if opps["si"] == "Q1" else ""
-        print(f"  per unit ${opps['payment_rate']:,.2f}   amount ${opps['amount']:,.2f}{q1}")
+        note = f" ({opps['note']})" if opps["note"] else ""
+        print(f"  per unit ${opps['payment_rate']:,.2f}   amount ${opps['amount']:,.2f}{note}")
         print(f"  source: {opps['source']}")
     else:
-        why = opps.get("reason") or f"status indicator {opps.get('si')}: packaged, no separate payment"
-        print(f"  data not available ({why})")
+        print(f"  data not available ({opps['why']})")
     return 0
 
 

@@ -292,18 +292,14 @@ def price_result(result: Any, year: int, locality: str | None = None, zip_code: 
     if claim == "institutional":
         system = "Medicare OPPS, national Addendum B rate (not wage-adjusted)"
         for line in result.lines:
-            o = opps_rate(line.code, year)
-            if o["available"] and o["payment_rate"] is not None:
-                amount = round(o["payment_rate"] * line.units, 2)
-                note = " (SI Q1: conditionally packaged)" if o["si"] == "Q1" else ""
-                lines.append({"payment": {**o, "units": line.units, "amount": amount},
-                              "payment_text": f"${amount:,.2f}{note}"})
-                amounts.append(amount)
+            o = opps_payment(line.code, year, line.units)
+            if o["amount"] is not None:
+                lines.append({"payment": o,
+                              "payment_text": f"${o['amount']:,.2f}" + (f" ({o['note']})" if o["note"] else "")})
             else:
-                why = o.get("reason") or f"SI {o.get('si')}: packaged, no separate payment"
                 lines.append({"payment": {**o, "amount": NOT_AVAILABLE},
-                              "payment_text": f"{NOT_AVAILABLE} ({why})"})
-                amounts.append(None)
+                              "payment_text": f"{NOT_AVAILABLE} ({o['why']})"})
+            amounts.append(o["amount"])
     else:
         system = "Medicare physician fee schedule, non-facility"
         for line in result.lines:
@@ -317,6 +313,18 @@ def price_result(result: Any, year: int, locality: str | None = None, zip_code: 
                   f"{NOT_AVAILABLE} for every line (lines with data: ${total:,.2f})")
     return {"lines": lines, "year": year, "total": None if missing else round(total, 2),
             "total_text": total_text, "system": system}
+
+
+def opps_payment(code: str, year: int, units: int = 1) -> dict[str, Any]:
+    """``opps_rate`` of ``code`` for ``units``, with ``amount`` (None when ``year`` has no edition or
+    the code has no separate payment), ``note`` (status indicator Q1: conditionally packaged; or
+    empty) and ``why`` (the reason there is no amount; or empty)."""
+    o = {**opps_rate(code, year), "units": units}
+    if o["available"] and o["payment_rate"] is not None:
+        return {**o, "amount": round(o["payment_rate"] * units, 2), "why": "",
+                "note": "status indicator Q1: conditionally packaged" if o["si"] == "Q1" else ""}
+    return {**o, "amount": None, "note": "",
+            "why": o.get("reason") or f"status indicator {o.get('si')}: packaged, no separate payment"}
 
 
 def opps_rate(code: str, year: int, quarter: int | None = None) -> dict[str, Any]:
