@@ -345,13 +345,20 @@ def sources_table(extra: Iterable[str] = ()) -> pd.DataFrame:
 
 def footer_html(p: Params, data_sources: Iterable[str] = ()) -> str:
     """Footer: render date, parameters and the data sources."""
+    return report_footer(f"parameters: code {p.code}, year {p.year}, payers {', '.join(p.payers)}, "
+                         f"locality {p.locality or 'national'}.", data_sources)
+
+
+def report_footer(what: str, data_sources: Iterable[str], note: str = "") -> str:
+    """The footer of every report: the render date, ``what`` was rendered (text), the data sources,
+    ``note`` (text) and the CPT copyright line."""
     today = dt.date.today().isoformat()
     items = "".join(f"<li>{html.escape(s)}</li>" for s in data_sources)
+    extra = f"{html.escape(note)} " if note else ""
     return (f"<footer class='report-footer' style='border-top:1px solid #ccc;margin-top:2em;"
-            f"font-size:85%;color:#444'><p>Rendered {today} by infusion-workbook; parameters: code "
-            f"{p.code}, year {p.year}, payers {', '.join(p.payers)}, locality "
-            f"{p.locality or 'national'}.</p><p>Data sources:</p><ul>{items}</ul>"
-            "<p>CPT codes are AMA copyright; descriptions here are the project's own words.</p>"
+            f"font-size:85%;color:#444'><p>Rendered {today} by infusion-workbook; {html.escape(what)}</p>"
+            f"<p>Data sources:</p><ul>{items}</ul>"
+            f"<p>{extra}CPT codes are AMA copyright; descriptions here are the project's own words.</p>"
             "</footer>")
 
 

@@ -271,20 +271,13 @@ def describe_source(claims: str | Path, res: AuditResult) -> str:
 
 def footer_html(claims: str | Path, res: AuditResult) -> str:
     """Report footer: the render date, the file audited, the data sources of prices and rules."""
-    import datetime as dt
-    import html
-
-    from ..publication import DEFAULT_DATA_SOURCES  # the Medicare files (PFS, GPCI, ZIP, OPPS, MUE) ...
+    from ..publication import DEFAULT_DATA_SOURCES, report_footer  # the Medicare files (PFS, GPCI, ZIP, OPPS, MUE)
 
     sources = [s for s in DEFAULT_DATA_SOURCES if s.startswith("CMS")] + [
         "Coding rules: shared/domain/coding-rules.md and research-notes.md (each message names its rule "
         "id and sources)"]
-    items = "".join(f"<li>{html.escape(s)}</li>" for s in sources)
-    return (f"<footer class='report-footer' style='border-top:1px solid #ccc;margin-top:2em;"
-            f"font-size:85%;color:#444'><p>Rendered {dt.date.today().isoformat()} by infusion-workbook; "
-            f"{html.escape(describe_source(claims, res))}; {res.lines_in} lines in, {res.rejects} rejected."
-            f"</p><p>Data sources:</p><ul>{items}</ul><p>Claim and line keys and aggregates only. "
-            "CPT codes are AMA copyright; descriptions here are the project's own words.</p></footer>")
+    return report_footer(f"{describe_source(claims, res)}; {res.lines_in} lines in, {res.rejects} rejected.",
+                         sources, note="Claim and line keys and aggregates only.")
 
 
 def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None = None) -> dict[str, str]:
