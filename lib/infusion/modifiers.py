@@ -39,6 +39,16 @@ def modifier_problem(modifier: str) -> str | None:
     return None
 
 
+def placement_problem(modifier: str) -> tuple[str, str] | None:
+    """(rule id, why) when ``modifier`` is real but belongs on another line than the administration
+    line (M-DRUG: JW/JZ/JB on the drug line; M-25: 25 on the E/M line), or None."""
+    if modifier in DRUG_LINE:
+        return "M-DRUG", f"{modifier} belongs on the drug line (the J-code), not the administration line"
+    if modifier == "25":
+        return "M-25", "25 belongs on a separately identifiable E/M line, not the administration line"
+    return None
+
+
 def apply_modifiers(enc: Encounter, lines: list[ClaimLine], second_initial: bool = False
                     ) -> tuple[list[ClaimLine], list[Finding]]:
     """Add the modifiers the claim needs and check those the coder proposed."""
@@ -64,14 +74,9 @@ def apply_modifiers(enc: Encounter, lines: list[ClaimLine], second_initial: bool
             if problem:
                 findings.append(Finding("error", "M-VALID", f"{line.code}: {problem}; it is left "
                                         f"off the line {cite('M-VALID')}"))
-            elif m in DRUG_LINE:
-                findings.append(Finding("warning", "M-DRUG", f"{line.code}: {m} belongs on the drug "
-                                        "line (the J-code), not the administration line; left off "
-                                        f"{cite('M-DRUG')}"))
-            elif m == "25":
-                findings.append(Finding("warning", "M-25", f"{line.code}: 25 belongs on a separately "
-                                        "identifiable E/M line, not the administration line; left "
-                                        f"off {cite('M-25')}"))
+            elif placed := placement_problem(m):
+                rule, why = placed
+                findings.append(Finding("warning", rule, f"{line.code}: {why}; left off {cite(rule)}"))
             elif m in ("PO", "PN") and (enc.claim != "institutional" or enc.pos != "19"):
                 findings.append(Finding("warning", "M-PO-PN", f"{line.code}: {m} is for institutional "
                                         "claims from an off-campus department (POS 19); left off "

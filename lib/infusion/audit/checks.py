@@ -37,7 +37,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .. import catalog, tables
-from ..modifiers import DISTINCT, DRUG_LINE, modifier_problem
+from ..modifiers import DISTINCT, modifier_problem, placement_problem
 from ..units import additional_hours
 from . import values as V
 from .read import FAMILY, Lines
@@ -169,8 +169,9 @@ def find(lines: Lines) -> pd.DataFrame:
         mod_key = pd.factorize(np.array(["|".join(sorted(t)) for t in tokens], dtype=object))[0]
         distinct_mod = np.array([any(t in DISTINCT for t in ts) for ts in tokens], dtype=bool)
         problems = [[p for t in ts if (p := modifier_problem(t))] for ts in tokens]
-        drug_mod = np.array([", ".join(t for t in ts if t in DRUG_LINE) for ts in tokens], dtype=object)
-        has_25 = np.array(["25" in ts for ts in tokens], dtype=bool)
+        placed = [[pl for t in ts if (pl := placement_problem(t))] for ts in tokens]
+        misplaced = {rule: np.array(["; ".join(why for r, why in ps if r == rule) for ps in placed], dtype=object)
+                     for rule in ("M-DRUG", "M-25")}  # per distinct modifier text: why, or ""
         po_and_pn = np.array(["PO" in ts and "PN" in ts for ts in tokens], dtype=bool)
         pos_text = d["pos"].field(0)
         facility_pos = _facility_pos()
@@ -294,12 +295,9 @@ def find(lines: Lines) -> pd.DataFrame:
 
     # modifiers in the wrong place, judged once per distinct modifier text
     mods = c["modifiers"]
-    add("M-DRUG", None, np.flatnonzero((drug_mod != "")[mods]), 0,
-        lambda i: drug_mod[mods[i]] + " on " + family_code[fam[i]] + ": drug-wastage modifiers go on the drug "
-                  "line (the J-code), not on the administration line")
-    add("M-25", None, np.flatnonzero(has_25[mods]), 0,
-        lambda i: "25 on " + family_code[fam[i]] + ": modifier 25 goes on a separately identifiable E/M, "
-                  "not on the administration line")
+    for rule, why in misplaced.items():  # M-DRUG, M-25: one finding per line, no units at risk
+        add(rule, None, np.flatnonzero((why != "")[mods]), 0,
+            lambda i, why=why: family_code[fam[i]] + ": " + why[mods[i]])
     add("M-PO-PN", None, np.flatnonzero(po_and_pn[mods]), lambda i: units_d[c["units"][i]],
         "both PO and PN on one line: an off-campus department is excepted (PO) or not (PN), never both")
 
