@@ -91,6 +91,14 @@ class Encounter:
 # ----------------------------------------------------------------------------- times
 
 
+def hour_24(hour: int, half: str | None) -> int | None:
+    """``hour`` on a 24-hour clock: read with ``half``, the a or p of AM/PM (any case; None or empty
+    for a 24-hour reading); None when the hour cannot be read so (13 PM, 0 AM)."""
+    if not half:
+        return hour
+    return hour % 12 + (12 if half in "Pp" else 0) if 1 <= hour <= 12 else None
+
+
 def parse_time(value: Any, where: str, date: dt.date | None) -> dt.datetime:
     """Parse ``HH:MM`` or ``H:MM AM``/``PM`` (on ``date``) or an ISO datetime; InputError names
     ``where`` and the value."""
@@ -101,14 +109,12 @@ def parse_time(value: Any, where: str, date: dt.date | None) -> dt.datetime:
     text = value.strip()
     m = _HHMM.match(text)
     if m:
-        hh, mm, half = int(m.group(1)), int(m.group(2)), m.group(3)
-        if half:
-            if not 1 <= hh <= 12 or mm > 59:
-                raise InputError(where, f"{text!r} is not a time of day (1:00-12:59 AM or PM)", "T-DATE")
-            hh = hh % 12 + (12 if half in "Pp" else 0)
-        if hh > 23 or mm > 59:
+        hour, mm, half = hour_24(int(m.group(1)), m.group(3)), int(m.group(2)), m.group(3)
+        if hour is None or (half and mm > 59):  # None: an hour AM/PM cannot have
+            raise InputError(where, f"{text!r} is not a time of day (1:00-12:59 AM or PM)", "T-DATE")
+        if hour > 23 or mm > 59:
             raise InputError(where, f"{text!r} is not a time of day (00:00-23:59)", "T-DATE")
-        return dt.datetime.combine(date or _NOMINAL_DATE, dt.time(hh, mm))
+        return dt.datetime.combine(date or _NOMINAL_DATE, dt.time(hour, mm))
     if "T" not in text and " " not in text:
         raise InputError(where, f"{text!r} is not a time ({_TIME_FORMS})", "T-DATE")
     try:

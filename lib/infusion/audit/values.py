@@ -32,6 +32,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ..encounter import hour_24
+
 NA_DAYS = np.iinfo(np.int32).min
 NA_INT = np.iinfo(np.int64).min
 EPOCH = dt.date(1970, 1, 1)
@@ -164,11 +166,10 @@ def parse_code(text: str | None, family: tuple[str, ...]) -> tuple[str | None, b
 def _clock_seconds(t: str) -> int | None:
     """Seconds of the day of a clock time (``HH:MM[:SS]``, 12-hour with AM/PM, ``HHMM``), or None."""
     if m := _CLOCK.fullmatch(t):
-        h, mi, s, half = int(m[1]), int(m[2]), int(m[3] or 0), m[4]
-        if half:
-            if not 1 <= h <= 12:
-                return None
-            h = h % 12 + (12 if half in "Pp" else 0)
+        h24, mi, s = hour_24(int(m[1]), m[4]), int(m[2]), int(m[3] or 0)
+        if h24 is None:
+            return None
+        h = h24
     elif m := _DIGITS_CLOCK.fullmatch(t):
         h, mi, s = int(m[1]), int(m[2]), 0
     else:
