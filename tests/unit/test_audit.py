@@ -16,13 +16,17 @@ HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifi
           "claim_type", "payer", "start_time", "stop_time"]
 
 
-def run(tmp_path: Path, rows: list[list], header=HEADER, **kw):
-    p = tmp_path / "claims.csv"
+def _write(tmp_path: Path, header: list[str], rows: list[list], name="claims.csv") -> Path:
+    p = tmp_path / name
     with p.open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header)
         w.writerows(rows)
-    return audit(p, **kw)
+    return p
+
+
+def run(tmp_path: Path, rows: list[list], header=HEADER, **kw):
+    return audit(_write(tmp_path, header, rows), **kw)
 
 
 def L(claim, n, code, units=1, mods="", pos="11", ctype="professional", start="09:00", stop="10:35",
@@ -403,15 +407,6 @@ def test_twelve_hour_and_four_digit_times_count_the_minutes_they_say(tmp_path):
         res = run(tmp_path, rows)
         assert rules(res) == {("C", "2", "U-HOUR")} and res.rejects == 0
         assert "110 documented minutes support 1" in res.findings["message"][0]
-
-
-def _write(tmp_path: Path, header: list[str], rows: list[list], name="claims.csv") -> Path:
-    p = tmp_path / name
-    with p.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(header)
-        w.writerows(rows)
-    return p
 
 
 def test_a_cclf5_extract_is_read_without_a_column_map(tmp_path):
