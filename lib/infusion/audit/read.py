@@ -246,15 +246,9 @@ class _Sheet:
         rejected like any row without a claim id, so row numbers stay the sheet's); blank rows
         after the last data row are not lines."""
         at = [self.header.index(u) for u in used]
-        cols: list[list[str | None]] = [[] for _ in used]
+        named: dict[str, list[str | None]] = {u: [] for u in used}
+        cols = list(named.values())
         blank = 0  # blank rows not yet known to be inside the data
-
-        def batch() -> pa.RecordBatch:
-            out = pa.RecordBatch.from_arrays([pa.array(c, pa.string()) for c in cols], names=used)
-            for c in cols:
-                c.clear()
-            return out
-
         for row in self.rows:
             if all(v is None or v == "" for v in row):
                 blank += 1
@@ -266,9 +260,9 @@ class _Sheet:
             for c, i in zip(cols, at):
                 c.append((V.as_text(row[i]) or None) if i < len(row) else None)  # an empty cell: None
             if len(cols[0]) >= batch_rows:
-                yield batch()
+                yield V.text_batch(named)
         if cols[0]:
-            yield batch()
+            yield V.text_batch(named)
 
 
 def _unreadable(kind: str) -> tuple[type[BaseException], ...]:

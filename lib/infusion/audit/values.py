@@ -63,6 +63,15 @@ def as_text(value: Any) -> str | None:
     return str(value)
 
 
+def text_batch(columns: dict[str, list[str | None]]) -> pa.RecordBatch:
+    """The ``columns`` (name -> values as text) as one record batch of strings; the lists are
+    emptied, to be filled again with the next rows."""
+    out = pa.RecordBatch.from_arrays([pa.array(v, pa.string()) for v in columns.values()], names=list(columns))
+    for v in columns.values():
+        v.clear()
+    return out
+
+
 class Distinct:
     """The distinct values of one column across blocks, each parsed once.
 

@@ -36,6 +36,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from ..errors import InputError
+from .values import text_batch
 
 COLUMNS = ["claim_id", "line_number", "date_of_service", "code", "modifiers", "units", "pos",
            "claim_type", "payer", "zip"]
@@ -113,12 +114,6 @@ class X12Reader:
             cols["zip"].append(claim.facility_zip or billing_zip)
             self.segments.append(line.segment)
 
-        def batch() -> pa.RecordBatch:
-            out = pa.RecordBatch.from_arrays([pa.array(cols[c], pa.string()) for c in COLUMNS], names=COLUMNS)
-            for c in COLUMNS:
-                cols[c].clear()
-            return out
-
         for number, seg, comp in self._segments():
             tag = seg[0]
             if tag in ("LX", "CLM", "SE", "HL", "ST"):
@@ -189,10 +184,10 @@ class X12Reader:
                 line.segment = number
                 line.has_service = True
             if len(cols["claim_id"]) >= self.batch_rows:
-                yield batch()
+                yield text_batch(cols)
         emit()
         if cols["claim_id"]:
-            yield batch()
+            yield text_batch(cols)
 
     def _segments(self) -> Iterator[tuple[int, list[str], str]]:
         """(segment number, its elements, the component separator), in file order."""
