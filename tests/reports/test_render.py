@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from infusion.publication import SECTIONS
 from infusion.render import Job, RenderError, render
+from x12_text import isa
 
 REMOTE = re.compile(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=[\"']https?://", re.I)
 
@@ -66,15 +67,13 @@ def test_the_kernel_talks_over_unix_sockets_not_tcp(tmp_path, capfd):
 def test_the_claims_audit_renders_with_its_source_and_no_patient_data(tmp_path):
     """Notebook 04 rendered on an 837 that names a subscriber: the file and its kind, the counts,
     the footer with the date and sources; the subscriber's name and id are nowhere in the report."""
-    isa = "*".join(["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "S".ljust(15), "ZZ", "R".ljust(15), "260302",
-                    "1200", "^", "00501", "000000001", "0", "T", ":"]) + "~"
     segments = ["GS*HC*S*R*20260302*1200*1*X*005010X222A1", "ST*837*0001*005010X222A1", "HL*1**20*1",
                 "NM1*85*2*CLINIC*****XX*1", "N4*SAN FRANCISCO*CA*94103", "HL*2*1*22*0",
                 "NM1*IL*1*SUBSCRIBERNAME*X****MI*1AB2CD3EF45", "DMG*D8*19500101*F", "NM1*PR*2*AETNA",
                 "CLM*A1*1***11:B:1", "LX*1", "SV1*HC:96370*1*UN*1***1", "DTP*472*D8*20260302",
                 "SE*12*0001", "GE*1*1", "IEA*1*000000001"]
     claims = tmp_path / "month.837"
-    claims.write_text(isa + "~".join(segments) + "~")
+    claims.write_text(isa(sender="S", receiver="R") + "~".join(segments) + "~")
     path = render(Job("04_claims_audit.ipynb", {"claims_path": str(claims)}, "audit.html"), tmp_path, png=False)
     html = path.read_text(encoding="utf-8")
     assert "claims file: month.837 (X12 837)" in html and "lines in 1 = checked 1 + rejected 0" in html

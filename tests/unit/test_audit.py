@@ -10,6 +10,7 @@ import pytest
 from infusion.audit import audit, write_outputs
 from infusion.errors import InputError
 from infusion.paths import REPO_ROOT
+from x12_text import isa
 
 SAMPLE = REPO_ROOT / "data" / "samples" / "claims"
 HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",
@@ -589,18 +590,9 @@ def test_a_file_that_is_not_in_the_encoding_named_is_an_input_error(tmp_path):
         audit(p, encoding="utf-16")
 
 
-def _isa(elem: str = "*", comp: str = ":", term: str = "~") -> str:
-    """An ISA header of the fixed 106 characters, with the given separators."""
-    fields = ["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "SUBMITTER".ljust(15), "ZZ", "RECEIVER".ljust(15),
-              "260302", "1200", "^", "00501", "000000001", "0", "T", comp]
-    isa = elem.join(fields) + term
-    assert len(isa) == 106
-    return isa
-
-
 def _x12(segments: list[str], elem: str = "*", comp: str = ":", term: str = "~", newline: str = "\n") -> str:
     body = [s.replace("*", elem).replace(":", comp) for s in segments]
-    return _isa(elem, comp, term) + newline + (term + newline).join(body) + term + newline
+    return isa(elem, comp, term) + newline + (term + newline).join(body) + term + newline
 
 
 P837 = ["GS*HC*SUBMITTER*RECEIVER*20260302*1200*1*X*005010X222A1", "ST*837*0001*005010X222A1",

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from infusion.audit import audit
 from infusion.units import additional_hours
+from x12_text import isa
 
 HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",
           "claim_type", "payer", "start_time", "stop_time"]
@@ -86,9 +87,7 @@ x12_line = st.tuples(
 def as_837(rows: list[tuple]) -> str:
     """``rows`` (claim, line, date, code, units, modifiers, pos, claim type, payer) as X12: one
     transaction set per claim type (837P or 837I), a subscriber loop per claim."""
-    isa = "*".join(["ISA", "00", " " * 10, "00", " " * 10, "ZZ", "S".ljust(15), "ZZ", "R".ljust(15), "260302",
-                    "1200", "^", "00501", "000000001", "0", "T", ":"]) + "~"
-    out = [isa, "GS*HC*S*R*20260302*1200*1*X*005010X222A1~"]
+    out = [isa(sender="S", receiver="R"), "GS*HC*S*R*20260302*1200*1*X*005010X222A1~"]
     for kind, version in (("professional", "005010X222A1"), ("institutional", "005010X223A2")):
         claims: dict[str, list[tuple]] = {}
         for r in rows:
