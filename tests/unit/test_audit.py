@@ -465,7 +465,40 @@ def test_a_tuva_medical_claim_extract(tmp_path):
 def test_the_claim_types_an_extract_may_hold(text, professional, institutional):
     from infusion.audit.values import parse_claim_type
 
-    assert parse_claim_type(text) == (professional, institutional)
+    assert parse_claim_type(text)[:2] == (professional, institutional)
+
+
+@pytest.mark.parametrize("text, void", [("0138", True), ("138", True), ("131", False), ("137", False),
+                                        ("13X", False), ("8", False), ("professional", False), ("", False)])
+def test_a_type_of_bill_ending_in_8_is_a_void_claim(text, void):
+    from infusion.audit.values import parse_claim_type
+
+    assert parse_claim_type(text)[2] is void
+
+
+def test_the_lines_of_void_claims_in_a_table_are_left_out_and_said_so(tmp_path):
+    """A void claim (frequency 8, in its own column or as a type of bill's last digit) cancels an
+    earlier claim: its lines are not audited, and a note counts them. Lines in still equal lines
+    checked plus rejects; an original (1) or a replacement (7) is audited as any claim."""
+    header = HEADER + ["CLM_FREQ_CD"]
+    rows = [L("V", 1, "96370", units=3) + ["8"],                # void: would be U-ADDON and U-HOUR
+            L("W", 1, "96370", units=3, ctype="0138") + [""],     # void by its type of bill
+            L("O", 1, "96370", units=3) + ["1"],                   # original: audited
+            L("R", 1, "96370", units=3, ctype="0137") + ["7"],    # replacement: audited
+            L("X", 1, "96370", units="x") + ["8"]]                 # unreadable: a reject all the same
+    res = run(tmp_path, rows, header=header)
+    assert {c for c, _, _ in rules(res)} == {"O", "R"}
+    assert (res.lines_in, res.lines_checked, res.rejects) == (5, 4, 1)
+    assert res.notes == ["2 service line(s) of void claims (frequency code 8) were left out, not audited"]
+    df = pd.read_csv(tmp_path / "claims.csv", dtype=str, keep_default_na=False)
+    df.to_parquet(tmp_path / "claims.parquet")
+    again = audit(tmp_path / "claims.parquet")
+    assert rules(again) == rules(res) and again.notes == res.notes
+
+
+def test_without_void_claims_there_is_no_note(tmp_path):
+    res = run(tmp_path, [L("O", 1, "96369"), L("O", 2, "96370")])
+    assert res.notes == []
 
 
 def test_a_line_of_an_unknown_claim_type_has_no_dollars_at_risk(tmp_path):

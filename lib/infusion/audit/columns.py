@@ -15,7 +15,7 @@ import re
 from ..errors import InputError
 
 CANONICAL = ("claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",
-             "claim_type", "payer", "start_time", "stop_time", "zip", "locality")
+             "claim_type", "claim_frequency", "payer", "start_time", "stop_time", "zip", "locality")
 REQUIRED = ("claim_id", "line_number", "date_of_service", "code", "units")
 # Aliases, first match wins. Besides common names: the CMS CCLF files (CCLF5 Part B physician,
 # CCLF2 Part A revenue centre: CUR_CLM_UNIQ_ID, CLM_LINE_NUM, CLM_LINE_FROM_DT, CLM_LINE_HCPCS_CD,
@@ -40,6 +40,9 @@ ALIASES = {
             "line_place_of_srvc_cd"],
     "claim_type": ["claim_type", "bill_type_kind", "form_type", "clm_type_cd", "nch_clm_type_cd",
                    "bill_type_code", "type_of_bill"],
+    # NUBC claim frequency (8: void); CCW/Blue Button CLM_FREQ_CD, CCLF1 CLM_BILL_FREQ_CD
+    "claim_frequency": ["claim_frequency", "claim_frequency_code", "claim_frequency_type_code", "frequency_code",
+                        "frequency_type_code", "clm_freq_cd", "freq_cd", "clm_bill_freq_cd"],
     "payer": ["payer", "payer_name", "payer_family", "plan", "primary_payer", "primary_insurance", "insurance"],
     "start_time": ["start_time", "infusion_start", "start", "infusion_start_time"],
     "stop_time": ["stop_time", "infusion_stop", "stop", "end_time", "infusion_stop_time", "infusion_end_time"],

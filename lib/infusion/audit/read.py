@@ -15,7 +15,9 @@ read go to rejects with their row number and reason:
 * a code that is not five letters or digits.
 
 Of the rest, only lines of the 96369-96372 family are kept, so memory grows with those lines, not
-with the file: lines in = lines checked + rejects.
+with the file: lines in = lines checked + rejects. Lines of void claims (claim frequency 8, in a
+``claim_frequency`` column or as the last digit of a type of bill) are left out and counted in a
+note: a void claim cancels an earlier one, its lines are not services to audit.
 
 A value in quotes may hold line breaks (a free-text column, for example). The blocks are cut at the
 last line break of each block, which may fall inside such a value: the record cut in two is then
@@ -84,7 +86,8 @@ def _distinct() -> dict[str, V.Distinct]:
         "units": V.Distinct(V.parse_units, (i32,)),
         "modifiers": V.Distinct(lambda t: (V.modifier_tokens(t),), (o,)),
         "pos": V.Distinct(V.parse_pos, (o,)),
-        "claim_type": V.Distinct(V.parse_claim_type, (b, b)),
+        "claim_type": V.Distinct(V.parse_claim_type, (b, b, b)),
+        "claim_frequency": V.Distinct(V.parse_frequency, (b,)),
         "payer": V.Distinct(V.parse_payer, (o,)),
         "start_time": V.Distinct(V.parse_time, (np.int8, i64)),
         "stop_time": V.Distinct(V.parse_time, (np.int8, i64)),
@@ -194,6 +197,7 @@ class _Part:
     row: np.ndarray
     ids: dict[str, np.ndarray]
     rejects: dict[str, Any] | None = None
+    void: int = 0  # readable rows of void claims, left out
 
 
 def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block_mb: int,
@@ -401,6 +405,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
             encoded = {k: d.encode(column(batch, k)) for k, d in distinct.items()}
             why = {k: reject_code(k) for k in WHY}  # reason code of each distinct value so far
             family_of = distinct["code"].field(2)
+            void_type, void_frequency = distinct["claim_type"].field(2), distinct["claim_frequency"].field(0)
         ids = {k: v[0] for k, v in encoded.items()}
         reason, rejected = None, None
         if no_claim.any() or any(why[k][encoded[k][1]].any() for k in WHY):
@@ -414,12 +419,17 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
             for code, name in VALUE_OF.items():  # the value that made the row unreadable, by id
                 rejected[name] = np.where(r == code, ids[name][bad], -1).astype(np.int32)
         family = family_of[ids["code"]] >= 0
+        void = void_type[ids["claim_type"]] | void_frequency[ids["claim_frequency"]]
         if reason is not None:
+            void &= reason == 0
             family &= reason == 0
+        n_void = int(void.sum())
+        if n_void:
+            family &= ~void
         if family.all():
             return _Part(n, claim, np.arange(n), ids, rejected)
         keep = np.flatnonzero(family)
-        return _Part(n, claim.take(pa.array(keep)), keep, {k: v[keep] for k, v in ids.items()}, rejected)
+        return _Part(n, claim.take(pa.array(keep)), keep, {k: v[keep] for k, v in ids.items()}, rejected, n_void)
 
     def task(source: tuple[pa.Buffer, int] | pa.RecordBatch
              ) -> tuple[list[_Part], list[tuple[int, str]], int, pa.Buffer | None]:
@@ -450,9 +460,10 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
     rejects: dict[str, list] = {k: [] for k in ("row", "claim", "line_number", "reason", *VALUE_OF.values())}
     malformed: list[tuple[int, str]] = []
     rows = physical = 0  # rows parsed so far; data rows so far (parsed and malformed)
+    void_rows = 0  # readable rows of void claims (CSV, Parquet, spreadsheet)
 
     def merge(parts: list[_Part], bad: list[tuple[int, str]], n_physical: int, buf: pa.Buffer | None) -> None:
-        nonlocal rows, physical
+        nonlocal rows, physical, void_rows
         if buf is not None:
             buffers.append(buf)
         for part in parts:
@@ -464,6 +475,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
                 for k, v in part.rejects.items():
                     rejects[k].append(rows + v if k == "row" else v)
             rows += part.n
+            void_rows += part.void
         malformed.extend((physical + number, why) for number, why in bad)
         physical += n_physical
 
@@ -505,12 +517,16 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
                  **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
         malformed=malformed,
         dropped_phi=[x12.SKIPPED] if kind == "x12" else phi,
-        notes=([f"{claims837.void_lines} service line(s) of void claims (frequency code 8) were left out, "
-                "not audited"] if kind == "x12" and claims837.void_lines else []),
+        notes=_void_note(claims837.void_lines if kind == "x12" else void_rows),
         segments=np.array(claims837.segments, dtype=np.int64) if kind == "x12" else None,
         source_kind=kind,
         by_record=records,
     ), quote_in_malformed
+
+
+def _void_note(n: int) -> list[str]:
+    """The notice for ``n`` lines of void claims (none when there are none)."""
+    return [f"{n} service line(s) of void claims (frequency code 8) were left out, not audited"] if n else []
 
 
 def _joined_ids(parts: list[np.ndarray], n_distinct: int) -> np.ndarray:

@@ -90,12 +90,20 @@ class Distinct:
     def encode(self, arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
         """Ids (int32) of the rows of ``arr``, and the ids of its distinct values; new distinct
         values are parsed."""
+        if len(arr) and arr.null_count == len(arr):  # a column the file does not have: no hashing
+            local = self._ids([None])
+            return np.full(len(arr), local[0], dtype=np.int32), local
         enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr, null_encoding="encode")
         raws = enc.dictionary.to_pylist()
         indices = enc.indices
         if indices.null_count:  # a dictionary array read with nulls: one more entry for them
             indices = pc.fill_null(indices, len(raws))
             raws.append(None)
+        local = self._ids(raws)
+        return local[indices.to_numpy(zero_copy_only=False)], local
+
+    def _ids(self, raws: list) -> np.ndarray:
+        """The id of each of ``raws`` (as text), parsing those not seen before."""
         local = np.empty(len(raws), dtype=np.int32)
         for i, raw in enumerate(raws):
             text = as_text(raw)
@@ -106,7 +114,7 @@ class Distinct:
                 for k, v in enumerate(self.parse(text)):
                     self._parsed[k].append(v)
             local[i] = j
-        return local[indices.to_numpy(zero_copy_only=False)], local
+        return local
 
     def field(self, k: int) -> np.ndarray:
         """Field ``k`` of every distinct value so far, as an array indexed by id."""
@@ -234,16 +242,29 @@ _INSTITUTIONAL = {"i", "837i", "ub04", "ub-04", "ub92", "ub-92", "ub", "10", "20
 _TYPE_OF_BILL = re.compile(r"0?[1-8]\d[\dxX]")
 
 
-def parse_claim_type(text: str | None) -> tuple[bool, bool]:
-    """(professional, institutional). Professional: ``prof...``, ``837P``, ``CMS-1500``, NCH
+def parse_claim_type(text: str | None) -> tuple[bool, bool, bool]:
+    """(professional, institutional, void). Professional: ``prof...``, ``837P``, ``CMS-1500``, NCH
     claim type 71/72/81/82, or not given; institutional: ``inst...``, ``837I``, ``UB-04``, NCH claim
     type 10-61, or a type of bill (``131``). Anything else is neither (``undetermined``): the
-    professional-claim checks skip it and its dollars at risk are not available."""
+    professional-claim checks skip it and its dollars at risk are not available. Void: a type of
+    bill whose last digit, the claim frequency, is 8 (``0138``: it cancels an earlier claim)."""
     t = (strip(text) or "").lower()
     professional = t == "" or t.startswith("prof") or t in _PROFESSIONAL
-    institutional = (t.startswith("inst") or t in _INSTITUTIONAL
-                     or (t != "837" and bool(_TYPE_OF_BILL.fullmatch(t))))  # 837 alone: P or I?
-    return professional, institutional
+    type_of_bill = t != "837" and bool(_TYPE_OF_BILL.fullmatch(t))  # 837 alone: P or I?
+    institutional = t.startswith("inst") or t in _INSTITUTIONAL or type_of_bill
+    return professional, institutional, type_of_bill and t.endswith("8")
+
+
+# Claim frequency (NUBC; the third digit of a type of bill, CLM05-3 of an 837, CMS-1500 item 22;
+# ResDAC CLM_FREQ_CD, https://resdac.org/cms-data/variables/claim-frequency-code-ffs): 1 original,
+# 7 replacement of a prior claim, 8 void/cancel of a prior claim.
+_VOID = {"8", "08", "void", "cancel", "void/cancel", "void/cancel of prior claim"}
+
+
+def parse_frequency(text: str | None) -> tuple[bool]:
+    """(void,): the claim frequency code 8, or the words ``void`` / ``cancel``. Lines of a void
+    claim are not lines to audit (the claim only cancels an earlier one)."""
+    return ((strip(text) or "").lower() in _VOID,)
 
 
 def parse_payer(text: str | None) -> tuple[str]:
