@@ -70,6 +70,9 @@ def planted() -> tuple[list[list], list[tuple[str, int, str]], list[tuple[int, s
     rows += [line("P014", 1, "96369", 1, "14:00", "13:00")]
     expected += [("P014", 1, "T-DATE")]
     rows += [line("P015", 1, "99213", 1, mods=("25", ""))]
+    rows += [line("P016", 1, "96365", 1, payer="BCBS"), line("P016", 2, "96369", 1, "09:00", "09:50", payer="BCBS")]
+    expected += [("P016", 2, "S-INITIAL")]  # a second initial code without 59/XS
+    rows += [line("P017", 1, "96365", 1, mods=("XS", "")), line("P017", 2, "96369", 1, "09:00", "09:50")]
     bad = [line("R001", 1, "96369", 1, dos="2026-02-30"), line("R002", 1, "96369", "two"),
            line("R003", 1, "9636", 1)]
     rows += bad

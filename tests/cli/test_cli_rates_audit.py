@@ -36,15 +36,15 @@ def test_rates_extract_official_examples(run_cli, tmp_path):
 def test_audit_sample_prints_the_count_and_summary(run_cli, tmp_path):
     sample = Path(__file__).resolve().parents[2] / "data" / "samples" / "claims" / "illustrative_claims.csv"
     proc = run_cli("audit", str(sample), "--out", str(tmp_path / "f.csv"), "--summary", check_rc=0)
-    assert "lines in 327 = checked 324 + rejected 3" in proc.stdout
+    assert "lines in 331 = checked 328 + rejected 3" in proc.stdout
     assert proc.stdout.startswith("claims file: illustrative_claims.csv (CSV); ILLUSTRATIVE sample")
     assert "patient_name, member_id, dob" in proc.stderr
     assert (tmp_path / "f.rejects.csv").exists() and (tmp_path / "f.summary.csv").exists()
     assert "U-ADDON" in proc.stdout
     payers = pd.read_csv(tmp_path / "f.payers.csv")
-    assert payers["payer"].iloc[-1] == "all payers" and payers["infusion_lines"].iloc[-1] == 323
-    assert payers["infusion_lines"].iloc[:-1].sum() == 323
-    assert "all payers" in proc.stdout and "3.7%" in proc.stdout   # 12 of 323 lines
+    assert payers["payer"].iloc[-1] == "all payers" and payers["infusion_lines"].iloc[-1] == 325
+    assert payers["infusion_lines"].iloc[:-1].sum() == 325
+    assert "all payers" in proc.stdout and "4.0%" in proc.stdout   # 13 of 325 lines (96365 lines not counted)
 
 
 def test_audit_summary_says_data_not_available_for_a_year_without_prices(run_cli, tmp_path):

@@ -83,6 +83,8 @@ def test_phi_columns_never_reach_an_output(tmp_path):
     ([L("C", 1, "96369", pos="19", ctype="institutional", mods="PO PN")], ("C", "1", "M-PO-PN")),
     ([L("C", 1, "96369", stop="11:40"), L("C", 2, "96370", stop="11:40"), L("C", 3, "96370", stop="11:40")],
      ("C", "3", "A-DUP")),
+    ([L("C", 1, "96365", start="", stop=""), L("C", 2, "96369", stop="09:50")], ("C", "2", "S-INITIAL")),
+    ([L("C", 1, "96369", stop="09:50"), L("C", 2, "96413", start="", stop="")], ("C", "1", "S-INITIAL")),
 ])
 def test_each_check_fires(tmp_path, rows, hit):
     assert hit in rules(run(tmp_path, rows))
@@ -99,6 +101,11 @@ def test_each_check_fires(tmp_path, rows, hit):
     [L("C", 1, "96369", dos="2026-03-02"), L("C", 2, "96370", dos="2026-03-02"),
      L("D", 1, "96369", dos="2026-03-02"), L("D", 2, "96370", dos="2026-03-02")],    # two claims alike
     [L("C", 1, "99213", 1, mods="25")],
+    [L("C", 1, "96365", mods="XS"), L("C", 2, "96369", stop="09:50")],           # separate site, said so
+    [L("C", 1, "96365"), L("C", 2, "96369", mods="59", stop="09:50")],
+    [L("C", 1, "96365", dos="2026-03-01"), L("C", 2, "96369", stop="09:50")],    # another date
+    [L("C", 1, "96366"), L("C", 2, "96369", stop="09:50")],                      # an IV add-on, not initial
+    [L("C", 1, "96365", mods="00", pos="22"), L("D", 1, "96374", mods="JZ")],    # their own lines: not ours
 ])
 def test_checks_stay_silent_on_correct_lines(tmp_path, rows):
     assert rules(run(tmp_path, rows)) == set()
@@ -295,7 +302,7 @@ def test_a_gzipped_csv_gives_the_same_audit(tmp_path):
     with open(SAMPLE / "illustrative_claims.csv", "rb") as src, gzip.open(tmp_path / "c.csv.gz", "wb") as dst:
         shutil.copyfileobj(src, dst)
     plain, packed = audit(SAMPLE / "illustrative_claims.csv"), audit(tmp_path / "c.csv.gz")
-    assert rules(packed) == rules(plain) and (packed.lines_in, packed.rejects) == (327, 3)
+    assert rules(packed) == rules(plain) and (packed.lines_in, packed.rejects) == (331, 3)
     assert packed.rejected["file_line"].tolist() == plain.rejected["file_line"].tolist()
 
 
@@ -745,3 +752,18 @@ def test_headers_as_people_write_them_are_recognised(tmp_path):
     assert ("C1", "2", "U-HOUR") in rules(res)
     with pytest.raises(InputError, match="map code: column 'procedure' is not in the file"):
         run(tmp_path, rows, header=header, mapping={"code": "procedure"})
+
+
+def test_s_initial_names_the_other_code_and_counts_only_infusion_lines(tmp_path):
+    """The 96369 line carries the finding (its units at risk), the message names the other initial
+    code, and 96365 adds the S-IV caveat; the by-payer table counts 96369-96372 lines only."""
+    res = run(tmp_path, [L("C", 1, "96365", start="", stop=""), L("C", 2, "96369", stop="09:50"),
+                         L("D", 1, "96360", start="", stop="", payer="Cigna"),
+                         L("D", 2, "96369", stop="09:50", payer="Cigna")])
+    f = res.findings.set_index("claim_id")
+    assert list(f["rule"]) == ["S-INITIAL", "S-INITIAL"] and list(f["code"]) == ["96369", "96369"]
+    assert f.loc["C", "message"].startswith("96369 and 96365 on the same claim-date")
+    assert "S-IV" in f.loc["C", "message"]
+    assert "96360" in f.loc["D", "message"] and "S-IV" not in f.loc["D", "message"]
+    assert list(f["units_at_risk"]) == [1, 1] and list(f["severity"]) == ["warning", "warning"]
+    assert res.by_payer.set_index("payer")["infusion_lines"].to_dict() == {"Aetna": 1, "Cigna": 1, "all payers": 2}

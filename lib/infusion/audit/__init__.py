@@ -197,7 +197,8 @@ def _by_payer(lines: Lines, priced: pd.DataFrame) -> pd.DataFrame:
     priced_line = ~np.isnan(line_dollars)
     per_id = pd.DataFrame({
         "payer": payer_of,
-        "infusion_lines": np.bincount(ids, minlength=n),
+        "infusion_lines": np.bincount(ids[lines.distinct["code"].field(2)[lines.cols["code"]] < len(FAMILY)],
+                                      minlength=n),  # not the lines of other initial codes
         "lines_with_findings": np.bincount(line_payer, minlength=n),
         "lines_with_errors": np.bincount(ids[np.unique(pos[errors])], minlength=n),
         "priced_lines": np.bincount(line_payer[priced_line], minlength=n),

@@ -20,6 +20,8 @@ M-DRUG     JW / JZ / JB on the administration line: they belong on the drug line
 M-25       modifier 25 on the administration line: it belongs on the E/M (no units at risk)
 M-PO-PN    both PO and PN on one line: an off-campus department is excepted or not, never both
 U-SHORT    96372 with 96369 on the same claim-date (one infusion is not also an injection)
+S-INITIAL  96369 with another initial administration code (96360, 96365, 96374, 96409, 96413: CMS
+           RAC topic 0071) on the claim-date and no 59/XE/XS/XP/XU on either line
 A-DUP      the same code, units and modifiers again on one claim-date
 =========  =========================================================================================
 
@@ -38,14 +40,15 @@ import pyarrow.compute as pc
 
 from .. import catalog, tables
 from ..modifiers import DISTINCT, modifier_problem, placement_problem
+from ..rules import cite
 from ..units import additional_hours
 from . import values as V
-from .read import FAMILY, Lines
+from .read import FAMILY, KEPT, Lines
 
 SEVERITY = {"U-ADDON": "error", "U-INIT": "error", "U-PUMP": "error", "U-HOUR": "error",
             "T-DOC": "warning", "T-DATE": "error", "U-MUE": "warning", "S-FACILITY": "error",
             "S-HOME": "error", "M-VALID": "error", "U-SHORT": "warning", "A-DUP": "warning",
-            "M-DRUG": "warning", "M-25": "warning", "M-PO-PN": "error"}
+            "M-DRUG": "warning", "M-25": "warning", "M-PO-PN": "error", "S-INITIAL": "warning"}
 I69, I70, I71, I72 = range(4)
 NA = V.NA_INT
 
@@ -162,6 +165,7 @@ def find(lines: Lines) -> pd.DataFrame:
         fam = d["code"].field(2)[c["code"]]
         days = d["date_of_service"].field(0)[c["date_of_service"]]
         at = [np.flatnonzero(fam == k) for k in range(len(FAMILY))]
+        other = np.flatnonzero(fam >= len(FAMILY))  # lines of other initial codes: seen, not checked
         ln_text = d["line_number"].field(0)
         ln_rank = np.empty(len(ln_text), dtype=np.int64)
         ln_rank[np.argsort(ln_text.astype(str), kind="stable")] = np.arange(len(ln_text))
@@ -239,8 +243,12 @@ def find(lines: Lines) -> pd.DataFrame:
         later = order[~first]
         dups.append((pos_rep[later], ln_id[order[group_start][~first]]))
 
-    family_code = np.array(FAMILY, dtype=object)
+    family_code = np.array(KEPT, dtype=object)
     parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # (rule, positions, at risk, message)
+
+    def checked(mask: np.ndarray) -> np.ndarray:
+        """``mask`` (one entry per line) without the lines of other initial codes."""
+        return mask & (fam < len(FAMILY)) if len(other) else mask
 
     def add(rule: str, k: int | None, mask: np.ndarray, at_risk, msg) -> None:
         """Lines of code k (or positions ``k is None``: ``mask`` already holds them) where ``mask``."""
@@ -281,7 +289,8 @@ def find(lines: Lines) -> pd.DataFrame:
             lambda i, k=k, t=code_total: f"{FAMILY[k]} x" + _s(t[i]) + f" on the claim-date is above the "
                                           f"MUE of {mue[k]} (Medicaid practitioner; Medicare: data not available)")
     professional = d["claim_type"].field(0)[c["claim_type"]]
-    add("S-FACILITY", None, np.flatnonzero(professional & facility[c["pos"]]), lambda i: units_d[c["units"][i]],
+    add("S-FACILITY", None, np.flatnonzero(checked(professional & facility[c["pos"]])),
+        lambda i: units_d[c["units"][i]],
         lambda i: family_code[fam[i]] + " on a professional claim with facility place of service "
                   + pos_text[c["pos"][i]] + ": the facility bills the administration")
     add("S-HOME", None, timed[(pos_text == "12")[c["pos"][timed]]], lambda i: units_d[c["units"][i]],
@@ -289,6 +298,21 @@ def find(lines: Lines) -> pd.DataFrame:
                   "and a per diem, or Medicare home infusion G-codes")
     add("U-SHORT", I72, n69(I72) > 0, lambda i: u[I72][i],
         "96372 with 96369 on the same claim-date: one infusion is not also an injection")
+    if len(other) and len(at[I69]):  # S-INITIAL: another initial code beside 96369
+        g_o = gid[other]
+        other_n = np.bincount(g_o, minlength=ng)
+        other_distinct = np.bincount(g_o, weights=distinct_mod[c["modifiers"][other]], minlength=ng) > 0
+        other_code = np.zeros(ng, dtype=np.int64)
+        other_code[g_o] = fam[other]  # the code named in the message (one of them)
+        g69 = g[I69]
+        named = family_code[other_code[g69]]
+        iv_note = np.where(named == "96365", " (an IV infusion beside a subcutaneous one is unusual "
+                           + cite("S-IV") + ")", "")
+        add("S-INITIAL", I69, (other_n[g69] > 0) & ~other_distinct[g69] & ~distinct_mod[c["modifiers"][at[I69]]],
+            lambda i: u[I69][i],
+            lambda i: "96369 and " + named[i] + " on the same claim-date, neither with 59/XE/XS/XP/XU: one "
+                      "initial administration code per encounter unless protocol requires separate sites"
+                      + iv_note[i])
     for positions, first_ln in dups:
         add("A-DUP", None, positions, lambda i: units_d[c["units"][i]],
             lambda i, f=first_ln: "duplicate of line " + _s(ln_text[f]) + " (same code, units and modifiers)")
@@ -296,14 +320,14 @@ def find(lines: Lines) -> pd.DataFrame:
     # modifiers in the wrong place, judged once per distinct modifier text
     mods = c["modifiers"]
     for rule, why in misplaced.items():  # M-DRUG, M-25: one finding per line, no units at risk
-        add(rule, None, np.flatnonzero((why != "")[mods]), 0,
+        add(rule, None, np.flatnonzero(checked((why != "")[mods])), 0,
             lambda i, why=why: family_code[fam[i]] + ": " + why[mods[i]])
-    add("M-PO-PN", None, np.flatnonzero(po_and_pn[mods]), lambda i: units_d[c["units"][i]],
+    add("M-PO-PN", None, np.flatnonzero(checked(po_and_pn[mods])), lambda i: units_d[c["units"][i]],
         "both PO and PN on one line: an off-campus department is excepted (PO) or not (PN), never both")
 
     # M-VALID: one finding per invalid modifier, judged once per distinct modifier text
     n_bad_d = np.array([len(p) for p in problems], dtype=np.int64)
-    ix = np.flatnonzero((n_bad_d > 0)[c["modifiers"]])
+    ix = np.flatnonzero(checked((n_bad_d > 0)[c["modifiers"]]))
     if len(ix):
         n_bad = n_bad_d[c["modifiers"][ix]]
         flat = np.array([p for ps in problems for p in ps], dtype=object)

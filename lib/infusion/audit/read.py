@@ -14,7 +14,8 @@ read go to rejects with their row number and reason:
 * a date of service that is not a date, units that are not a whole number >= 0,
 * a code that is not five letters or digits.
 
-Of the rest, only lines of the 96369-96372 family are kept, so memory grows with those lines, not
+Of the rest, only lines of the 96369-96372 family are kept (and those of the other initial
+administration codes, ``OTHER_INITIAL``, for S-INITIAL), so memory grows with those lines, not
 with the file: lines in = lines checked + rejects. Lines of void claims (claim frequency 8, in a
 ``claim_frequency`` column or as the last digit of a type of bill) are left out and counted in a
 note: a void claim cancels an earlier one, its lines are not services to audit.
@@ -52,6 +53,10 @@ from . import x12
 from .columns import resolve_columns
 
 FAMILY = ("96369", "96370", "96371", "96372")
+# the other initial drug administration codes of CMS's RAC topic 0071 (S-INITIAL): their lines are
+# kept (code index 4 and up, after FAMILY) only to be seen beside a 96369, never checked themselves
+OTHER_INITIAL = ("96360", "96365", "96374", "96409", "96413")
+KEPT = FAMILY + OTHER_INITIAL
 SPREADSHEET = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 REJECT_REASONS = ("", "missing claim_id", "missing line_number", "bad date_of_service",
                   "non-numeric units", "unknown code format")
@@ -61,7 +66,8 @@ WHY = {"line_number": 2, "date_of_service": 3, "units": 4, "code": 5}  # column 
 
 @dataclass
 class Lines:
-    """Family lines (one array entry per line) and what the reading found."""
+    """Family lines (one array entry per line; with the lines of ``OTHER_INITIAL`` codes, whose
+    code index is ``len(FAMILY)`` or more) and what the reading found."""
 
     claim: pa.ChunkedArray          # claim id, trimmed
     row: np.ndarray                 # data row (0-based, among well-formed rows)
@@ -82,7 +88,7 @@ def _distinct() -> dict[str, V.Distinct]:
     return {
         "line_number": V.Distinct(V.parse_line_number, (o, i64)),
         "date_of_service": V.Distinct(V.parse_date, (i32,)),
-        "code": V.Distinct(lambda t: V.parse_code(t, FAMILY), (o, b, np.int8)),
+        "code": V.Distinct(lambda t: V.parse_code(t, KEPT), (o, b, np.int8)),
         "units": V.Distinct(V.parse_units, (i32,)),
         "modifiers": V.Distinct(lambda t: (V.modifier_tokens(t),), (o,)),
         "pos": V.Distinct(V.parse_pos, (o,)),
