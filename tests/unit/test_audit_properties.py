@@ -20,7 +20,7 @@ HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifi
 line = st.tuples(
     st.sampled_from(["C1", "C2", "C3", "C4"]),
     st.sampled_from(["2026-03-02", "2026-03-03"]),
-    st.sampled_from(["96369", "96370", "96371", "96372", "J1559"]),
+    st.sampled_from(["96369", "96370", "96371", "96372", "J1559", "96365"]),
     st.integers(0, 4),
     st.sampled_from(["", "JZ", "00", "XS", "25|11"]),
     st.sampled_from(["11", "22", "12"]),
@@ -68,8 +68,39 @@ def test_findings_do_not_depend_on_line_order_and_match_a_per_claim_computation(
             if (r.code == "96370" and minutes is not None and minutes >= 0
                     and u70 > additional_hours(minutes)):
                 expect.add((claim, str(r.line_number), "U-HOUR"))
-    got = {(c, n, r) for c, n, r, *_ in keyed(res) if r in ("U-ADDON", "U-HOUR")}
+            if r.code == "96369" and r.modifiers != "XS":  # S-INITIAL: 96365 beside it, no XS on either
+                iv = g[g["code"] == "96365"]
+                if len(iv) and not (iv["modifiers"] == "XS").any():
+                    expect.add((claim, str(r.line_number), "S-INITIAL"))
+    got = {(c, n, r) for c, n, r, *_ in keyed(res) if r in ("U-ADDON", "U-HOUR", "S-INITIAL")}
     assert got == expect
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(line, min_size=1, max_size=20), void=st.lists(line, min_size=1, max_size=10),
+       seed=st.integers(0, 10**6))
+def test_the_lines_of_void_claims_change_no_finding(tmp_path, lines, void, seed):
+    """Lines of void claims (frequency 8), mixed anywhere into a file, are invisible to every check:
+    the findings are those of the file without them, and the note counts them."""
+    header = HEADER + ["claim_frequency"]
+    rows = [[c, i + 1, dos, code, units, mods, pos, "professional", "Aetna", start, stop, "1"]
+            for i, (c, dos, code, units, mods, pos, start, stop) in enumerate(lines)]
+    voids = [[c.replace("C", "V"), i + 1, dos, code, units, mods, pos, "professional", "Aetna", start, stop, "8"]
+             for i, (c, dos, code, units, mods, pos, start, stop) in enumerate(void)]
+    mixed = rows + voids
+    random.Random(seed).shuffle(mixed)
+
+    def run(name: str, data: list[list]):
+        with (tmp_path / name).open("w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(data)
+        return audit(tmp_path / name)
+
+    alone, with_void = run("a.csv", rows), run("b.csv", mixed)
+    assert keyed(with_void) == keyed(alone)
+    assert with_void.notes == [f"{len(voids)} service line(s) of void claims (frequency code 8) were left out, "
+                               "not audited"]
 
 
 x12_line = st.tuples(
