@@ -60,7 +60,7 @@ class AuditResult:
     findings: pd.DataFrame
     summary: pd.DataFrame
     dropped_phi: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # what the reader left out (void 837 claims ...)
+    notes: list[str] = field(default_factory=list)  # what the reader left out (lines of void claims ...)
     seconds: float = 0.0
     outputs: dict[str, str] = field(default_factory=dict)
     source_kind: str = "csv"
