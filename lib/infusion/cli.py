@@ -414,7 +414,7 @@ def _param_value(text: str):
 
 
 def _year(text: str) -> int:
-    if not text.strip().isdigit() or len(text.strip()) != 4:
+    if not (text.strip().isascii() and text.strip().isdigit()) or len(text.strip()) != 4:
         raise argparse.ArgumentTypeError(f"year: {text!r} is not a four-digit year")
     return int(text)
 

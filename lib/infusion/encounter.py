@@ -188,7 +188,7 @@ def parse_minutes(value: Any, where: str) -> int:
 def parse_pump_number(value: Any, where: str) -> int:
     """The pump a segment ran on: a whole number from 1 (pumps count from 1)."""
     text = str(value).strip()
-    if isinstance(value, bool) or not text.isdigit():
+    if isinstance(value, bool) or not (text.isascii() and text.isdigit()):
         raise InputError(f"{where} pump", f"{value!r} is not a pump number")
     n = int(text)
     if n < 1:

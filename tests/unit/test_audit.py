@@ -767,3 +767,43 @@ def test_s_initial_names_the_other_code_and_counts_only_infusion_lines(tmp_path)
     assert "96360" in f.loc["D", "message"] and "S-IV" not in f.loc["D", "message"]
     assert list(f["units_at_risk"]) == [1, 1] and list(f["severity"]) == ["warning", "warning"]
     assert res.by_payer.set_index("payer")["infusion_lines"].to_dict() == {"Aetna": 1, "Cigna": 1, "all payers": 2}
+
+
+@pytest.mark.parametrize("text", ["²", "١", "٣٠", "2²"])
+def test_digits_other_than_ascii_are_not_numbers(text):
+    """``str.isdigit`` takes superscripts and other scripts' digits, which int() refuses or reads
+    as numbers no claim system writes: a line number, units or place of service in them is not one."""
+    from infusion.audit.values import NA_INT, parse_line_number, parse_pos, parse_units
+
+    assert parse_line_number(text) == (text, NA_INT)
+    assert parse_pos(text) == (None,)
+    assert parse_units(text) == (-1,)
+
+
+def test_a_superscript_line_number_is_text_not_an_error(tmp_path):
+    """It used to stop the audit (int('²')); a line number that is not a number is kept as written."""
+    res = run(tmp_path, [L("C", "²", "96369", stop="09:50"), L("C", 2, "96369", stop="09:50")])
+    assert (res.lines_in, res.rejects) == (2, 0) and ("C", "2", "U-INIT") in rules(res)
+    assert "²" in set(res.findings["line_number"])
+
+
+def test_a_malformed_row_that_is_not_utf8_is_rejected_and_the_rest_audited(tmp_path, capfd):
+    """pyarrow could not hand such a row to the malformed-row handler (it decodes it first), so
+    the whole file used to be refused as a parse error, with a traceback printed."""
+    good = [L("C", 1, "96369", stop="09:50"), L("D", 1, "96370")]
+    p = _write(tmp_path, HEADER, good)
+    lines = p.read_bytes().split(b"\n")
+    p.write_bytes(b"\n".join(lines[:2] + [b"Jos\xe9,broken"] + lines[2:]))   # cp1252 text, 2 fields
+    res = audit(p)
+    assert (res.lines_in, res.rejects) == (3, 1) and rules(res) == {("D", "1", "U-ADDON")}
+    assert res.rejected["reason"][0].startswith("malformed row: 2 fields") and res.rejected["file_line"][0] == 3
+    assert "Exception ignored" not in capfd.readouterr().err
+
+
+def test_text_that_is_not_utf8_in_a_used_column_still_asks_for_the_encoding(tmp_path):
+    p = _write(tmp_path, HEADER, [L("C", 1, "96369", stop="09:50")])
+    lines = p.read_bytes().split(b"\n")
+    payer_cp1252 = lines[1].replace(b"Aetna", b"S\xe9curit\xe9")
+    p.write_bytes(b"\n".join(lines[:2] + [b"Jos\xe9,broken", payer_cp1252] + lines[2:]))
+    with pytest.raises(InputError, match="payer.*give --encoding"):
+        audit(p)

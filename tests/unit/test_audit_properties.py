@@ -161,3 +161,46 @@ def test_an_837_gives_the_findings_of_the_same_lines_as_csv(tmp_path, lines):
     assert (b.lines_in, b.rejects) == (a.lines_in, a.rejects)
     cols = ["claim_id", "line_number", "code", "payer", "rule", "units_at_risk", "dollars_at_risk", "message"]
     assert b.findings[cols].fillna(-1).values.tolist() == a.findings[cols].fillna(-1).values.tolist()
+
+
+cell = st.one_of(st.sampled_from(["", "96369", "96370", "96372", "1", "2", "-1", "1.5", "x", "00|JZ", "XS",
+                                  "2026-03-02", "03/02/2026", "20260302", "09:00", "9:30 PM", "0930",
+                                  "2026-03-02T23:30", "22", "12", "131", "0138", "8", " ", "NaN", "null",
+                                  "²", "١٢", "9:30\u00a0AM"]),
+                 st.text(max_size=12))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.lists(cell, min_size=len(HEADER) + 1, max_size=len(HEADER) + 1), min_size=1, max_size=12))
+def test_any_cell_values_give_findings_or_rejects_never_an_internal_error(tmp_path, rows):
+    """Whatever text the cells hold (quotes, delimiters, line breaks, any Unicode), the audit
+    reads every record: each is checked or rejected (lines in = checked + rejects), and a finding
+    only ever names a line of the file."""
+    header = HEADER + ["claim_frequency"]
+    path = tmp_path / "any.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(header)
+        w.writerows(rows)
+    res = audit(path)
+    assert res.lines_in == len(rows) == res.lines_checked + res.rejects
+    keys = {(str(r[0]).strip(), str(r[1]).strip()) for r in rows}
+    assert set(zip(res.findings["claim_id"], res.findings["line_number"])) <= keys
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.binary(max_size=300), header=st.sampled_from([",".join(HEADER), "\t".join(HEADER), ""]))
+def test_any_bytes_give_an_audit_or_an_input_error(tmp_path, body, header):
+    """A damaged file (stray quotes, NUL bytes, invalid UTF-8, a cut line ...) is audited with its
+    unreadable rows in the rejects, or refused with an InputError naming the claims file: never an
+    internal error."""
+    from infusion.errors import InputError
+
+    path = tmp_path / "damaged.csv"
+    path.write_bytes((header + "\n").encode() + body if header else body)
+    try:
+        res = audit(path)
+    except InputError as err:
+        assert str(err).startswith(("claims:", "claim_id:")), str(err)
+        return
+    assert res.lines_in == res.lines_checked + res.rejects

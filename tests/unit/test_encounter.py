@@ -33,6 +33,7 @@ def test_yaml_file_round_trip(tmp_path):
         ({"segments": [{"minutes": 30}], "payer": "kaiser"}, "payer", "kaiser"),
         ({"segments": [{"minutes": 30}], "date": "2026-13-01"}, "date", "2026-13-01"),
         ({"segments": [{"minutes": 30, "pump": 2}]}, "segment 1 pump", "2"),
+        ({"segments": [{"minutes": 30, "pump": "²"}]}, "segment 1 pump", "²"),   # isdigit(), not a number
         ({"segments": [{"minutes": 30}], "colour": "red"}, "colour", "unknown field"),
         ({"infusions": [{"route": "oral", "segments": [{"minutes": 30}]}]}, "infusions[0].route", "oral"),
         ({"segments": [{"start": "10:00", "stop": "10:00"}]}, "segment 1", "10:00"),

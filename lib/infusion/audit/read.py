@@ -33,10 +33,12 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,6 +287,44 @@ def _unreadable(kind: str) -> tuple[type[BaseException], ...]:
     return errors
 
 
+def _utf8_replaced(data: pa.Buffer) -> pa.Buffer | None:
+    """``data`` with its bytes that are not UTF-8 replaced by U+FFFD; None when it is all UTF-8."""
+    raw = data.to_pybytes()
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        return pa.py_buffer(raw.decode("utf-8", "replace").encode("utf-8"))
+
+
+def _with_replacement(table: pa.Table) -> str | None:
+    """The first column of ``table`` with a value that holds U+FFFD, or None."""
+    for name, col in zip(table.column_names, table.columns):
+        for chunk in col.chunks:
+            values = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
+            if pc.any(pc.match_substring(values, "\ufffd")).as_py():
+                return name
+    return None
+
+
+@contextmanager
+def _quiet_row_decoding() -> Iterator[None]:
+    """Keep Python from printing the UnicodeDecodeError pyarrow meets (and ignores) when it
+    decodes a malformed row that is not UTF-8 for ``on_invalid``: the block is parsed again (see
+    ``task``). Any other unraisable exception is reported as before."""
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if not (unraisable.exc_type is UnicodeDecodeError
+                and getattr(unraisable.object, "__name__", "") == "on_invalid"):
+            previous(unraisable)
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
 def _malformed_reason(row: pacsv.InvalidRow) -> str:
     return f"malformed row: {row.actual_columns} fields, expected {row.expected_columns}"
 
@@ -451,12 +491,29 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
         def on_invalid(row: pacsv.InvalidRow) -> str:
             bad.append(row)  # numbered: this block is parsed single-threaded
             return "skip"
-        table = pacsv.read_csv(  # values are copied out of the block into new arrays
-            pa.BufferReader(buf.slice(0, length)),
-            read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=length + 1,
-                                           encoding=_wire(encoding)),
-            parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
-            convert_options=convert)
+
+        def parse(data: pa.Buffer) -> pa.Table:
+            return pacsv.read_csv(  # values are copied out of the block into new arrays
+                pa.BufferReader(data),
+                read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=len(data) + 1,
+                                               encoding=_wire(encoding)),
+                parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
+                convert_options=convert)
+        try:
+            table = parse(buf.slice(0, length))
+        except pa.ArrowInvalid as err:
+            # pyarrow decodes a malformed row's text before it calls on_invalid: when that text is
+            # not UTF-8 the handler cannot run and the block fails. Parsed again with such bytes
+            # replaced (U+FFFD), the row is rejected as malformed like any other; a used column
+            # that holds them still refuses the file (its encoding is not UTF-8: --encoding).
+            fixed = (_utf8_replaced(buf.slice(0, length))
+                     if "CSV parse error" in str(err) and _wire(encoding) == "utf-8" else None)
+            if fixed is None:
+                raise
+            bad.clear()
+            table = parse(fixed)
+            if (col := _with_replacement(table)) is not None:
+                raise pa.ArrowInvalid(f"invalid UTF8 data in column {col!r}") from None
         if any('"' in (row.text or "") for row in bad):
             quote_in_malformed = True
         malformed = [(row.number, _malformed_reason(row)) for row in bad]
@@ -486,7 +543,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
         physical += n_physical
 
     try:
-        with ThreadPoolExecutor(max_workers=2) as pool:
+        with _quiet_row_decoding(), ThreadPoolExecutor(max_workers=2) as pool:
             pending: deque = deque()
             for source in sources:  # the next block is read while the workers parse the last ones
                 pending.append(pool.submit(task, source))

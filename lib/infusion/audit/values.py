@@ -37,18 +37,19 @@ from ..encounter import hour_24
 NA_DAYS = np.iinfo(np.int32).min
 NA_INT = np.iinfo(np.int64).min
 EPOCH = dt.date(1970, 1, 1)
-_ISO_DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T].*)?")
-_US_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?: .*)?")
-_COMPACT_DATE = re.compile(r"(\d{4})(\d{2})(\d{2})(?:\d{4}(?:\d{2})?)?")
-_NAMED_MONTH_DATE = re.compile(r"(\d{1,2})[- ]?([A-Za-z]{3})[- ]?(\d{4})(?:[ :].*)?")  # 02MAR2026 (SAS), 02-Mar-2026
+_ISO_DATE = re.compile(r"([0-9]{4})[-/]([0-9]{1,2})[-/]([0-9]{1,2})(?:[ T].*)?")
+_US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?: .*)?")
+_COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})(?:[0-9]{4}(?:[0-9]{2})?)?")
+# 02MAR2026 (SAS), 02-Mar-2026
+_NAMED_MONTH_DATE = re.compile(r"([0-9]{1,2})[- ]?([A-Za-z]{3})[- ]?([0-9]{4})(?:[ :].*)?")
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                        "nov", "dec"), start=1)}
-_UNITS = re.compile(r"\+?(\d+\.?\d*|\.\d+)([eE]\+?\d+)?")
-_CLOCK = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:\s*([AaPp])\.?[Mm]\.?)?")
-_DIGITS_CLOCK = re.compile(r"(\d{1,2})(\d{2})")
-_DATE_AND_CLOCK = re.compile(r"(\S+?)(?:[ T]+|(?<=\d{8}))(\d.*)")
-_COMPACT_DATETIME = re.compile(r"(\d{8})(\d{4}(?:\d{2})?)")
-_HAS_CLOCK = re.compile(r"\d[T ]+\d")  # a date and then a time: a date alone is not a time
+_UNITS = re.compile(r"\+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE]\+?[0-9]+)?")
+_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?(?:\s*([AaPp])\.?[Mm]\.?)?")
+_DIGITS_CLOCK = re.compile(r"([0-9]{1,2})([0-9]{2})")
+_DATE_AND_CLOCK = re.compile(r"(\S+?)(?:[ T]+|(?<=[0-9]{8}))([0-9].*)")
+_COMPACT_DATETIME = re.compile(r"([0-9]{8})([0-9]{4}(?:[0-9]{2})?)")
+_HAS_CLOCK = re.compile(r"[0-9][T ]+[0-9]")  # a date and then a time: a date alone is not a time
 _CODE = re.compile(r"[0-9A-Z]{5}")
 _MOD_SPLIT = re.compile(r"[ ,;|]+")
 
@@ -131,6 +132,11 @@ class Distinct:
         return self._arrays[k]
 
 
+def _digits(text: str) -> bool:
+    """Whether ``text`` is ASCII digits only (``str.isdigit`` also takes ``²`` and ``٣``)."""
+    return text.isascii() and text.isdigit()
+
+
 def strip(text: str | None) -> str | None:
     """Trimmed text, None when blank."""
     text = text.strip() if text is not None else None
@@ -140,7 +146,7 @@ def strip(text: str | None) -> str | None:
 def parse_line_number(text: str | None) -> tuple[str | None, int]:
     """(line number as written, trimmed; its integer value or NA_INT)."""
     t = strip(text)
-    return t, int(t) if t is not None and t.isdigit() else NA_INT
+    return t, int(t) if t is not None and _digits(t) else NA_INT
 
 
 def parse_date(text: str | None) -> tuple[int]:
@@ -228,7 +234,7 @@ def modifier_tokens(text: str | None) -> list[str]:
 def parse_pos(text: str | None) -> tuple[str | None]:
     """(place of service as two digits, or None when not a number)."""
     t = strip(text)
-    return (f"{int(t):02d}",) if t is not None and t.isdigit() else (None,)
+    return (f"{int(t):02d}",) if t is not None and _digits(t) else (None,)
 
 
 # Claim type values. NCH claim type codes (ResDAC, "NCH Claim Type Code", NCH_CLM_TYPE_CD, as in
@@ -239,7 +245,7 @@ _PROFESSIONAL = {"p", "pro", "837p", "1500", "cms1500", "cms-1500", "hcfa", "hcf
                  "carrier", "71", "72", "81", "82"}
 _INSTITUTIONAL = {"i", "837i", "ub04", "ub-04", "ub92", "ub-92", "ub", "10", "20", "30", "40", "50",
                   "60", "61"}
-_TYPE_OF_BILL = re.compile(r"0?[1-8]\d[\dxX]")
+_TYPE_OF_BILL = re.compile(r"0?[1-8][0-9][0-9xX]")
 
 
 def parse_claim_type(text: str | None) -> tuple[bool, bool, bool]:
