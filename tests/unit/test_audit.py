@@ -807,3 +807,15 @@ def test_text_that_is_not_utf8_in_a_used_column_still_asks_for_the_encoding(tmp_
     p.write_bytes(b"\n".join(lines[:2] + [b"Jos\xe9,broken", payer_cp1252] + lines[2:]))
     with pytest.raises(InputError, match="payer.*give --encoding"):
         audit(p)
+
+
+@pytest.mark.parametrize("service", ["SV1", "SV2", "SV2*0260"])
+def test_a_service_segment_without_its_elements_is_a_reject_not_an_error(tmp_path, service):
+    """It used to stop the audit with an IndexError; now the line is read, and rejected for the
+    units (and code) it does not give."""
+    segments = P837[:-3] + ["LX*3", service, "DTP*472*D8*20260303", "SE*1*0001", "GE*1*1", "IEA*1*000000001"]
+    (tmp_path / "c.837").write_text(_x12(segments))
+    res = audit(tmp_path / "c.837")
+    assert (res.lines_in, res.rejects) == (5, 2)  # the units "x" of P837's P002 line 2, and this line
+    last = res.rejected.iloc[-1]
+    assert (last["claim_id"], last["line_number"], last["reason"]) == ("P002", "3", "non-numeric units (empty)")

@@ -204,3 +204,31 @@ def test_any_bytes_give_an_audit_or_an_input_error(tmp_path, body, header):
         assert str(err).startswith(("claims:", "claim_id:")), str(err)
         return
     assert res.lines_in == res.lines_checked + res.rejects
+
+
+element = st.one_of(st.sampled_from(["", "HC:96369", "HC:96370:XS", "HC", "96369", "1", "x", "UN", "11", "D8",
+                                     "RD8", "472", "434", "20260302", "20260302-20260303", "2026", "131", "13:A:8",
+                                     "11:B:1", "PR", "IL", "85", "77", "0260", "*", ":", "1:2:3"]),
+                    st.text(alphabet=st.characters(blacklist_characters="*~:", blacklist_categories=("Cs",)),
+                            max_size=8))
+segment = st.tuples(st.sampled_from(["ST", "BHT", "HL", "NM1", "N4", "CLM", "LX", "SV1", "SV2", "DTP", "REF",
+                                     "SBR", "SE", "GS", "GE", "IEA", "HI", "XYZ"]),
+                    st.lists(element, max_size=7))
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(segments=st.lists(segment, max_size=25))
+def test_any_837_segments_give_an_audit_or_an_input_error(tmp_path, segments):
+    """Segments in any order with any elements after a valid ISA: read (each service line checked
+    or rejected) or refused with an InputError naming the claims file, never an internal error."""
+    from infusion.errors import InputError
+
+    body = "".join("*".join([tag, *elems]) + "~" for tag, elems in segments)
+    path = tmp_path / "any.837"
+    path.write_text(isa() + "GS*HC*S*R*20260302*1200*1*X*005010X222A1~ST*837*0001*005010X222A1~" + body)
+    try:
+        res = audit(path)
+    except InputError as err:
+        assert str(err).startswith("claims:"), str(err)
+        return
+    assert res.lines_in == res.lines_checked + res.rejects

@@ -171,10 +171,10 @@ class X12Reader:
                 line = _Line(number=seg[1].strip() if len(seg) > 1 else None)
                 in_line = True
             elif tag in ("SV1", "SV2") and in_line:
-                service = seg[1] if tag == "SV1" else (seg[2] if len(seg) > 2 else "")
-                parts = service.split(comp)
+                at_service = 1 if tag == "SV1" else 2  # SV2: the revenue code comes first
+                parts = seg[at_service].split(comp) if len(seg) > at_service else []
                 line.code = parts[1] if len(parts) > 1 else None
-                if line.code is None and tag == "SV2" and seg[1].strip():
+                if line.code is None and tag == "SV2" and len(seg) > 1 and seg[1].strip():
                     line.code = "R" + seg[1].strip()[-4:]  # a revenue-code-only line: read, not audited
                 line.modifiers = "|".join(m for m in parts[2:6] if m) or None
                 at_units = 4 if tag == "SV1" else 5
