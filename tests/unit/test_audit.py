@@ -819,3 +819,28 @@ def test_a_service_segment_without_its_elements_is_a_reject_not_an_error(tmp_pat
     assert (res.lines_in, res.rejects) == (5, 2)  # the units "x" of P837's P002 line 2, and this line
     last = res.rejected.iloc[-1]
     assert (last["claim_id"], last["line_number"], last["reason"]) == ("P002", "3", "non-numeric units (empty)")
+
+
+def test_parquet_modifiers_as_a_list_column_are_read_as_modifiers(tmp_path):
+    """Parquet from a data lake may hold the modifiers of a line as a list: its items are the
+    modifiers (a KeyError inside pyarrow stopped the audit before)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = pa.table({"claim_id": ["C", "C"], "line_number": [1, 2], "date_of_service": ["2026-03-02"] * 2,
+                  "code": ["96369", "96370"], "units": [1, 1], "start_time": ["09:00"] * 2, "stop_time": ["10:35"] * 2,
+                  "modifiers": pa.array([["25", "XS"], ["00"]], pa.list_(pa.string()))})
+    pq.write_table(t, tmp_path / "c.parquet")
+    assert rules(audit(tmp_path / "c.parquet")) == {("C", "1", "M-25"), ("C", "2", "M-VALID")}
+
+
+def test_a_parquet_file_with_two_columns_of_one_name_is_refused_by_name(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    t = pa.Table.from_arrays([pa.array(["C"]), pa.array([1]), pa.array(["2026-03-02"]), pa.array(["96370"]),
+                              pa.array([1]), pa.array([2])],
+                             names=["claim_id", "line_number", "date_of_service", "code", "units", "units"])
+    pq.write_table(t, tmp_path / "c.parquet")
+    with pytest.raises(InputError, match="two columns named 'units'"):
+        audit(tmp_path / "c.parquet")

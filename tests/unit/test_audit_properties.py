@@ -232,3 +232,46 @@ def test_any_837_segments_give_an_audit_or_an_input_error(tmp_path, segments):
         assert str(err).startswith("claims:"), str(err)
         return
     assert res.lines_in == res.lines_checked + res.rejects
+
+
+def _typed_column(kind: str, n: int) -> st.SearchStrategy:
+    import datetime as dt
+
+    import pyarrow as pa
+
+    values = {"int": (st.integers(-3, 99999), pa.int64()), "float": (st.floats(allow_nan=True), pa.float64()),
+              "bool": (st.booleans(), pa.bool_()), "date": (st.dates(), pa.date32()),
+              "timestamp": (st.datetimes(), pa.timestamp("us")), "time": (st.times(), pa.time64("us")),
+              "decimal": (st.decimals(min_value=-5, max_value=500, places=2), pa.decimal128(8, 2)),
+              "binary": (st.binary(max_size=5), pa.binary()),
+              "text": (st.sampled_from(["96369", "96370", "1", "2026-03-02", "09:00", "C1", "11", ""]), pa.string()),
+              "list": (st.lists(st.sampled_from(["25", "XS", "00"]), max_size=2), pa.list_(pa.string())),
+              "duration": (st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=1)), pa.duration("us"))}
+    strategy, type_ = values[kind]
+    return st.lists(st.one_of(st.none(), strategy), min_size=n, max_size=n).map(lambda v: pa.array(v, type_))
+
+
+KINDS = ["int", "float", "bool", "date", "timestamp", "time", "decimal", "binary", "text", "list", "duration"]
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_parquet_columns_of_any_type_give_an_audit_or_an_input_error(tmp_path, data):
+    """Every column the audit reads may come in any Parquet type (numbers, dates, timestamps,
+    times, decimals, bytes, lists ...): each line is checked or rejected, or the file is refused
+    with an InputError, never an internal error."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    from infusion.errors import InputError
+
+    n = 4
+    names = HEADER + ["zip", "claim_frequency"]
+    arrays = {name: data.draw(st.sampled_from(KINDS).flatmap(lambda k: _typed_column(k, n)))
+              for name in names if name in HEADER[:5] or data.draw(st.booleans())}
+    pq.write_table(pa.table(arrays), tmp_path / "any.parquet")
+    try:
+        res = audit(tmp_path / "any.parquet")
+    except InputError as err:
+        assert str(err).startswith("claims:"), str(err)
+        return
+    assert res.lines_in == res.lines_checked + res.rejects == n

@@ -287,6 +287,15 @@ def _unreadable(kind: str) -> tuple[type[BaseException], ...]:
     return errors
 
 
+def _flat(arr: pa.Array) -> pa.Array:
+    """A Parquet list column (modifiers as ``["25", "XS"]``) as text, its items joined by ``|``;
+    other columns as they are."""
+    if pa.types.is_list(arr.type) or pa.types.is_large_list(arr.type) or pa.types.is_fixed_size_list(arr.type):
+        items = pa.list_(pa.string())
+        return pc.binary_join(arr.cast(items), "|")
+    return arr
+
+
 def _utf8_replaced(data: pa.Buffer) -> pa.Buffer | None:
     """``data`` with its bytes that are not UTF-8 replaced by U+FFFD; None when it is all UTF-8."""
     raw = data.to_pybytes()
@@ -367,7 +376,8 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
         raise InputError("sheet", f"{sheet!r} given, but {path.name} is not a spreadsheet")
     try:
         if is_parquet:
-            header = pq.read_schema(path).names
+            schema = pq.read_schema(path)
+            header = schema.names
         elif kind == "spreadsheet":
             book = _Sheet(path, sheet)
             header = book.header
@@ -391,6 +401,8 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
     used = list(dict.fromkeys(list(cols.values()) + mod_cols))
     # the claim id column first: read as text, the others dictionary-encoded
     used = [cols["claim_id"]] + [u for u in used if u != cols["claim_id"]]
+    if is_parquet and (twice := [u for u in used if header.count(u) > 1]):  # Parquet reads columns by name
+        raise InputError("claims", f"{path.name} has two columns named {twice[0]!r}: rename one")
     bar = None
     if progress:
         from tqdm import tqdm
@@ -403,7 +415,9 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
         bar = tqdm(total=total, unit="B" if kind == "csv" else "lines", unit_scale=True, desc=what, leave=False)
     if is_parquet:
         # string columns other than the claim id come as dictionaries (as Parquet stores them)
-        pf = pq.ParquetFile(path, read_dictionary=used[1:])
+        kinds = {f.name: f.type for f in schema}
+        text = [u for u in used[1:] if pa.types.is_string(kinds[u]) or pa.types.is_binary(kinds[u])]
+        pf = pq.ParquetFile(path, read_dictionary=text)
         sources: Iterator = pf.iter_batches(batch_size=1 << 18, columns=used)
     elif kind == "spreadsheet":
         sources = book.batches(used)
@@ -425,10 +439,10 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
 
     def column(batch: pa.RecordBatch, canon: str) -> pa.Array:
         if canon == "modifiers" and mod_cols:
-            parts = [batch.column(c).cast(pa.string()) for c in mod_cols]
+            parts = [_flat(batch.column(c)).cast(pa.string()) for c in mod_cols]
             return pc.binary_join_element_wise(*parts, "|", null_handling="skip") if len(parts) > 1 else parts[0]
         if canon in cols:
-            return batch.column(cols[canon])
+            return _flat(batch.column(cols[canon]))
         return pa.nulls(batch.num_rows, pa.string())
 
     def reject_code(k: str) -> np.ndarray:
