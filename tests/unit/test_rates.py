@@ -149,6 +149,36 @@ def test_wrong_type_names_the_item(tmp_path):
         extract_file(p)
 
 
+@pytest.mark.parametrize("change, message", [
+    (lambda d: d["provider_references"][0].update(provider_groups=True),
+     r"provider_references\[0\].*provider_groups is bool, not a list"),
+    (lambda d: d["provider_references"][0]["provider_groups"][0].update(npi="1234567890"),
+     r"provider_references\[0\].*provider_groups\[0\]\.npi: '1234567890' is not a list of NPI numbers"),
+    (lambda d: d["provider_references"][0].update(provider_group_id=[1]),
+     r"provider_references\[0\].*provider group id \[1\] is not a number"),
+    (lambda d: d["in_network"][0]["negotiated_rates"][0].update(provider_references={"1": 1}),
+     r"in_network\[0\].*negotiated_rates\[0\]\.provider_references is dict, not a list"),
+    (lambda d: d["in_network"][0]["negotiated_rates"][0].update(negotiated_prices=["12.5"]),
+     r"in_network\[0\].*negotiated_prices\[0\]: expected an object, found str"),
+    (lambda d: d["in_network"][0]["negotiated_rates"][0].update(provider_groups=[5]),
+     r"in_network\[0\].*negotiated_rates\[0\]\.provider_groups\[0\]: expected an object, found int"),
+])
+def test_a_file_off_the_schema_names_the_place_not_a_python_error(tmp_path, change, message):
+    """Found by fuzzing: these used to stop with TypeError / AttributeError from deep inside."""
+    doc = json.loads(json.dumps(_tic()))
+    change(doc)
+    with pytest.raises(DataError, match=message):
+        extract_file(_write(tmp_path / "off.json", doc))
+
+
+def test_top_level_text_given_as_another_type_is_kept_as_text(tmp_path):
+    doc = _tic()
+    doc.update(reporting_entity_name=True, plan_id=123, plan_name=None)
+    df = extract_file(_write(tmp_path / "t.json", doc)).frame()
+    assert set(df["reporting_entity"]) == {"true"} and set(df["plan_id"]) == {"123"}
+    assert set(df["payer_family"]) == {"other"}
+
+
 def test_missing_required_field(tmp_path):
     p = _write(tmp_path / "miss.json", _tic(drop="billing_code"))
     with pytest.raises(DataError, match=r"miss.json: in_network\[0\].*missing required field billing_code"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import json
 import re
 import zlib
 from pathlib import Path
@@ -126,13 +127,29 @@ def _num(value: Any, where: str, path: Path) -> float:
     return float(value)
 
 
-def _provider_summary(groups: list[dict]) -> tuple[int, int]:
+def _provider_summary(groups: Any, where: str, path: Path) -> tuple[int, int]:
+    """(provider groups, distinct NPIs) of a ``provider_groups`` list; DataError naming ``where``
+    when it does not have the schema's shape (a list of objects whose ``npi`` is a list)."""
+    if not isinstance(groups, list):
+        raise _fail(path, f"{where}.provider_groups is {type(groups).__name__}, not a list")
     npis = set()
-    for g in groups:
-        for n in g.get("npi") or []:
+    for i, g in enumerate(groups):
+        if not isinstance(g, dict):
+            raise _fail(path, f"{where}.provider_groups[{i}]: expected an object, found {type(g).__name__}")
+        ids = g.get("npi") or []
+        if not isinstance(ids, list) or not all(isinstance(n, (int, str)) and not isinstance(n, bool) for n in ids):
+            raise _fail(path, f"{where}.provider_groups[{i}].npi: {ids!r} is not a list of NPI numbers")
+        for n in ids:
             if n not in (0, "0"):
                 npis.add(n)
     return len(groups), len(npis)
+
+
+def _group_id(value: Any, where: str, path: Path) -> int | str:
+    """A provider group id (a number or text; the key that negotiated rates refer to)."""
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise _fail(path, f"{where}: provider group id {value!r} is not a number")
+    return value
 
 
 REQUIRED = {"in_network": ("billing_code", re.compile(rb'"billing_code"\s*:')),
@@ -160,21 +177,23 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
             for m in iter_object_fast(stream, {"in_network": code_pattern(codes), "provider_references": None},
                                       counts=counts, required=REQUIRED):
                 if m.index is None:
-                    if m.key in TOP_FIELDS:
-                        top[m.key] = m.value
+                    if m.key in TOP_FIELDS:  # descriptive text: a number or true in its place is kept as text
+                        top[m.key] = m.value if m.value is None or isinstance(m.value, str) else json.dumps(m.value)
                     continue
                 if m.key == "provider_references":
                     ref = m.value
+                    where = f"provider_references[{m.index}] (byte {m.offset})"
                     if not isinstance(ref, dict) or "provider_group_id" not in ref:
-                        raise _fail(p, f"provider_references[{m.index}] (byte {m.offset}): missing provider_group_id")
+                        raise _fail(p, f"{where}: missing provider_group_id")
+                    gid = _group_id(ref["provider_group_id"], where, p)
                     if ref.get("location"):
-                        refs[ref["provider_group_id"]] = (0, 0, "remote")
-                        ex.warnings.append(f"provider_references[{m.index}] id {ref['provider_group_id']} is a "
+                        refs[gid] = (0, 0, "remote")
+                        ex.warnings.append(f"provider_references[{m.index}] id {gid} is a "
                                            f"remote file ({ref['location']}): not fetched; its rates are kept "
                                            "with remote_reference=True and no NPI count")
                     else:
-                        g, n = _provider_summary(ref.get("provider_groups") or [])
-                        refs[ref["provider_group_id"]] = (g, n, f"ref:{ref['provider_group_id']}")
+                        g, n = _provider_summary(ref.get("provider_groups") or [], where, p)
+                        refs[gid] = (g, n, f"ref:{gid}")
                     continue
                 item = m.value
                 where = f"in_network[{m.index}] (byte {m.offset})"
@@ -192,8 +211,19 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
                     prices = nr.get("negotiated_prices") if isinstance(nr, dict) else None
                     if not isinstance(prices, list):
                         raise _fail(p, f"{where}.negotiated_rates[{j}]: missing negotiated_prices")
+                    nr_where = f"{where}.negotiated_rates[{j}]"
+                    if "provider_groups" in nr:
+                        _provider_summary(nr["provider_groups"] or [], nr_where, p)
+                    else:
+                        ids = nr.get("provider_references") or []
+                        if not isinstance(ids, list):
+                            raise _fail(p, f"{nr_where}.provider_references is {type(ids).__name__}, not a list")
+                        for i in ids:
+                            _group_id(i, f"{nr_where}.provider_references", p)
                     for k, price in enumerate(prices):
                         w = f"{where}.negotiated_rates[{j}].negotiated_prices[{k}]"
+                        if not isinstance(price, dict):
+                            raise _fail(p, f"{w}: expected an object, found {type(price).__name__}")
                         for req in ("negotiated_type", "negotiated_rate", "billing_class"):
                             if req not in price:
                                 raise _fail(p, f"{w}: missing required field {req}")
@@ -229,9 +259,11 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
     ex.source_format = f"tic-{version}" if version else "tic"
     unresolved = set()
     for row, nr in pending:
-        if "provider_groups" in nr:  # schema 1.x inline
-            g, n = _provider_summary(nr.get("provider_groups") or [])
-            key = "inline:" + join(sorted(str(x.get("tin", {}).get("value", "")) for x in nr["provider_groups"]))
+        if "provider_groups" in nr:  # schema 1.x inline (checked as it was read)
+            groups = nr.get("provider_groups") or []
+            g, n = _provider_summary(groups, "", p)
+            key = "inline:" + join(sorted(str(x["tin"].get("value", "") if isinstance(x.get("tin"), dict) else "")
+                                          for x in groups))
             remote = False
         else:
             ids = nr.get("provider_references") or []
