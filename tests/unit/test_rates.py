@@ -171,6 +171,29 @@ def test_a_file_off_the_schema_names_the_place_not_a_python_error(tmp_path, chan
         extract_file(_write(tmp_path / "off.json", doc))
 
 
+def _hospital(charges) -> dict:
+    return {"hospital_name": "H", "version": "3.0.0",
+            "standard_charge_information": [{"code_information": [{"code": "96369", "type": "CPT"}],
+                                             "standard_charges": charges}]}
+
+
+@pytest.mark.parametrize("charges, message", [
+    (5, r"standard_charge_information\[0\].*standard_charges: expected a list of objects, found 5"),
+    ([{"payers_information": 7}], r"standard_charges\[0\]\.payers_information: expected a list of objects"),
+])
+def test_a_hospital_json_off_the_schema_names_the_place(tmp_path, charges, message):
+    with pytest.raises(DataError, match=message):
+        extract_file(_write(tmp_path / "h.json", _hospital(charges)))
+
+
+def test_a_hospital_modifier_given_as_text_is_one_modifier(tmp_path):
+    """``"modifier_code": "XS"`` was read letter by letter (X|S); a payer name given as a number
+    stopped the reader."""
+    charges = [{"modifier_code": "XS", "payers_information": [{"payer_name": 5, "standard_charge_dollar": 1.0}]}]
+    rows = extract_file(_write(tmp_path / "h.json", _hospital(charges))).rows
+    assert [(r["payer_name"], r["modifiers"]) for r in rows] == [("5", "XS")]
+
+
 def test_top_level_text_given_as_another_type_is_kept_as_text(tmp_path):
     doc = _tic()
     doc.update(reporting_entity_name=True, plan_id=123, plan_name=None)

@@ -50,3 +50,31 @@ def test_any_member_shapes_give_rows_or_a_data_error(tmp_path, doc):
         assert str(err).startswith("in-network.json: "), str(err)
         return
     assert all(r["billing_code"] in ("96369", "96370") and isinstance(r["rate"], float) for r in ex.rows)
+
+
+payer = maybe({"payer_name": st.just("Aetna"), "plan_name": st.just("PPO"),
+               "standard_charge_dollar": st.floats(0, 1000), "standard_charge_percentage": st.floats(0, 100),
+               "methodology": st.just("fee schedule")})
+charge = maybe({"setting": st.just("outpatient"), "modifier_code": st.lists(st.sampled_from(["25", "XS"]), max_size=2),
+                "payers_information": st.lists(payer, max_size=2)})
+hospital_item = st.fixed_dictionaries(
+    {"code_information": st.just([{"code": "96369", "type": "CPT"}])},  # always one of ours: the item is read
+    optional={"description": st.just("x"), "standard_charges": st.one_of(st.lists(charge, max_size=2), leaf,
+                                                                         st.lists(leaf, max_size=2))})
+hospital = st.fixed_dictionaries({"hospital_name": st.just("ILLUSTRATIVE Hospital"),
+                                  "standard_charge_information": st.lists(hospital_item, min_size=1, max_size=3)},
+                                 optional={"version": st.just("3.0.0"), "last_updated_on": leaf})
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(doc=hospital)
+def test_a_hospital_json_file_gives_rows_or_a_data_error(tmp_path, doc):
+    """The CMS hospital price-transparency JSON, its charges in any shape."""
+    path = tmp_path / "hospital.json"
+    path.write_text(json.dumps(doc))
+    try:
+        ex = extract_file(path)
+    except DataError as err:
+        assert str(err).startswith("hospital.json: "), str(err)
+        return
+    assert all(isinstance(r["payer_name"], str) and isinstance(r["rate"], float) for r in ex.rows)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any, BinaryIO, cast
@@ -169,6 +170,21 @@ def _row(p: Path, fmt: str, hospital: str, general: dict, r: Any, payer: str, pl
     }
 
 
+def _objects(value: Any, where: str, path: Path) -> list[dict]:
+    """``value`` as a list of objects (None or absent: none); DataError naming ``where`` when it is
+    something else (the file does not follow the schema there)."""
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise DataError(f"{path.name}: {where}: expected a list of objects, found {json.dumps(value)[:60]}")
+    return value
+
+
+def _text(value: Any) -> str:
+    """A descriptive member as text (a number or true given for a name stays readable)."""
+    return "" if value is None else value if isinstance(value, str) else json.dumps(value)
+
+
 def read_hospital_json(path: str | Path, codes: set[str]) -> Extraction:
     p = Path(path)
     stream, raw = open_stream(p)
@@ -188,13 +204,16 @@ def read_hospital_json(path: str | Path, codes: set[str]) -> Extraction:
                 where = f"standard_charge_information[{m.index}] (byte {m.offset})"
                 if not isinstance(item, dict) or "code_information" not in item:
                     raise DataError(f"{p.name}: {where}: missing required field code_information")
-                hit = next((str(c.get("code")).strip() for c in item["code_information"]
+                hit = next((str(c.get("code")).strip()
+                            for c in _objects(item["code_information"], f"{where}.code_information", p)
                             if str(c.get("type", "")).upper() in CODE_TYPES
                             and str(c.get("code", "")).strip() in codes), None)
                 if hit is None:
                     continue
-                for sc in item.get("standard_charges") or []:
-                    for pi in sc.get("payers_information") or []:
+                for i, sc in enumerate(_objects(item.get("standard_charges"), f"{where}.standard_charges", p)):
+                    at = f"{where}.standard_charges[{i}]"
+                    payers = _objects(sc.get("payers_information"), f"{at}.payers_information", p)
+                    for pi in payers:
                         d = pi.get("standard_charge_dollar")
                         q = pi.get("standard_charge_percentage")
                         if d is None and q is None:
@@ -203,13 +222,14 @@ def read_hospital_json(path: str | Path, codes: set[str]) -> Extraction:
                             if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
                                 raise DataError(f"{p.name}: {where}: standard charge {v!r} for "
                                                 f"{pi.get('payer_name')!r} is not a number")
-                        r = {"_code": hit, "setting": sc.get("setting"),
-                             "modifiers": "|".join(sc.get("modifier_code") or [])}
+                        mods = sc.get("modifier_code") or []
+                        r = {"_code": hit, "setting": _text(sc.get("setting")) or None,
+                             "modifiers": "|".join(_text(m) for m in (mods if isinstance(mods, list) else [mods]))}
                         ex.rows.append(_row(p, "hpt-json", str(top.get("hospital_name", "")), top, r,
-                                            pi.get("payer_name", ""), pi.get("plan_name", ""),
-                                            float(d if d is not None else q),
+                                            _text(pi.get("payer_name")), _text(pi.get("plan_name")),
+                                            float(cast(float, d if d is not None else q)),
                                             "negotiated" if d is not None else "percentage",
-                                            pi.get("methodology", "")))
+                                            _text(pi.get("methodology"))))
     except StreamError as err:
         raise DataError(f"{p.name}: invalid JSON at byte {err.offset} ({err.reason}); "
                         f"{len(ex.rows)} rows read before it are not used") from None
