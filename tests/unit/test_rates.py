@@ -194,6 +194,19 @@ def test_a_hospital_modifier_given_as_text_is_one_modifier(tmp_path):
     assert [(r["payer_name"], r["modifiers"]) for r in rows] == [("5", "XS")]
 
 
+def test_a_hospital_csv_naming_a_data_column_twice_is_refused_by_name(tmp_path):
+    """pandas stopped with 'Duplicate names are not allowed'; blank names (trailing commas) are fine."""
+    src = (REF / "hpt" / "V3.0.0_Tall_CSV_Format_Example.csv").read_bytes().decode("utf-8-sig", "replace")
+    lines = src.splitlines(keepends=True)
+    header = lines[2].rstrip("\r\n")
+    (tmp_path / "ok.csv").write_text("".join(lines[:2]) + header + ",,\n" + "".join(lines[3:]))
+    assert extract_file(tmp_path / "ok.csv", codes=["70551"]).rows
+    first = header.split(",")[0]
+    (tmp_path / "twice.csv").write_text("".join(lines[:2]) + header + "," + first + "\n" + "".join(lines[3:]))
+    with pytest.raises(DataError, match=f"twice.csv: the data header \\(row 3\\) names the column '{first}'"):
+        extract_file(tmp_path / "twice.csv", codes=["70551"])
+
+
 def test_top_level_text_given_as_another_type_is_kept_as_text(tmp_path):
     doc = _tic()
     doc.update(reporting_entity_name=True, plan_id=123, plan_name=None)

@@ -51,7 +51,11 @@ def _head(path: Path) -> tuple[dict[str, str], list[str], list[str]]:
             raise DataError(f"{path.name}: fewer than 3 rows; a CMS hospital CSV has the general "
                             "headers on row 1, their values on row 2 and the data headers on row 3") from None
     general = {norm_header(n): v for n, v in zip(names, values)}
-    return general, [norm_header(h) for h in data_header], [norm_header(h, False) for h in data_header]
+    header = [norm_header(h) or f"_blank_{i}" for i, h in enumerate(data_header)]  # trailing commas
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise DataError(f"{path.name}: the data header (row 3) names the column {twice[0]!r} more than once")
+    return general, header, [norm_header(h, False) for h in data_header]
 
 
 def _code_columns(header: list[str]) -> list[tuple[str, str]]:
