@@ -33,6 +33,17 @@ from .render import NOTEBOOKS, REPORTS, Job, RenderError, render
 EXIT_LOCKED = 75
 
 
+def _pattern(text: str, params: dict[str, Any], where: str) -> str:
+    """``text`` with the job's parameters filled in; InputError naming ``where`` when it uses a
+    name that is not a parameter or is not a valid pattern."""
+    try:
+        return text.format(**params)
+    except KeyError as e:
+        raise InputError(where, f"{text!r} uses {e} which is not a parameter") from None
+    except (ValueError, IndexError, AttributeError) as e:
+        raise InputError(where, f"{text!r} is not a pattern of {{parameter}} names ({e})") from None
+
+
 def expand_jobs(config: dict[str, Any]) -> list[tuple[str, Job]]:
     """(name, Job) for every job of the config; InputError names the bad entry."""
     if not isinstance(config, dict) or not isinstance(config.get("jobs"), list) or not config["jobs"]:
@@ -42,18 +53,21 @@ def expand_jobs(config: dict[str, Any]) -> list[tuple[str, Job]]:
         where = f"jobs[{i}]"
         if not isinstance(j, dict) or "notebook" not in j or "output" not in j:
             raise InputError(where, "each job needs 'notebook' and 'output'")
+        for key in ("notebook", "output", "name"):
+            if key in j and not isinstance(j[key], str):
+                raise InputError(f"{where}.{key}", f"{j[key]!r} is not text")
         if not (NOTEBOOKS / j["notebook"]).is_file():
             raise InputError(f"{where}.notebook", f"{j['notebook']!r} is not in notebooks/")
+        for key in ("parameters", "matrix"):
+            if j.get(key) is not None and not isinstance(j[key], dict):
+                raise InputError(f"{where}.{key}", f"{j[key]!r} is not a mapping of parameter names")
         base = dict(j.get("parameters") or {})
         matrix = j.get("matrix") or {}
-        keys = list(matrix)
-        for combo in itertools.product(*(matrix[k] if isinstance(matrix[k], list) else [matrix[k]] for k in keys)):
-            params = {**base, **dict(zip(keys, combo))}
-            try:
-                output = j["output"].format(**params)
-            except KeyError as e:
-                raise InputError(f"{where}.output", f"{j['output']!r} uses {e} which is not a parameter") from None
-            name = j.get("name", Path(output).stem).format(**params)
+        keys = [str(k) for k in matrix]
+        for combo in itertools.product(*(v if isinstance(v, list) else [v] for v in matrix.values())):
+            params = {str(k): v for k, v in {**base, **dict(zip(keys, combo))}.items()}
+            output = _pattern(j["output"], params, f"{where}.output")
+            name = _pattern(j.get("name", Path(output).stem), params, f"{where}.name")
             out.append((name, Job(j["notebook"], params, output)))
     outputs = [job.output for _, job in out]
     dup = {o for o in outputs if outputs.count(o) > 1}

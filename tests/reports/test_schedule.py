@@ -72,6 +72,24 @@ def test_config_errors_name_the_entry(tmp_path):
                                "output": "same.html"}]})
 
 
+NB = "03_code_publication.ipynb"
+
+
+@pytest.mark.parametrize("job, message", [
+    ({"notebook": 3, "output": "x.html"}, r"jobs\[0\]\.notebook: 3 is not text"),
+    ({"notebook": NB, "output": ["x.html"]}, r"jobs\[0\]\.output: \['x.html'\] is not text"),
+    ({"notebook": NB, "output": "x.html", "parameters": ["code", "96370"]}, r"jobs\[0\]\.parameters: .* not a mapping"),
+    ({"notebook": NB, "output": "x.html", "matrix": "code"}, r"jobs\[0\]\.matrix: 'code' is not a mapping"),
+    ({"notebook": NB, "output": "cpt-{code.html"}, r"jobs\[0\]\.output: 'cpt-\{code.html' is not a pattern"),
+    ({"notebook": NB, "output": "x-{code}.html", "parameters": {"code": "1"}, "name": "{0}"},
+     r"jobs\[0\]\.name: '\{0\}' is not a pattern"),
+])
+def test_a_job_of_the_wrong_shape_is_named_not_a_python_error(job, message):
+    """Found by fuzzing: these stopped the scheduled run with TypeError/ValueError/AttributeError."""
+    with pytest.raises(InputError, match=message):
+        expand_jobs({"jobs": [job]})
+
+
 @pytest.mark.parametrize("content, message", [
     (b"jobs: [\n  - notebook: x\n", r"config: schedule.yaml line 2: not valid YAML \(expected the node content"),
     ("jobs: [] # caf\u00e9\n".encode("cp1252"), r"config: schedule.yaml is not UTF-8 text \(byte 14:"),
