@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from .encounter import load_yaml
+from .encounter import load_yaml_file
 from .engine import code_encounter
 from .errors import InputError
 from .paths import data_path
@@ -56,21 +56,55 @@ class Disagreement:
     problems: tuple[str, ...] = field(default_factory=tuple)
 
 
-def parse_scenario(obj: dict[str, Any], where: str) -> Scenario:
+def _text(obj: dict[str, Any], key: str, where: str, default: str | None = None) -> str:
+    value = obj.get(key, default)
+    if value is None:
+        raise InputError(f"{where}: {key}", "missing")
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        raise InputError(f"{where}: {key}", f"{value!r} is not text")
+    return str(value)
+
+
+def _expected_line(ln: Any, where: str) -> ExpectedLine:
+    """One ``expected.lines`` entry: code, whole units, optional modifiers (a list or one text)."""
+    if not isinstance(ln, dict) or "code" not in ln or "units" not in ln:
+        raise InputError(where, f"{ln!r} is not a line with code and units")
+    units = ln["units"]
+    if isinstance(units, bool) or not isinstance(units, int) or units < 0:
+        raise InputError(f"{where}.units", f"{units!r} is not a whole number of units")
+    mods = ln.get("modifiers") or ()
+    mods = (mods,) if isinstance(mods, str) else mods
+    if not isinstance(mods, (list, tuple)) or not all(isinstance(m, str) for m in mods):
+        raise InputError(f"{where}.modifiers", f"{mods!r} is not a list of modifiers")
+    return ExpectedLine(str(ln["code"]), units, tuple(mods))
+
+
+def parse_scenario(obj: Any, where: str) -> Scenario:
+    """A scenario from its YAML mapping; InputError naming ``where`` (the file) and the field."""
+    if not isinstance(obj, dict):
+        raise InputError(where, f"expected a mapping of scenario fields, got {type(obj).__name__}")
     for key in ("id", "title", "story", "encounter", "expected", "source"):
         if key not in obj:
             raise InputError(f"{where}: {key}", "missing")
-    exp = obj["expected"]
-    lines = tuple(ExpectedLine(str(ln["code"]), int(ln["units"]), tuple(ln.get("modifiers", ())))
-                  for ln in exp.get("lines", []))
-    rules = tuple(exp.get("rules", []))
+    exp, encounter = obj["expected"], obj["encounter"]
+    if not isinstance(encounter, dict):
+        raise InputError(f"{where}: encounter", f"{encounter!r} is not a mapping of encounter fields")
+    if not isinstance(exp, dict):
+        raise InputError(f"{where}: expected", f"{exp!r} is not a mapping with lines and rules")
+    raw_lines, raw_rules = exp.get("lines") or [], exp.get("rules") or []
+    if not isinstance(raw_lines, list):
+        raise InputError(f"{where}: expected.lines", f"{raw_lines!r} is not a list")
+    if not isinstance(raw_rules, list):
+        raise InputError(f"{where}: expected.rules", f"{raw_rules!r} is not a list of rule ids")
+    lines = tuple(_expected_line(ln, f"{where}: expected.lines[{i}]") for i, ln in enumerate(raw_lines))
+    rules = tuple(str(r) for r in raw_rules)
     unknown = [r for r in rules if r not in RULES]
     if unknown:
         raise InputError(f"{where}: expected.rules", f"unknown rule id {unknown[0]!r}")
-    return Scenario(id=str(obj["id"]), title=obj["title"], story=obj["story"],
-                    encounter=obj["encounter"], lines=lines, rules=rules,
-                    level=obj.get("level", "core"), teaches=obj.get("teaches", "") or "",
-                    source=obj["source"])
+    return Scenario(id=_text(obj, "id", where), title=_text(obj, "title", where), story=_text(obj, "story", where),
+                    encounter=encounter, lines=lines, rules=rules,
+                    level=_text(obj, "level", where, "core"), teaches=str(obj.get("teaches") or ""),
+                    source=_text(obj, "source", where))
 
 
 @lru_cache(maxsize=4)
@@ -79,7 +113,7 @@ def load_bank(folder: str | None = None) -> tuple[Scenario, ...]:
     root = Path(folder) if folder else data_path("scenarios")
     out = []
     for p in sorted(root.glob("*.yaml")):
-        out.append(parse_scenario(load_yaml(p.read_text(encoding="utf-8")), p.name))
+        out.append(parse_scenario(load_yaml_file(p, "scenarios"), p.name))
     ids = [s.id for s in out]
     if len(set(ids)) != len(ids):
         raise InputError("scenarios", "duplicate scenario id")

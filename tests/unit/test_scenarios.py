@@ -75,3 +75,37 @@ def test_session_keeps_a_running_score():
     q.submit(scenario("sc-001"), "96369 x1")
     q.submit(scenario("sc-011"), "96369 x1")
     assert q.summary() == "1 of 2 correct"
+
+
+def _scenario(**change):
+    obj = {"id": "sc-x", "title": "t", "story": "s", "source": "written for the test",
+           "encounter": {"segments": [{"start": "09:00", "stop": "10:35"}]},
+           "expected": {"lines": [{"code": "96369", "units": 1}, {"code": "96370", "units": 1}], "rules": ["U-HOUR"]}}
+    obj.update(change)
+    return obj
+
+
+@pytest.mark.parametrize("obj, message", [
+    (None, r"new.yaml: expected a mapping of scenario fields, got NoneType"),
+    (_scenario(expected=["96369"]), r"new.yaml: expected: \['96369'\] is not a mapping"),
+    (_scenario(expected={"lines": [{"code": "96369"}]}), r"expected.lines\[0\]: .* is not a line with code and units"),
+    (_scenario(expected={"lines": [{"code": "96369", "units": "one"}]}), r"expected.lines\[0\].units: 'one' is not"),
+    (_scenario(expected={"lines": [{"code": "96369", "units": 1, "modifiers": {"m": 1}}]}),
+     r"modifiers: .* not a list"),
+    (_scenario(encounter="09:00-10:35"), r"new.yaml: encounter: '09:00-10:35' is not a mapping"),
+    (_scenario(title=["a"]), r"new.yaml: title: \['a'\] is not text"),
+])
+def test_a_scenario_file_of_the_wrong_shape_names_the_field(obj, message):
+    """A trainer's new vignette with a slip in it: named, where it stopped the bank with a
+    TypeError or KeyError."""
+    from infusion.scenarios import parse_scenario
+
+    with pytest.raises(InputError, match=message):
+        parse_scenario(obj, "new.yaml")
+
+
+def test_one_modifier_given_as_text_is_one_modifier():
+    from infusion.scenarios import parse_scenario
+
+    s = parse_scenario(_scenario(expected={"lines": [{"code": "96369", "units": 1, "modifiers": "XS"}]}), "new.yaml")
+    assert s.lines[0].modifiers == ("XS",)
