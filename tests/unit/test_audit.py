@@ -363,6 +363,30 @@ def test_quoted_values_holding_line_breaks_are_not_cut_between_blocks(tmp_path):
     assert blocks.by_record and pd.isna(blocks.rejected["file_line"][0])
 
 
+def test_a_malformed_row_that_is_not_utf8_in_a_file_read_record_by_record(tmp_path):
+    """The quote-aware reading (blocks cut inside quoted line breaks) met the same pyarrow limit
+    as the blocks: a malformed row that is not UTF-8 refused the whole file. It is read once more
+    with such bytes replaced, and the row rejected."""
+    rows = []
+    for i in range(6000):
+        rows += [L(f"C{i}", 1, "96369"), L(f"C{i}", 2, "96370", 2 if i % 1000 == 7 else 1)]
+    rows = _with_notes(rows, lambda i: f'seen {i}\nplan, "adjusted" {"x" * (i % 400)}\nend' if i % 3 else "")
+    p = tmp_path / "claims.csv"
+    with p.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER + ["notes"])
+        w.writerows(rows[:5000])
+    with p.open("ab") as fh:
+        fh.write(b"Jos\xe9,2,2026-03-02,96370\n")                # data row 5001: 4 fields, cp1252
+    with p.open("a", newline="") as fh:
+        csv.writer(fh).writerows(rows[5000:])
+    res = audit(p, block_mb=1)
+    assert res.by_record and (res.lines_in, res.lines_checked, res.rejects) == (12001, 12000, 1)
+    assert rules(res) == {(f"C{i}", "2", "U-HOUR") for i in range(7, 6000, 1000)}
+    assert list(res.rejected["data_row"]) == [5001]
+    assert res.rejected["reason"][0] == "malformed row: 4 fields, expected 12"
+
+
 def test_a_malformed_row_with_a_quote_but_no_line_breaks_keeps_its_row_number(tmp_path):
     """A stray quote in a malformed row makes the audit read the file again record by record;
     the result is the same as reading it in blocks would have been."""

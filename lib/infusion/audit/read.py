@@ -208,13 +208,39 @@ class _Part:
     void: int = 0  # readable rows of void claims, left out
 
 
+class _Utf8Replacing(io.RawIOBase):
+    """The bytes of ``raw`` with those that are not UTF-8 replaced by U+FFFD (for pyarrow's record
+    reader, which cannot hand a malformed row that is not UTF-8 to its handler)."""
+
+    def __init__(self, raw: pa.NativeFile):
+        self.raw = raw
+        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        self.pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b: Any) -> int:
+        while not self.pending:
+            chunk = self.raw.read(1 << 20)
+            self.pending = self.decoder.decode(chunk, final=not chunk).encode("utf-8")
+            if not chunk:
+                break
+        n = min(len(b), len(self.pending))
+        b[:n] = self.pending[:n]
+        self.pending = self.pending[n:]
+        return n
+
+
 def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block_mb: int,
                  convert: pacsv.ConvertOptions, malformed: list[tuple[int, str]],
-                 on_bytes: Callable[[int], object]) -> Iterator[pa.RecordBatch]:
+                 on_bytes: Callable[[int], object], replace: bool = False) -> Iterator[pa.RecordBatch]:
     """``path`` after its header as record batches from pyarrow's quote-aware streaming reader
     (values in quotes may hold line breaks). Its malformed rows are appended to ``malformed`` as
     (data row, 1-based; reason): the reader numbers records, header included, when it runs in
-    one thread."""
+    one thread. ``replace``: bytes that are not UTF-8 are replaced first (U+FFFD), so that a
+    malformed row holding them is rejected like any other; a used column holding them still
+    refuses the file."""
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         malformed.append((row.number - 1, _malformed_reason(row)))
@@ -222,7 +248,7 @@ def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block
 
     with _open(path, encoding) as fh:
         reader = pacsv.open_csv(
-            fh,
+            io.BufferedReader(_Utf8Replacing(fh)) if replace else fh,
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block_mb << 20,
                                            use_threads=False, encoding=_wire(encoding)),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
@@ -233,6 +259,8 @@ def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block
             at = fh.tell()
             on_bytes(at - seen)
             seen = at
+            if replace and (col := _with_replacement(pa.Table.from_batches([batch]))) is not None:
+                raise pa.ArrowInvalid(f"invalid UTF8 data in column {col!r}")
             yield batch
 
 
@@ -357,12 +385,21 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
             raise InputError("claims", f"{path.name} is not a readable CSV file ({err})") from None
     lines, quote_in_malformed = _read_lines(path, kind, mapping, block_mb, progress, encoding, sheet, records=False)
     if quote_in_malformed:
-        lines, _ = _read_lines(path, kind, mapping, block_mb, progress, encoding, sheet, records=True)
+        try:
+            lines, _ = _read_lines(path, kind, mapping, block_mb, progress, encoding, sheet, records=True)
+        except _ParseError:  # a malformed row that is not UTF-8, perhaps: once more, such bytes replaced
+            lines, _ = _read_lines(path, kind, mapping, block_mb, progress, encoding, sheet, records=True,
+                                   replace=True)
     return lines
 
 
+class _ParseError(InputError):
+    """The record reader met a row it could not parse (which a reading with the bytes that are
+    not UTF-8 replaced may get past)."""
+
+
 def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb: int, progress: bool,
-                encoding: str, sheet: str | None, records: bool) -> tuple[Lines, bool]:
+                encoding: str, sheet: str | None, records: bool, replace: bool = False) -> tuple[Lines, bool]:
     """One reading of ``path``. ``records``: CSV by the quote-aware record reader (one thread
     parses, two encode); otherwise in blocks cut at line breaks. Also returned: whether a malformed
     row held a quote (the caller then reads again with ``records``; this reading stops at the
@@ -430,7 +467,8 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
         on_bytes = bar.update if bar is not None else (lambda n: None)
         buffers: list[pa.Buffer | None] = [None] * 4  # three blocks in flight, one being read
         if records:
-            sources = _csv_records(path, header, delim, encoding, block_mb, convert, record_malformed, on_bytes)
+            sources = _csv_records(path, header, delim, encoding, block_mb, convert, record_malformed, on_bytes,
+                                   replace)
         else:
             sources = _csv_blocks(path, encoding, skip, block_mb, on_bytes, buffers)
 
@@ -574,7 +612,8 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
     except (pa.ArrowException, OSError, UnicodeError) as err:
         why = str(err).splitlines()[0]
         hint = "; give --encoding (for example cp1252) for a file that is not UTF-8" if "UTF8" in why else ""
-        raise InputError("claims", f"{path.name}: cannot be read ({why}){hint}") from None
+        retry = records and not replace and "CSV parse error" in why and _wire(encoding) == "utf-8"
+        raise (_ParseError if retry else InputError)("claims", f"{path.name}: cannot be read ({why}){hint}") from None
     finally:
         if bar is not None:
             bar.close()
