@@ -24,8 +24,9 @@ from infusion.units import time_codes  # noqa: E402
 
 OUT = ROOT / "data" / "samples" / "claims"
 HEADER = ["claim_id", "line_number", "date_of_service", "hcpcs", "units", "modifier_1", "modifier_2",
-          "pos", "claim_type", "payer", "start_time", "stop_time", "zip", "patient_name", "member_id",
-          "dob", "source"]
+          "pos", "claim_type", "payer", "start_time", "stop_time", "zip", "rendering_provider", "patient_name",
+          "member_id", "dob", "source"]
+CLINICS = ["ILLUSTRATIVE Clinic A", "ILLUSTRATIVE Clinic B", "ILLUSTRATIVE Clinic C"]  # the claim's number picks one
 SOURCE = "ILLUSTRATIVE sample written by scripts/make_sample_claims.py (not real claims)"
 PAYERS = ["Medicare", "Aetna", "BCBS", "Cigna", "UnitedHealthcare"]
 
@@ -34,7 +35,8 @@ def line(claim, n, code, units, start="", stop="", pos="11", claim_type="profess
          mods=("", ""), dos="2026-03-02", zip_code="94103"):
     k = int(claim[1:])
     return [claim, n, dos, code, units, mods[0], mods[1], pos, claim_type, payer, start, stop, zip_code,
-            f"ILLUSTRATIVE PATIENT {k:04d}", f"ILLUSTRATIVE-M{k:07d}", "1950-01-01", SOURCE]
+            CLINICS[k % len(CLINICS)], f"ILLUSTRATIVE PATIENT {k:04d}", f"ILLUSTRATIVE-M{k:07d}", "1950-01-01",
+            SOURCE]
 
 
 def planted() -> tuple[list[list], list[tuple[str, int, str]], list[tuple[int, str]]]:

@@ -241,13 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
     aud = sub.add_parser("audit", help="check claim lines for 96369-96372 against the rules",
                          description="Audit a claims extract (CSV, Parquet, a spreadsheet or an X12 837): "
                          "findings per line, a summary by rule and payer, the share of lines with findings "
-                         "by payer, dollars at risk, and a rejects file.")
+                         "by payer and by provider, dollars at risk, and a rejects file.")
     aud.add_argument("claims", help="claims file (.csv, plain or compressed; .parquet; .xlsx, .xls, .ods ...; "
                      "an X12 837P/837I)")
     aud.add_argument("--out", required=True, help="findings file (.csv or .parquet)")
     aud.add_argument("--rejects", help="rejects file (default: OUT with .rejects)")
     aud.add_argument("--summary", action="store_true",
-                     help="print the summary by rule and payer and the share of lines with findings by payer")
+                     help="print the summary by rule and payer and the share of lines with findings by payer "
+                     "and by provider")
     aud.add_argument("--map", action="append", default=[],
                      help="CANONICAL=COLUMN for another layout, e.g. code=HCPCS_CD (repeatable)")
     aud.add_argument("--block-mb", type=int, default=16,
@@ -316,6 +317,8 @@ def cmd_rates_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
+    import pandas as pd
+
     from .audit import audit, describe_source, write_outputs
 
     mapping = {}
@@ -344,15 +347,22 @@ def cmd_audit(args: argparse.Namespace) -> int:
     out = write_outputs(res, args.out, args.rejects)
     print(describe_source(args.claims, res))  # says ILLUSTRATIVE for the repository's samples
     print(f"lines in {res.lines_in} = checked {res.lines_checked} + rejected {res.rejects}")
+    by_provider = f"; by provider -> {out['providers']}" if len(res.by_provider) else ""
     print(f"{len(res.findings)} finding(s) -> {out['findings']}; rejects -> {out['rejects']}; "
-          f"summary -> {out['summary']}; by payer -> {out['payers']} ({res.seconds:.1f} s)")
+          f"summary -> {out['summary']}; by payer -> {out['payers']}{by_provider} ({res.seconds:.1f} s)")
     if args.summary:
         money = (lambda v: "data not available" if v != v else f"{v:,.2f}")  # NaN: no Medicare price
         s = res.summary.copy()
         s["dollars_at_risk"] = s["dollars_at_risk"].map(money)
         print(s.to_string(index=False) if len(s) else "no findings")
-        p = res.by_payer.copy()
-        if len(p):
+        for table, most in ((res.by_payer, None), (res.by_provider, 20)):
+            p = table.copy()
+            if not len(p):
+                continue
+            if most is not None and len(p) > most + 1:  # the providers with the largest shares, and the total
+                p = pd.concat([p.iloc[:-1].sort_values(["share_with_findings", "lines_with_findings"],
+                                                       ascending=False).head(most), p.iloc[-1:]])
+                print(f"\n{most} of {len(table) - 1} providers, largest share with findings first:", end="")
             p["dollars_at_risk"] = p["dollars_at_risk"].map(money)
             p["share_with_findings"] = p["share_with_findings"].map(lambda v: "" if v != v else f"{v:.1%}")
             print()

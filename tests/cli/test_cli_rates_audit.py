@@ -47,6 +47,18 @@ def test_audit_sample_prints_the_count_and_summary(run_cli, tmp_path):
     assert "all payers" in proc.stdout and "4.0%" in proc.stdout   # 13 of 325 lines (96365 lines not counted)
 
 
+def test_audit_summary_shows_the_20_providers_with_the_largest_shares(run_cli, tmp_path):
+    """25 providers, provider P24 with the only findings: it comes first; the total row still ends
+    the table; the file keeps every provider."""
+    claims = tmp_path / "c.csv"
+    rows = [f"C{i},1,2026-03-02,{'96370' if i == 24 else '96372'},1,P{i:02d}" for i in range(25)]
+    claims.write_text("claim_id,line_number,date_of_service,code,units,npi\n" + "\n".join(rows) + "\n")
+    out = run_cli("audit", str(claims), "--out", str(tmp_path / "f.csv"), "--summary", check_rc=0).stdout
+    block = out.split("20 of 25 providers, largest share with findings first:")[1].strip().splitlines()
+    assert block[1].split()[0] == "P24" and block[-1].split()[:2] == ["all", "providers"] and len(block) == 22
+    assert len(pd.read_csv(tmp_path / "f.providers.csv")) == 26
+
+
 def test_audit_summary_says_data_not_available_for_a_year_without_prices(run_cli, tmp_path):
     claims = tmp_path / "c.csv"
     claims.write_text("claim_id,line_number,date_of_service,code,units\nC,1,2018-03-02,96370,1\n")
@@ -67,7 +79,7 @@ def test_audit_that_cannot_write_keeps_the_last_outputs_and_exits_2(run_cli, tmp
     assert f"rejects: cannot write {blocked / 'r.csv'}" in proc.stderr and "Traceback" not in proc.stderr
     assert out.read_bytes() == before                                   # the last good findings
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(      # no temporary files left
-        ["c.csv", "f.csv", "f.summary.csv", "f.payers.csv", "f.rejects.csv", "not-a-dir"])
+        ["c.csv", "f.csv", "f.summary.csv", "f.payers.csv", "f.providers.csv", "f.rejects.csv", "not-a-dir"])
 
 
 def test_audit_of_a_file_that_is_not_text_exits_2(run_cli, tmp_path):

@@ -868,3 +868,41 @@ def test_a_parquet_file_with_two_columns_of_one_name_is_refused_by_name(tmp_path
     pq.write_table(t, tmp_path / "c.parquet")
     with pytest.raises(InputError, match="two columns named 'units'"):
         audit(tmp_path / "c.parquet")
+
+
+def test_the_share_of_lines_with_findings_by_provider(tmp_path):
+    """Which provider's lines carry the findings (an NPI, clinic or department column): lines,
+    lines with findings and errors, dollars once per line; a total row last."""
+    header = HEADER + ["rendering_npi"]
+    rows = [L("A", 1, "96369") + ["1234567893"], L("A", 2, "96370", 3) + ["1234567893"],       # U-HOUR
+            L("B", 1, "96369", mods="00") + ["1234567893"],                                   # M-VALID
+            L("C", 1, "96369") + ["9876543213"], L("C", 2, "96370") + ["9876543213"],         # clean
+            L("D", 1, "96370") + [""]]                                                          # U-ADDON
+    res = run(tmp_path, rows, header=header)
+    t = res.by_provider.set_index("provider")
+    assert list(t.index) == ["1234567893", "9876543213", "not given", "all providers"]
+    assert list(t["infusion_lines"]) == [3, 2, 1, 6] and list(t["lines_with_findings"]) == [2, 0, 1, 3]
+    assert t.loc["1234567893", "share_with_findings"] == round(2 / 3, 4)
+    assert t.loc["all providers", "dollars_at_risk"] == round(t["dollars_at_risk"].iloc[:-1].sum(), 2)
+    out = write_outputs(res, tmp_path / "f.csv")
+    assert pd.read_csv(out["providers"], dtype=str)["provider"].tolist()[-1] == "all providers"
+
+
+def test_without_a_provider_column_the_provider_table_is_empty(tmp_path):
+    res = run(tmp_path, [L("A", 1, "96369"), L("A", 2, "96370", 3)])
+    assert res.by_provider.empty and list(res.by_provider.columns)[0] == "provider"
+    out = write_outputs(res, tmp_path / "f.csv")
+    assert pd.read_csv(out["providers"]).empty
+
+
+def test_an_837_names_the_rendering_provider_of_the_line_then_the_claim_then_the_billing_one(tmp_path):
+    segments = P837[:14] + ["CLM*P001*300***11:B:1*Y*A*Y*Y", "DTP*472*D8*20260302",
+                            "NM1*82*1*DOCTOR*ILLUSTRATIVE****XX*1111111112",                  # claim level
+                            "LX*1", "SV1*HC:96369*200*UN*1***1",
+                            "LX*2", "SV1*HC:96370*100*UN*1***1", "NM1*82*1*NURSE*ILLUSTRATIVE****XX*2222222224",
+                            "CLM*P002*100***11:B:1*Y*A*Y*Y", "DTP*472*D8*20260303", "LX*1", "SV1*HC:96370*100*UN*1***1",
+                            "SE*1*0001", "GE*1*1", "IEA*1*000000001"]
+    (tmp_path / "c.837").write_text(_x12(segments))
+    res = audit(tmp_path / "c.837")
+    t = res.by_provider.set_index("provider")["infusion_lines"].to_dict()
+    assert t == {"1111111112": 1, "1234567893": 1, "2222222224": 1, "all providers": 3}

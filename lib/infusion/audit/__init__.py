@@ -11,7 +11,7 @@ for a date, units, a time ..., parsed once per distinct value), ``read`` (blocks
 compact arrays; rows that cannot be read go to rejects with their row number and reason), ``x12``
 (the service lines of an 837 as rows of those columns), ``checks`` (one vectorised mask per rule,
 with its rule id) and this one (dollars at risk, the summary by rule and payer, the share of lines
-with findings by payer, the output files and the report footer). Lines in = lines checked + rejects.
+with findings by payer and by provider, the output files and the report footer). Lines in = lines checked + rejects.
 
 Dollars at risk = units at risk x Medicare payment per unit (PFS for professional claims, by locality
 when a ZIP or locality column is given; national OPPS for institutional claims), for the year of
@@ -48,6 +48,7 @@ SUMMARY_COLUMNS = ["rule", "severity", "payer", "lines", "units_at_risk", "dolla
                    "lines_without_price"]
 PAYER_COLUMNS = ["payer", "infusion_lines", "lines_with_findings", "share_with_findings",
                  "lines_with_errors", "dollars_at_risk", "lines_without_price"]
+PROVIDER_COLUMNS = ["provider"] + PAYER_COLUMNS[1:]
 
 
 @dataclass
@@ -66,6 +67,7 @@ class AuditResult:
     source_kind: str = "csv"
     rejected: pd.DataFrame = field(default_factory=pd.DataFrame)  # data_row, file_line, keys, reason
     by_payer: pd.DataFrame = field(default_factory=pd.DataFrame)  # the share of lines with findings
+    by_provider: pd.DataFrame = field(default_factory=pd.DataFrame)  # the same by provider (empty: no column)
     by_record: bool = False  # CSV read again record by record (quote-aware): file lines not known
 
 
@@ -90,10 +92,14 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
         priced = _finish(find(lines))
         findings = priced[FINDING_COLUMNS]
         rejected = _rejected(lines)
-        by_payer = _by_payer(lines, priced)
+        by_payer = _share_by(lines, priced, "payer", "all payers")
+        given = any(v is not None for v in lines.distinct["provider"].values)  # the file has a provider column
+        by_provider = (_share_by(lines, priced, "provider", "all providers") if given
+                       else pd.DataFrame({c: pd.Series(dtype=object) for c in PROVIDER_COLUMNS}))
     res = AuditResult(lines.lines_in, lines.lines_in - len(rejected), len(rejected), findings,
                       _summary(findings), lines.dropped_phi, source_kind=lines.source_kind,
-                      rejected=rejected, by_record=lines.by_record, by_payer=by_payer, notes=lines.notes)
+                      rejected=rejected, by_record=lines.by_record, by_payer=by_payer, by_provider=by_provider,
+                      notes=lines.notes)
     res.seconds = round(time.monotonic() - t0, 2)
     return res
 
@@ -176,14 +182,15 @@ def _summary(f: pd.DataFrame) -> pd.DataFrame:
     return s.sort_values(["rule", "payer", "severity"]).reset_index(drop=True)[SUMMARY_COLUMNS]
 
 
-def _by_payer(lines: Lines, priced: pd.DataFrame) -> pd.DataFrame:
-    """Per payer: the 96369-96372 lines read, how many have a finding (any rule) and an error
-    (severity ``error``), their share, and the dollars at risk counted once per line (the largest
-    of its findings': a line with two findings is not at risk twice; lines whose findings have no
-    Medicare price are counted in ``lines_without_price``); a total row last. The share
-    is what a coding manager compares across payers (findings by rule are in the summary)."""
-    payer_of = lines.distinct["payer"].field(0)  # payer name per distinct value (blank: unknown)
-    ids = lines.cols["payer"]
+def _share_by(lines: Lines, priced: pd.DataFrame, column: str, total: str) -> pd.DataFrame:
+    """Per payer (or provider: ``column``): the 96369-96372 lines read, how many have a finding
+    (any rule) and an error (severity ``error``), their share, and the dollars at risk counted once
+    per line (the largest of its findings': a line with two findings is not at risk twice; lines
+    whose findings have no Medicare price are counted in ``lines_without_price``); a ``total`` row
+    last. The share is what a coding manager compares across payers or providers (findings by rule
+    are in the summary)."""
+    payer_of = lines.distinct[column].field(0)  # name per distinct value (blank: unknown / not given)
+    ids = lines.cols[column]
     n = len(payer_of)
     pos = priced["pos"].to_numpy(dtype=np.int64)
     dollars = priced["dollars_at_risk"].to_numpy(dtype=float)
@@ -196,7 +203,7 @@ def _by_payer(lines: Lines, priced: pd.DataFrame) -> pd.DataFrame:
     line_dollars = np.fmax.reduceat(dollars[order], first) if len(pos) else np.empty(0)  # NaN only if none priced
     priced_line = ~np.isnan(line_dollars)
     per_id = pd.DataFrame({
-        "payer": payer_of,
+        column: payer_of,
         "infusion_lines": np.bincount(ids[lines.distinct["code"].field(2)[lines.cols["code"]] < len(FAMILY)],
                                       minlength=n),  # not the lines of other initial codes
         "lines_with_findings": np.bincount(line_payer, minlength=n),
@@ -205,17 +212,16 @@ def _by_payer(lines: Lines, priced: pd.DataFrame) -> pd.DataFrame:
         "dollars_at_risk": np.bincount(line_payer[priced_line], weights=line_dollars[priced_line], minlength=n),
         "lines_without_price": np.bincount(line_payer[~priced_line], minlength=n),
     })
-    t = per_id.groupby("payer", sort=True).sum()
+    t = per_id.groupby(column, sort=True).sum()
     t = t[t["infusion_lines"] > 0]
-    total = t.sum()
-    t.loc["all payers"] = total
+    t.loc[total] = t.sum()
     # nothing at risk without findings (0); findings none of which has a price: not available
     t["dollars_at_risk"] = t["dollars_at_risk"].where((t["priced_lines"] > 0) | (t["lines_with_findings"] == 0))
     t["dollars_at_risk"] = t["dollars_at_risk"].round(2)
     t = t.reset_index().astype({"infusion_lines": "int64", "lines_with_findings": "int64",
                                 "lines_with_errors": "int64", "lines_without_price": "int64"})
     t["share_with_findings"] = (t["lines_with_findings"] / t["infusion_lines"]).round(4)
-    return t[PAYER_COLUMNS]
+    return t[[column] + PAYER_COLUMNS[1:]]
 
 
 def _rejected(lines: Lines) -> pd.DataFrame:
@@ -282,8 +288,9 @@ def footer_html(claims: str | Path, res: AuditResult) -> str:
 
 
 def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None = None) -> dict[str, str]:
-    """Write findings (CSV or Parquet by extension), the summary by rule and payer and the share
-    of lines with findings by payer (CSV: OUT.summary.csv, OUT.payers.csv) and the rejects. All
+    """Write findings (CSV or Parquet by extension), the summary by rule and payer, the share of
+    lines with findings by payer and by provider (CSV: OUT.summary.csv, OUT.payers.csv,
+    OUT.providers.csv: no rows when the file names no provider) and the rejects. All
     are written to temporary names first and renamed only when all are complete, so a failed
     write leaves the previous outputs as they were (InputError naming the path). Claim and line
     keys only."""
@@ -291,10 +298,12 @@ def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None 
     rej = Path(rejects) if rejects else out.with_name(out.stem + ".rejects" + out.suffix)
     summ = out.with_name(out.stem + ".summary.csv")
     payers = out.with_name(out.stem + ".payers.csv")
+    providers = out.with_name(out.stem + ".providers.csv")
     written: list[tuple[Path, Path]] = []
     path = out
     try:
-        for path, df in ((out, res.findings), (rej, res.rejected), (summ, res.summary), (payers, res.by_payer)):
+        for path, df in ((out, res.findings), (rej, res.rejected), (summ, res.summary), (payers, res.by_payer),
+                         (providers, res.by_provider)):
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(f".{path.name}.tmp")
             written.append((tmp, path))
@@ -309,5 +318,6 @@ def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None 
         raise InputError(field, f"cannot write {path}: {err.strerror or err}") from None
     for tmp, path in written:
         os.replace(tmp, path)
-    res.outputs = {"findings": str(out), "rejects": str(rej), "summary": str(summ), "payers": str(payers)}
+    res.outputs = {"findings": str(out), "rejects": str(rej), "summary": str(summ), "payers": str(payers),
+                   "providers": str(providers)}
     return res.outputs

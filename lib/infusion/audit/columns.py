@@ -15,7 +15,7 @@ import re
 from ..errors import InputError
 
 CANONICAL = ("claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",
-             "claim_type", "claim_frequency", "payer", "start_time", "stop_time", "zip", "locality")
+             "claim_type", "claim_frequency", "payer", "provider", "start_time", "stop_time", "zip", "locality")
 REQUIRED = ("claim_id", "line_number", "date_of_service", "code", "units")
 # Aliases, first match wins. Besides common names: the CMS CCLF files (CCLF5 Part B physician,
 # CCLF2 Part A revenue centre: CUR_CLM_UNIQ_ID, CLM_LINE_NUM, CLM_LINE_FROM_DT, CLM_LINE_HCPCS_CD,
@@ -44,6 +44,11 @@ ALIASES = {
     "claim_frequency": ["claim_frequency", "claim_frequency_code", "claim_frequency_type_code", "frequency_code",
                         "frequency_type_code", "clm_freq_cd", "freq_cd", "clm_bill_freq_cd"],
     "payer": ["payer", "payer_name", "payer_family", "plan", "primary_payer", "primary_insurance", "insurance"],
+    # who rendered the service (an NPI, or a clinic or department): CCLF5 RNDRG_PRVDR_NPI_NUM, CCW carrier
+    # PRF_PHYSN_NPI and outpatient REV_CNTR_RNDRNG_PHYSN_NPI, Tuva rendering_npi / billing_npi
+    "provider": ["provider", "rendering_npi", "rendering_provider_npi", "rendering_provider", "rndrg_prvdr_npi_num",
+                 "prf_physn_npi", "rev_cntr_rndrng_physn_npi", "provider_npi", "npi", "clinician", "practitioner",
+                 "billing_npi", "billing_provider_npi", "clinic", "department"],
     "start_time": ["start_time", "infusion_start", "start", "infusion_start_time"],
     "stop_time": ["stop_time", "infusion_stop", "stop", "end_time", "infusion_stop_time", "infusion_end_time"],
     "zip": ["zip", "zip_code", "service_zip", "provider_zip", "prvdr_zip"],

@@ -97,6 +97,7 @@ def _distinct() -> dict[str, V.Distinct]:
         "claim_type": V.Distinct(V.parse_claim_type, (b, b, b)),
         "claim_frequency": V.Distinct(V.parse_frequency, (b,)),
         "payer": V.Distinct(V.parse_payer, (o,)),
+        "provider": V.Distinct(V.parse_provider, (o,)),
         "start_time": V.Distinct(V.parse_time, (np.int8, i64)),
         "stop_time": V.Distinct(V.parse_time, (np.int8, i64)),
         "zip": V.Distinct(lambda t: (V.strip(t),), (o,)),

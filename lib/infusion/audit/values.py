@@ -276,3 +276,8 @@ def parse_frequency(text: str | None) -> tuple[bool]:
 def parse_payer(text: str | None) -> tuple[str]:
     """(payer name, ``unknown`` when blank)."""
     return (strip(text) or "unknown",)
+
+
+def parse_provider(text: str | None) -> tuple[str]:
+    """(provider: an NPI, a clinic or a department as written; ``not given`` when blank)."""
+    return (strip(text) or "not given",)

@@ -17,7 +17,9 @@ service line becomes one row of the audit's canonical columns, as text:
 * ``payer``: the payer's name (NM1*PR of the subscriber's loop; the other payers a claim names for
   coordination of benefits are not it);
 * ``zip``: of the service facility (NM1*77 then N4) when the claim names one, else of the billing
-  provider (NM1*85 then N4): the locality of the Medicare price.
+  provider (NM1*85 then N4): the locality of the Medicare price;
+* ``provider``: the NPI of the rendering provider (NM1*82) of the line, else of the claim, else the
+  billing provider's (NM1*85).
 
 The service lines of a void claim (CLM05-3 frequency code 8: it cancels an earlier claim) are not
 lines to audit: they are counted (``void_lines``) and left out. An 837 carries no infusion start and
@@ -39,7 +41,7 @@ from ..errors import InputError
 from .values import text_batch
 
 COLUMNS = ["claim_id", "line_number", "date_of_service", "code", "modifiers", "units", "pos",
-           "claim_type", "payer", "zip"]
+           "claim_type", "payer", "zip", "provider"]
 SKIPPED = "the 837's subscriber and patient segments (names, member ids, dates of birth, addresses)"
 
 
@@ -63,6 +65,7 @@ class _Claim:
     date: str | None = None          # DTP*472 at claim level
     statement: str | None = None     # DTP*434, first date (837I)
     facility_zip: str | None = None
+    rendering: str | None = None     # NPI of the claim's rendering provider (NM1*82)
     void: bool = False               # CLM05-3 frequency 8: cancels an earlier claim
 
 
@@ -75,6 +78,7 @@ class _Line:
     units: str | None = None
     pos: str | None = None
     date: str | None = None
+    rendering: str | None = None     # NPI of the line's rendering provider (NM1*82 after SV1)
     has_service: bool = False
 
 
@@ -91,7 +95,7 @@ class X12Reader:
     def batches(self) -> Iterator[pa.RecordBatch]:
         cols: dict[str, list[str | None]] = {c: [] for c in COLUMNS}
         kind = None                      # "professional" / "institutional" for the transaction set
-        payer = billing_zip = None
+        payer = billing_zip = billing_npi = None
         claim, line = _Claim(), _Line()
         last_entity = None               # NM101 of the last NM1: whose N4 follows
         in_claim = in_line = False
@@ -112,6 +116,7 @@ class X12Reader:
             cols["claim_type"].append(claim.claim_type)
             cols["payer"].append(payer)
             cols["zip"].append(claim.facility_zip or billing_zip)
+            cols["provider"].append(line.rendering or claim.rendering or billing_npi)
             self.segments.append(line.segment)
 
         for number, seg, comp in self._segments():
@@ -127,18 +132,26 @@ class X12Reader:
                     raise InputError("claims", f"{self.path.name} segment {number}: transaction set "
                                      f"{seg[1] if len(seg) > 1 else '?'} {version or '(no version)'} is not "
                                      "an 837P (005010X222) or 837I (005010X223)")
-                payer = billing_zip = None
+                payer = billing_zip = billing_npi = None
             elif tag == "HL":
                 in_claim = False
                 level = seg[3] if len(seg) > 3 else ""
                 if level == "20":  # a billing provider: its claims follow
-                    billing_zip = payer = None
+                    billing_zip = billing_npi = payer = None
                 elif level == "22":  # a subscriber: the payer is named in this loop
                     payer = None
             elif tag == "NM1":
                 last_entity = seg[1] if len(seg) > 1 else None
                 if last_entity == "PR" and len(seg) > 3 and not in_claim:  # inside a claim: another payer (COB)
                     payer = seg[3].strip() or None
+                npi = seg[9].strip() or None if len(seg) > 9 and seg[8] == "XX" else None
+                if last_entity == "85" and not in_claim:
+                    billing_npi = npi
+                elif last_entity == "82" and in_claim:  # rendering provider: of the line, or of the claim
+                    if in_line:
+                        line.rendering = npi
+                    else:
+                        claim.rendering = npi
             elif tag == "N4" and len(seg) > 3:
                 zip5 = seg[3].strip()[:5] or None
                 if last_entity == "85":
