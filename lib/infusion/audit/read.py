@@ -452,10 +452,11 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
         what = f"audit {path.name}" + (" (again: quoted line breaks)" if records else "")
         bar = tqdm(total=total, unit="B" if kind == "csv" else "lines", unit_scale=True, desc=what, leave=False)
     if is_parquet:
-        # string columns other than the claim id come as dictionaries (as Parquet stores them)
+        # text columns other than the claim id come as dictionaries (as Parquet stores them; pyarrow
+        # applies read_dictionary to byte-array columns, string and large_string alike, and leaves
+        # numbers and dates as they are); not a list column, which it cannot read as one (joined as text)
         kinds = {f.name: f.type for f in schema}
-        text = [u for u in used[1:] if pa.types.is_string(kinds[u]) or pa.types.is_binary(kinds[u])]
-        pf = pq.ParquetFile(path, read_dictionary=text)
+        pf = pq.ParquetFile(path, read_dictionary=[u for u in used[1:] if not pa.types.is_nested(kinds[u])])
         sources: Iterator = pf.iter_batches(batch_size=1 << 18, columns=used)
     elif kind == "spreadsheet":
         sources = book.batches(used)
