@@ -346,7 +346,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
               "read again record by record; rejects give data rows, file lines are not known", file=sys.stderr)
     out = write_outputs(res, args.out, args.rejects)
     print(describe_source(args.claims, res))  # says ILLUSTRATIVE for the repository's samples
-    print(f"lines in {res.lines_in} = checked {res.lines_checked} + rejected {res.rejects}")
+    print(res.accounting())
     by_provider = f"; by provider -> {out['providers']}" if len(res.by_provider) else ""
     print(f"{len(res.findings)} finding(s) -> {out['findings']}; rejects -> {out['rejects']}; "
           f"summary -> {out['summary']}; by payer -> {out['payers']}{by_provider} ({res.seconds:.1f} s)")

@@ -145,3 +145,20 @@ def test_audit_of_a_spreadsheet_names_the_sheet_rows_and_what_it_left_out(run_cl
     proc = run_cli("audit", str(tmp_path / "c.xlsx"), "--sheet", "Claims", "--out", str(tmp_path / "f.csv"),
                    check_rc=2)
     assert "sheet: 'Claims' is not a sheet of c.xlsx (sheets: Lines)" in proc.stderr
+
+
+def test_audit_counts_the_lines_of_void_claims_apart_from_those_checked(run_cli, tmp_path):
+    """A void claim's lines are lines in but not checked: the count line gives them a term of
+    their own, and a notice says they were left out."""
+    claims = tmp_path / "c.csv"
+    claims.write_text("claim_id,line_number,date_of_service,code,units,claim_frequency,start_time,stop_time\n"
+                      "A,1,2026-03-02,96369,1,1,09:00,11:00\n"
+                      "A,2,2026-03-02,96370,1,1,09:00,11:00\n"
+                      "V,1,2026-03-02,96369,1,8,09:00,10:00\n"
+                      "V,2,2026-03-02,96370,3,8,09:00,10:00\n"   # would be U-HOUR and U-MUE if audited
+                      "V,3,2026-03-02,99213,1,8,,\n"
+                      "B,1,bad,96369,1,1,,\n")
+    proc = run_cli("audit", str(claims), "--out", str(tmp_path / "f.csv"), check_rc=0)
+    assert "lines in 6 = checked 2 + void claims (left out) 3 + rejected 1" in proc.stdout
+    assert "notice: 3 service line(s) of void claims (frequency code 8) were left out, not audited" in proc.stderr
+    assert "0 finding(s)" in proc.stdout

@@ -509,8 +509,9 @@ def test_a_type_of_bill_ending_in_8_is_a_void_claim(text, void):
 
 def test_the_lines_of_void_claims_in_a_table_are_left_out_and_said_so(tmp_path):
     """A void claim (frequency 8, in its own column or as a type of bill's last digit) cancels an
-    earlier claim: its lines are not audited, and a note counts them. Lines in still equal lines
-    checked plus rejects; an original (1) or a replacement (7) is audited as any claim."""
+    earlier claim: its lines are not audited, and a note counts them. They are lines in, but
+    neither checked nor rejected: lines in = checked + void + rejected, as for an 837; an original
+    (1) or a replacement (7) is audited as any claim."""
     header = HEADER + ["CLM_FREQ_CD"]
     rows = [L("V", 1, "96370", units=3) + ["8"],                # void: would be U-ADDON and U-HOUR
             L("W", 1, "96370", units=3, ctype="0138") + [""],     # void by its type of bill
@@ -519,17 +520,19 @@ def test_the_lines_of_void_claims_in_a_table_are_left_out_and_said_so(tmp_path):
             L("X", 1, "96370", units="x") + ["8"]]                 # unreadable: a reject all the same
     res = run(tmp_path, rows, header=header)
     assert {c for c, _, _ in rules(res)} == {"O", "R"}
-    assert (res.lines_in, res.lines_checked, res.rejects) == (5, 4, 1)
+    assert (res.lines_in, res.lines_checked, res.lines_void, res.rejects) == (5, 2, 2, 1)
+    assert res.accounting() == "lines in 5 = checked 2 + void claims (left out) 2 + rejected 1"
     assert res.notes == ["2 service line(s) of void claims (frequency code 8) were left out, not audited"]
     df = pd.read_csv(tmp_path / "claims.csv", dtype=str, keep_default_na=False)
     df.to_parquet(tmp_path / "claims.parquet")
     again = audit(tmp_path / "claims.parquet")
-    assert rules(again) == rules(res) and again.notes == res.notes
+    assert rules(again) == rules(res) and again.notes == res.notes and again.accounting() == res.accounting()
 
 
 def test_without_void_claims_there_is_no_note(tmp_path):
     res = run(tmp_path, [L("O", 1, "96369"), L("O", 2, "96370")])
-    assert res.notes == []
+    assert res.notes == [] and res.lines_void == 0
+    assert res.accounting() == "lines in 2 = checked 2 + rejected 0"
 
 
 def test_a_line_of_an_unknown_claim_type_has_no_dollars_at_risk(tmp_path):
@@ -705,7 +708,8 @@ def test_the_lines_of_a_void_837_claim_are_left_out_and_said_so(tmp_path):
                             "DTP*472*D8*20260302", "SE*1*0001", "GE*1*1", "IEA*1*000000001"]
     (tmp_path / "c.837").write_text(_x12(segments))
     res = audit(tmp_path / "c.837")
-    assert (res.lines_in, res.rejects) == (4, 1)                   # the void claim's line is not a line in
+    # the void claim's service line is a line in, as a void row of a table is: left out, not checked
+    assert (res.lines_in, res.lines_checked, res.lines_void, res.rejects) == (5, 3, 1, 1)
     assert ("P001", "1", "U-MUE") not in rules(res) and all(r[2] != "U-MUE" for r in rules(res))
     assert res.notes == ["1 service line(s) of void claims (frequency code 8) were left out, not audited"]
 

@@ -99,6 +99,8 @@ def test_the_lines_of_void_claims_change_no_finding(tmp_path, lines, void, seed)
 
     alone, with_void = run("a.csv", rows), run("b.csv", mixed)
     assert keyed(with_void) == keyed(alone)
+    assert (with_void.lines_in, with_void.lines_checked, with_void.lines_void, with_void.rejects) == (
+        alone.lines_in + len(voids), alone.lines_checked, len(voids), alone.rejects)
     assert with_void.notes == [f"{len(voids)} service line(s) of void claims (frequency code 8) were left out, "
                                "not audited"]
 

@@ -11,7 +11,8 @@ for a date, units, a time ..., parsed once per distinct value), ``read`` (blocks
 compact arrays; rows that cannot be read go to rejects with their row number and reason), ``x12``
 (the service lines of an 837 as rows of those columns), ``checks`` (one vectorised mask per rule,
 with its rule id) and this one (dollars at risk, the summary by rule and payer, the share of lines
-with findings by payer and by provider, the output files and the report footer). Lines in = lines checked + rejects.
+with findings by payer and by provider, the output files and the report footer). Lines in = lines checked
++ lines of void claims (left out, with a note) + rejects (``AuditResult.accounting``).
 
 Dollars at risk = units at risk x Medicare payment per unit (PFS for professional claims, by locality
 when a ZIP or locality column is given; national OPPS for institutional claims), for the year of
@@ -69,6 +70,14 @@ class AuditResult:
     by_payer: pd.DataFrame = field(default_factory=pd.DataFrame)  # the share of lines with findings
     by_provider: pd.DataFrame = field(default_factory=pd.DataFrame)  # the same by provider (empty: no column)
     by_record: bool = False  # CSV read again record by record (quote-aware): file lines not known
+    lines_void: int = 0  # lines of void claims (frequency 8): lines in, left out of the audit
+
+    def accounting(self) -> str:
+        """Where every line in went: ``lines in 331 = checked 328 + rejected 3``, with the lines of
+        void claims as a term of their own when there are any (they are neither checked nor
+        rejected)."""
+        void = f" + void claims (left out) {self.lines_void}" if self.lines_void else ""
+        return f"lines in {self.lines_in} = checked {self.lines_checked}{void} + rejected {self.rejects}"
 
 
 def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
@@ -96,10 +105,10 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
         given = any(v is not None for v in lines.distinct["provider"].values)  # the file has a provider column
         by_provider = (_share_by(lines, priced, "provider", "all providers") if given
                        else pd.DataFrame({c: pd.Series(dtype=object) for c in PROVIDER_COLUMNS}))
-    res = AuditResult(lines.lines_in, lines.lines_in - len(rejected), len(rejected), findings,
+    res = AuditResult(lines.lines_in, lines.lines_in - len(rejected) - lines.void, len(rejected), findings,
                       _summary(findings), lines.dropped_phi, source_kind=lines.source_kind,
                       rejected=rejected, by_record=lines.by_record, by_payer=by_payer, by_provider=by_provider,
-                      notes=lines.notes)
+                      notes=lines.notes, lines_void=lines.void)
     res.seconds = round(time.monotonic() - t0, 2)
     return res
 
@@ -283,7 +292,7 @@ def footer_html(claims: str | Path, res: AuditResult) -> str:
     sources = [s for s in DEFAULT_DATA_SOURCES if s.startswith("CMS")] + [
         "Coding rules: shared/domain/coding-rules.md and research-notes.md (each message names its rule "
         "id and sources)"]
-    return report_footer(f"{describe_source(claims, res)}; {res.lines_in} lines in, {res.rejects} rejected.",
+    return report_footer(f"{describe_source(claims, res)}; {res.accounting()}.",
                          sources, note="Claim and line keys and aggregates only.")
 
 

@@ -16,9 +16,10 @@ read go to rejects with their row number and reason:
 
 Of the rest, only lines of the 96369-96372 family are kept (and those of the other initial
 administration codes, ``OTHER_INITIAL``, for S-INITIAL), so memory grows with those lines, not
-with the file: lines in = lines checked + rejects. Lines of void claims (claim frequency 8, in a
-``claim_frequency`` column or as the last digit of a type of bill) are left out and counted in a
-note: a void claim cancels an earlier one, its lines are not services to audit.
+with the file. Lines of void claims (claim frequency 8, in a ``claim_frequency`` column, as the
+last digit of a type of bill, or an 837's CLM05-3) are left out and counted (``Lines.void``, and
+a note): a void claim cancels an earlier one, its lines are not services to audit. So for every
+input, lines in = lines checked + lines of void claims + rejects.
 
 A value in quotes may hold line breaks (a free-text column, for example). The blocks are cut at the
 last line break of each block, which may fall inside such a value: the record cut in two is then
@@ -83,6 +84,7 @@ class Lines:
     source_kind: str = "csv"
     by_record: bool = False  # read record by record (quote-aware): data rows may not be file lines
     segments: np.ndarray | None = None  # X12: the SV1/SV2 segment number of each data row
+    void: int = 0  # readable lines of void claims: lines in, left out of the audit (not checked)
 
 
 def _distinct() -> dict[str, V.Distinct]:
@@ -621,13 +623,14 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
             bar.close()
 
     malformed = sorted(malformed + record_malformed)
+    void = claims837.void_lines if kind == "x12" else void_rows
     cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype))
     return Lines(
         claim=pa.chunked_array(kept["claim"], type=pa.string()),
         row=cat(kept.pop("row"), np.int64),
         cols={k: _joined_ids(kept.pop(k), len(d.values)) for k, d in distinct.items()},
         distinct=distinct,
-        lines_in=rows + len(malformed),
+        lines_in=rows + len(malformed) + (void if kind == "x12" else 0),  # a table's void rows are among its rows
         rejects={"row": cat(rejects["row"], np.int64),
                  "claim": pa.chunked_array(rejects["claim"], type=pa.string()),
                  "line_number": cat(rejects["line_number"], np.int32),
@@ -635,7 +638,8 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
                  **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
         malformed=malformed,
         dropped_phi=[x12.SKIPPED] if kind == "x12" else phi,
-        notes=_void_note(claims837.void_lines if kind == "x12" else void_rows),
+        notes=_void_note(void),
+        void=void,
         segments=np.array(claims837.segments, dtype=np.int64) if kind == "x12" else None,
         source_kind=kind,
         by_record=records,
