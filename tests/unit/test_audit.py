@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pandas as pd
@@ -336,22 +337,30 @@ def _with_notes(rows: list[list], note) -> list[list]:
     return [r + [note(i)] for i, r in enumerate(rows)]
 
 
+def _noted_claims_file(p: Path, bad_row: bytes) -> Path:
+    """6,000 two-line claims (U-HOUR planted on C7, C1007 ...) whose notes, two in three, hold line
+    breaks, quotes and commas, long enough that 1 MB blocks are cut inside them; ``bad_row`` is
+    data row 5001."""
+    rows = []
+    for i in range(6000):
+        rows += [L(f"C{i}", 1, "96369"), L(f"C{i}", 2, "96370", 2 if i % 1000 == 7 else 1)]
+    rows = _with_notes(rows, lambda i: f'seen {i}\nplan, "adjusted" {"x" * (i % 400)}\nend' if i % 3 else "")
+    text = io.StringIO(newline="")
+    w = csv.writer(text)
+    w.writerow(HEADER + ["notes"])
+    w.writerows(rows[:5000])
+    head, text = text.getvalue(), io.StringIO(newline="")
+    csv.writer(text).writerows(rows[5000:])
+    p.write_bytes(head.encode() + bad_row + text.getvalue().encode())
+    return p
+
+
 def test_quoted_values_holding_line_breaks_are_not_cut_between_blocks(tmp_path):
     """A free-text column with line breaks inside quotes: 1 MB blocks cut inside those values
     (the first reading sees malformed pieces holding a quote), so the file is read again record
     by record and gives the same audit as one block: every record read, the planted findings,
     the malformed row numbered by data row; file lines are not known (null)."""
-    rows = []
-    for i in range(6000):
-        rows += [L(f"C{i}", 1, "96369"), L(f"C{i}", 2, "96370", 2 if i % 1000 == 7 else 1)]
-    rows = _with_notes(rows, lambda i: f'seen {i}\nplan, "adjusted" {"x" * (i % 400)}\nend' if i % 3 else "")
-    p = tmp_path / "claims.csv"
-    with p.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(HEADER + ["notes"])
-        w.writerows(rows[:5000])
-        fh.write("C,2,2026-03-02,96370\n")                     # data row 5001: 4 fields
-        w.writerows(rows[5000:])
+    p = _noted_claims_file(tmp_path / "claims.csv", b"C,2,2026-03-02,96370\n")  # data row 5001: 4 fields
     assert p.stat().st_size > 2 << 20  # two cuts, each inside a note (by_record below)
     one_block, blocks = audit(p, block_mb=64), audit(p, block_mb=1)
     planted = {(f"C{i}", "2", "U-HOUR") for i in range(7, 6000, 1000)}
@@ -367,19 +376,7 @@ def test_a_malformed_row_that_is_not_utf8_in_a_file_read_record_by_record(tmp_pa
     """The quote-aware reading (blocks cut inside quoted line breaks) met the same pyarrow limit
     as the blocks: a malformed row that is not UTF-8 refused the whole file. It is read once more
     with such bytes replaced, and the row rejected."""
-    rows = []
-    for i in range(6000):
-        rows += [L(f"C{i}", 1, "96369"), L(f"C{i}", 2, "96370", 2 if i % 1000 == 7 else 1)]
-    rows = _with_notes(rows, lambda i: f'seen {i}\nplan, "adjusted" {"x" * (i % 400)}\nend' if i % 3 else "")
-    p = tmp_path / "claims.csv"
-    with p.open("w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(HEADER + ["notes"])
-        w.writerows(rows[:5000])
-    with p.open("ab") as fh:
-        fh.write(b"Jos\xe9,2,2026-03-02,96370\n")                # data row 5001: 4 fields, cp1252
-    with p.open("a", newline="") as fh:
-        csv.writer(fh).writerows(rows[5000:])
+    p = _noted_claims_file(tmp_path / "claims.csv", b"Jos\xe9,2,2026-03-02,96370\n")  # 4 fields, cp1252
     res = audit(p, block_mb=1)
     assert res.by_record and (res.lines_in, res.lines_checked, res.rejects) == (12001, 12000, 1)
     assert rules(res) == {(f"C{i}", "2", "U-HOUR") for i in range(7, 6000, 1000)}

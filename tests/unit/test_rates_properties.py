@@ -39,15 +39,22 @@ document = maybe({"reporting_entity_name": st.just("ILLUSTRATIVE Aetna"), "versi
                   "in_network": st.lists(item, max_size=3), "provider_references": st.lists(ref, max_size=3)})
 
 
+def _extracted_or_refused(path, doc):
+    """``doc`` written to ``path`` and extracted; None when it is refused with a DataError that
+    names the file first (any other exception fails the test)."""
+    path.write_text(json.dumps(doc))
+    try:
+        return extract_file(path)
+    except DataError as err:
+        assert str(err).startswith(f"{path.name}: "), str(err)
+        return None
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(doc=document)
 def test_any_member_shapes_give_rows_or_a_data_error(tmp_path, doc):
-    path = tmp_path / "in-network.json"
-    path.write_text(json.dumps(doc))
-    try:
-        ex = extract_file(path)
-    except DataError as err:
-        assert str(err).startswith("in-network.json: "), str(err)
+    ex = _extracted_or_refused(tmp_path / "in-network.json", doc)
+    if ex is None:
         return
     assert all(r["billing_code"] in ("96369", "96370") and isinstance(r["rate"], float) for r in ex.rows)
 
@@ -70,11 +77,7 @@ hospital = st.fixed_dictionaries({"hospital_name": st.just("ILLUSTRATIVE Hospita
 @given(doc=hospital)
 def test_a_hospital_json_file_gives_rows_or_a_data_error(tmp_path, doc):
     """The CMS hospital price-transparency JSON, its charges in any shape."""
-    path = tmp_path / "hospital.json"
-    path.write_text(json.dumps(doc))
-    try:
-        ex = extract_file(path)
-    except DataError as err:
-        assert str(err).startswith("hospital.json: "), str(err)
+    ex = _extracted_or_refused(tmp_path / "hospital.json", doc)
+    if ex is None:
         return
     assert all(isinstance(r["payer_name"], str) and isinstance(r["rate"], float) for r in ex.rows)
