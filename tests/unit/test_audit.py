@@ -711,6 +711,26 @@ def test_the_lines_of_a_void_837_claim_are_left_out_and_said_so(tmp_path):
     assert res.notes == ["1 service line(s) of void claims (frequency code 8) were left out, not audited"]
 
 
+def test_an_unreadable_line_of_a_void_837_claim_is_a_reject_as_in_a_table(tmp_path):
+    """Void 837 lines go through the same reading as a table's rows: an unreadable one is rejected
+    (with its segment), a readable one counted void; an 837I void is seen in its type of bill."""
+    segments = P837[:-3] + ["CLM*V001*300***11:B:8*Y*A*Y*Y", "LX*1", "SV1*HC:96370*1*UN*9***1",
+                            "DTP*472*D8*20260302", "LX*2", "SV1*HC:96369*1*UN*x***1",
+                            "DTP*472*D8*20260302", "SE*1*0001", "GE*1*1", "IEA*1*000000001"]
+    (tmp_path / "c.837").write_text(_x12(segments))
+    res = audit(tmp_path / "c.837")
+    assert (res.lines_in, res.lines_checked, res.lines_void, res.rejects) == (6, 3, 1, 2)
+    assert "V001" in set(res.rejected["claim_id"]) and all(c != "V001" for c, _, _ in rules(res))
+    institutional = ["GS*HC*S*R*20260302*1200*1*X*005010X223A2", "ST*837*0001*005010X223A2", "HL*1**20*1",
+                     "NM1*85*2*ILLUSTRATIVE HOSPITAL*****XX*1234567893", "N4*NEW YORK*NY*10001", "HL*2*1*22*0",
+                     "NM1*PR*2*AETNA*****PI*60054", "CLM*H001*500***13:A:8**A*Y*Y",
+                     "DTP*434*RD8*20260302-20260302", "LX*1", "SV2*0260*HC:96370*300*UN*9",
+                     "SE*1*0001", "GE*1*1", "IEA*1*000000001"]
+    (tmp_path / "i.837").write_text(_x12(institutional))
+    res = audit(tmp_path / "i.837")
+    assert (res.lines_in, res.lines_checked, res.lines_void, res.rejects) == (1, 0, 1, 0) and rules(res) == set()
+
+
 def test_an_837i_file_is_priced_by_opps_with_its_type_of_bill(tmp_path):
     """837I: SV2 lines, the type of bill from CLM05 (131: hospital outpatient), the statement
     period's first date when no line gives one; institutional, so OPPS prices the findings."""

@@ -579,7 +579,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
     rejects: dict[str, list] = {k: [] for k in ("row", "claim", "line_number", "reason", *VALUE_OF.values())}
     malformed: list[tuple[int, str]] = []
     rows = physical = 0  # rows parsed so far; data rows so far (parsed and malformed)
-    void_rows = 0  # readable rows of void claims (CSV, Parquet, spreadsheet)
+    void_rows = 0  # readable rows of void claims
 
     def merge(parts: list[_Part], bad: list[tuple[int, str]], n_physical: int, buf: pa.Buffer | None) -> None:
         nonlocal rows, physical, void_rows
@@ -623,14 +623,13 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
             bar.close()
 
     malformed = sorted(malformed + record_malformed)
-    void = claims837.void_lines if kind == "x12" else void_rows
     cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype))
     return Lines(
         claim=pa.chunked_array(kept["claim"], type=pa.string()),
         row=cat(kept.pop("row"), np.int64),
         cols={k: _joined_ids(kept.pop(k), len(d.values)) for k, d in distinct.items()},
         distinct=distinct,
-        lines_in=rows + len(malformed) + (void if kind == "x12" else 0),  # a table's void rows are among its rows
+        lines_in=rows + len(malformed),
         rejects={"row": cat(rejects["row"], np.int64),
                  "claim": pa.chunked_array(rejects["claim"], type=pa.string()),
                  "line_number": cat(rejects["line_number"], np.int32),
@@ -638,8 +637,8 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
                  **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
         malformed=malformed,
         dropped_phi=[x12.SKIPPED] if kind == "x12" else phi,
-        notes=_void_note(void),
-        void=void,
+        notes=_void_note(void_rows),
+        void=void_rows,
         segments=np.array(claims837.segments, dtype=np.int64) if kind == "x12" else None,
         source_kind=kind,
         by_record=records,

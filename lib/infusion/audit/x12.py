@@ -14,6 +14,7 @@ service line becomes one row of the audit's canonical columns, as text:
 * ``units``: SV104 (837P) or SV205 (837I);
 * ``pos``: SV105 when the line gives one, else CLM05-1 (837P); none on 837I;
 * ``claim_type``: ``professional`` (837P) or the type of bill, CLM05-1 with CLM05-3 (837I, ``131``);
+* ``claim_frequency``: CLM05-3 (``1`` original, ``7`` replacement, ``8`` void);
 * ``payer``: the payer's name (NM1*PR of the subscriber's loop; the other payers a claim names for
   coordination of benefits are not it);
 * ``zip``: of the service facility (NM1*77 then N4) when the claim names one, else of the billing
@@ -21,9 +22,9 @@ service line becomes one row of the audit's canonical columns, as text:
 * ``provider``: the NPI of the rendering provider (NM1*82) of the line, else of the claim, else the
   billing provider's (NM1*85).
 
-The service lines of a void claim (CLM05-3 frequency code 8: it cancels an earlier claim) are not
-lines to audit: they are counted (``void_lines``) and left out. An 837 carries no infusion start and
-stop times. Subscriber and patient segments (names, member
+The service lines of a void claim (CLM05-3 frequency code 8: it cancels an earlier claim) are rows
+like any other, with their frequency: the reading leaves them out and counts them, as it does a
+table's. An 837 carries no infusion start and stop times. Subscriber and patient segments (names, member
 ids, dates of birth, addresses) are skipped and never kept. Lines are numbered in file order
 (data rows); ``segments`` gives, for each, the position of its SV1/SV2 segment in the file, which
 the rejects show.
@@ -41,7 +42,7 @@ from ..errors import InputError
 from .values import text_batch
 
 COLUMNS = ["claim_id", "line_number", "date_of_service", "code", "modifiers", "units", "pos",
-           "claim_type", "payer", "zip", "provider"]
+           "claim_type", "claim_frequency", "payer", "zip", "provider"]
 SKIPPED = "the 837's subscriber and patient segments (names, member ids, dates of birth, addresses)"
 
 
@@ -66,7 +67,7 @@ class _Claim:
     statement: str | None = None     # DTP*434, first date (837I)
     facility_zip: str | None = None
     rendering: str | None = None     # NPI of the claim's rendering provider (NM1*82)
-    void: bool = False               # CLM05-3 frequency 8: cancels an earlier claim
+    frequency: str | None = None     # CLM05-3: 1 original, 7 replacement, 8 void
 
 
 @dataclass
@@ -90,7 +91,6 @@ class X12Reader:
     batch_rows: int = 1 << 16
     segments: list[int] = field(default_factory=list)  # per data row: its SV1/SV2 segment number
     bytes_read: int = 0
-    void_lines: int = 0  # service lines of void claims (frequency 8): not lines to audit
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         cols: dict[str, list[str | None]] = {c: [] for c in COLUMNS}
@@ -103,9 +103,6 @@ class X12Reader:
         def emit() -> None:
             if not line.has_service:
                 return
-            if claim.void:
-                self.void_lines += 1
-                return
             cols["claim_id"].append(claim.claim_id)
             cols["line_number"].append(line.number)
             cols["date_of_service"].append(line.date or claim.date or claim.statement)
@@ -114,6 +111,7 @@ class X12Reader:
             cols["units"].append(line.units)
             cols["pos"].append((line.pos or claim.pos) if kind == "professional" else None)
             cols["claim_type"].append(claim.claim_type)
+            cols["claim_frequency"].append(claim.frequency)
             cols["payer"].append(payer)
             cols["zip"].append(claim.facility_zip or billing_zip)
             cols["provider"].append(line.rendering or claim.rendering or billing_npi)
@@ -163,7 +161,7 @@ class X12Reader:
                 in_claim = True
                 claim = _Claim(claim_id=seg[1].strip() if len(seg) > 1 else None)
                 where = seg[5].split(comp) if len(seg) > 5 else []
-                claim.void = len(where) > 2 and where[2] == "8"
+                claim.frequency = where[2] if len(where) > 2 else None
                 if kind == "professional":
                     claim.pos = where[0] if where else None
                     claim.claim_type = "professional"
