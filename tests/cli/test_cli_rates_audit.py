@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from shared_files import SHARED
 
 pytestmark = pytest.mark.cli
-REF = Path(__file__).resolve().parents[3] / "shared" / "reference-formats"
+REF = SHARED / "reference-formats"
 
 
 def test_rates_summary_of_the_sample(run_cli):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import json
 import re
-from pathlib import Path
 
 import pytest
 from infusion.jsonscan import MissingField, StreamError, iter_object_fast
+from shared_files import SHARED
 
-TIC = Path(__file__).resolve().parents[3] / "shared" / "reference-formats" / "tic"
+TIC = SHARED / "reference-formats" / "tic"
 TRICKY = {
     "a": 'text with , and ] and } and a " quote and a \\ backslash',
     "items": [{"s": '{[,"\\', "n": [1, 2, {"x": "]"}]}, {"s": "é€ é", "n": []}, [], "x,y", 12.5e3,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from infusion.errors import DataError
 from infusion.medicare import read_gpci, read_pprrvu, read_zip5
+from shared_files import SHARED
 
-CMS = Path(__file__).resolve().parents[3] / "shared" / "cms"
+CMS = SHARED / "cms"
 FAMILY = ["96369", "96370", "96371", "96372"]
 
 

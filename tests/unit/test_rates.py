@@ -12,8 +12,9 @@ from infusion.errors import DataError
 from infusion.paths import REPO_ROOT
 from infusion.rates import extract_file, extract_files, payer_family
 from infusion.rates.summary import summarize
+from shared_files import SHARED
 
-REF = Path(__file__).resolve().parents[3] / "shared" / "reference-formats"
+REF = SHARED / "reference-formats"
 SAMPLES = REPO_ROOT / "data" / "samples"
 
 

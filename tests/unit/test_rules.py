@@ -6,8 +6,9 @@ import re
 from pathlib import Path
 
 from infusion.rules import RULES, cite, rules_table, sources
+from shared_files import SHARED
 
-SPEC = Path(__file__).resolve().parents[3] / "shared" / "domain" / "coding-rules.md"
+SPEC = SHARED / "domain" / "coding-rules.md"
 TESTS = Path(__file__).resolve().parents[1]
 
 
