@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -19,7 +20,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..jsonscan import StreamError, iter_object_fast
-from .model import ILLUSTRATIVE_MARK, Extraction, payer_family
+from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer
 from .tic import open_stream
 
 _PIPE = re.compile(r"\s*\|\s*")
@@ -81,7 +82,90 @@ def _matching(chunk: pd.DataFrame, pairs: list[tuple[str, str]], codes: set[str]
     return out
 
 
-def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_000) -> Extraction:
+# Data-header columns that are read, or known and deliberately not rates (CMS template v2/v3).
+_GENERAL = re.compile(r"description|code\|\d+|code\|\d+\|type|modifiers|setting|billing_class|"
+                      r"drug_unit_of_measurement|drug_type_of_measurement|standard_charge\|gross|"
+                      r"standard_charge\|discounted_cash|standard_charge\|min|standard_charge\|max|"
+                      r"additional_generic_notes|additional_payer_specific_notes|_blank_\d+")
+_TALL = re.compile(r"payer_name|plan_name|standard_charge\|negotiated_(dollar|percentage|algorithm)|"
+                   r"standard_charge\|methodology|estimated_amount|additional_payer_notes|"
+                   r"median_amount|10th_percentile|90th_percentile|count")
+_PAYER_FIELD = re.compile(r"standard_charge\|(.+)\|(negotiated_dollar|negotiated_percentage|"
+                          r"negotiated_algorithm|methodology)")
+_PAYER_AUX = re.compile(r"(estimated_amount|additional_payer_notes|median_amount|10th_percentile|"
+                        r"90th_percentile|count)\|.+")
+CLASS_OF = {"facility": "institutional", "institutional": "institutional",
+            "professional": "professional", "both": "both"}
+_PROFESSIONAL_NAME = re.compile(r"\b(physicians?|physician group|medical group|professional|"
+                                r"practice|clinic associates)\b", re.I)
+
+
+def _payer_key(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[\[\]_]", " ", text)).strip().lower()
+
+
+@dataclass
+class WidePayer:
+    """The columns of one payer and plan in a wide CSV (plan empty when the header has none)."""
+
+    payer: str
+    plan: str
+    dollar: str | None = None
+    percentage: str | None = None
+    algorithm: str | None = None
+    methodology: str | None = None
+
+
+def wide_payers(header: list[str], original: list[str]) -> tuple[list[WidePayer], list[str]]:
+    """The payer/plan columns of a wide data header and the columns that are not read.
+
+    ``standard_charge|PAYER|PLAN|FIELD`` and ``standard_charge|PAYER|FIELD`` (no plan segment) are
+    both payer columns; payer and plan are matched without case, brackets or underscores, so a
+    methodology column spelled ``AMERIHEALTH_CARITAS`` pairs with ``AMERIHEALTH CARITAS``.
+    """
+    groups: dict[tuple[str, str], WidePayer] = {}
+    unread = []
+    for h, orig in zip(header, original):
+        m = _PAYER_FIELD.fullmatch(h)
+        if m:
+            parts = m.group(1).split("|")
+            shown = orig.split("|")[1:-1]
+            if not parts[0].strip() or "payer_name" in parts[0]:  # no payer, or the template's placeholder
+                unread.append(orig)
+                continue
+            # PAYER, PAYER|PLAN, or a plan written with pipes in it (PAYER|Medicare|DSNP)
+            payer, plan = shown[0], " / ".join(x.strip() for x in shown[1:] if x.strip())
+            key = (_payer_key(parts[0]), _payer_key(" / ".join(x.strip() for x in parts[1:] if x.strip())))
+            wp = groups.setdefault(key, WidePayer(_clean_name(payer), _clean_name(plan)))
+            field_name = m.group(2).replace("negotiated_", "")
+            if getattr(wp, field_name) is None:
+                setattr(wp, field_name, h)
+            continue
+        if not (_GENERAL.fullmatch(h) or _PAYER_AUX.fullmatch(h) or h.endswith("|")
+                and _PAYER_AUX.fullmatch(h + "x")):
+            unread.append(orig)
+    return list(groups.values()), unread
+
+
+def _clean_name(text: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"[\[\]_]", " ", text)).strip()
+
+
+def file_billing_class(entity: str, given: str | None) -> tuple[str, str | None]:
+    """(billing class, warning) for rows of a file whose rows do not carry one: ``given`` (the
+    ``--billing-class`` option) first; a physician group's name says professional; else
+    institutional (hospital standard charges are facility charges, 45 CFR 180.20)."""
+    if given:
+        return given, None
+    if _PROFESSIONAL_NAME.search(entity or ""):
+        return "professional", (f"billing class taken as professional from the publisher's name "
+                                f"{entity!r} (the file has no billing_class column); give "
+                                "--billing-class institutional if that is wrong")
+    return "institutional", None
+
+
+def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_000,
+                      billing_class: str | None = None) -> Extraction:
     p = Path(path)
     general, header, original = _head(p)
     version = general.get("version", "")
@@ -93,8 +177,19 @@ def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_00
         pairs = _code_columns(header)
     except DataError as e:
         raise DataError(f"{p.name}: {e}") from None
+    if wide:
+        payers, unread = wide_payers(header, original)
+    else:
+        payers = []
+        unread = [o for h, o in zip(header, original) if not (_GENERAL.fullmatch(h) or _TALL.fullmatch(h))]
+    if unread:
+        ex.warnings.append(f"{len(unread)} column(s) of the data header are not read: "
+                           + ", ".join(repr(u) for u in unread[:20]) + (" ..." if len(unread) > 20 else ""))
+    file_class, why = file_billing_class(hospital, None if "billing_class" in header else billing_class)
+    if why and "billing_class" not in header:
+        ex.warnings.append(why)
+    charges_seen: set[tuple] = set()
     stream, raw = open_stream(p)
-    skipped_algorithm = 0
     with stream:
         reader = pd.read_csv(stream, skiprows=3, header=None, names=header, dtype=str,
                              keep_default_na=False, encoding="utf-8-sig", encoding_errors="replace",
@@ -103,74 +198,97 @@ def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_00
         try:
             for chunk in reader:
                 rows = _matching(chunk, pairs, codes)
+                ex.items_matched += len(rows)
                 for idx, r in rows.iterrows():
                     line = first_row + (idx - chunk.index[0])
+                    cls = CLASS_OF.get(str(r.get("billing_class", "")).strip().lower(), file_class)
+                    before = len(ex.rows)
+                    had_charge = False
+                    item = (r["_code"], r.get("description", ""), r.get("setting", ""), r.get("modifiers", ""),
+                            r.get("standard_charge|gross", ""), r.get("standard_charge|discounted_cash", ""))
+                    repeated = not wide and item in charges_seen  # a tall file repeats them per payer
+                    charges_seen.add(item)
+                    for col, kind in (("standard_charge|gross", "gross charge"),
+                                      ("standard_charge|discounted_cash", "discounted cash")):
+                        v = _amount(p, line, col, r.get(col, ""), ex)
+                        if v is not None and repeated:
+                            had_charge = True  # kept once, from the first row that gave it
+                        elif v is not None:
+                            ex.rows.append(_row(p, fmt, hospital, general, r, "", "", v, kind, "",
+                                                cls, original[header.index(col)]))
                     if wide:
-                        payers = _wide_payers(header, original, r)
+                        found = [(wp.payer, wp.plan, wp.dollar, wp.percentage, wp.algorithm, wp.methodology)
+                                 for wp in payers]
                     else:
-                        payers = [(r.get("payer_name", ""), r.get("plan_name", ""),
-                                   r.get("standard_charge|negotiated_dollar", ""),
-                                   r.get("standard_charge|negotiated_percentage", ""),
-                                   r.get("standard_charge|methodology", ""))]
-                    for payer, plan, dollar, pct, method in payers:
-                        try:
-                            d, q = _money(dollar), _money(pct)
-                        except ValueError:
-                            raise DataError(f"{p.name} line {line}: negotiated charge {dollar or pct!r} "
-                                            f"for {payer!r} is not a number") from None
+                        found = [(r.get("payer_name", ""), r.get("plan_name", ""),
+                                  "standard_charge|negotiated_dollar", "standard_charge|negotiated_percentage",
+                                  "standard_charge|negotiated_algorithm", "standard_charge|methodology")]
+                    for payer, plan, dcol, qcol, acol, mcol in found:
+                        d = _amount(p, line, dcol, r.get(dcol, "") if dcol else "", ex, payer)
+                        q = _amount(p, line, qcol, r.get(qcol, "") if qcol else "", ex, payer)
+                        method = str(r.get(mcol, "") if mcol else "")
                         if d is not None:
-                            value, kind = d, "negotiated"
+                            value, kind, used = d, "negotiated", dcol or ""
+                            if q is not None:
+                                ex.count("percentage given beside a dollar amount (the dollar amount "
+                                         "is the rate kept)")
                         elif q is not None:
-                            value, kind = q, "percentage"
+                            value, kind, used = q, "percentage", qcol or ""
                         else:
-                            skipped_algorithm += 1
+                            if acol and str(r.get(acol, "")).strip():
+                                ex.count("payer charge given only as an algorithm (no dollar amount "
+                                         "or percentage)")
                             continue
-                        ex.rows.append(_row(p, fmt, hospital, general, r, payer, plan, value, kind, method))
+                        ex.rows.append(_row(p, fmt, hospital, general, r, payer, plan, value, kind, method,
+                                            cls, original[header.index(used)] if used in header else used))
+                    if len(ex.rows) == before and not had_charge:
+                        ex.count("row of a requested code with no charge in it")
                 ex.items_read += len(chunk)
                 first_row += len(chunk)
         except pd.errors.ParserError as err:
             raise DataError(f"{p.name}: CSV not readable near line {first_row}: {err}") from None
     ex.bytes_read = raw.count
-    if skipped_algorithm:
-        ex.warnings.append(f"{skipped_algorithm} payer charges given only as an algorithm (no dollar "
-                           "amount or percentage) were not used")
     return ex
 
 
-def _wide_payers(header: list[str], original: list[str], r: pd.Series
-                 ) -> list[tuple[str, str, str, str, str]]:
-    out = []
-    seen = set()
-    for h, orig in zip(header, original):
-        m = re.fullmatch(r"standard_charge\|(.+?)\|(.+?)\|negotiated_dollar", h)
-        if not m:
-            continue
-        payer, plan = m.group(1), m.group(2)
-        shown = re.fullmatch(r"(?i)standard_charge\|(.+?)\|(.+?)\|negotiated_dollar", orig)
-        assert shown is not None  # orig is the original spelling of the column m matched
-        if (payer, plan) in seen:
-            continue
-        seen.add((payer, plan))
-        base = f"standard_charge|{payer}|{plan}|"
-        out.append((shown.group(1).replace("_", " "), shown.group(2).replace("_", " "),
-                    r.get(base + "negotiated_dollar", ""),
-                    r.get(base + "negotiated_percentage", ""), r.get(base + "methodology", "")))
-    return out
+def _amount(p: Path, line: int, col: str | None, value: Any, ex: Extraction, payer: str = "") -> float | None:
+    """A charge cell as a number (None when empty; DataError naming line, column and value when it
+    is text that is not an amount; "N/A" and the like are counted as not given)."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    if text.upper() in ("N/A", "NA", "-", "NONE", "NULL", "TBD"):
+        ex.count(f"charge given as {text!r} (no amount)")
+        return None
+    try:
+        v = _money(text)
+    except ValueError:
+        raise DataError(f"{p.name} line {line}: column {col!r}: {text!r}"
+                        + (f" for {payer!r}" if payer else "") + " is not an amount") from None
+    if v is None or v != v or v in (float("inf"), float("-inf")) or v < 0:
+        raise DataError(f"{p.name} line {line}: column {col!r}: {text!r} is not an amount")
+    return v
 
 
 def _row(p: Path, fmt: str, hospital: str, general: dict, r: Any, payer: str, plan: str,
-         rate: float, negotiated_type: str, method: str) -> dict:
+         rate: float, negotiated_type: str, method: str, billing_class: str = "institutional",
+         column: str = "", default_lob: str | None = None) -> dict:
+    if payer:
+        fam, lob = classify_payer(payer, plan, default_lob)
+    else:
+        fam, lob = None, None
     return {
         "source_file": str(p), "source_format": fmt, "reporting_entity": hospital,
-        "payer_name": payer, "payer_family": payer_family(payer, plan), "plan_name": plan,
+        "payer_name": payer or None, "payer_family": fam, "plan_name": plan or None,
         "plan_id": None, "plan_market_type": None, "billing_code": r["_code"] if "_code" in r else r.get("code"),
         "billing_code_type": "CPT", "negotiation_arrangement": "ffs",
-        "negotiated_type": negotiated_type, "rate": rate, "billing_class": "institutional",
-        "setting": (r.get("setting") or None), "service_codes": "",
+        "negotiated_type": negotiated_type, "rate": rate, "billing_class": billing_class,
+        "setting": (str(r.get("setting") or "").strip().lower() or None), "service_codes": "",
         "modifiers": (r.get("modifiers") or "").strip(), "provider_key": f"hospital:{hospital}",
         "provider_groups": 1, "npi_count": None, "remote_reference": False,
         "expiration_date": None, "last_updated": general.get("last_updated_on"),
         "illustrative": hospital.upper().startswith(ILLUSTRATIVE_MARK),
+        "line_of_business": lob, "source_column": column or None,
     }
 
 
@@ -189,11 +307,19 @@ def _text(value: Any) -> str:
     return "" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
-def read_hospital_json(path: str | Path, codes: set[str]) -> Extraction:
+def _json_amount(v: Any, where: str, path: Path) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")) \
+            or v < 0:
+        raise DataError(f"{path.name}: {where}: {v!r} is not an amount")
+    return float(v)
+
+
+def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | None = None) -> Extraction:
     p = Path(path)
     stream, raw = open_stream(p)
     top: dict[str, Any] = {}
     ex = Extraction(str(p), "hpt-json")
+    file_class = billing_class or "institutional"
     try:
         with stream:
             alternatives = b"|".join(re.escape(c.encode()) for c in sorted(codes))
@@ -214,26 +340,41 @@ def read_hospital_json(path: str | Path, codes: set[str]) -> Extraction:
                             and str(c.get("code", "")).strip() in codes), None)
                 if hit is None:
                     continue
+                ex.items_matched += 1
+                before = len(ex.rows)
                 for i, sc in enumerate(_objects(item.get("standard_charges"), f"{where}.standard_charges", p)):
                     at = f"{where}.standard_charges[{i}]"
+                    cls = CLASS_OF.get(_text(sc.get("billing_class")).strip().lower(), file_class)
+                    mods = sc.get("modifier_code") or []
+                    r = {"_code": hit, "setting": _text(sc.get("setting")) or None,
+                         "modifiers": "|".join(_text(m) for m in (mods if isinstance(mods, list) else [mods]))}
+                    for member, kind in (("gross_charge", "gross charge"), ("discounted_cash", "discounted cash")):
+                        v = sc.get(member)
+                        if v is None:
+                            continue
+                        ex.rows.append(_row(p, "hpt-json", str(top.get("hospital_name", "")), top, r, "", "",
+                                            _json_amount(v, f"{at}.{member}", p), kind, "", cls, member))
                     payers = _objects(sc.get("payers_information"), f"{at}.payers_information", p)
                     for pi in payers:
                         d = pi.get("standard_charge_dollar")
                         q = pi.get("standard_charge_percentage")
                         if d is None and q is None:
+                            if pi.get("standard_charge_algorithm"):
+                                ex.count("payer charge given only as an algorithm (no dollar amount "
+                                         "or percentage)")
                             continue
-                        for v in (d, q):
-                            if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                                raise DataError(f"{p.name}: {where}: standard charge {v!r} for "
-                                                f"{pi.get('payer_name')!r} is not a number")
-                        mods = sc.get("modifier_code") or []
-                        r = {"_code": hit, "setting": _text(sc.get("setting")) or None,
-                             "modifiers": "|".join(_text(m) for m in (mods if isinstance(mods, list) else [mods]))}
+                        member = "standard_charge_dollar" if d is not None else "standard_charge_percentage"
+                        if d is not None and q is not None:
+                            ex.count("percentage given beside a dollar amount (the dollar amount "
+                                     "is the rate kept)")
+                        value = _json_amount(d if d is not None else q, f"{at}.{member} for "
+                                             f"{pi.get('payer_name')!r}", p)
                         ex.rows.append(_row(p, "hpt-json", str(top.get("hospital_name", "")), top, r,
                                             _text(pi.get("payer_name")), _text(pi.get("plan_name")),
-                                            float(cast(float, d if d is not None else q)),
-                                            "negotiated" if d is not None else "percentage",
-                                            _text(pi.get("methodology"))))
+                                            value, "negotiated" if d is not None else "percentage",
+                                            _text(pi.get("methodology")), cls, member))
+                if len(ex.rows) == before:
+                    ex.count("item of a requested code with no charge in it")
     except StreamError as err:
         raise DataError(f"{p.name}: invalid JSON at byte {err.offset} ({err.reason}); "
                         f"{len(ex.rows)} rows read before it are not used") from None

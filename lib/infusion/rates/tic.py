@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import DataError
 from ..jsonscan import MissingField, StreamError, iter_object_fast
-from .model import ILLUSTRATIVE_MARK, Extraction, join, payer_family
+from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer, join
 
 TOP_FIELDS = ("reporting_entity_name", "reporting_entity_type", "plan_name", "plan_id",
               "plan_market_type", "issuer_name", "last_updated_on", "version")
@@ -145,10 +145,18 @@ def _provider_summary(groups: Any, where: str, path: Path) -> tuple[int, int]:
     return len(groups), len(npis)
 
 
-def _group_id(value: Any, where: str, path: Path) -> int | str:
-    """A provider group id (a number or text; the key that negotiated rates refer to)."""
+def _group_id(value: Any, where: str, path: Path) -> int | float | str:
+    """A provider group id: the key that negotiated rates refer to. The schema types it as a
+    number and real 1.x files carry fractional ones (62.0004808658, mrfparse issue 17), so any
+    finite number is kept as it is (an integral float as its int, so 7.0 and 7 are one key), and
+    text too; what is neither is refused saying what it is."""
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _fail(path, f"{where}: provider group id {value!r} is not a finite number")
+        return int(value) if value.is_integer() else value
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise _fail(path, f"{where}: provider group id {value!r} is not a number")
+        raise _fail(path, f"{where}: provider group id {json.dumps(value)[:40]} is "
+                    f"{'a boolean' if isinstance(value, bool) else 'not a number or text'}")
     return value
 
 
@@ -204,6 +212,7 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
                     raise _fail(p, f"{where}: missing required field billing_code")
                 if str(code).strip() not in codes:
                     continue
+                ex.items_matched += 1
                 rates = item.get("negotiated_rates")
                 if not isinstance(rates, list):
                     raise _fail(p, f"{where}: negotiated_rates is {type(rates).__name__}, not a list")
@@ -254,7 +263,11 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
     ex.items_read = counts.get("in_network", 0)
     entity = top.get("reporting_entity_name") or ""
     payer = top.get("issuer_name") or entity
-    fam = payer_family(entity, top.get("issuer_name"), top.get("plan_name"))
+    # TiC in-network files are published for group and individual-market coverage (45 CFR 147.212,
+    # 26 CFR 54.9815-2715A3): commercial lines, never Medicare Advantage or Medicaid managed care.
+    fam, lob = classify_payer(payer, top.get("plan_name"), "commercial")
+    if fam == "other":
+        fam, lob = classify_payer(entity, top.get("plan_name"), "commercial")
     version = str(top.get("version") or "")
     ex.source_format = f"tic-{version}" if version else "tic"
     unresolved = set()
@@ -270,6 +283,7 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
             g = n = 0
             remote = False
             for i in ids:
+                i = _group_id(i, "", p)
                 if i not in refs:
                     unresolved.add(i)
                     continue
@@ -286,9 +300,15 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
             "provider_groups": g, "npi_count": None if remote else n, "remote_reference": remote,
             "last_updated": top.get("last_updated_on"),
             "illustrative": str(entity).upper().startswith(ILLUSTRATIVE_MARK),
+            "line_of_business": lob, "source_column": None,
         })
+        if "provider_groups" not in nr and any(_group_id(i, "", p) not in refs
+                                               for i in nr.get("provider_references") or []):
+            row["npi_count"] = None  # a reference to no group: flagged per row, its NPIs unknown
+            row["unresolved_reference"] = True
         ex.rows.append(row)
     if unresolved:
-        ex.warnings.append(f"provider reference ids {sorted(unresolved)[:10]} are used but not defined "
-                           "in the file: their NPI counts are missing")
+        ex.warnings.append(f"provider reference ids {sorted(unresolved, key=str)[:10]} are used but no "
+                           "such group is defined in the file: their rates are kept with "
+                           "unresolved_reference=True and no NPI count")
     return ex
