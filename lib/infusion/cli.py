@@ -221,14 +221,22 @@ def build_parser() -> argparse.ArgumentParser:
     rsub = rates.add_subparsers(dest="rates_command", required=True, parser_class=_Parser)
     ext = rsub.add_parser("extract", help="read TiC / hospital files into one Parquet table",
                           description="Stream payers' Transparency in Coverage in-network files "
-                          "(.json, .json.gz) and hospital standard-charge files (CSV v2/v3 tall or "
-                          "wide, JSON v3) and keep the rates of the requested codes.")
+                          "(.json, .json.gz), hospital standard-charge files (CMS template CSV v2/v3 "
+                          "tall or wide, JSON v2/v3) and older hospital chargemasters (CSV, xlsx: "
+                          "gross, cash and payer columns named in a header row) and keep the rates "
+                          "and charges of the requested codes.")
     ext.add_argument("files", nargs="+", help="input files")
-    ext.add_argument("--codes", default="96369,96370,96371", help="comma-separated codes")
+    ext.add_argument("--codes", default="96369,96370,96371,96372", help="comma-separated codes")
     ext.add_argument("--out", required=True, help="output Parquet file")
     ext.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                      help="files read in parallel (processes)")
     ext.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786) to run on a cluster")
+    ext.add_argument("--billing-class", choices=("professional", "institutional"),
+                     help="billing class of hospital rows whose file gives none (default: institutional, "
+                     "or professional for a physician group's file)")
+    ext.add_argument("--map", action="append", default=[],
+                     help="ROLE=HEADER for a chargemaster's column (roles code, gross, cash, payer:NAME), "
+                     "e.g. code=\"Service ID\" (repeatable)")
     ext.set_defaults(func=cmd_rates_extract)
     summ = rsub.add_parser("summary", help="percentiles per payer family and %% of Medicare")
     summ.add_argument("--code", required=True)
@@ -283,10 +291,20 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
         raise InputError("codes", f"{args.codes!r} names no code")
     if args.jobs < 1:
         raise InputError("jobs", f"{args.jobs} is not a positive number of processes")
-    res = extract_files(args.files, args.out, codes=codes, jobs=args.jobs, scheduler=args.scheduler)
+    column_map = {}
+    for m in args.map:
+        role, sep, header = m.partition("=")
+        if not sep or not role.strip() or not header.strip():
+            raise InputError("map", f"{m!r} is not ROLE=HEADER (e.g. code=\"CPT/HCPCS\")")
+        column_map[role.strip()] = header.strip()
+    res = extract_files(args.files, args.out, codes=codes, jobs=args.jobs, scheduler=args.scheduler,
+                        billing_class=args.billing_class, column_map=column_map or None)
     for f in res.files:
         if f["status"] == "ok":
-            print(f"ok      {f['file']}: {f['rows']} rows ({f['format']}, {f['items_read']} items read)")
+            print(f"ok      {f['file']}: {f['rows']} rows ({f['format']}, {f['items_read']} items read, "
+                  f"{f['items_matched']} of the requested codes)")
+            for why, n in f["not_read"].items():
+                print(f"        not read: {n} {why}")
             for w in f["warnings"]:
                 print(f"        warning: {w}")
         else:

@@ -26,13 +26,20 @@ from .hospital import read_hospital_csv, read_hospital_json
 from .model import Extraction, to_frame
 from .tic import open_stream, read_tic
 
-FAMILY_CODES = ("96369", "96370", "96371")
+FAMILY_CODES = ("96369", "96370", "96371", "96372")
 
 
 def sniff(path: Path) -> str:
     """'tic', 'hpt-json' or 'hpt-csv' from the file's first bytes (after gzip)."""
     if not path.is_file():
         raise InputError("file", f"{str(path)!r} does not exist")
+    from .chargemaster import SPREADSHEET_SUFFIXES
+
+    with open(path, "rb") as fh:
+        magic = fh.read(8)
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES or magic[:4] == b"PK\x03\x04" \
+            or magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "chargemaster"
     stream, _ = open_stream(path)
     head = b""
     with stream:
@@ -59,19 +66,39 @@ def sniff(path: Path) -> str:
     first = text.splitlines()[0].lower() if text else ""
     if "hospital_name" in first:
         return "hpt-csv"
-    raise DataError(f"{path.name}: not a TiC JSON or CMS hospital price-transparency CSV/JSON file")
+    if text.startswith("["):
+        raise DataError(f"{path.name}: JSON, but neither a TiC in-network file nor a hospital v3 file")
+    if "\x00" in text:
+        raise DataError(f"{path.name}: binary, not a TiC JSON, hospital CSV/JSON or chargemaster file")
+    return "chargemaster"  # a non-template CSV: its reader finds the header row or says why not
 
 
-def extract_file(path: str | Path, codes: Iterable[str] = FAMILY_CODES, on_read=None) -> Extraction:
-    """Read one file of any supported format."""
+def extract_file(path: str | Path, codes: Iterable[str] = FAMILY_CODES, on_read=None,
+                 billing_class: str | None = None, column_map: dict[str, str] | None = None) -> Extraction:
+    """Read one file of any supported format.
+
+    ``billing_class`` (professional or institutional) is used for hospital rows whose file does
+    not give one; ``column_map`` names the columns of a non-template chargemaster."""
     p = Path(path)
     kind = sniff(p)
     cs = {str(c).strip() for c in codes}
     if kind == "tic":
         return read_tic(p, cs, on_read)
     if kind == "hpt-json":
-        return read_hospital_json(p, cs)
-    return read_hospital_csv(p, cs)
+        return read_hospital_json(p, cs, billing_class)
+    if kind == "hpt-csv":
+        return read_hospital_csv(p, cs, billing_class=billing_class)
+    from .chargemaster import read_chargemaster
+    from .hospital import file_billing_class
+
+    ex = read_chargemaster(p, cs, "institutional", column_map)
+    entity = str(ex.rows[0]["reporting_entity"]) if ex.rows else p.stem
+    cls, why = file_billing_class(entity, billing_class)
+    for row in ex.rows:
+        row["billing_class"] = cls
+    if why:
+        ex.warnings.append(why)
+    return ex
 
 
 @dataclass
@@ -85,28 +112,40 @@ class RunResult:
         return [f for f in self.files if f["status"] != "ok"]
 
 
-def _worker(path: str, codes: tuple[str, ...], queue=None) -> tuple[str, Extraction | None, str | None]:
-    def tick(n: int) -> None:
-        if queue is not None:
-            queue.put(n)
+def _worker(path: str, codes: tuple[str, ...], queue=None, options: dict | None = None
+            ) -> tuple[str, Extraction | None, str | None]:
+    return _guarded(path, codes, queue.put if queue is not None else None, options or {})
+
+
+def _guarded(path: str, codes: tuple[str, ...], on_read, options: dict
+             ) -> tuple[str, Extraction | None, str | None]:
+    """Extract one file; any failure of reading it becomes that file's message (the run goes on)."""
     try:
-        return path, extract_file(path, codes, tick if queue is not None else None), None
+        return path, extract_file(path, codes, on_read, **options), None
     except (DataError, InputError) as err:
         return path, None, str(err)
+    except RecursionError:
+        return path, None, f"{Path(path).name}: nested too deeply to read"
+    except (OSError, EOFError, UnicodeError, ValueError, TypeError, KeyError, IndexError) as err:
+        return path, None, f"{Path(path).name}: not readable ({type(err).__name__}: {err})"
 
 
-def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str):
+def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str, options: dict):
     from dask.distributed import Client
 
     with Client(scheduler, timeout="30s") as client:
-        futures = client.map(_worker, paths, codes=codes, pure=False)
+        futures = client.map(_worker, paths, codes=codes, options=options, pure=False)
         for fut in futures:
             yield fut.result()
 
 
 def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[str] = FAMILY_CODES,
-                  jobs: int = 2, scheduler: str | None = None, progress: bool = True) -> RunResult:
+                  jobs: int = 2, scheduler: str | None = None, progress: bool = True,
+                  billing_class: str | None = None, column_map: dict[str, str] | None = None) -> RunResult:
     """Extract ``codes`` from every file into the Parquet ``out`` (see module doc)."""
+    if billing_class not in (None, "professional", "institutional"):
+        raise InputError("billing-class", f"{billing_class!r}: give professional or institutional")
+    options = {"billing_class": billing_class, "column_map": column_map}
     files = [str(Path(p)) for p in paths]
     if not files:
         raise InputError("files", "no input files given")
@@ -124,21 +163,21 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
         bar = tqdm(total=total, unit="B", unit_scale=True, desc="reading", file=sys.stderr,
                    disable=not sys.stderr.isatty() and os.environ.get("INFUSION_PROGRESS") != "1")
     if scheduler:
-        for r in _dask_extract(files, cs, scheduler):
+        for r in _dask_extract(files, cs, scheduler, options):
             results.append(r)
             if bar is not None:
                 bar.update(Path(r[0]).stat().st_size)
     elif jobs <= 1 or len(files) == 1:
         for f in files:
-            results.append(_worker(f, cs, None) if bar is None else
-                           _single_with_bar(f, cs, bar))
+            results.append(_worker(f, cs, None, options) if bar is None else
+                           _single_with_bar(f, cs, bar, options))
     else:
         import multiprocessing as mp
 
         with mp.Manager() as manager:
             queue = manager.Queue()
             with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futs = [pool.submit(_worker, f, cs, queue) for f in files]
+                futs = [pool.submit(_worker, f, cs, queue, options) for f in files]
                 pending = set(futs)
                 while pending:
                     done = {fut for fut in pending if fut.done()}
@@ -166,7 +205,9 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
             frames.append(ex.frame())
             manifest.append({"file": path, "status": "ok", "format": ex.source_format,
                              "rows": len(ex.rows), "items_read": ex.items_read,
-                             "bytes_read": ex.bytes_read, "warnings": ex.warnings})
+                             "items_matched": ex.items_matched, "not_read": ex.not_read,
+                             "bytes_read": ex.bytes_read, "warnings": ex.warnings,
+                             **({"columns": ex.columns} if ex.columns else {})})
     table = pd.concat(frames, ignore_index=True) if frames else to_frame([])
     meta = {"codes": list(cs), "rows": len(table), "seconds": round(time.monotonic() - t0, 2),
             "complete": all(m["status"] == "ok" for m in manifest), "files": manifest}
@@ -181,8 +222,6 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     return RunResult(out_path, len(table), manifest)
 
 
-def _single_with_bar(f: str, codes: tuple[str, ...], bar) -> tuple[str, Extraction | None, str | None]:
-    try:
-        return f, extract_file(f, codes, bar.update), None
-    except (DataError, InputError) as err:
-        return f, None, str(err)
+def _single_with_bar(f: str, codes: tuple[str, ...], bar, options: dict
+                     ) -> tuple[str, Extraction | None, str | None]:
+    return _guarded(f, codes, bar.update, options)

@@ -1,0 +1,304 @@
+"""Hospital chargemasters that predate the CMS template (CSV or a spreadsheet, any sheet).
+
+Such files (2020-2022 chargemasters and shoppable-service lists) have a free layout: a few rows of
+preamble, then a header row naming a code column (``CPT/HCPCS``, ``CPT Cd.``, ``Code``), a
+description, and one or more amount columns. Each column's role is read from its header:
+
+* ``code``: a header naming CPT or HCPCS, else one named just ``Code`` / ``Service ID`` /
+  ``Procedure Code``;
+* ``gross charge``: ``Gross``, ``Charge(s)``, ``Price``, ``Fee``, ``Unit Price`` ...; on a sheet
+  whose name or title says cash (``Discount Cash Price - Gross``), such a column is a cash price;
+* ``discounted cash``: ``Cash``, ``Self-Pay``, ``Prompt Pay``;
+* ``de-identified min / max``: ``Minimum`` / ``Maximum`` / ``Min Reimb`` (kept out of the rates);
+* a payer: ``Payer Negotiated Charge: NAME``; ``... Expected Reimbursement`` with the payer's name in
+  the cell above; or a header that is none of the above, is not an identifier (department,
+  revenue code, charge code, NDC, ...) and holds amounts in the rows of the requested codes.
+
+``column_map`` (``--map ROLE=HEADER``, roles ``code``, ``gross``, ``cash``, ``payer:NAME``) names a
+column's role where the header does not say it. Every column's role goes in the manifest, and the
+file is refused, naming the columns found and the map that would read them, when no code column
+is found. Rows get ``billing_class`` from the caller (hospital charges: institutional).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from ..errors import DataError
+from .model import Extraction, classify_payer
+
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+HEADER_SCAN_ROWS = 60
+_CPT = re.compile(r"\bcpt|hcpcs", re.I)
+_CODE = re.compile(r"^\s*(code|service id|procedure code|cpt code|hcpcs code)\s*$", re.I)
+_CASH = re.compile(r"cash|self[- ]?pay|prompt pay", re.I)
+_MINMAX = re.compile(r"\bmin(imum)?\b|\bmax(imum)?\b", re.I)
+_GROSS = re.compile(r"gross|^\s*charges?\s*$|price|\bfee\b|standard charge|^\s*amount\s*$|^\s*rate\s*$", re.I)
+_PAYER_HEADER = re.compile(r"payer negotiated (charge|rate)s?\s*:\s*(.+)", re.I)
+_EXPECTED = re.compile(r"expected (reimbursement|payment)|negotiated (charge|rate)|reimb", re.I)
+_IDENT = re.compile(r"\bcodes?\b|\bcd\b|dept|department|\brev\b|revenue|\bcdm\b|charge ?code|chargecode|item|\bid\b|#|"
+                    r"number|\bndc\b|units?\b|qty|quantity|category|service line|type|description|"
+                    r"\bdesc\b|name|location only|status|modifier", re.I)
+_SETTING = re.compile(r"inpatient\s*/\s*outpatient|^\s*setting\s*$|patient type", re.I)
+_NOT_GIVEN = {"", "N/A", "NA", "-", "NONE", "NULL", "TBD", "N/C", "NC"}
+
+
+@dataclass
+class Column:
+    """One column of the header row and what it is read as."""
+
+    index: int
+    header: str
+    role: str            # code, description, gross charge, discounted cash, payer, min/max, setting, not read
+    payer: str = ""
+    setting: str = ""
+
+
+def _text(v: Any) -> str:
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v).strip()
+
+
+def _code(v: Any) -> str:
+    text = _text(v).upper()
+    return text[:-2] if re.fullmatch(r"\d{5}\.0", text) else text
+
+
+def _rows_of(path: Path) -> Iterator[tuple[str, Iterator[list[Any]]]]:
+    """(sheet name, rows) for each sheet of a spreadsheet, or ("", rows) for a CSV."""
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES or path.read_bytes()[:2] == b"PK":
+        from python_calamine import CalamineWorkbook
+
+        try:
+            wb = CalamineWorkbook.from_path(str(path))
+        except Exception as err:  # noqa: BLE001 - calamine raises its own types for a damaged file
+            raise DataError(f"{path.name}: not a readable spreadsheet ({type(err).__name__}: {err})") from None
+        for name in wb.sheet_names:
+            yield name, iter(wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
+        return
+    raw = path.read_bytes()
+    text = raw.decode("utf-8-sig") if _is_utf8(raw) else raw.decode("cp1252", errors="replace")
+    yield "", csv.reader(io.StringIO(text, newline=""))
+
+
+def _is_utf8(raw: bytes) -> bool:
+    try:
+        raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _roles(header: list[Any], above: list[Any], sheet_kind: str | None, column_map: dict[str, str]
+           ) -> list[Column]:
+    """Each column's role. ``sheet_kind`` is the kind of amount a sheet holds when its name or
+    title says so ("Gross Charges", "Discount Cash Price - Gross"): its amount columns are that
+    kind, whatever their header says."""
+    cash_sheet = sheet_kind == "discounted cash"
+    cols = []
+    mapped = {v.strip().lower(): k for k, v in column_map.items()}
+    names = [_text(h) for h in header]
+    code_at = next((i for i, h in enumerate(names) if mapped.get(h.lower()) == "code"), None)
+    if code_at is None and "code" not in column_map:
+        code_at = next((i for i, h in enumerate(names) if _CPT.search(h)), None)
+        if code_at is None:
+            code_at = next((i for i, h in enumerate(names) if _CODE.match(h)), None)
+    for i, h in enumerate(names):
+        ip = bool(re.search(r"inpatient|\bip\b", h, re.I)) and not _SETTING.search(h)
+        op = bool(re.search(r"outpatient|\bop\b", h, re.I)) and not _SETTING.search(h)
+        setting = "both" if ip and op else "inpatient" if ip else "outpatient" if op else ""
+        role = mapped.get(h.lower())
+        if i == code_at:
+            cols.append(Column(i, h, "code"))
+        elif role in ("gross", "cash"):
+            cols.append(Column(i, h, "gross charge" if role == "gross" else "discounted cash", setting=setting))
+        elif role and role.startswith("payer:"):
+            cols.append(Column(i, h, "payer", role.split(":", 1)[1].strip(), setting))
+        elif not h:
+            cols.append(Column(i, h, "empty"))
+        elif m := _PAYER_HEADER.search(h):
+            cols.append(Column(i, h, "payer", m.group(2).strip(), setting))
+        elif _MINMAX.search(h):
+            cols.append(Column(i, h, "min/max"))
+        elif _EXPECTED.search(h) and i < len(above) and _text(above[i]):
+            cols.append(Column(i, h, "payer", _text(above[i]), setting))
+        elif _CASH.search(h):
+            cols.append(Column(i, h, "discounted cash", setting=setting))
+        elif _GROSS.search(h):
+            cols.append(Column(i, h, "discounted cash" if cash_sheet else "gross charge", setting=setting))
+        elif sheet_kind and not _IDENT.search(h) and not _SETTING.search(h) and not re.search(r"desc", h, re.I):
+            cols.append(Column(i, h, sheet_kind, setting=setting))
+        elif _SETTING.search(h):
+            cols.append(Column(i, h, "setting"))
+        elif re.search(r"desc", h, re.I):
+            cols.append(Column(i, h, "description"))
+        elif _IDENT.search(h):
+            cols.append(Column(i, h, "not read"))
+        else:
+            cols.append(Column(i, h, "payer?", h, setting))  # a payer if it holds amounts
+    return cols
+
+
+def _find_header(rows: Iterator[list[Any]], column_map: dict[str, str]
+                 ) -> tuple[list[Any] | None, list[Any], int, list[list[Any]]]:
+    """(header row, the row above it, its 1-based row number, the rows before it)."""
+    before: list[list[Any]] = []
+    want = column_map.get("code", "").strip().lower()
+    for n, row in enumerate(rows, start=1):
+        names = [_text(c) for c in row]
+        if (want and want in (x.lower() for x in names)) or (not want and (
+                any(_CPT.search(x) and len(x) < 60 for x in names)
+                or (any(_CODE.match(x) for x in names) and sum(bool(x) for x in names) >= 3))):
+            return row, (before[-1] if before else []), n, before
+        before.append(row)
+        if n >= HEADER_SCAN_ROWS:
+            break
+    return None, [], 0, before
+
+
+def read_chargemaster(path: str | Path, codes: set[str], billing_class: str = "institutional",
+                      column_map: dict[str, str] | None = None) -> Extraction:
+    """Rates of ``codes`` from a non-template chargemaster (see module doc)."""
+    p = Path(path)
+    column_map = {k.strip().lower(): v for k, v in (column_map or {}).items()}
+    for role in column_map:
+        if role not in ("code", "gross", "cash") and not role.startswith("payer:"):
+            raise DataError(f"{p.name}: --map {role}=...: a chargemaster column map takes the roles "
+                            "code, gross, cash and payer:NAME")
+    ex = Extraction(str(p), "chargemaster-" + ("xlsx" if p.suffix.lower() in SPREADSHEET_SUFFIXES else "csv"))
+    entity = ""
+    sheets_read = 0
+    seen_headers: list[str] = []
+    for sheet, rows in _rows_of(p):
+        where = f"sheet {sheet!r}" if sheet else "the file"
+        header, above, at, preamble = _find_header(rows, column_map)
+        name = _entity(preamble) or entity or p.stem  # a workbook may hold one hospital per sheet
+        entity = entity or _entity(preamble)
+        if header is None:
+            if preamble:
+                seen_headers.append(f"{where}: " + ", ".join(repr(_text(c)) for c in preamble[0] if _text(c))[:200])
+            ex.warnings.append(f"{where}: no header row naming a CPT/HCPCS code column in its first "
+                               f"{HEADER_SCAN_ROWS} rows: not read")
+            continue
+        display = f"{sheet} {_charge_display(preamble)}"
+        sheet_kind = ("discounted cash" if _CASH.search(display) else
+                      "gross charge" if re.search(r"gross charges?|charge display", display, re.I) else None)
+        cols = _roles(header, above, sheet_kind, column_map)
+        code_col = next(c for c in cols if c.role == "code")
+        sheets_read += 1
+        prefix = f"{sheet}: " if sheet else ""
+        for c in cols:
+            if c.role != "empty":
+                ex.columns[prefix + c.header] = c.role + (f" ({c.payer})" if c.payer else "")
+        setting_col = next((c for c in cols if c.role == "setting"), None)
+        amount_cols = [c for c in cols if c.role in ("gross charge", "discounted cash", "payer", "payer?")]
+        payer_guess_seen = {c.index: False for c in cols if c.role == "payer?"}
+        for row in rows:
+            if not any(_text(v) for v in row):
+                continue
+            ex.items_read += 1
+            code = _code(row[code_col.index]) if code_col.index < len(row) else ""
+            if code not in codes:
+                continue
+            ex.items_matched += 1
+            before = len(ex.rows)
+            row_setting = _text(row[setting_col.index]).lower() if setting_col and setting_col.index < len(row) else ""
+            for c in amount_cols:
+                raw = row[c.index] if c.index < len(row) else None
+                value = _amount(raw)
+                if value is None:
+                    text = _text(raw)
+                    if c.role == "payer?" and text and text.upper() not in _NOT_GIVEN:
+                        continue  # text, not amounts: not a payer column after all
+                    if text:
+                        ex.count(f"charge given as {text!r} (no amount)")
+                    continue
+                if value == 0:
+                    ex.count("charge of 0 (taken as not given)")
+                    continue
+                if c.role == "payer?":
+                    payer_guess_seen[c.index] = True
+                kind = "negotiated" if c.role in ("payer", "payer?") else c.role
+                payer = c.payer if kind == "negotiated" else ""
+                fam, lob = classify_payer(payer, "") if payer else (None, None)
+                ex.rows.append({
+                    "source_file": str(p), "source_format": ex.source_format,
+                    "reporting_entity": name, "payer_name": payer or None,
+                    "payer_family": fam, "plan_name": None, "plan_id": None, "plan_market_type": None,
+                    "billing_code": code, "billing_code_type": "CPT", "negotiation_arrangement": "ffs",
+                    "negotiated_type": kind, "rate": value, "billing_class": billing_class,
+                    "setting": c.setting or (row_setting if row_setting in ("inpatient", "outpatient") else None),
+                    "service_codes": "", "modifiers": "", "provider_key": f"hospital:{name}",
+                    "provider_groups": 1, "npi_count": None, "remote_reference": False,
+                    "expiration_date": None, "last_updated": None, "illustrative": False,
+                    "line_of_business": lob,
+                    "source_column": prefix + c.header + (f" [{c.payer}]" if payer and payer not in c.header else ""),
+                })
+            if len(ex.rows) == before:
+                ex.count("row of a requested code with no charge in it")
+        for c in cols:
+            if c.role == "payer?":
+                ex.columns[prefix + c.header] = (f"payer ({c.payer}): header read as a payer name"
+                                                 if payer_guess_seen[c.index] else "not read")
+    if not sheets_read:
+        found = "; ".join(seen_headers) or "none"
+        raise DataError(f"{p.name}: not a CMS template file, and no header row naming a CPT/HCPCS code "
+                        f"column was found (first rows: {found}); name the code column with "
+                        "--map code=HEADER (and gross=, cash=, payer:NAME= for amount columns)")
+    unread = [k for k, v in ex.columns.items() if v == "not read"]
+    if unread:
+        ex.warnings.append(f"{len(unread)} column(s) not read: " + ", ".join(repr(u) for u in unread[:20]))
+    guessed = [k for k, v in ex.columns.items() if "header read as a payer name" in v]
+    if guessed:
+        ex.warnings.append("column(s) read as payers from their header alone: "
+                           + ", ".join(repr(g) for g in guessed[:20]))
+    return ex
+
+
+def _amount(v: Any) -> float | None:
+    if v is None or isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return float(v) if v == v and abs(v) != float("inf") and v >= 0 else None
+    text = str(v).strip().replace("$", "").replace(",", "")
+    if not text or text.upper() in _NOT_GIVEN:
+        return None
+    try:
+        f = float(text)
+    except ValueError:
+        return None
+    return f if f == f and abs(f) != float("inf") and f >= 0 else None
+
+
+def _charge_display(preamble: list[list[Any]]) -> str:
+    """The value of a "Charge Display" cell in the preamble (what kind of charge a sheet lists)."""
+    for row in preamble:
+        cells = [_text(c) for c in row]
+        for j, c in enumerate(cells):
+            if re.fullmatch(r"charge display:?", c, re.I):
+                return next((x for x in cells[j + 1:] if x), "")
+    return ""
+
+
+def _entity(preamble: list[list[Any]]) -> str:
+    """The hospital's name where the preamble gives it ("Hospital Name", then the value beside or
+    below it)."""
+    for i, row in enumerate(preamble):
+        cells = [_text(c) for c in row]
+        for j, c in enumerate(cells):
+            if re.fullmatch(r"hospital name:?", c, re.I):
+                if j + 1 < len(cells) and cells[j + 1]:
+                    return cells[j + 1]
+                if i + 1 < len(preamble):
+                    below = _text(preamble[i + 1][j]) if j < len(preamble[i + 1]) else ""
+                    if below:
+                        return below
+    return ""
