@@ -408,7 +408,8 @@ def commercial_benchmarks(p: Params) -> Benchmarks:
             None, "", None, ())
     s = summarize(path, p.code, p.year)
     wanted = [FAMILY_LABELS[f] for f in p.payers if f != "medicare"]
-    t = s.table[s.table["payer_family"].isin(wanted)].copy()
+    # commercial lines only: a family's Medicare Advantage or Medicaid plans are not its commercial rate
+    t = s.table[s.table["payer_family"].isin(wanted) & (s.table["line_of_business"] == "commercial")].copy()
     rows = []
     for cls in ("professional", "institutional"):
         for fam in wanted:
@@ -429,12 +430,13 @@ def commercial_benchmarks(p: Params) -> Benchmarks:
              "Medicare times published commercial-to-Medicare ratios (HCCI 122% professional, RAND "
              "254% hospital outpatient); not real payer rates. " if s.illustrative else "")
     left = "; ".join(f"{r.n} {r.reason}" for r in s.excluded.itertuples()) or "none"
-    note = (f"{label}Negotiated rates for {p.code} per payer family, by billing class; the median is "
+    note = (f"{label}Commercial negotiated rates for {p.code} per payer family (Medicare Advantage, "
+            "Medicaid managed-care and exchange plans apart), by billing class; the median is "
             f"compared with Medicare {p.year} (professional: national PFS "
             f"{fmt_money(s.medicare['professional'])}; institutional: national OPPS "
             f"{fmt_money(s.medicare['institutional'])}). Left out: {left}.")
     rates = load_rates(path, p.code)
-    rates = rates[(rates["billing_class"] == "professional") &
+    rates = rates[(rates["billing_class"] == "professional") & (rates["line_of_business"] == "commercial") &
                   (rates["negotiated_type"].isin(["negotiated", "derived", "fee schedule"]))].copy()
     rates["payer_family"] = rates["payer_family"].map(lambda f: FAMILY_LABELS.get(f, f))
     rates = rates[rates["payer_family"].isin(wanted)]

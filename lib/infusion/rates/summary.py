@@ -2,8 +2,12 @@
 
 * Dollar rates only (negotiated, derived, fee schedule); percentage-of-charges and per-diem rates
   are counted, not mixed in. No single negotiated type is imposed on every payer.
-* A rate repeated for the same payer family, code, class, setting, modifiers and providers
-  (for example in files shared by many plans) is counted once.
+* A rate repeated for the same payer and plan, code, class, setting, modifiers and providers
+  (for example a chargemaster listing one service under several charge codes) is counted once;
+  two payers with the same rate at one hospital are two rates.
+* Groups are payer family x line of business x billing class, so commercial rates are compared
+  with Medicare, and Medicare Advantage or Medicaid managed-care rates stand apart.
+* Gross charges and cash prices (hospital files) are not payer rates: counted, not mixed in.
 * Medicare reference: national PFS non-facility payment for professional rates, national OPPS
   rate for institutional ones (both for ``year``). Rates above 20x or below 0.1x Medicare are
   flagged as implausible and left out of the percentiles.
@@ -19,7 +23,7 @@ import pandas as pd
 
 from ..errors import InputError
 from ..payment import opps_rate, payment
-from .model import DOLLAR_TYPES, FAMILY_LABELS, to_frame
+from .model import DOLLAR_TYPES, FAMILY_LABELS, LOB_LABELS, to_frame
 
 IMPLAUSIBLE_HIGH = 20.0
 IMPLAUSIBLE_LOW = 0.1
@@ -82,12 +86,16 @@ def summarize(path: str | Path, code: str, year: int = 2026) -> Summary:
     types = ", ".join(f"'{t}'" for t in DOLLAR_TYPES)
     con.execute(f"""
         CREATE TEMP TABLE d AS
-        SELECT DISTINCT payer_family, billing_class, negotiated_type, rate, coalesce(setting,'') AS setting,
+        SELECT DISTINCT payer_family, coalesce(line_of_business, 'unknown') AS line_of_business,
+               coalesce(payer_name,'') AS payer_name, coalesce(plan_name,'') AS plan_name,
+               billing_class, negotiated_type, rate, coalesce(setting,'') AS setting,
                coalesce(service_codes,'') AS service_codes, coalesce(modifiers,'') AS modifiers,
                coalesce(provider_key,'') AS provider_key, reporting_entity, illustrative
         FROM r WHERE negotiated_type IN ({types})""")
     excluded = con.execute(f"""
-        SELECT 'not a dollar amount (' || negotiated_type || ')' AS reason, count(*) AS n
+        SELECT CASE WHEN negotiated_type IN ('gross charge', 'discounted cash')
+                    THEN 'hospital ' || negotiated_type || ' (not a payer rate)'
+                    ELSE 'not a dollar amount (' || negotiated_type || ')' END AS reason, count(*) AS n
         FROM r WHERE negotiated_type NOT IN ({types}) GROUP BY negotiated_type
         UNION ALL
         SELECT 'duplicate of a rate already counted', (SELECT count(*) FROM r WHERE negotiated_type IN ({types}))
@@ -103,13 +111,15 @@ def summarize(path: str | Path, code: str, year: int = 2026) -> Summary:
           SELECT d.*, med.medicare FROM d LEFT JOIN med USING (billing_class)
           WHERE med.medicare IS NULL
              OR (rate <= {IMPLAUSIBLE_HIGH} * med.medicare AND rate >= {IMPLAUSIBLE_LOW} * med.medicare))
-        SELECT payer_family, billing_class, count(*) AS n,
+        SELECT payer_family, line_of_business, billing_class, count(*) AS n,
                quantile_cont(rate, 0.10) AS p10, quantile_cont(rate, 0.25) AS p25,
                quantile_cont(rate, 0.50) AS median, quantile_cont(rate, 0.75) AS p75,
                quantile_cont(rate, 0.90) AS p90, any_value(medicare) AS medicare,
                100 * quantile_cont(rate, 0.50) / any_value(medicare) AS median_pct_of_medicare
-        FROM k GROUP BY payer_family, billing_class ORDER BY billing_class, payer_family""").df()
+        FROM k GROUP BY payer_family, line_of_business, billing_class
+        ORDER BY billing_class, payer_family, line_of_business""").df()
     table["payer_family"] = table["payer_family"].map(lambda f: FAMILY_LABELS.get(f, f))
+    table["line_of_business"] = table["line_of_business"].map(lambda f: LOB_LABELS.get(f, f))
     flag = con.execute("SELECT coalesce(bool_or(illustrative), false) FROM r").fetchone()
     illustrative = bool(flag and flag[0])
     excluded = excluded[excluded["n"] > 0].reset_index(drop=True)
