@@ -68,6 +68,34 @@ def normalise(name: str) -> str:
     return re.sub(r"[^0-9a-z]+", "_", name.lower()).strip("_")
 
 
+_NUMBERED = re.compile(r"(.+?)_(\d+)")
+
+
+def wide_layout(header: list[str]) -> str | None:
+    """A message when ``header`` is a claim-per-row layout (one row per claim, its services in
+    numbered columns such as DE-SynPUF's ``HCPCS_CD_1`` .. ``HCPCS_CD_13``), else None.
+
+    Such files are not claim lines: the DE-SynPUF carrier and outpatient files give each service's
+    code (and payment amounts) but no units or place of service per service, so the unit rules
+    cannot be checked on them."""
+    numbered: dict[str, int] = {}
+    for h in header:
+        m = _NUMBERED.fullmatch(normalise(h))
+        if m:
+            numbered[m.group(1)] = max(numbered.get(m.group(1), 0), int(m.group(2)))
+    codes = [k for k, n in numbered.items() if n >= 2 and k in ALIASES["code"]]
+    if not codes:
+        return None
+    per_line = sorted(k for k, n in numbered.items() if n == numbered[codes[0]])
+    has_units = any(k in ALIASES["units"] or "unit" in k or "qty" in k for k in per_line)
+    return (f"a claim-per-row layout ({codes[0].upper()}_1 .. {codes[0].upper()}_{numbered[codes[0]]}: "
+            f"one row per claim, its services in numbered columns: {', '.join(per_line)}), not one row per "
+            "claim line. " + ("" if has_units else "It gives no units per service, which every unit rule "
+                              "needs, so its lines cannot be audited. ")
+            + "Give the audit one row per claim line (claim id, line number, date of service, code, "
+              "units), e.g. the CCW RIF line files or an 837.")
+
+
 def resolve_columns(header: list[str], mapping: dict[str, str] | None = None
                     ) -> tuple[dict[str, str], list[str], list[str]]:
     """Canonical name -> source column; modifier columns; PHI columns seen (never read).
@@ -100,6 +128,9 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None
         mod_cols = [h for h in header if MODIFIER_COLUMN.fullmatch(normalise(h))]
     missing = [c for c in REQUIRED if c not in out]
     if missing:
+        wide = wide_layout(header)
+        if wide:
+            raise InputError("claims", wide)
         raise InputError(missing[0], f"no column for {missing[0]} (columns: {', '.join(header)}); "
                          f"map one with --map {missing[0]}=COLUMN")
     used = set(out.values()) | set(mod_cols)

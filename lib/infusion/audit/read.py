@@ -153,7 +153,17 @@ def _csv_header(path: Path, encoding: str) -> tuple[list[str], str, int]:
     raw = start[: start.find(b"\n") + 1] if b"\n" in start else start
     first = raw.decode(_wire(encoding), errors="replace").lstrip("\ufeff")
     delim = _delimiter(first)
-    return next(csv.reader(io.StringIO(first), delimiter=delim), []), delim, len(raw)
+    header = next(csv.reader(io.StringIO(first), delimiter=delim), [])
+    rest = start[len(raw):]
+    second = rest[: rest.find(b"\n") + 1] if b"\n" in rest else b""
+    row = next(csv.reader(io.StringIO(second.decode(_wire(encoding), errors="replace")), delimiter=delim), [])
+    if header and header[-1] != "" and len(row) == len(header) + 1 and row[-1] == "":
+        # every line ends with the delimiter but the header (CCW RIF extracts): an empty last field
+        header.append(TRAILING_FIELD)
+    return header, delim, len(raw)
+
+
+TRAILING_FIELD = "(empty field after the last delimiter)"
 
 
 def _last_line_break(view: memoryview, end: int) -> int:
@@ -381,6 +391,9 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
     suffix = path.suffix.lower()
     kind = ("parquet" if suffix in (".parquet", ".pq") else "spreadsheet" if suffix in SPREADSHEET
             else "x12" if x12.is_x12(path) else "csv")
+    if kind == "csv" and x12.missing_envelope(path):
+        raise InputError("claims", f"{path.name} holds X12 segments (GS/ST/BHT) but no ISA interchange "
+                         "header: the X12 envelope is missing; add the ISA segment the sender's file had")
     if kind == "csv":
         try:
             encoding = sniff_encoding(path, encoding)

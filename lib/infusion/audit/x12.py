@@ -11,7 +11,8 @@ service line becomes one row of the audit's canonical columns, as text:
 * ``code`` and ``modifiers``: SV101 (837P) or SV202 (837I), ``HC:code:modifier:...``; an 837I line
   with a revenue code (SV201) and no procedure code is read as ``R`` + the revenue code (``R0250``):
   a line, never one of the audited codes, not a reject;
-* ``units``: SV104 (837P) or SV205 (837I);
+* ``units``: SV104 (837P) or SV205 (837I) when SV103 / SV204 is UN; a quantity in minutes (MJ)
+  or any other basis is kept as text saying so, and its line is rejected (not converted);
 * ``pos``: SV105 when the line gives one, else CLM05-1 (837P); none on 837I;
 * ``claim_type``: ``professional`` (837P) or the type of bill, CLM05-1 with CLM05-3 (837I, ``131``);
 * ``claim_frequency``: CLM05-3 (``1`` original, ``7`` replacement, ``8`` void);
@@ -54,6 +55,18 @@ def is_x12(path: Path) -> bool:
     except (pa.ArrowException, OSError):
         return False
     return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"ISA")
+
+
+def missing_envelope(path: Path) -> bool:
+    """Whether ``path`` starts like X12 segments (GS, ST, BHT) without the ISA interchange header."""
+    try:
+        with pa.input_stream(str(path), compression="detect") as fh:
+            head = fh.read(512)
+    except (pa.ArrowException, OSError):
+        return False
+    import re
+
+    return bool(re.match(rb"(GS|ST|BHT)\*[^~\n]*[~\n]", head.lstrip(b"\xef\xbb\xbf \t\r\n")))
 
 
 @dataclass
@@ -190,6 +203,13 @@ class X12Reader:
                 line.modifiers = "|".join(m for m in parts[2:6] if m) or None
                 at_units = 4 if tag == "SV1" else 5
                 line.units = seg[at_units] if len(seg) > at_units else None
+                basis = seg[at_units - 1].strip().upper() if len(seg) > at_units - 1 else ""
+                if basis and basis != "UN" and line.units:
+                    # SV103 / SV204 says what the quantity counts: UN is units; MJ (minutes) is not
+                    # turned into units, the 837 does not say which part of the infusion it covers
+                    what = "minutes" if basis == "MJ" else f"unit basis {basis}"
+                    line.units = (f"{line.units} {what} ({tag}0{at_units - 1} {basis}, not units: "
+                                  "not converted; bill units, UN)")
                 if tag == "SV1" and len(seg) > 5 and seg[5]:
                     line.pos = seg[5]
                 line.segment = number
