@@ -29,9 +29,10 @@ def test_rates_extract_official_examples(run_cli, tmp_path):
              str(REF / "hpt" / "V3.0.0_Tall_CSV_Format_Example.csv")]
     out = tmp_path / "r.parquet"
     proc = run_cli("rates", "extract", *files, "--codes", "27447,70551", "--out", str(out), check_rc=0)
-    assert "5 rows from 2 of 2 file(s)" in proc.stdout
+    # TiC: 3 rates of 27447; the tall CSV: 70551's gross and cash once, and two payers' rates
+    assert "7 rows from 2 of 2 file(s)" in proc.stdout
     df = pd.read_parquet(out)
-    assert set(df["billing_code"]) == {"27447", "70551"} and len(df) == 5
+    assert set(df["billing_code"]) == {"27447", "70551"} and len(df) == 7
 
 
 def test_audit_sample_prints_the_count_and_summary(run_cli, tmp_path):
@@ -101,7 +102,7 @@ def test_rates_extract_to_a_path_it_cannot_write_fails_before_reading(run_cli, t
 
 @pytest.mark.parametrize("content, why", [
     (b"not parquet at all", "No magic bytes"),
-    (None, "missing 22 of its 24 columns: source_file, source_format, reporting_entity, payer_name, payer_family, ..."),
+    (None, "missing 25 of its 27 columns: source_file, source_format, reporting_entity, payer_name, payer_family, ..."),
 ])
 def test_rates_summary_of_a_file_that_is_not_a_rates_file_exit_2(run_cli, tmp_path, content, why):
     p = tmp_path / "r.parquet"

@@ -49,9 +49,20 @@ def test_tic_values_and_provider_counts():
 
 def test_hospital_wide_keeps_payer_names():
     df = extract_file(REF / "hpt/V3.0.0_Wide_CSV_Format_Example.csv", ["70551"]).frame()
-    assert dict(zip(df["payer_name"], df["rate"])) == {"Platform Health Insurance": 400.0,
-                                                       "Region Health Insurance": 250.0}
+    paid = df[df["negotiated_type"] == "negotiated"]
+    assert dict(zip(paid["payer_name"], paid["rate"])) == {"Platform Health Insurance": 400.0,
+                                                           "Region Health Insurance": 250.0}
+    assert set(paid["plan_name"]) == {"PPO", "HMO"}
+    charges = df[df["payer_name"].isna()]  # the file's own charges, as rows of their own kind
+    assert dict(zip(charges["negotiated_type"], charges["rate"])) == {"gross charge": 1200.0,
+                                                                      "discounted cash": 1080.0}
     assert set(df["billing_class"]) == {"institutional"}
+
+
+def test_hospital_tall_gives_each_charge_once():
+    """A tall file repeats the gross and cash charge on every payer's row: kept once."""
+    df = extract_file(REF / "hpt/V3.0.0_Tall_CSV_Format_Example.csv", ["70551"]).frame()
+    assert sorted(df["negotiated_type"]) == ["discounted cash", "gross charge", "negotiated", "negotiated"]
 
 
 @pytest.mark.parametrize("name", ["tic/table-of-contents-sample.json", "tic/allowed-amounts-single-plan-sample.json"])
@@ -64,7 +75,7 @@ def test_other_tic_file_types_are_refused_clearly(name):
     (("Anthem Blue Cross",), "bcbs"), (("Highmark Inc.",), "bcbs"), (("Regence BlueShield",), "bcbs"),
     (("Florida Blue",), "bcbs"), (("United HealthCare Services, Inc.",), "uhc"), (("UHC",), "uhc"),
     (("Aetna Life Insurance Company",), "aetna"), (("Cigna Health and Life Insurance Company",), "cigna"),
-    (("Medicare Advantage",), "medicare"), (("Aetna Medicare Advantage",), "aetna"),
+    (("Medicare Advantage",), "other"), (("Aetna Medicare Advantage",), "aetna"),
     (("Kaiser Foundation Health Plan",), "other"), ((None, ""), "other"),
 ])
 def test_payer_families(names, family):
@@ -77,7 +88,7 @@ def test_illustrative_samples_extract_with_labels_and_remote_reference(tmp_path)
     assert not res.failed and res.rows > 100
     df = pd.read_parquet(tmp_path / "r.parquet")
     assert df["illustrative"].all()
-    assert set(df["billing_code"]) == {"96369", "96370", "96371"}  # decoy codes filtered out
+    assert set(df["billing_code"]) == {"96369", "96370", "96371", "96372"}  # decoy codes filtered out
     assert {"aetna", "bcbs", "cigna", "uhc"} <= set(df["payer_family"])
     assert df["remote_reference"].any()
     uhc = next(f for f in res.files if "uhc" in f["file"])
