@@ -29,7 +29,7 @@ from .encounter import (
     parse_segment_arg,
     read_encounter_file,
 )
-from .errors import DataError, InputError
+from .errors import INPUT_FAILURES, InputError, shown
 from .paths import check_writable
 from .records import CodingResult
 
@@ -237,6 +237,9 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--map", action="append", default=[],
                      help="ROLE=HEADER for a chargemaster's column (roles code, gross, cash, payer:NAME), "
                      "e.g. code=\"Service ID\" (repeatable)")
+    ext.add_argument("--max-item-mb", type=int, default=64,
+                     help="the largest single JSON item read, in MB (default 64; memory stays within "
+                     "about 3x this per file read)")
     ext.set_defaults(func=cmd_rates_extract)
     summ = rsub.add_parser("summary", help="percentiles per payer family and %% of Medicare")
     summ.add_argument("--code", required=True)
@@ -289,8 +292,8 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
     codes = [c.strip() for c in args.codes.split(",") if c.strip()]
     if not codes:
         raise InputError("codes", f"{args.codes!r} names no code")
-    if args.jobs < 1:
-        raise InputError("jobs", f"{args.jobs} is not a positive number of processes")
+    if not 1 <= args.jobs <= 64:
+        raise InputError("jobs", f"{args.jobs} is not a number of processes from 1 to 64")
     column_map = {}
     for m in args.map:
         role, sep, header = m.partition("=")
@@ -298,7 +301,8 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
             raise InputError("map", f"{m!r} is not ROLE=HEADER (e.g. code=\"CPT/HCPCS\")")
         column_map[role.strip()] = header.strip()
     res = extract_files(args.files, args.out, codes=codes, jobs=args.jobs, scheduler=args.scheduler,
-                        billing_class=args.billing_class, column_map=column_map or None)
+                        billing_class=args.billing_class, column_map=column_map or None,
+                        max_item_mb=args.max_item_mb)
     for f in res.files:
         if f["status"] == "ok":
             print(f"ok      {f['file']}: {f['rows']} rows ({f['format']}, {f['items_read']} items read, "
@@ -424,13 +428,18 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-def _positive_int(text: str, field: str) -> int:
-    try:
-        n = int(str(text).strip())
-    except ValueError:
-        raise InputError(field, f"{text!r} is not a whole number") from None
+MAX_UNITS = 9999  # a claim line's unit count: four digits on the CMS-1500 (item 24G)
+
+
+def _positive_int(text: str, field: str, maximum: int = MAX_UNITS) -> int:
+    t = str(text).strip()
+    if not (t.isascii() and t.isdigit()) or len(t) > 9:
+        raise InputError(field, f"{shown(text)} is not a whole number from 1 to {maximum:,}")
+    n = int(t)
     if n < 1:
         raise InputError(field, f"{n} is not a positive number")
+    if n > maximum:
+        raise InputError(field, f"{n:,} is more than {maximum:,}")
     return n
 
 
@@ -452,7 +461,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(args.func(args))
-    except (InputError, DataError) as err:
+    except INPUT_FAILURES as err:
         print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

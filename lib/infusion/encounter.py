@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 import yaml
 
-from .errors import InputError
+from .errors import InputError, nesting_error, shown
 from .paths import check_file
 
 ROUTES = ("subcutaneous", "intravenous")
@@ -26,6 +26,7 @@ CLAIM_TYPES = ("professional", "institutional")
 PAYERS = ("medicare", "aetna", "bcbs", "cigna", "uhc", "other")
 OFF_CAMPUS = ("excepted", "nonexcepted")
 MAX_PUMPS = 20
+MAX_SITES = 50  # sites fed by one pump: a handful in practice; 50 is far past any real set-up
 MAX_MINUTES = 24 * 60
 # A nominal date for HH:MM times when the encounter gives none; never shown as a fact.
 _NOMINAL_DATE = dt.date(2000, 1, 1)
@@ -105,7 +106,7 @@ def parse_time(value: Any, where: str, date: dt.date | None) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
     if not isinstance(value, str) or not value.strip():
-        raise InputError(where, f"{value!r} is not a time ({_TIME_FORMS})", "T-DATE")
+        raise InputError(where, f"{shown(value)} is not a time ({_TIME_FORMS})", "T-DATE")
     text = value.strip()
     m = _HHMM.match(text)
     if m:
@@ -176,12 +177,12 @@ def parse_minutes(value: Any, where: str) -> int:
         if isinstance(value, float) and not value.is_integer():
             raise ValueError
         n = int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
-    except (TypeError, ValueError):
-        raise InputError(where, f"{value!r} is not a whole number of minutes") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(where, f"{shown(value)} is not a whole number of minutes") from None
     if n < 1:
-        raise InputError(where, f"{n} is not a positive number of minutes")
+        raise InputError(where, f"{shown(n)} is not a positive number of minutes")
     if n > MAX_MINUTES:
-        raise InputError(where, f"{n} is more than 24 hours ({MAX_MINUTES} minutes)")
+        raise InputError(where, f"{shown(n)} is more than 24 hours ({MAX_MINUTES} minutes)")
     return n
 
 
@@ -189,10 +190,10 @@ def parse_pump_number(value: Any, where: str) -> int:
     """The pump a segment ran on: a whole number from 1 (pumps count from 1)."""
     text = str(value).strip()
     if isinstance(value, bool) or not (text.isascii() and text.isdigit()):
-        raise InputError(f"{where} pump", f"{value!r} is not a pump number")
+        raise InputError(f"{where} pump", f"{shown(value)} is not a pump number")
     n = int(text)
     if n < 1:
-        raise InputError(f"{where} pump", f"{n} is not a pump number (pumps count from 1)")
+        raise InputError(f"{where} pump", f"{shown(n)} is not a pump number (pumps count from 1)")
     return n
 
 
@@ -221,7 +222,7 @@ def parse_segment_arg(text: str, number: int, date: dt.date | None = None) -> Se
 def parse_choice(value: Any, where: str, choices: tuple[str, ...]) -> str:
     text = str(value).strip().lower() if value is not None else ""
     if text not in choices:
-        raise InputError(where, f"{value!r} is not one of {', '.join(choices)}")
+        raise InputError(where, f"{shown(value)} is not one of {', '.join(choices)}")
     return text
 
 
@@ -233,7 +234,7 @@ def parse_pos(value: Any, where: str = "pos") -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         text = f"{value:02d}"
     if not re.fullmatch(r"\d{2}", text):
-        raise InputError(where, f"{value!r} is not a two-digit place-of-service code")
+        raise InputError(where, f"{shown(value)} is not a two-digit place-of-service code")
     if text not in places_of_service().index:
         raise InputError(where, f"{text} is not a place-of-service code in the CMS code set "
                          "(data/reference/places_of_service.csv)")
@@ -246,12 +247,12 @@ def parse_pumps(value: Any, where: str = "pumps") -> int:
         if isinstance(value, bool):
             raise ValueError
         n = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise InputError(where, f"{value!r} is not a whole number of pump set-ups") from None
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(where, f"{shown(value)} is not a whole number of pump set-ups") from None
     if n < 1:
-        raise InputError(where, f"{n}: an infusion needs at least 1 pump set-up")
+        raise InputError(where, f"{shown(n)}: an infusion needs at least 1 pump set-up")
     if n > MAX_PUMPS:
-        raise InputError(where, f"{n} pump set-ups is not plausible (at most {MAX_PUMPS})")
+        raise InputError(where, f"{shown(n)} pump set-ups is not plausible (at most {MAX_PUMPS})")
     return n
 
 
@@ -263,7 +264,7 @@ def parse_date(value: Any, where: str = "date") -> dt.date:
     try:
         return dt.date.fromisoformat(str(value).strip())
     except ValueError:
-        raise InputError(where, f"{value!r} is not a date (YYYY-MM-DD)") from None
+        raise InputError(where, f"{shown(value)} is not a date (YYYY-MM-DD)") from None
 
 
 def parse_modifier_map(value: Any, where: str = "modifiers") -> dict[str, tuple[str, ...]]:
@@ -271,7 +272,7 @@ def parse_modifier_map(value: Any, where: str = "modifiers") -> dict[str, tuple[
     if value in (None, {}):
         return {}
     if not isinstance(value, Mapping):
-        raise InputError(where, f"{value!r} is not a mapping of code to a list of modifiers")
+        raise InputError(where, f"{shown(value)} is not a mapping of code to a list of modifiers")
     out: dict[str, tuple[str, ...]] = {}
     for code, mods in value.items():
         if isinstance(mods, str):
@@ -330,11 +331,15 @@ def parse_encounter(obj: Any) -> Encounter:
         sites = None
         if inf.get("sites") is not None:
             try:
-                sites = int(inf["sites"])
-                if sites < 1:
+                if isinstance(inf["sites"], bool) or (isinstance(inf["sites"], float)
+                                                      and not inf["sites"].is_integer()):
                     raise ValueError
-            except (TypeError, ValueError):
-                raise InputError(f"{pre}sites", f"{inf['sites']!r} is not a positive number of sites") from None
+                sites = int(inf["sites"])
+                if sites < 1 or sites > MAX_SITES:
+                    raise ValueError
+            except (TypeError, ValueError, OverflowError):
+                raise InputError(f"{pre}sites", f"{shown(inf['sites'])} is not a number of sites from 1 to "
+                                 f"{MAX_SITES}") from None
         raw_segments = inf.get("segments")
         if raw_segments is None and "minutes" in inf:
             raw_segments = [{"minutes": inf["minutes"]}]
@@ -426,10 +431,25 @@ def load_yaml_file(path: str | Path, field: str) -> Any:
     text = read_text_file(p, field)
     try:
         return load_yaml(text)
+    except RecursionError:
+        raise nesting_error(field, p.name) from None
+    except ValueError as e:  # a number beyond Python's int-string limit (thousands of digits)
+        raise InputError(field, f"{p.name}: {_number_problem(e)}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" line {mark.line + 1}" if mark else ""
         raise InputError(field, f"{p.name}{at}: not valid YAML ({getattr(e, 'problem', e)})") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number this workbook reads")
+
+
+def _number_problem(err: ValueError) -> str:
+    text = str(err)
+    if "digits" in text:
+        return "a number with thousands of digits (more than Python reads); give a plausible value"
+    return text[:120]
 
 
 def read_encounter_file(path: str | Path) -> Encounter:
@@ -439,9 +459,13 @@ def read_encounter_file(path: str | Path) -> Encounter:
         obj = load_yaml_file(p, "file")
     elif p.suffix.lower() == ".json":
         try:
-            obj = json.loads(read_text_file(p, "file"))
+            obj = json.loads(read_text_file(p, "file"), parse_constant=_no_constant)
         except json.JSONDecodeError as e:
             raise InputError("file", f"{p.name} line {e.lineno} column {e.colno}: {e.msg}") from None
+        except RecursionError:
+            raise nesting_error("file", p.name) from None
+        except ValueError as e:
+            raise InputError("file", f"{p.name}: {_number_problem(e)}") from None
     else:
         read_text_file(p, "file")  # a missing file says so first
         raise InputError("file", f"{str(p)!r} is not .json, .yaml or .yml")

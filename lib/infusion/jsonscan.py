@@ -134,11 +134,25 @@ def _separators(seg: bytes, first_only: bool = False) -> tuple[np.ndarray, int]:
     return seps[:k], int(stop)
 
 
-def _value_end(buf: _Buf, what: str) -> int:
+MAX_ITEM = 64 << 20  # bytes: the largest single array item or top-level member decoded
+
+
+class TooLarge(StreamError):
+    """An item or member larger than the bound (memory stays bounded by the bound, not the file)."""
+
+
+def _too_large(what: str, limit: int, at: int) -> TooLarge:
+    return TooLarge(f"{what} is larger than {limit / (1 << 20):g} MB, the bound on one item "
+                    "(raise it with --max-item-mb if the file is genuine)", at)
+
+
+def _value_end(buf: _Buf, what: str, max_item: int = MAX_ITEM) -> int:
     """Index just after the value starting at buf.pos (ends at , or } or ] at depth 0)."""
     start = buf.pos
     scanned_from = start
     while True:
+        if len(buf.data) - buf.pos > max_item:
+            raise _too_large(what, max_item, buf.offset(scanned_from))
         seg = buf.data[start:]
         seps, stop = _separators(seg, first_only=True)
         if len(seps):
@@ -152,7 +166,8 @@ def _value_end(buf: _Buf, what: str) -> int:
 
 def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
                      chunk: int = 1 << 22, counts: dict[str, int] | None = None,
-                     required: dict[str, tuple[str, re.Pattern[bytes]]] | None = None) -> Iterator[Member]:
+                     required: dict[str, tuple[str, re.Pattern[bytes]]] | None = None,
+                     max_item: int = MAX_ITEM) -> Iterator[Member]:
     """Yield the members of the top-level JSON object in ``fp`` (binary, decompressed), in order.
 
     Members named in ``arrays`` whose value is an array are streamed item by item: only items
@@ -169,6 +184,8 @@ def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
     while True:
         m = _KEY.match(buf.data, buf.pos)
         while (m is None or m.end() == len(buf.data)) and not buf.eof:
+            if len(buf.data) - buf.pos > max_item:
+                raise _too_large("the text where a member name was expected", max_item, buf.offset())
             buf.fill()  # the member name may continue in the next window
             m = _KEY.match(buf.data, buf.pos)
         if not m:
@@ -179,9 +196,9 @@ def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
         buf.pos = m.end()
         if key in arrays and buf.peek() == b"[":
             buf.pos += 1
-            yield from _scan_array(buf, key, arrays[key], counts, (required or {}).get(key))
+            yield from _scan_array(buf, key, arrays[key], counts, (required or {}).get(key), max_item)
         else:
-            end = _value_end(buf, f"member {key!r}")
+            end = _value_end(buf, f"member {key!r}", max_item)
             at = buf.offset()
             raw = buf.data[buf.pos:end]
             try:
@@ -212,7 +229,8 @@ def _skip_ws(seg: bytes, i: int) -> int:
 
 def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | None,
                 counts: dict[str, int] | None = None,
-                required: tuple[str, re.Pattern[bytes]] | None = None) -> Iterator[Member]:
+                required: tuple[str, re.Pattern[bytes]] | None = None,
+                max_item: int = MAX_ITEM) -> Iterator[Member]:
     index = 0
     if buf.peek() == b"]":
         buf.pos += 1
@@ -267,5 +285,9 @@ def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | None,
             return
         consumed = int(bounds[complete]) if complete else 0
         buf.pos += consumed
-        if not buf.fill(max(buf.chunk, 2 * (len(buf.data) - buf.pos))):
+        pending = len(buf.data) - buf.pos
+        if pending > max_item:
+            raise _too_large(f"{key}[{index}]", max_item, buf.offset())
+        # read ahead geometrically (few rescans), but never far past the bound
+        if not buf.fill(min(max(buf.chunk, 2 * pending), max(buf.chunk, max_item + 1 - pending))):
             raise StreamError(f"data ends inside {key!r} after item {index - 1}", buf.offset())

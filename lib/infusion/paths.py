@@ -23,8 +23,15 @@ def data_dir() -> Path:
 
 
 def data_path(*parts: str) -> Path:
-    """A path inside the data directory."""
-    return data_dir().joinpath(*parts)
+    """A path inside the data directory; InputError naming the folder when the data directory is
+    missing or is not the project's (no ``medicare/`` and ``reference/`` in it)."""
+    root = data_dir()
+    if not ((root / "medicare").is_dir() and (root / "reference").is_dir()):
+        where = "INFUSION_DATA_DIR" if os.environ.get("INFUSION_DATA_DIR") else "data"
+        raise InputError(where, f"{str(root)!r} is not the workbook's data folder (it needs medicare/ and "
+                         "reference/ from the repository's data/); unset INFUSION_DATA_DIR, point it at a "
+                         "copy of data/, or restore data/ with `git checkout -- data`")
+    return root.joinpath(*parts)
 
 
 def check_file(path: str | Path, field: str) -> Path:
@@ -32,7 +39,9 @@ def check_file(path: str | Path, field: str) -> Path:
     directory otherwise."""
     p = Path(path)
     if not p.is_file():
-        raise InputError(field, f"{str(p)!r} " + ("is a directory, not a file" if p.is_dir() else "does not exist"))
+        what = ("is a directory, not a file" if p.is_dir() else
+                "is not a regular file (a pipe, socket or device)" if p.exists() else "does not exist")
+        raise InputError(field, f"{str(p)!r} {what}")
     return p
 
 

@@ -8,8 +8,10 @@ input file with its status, rows and warnings, so a partial run never passes for
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
+import re
 import sys
 import time
 import zlib
@@ -20,7 +22,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from ..errors import DataError, InputError
+from ..errors import DataError, InputError, shown
 from ..paths import check_file, check_writable
 from .hospital import read_hospital_csv, read_hospital_json
 from .model import Extraction, to_frame
@@ -74,18 +76,20 @@ def sniff(path: Path) -> str:
 
 
 def extract_file(path: str | Path, codes: Iterable[str] = FAMILY_CODES, on_read=None,
-                 billing_class: str | None = None, column_map: dict[str, str] | None = None) -> Extraction:
+                 billing_class: str | None = None, column_map: dict[str, str] | None = None,
+                 max_item_mb: int = 64) -> Extraction:
     """Read one file of any supported format.
 
     ``billing_class`` (professional or institutional) is used for hospital rows whose file does
-    not give one; ``column_map`` names the columns of a non-template chargemaster."""
+    not give one; ``column_map`` names the columns of a non-template chargemaster; a JSON item
+    (or top-level member) larger than ``max_item_mb`` is refused, so memory stays bounded."""
     p = Path(path)
     kind = sniff(p)
     cs = {str(c).strip() for c in codes}
     if kind == "tic":
-        return read_tic(p, cs, on_read)
+        return read_tic(p, cs, on_read, max_item=max_item_mb << 20)
     if kind == "hpt-json":
-        return read_hospital_json(p, cs, billing_class)
+        return read_hospital_json(p, cs, billing_class, max_item=max_item_mb << 20)
     if kind == "hpt-csv":
         return read_hospital_csv(p, cs, billing_class=billing_class)
     from .chargemaster import read_chargemaster
@@ -126,14 +130,32 @@ def _guarded(path: str, codes: tuple[str, ...], on_read, options: dict
         return path, None, str(err)
     except RecursionError:
         return path, None, f"{Path(path).name}: nested too deeply to read"
-    except (OSError, EOFError, UnicodeError, ValueError, TypeError, KeyError, IndexError) as err:
+    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+        return path, None, f"{Path(path).name}: the compressed file is truncated or damaged ({err})"
+    except (OSError, UnicodeError, ValueError, TypeError, KeyError, IndexError) as err:
         return path, None, f"{Path(path).name}: not readable ({type(err).__name__}: {err})"
+
+
+SCHEDULER = re.compile(r"(tcp|tls|ucx)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
+
+
+def check_scheduler(address: str) -> str:
+    """``address`` when it has the form of a Dask scheduler address; InputError("scheduler")."""
+    if not SCHEDULER.fullmatch(address.strip()):
+        raise InputError("scheduler", f"{shown(address)} is not a Dask scheduler address "
+                         "(tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786)")
+    return address.strip()
 
 
 def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str, options: dict):
     from dask.distributed import Client
 
-    with Client(scheduler, timeout="30s") as client:
+    try:
+        client = Client(scheduler, timeout="10s")
+    except (OSError, TimeoutError, ValueError) as err:
+        raise InputError("scheduler", f"cannot reach the Dask scheduler at {scheduler} "
+                         f"({str(err).splitlines()[0][:120]})") from None
+    with client:
         futures = client.map(_worker, paths, codes=codes, options=options, pure=False)
         for fut in futures:
             yield fut.result()
@@ -141,11 +163,16 @@ def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str, opti
 
 def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[str] = FAMILY_CODES,
                   jobs: int = 2, scheduler: str | None = None, progress: bool = True,
-                  billing_class: str | None = None, column_map: dict[str, str] | None = None) -> RunResult:
+                  billing_class: str | None = None, column_map: dict[str, str] | None = None,
+                  max_item_mb: int = 64) -> RunResult:
     """Extract ``codes`` from every file into the Parquet ``out`` (see module doc)."""
     if billing_class not in (None, "professional", "institutional"):
         raise InputError("billing-class", f"{billing_class!r}: give professional or institutional")
-    options = {"billing_class": billing_class, "column_map": column_map}
+    if not 1 <= max_item_mb <= 4096:
+        raise InputError("max-item-mb", f"{max_item_mb} is not a size from 1 to 4096 MB")
+    options = {"billing_class": billing_class, "column_map": column_map, "max_item_mb": max_item_mb}
+    if scheduler:
+        scheduler = check_scheduler(scheduler)
     files = [str(Path(p)) for p in paths]
     if not files:
         raise InputError("files", "no input files given")

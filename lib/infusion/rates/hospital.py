@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, cast
 import pandas as pd
 
 from ..errors import DataError
-from ..jsonscan import StreamError, iter_object_fast
+from ..jsonscan import MAX_ITEM, StreamError, TooLarge, iter_object_fast
 from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer
 from .tic import open_stream
 
@@ -314,7 +314,8 @@ def _json_amount(v: Any, where: str, path: Path) -> float:
     return float(v)
 
 
-def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | None = None) -> Extraction:
+def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | None = None,
+                       max_item: int = MAX_ITEM) -> Extraction:
     p = Path(path)
     stream, raw = open_stream(p)
     top: dict[str, Any] = {}
@@ -325,7 +326,8 @@ def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | N
             alternatives = b"|".join(re.escape(c.encode()) for c in sorted(codes))
             codes_rx = re.compile(rb'"code"\s*:\s*"\s*(?:' + alternatives + rb')\s*"')
             counts: dict[str, int] = {}
-            for m in iter_object_fast(stream, {"standard_charge_information": codes_rx}, counts=counts):
+            for m in iter_object_fast(stream, {"standard_charge_information": codes_rx}, counts=counts,
+                                      max_item=max_item):
                 if m.index is None:
                     if isinstance(m.value, (str, int, float)):
                         top[m.key] = m.value
@@ -375,6 +377,9 @@ def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | N
                                             _text(pi.get("methodology")), cls, member))
                 if len(ex.rows) == before:
                     ex.count("item of a requested code with no charge in it")
+    except TooLarge as err:
+        raise DataError(f"{p.name}: {err.reason} (at byte {err.offset}); refused so memory stays "
+                        "bounded") from None
     except StreamError as err:
         raise DataError(f"{p.name}: invalid JSON at byte {err.offset} ({err.reason}); "
                         f"{len(ex.rows)} rows read before it are not used") from None

@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,8 @@ def _rates_table(con: duckdb.DuckDBPyConnection, path: str | Path, code: str) ->
     p = Path(path)
     if not p.exists():
         raise InputError("rates", f"{str(p)!r} does not exist; run `python -m infusion rates extract`")
+    if not p.is_file():  # a FIFO or a device would block the read
+        raise InputError("rates", f"{str(p)!r} is not a regular file")
     try:
         con.execute("CREATE TEMP TABLE r AS SELECT * FROM read_parquet(?) WHERE billing_code = ?",
                     [str(p), code])
@@ -59,7 +62,13 @@ def _rates_table(con: duckdb.DuckDBPyConnection, path: str | Path, code: str) ->
         why = str(err).splitlines()[0]
         raise InputError("rates", f"{p.name} is not a rates Parquet file as `python -m infusion rates "
                          f"extract` writes ({why})") from None
-    have = {d[0] for d in con.execute("SELECT * FROM r LIMIT 0").description}
+    described = con.execute("DESCRIBE r").fetchall()
+    have = {d[0] for d in described}
+    kinds = {d[0]: str(d[1]) for d in described}
+    if "rate" in kinds and not re.match(r"(DOUBLE|FLOAT|REAL|DECIMAL|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT)",
+                                        kinds["rate"]):
+        raise InputError("rates", f"{p.name}: column 'rate' is {kinds['rate']}, not a number (a rates file "
+                         "as `python -m infusion rates extract` writes holds rates as DOUBLE)")
     columns = list(to_frame([]).columns)
     missing = [c for c in columns if c not in have]
     if missing:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError
-from ..jsonscan import MissingField, StreamError, iter_object_fast
+from ..jsonscan import MAX_ITEM, MissingField, StreamError, TooLarge, iter_object_fast
 from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer, join
 
 TOP_FIELDS = ("reporting_entity_name", "reporting_entity_type", "plan_name", "plan_id",
@@ -170,7 +170,7 @@ def code_pattern(codes: set[str]) -> "re.Pattern[bytes]":
     return re.compile(rb'"billing_code"\s*:\s*"?\s*(?:' + alts + rb')\s*["\s,}]')
 
 
-def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
+def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MAX_ITEM) -> Extraction:
     """Rows for ``codes`` from one in-network file. DataError names the file and the byte offset
     (or the in_network item and field) of the first problem; nothing partial is returned."""
     p = Path(path)
@@ -183,7 +183,7 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
     try:
         with stream:
             for m in iter_object_fast(stream, {"in_network": code_pattern(codes), "provider_references": None},
-                                      counts=counts, required=REQUIRED):
+                                      counts=counts, required=REQUIRED, max_item=max_item):
                 if m.index is None:
                     if m.key in TOP_FIELDS:  # descriptive text: a number or true in its place is kept as text
                         top[m.key] = m.value if m.value is None or isinstance(m.value, str) else json.dumps(m.value)
@@ -249,6 +249,9 @@ def read_tic(path: str | Path, codes: set[str], on_read=None) -> Extraction:
                             "expiration_date": price.get("expiration_date"),
                         }
                         pending.append((row, nr))
+    except TooLarge as err:
+        raise _fail(p, f"{err.reason} (at decompressed byte {err.offset}); refused so memory stays bounded; "
+                    f"{len(pending)} rows read before it are not used") from None
     except MissingField as err:
         raise _fail(p, f"{err.reason} (byte {err.offset}); {len(pending)} rows read before it are "
                     "not used") from None
