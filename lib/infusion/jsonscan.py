@@ -3,9 +3,12 @@
 A Transparency in Coverage file is one object with a huge ``in_network`` array, in which the codes we
 want are rare. Decoding every item into Python objects runs at ~20 MB/s; this scanner finds the item
 boundaries with one compiled pass (numba) over 4 MB windows of bytes (strings and escapes skipped,
-depth counted) and hands only the items that a byte pattern matches to ``json.loads``. Items that do
-not match are checked for structure (brackets and strings balance) but not decoded. Memory is
-bounded by the window plus the largest single item.
+brackets matched on a stack) and hands only the items that a byte pattern matches to ``json.loads``
+(which refuses NaN, Infinity and overflow here). Items that do not match are checked for structure,
+not decoded: brackets matched, nesting at most ``MAX_DEPTH``, no control character in a string and
+only JSON's own bytes outside strings (a bare word is refused; a misspelt literal made of the
+letters of true/false/null is not caught). Memory is bounded by the window plus one item, and an
+item larger than ``max_item`` bytes is refused (``TooLarge``).
 """
 
 from __future__ import annotations
@@ -44,6 +47,23 @@ class Member:
     offset: int
 
 _WS = b" \t\r\n"
+
+
+def _finite(text: str) -> float:
+    v = float(text)
+    if v in (float("inf"), float("-inf")):
+        raise ValueError(f"number {text[:30]} is out of range: overflow")
+    return v
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON number: not a number")
+
+
+def loads(raw: bytes | str) -> Any:
+    """``json.loads`` that refuses NaN, Infinity and numbers that overflow to infinity (JSON has
+    none of them; Python's decoder accepts them)."""
+    return json.loads(raw, parse_float=_finite, parse_constant=_no_constant)
 
 
 class MissingField(StreamError):
@@ -88,18 +108,28 @@ class _Buf:
         return self.base + (self.pos if i is None else i)
 
 
+MAX_DEPTH = 512  # nesting the scanner accepts inside one item (json.loads recurses ~1,000 deep)
+_SCAN_ERRORS = {1: "mismatched bracket", 2: "control character inside a string",
+                3: "a character that is not JSON outside a string (a bare word?)",
+                4: f"nested more than {MAX_DEPTH} levels deep"}
+
+
 @njit(cache=True, nogil=True)
-def _scan(a, first_only):  # pragma: no cover - compiled
+def _scan(a, first_only, closer):  # pragma: no cover - compiled
     """One pass over bytes ``a`` that start outside any string at relative depth 0.
 
-    Returns (seps, n_seps, stop): positions of commas at depth 0 (item separators), their count,
-    and the position of the first closing bracket that takes the depth to -1 (the end of the
+    Returns (seps, n_seps, stop, err_at, err): positions of commas at depth 0 (item separators),
+    their count, and the position of the closing bracket ``closer`` at depth 0 (the end of the
     enclosing array or object), or -1 when the bytes end first. With ``first_only`` it returns at
-    the first separator or closer (the end of one value). Strings and escapes are skipped; a
-    closer below depth -1 or a mismatch is left to ``json.loads`` of the items.
+    the first separator or closer (the end of one value). Brackets are matched (a stack of their
+    kinds), strings are skipped with their escapes and may hold no control character, and outside
+    strings only JSON's own bytes may appear (structure, digits, sign, point, exponent and the
+    letters of true/false/null); the first violation stops the pass with ``err`` (see
+    _SCAN_ERRORS) at ``err_at``.
     """
     n = a.shape[0]
     seps = np.empty(n // 2 + 1, dtype=np.int64)
+    stack = np.empty(MAX_DEPTH + 1, dtype=np.uint8)
     k = 0
     depth = 0
     in_str = False
@@ -112,26 +142,45 @@ def _scan(a, first_only):  # pragma: no cover - compiled
                 continue
             if c == 34:
                 in_str = False
+            elif c < 32:
+                return seps, k, -1, i, 2
         elif c == 34:
             in_str = True
         elif c == 123 or c == 91:
+            if depth == MAX_DEPTH:
+                return seps, k, -1, i, 4
+            stack[depth] = c + 2  # the closer that matches: } is { + 2, ] is [ + 2
             depth += 1
         elif c == 125 or c == 93:
+            if depth == 0:
+                if c != closer:
+                    return seps, k, -1, i, 1
+                return seps, k, i, -1, 0
             depth -= 1
-            if depth < 0:
-                return seps, k, i
-        elif c == 44 and depth == 0:
-            seps[k] = i
-            k += 1
-            if first_only:
-                return seps, k, -1
+            if stack[depth] != c:
+                return seps, k, -1, i, 1
+        elif c == 44:
+            if depth == 0:
+                seps[k] = i
+                k += 1
+                if first_only:
+                    return seps, k, -1, -1, 0
+        elif not (c == 32 or c == 10 or c == 13 or c == 9 or c == 58 or (48 <= c <= 57) or c == 45
+                  or c == 43 or c == 46 or c == 101 or c == 69 or c == 116 or c == 114 or c == 117
+                  or c == 102 or c == 97 or c == 108 or c == 115 or c == 110):
+            return seps, k, -1, i, 3
         i += 1
-    return seps, k, -1
+    return seps, k, -1, -1, 0
 
 
-def _separators(seg: bytes, first_only: bool = False) -> tuple[np.ndarray, int]:
-    seps, k, stop = _scan(np.frombuffer(seg, dtype=np.uint8), first_only)
-    return seps[:k], int(stop)
+def _separators(seg: bytes, first_only: bool = False, closer: int = 93) -> tuple[np.ndarray, int, int, int]:
+    """(separators, stop, err_at, err) of ``seg``; see ``_scan``."""
+    seps, k, stop, err_at, err = _scan(np.frombuffer(seg, dtype=np.uint8), first_only, closer)
+    return seps[:k], int(stop), int(err_at), int(err)
+
+
+def _scan_error(err: int, where: str, at: int) -> StreamError:
+    return StreamError(f"{where}: {_SCAN_ERRORS[err]}", at)
 
 
 MAX_ITEM = 64 << 20  # bytes: the largest single array item or top-level member decoded
@@ -148,20 +197,20 @@ def _too_large(what: str, limit: int, at: int) -> TooLarge:
 
 def _value_end(buf: _Buf, what: str, max_item: int = MAX_ITEM) -> int:
     """Index just after the value starting at buf.pos (ends at , or } or ] at depth 0)."""
-    start = buf.pos
-    scanned_from = start
+    origin = buf.offset()  # absolute: the window moves when it is refilled
     while True:
         if len(buf.data) - buf.pos > max_item:
-            raise _too_large(what, max_item, buf.offset(scanned_from))
-        seg = buf.data[start:]
-        seps, stop = _separators(seg, first_only=True)
-        if len(seps):
-            return start + int(seps[0])
+            raise _too_large(what, max_item, origin)
+        seg = buf.data[buf.pos:]
+        seps, stop, err_at, err = _separators(seg, first_only=True, closer=125)
+        if len(seps) and (err_at < 0 or err_at > int(seps[0])):
+            return buf.pos + int(seps[0])
+        if err:
+            raise _scan_error(err, what, buf.offset(buf.pos + err_at))
         if stop >= 0:
-            return start + stop
+            return buf.pos + stop
         if not buf.fill(len(buf.data) - buf.pos + 1):
-            raise StreamError(f"data ends inside {what}", buf.offset(scanned_from))
-        start = buf.pos
+            raise StreamError(f"data ends inside {what}", origin)
 
 
 def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
@@ -176,6 +225,9 @@ def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
     every item must have (checked without decoding). Any other member is decoded whole.
     """
     buf = _Buf(fp, chunk)
+    buf.peek()
+    if buf.data.startswith(b"\xef\xbb\xbf", buf.pos):  # a UTF-8 byte-order mark (as editors on Windows write)
+        buf.pos += 3
     if buf.peek() != b"{":
         raise StreamError("expected '{' at the start of the file (a JSON object)", buf.offset())
     buf.pos += 1
@@ -184,6 +236,8 @@ def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
     while True:
         m = _KEY.match(buf.data, buf.pos)
         while (m is None or m.end() == len(buf.data)) and not buf.eof:
+            if buf.peek() != b'"':  # not the start of a member name: no refill can make it one
+                break
             if len(buf.data) - buf.pos > max_item:
                 raise _too_large("the text where a member name was expected", max_item, buf.offset())
             buf.fill()  # the member name may continue in the next window
@@ -192,7 +246,10 @@ def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
             got = buf.peek()
             raise StreamError(f"expected a member name, found {got.decode(errors='replace')!r}"
                               if got else "data ends where a member name was expected", buf.offset())
-        key = json.loads(b'"' + m.group(1) + b'"')
+        try:
+            key = json.loads(b'"' + m.group(1) + b'"')
+        except (ValueError, UnicodeDecodeError) as err:  # a raw control character, bad UTF-8 or escape
+            raise StreamError(f"member name not valid JSON text ({str(err).split(':')[0]})", buf.offset()) from None
         buf.pos = m.end()
         if key in arrays and buf.peek() == b"[":
             buf.pos += 1
@@ -202,7 +259,7 @@ def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
             at = buf.offset()
             raw = buf.data[buf.pos:end]
             try:
-                value = json.loads(raw)
+                value = loads(raw)
             except ValueError as err:
                 raise StreamError(f"{key!r}: {err.args[0].split(':')[0]}", at + getattr(err, "pos", 0)) from None
             buf.pos = end
@@ -237,7 +294,10 @@ def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | None,
         return
     while True:
         seg = buf.data[buf.pos:]
-        seps, stop_at = _separators(seg)
+        seps, stop_at, err_at, bad = _separators(seg)
+        if bad:
+            done = int(np.searchsorted(seps, err_at))  # complete items before the error
+            raise _scan_error(bad, f"{key}[{index + done}]", buf.offset(buf.pos + err_at))
         stop = stop_at if stop_at >= 0 else None
         bounds = np.concatenate(([0], seps + 1))  # item starts (relative)
         item_ends = list(seps) + ([stop] if stop is not None else [])
@@ -265,7 +325,7 @@ def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | None,
                 a, b = int(bounds[i]), int(item_ends[i])
                 raw = seg[a:b]
                 try:
-                    value = json.loads(raw)
+                    value = loads(raw)
                 except ValueError as err:
                     lead = len(raw) - len(raw.lstrip())
                     pos = getattr(err, "pos", 0) or 0

@@ -85,3 +85,123 @@ def test_required_member_checked_without_decoding():
         list(iter_object_fast(io.BytesIO(doc), {"items": re.compile(rb'"code": "3"')}, chunk=8,
                               required={"items": ("code", re.compile(rb'"code"\s*:'))}))
     assert "items[1]: missing required field code" in str(e.value) and e.value.offset == doc.index(b'{"other"')
+
+
+# ---- untrusted files (issue 18): structure checked in every item, decoded or not ------------------
+
+NONE_MATCH = {"items": re.compile(rb"(?!x)x")}  # a pattern that matches nothing: items are only scanned
+
+
+@pytest.mark.parametrize("doc, needle", [
+    (b'{"items": [[1}, 2]}', "items[0]: mismatched bracket"),
+    (b'{"items": [{"a": [1, 2}]}', "items[0]: mismatched bracket"),
+    (b'{"items": [1, nope, 3]}', "items[1]: a character that is not JSON outside a string"),
+    (b'{"items": [1, "a\x01b"]}', "items[1]: control character inside a string"),
+    (b'{"items": [' + b"[" * 600 + b"]" * 600 + b"]}", "nested more than 512 levels deep"),
+    (b'{"a\nb": 1}', "member name not valid JSON text"),
+    (b'{"a\xff": 1}', "member name not valid JSON text"),
+])
+@pytest.mark.parametrize("chunk", [3, 1 << 20])
+def test_items_that_are_not_decoded_are_still_checked(doc, needle, chunk):
+    with pytest.raises(StreamError) as e:
+        list(iter_object_fast(io.BytesIO(doc), NONE_MATCH, chunk=chunk))
+    assert needle in str(e.value)
+
+
+@pytest.mark.parametrize("value", [b"NaN", b"Infinity", b"-Infinity", b"1e999"])
+def test_nan_infinity_and_overflow_are_not_values(value):
+    doc = b'{"items": [{"rate": ' + value + b"}]}"
+    with pytest.raises(StreamError, match="items\\[0\\]"):
+        list(iter_object_fast(io.BytesIO(doc), {"items": None}))
+    with pytest.raises(StreamError, match="'rate'"):
+        list(iter_object_fast(io.BytesIO(b'{"rate": ' + value + b"}"), {}))
+
+
+def test_byte_order_mark_is_accepted():
+    doc = b'\xef\xbb\xbf{"items": [1, 2]}'
+    assert [m.value for m in iter_object_fast(io.BytesIO(doc), {"items": None})] == [1, 2]
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 5, 8, 16, 1 << 20])
+def test_error_offsets_are_right_across_refills(chunk):
+    doc = b'{"aaaaaaaaaa": [1, 2, {"b": ]}'  # the stray ] is at byte 27
+    with pytest.raises(StreamError) as e:
+        list(iter_object_fast(io.BytesIO(doc), {}, chunk=chunk))
+    assert e.value.offset == doc.index(b"]")
+    doc = b'{"a": 1, "b": "unterminated'  # a member whose value never ends: offset of its start
+    with pytest.raises(StreamError) as e:
+        list(iter_object_fast(io.BytesIO(doc), {}, chunk=chunk))
+    assert e.value.offset == doc.index(b'"unterminated')
+
+
+def test_junk_where_a_key_is_expected_is_refused_without_reading_on():
+    class Endless(io.RawIOBase):
+        reads = 0
+
+        def readable(self):
+            return True
+
+        def readinto(self, b):
+            self.reads += 1
+            b[: len(b)] = b"x" * len(b)
+            return len(b)
+
+    src = Endless()
+    head = io.BytesIO(b'{"a": 1, junk')
+    stream = io.BufferedReader(_Chain(head, src))
+    with pytest.raises(StreamError, match="expected a member name"):
+        list(iter_object_fast(stream, {}, chunk=16))
+    assert src.reads < 3
+
+
+class _Chain(io.RawIOBase):
+    def __init__(self, *parts):
+        self.parts = list(parts)
+
+    def readable(self):
+        return True
+
+    def readinto(self, b):
+        while self.parts:
+            n = self.parts[0].readinto(b)
+            if n:
+                return n
+            self.parts.pop(0)
+        return 0
+
+
+# ---- differential: the scanner against json.loads -------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(10 ** 30), max_value=10 ** 30)
+    | st.floats(allow_nan=False, allow_infinity=False) | st.text(),
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+    max_leaves=25)
+
+
+@settings(max_examples=150, deadline=None)
+@given(items=st.lists(_JSON, max_size=6), head=st.dictionaries(st.text(max_size=8), _JSON, max_size=3),
+       chunk=st.sampled_from([1, 2, 3, 7, 64, 4096]), ascii_only=st.booleans(), indent=st.sampled_from([None, 2]))
+def test_scanner_items_equal_json_loads(items, head, chunk, ascii_only, indent):
+    head.pop("items", None)
+    doc = {**head, "items": items}
+    raw = json.dumps(doc, ensure_ascii=ascii_only, indent=indent).encode()
+    members = list(iter_object_fast(io.BytesIO(raw), {"items": None}, chunk=chunk))
+    assert [m.value for m in members if m.key == "items"] == json.loads(raw)["items"]
+    assert {m.key: m.value for m in members if m.index is None} == head
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.binary(max_size=200) | st.text(alphabet='{}[],:"\\ abtrue0123.-eE\n\x01', max_size=120).map(str.encode),
+       chunk=st.sampled_from([1, 4, 64]))
+def test_scanner_on_any_bytes_gives_items_or_its_own_error(data, chunk):
+    doc = b'{"items": [' + data + b"]}"
+    try:
+        items = [m.value for m in iter_object_fast(io.BytesIO(doc), {"items": None}, chunk=chunk)
+                 if m.key == "items"]
+    except StreamError:
+        return
+    assert items == json.loads(doc)["items"]  # whatever it accepts, json.loads reads the same

@@ -132,8 +132,10 @@ def _guarded(path: str, codes: tuple[str, ...], on_read, options: dict
         return path, None, f"{Path(path).name}: nested too deeply to read"
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
         return path, None, f"{Path(path).name}: the compressed file is truncated or damaged ({err})"
-    except (OSError, UnicodeError, ValueError, TypeError, KeyError, IndexError) as err:
-        return path, None, f"{Path(path).name}: not readable ({type(err).__name__}: {err})"
+    except MemoryError:
+        return path, None, f"{Path(path).name}: not enough memory to read it"
+    except Exception as err:  # noqa: BLE001 - an untrusted file: any failure is that file's, the run goes on
+        return path, None, f"{Path(path).name}: not readable ({type(err).__name__}: {str(err)[:200]})"
 
 
 SCHEDULER = re.compile(r"(tcp|tls|ucx)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
@@ -239,14 +241,31 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     meta = {"codes": list(cs), "rows": len(table), "seconds": round(time.monotonic() - t0, 2),
             "complete": all(m["status"] == "ok" for m in manifest), "files": manifest}
     tmp = out_path.with_name(f".{out_path.name}.tmp")
+    manifest_path = out_path.with_name(out_path.name + ".manifest.json")
     try:
         table.to_parquet(tmp, index=False)
         os.replace(tmp, out_path)
-        out_path.with_name(out_path.name + ".manifest.json").write_text(json.dumps(meta, indent=2))
     except OSError as err:
         tmp.unlink(missing_ok=True)
+        meta.update(complete=False, error=f"the table was not written: {err.strerror or err}")
+        _write_manifest(manifest_path, meta)
         raise InputError("out", f"cannot write {out_path}: {err.strerror or err}") from None
+    _write_manifest(manifest_path, meta)  # last: a manifest beside a table means the table is whole
     return RunResult(out_path, len(table), manifest)
+
+
+def _write_manifest(path: Path, meta: dict) -> None:
+    """Write the manifest atomically (a temporary file, fsync, rename)."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps(meta, indent=2))
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise InputError("out", f"cannot write {path}: {err.strerror or err}") from None
 
 
 def _single_with_bar(f: str, codes: tuple[str, ...], bar, options: dict

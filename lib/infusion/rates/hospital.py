@@ -324,13 +324,15 @@ def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | N
     try:
         with stream:
             alternatives = b"|".join(re.escape(c.encode()) for c in sorted(codes))
-            codes_rx = re.compile(rb'"code"\s*:\s*"\s*(?:' + alternatives + rb')\s*"')
+            codes_rx = re.compile(rb'"code"\s*:\s*"(?:\s*(?:' + alternatives + rb')\s*"|[^"]*\\)')
             counts: dict[str, int] = {}
             for m in iter_object_fast(stream, {"standard_charge_information": codes_rx}, counts=counts,
                                       max_item=max_item):
                 if m.index is None:
                     if isinstance(m.value, (str, int, float)):
                         top[m.key] = m.value
+                    if m.key == "standard_charge_information":
+                        ex.warnings.append("standard_charge_information is not an array: no charges in this file")
                     continue
                 item = m.value
                 where = f"standard_charge_information[{m.index}] (byte {m.offset})"
@@ -384,6 +386,8 @@ def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | N
         raise DataError(f"{p.name}: invalid JSON at byte {err.offset} ({err.reason}); "
                         f"{len(ex.rows)} rows read before it are not used") from None
     ex.items_read = counts.get("standard_charge_information", 0)
+    if "standard_charge_information" not in counts and not any("not an array" in w for w in ex.warnings):
+        ex.warnings.append("the file has no standard_charge_information member: no charges in this file")
     ex.source_format = f"hpt-json-{top.get('version', '?')}"
     for row in ex.rows:
         row["source_format"] = ex.source_format

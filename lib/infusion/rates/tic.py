@@ -117,13 +117,19 @@ def open_stream(path: Path, on_read=None, read_ahead: bool = False) -> tuple[io.
     return buffered, raw
 
 
+def _kind(value: Any) -> str:
+    return {type(None): "null", dict: "an object", str: "text", bool: "a boolean"}.get(type(value), "a number")
+
+
 def _fail(path: Path, message: str) -> DataError:
     return DataError(f"{path.name}: {message}")
 
 
 def _num(value: Any, where: str, path: Path) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(path, f"{where}: negotiated_rate {value!r} is not a number")
+        raise _fail(path, f"{where}: negotiated_rate {str(value)[:40]!r} is not a number")
+    if value < 0:
+        raise _fail(path, f"{where}: negotiated_rate {value} is negative")
     return float(value)
 
 
@@ -167,7 +173,9 @@ REQUIRED = {"in_network": ("billing_code", re.compile(rb'"billing_code"\s*:')),
 def code_pattern(codes: set[str]) -> "re.Pattern[bytes]":
     """Bytes pattern of a billing_code member holding one of ``codes`` (quoted or not)."""
     alts = b"|".join(re.escape(c.encode()) for c in sorted(codes))
-    return re.compile(rb'"billing_code"\s*:\s*"?\s*(?:' + alts + rb')\s*["\s,}]')
+    # a code written with escapes ("\u0039...") cannot be matched as bytes: such items are decoded
+    # and their code compared once decoded
+    return re.compile(rb'"billing_code"\s*:\s*(?:"?\s*(?:' + alts + rb')\s*["\s,}]|"[^"]*\\)')
 
 
 def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MAX_ITEM) -> Extraction:
@@ -180,11 +188,15 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
     refs: dict[Any, tuple[int, int, str]] = {}  # id -> (groups, npis, key) ; key "remote" if URL
     pending: list[tuple[dict, dict]] = []  # (row, its negotiated_rates entry)
     counts: dict[str, int] = {}
+    saw_in_network = False
     try:
         with stream:
             for m in iter_object_fast(stream, {"in_network": code_pattern(codes), "provider_references": None},
                                       counts=counts, required=REQUIRED, max_item=max_item):
                 if m.index is None:
+                    if m.key == "in_network":
+                        ex.warnings.append(f"in_network is {_kind(m.value)}, not an array: no rates in this file")
+                        saw_in_network = True
                     if m.key in TOP_FIELDS:  # descriptive text: a number or true in its place is kept as text
                         top[m.key] = m.value if m.value is None or isinstance(m.value, str) else json.dumps(m.value)
                     continue
@@ -264,6 +276,8 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
                     f"({err}); {len(pending)} rows read before it are not used") from None
     ex.bytes_read = raw.count
     ex.items_read = counts.get("in_network", 0)
+    if "in_network" not in counts and not saw_in_network:
+        ex.warnings.append("the file has no in_network member: no rates in this file")
     entity = top.get("reporting_entity_name") or ""
     payer = top.get("issuer_name") or entity
     # TiC in-network files are published for group and individual-market coverage (45 CFR 147.212,
