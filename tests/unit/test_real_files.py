@@ -409,3 +409,9 @@ def test_real_claims_with_family_codes_substituted_are_checked(tmp_path, name, c
     assert proc.returncode == 0, proc.stderr
     m = re.search(r"lines in (\d+) = checked (\d+)", proc.stdout)
     assert m and int(m.group(2)) > 0 and int(m.group(1)) >= int(m.group(2))
+
+
+def test_837_anesthesia_minutes_stay_as_they_are_molina(tmp_path):
+    """Molina's 837P bills anesthesia (01710 ...) in minutes (MJ), as it should: not rejected."""
+    proc = _audit(REAL / "x12" / "Molina_Mock_UP_837P_File.txt", tmp_path / "f.csv")
+    assert "lines in 5 = checked 5 + rejected 0" in proc.stdout, proc.stdout + proc.stderr

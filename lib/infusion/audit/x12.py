@@ -33,6 +33,7 @@ the rejects show.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,29 +45,28 @@ from .values import text_batch
 
 COLUMNS = ["claim_id", "line_number", "date_of_service", "code", "modifiers", "units", "pos",
            "claim_type", "claim_frequency", "payer", "zip", "provider"]
+TIMED_FAMILY = ("96369", "96370", "96371", "96372")  # as audit.read.FAMILY (which imports this module)
 SKIPPED = "the 837's subscriber and patient segments (names, member ids, dates of birth, addresses)"
+
+
+def _head(path: Path) -> bytes:
+    """The first 512 bytes of ``path`` (decompressed), BOM and leading whitespace dropped; b"" when
+    it cannot be read."""
+    try:
+        with pa.input_stream(str(path), compression="detect") as fh:
+            return bytes(fh.read(512)).lstrip(b"\xef\xbb\xbf \t\r\n")
+    except (pa.ArrowException, OSError):
+        return b""
 
 
 def is_x12(path: Path) -> bool:
     """Whether ``path`` (plain or compressed) starts with an X12 interchange header (ISA)."""
-    try:
-        with pa.input_stream(str(path), compression="detect") as fh:
-            head = fh.read(512)
-    except (pa.ArrowException, OSError):
-        return False
-    return head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"ISA")
+    return _head(path).startswith(b"ISA")
 
 
 def missing_envelope(path: Path) -> bool:
     """Whether ``path`` starts like X12 segments (GS, ST, BHT) without the ISA interchange header."""
-    try:
-        with pa.input_stream(str(path), compression="detect") as fh:
-            head = fh.read(512)
-    except (pa.ArrowException, OSError):
-        return False
-    import re
-
-    return bool(re.match(rb"(GS|ST|BHT)\*[^~\n]*[~\n]", head.lstrip(b"\xef\xbb\xbf \t\r\n")))
+    return bool(re.match(rb"(GS|ST|BHT)\*[^~\n]*[~\n]", _head(path)))
 
 
 @dataclass
@@ -204,9 +204,10 @@ class X12Reader:
                 at_units = 4 if tag == "SV1" else 5
                 line.units = seg[at_units] if len(seg) > at_units else None
                 basis = seg[at_units - 1].strip().upper() if len(seg) > at_units - 1 else ""
-                if basis and basis != "UN" and line.units:
-                    # SV103 / SV204 says what the quantity counts: UN is units; MJ (minutes) is not
-                    # turned into units, the 837 does not say which part of the infusion it covers
+                if basis and basis != "UN" and line.units and line.code in TIMED_FAMILY:
+                    # SV103 / SV204 says what the quantity counts: UN is units; MJ (minutes) on a
+                    # 96369-96372 line is not turned into units, the 837 does not say which part of
+                    # the infusion it covers (other codes, anesthesia among them, bill minutes rightly)
                     what = "minutes" if basis == "MJ" else f"unit basis {basis}"
                     line.units = (f"{line.units} {what} ({tag}0{at_units - 1} {basis}, not units: "
                                   "not converted; bill units, UN)")
