@@ -24,12 +24,13 @@ def data_dir() -> Path:
 
 def data_path(*parts: str) -> Path:
     """A path inside the data directory; InputError naming the folder when the data directory is
-    missing or is not the project's (no ``medicare/`` and ``reference/`` in it)."""
+    missing or lacks the sub-folder asked for (``medicare/``, ``reference/`` ...)."""
     root = data_dir()
-    if not ((root / "medicare").is_dir() and (root / "reference").is_dir()):
+    if not root.is_dir() or (parts and not (root / parts[0]).is_dir()):
         where = "INFUSION_DATA_DIR" if os.environ.get("INFUSION_DATA_DIR") else "data"
-        raise InputError(where, f"{str(root)!r} is not the workbook's data folder (it needs medicare/ and "
-                         "reference/ from the repository's data/); unset INFUSION_DATA_DIR, point it at a "
+        raise InputError(where, f"{str(root)!r} " + ("does not exist" if not root.is_dir() else
+                                               f"has no {parts[0]}/ folder, as the repository's data/ has")
+                         + "; unset INFUSION_DATA_DIR, point it at a "
                          "copy of data/, or restore data/ with `git checkout -- data`")
     return root.joinpath(*parts)
 
