@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..jsonscan import MAX_ITEM, StreamError, TooLarge, iter_object_fast
-from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer
+from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer, clean_name
 from .tic import open_stream
 
 _PIPE = re.compile(r"\s*\|\s*")
@@ -101,7 +101,7 @@ _PROFESSIONAL_NAME = re.compile(r"\b(physicians?|physician group|medical group|p
 
 
 def _payer_key(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[\[\]_]", " ", text)).strip().lower()
+    return clean_name(text).lower()
 
 
 @dataclass
@@ -136,7 +136,7 @@ def wide_payers(header: list[str], original: list[str]) -> tuple[list[WidePayer]
             # PAYER, PAYER|PLAN, or a plan written with pipes in it (PAYER|Medicare|DSNP)
             payer, plan = shown[0], " / ".join(x.strip() for x in shown[1:] if x.strip())
             key = (_payer_key(parts[0]), _payer_key(" / ".join(x.strip() for x in parts[1:] if x.strip())))
-            wp = groups.setdefault(key, WidePayer(_clean_name(payer), _clean_name(plan)))
+            wp = groups.setdefault(key, WidePayer(clean_name(payer), clean_name(plan)))
             field_name = m.group(2).replace("negotiated_", "")
             if getattr(wp, field_name) is None:
                 setattr(wp, field_name, h)
@@ -145,10 +145,6 @@ def wide_payers(header: list[str], original: list[str]) -> tuple[list[WidePayer]
                 and _PAYER_AUX.fullmatch(h + "x")):
             unread.append(orig)
     return list(groups.values()), unread
-
-
-def _clean_name(text: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[\[\]_]", " ", text)).strip()
 
 
 def file_billing_class(entity: str, given: str | None) -> tuple[str, str | None]:

@@ -48,7 +48,7 @@ def _aliases() -> list[tuple[re.Pattern[str], str]]:
     return [(re.compile(r["pattern"], re.I), r["family"]) for r in rows]
 
 
-def _clean(name: str | None) -> str:
+def clean_name(name: str | None) -> str:
     """A payer or plan name as matched: template brackets and underscores gone, spaces collapsed."""
     return re.sub(r"\s+", " ", re.sub(r"[\[\]_]", " ", name or "")).strip()
 
@@ -57,7 +57,7 @@ def payer_family(*names: str | None) -> str:
     """The private family (aetna, bcbs, cigna, uhc) of the first name that matches an alias (in the
     table's order), else "other". Medicare itself is a line of business, see :func:`classify_payer`."""
     for name in names:
-        text = _clean(name)
+        text = clean_name(name)
         if not text:
             continue
         for rx, fam in _aliases():
@@ -91,7 +91,7 @@ def classify_payer(payer: str | None, plan: str | None = None,
     (a TiC file is commercial by the rule that requires it), commercial for the four private
     families, and unknown for any other payer.
     """
-    p, q = _clean(payer), _clean(plan)
+    p, q = clean_name(payer), clean_name(plan)
     fam = payer_family(p, q)
     text = f"{p} {q}".strip()
     lob = next((lob for rx, lob in _lines() if rx.search(text)), None)
