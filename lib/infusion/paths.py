@@ -8,7 +8,9 @@ point a notebook at a copy of the data with next year's CMS files).
 from __future__ import annotations
 
 import os
+import stat
 import tempfile
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .errors import InputError
@@ -60,3 +62,37 @@ def check_writable(path: str | Path, field: str) -> Path:
     if p.is_dir():
         raise InputError(field, f"cannot write {p}: it is a directory")
     return p
+
+
+def check_outputs(outputs: Mapping[str, str | Path], inputs: Iterable[str | Path] = ()) -> dict[str, Path]:
+    """The one guard every command puts before its outputs: each output (option name -> path) is a
+    new path or a regular file, not a symbolic link, a FIFO, a device or a directory; none is one of
+    the ``inputs`` (same file, by inode: a hard link or another spelling counts); no two outputs
+    share a path; each can be written (``check_writable``). InputError naming the option
+    otherwise, before any work is done."""
+    seen: dict[Path, str] = {}
+    ins = [Path(i) for i in inputs]
+    out: dict[str, Path] = {}
+    for field, given in outputs.items():
+        p = Path(given)
+        if not str(given).strip() or p.name in ("", ".", ".."):
+            raise InputError(field, f"{str(given)!r} is not a file name")
+        if p.is_symlink():
+            raise InputError(field, f"{str(p)!r} is a symbolic link: give the file itself, or a new name")
+        if p.exists():
+            mode = p.stat().st_mode
+            if stat.S_ISDIR(mode):
+                raise InputError(field, f"cannot write {p}: it is a directory")
+            if not stat.S_ISREG(mode):
+                raise InputError(field, f"{str(p)!r} is not a regular file (a pipe, socket or device): "
+                                 "outputs are written as new files, give a file name")
+            for i in ins:
+                if i.exists() and os.path.samefile(p, i):
+                    raise InputError(field, f"{str(p)!r} is also an input ({i.name}): writing it would "
+                                     "replace the input; give another name")
+        key = p.resolve()
+        if key in seen:
+            raise InputError(field, f"{str(p)!r} is also the {seen[key]} output: give each output its own name")
+        seen[key] = field
+        out[field] = check_writable(p, field)
+    return out

@@ -23,7 +23,7 @@ from typing import Iterable
 import pandas as pd
 
 from ..errors import DataError, InputError, shown
-from ..paths import check_file, check_writable
+from ..paths import check_file, check_outputs
 from .hospital import read_hospital_csv, read_hospital_json
 from .model import Extraction, to_frame
 from .tic import open_stream, read_tic
@@ -169,7 +169,7 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
                   max_item_mb: int = 64) -> RunResult:
     """Extract ``codes`` from every file into the Parquet ``out`` (see module doc)."""
     if billing_class not in (None, "professional", "institutional"):
-        raise InputError("billing-class", f"{billing_class!r}: give professional or institutional")
+        raise InputError("billing-class", f"{shown(billing_class)}: give professional or institutional")
     if not 1 <= max_item_mb <= 4096:
         raise InputError("max-item-mb", f"{max_item_mb} is not a size from 1 to 4096 MB")
     options = {"billing_class": billing_class, "column_map": column_map, "max_item_mb": max_item_mb}
@@ -180,7 +180,7 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
         raise InputError("files", "no input files given")
     for f in files:
         check_file(f, "file")
-    out_path = check_writable(out, "out")
+    out_path = check_outputs({"out": out, "out (manifest)": Path(str(out) + ".manifest.json")}, files)["out"]
     cs = tuple(str(c).strip() for c in codes)
     total = sum(Path(f).stat().st_size for f in files)
     results: list[tuple[str, Extraction | None, str | None]] = []
