@@ -33,14 +33,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError
-from ..paths import check_file
+from ..errors import InputError, shown
+from ..paths import check_file, check_outputs
+from ..redact import shape_of, show_value, spreadsheet_safe
 from ..rules import cite
 from .checks import SEVERITY, find
 from .columns import ALIASES, CANONICAL, PHI_PATTERN, REQUIRED, resolve_columns
-from .read import FAMILY, REJECT_REASONS, VALUE_OF, Lines, read_lines
+from .read import FAMILY, REJECT_REASONS, SHAPE_OF, VALUE_OF, Lines, read_lines
 
-__all__ = ["AuditResult", "audit", "write_outputs", "resolve_columns", "CANONICAL", "REQUIRED",
+__all__ = ["AuditResult", "audit", "write_outputs", "output_paths", "resolve_columns", "CANONICAL", "REQUIRED",
            "ALIASES", "PHI_PATTERN", "FAMILY", "SEVERITY"]
 
 FINDING_COLUMNS = ["claim_id", "line_number", "date_of_service", "code", "payer", "rule", "severity",
@@ -70,6 +71,7 @@ class AuditResult:
     by_payer: pd.DataFrame = field(default_factory=pd.DataFrame)  # the share of lines with findings
     by_provider: pd.DataFrame = field(default_factory=pd.DataFrame)  # the same by provider (empty: no column)
     by_record: bool = False  # CSV read again record by record (quote-aware): file lines not known
+    quoted_breaks: bool = False  # values in quotes hold line breaks: file lines not known
     lines_void: int = 0  # lines of void claims (frequency 8): lines in, left out of the audit
 
     def accounting(self) -> str:
@@ -81,12 +83,14 @@ class AuditResult:
 
 
 def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
-          progress: bool = False, encoding: str = "utf-8", sheet: str | None = None) -> AuditResult:
+          progress: bool = False, encoding: str = "utf-8", sheet: str | None = None,
+          not_patient: tuple[str, ...] = ()) -> AuditResult:
     """Audit a claims file; returns findings, summary, rejects and counts (see module doc).
 
     ``block_mb``: size of the CSV blocks read at a time (memory in flight); ``progress``: a
     progress bar on stderr; ``encoding``: of a CSV file (``cp1252`` for many Windows extracts);
-    ``sheet``: of a spreadsheet (default: its first sheet).
+    ``sheet``: of a spreadsheet (default: its first sheet); ``not_patient``: columns whose names
+    say they can identify a patient (``Subscriber ID``) that a map may name all the same.
     """
     t0 = time.monotonic()
     path = check_file(claims, "claims")
@@ -95,9 +99,10 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
     try:
         codecs.lookup(encoding)
     except LookupError:
-        raise InputError("encoding", f"{encoding!r} is not a text encoding Python knows") from None
+        raise InputError("encoding", f"{shown(encoding)} is not a text encoding Python knows") from None
     with _small_pages():
-        lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet)
+        lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet,
+                           not_patient=tuple(not_patient))
         priced = _finish(find(lines))
         findings = priced[FINDING_COLUMNS]
         rejected = _rejected(lines)
@@ -107,7 +112,8 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
                        else pd.DataFrame({c: pd.Series(dtype=object) for c in PROVIDER_COLUMNS}))
     res = AuditResult(lines.lines_in, lines.lines_in - len(rejected) - lines.void, len(rejected), findings,
                       _summary(findings), lines.dropped_phi, source_kind=lines.source_kind,
-                      rejected=rejected, by_record=lines.by_record, by_payer=by_payer, by_provider=by_provider,
+                      rejected=rejected, by_record=lines.by_record, quoted_breaks=lines.quoted_breaks,
+                      by_payer=by_payer, by_provider=by_provider,
                       notes=lines.notes, lines_void=lines.void)
     res.seconds = round(time.monotonic() - t0, 2)
     return res
@@ -240,10 +246,9 @@ def _rejected(lines: Lines) -> pd.DataFrame:
     r = lines.rejects
     d = lines.distinct
     reason = np.array(REJECT_REASONS, dtype=object)[r["reason"]]
-    for code, name in VALUE_OF.items():  # quote the value that made the row unreadable
+    for code, name in VALUE_OF.items():  # quote the value that made the row unreadable, if of its shape
         texts = d[name].values if name != "code" else list(d["code"].field(0))
-        quoted = np.array(["(empty)" if v is None or not str(v).strip() else f"'{v}'" for v in texts] + [""],
-                          dtype=object)
+        quoted = np.array([show_value(v, SHAPE_OF[name]) for v in texts] + [""], dtype=object)
         ix = r[name]
         sel = r["reason"] == code
         reason[sel] = reason[sel] + " " + quoted[ix[sel]]
@@ -254,7 +259,7 @@ def _rejected(lines: Lines) -> pd.DataFrame:
     data_row = v + np.searchsorted(valid_before, v, side="left")
     out = pd.DataFrame({
         "data_row": np.concatenate([data_row, [m[0] for m in lines.malformed]]).astype(np.int64),
-        "claim_id": np.concatenate([r["claim"].to_numpy(zero_copy_only=False),
+        "claim_id": np.concatenate([_keys_only(r["claim"].to_numpy(zero_copy_only=False)),
                                     np.full(len(lines.malformed), None, dtype=object)]),
         "line_number": np.concatenate([d["line_number"].field(0)[r["line_number"]],
                                        np.full(len(lines.malformed), None, dtype=object)]),
@@ -266,9 +271,16 @@ def _rejected(lines: Lines) -> pd.DataFrame:
     if lines.segments is not None:  # X12: where the service line is in the file
         out.insert(1, "segment", lines.segments[out["data_row"].to_numpy() - 1])
     if lines.source_kind == "csv":
-        out.insert(1, "file_line", pd.array([pd.NA] * len(out), dtype="Int64") if lines.by_record
+        out.insert(1, "file_line", pd.array([pd.NA] * len(out), dtype="Int64")
+                   if lines.by_record or lines.quoted_breaks
                    else out["data_row"] + 1)
     return out
+
+
+def _keys_only(claims: np.ndarray) -> np.ndarray:
+    """Claim ids of rejected rows, each kept only when it has the shape of an id (a row that
+    could not be read may hold other text in that column: a name, a note); else None."""
+    return np.array([c if shape_of(c, "key") else None for c in claims], dtype=object)
 
 
 _KIND_NAMES = {"csv": "CSV", "parquet": "Parquet", "spreadsheet": "spreadsheet", "x12": "X12 837"}
@@ -296,6 +308,18 @@ def footer_html(claims: str | Path, res: AuditResult) -> str:
                          sources, note="Claim and line keys and aggregates only.")
 
 
+def output_paths(out: str | Path, rejects: str | Path | None = None) -> dict[str, Path]:
+    """The files an audit writes, by the option they come from: findings (``out``), rejects (given,
+    or OUT.rejects.EXT), and beside them OUT.summary.csv, OUT.payers.csv, OUT.providers.csv."""
+    out = Path(out)
+    if not str(out).strip() or out.name in ("", ".", "..") or out.is_dir():
+        raise InputError("out", f"{shown(str(out))} is not a file name (findings.csv or findings.parquet)")
+    return {"out": out, "rejects": Path(rejects) if rejects else out.with_name(out.stem + ".rejects" + out.suffix),
+            "out (summary)": out.with_name(out.stem + ".summary.csv"),
+            "out (by payer)": out.with_name(out.stem + ".payers.csv"),
+            "out (by provider)": out.with_name(out.stem + ".providers.csv")}
+
+
 def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None = None) -> dict[str, str]:
     """Write findings (CSV or Parquet by extension), the summary by rule and payer, the share of
     lines with findings by payer and by provider (CSV: OUT.summary.csv, OUT.payers.csv,
@@ -303,11 +327,7 @@ def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None 
     are written to temporary names first and renamed only when all are complete, so a failed
     write leaves the previous outputs as they were (InputError naming the path). Claim and line
     keys only."""
-    out = Path(out)
-    rej = Path(rejects) if rejects else out.with_name(out.stem + ".rejects" + out.suffix)
-    summ = out.with_name(out.stem + ".summary.csv")
-    payers = out.with_name(out.stem + ".payers.csv")
-    providers = out.with_name(out.stem + ".providers.csv")
+    out, rej, summ, payers, providers = check_outputs(output_paths(out, rejects)).values()
     written: list[tuple[Path, Path]] = []
     path = out
     try:
@@ -319,7 +339,7 @@ def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None 
             if path.suffix.lower() in (".parquet", ".pq"):
                 df.to_parquet(tmp, index=False)
             else:
-                df.to_csv(tmp, index=False, date_format="%Y-%m-%d")
+                spreadsheet_safe(df).to_csv(tmp, index=False, date_format="%Y-%m-%d")
     except OSError as err:
         for tmp, _ in written:
             tmp.unlink(missing_ok=True)

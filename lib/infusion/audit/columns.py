@@ -27,7 +27,8 @@ REQUIRED = ("claim_id", "line_number", "date_of_service", "code", "units")
 # hcpcs_modifier_1 ...).
 ALIASES = {
     "claim_id": ["claim_id", "claim_number", "claim_no", "claim_num", "clm_id", "icn", "cur_clm_uniq_id"],
-    "line_number": ["line_number", "line_no", "line", "ln", "claim_line", "claim_line_number", "clm_line_num",
+    # not "ln": in demographic layouts it is the last name (FN, LN)
+    "line_number": ["line_number", "line_no", "line", "claim_line", "claim_line_number", "clm_line_num",
                     "line_num"],
     "date_of_service": ["date_of_service", "dos", "service_date", "from_date", "line_dos",
                         "claim_line_start_date", "clm_line_from_dt", "line_1st_expns_dt", "rev_cntr_dt",
@@ -96,33 +97,48 @@ def wide_layout(header: list[str]) -> str | None:
               "units), e.g. the CCW RIF line files or an 837.")
 
 
-def resolve_columns(header: list[str], mapping: dict[str, str] | None = None
-                    ) -> tuple[dict[str, str], list[str], list[str]]:
+def is_patient_column(name: str, canon: str | None = None) -> bool:
+    """Whether a header names a column that can identify a patient (``PHI_PATTERN``), unless it is
+    one of the aliases of ``canon`` (``payer_name`` names the payer, not a person)."""
+    return bool(PHI_PATTERN.search(name)) and not (canon and normalise(name) in ALIASES[canon])
+
+
+def resolve_columns(header: list[str], mapping: dict[str, str] | None = None,
+                    not_patient: list[str] | tuple[str, ...] = ()) -> tuple[dict[str, str], list[str], list[str]]:
     """Canonical name -> source column; modifier columns; PHI columns seen (never read).
 
-    InputError (naming the field) for a map entry that is not canonical or not in the file, and for
-    a required column that is not found.
+    InputError (naming the field) for a map entry that is not canonical or not in the file, for a
+    map entry naming a column that can identify a patient (``Subscriber ID`` as the claim id)
+    unless ``not_patient`` names it, and for a required column that is not found. Messages list
+    the header only when it is one (``redact.header_listing``).
     """
+    from ..redact import header_listing, shown_name
+
     mapping = dict(mapping or {})
     lower: dict[str, str] = {}
     for h in header:  # the first column of each normalised name
         lower.setdefault(normalise(h), h)
     out: dict[str, str] = {}
-    for canon, src in mapping.items():
-        if canon not in CANONICAL:
-            raise InputError("map", f"{canon!r} is not one of {', '.join(CANONICAL)}")
-        if src not in header:  # as written, or else as normalised: code=cpt_code finds "CPT Code"
-            if normalise(src) not in lower:
-                raise InputError(f"map {canon}", f"column {src!r} is not in the file (columns: {', '.join(header)})")
-            src = lower[normalise(src)]
-        out[canon] = src
     for canon in CANONICAL:
-        if canon in out:
-            continue
         for alias in ALIASES[canon]:
             if alias in lower:
                 out[canon] = lower[alias]
                 break
+    recognised = list(out.values())
+    allowed = {normalise(n) for n in not_patient}
+    for canon, src in mapping.items():
+        if canon not in CANONICAL:
+            raise InputError("map", f"{shown_name(canon)} is not one of {', '.join(CANONICAL)}")
+        if src not in header:  # as written, or else as normalised: code=cpt_code finds "CPT Code"
+            if normalise(src) not in lower:
+                raise InputError(f"map {canon}", f"column {shown_name(src)} is not in the file "
+                                 f"({header_listing(header, recognised)})")
+            src = lower[normalise(src)]
+        if is_patient_column(src, canon) and normalise(src) not in allowed:
+            raise InputError(f"map {canon}", f"column {shown_name(src)} can identify a patient (its name says "
+                             "so) and the audit writes the values of the columns it reads; map another "
+                             f"column, or give --not-patient-data {shown_name(src)} if it holds none")
+        out[canon] = src
     mod_cols = []
     if "modifiers" not in out:
         mod_cols = [h for h in header if MODIFIER_COLUMN.fullmatch(normalise(h))]
@@ -131,8 +147,8 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None
         wide = wide_layout(header)
         if wide:
             raise InputError("claims", wide)
-        raise InputError(missing[0], f"no column for {missing[0]} (columns: {', '.join(header)}); "
+        raise InputError(missing[0], f"no column for {missing[0]} ({header_listing(header, recognised)}); "
                          f"map one with --map {missing[0]}=COLUMN")
     used = set(out.values()) | set(mod_cols)
-    phi = [h for h in header if h not in used and PHI_PATTERN.search(h)]
+    phi = [h for h in header if h not in used and is_patient_column(h)]
     return out, mod_cols, phi

@@ -50,7 +50,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from . import values as V
 from . import x12
 from .columns import resolve_columns
@@ -64,6 +64,7 @@ SPREADSHEET = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 REJECT_REASONS = ("", "missing claim_id", "missing line_number", "bad date_of_service",
                   "non-numeric units", "unknown code format")
 VALUE_OF = {3: "date_of_service", 4: "units", 5: "code"}  # reason -> the column whose value it quotes
+SHAPE_OF = {"date_of_service": "date", "units": "units", "code": "code"}  # its kind (``redact.show_value``)
 WHY = {"line_number": 2, "date_of_service": 3, "units": 4, "code": 5}  # column -> its reject reason
 
 
@@ -83,6 +84,7 @@ class Lines:
     notes: list[str] = field(default_factory=list)  # what the reader left out, for the user
     source_kind: str = "csv"
     by_record: bool = False  # read record by record (quote-aware): data rows may not be file lines
+    quoted_breaks: bool = False  # values in quotes hold line breaks: data rows are not file lines
     segments: np.ndarray | None = None  # X12: the SV1/SV2 segment number of each data row
     void: int = 0  # readable lines of void claims: lines in, left out of the audit (not checked)
 
@@ -156,7 +158,11 @@ def _csv_header(path: Path, encoding: str) -> tuple[list[str], str, int]:
     header = next(csv.reader(io.StringIO(first), delimiter=delim), [])
     rest = start[len(raw):]
     second = rest[: rest.find(b"\n") + 1] if b"\n" in rest else b""
-    row = next(csv.reader(io.StringIO(second.decode(_wire(encoding), errors="replace")), delimiter=delim), [])
+    try:  # only to see whether every data line ends with a delimiter; a quoted line break may cut it
+        row = next(csv.reader(io.StringIO(second.decode(_wire(encoding), errors="replace"), newline=""),
+                              delimiter=delim), [])
+    except csv.Error:
+        row = []
     if header and header[-1] != "" and len(row) == len(header) + 1 and row[-1] == "":
         # every line ends with the delimiter but the header (CCW RIF extracts): an empty last field
         header.append(TRAILING_FIELD)
@@ -177,14 +183,50 @@ def _last_line_break(view: memoryview, end: int) -> int:
         tail *= 4
 
 
+_QUOTE, _LF, _CR = 34, 10, 13
+BLOCK_UNIT = 1 << 20  # bytes per ``block_mb`` (tests make it small to cut blocks often)
+
+
+def _record_cut(view: memoryview, end: int, delim: str, eof: bool) -> tuple[int, bool, bool]:
+    """Where to cut ``view[:end]`` (which starts at a record): after its last line break that is
+    not inside a quoted value (0: none; ``end`` at the end of the file), and whether its quotes
+    are outside the form this reading relies on, and whether a quoted value before the cut holds a
+    line break (data rows are then not file lines).
+
+    Without a quote the cut is after the last line break. With quotes, a line break ends a record
+    when an even number of quotes precede it in the block: true of every file whose quotes open a
+    field (after a delimiter or a line break, or as the second of ``""``) and close one (before a
+    delimiter, a line break or ``"``), as RFC 4180 and every spreadsheet write them. A quote out of
+    that form (``5" tube``, ``"a"b``) anywhere in the block makes the second result True: the caller then
+    reads the file record by record, where pyarrow's own quote rules apply."""
+    if bytes(view[:end]).find(b'"') < 0:  # memchr: most blocks of most files (0.7 ms per 16 MB)
+        return (end if eof else _last_line_break(view, end)), False, False
+    data = np.frombuffer(view, dtype=np.uint8, count=end)
+    quotes = np.flatnonzero(data == _QUOTE)
+    breaks = np.flatnonzero(data == _LF)
+    inside = np.searchsorted(quotes, breaks) % 2 == 1
+    outside = breaks[~inside]
+    cut = end if eof else int(outside[-1]) + 1 if len(outside) else 0
+    opening, closing = quotes[0::2], quotes[1::2]  # all of the block's: a stray quote may leave no cut
+    d = ord(delim)
+    before = data[np.maximum(opening - 1, 0)]
+    opens_ok = (opening == 0) | (before == d) | (before == _LF) | (before == _QUOTE)
+    after = data[np.minimum(closing + 1, end - 1)]
+    closes_ok = ((closing + 1 >= end) | (after == d) | (after == _LF) | (after == _CR) | (after == _QUOTE))
+    return cut, not (opens_ok.all() and closes_ok.all()), bool(inside[breaks < cut].any())
+
+
 def _csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: Callable[[int], object],
-                free: list[pa.Buffer | None]) -> Iterator[tuple[pa.Buffer, int]]:
-    """``path`` after its header as (buffer, length): ``block_mb`` of whole lines at a time (cut
-    at a line break, which may be inside a quoted value: see the module doc). Each block is read
+                free: list[pa.Buffer | None], delim: str = ",", seen: dict[str, bool] | None = None
+                ) -> Iterator[tuple[pa.Buffer, int]]:
+    """``path`` after its header as (buffer, length): ``block_mb`` of whole records at a time (cut
+    at a line break outside quoted values, ``_record_cut``; when the quotes are not of the form
+    that cut relies on, ``seen["stray"]`` is set and the caller reads the file again record by
+    record: see the module doc; ``seen["breaks"]`` when a quoted value holds a line break). Each block is read
     into a buffer taken from ``free`` (None: allocate one); the caller puts it back when the block
     is parsed (no copy of the file is made). Buffers come from pyarrow's memory pool, which maps
     memory in large pages."""
-    size = block_mb << 20
+    size = block_mb * BLOCK_UNIT
     carry = b""  # the start of a line not yet complete
     with _open(path, encoding) as fh:
         fh.read(skip)  # the header (a compressed stream cannot seek)
@@ -200,7 +242,13 @@ def _csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: C
                 if n == 0 and end == 0:
                     free.append(buf)
                     return
-                cut = end if n == 0 else _last_line_break(view, end)
+                cut, odd, breaks = _record_cut(view, end, delim, eof=n == 0)
+                if seen is not None:
+                    seen["stray"] |= odd
+                    seen["breaks"] |= breaks
+                if odd:  # the caller reads the file record by record: no more blocks
+                    free.append(buf)
+                    return
                 carry = bytes(view[cut:end]) if cut else bytes(view[:end])
             if cut == 0:  # a line longer than the block: read on with a larger block
                 free.append(buf)
@@ -262,7 +310,7 @@ def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block
     with _open(path, encoding) as fh:
         reader = pacsv.open_csv(
             io.BufferedReader(_Utf8Replacing(fh)) if replace else fh,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block_mb << 20,
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block_mb * BLOCK_UNIT,
                                            use_threads=False, encoding=_wire(encoding)),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
                                              invalid_row_handler=on_invalid),
@@ -286,7 +334,7 @@ class _Sheet:
         book = CalamineWorkbook.from_path(str(path))
         self.names = list(book.sheet_names)
         if sheet is not None and sheet not in self.names:
-            raise InputError("sheet", f"{sheet!r} is not a sheet of {path.name} "
+            raise InputError("sheet", f"{shown(sheet)} is not a sheet of {path.name} "
                              f"(sheets: {', '.join(self.names)})")
         self.sheet = book.get_sheet_by_index(0) if sheet is None else book.get_sheet_by_name(sheet)
         self.rows = self.sheet.iter_rows()
@@ -380,7 +428,8 @@ def _malformed_reason(row: pacsv.InvalidRow) -> str:
 
 
 def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
-               progress: bool = False, encoding: str = "utf-8", sheet: str | None = None) -> Lines:
+               progress: bool = False, encoding: str = "utf-8", sheet: str | None = None,
+               not_patient: tuple[str, ...] = ()) -> Lines:
     """Read ``path`` (CSV, Parquet, a spreadsheet: ``sheet`` or its first, or an X12 837) into
     ``Lines``; InputError for an unreadable file.
 
@@ -391,6 +440,9 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
     suffix = path.suffix.lower()
     kind = ("parquet" if suffix in (".parquet", ".pq") else "spreadsheet" if suffix in SPREADSHEET
             else "x12" if x12.is_x12(path) else "csv")
+    if kind == "csv" and x12.is_wide_x12(path):
+        raise InputError("claims", f"{path.name} is an X12 837 saved as UTF-16 or UTF-32; X12 is ASCII text: "
+                         "save it as ASCII or UTF-8 (for example iconv -f UTF-16 -t UTF-8)")
     if kind == "csv" and x12.missing_envelope(path):
         raise InputError("claims", f"{path.name} holds X12 segments (GS/ST/BHT) but no ISA interchange "
                          "header: the X12 envelope is missing; add the ISA segment the sender's file had")
@@ -399,12 +451,13 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
             encoding = sniff_encoding(path, encoding)
         except (pa.ArrowException, OSError) as err:
             raise InputError("claims", f"{path.name} is not a readable CSV file ({err})") from None
-    lines, quote_in_malformed = _read_lines(path, kind, mapping, block_mb, progress, encoding, sheet, records=False)
+    lines, quote_in_malformed = _read_lines(path, kind, mapping, not_patient, block_mb, progress, encoding, sheet,
+                                            records=False)
     if quote_in_malformed:
         try:
-            lines, _ = _read_lines(path, kind, mapping, block_mb, progress, encoding, sheet, records=True)
+            lines, _ = _read_lines(path, kind, mapping, not_patient, block_mb, progress, encoding, sheet, records=True)
         except _ParseError:  # a malformed row that is not UTF-8, perhaps: once more, such bytes replaced
-            lines, _ = _read_lines(path, kind, mapping, block_mb, progress, encoding, sheet, records=True,
+            lines, _ = _read_lines(path, kind, mapping, not_patient, block_mb, progress, encoding, sheet, records=True,
                                    replace=True)
     return lines
 
@@ -414,7 +467,8 @@ class _ParseError(InputError):
     not UTF-8 replaced may get past)."""
 
 
-def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb: int, progress: bool,
+def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patient: tuple[str, ...],
+                block_mb: int, progress: bool,
                 encoding: str, sheet: str | None, records: bool, replace: bool = False) -> tuple[Lines, bool]:
     """One reading of ``path``. ``records``: CSV by the quote-aware record reader (one thread
     parses, two encode); otherwise in blocks cut at line breaks. Also returned: whether a malformed
@@ -425,8 +479,10 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
     batched = kind != "csv" or records  # sources are record batches, not blocks of bytes
     record_malformed: list[tuple[int, str]] = []  # from the record reader: data rows already
     quote_in_malformed = False
+    # a CSV block whose quotes a cut at line breaks cannot rely on; a quoted value holding a line break
+    seen = {"stray": False, "breaks": False}
     if sheet is not None and kind != "spreadsheet":
-        raise InputError("sheet", f"{sheet!r} given, but {path.name} is not a spreadsheet")
+        raise InputError("sheet", f"{shown(sheet)} given, but {path.name} is not a spreadsheet")
     try:
         if is_parquet:
             schema = pq.read_schema(path)
@@ -450,12 +506,12 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
     if not any(h.strip() for h in header):
         raise InputError("claims", f"{path.name} has no header line naming the columns "
                          "(empty file or blank first line)")
-    cols, mod_cols, phi = resolve_columns(header, mapping)
+    cols, mod_cols, phi = resolve_columns(header, mapping, not_patient)
     used = list(dict.fromkeys(list(cols.values()) + mod_cols))
     # the claim id column first: read as text, the others dictionary-encoded
     used = [cols["claim_id"]] + [u for u in used if u != cols["claim_id"]]
     if is_parquet and (twice := [u for u in used if header.count(u) > 1]):  # Parquet reads columns by name
-        raise InputError("claims", f"{path.name} has two columns named {twice[0]!r}: rename one")
+        raise InputError("claims", f"{path.name} has two columns named {shown(twice[0])}: rename one")
     bar = None
     if progress:
         from tqdm import tqdm
@@ -487,15 +543,17 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
             sources = _csv_records(path, header, delim, encoding, block_mb, convert, record_malformed, on_bytes,
                                    replace)
         else:
-            sources = _csv_blocks(path, encoding, skip, block_mb, on_bytes, buffers)
+            sources = _csv_blocks(path, encoding, skip, block_mb, on_bytes, buffers, delim, seen)
 
     distinct = _distinct()
     lock = threading.Lock()  # the distinct values are shared by the workers
 
     def column(batch: pa.RecordBatch, canon: str) -> pa.Array:
         if canon == "modifiers" and mod_cols:
-            parts = [_flat(batch.column(c)).cast(pa.string()) for c in mod_cols]
-            return pc.binary_join_element_wise(*parts, "|", null_handling="skip") if len(parts) > 1 else parts[0]
+            # an empty cell is "" (not null): a join with nulls skipped drops the rows where every
+            # modifier column is empty, and the line count with them
+            parts = [pc.fill_null(_flat(batch.column(c)).cast(pa.string()), "") for c in mod_cols]
+            return pc.binary_join_element_wise(*parts, "|") if len(parts) > 1 else parts[0]
         if canon in cols:
             return _flat(batch.column(cols[canon]))
         return pa.nulls(batch.num_rows, pa.string())
@@ -620,10 +678,12 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
                     bar.update(source.num_rows)
                 if len(pending) >= 3:
                     merge(*pending.popleft().result())
-                if quote_in_malformed:  # the file is to be read again record by record: stop here
+                if quote_in_malformed or seen["stray"]:  # the file is to be read again record by record: stop here
+                    quote_in_malformed = True
                     break
             while pending:
                 merge(*pending.popleft().result())
+            quote_in_malformed |= seen["stray"]  # the blocks stopped at a quote they cannot rely on
         if hasattr(sources, "close"):
             sources.close()  # a generator stopped early: its file is closed now, not when collected
     except (pa.ArrowException, OSError, UnicodeError) as err:
@@ -655,6 +715,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, block_mb:
         segments=np.array(claims837.segments, dtype=np.int64) if kind == "x12" else None,
         source_kind=kind,
         by_record=records,
+        quoted_breaks=seen["breaks"],
     ), quote_in_malformed
 
 

@@ -64,6 +64,16 @@ def is_x12(path: Path) -> bool:
     return _head(path).startswith(b"ISA")
 
 
+def is_wide_x12(path: Path) -> bool:
+    """Whether ``path`` is an X12 file saved as UTF-16 or UTF-32 (an ISA after a byte-order mark)."""
+    head = _head(path)
+    for bom, enc in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
+                     (b"\xfe\xff", "utf-16")):
+        if head.startswith(bom):
+            return head.decode(enc, errors="ignore").lstrip("\ufeff \t\r\n").startswith("ISA")
+    return False
+
+
 def missing_envelope(path: Path) -> bool:
     """Whether ``path`` starts like X12 segments (GS, ST, BHT) without the ISA interchange header."""
     return bool(re.match(rb"(GS|ST|BHT)\*[^~\n]*[~\n]", _head(path)))
@@ -130,8 +140,15 @@ class X12Reader:
             cols["provider"].append(line.rendering or claim.rendering or billing_npi)
             self.segments.append(line.segment)
 
+        opened = {"ISA": 0, "GS": 0, "ST": 0}  # envelopes open: each closed by its trailer
+        closes = {"IEA": "ISA", "GE": "GS", "SE": "ST"}
+        number = 0
         for number, seg, comp in self._segments():
             tag = seg[0]
+            if tag in opened:
+                opened[tag] += 1
+            elif tag in closes:
+                opened[closes[tag]] -= 1
             if tag in ("LX", "CLM", "SE", "HL", "ST"):
                 emit()
                 line, in_line = _Line(), False
@@ -217,6 +234,10 @@ class X12Reader:
                 line.has_service = True
             if len(cols["claim_id"]) >= self.batch_rows:
                 yield text_batch(cols)
+        if any(opened.values()):  # a file cut short (a transfer that stopped): its last claim may be partial
+            trailer = ", ".join(t for t, o in closes.items() if opened[o] > 0)
+            raise InputError("claims", f"{self.path.name} is truncated: it ends at segment {number} without "
+                             f"the trailer(s) {trailer} that close its envelopes; ask the sender for the whole file")
         emit()
         if cols["claim_id"]:
             yield text_batch(cols)
