@@ -30,7 +30,7 @@ from .encounter import (
     read_encounter_file,
 )
 from .errors import INPUT_FAILURES, InputError, shown
-from .paths import check_writable
+from .paths import check_outputs
 from .records import CodingResult
 
 PROG = "python -m infusion"
@@ -262,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
                      "and by provider")
     aud.add_argument("--map", action="append", default=[],
                      help="CANONICAL=COLUMN for another layout, e.g. code=HCPCS_CD (repeatable)")
+    aud.add_argument("--not-patient-data", action="append", default=[], metavar="COLUMN",
+                     help="a column whose name says it can identify a patient (Subscriber ID ...) but which "
+                     "holds none, so that --map may name it (repeatable)")
     aud.add_argument("--block-mb", type=int, default=16,
                      help="CSV read in blocks of this many MB (memory in flight; default 16)")
     aud.add_argument("--encoding", default="utf-8",
@@ -291,14 +294,14 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
 
     codes = [c.strip() for c in args.codes.split(",") if c.strip()]
     if not codes:
-        raise InputError("codes", f"{args.codes!r} names no code")
+        raise InputError("codes", f"{shown(args.codes)} names no code")
     if not 1 <= args.jobs <= 64:
         raise InputError("jobs", f"{args.jobs} is not a number of processes from 1 to 64")
     column_map = {}
     for m in args.map:
         role, sep, header = m.partition("=")
         if not sep or not role.strip() or not header.strip():
-            raise InputError("map", f"{m!r} is not ROLE=HEADER (e.g. code=\"CPT/HCPCS\")")
+            raise InputError("map", f"{shown(m)} is not ROLE=HEADER (e.g. code=\"CPT/HCPCS\")")
         column_map[role.strip()] = header.strip()
     res = extract_files(args.files, args.out, codes=codes, jobs=args.jobs, scheduler=args.scheduler,
                         billing_class=args.billing_class, column_map=column_map or None,
@@ -341,19 +344,17 @@ def cmd_rates_summary(args: argparse.Namespace) -> int:
 def cmd_audit(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from .audit import audit, describe_source, write_outputs
+    from .audit import audit, describe_source, output_paths, write_outputs
 
     mapping = {}
     for kv in args.map:
         if "=" not in kv:
-            raise InputError("map", f"{kv!r} is not CANONICAL=COLUMN (for example code=HCPCS_CD)")
+            raise InputError("map", f"{shown(kv)} is not CANONICAL=COLUMN (for example code=HCPCS_CD)")
         k, v = kv.split("=", 1)
         mapping[k.strip()] = v.strip()
-    check_writable(args.out, "out")  # before the audit, not after it
-    if args.rejects:
-        check_writable(args.rejects, "rejects")
+    check_outputs(output_paths(args.out, args.rejects), [args.claims])  # before the audit, not after it
     res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty(),
-                encoding=args.encoding, sheet=args.sheet)
+                encoding=args.encoding, sheet=args.sheet, not_patient=tuple(args.not_patient_data))
     if res.source_kind == "x12":
         print(f"notice: {', '.join(res.dropped_phi)} were skipped, never kept", file=sys.stderr)
     elif res.dropped_phi:
@@ -366,6 +367,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
     if res.by_record:
         print("notice: malformed rows held quotes (values in quotes may hold line breaks): the file was "
               "read again record by record; rejects give data rows, file lines are not known", file=sys.stderr)
+    elif res.quoted_breaks:
+        print("notice: values in quotes hold line breaks: rejects give data rows, file lines are not known",
+              file=sys.stderr)
     out = write_outputs(res, args.out, args.rejects)
     print(describe_source(args.claims, res))  # says ILLUSTRATIVE for the repository's samples
     print(res.accounting())
@@ -396,7 +400,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_render(args: argparse.Namespace) -> int:
-    from .render import Job, default_jobs, render_jobs
+    from .render import Job, default_jobs, render_jobs, validate_job
 
     if args.config:
         from .schedule import run_schedule
@@ -407,20 +411,22 @@ def cmd_render(args: argparse.Namespace) -> int:
     else:
         if not args.notebook:
             raise InputError("notebook", "give --all, --config FILE or --notebook NB")
-        from .render import NOTEBOOKS
-
-        if not (NOTEBOOKS / args.notebook).is_file():
-            raise InputError("notebook", f"{args.notebook!r} is not in notebooks/ "
-                             f"({', '.join(p.name for p in sorted(NOTEBOOKS.glob('*.ipynb')))})")
         params = {}
         for kv in args.param:
             if "=" not in kv:
-                raise InputError("param", f"{kv!r} is not NAME=VALUE")
+                raise InputError("param", f"{shown(kv)} is not NAME=VALUE")
             k, v = kv.split("=", 1)
             params[k.strip()] = _param_value(v)
         out = args.output or (Path(args.notebook).stem + ".html")
-        jobs = [Job(args.notebook, params, out)]
-    failures = render_jobs(jobs)
+        jobs = [validate_job(Job(args.notebook, params, out), "render")]
+    from .safe_io import LockedError
+    from .schedule import EXIT_LOCKED
+
+    try:
+        failures = render_jobs(jobs)
+    except LockedError as err:
+        print(f"{PROG} render: {err}", file=sys.stderr)
+        return EXIT_LOCKED
     if failures:
         print(f"{PROG} render: error: {len(failures)} of {len(jobs)} report(s) failed; the last good "
               "copies were kept", file=sys.stderr)
@@ -452,7 +458,7 @@ def _param_value(text: str):
 
 def _year(text: str) -> int:
     if not (text.strip().isascii() and text.strip().isdigit()) or len(text.strip()) != 4:
-        raise argparse.ArgumentTypeError(f"year: {text!r} is not a four-digit year")
+        raise argparse.ArgumentTypeError(f"year: {shown(text)} is not a four-digit year")
     return int(text)
 
 

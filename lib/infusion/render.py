@@ -9,6 +9,8 @@ job is kept in ``reports/failed/`` for debugging. plotly.js is embedded once per
 from __future__ import annotations
 
 import datetime as dt
+import keyword
+import math
 import os
 import re
 import sys
@@ -18,7 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .paths import REPO_ROOT
+from .errors import InputError, shown
+from .paths import REPO_ROOT, check_file
+from .safe_io import Lock, atomic_write
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 REPORTS = REPO_ROOT / "reports"
@@ -49,6 +53,97 @@ class Job:
     @property
     def name(self) -> str:
         return Path(self.output).stem
+
+
+RESERVED = ("logs", "failed", "img", ".work")  # folders of reports/ that renders keep for themselves
+MAX_TEXT = 4096  # the longest text value a parameter takes
+
+
+def declared_parameters(notebook: str) -> dict[str, Any]:
+    """The parameters a notebook declares: name -> default, from the assignments of its cell
+    tagged ``parameters`` (literal values only). A job may set these and no other names."""
+    import ast
+    import json
+
+    nb = json.loads((NOTEBOOKS / notebook).read_text(encoding="utf-8"))
+    out: dict[str, Any] = {}
+    for cell in nb.get("cells", []):
+        if "parameters" not in cell.get("metadata", {}).get("tags", []):
+            continue
+        for node in ast.parse("".join(cell.get("source", []))).body:
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                out[node.targets[0].id] = ast.literal_eval(node.value)
+    return out
+
+
+def _is_scalar(v: Any) -> bool:
+    return v is None or isinstance(v, (str, bool, int)) or (isinstance(v, float) and math.isfinite(v))
+
+
+def _check_value(name: str, value: Any, default: Any, where: str) -> None:
+    """InputError when ``value`` is not of the kind ``default`` is (an int for an int, text for
+    text, a list of plain values for a list ...); text and lists are bounded."""
+    field_ = f"{where}.parameters.{name}"
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise InputError(field_, f"a text of {len(value):,} characters (at most {MAX_TEXT:,})")
+    if isinstance(default, bool) or default is None:
+        ok = _is_scalar(value) if default is None else isinstance(value, bool)
+    elif isinstance(default, int):
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif isinstance(default, float):
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    elif isinstance(default, str):
+        ok = isinstance(value, str)
+    elif isinstance(default, list):
+        ok = isinstance(value, list) and len(value) <= 100 and all(
+            _is_scalar(v) and not (isinstance(v, str) and len(v) > MAX_TEXT) for v in value)
+    elif isinstance(default, dict):
+        ok = isinstance(value, dict) and len(value) <= 100 and all(
+            isinstance(k, str) and _is_scalar(v) and not (isinstance(v, str) and len(v) > MAX_TEXT)
+            for k, v in value.items())
+    else:
+        ok = False
+    if not ok:
+        kind = ("none or a plain value" if default is None else type(default).__name__)
+        raise InputError(field_, f"{shown(value)} is not of the parameter's kind ({kind}, as its default "
+                         f"{default!r})")
+    if name.endswith("_path") and isinstance(value, str):  # an input file: a regular file, read from notebooks/
+        p = Path(value) if Path(value).is_absolute() else NOTEBOOKS / value
+        check_file(p, field_)
+
+
+def validate_job(job: Job, where: str = "job", reports_dir: Path = REPORTS) -> Job:
+    """``job`` when it is safe to run; InputError naming ``where`` and the field otherwise:
+
+    * the notebook is an ``.ipynb`` file in ``notebooks/`` (no other folder);
+    * the output is an ``.html`` name inside ``reports/`` (sub-folders allowed; no ``..``, no
+      absolute path, no hidden name, none of the folders renders keep: logs, failed, img);
+    * each parameter is a name the notebook's parameters cell declares (so a valid Python name:
+      papermill writes names into the code it runs, unescaped) with a value of its default's kind,
+      and a ``*_path`` parameter names a regular file (not a FIFO that would hang the render)."""
+    nb = Path(job.notebook)
+    if (nb.is_absolute() or len(nb.parts) != 1 or nb.suffix != ".ipynb" or nb.name.startswith(".")
+            or not (NOTEBOOKS / nb).is_file()):
+        names = ", ".join(p.name for p in sorted(NOTEBOOKS.glob("*.ipynb")))
+        raise InputError(f"{where}.notebook", f"{shown(job.notebook)} is not a notebook in notebooks/ ({names})")
+    out = Path(job.output)
+    if (not job.output.strip() or out.is_absolute() or out.suffix.lower() != ".html"
+            or any(part in ("..", ".") or part.startswith(".") for part in out.parts)
+            or out.parts[0] in RESERVED or "\\" in job.output or "\x00" in job.output):
+        raise InputError(f"{where}.output", f"{shown(job.output)} is not an .html file name inside reports/ "
+                         "(no absolute path, no '..', no hidden name, not in logs/, failed/ or img/)")
+    target = reports_dir / out
+    if target.is_symlink() or (target.exists() and not target.is_file()):
+        raise InputError(f"{where}.output", f"reports/{job.output} exists and is not a regular file")
+    declared = declared_parameters(job.notebook)
+    for name, value in job.parameters.items():
+        if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
+            raise InputError(f"{where}.parameters", f"{shown(name)} is not a parameter name")
+        if name not in declared:
+            raise InputError(f"{where}.parameters.{name}", f"{job.notebook} declares no parameter {name!r} "
+                             f"(it declares {', '.join(declared) or 'none'})")
+        _check_value(name, value, declared[name], where)
+    return job
 
 
 def default_jobs(year: int = 2026) -> list[Job]:
@@ -141,6 +236,7 @@ def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool 
     import nbformat
     import papermill as pm
 
+    validate_job(job, f"job {job.output}", reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     work = reports_dir / ".work"
     work.mkdir(exist_ok=True)
@@ -171,9 +267,8 @@ def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool 
             os.environ.pop("INFUSION_REPORT", None)
         else:
             os.environ["INFUSION_REPORT"] = env_before
-    tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(html, encoding="utf-8")
-    os.replace(tmp, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(target, html)
     if png and os.environ.get("INFUSION_NO_PNG") != "1":
         try:
             export_pngs(nb, reports_dir / "img", job.name)
@@ -183,7 +278,16 @@ def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool 
 
 
 def render_jobs(jobs: list[Job], reports_dir: Path = REPORTS, out=sys.stderr) -> list[tuple[Job, str]]:
-    """Render each job (all of them, even after a failure); return (job, error) for failures."""
+    """Render each job (all of them, even after a failure), holding the reports lock (``LockedError``
+    at once when another run holds it); return (job, error) for failures. Each job is validated
+    first (``validate_job``: InputError before anything renders)."""
+    for i, job in enumerate(jobs):
+        validate_job(job, f"job {job.output or i + 1}", reports_dir)
+    with Lock(reports_dir / ".lock"):
+        return _render_each(jobs, reports_dir, out)
+
+
+def _render_each(jobs: list[Job], reports_dir: Path, out) -> list[tuple[Job, str]]:
     failures = []
     for i, job in enumerate(jobs, start=1):
         t0 = time.monotonic()

@@ -15,20 +15,23 @@ one job per combination, with an ``output`` pattern such as ``cpt-{code}-{year}.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import hashlib
 import itertools
 import json
-import os
+import math
 import sys
 import time
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from .encounter import load_yaml_file
-from .errors import InputError
+from .errors import InputError, shown
 from .paths import REPO_ROOT, data_dir
-from .render import NOTEBOOKS, REPORTS, Job, RenderError, render
+from .render import NOTEBOOKS, REPORTS, Job, RenderError, render, validate_job
+from .safe_io import Lock, LockedError, atomic_write, wait_seconds
+
+__all__ = ["EXIT_LOCKED", "Lock", "LockedError", "expand_jobs", "run_schedule", "fingerprint"]
+MAX_JOBS = 500  # jobs one config may expand to (a matrix is a product: 4 x 200 values is 1.6 billion)
 
 EXIT_LOCKED = 75
 
@@ -39,9 +42,9 @@ def _pattern(text: str, params: dict[str, Any], where: str) -> str:
     try:
         return text.format(**params)
     except KeyError as e:
-        raise InputError(where, f"{text!r} uses {e} which is not a parameter") from None
+        raise InputError(where, f"{shown(text)} uses {e} which is not a parameter") from None
     except (ValueError, IndexError, AttributeError) as e:
-        raise InputError(where, f"{text!r} is not a pattern of {{parameter}} names ({e})") from None
+        raise InputError(where, f"{shown(text)} is not a pattern of {{parameter}} names ({e})") from None
 
 
 def expand_jobs(config: dict[str, Any]) -> list[tuple[str, Job]]:
@@ -55,15 +58,16 @@ def expand_jobs(config: dict[str, Any]) -> list[tuple[str, Job]]:
             raise InputError(where, "each job needs 'notebook' and 'output'")
         for key in ("notebook", "output", "name"):
             if key in j and not isinstance(j[key], str):
-                raise InputError(f"{where}.{key}", f"{j[key]!r} is not text")
-        if not (NOTEBOOKS / j["notebook"]).is_file():
-            raise InputError(f"{where}.notebook", f"{j['notebook']!r} is not in notebooks/")
+                raise InputError(f"{where}.{key}", f"{shown(j[key])} is not text")
         for key in ("parameters", "matrix"):
             if j.get(key) is not None and not isinstance(j[key], dict):
-                raise InputError(f"{where}.{key}", f"{j[key]!r} is not a mapping of parameter names")
+                raise InputError(f"{where}.{key}", f"{shown(j[key])} is not a mapping of parameter names")
         base = dict(j.get("parameters") or {})
         matrix = j.get("matrix") or {}
         keys = [str(k) for k in matrix]
+        size = math.prod(len(v) if isinstance(v, list) else 1 for v in matrix.values())
+        if size + len(out) > MAX_JOBS:
+            raise InputError(f"{where}.matrix", f"expands to {size:,} jobs; a config runs at most {MAX_JOBS}")
         for combo in itertools.product(*(v if isinstance(v, list) else [v] for v in matrix.values())):
             params = {str(k): v for k, v in {**base, **dict(zip(keys, combo))}.items()}
             output = _pattern(j["output"], params, f"{where}.output")
@@ -93,6 +97,12 @@ def code_version() -> str:
     return _hash_files([p for p in (REPO_ROOT / "lib" / "infusion").rglob("*.py")])
 
 
+def output_hash(path: Path) -> str | None:
+    """sha256 of a rendered report (None when there is none): a skip needs the very file the
+    last good render wrote, not a file of the same name."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
 def fingerprint(job: Job, data_v: str, code_v: str) -> str:
     h = hashlib.sha256()
     h.update((NOTEBOOKS / job.notebook).read_bytes())
@@ -101,78 +111,56 @@ def fingerprint(job: Job, data_v: str, code_v: str) -> str:
     return h.hexdigest()[:16]
 
 
-class Lock:
-    """An exclusive flock on reports/.lock; the holder's pid and start are written in it."""
-
-    def __init__(self, path: Path, wait_seconds: float = 0) -> None:
-        self.path = path
-        self.wait = wait_seconds
-        self.fh: TextIO | None = None
-
-    def __enter__(self) -> "Lock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.fh = fh = open(self.path, "a+")
-        deadline = time.monotonic() + self.wait
-        while True:
-            try:
-                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    fh.seek(0)
-                    holder = fh.read().strip() or "another process"
-                    fh.close()
-                    raise LockedError(f"another render run holds {self.path} ({holder}); try again "
-                                      "when it ends") from None
-                time.sleep(0.5)
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"pid {os.getpid()} since {dt.datetime.now().isoformat(timespec='seconds')}")
-        fh.flush()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        if self.fh:
-            self.fh.seek(0)
-            self.fh.truncate()
-            fcntl.flock(self.fh, fcntl.LOCK_UN)
-            self.fh.close()
-
-
-class LockedError(RuntimeError):
-    pass
-
-
 def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path = REPORTS,
                  out=sys.stderr) -> int:
-    """Run every job of the config (see module doc); return the exit code."""
+    """Run every job of the config (see module doc); return the exit code: 0, 1 when a job failed
+    to render, 2 when a job was invalid (named, not run: the others still run), 75 when locked."""
     config = load_yaml_file(config_path, "config")
+    if isinstance(config, dict) and "wait_seconds" in config:
+        wait = wait_seconds(config["wait_seconds"])
+    else:
+        wait = 0.0
     jobs = expand_jobs(config)
     logs = reports_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
     state_path = logs / "state.json"
     log_path = logs / "render-log.jsonl"
+    lock = Lock(reports_dir / ".lock", wait)
     try:
-        lock = Lock(reports_dir / ".lock", float(config.get("wait_seconds", 0)))
         lock.__enter__()
     except LockedError as e:
         print(f"python -m infusion render: {e}", file=out)
         return EXIT_LOCKED
     try:
-        state = json.loads(state_path.read_text()) if state_path.exists() else {}
+        logs.mkdir(parents=True, exist_ok=True)
+        try:
+            state = json.loads(state_path.read_text()) if state_path.exists() else {}
+        except ValueError:
+            state = {}  # a damaged state file: every job renders again
+        state = state if isinstance(state, dict) else {}
         data_v, code_v = data_version(), code_version()
-        failed = 0
+        failed = invalid = 0
         for i, (name, job) in enumerate(jobs, start=1):
-            fp = fingerprint(job, data_v, code_v)
             start = dt.datetime.now(dt.timezone.utc)
             t0 = time.monotonic()
             record: dict[str, object] = {"job": name, "notebook": job.notebook, "parameters": job.parameters,
-                      "data_version": data_v, "code_version": code_v,
-                      "start": start.isoformat(timespec="seconds"),
-                      "output": str(reports_dir / job.output)}
+                                         "data_version": data_v, "code_version": code_v,
+                                         "start": start.isoformat(timespec="seconds"),
+                                         "output": str(reports_dir / job.output)}
+            try:
+                validate_job(job, f"job {name!r}", reports_dir)
+            except InputError as err:
+                invalid += 1
+                record.update(status="invalid", error=str(err), duration=0.0)
+                print(f"[{i}/{len(jobs)}] {name}: INVALID, not run: {err}", file=out, flush=True)
+                _log(log_path, record)
+                continue
+            fp = fingerprint(job, data_v, code_v)
             target = reports_dir / job.output
-            if not force and state.get(name) == fp and target.exists():
-                record.update(status="skipped", duration=0.0, reason="inputs and parameters unchanged")
+            last = state.get(name)
+            if (not force and isinstance(last, dict) and last.get("fingerprint") == fp
+                    and last.get("output_sha256") is not None and last.get("output_sha256") == output_hash(target)):
+                record.update(status="skipped", duration=0.0,
+                              reason="inputs, parameters and the report itself unchanged")
                 print(f"[{i}/{len(jobs)}] {name}: unchanged, skipped", file=out, flush=True)
             else:
                 print(f"[{i}/{len(jobs)}] {name}: rendering {job.notebook} {job.parameters}", file=out, flush=True)
@@ -186,14 +174,20 @@ def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path
                     print(f"      FAILED: {err}", file=out, flush=True)
                 else:
                     record.update(status="ok")
-                    state[name] = fp
+                    state[name] = {"fingerprint": fp, "parameters": job.parameters,
+                                   "output_sha256": output_hash(target)}
                 record["duration"] = round(time.monotonic() - t0, 2)
-            with log_path.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(record) + "\n")
-            tmp = state_path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(state, indent=1))
-            os.replace(tmp, state_path)
-        print(f"{len(jobs) - failed} of {len(jobs)} job(s) ok; log: {log_path}", file=out)
-        return 1 if failed else 0
+            _log(log_path, record)
+            atomic_write(state_path, json.dumps(state, indent=1))
+        ok = len(jobs) - failed - invalid
+        print(f"{ok} of {len(jobs)} job(s) ok" + (f", {invalid} invalid (not run)" if invalid else "")
+              + f"; log: {log_path}", file=out)
+        return 2 if invalid else 1 if failed else 0
     finally:
         lock.__exit__(None, None, None)
+
+
+def _log(path: Path, record: dict[str, object]) -> None:
+    """One JSON line per job, appended."""
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")

@@ -69,7 +69,7 @@ def test_code_price_needs_year(run_cli):
 
 @pytest.mark.parametrize("args, needle", [
     (["price", "--code", "96370", "--year", "2026", "--units", "0"], "units: 0 is not a positive number"),
-    (["render", "--notebook", "nope.ipynb"], "notebook: 'nope.ipynb' is not in notebooks/"),
+    (["render", "--notebook", "nope.ipynb"], "notebook: 'nope.ipynb' is not a notebook in notebooks/"),
     (["render", "--config", "/nope.yaml"], "config: '/nope.yaml' does not exist"),
     (["rates", "summary", "--code", "96370", "--rates", "/nope.parquet"], "rates: '/nope.parquet' does not exist"),
     (["audit", "/nope.csv", "--out", "/tmp/f.csv"], "claims: '/nope.csv' does not exist"),
