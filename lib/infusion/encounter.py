@@ -31,7 +31,7 @@ MAX_MINUTES = 24 * 60
 # A nominal date for HH:MM times when the encounter gives none; never shown as a fact.
 _NOMINAL_DATE = dt.date(2000, 1, 1)
 
-_HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?:\s*([AaPp])\.?[Mm]\.?)?$")  # 24-hour, or 12-hour with AM/PM
+_HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?:\s*([AaPp])\.?[Mm]\.?)?$", re.ASCII)  # 24-hour, or 12-hour with AM/PM
 _TIME_FORMS = "HH:MM, H:MM AM/PM or an ISO datetime"
 
 
@@ -112,16 +112,16 @@ def parse_time(value: Any, where: str, date: dt.date | None) -> dt.datetime:
     if m:
         hour, mm, half = hour_24(int(m.group(1)), m.group(3)), int(m.group(2)), m.group(3)
         if hour is None or (half and mm > 59):  # None: an hour AM/PM cannot have
-            raise InputError(where, f"{text!r} is not a time of day (1:00-12:59 AM or PM)", "T-DATE")
+            raise InputError(where, f"{shown(text)} is not a time of day (1:00-12:59 AM or PM)", "T-DATE")
         if hour > 23 or mm > 59:
-            raise InputError(where, f"{text!r} is not a time of day (00:00-23:59)", "T-DATE")
+            raise InputError(where, f"{shown(text)} is not a time of day (00:00-23:59)", "T-DATE")
         return dt.datetime.combine(date or _NOMINAL_DATE, dt.time(hour, mm))
     if "T" not in text and " " not in text:
-        raise InputError(where, f"{text!r} is not a time ({_TIME_FORMS})", "T-DATE")
+        raise InputError(where, f"{shown(text)} is not a time ({_TIME_FORMS})", "T-DATE")
     try:
         return dt.datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
-        raise InputError(where, f"{text!r} is not a time ({_TIME_FORMS})", "T-DATE") from None
+        raise InputError(where, f"{shown(text)} is not a time ({_TIME_FORMS})", "T-DATE") from None
 
 
 def _fmt(value: Any) -> str:
@@ -169,14 +169,30 @@ def make_segment(
                    text=f"{_fmt(start) if start else '?'}-{_fmt(stop) if stop else '?'}")
 
 
+_WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
+
+
+def _whole(value: Any) -> int:
+    """``value`` as a whole number: an int, a float with no fraction, or text of ASCII digits
+    (``int()`` also takes ``٩١``, ``１２`` and ``1_000``); ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError
+        return int(value)
+    text = str(value).strip()
+    if not _WHOLE.fullmatch(text) or len(text) > 12:
+        raise ValueError
+    return int(text)
+
+
 def parse_minutes(value: Any, where: str) -> int:
     """A whole number of minutes, 1 to 1440."""
     try:
-        if isinstance(value, bool):
-            raise ValueError
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError
-        n = int(str(value).strip()) if not isinstance(value, (int, float)) else int(value)
+        n = _whole(value)
     except (TypeError, ValueError, OverflowError):
         raise InputError(where, f"{shown(value)} is not a whole number of minutes") from None
     if n < 1:
@@ -207,10 +223,10 @@ def parse_segment_arg(text: str, number: int, date: dt.date | None = None) -> Se
     elif raw.count("-") == 1 and "T" not in raw:
         parts = raw.split("-")
     else:
-        raise InputError(where, f"{raw!r} is not START-STOP (HH:MM-HH:MM) or START/STOP "
+        raise InputError(where, f"{shown(raw)} is not START-STOP (HH:MM-HH:MM) or START/STOP "
                          "(ISO datetimes joined by /)")
     if len(parts) != 2:
-        raise InputError(where, f"{raw!r} is not START-STOP (HH:MM-HH:MM) or START/STOP "
+        raise InputError(where, f"{shown(raw)} is not START-STOP (HH:MM-HH:MM) or START/STOP "
                          "(ISO datetimes joined by /)")
     start, stop = (p.strip() for p in parts)
     return make_segment(number, start or None, stop or None, date=date)
@@ -244,9 +260,7 @@ def parse_pos(value: Any, where: str = "pos") -> str:
 def parse_pumps(value: Any, where: str = "pumps") -> int:
     """Number of pump set-ups, 1 to 20."""
     try:
-        if isinstance(value, bool):
-            raise ValueError
-        n = int(str(value).strip())
+        n = _whole(value)
     except (TypeError, ValueError, OverflowError):
         raise InputError(where, f"{shown(value)} is not a whole number of pump set-ups") from None
     if n < 1:
@@ -278,7 +292,7 @@ def parse_modifier_map(value: Any, where: str = "modifiers") -> dict[str, tuple[
         if isinstance(mods, str):
             mods = [mods]
         if not isinstance(mods, (list, tuple)):
-            raise InputError(f"{where}.{code}", f"{mods!r} is not a list of modifiers")
+            raise InputError(f"{where}.{code}", f"{shown(mods)} is not a list of modifiers")
         out[str(code).strip()] = tuple(str(m).strip().upper() for m in mods)
     return out
 
@@ -314,7 +328,7 @@ def parse_encounter(obj: Any) -> Encounter:
     if "infusions" in obj:
         raw_infusions = obj["infusions"]
         if not isinstance(raw_infusions, list) or not raw_infusions:
-            raise InputError("infusions", f"{raw_infusions!r} is not a non-empty list")
+            raise InputError("infusions", f"{shown(raw_infusions)} is not a non-empty list")
     else:
         raw_infusions = [{k: obj[k] for k in ("segments", "pumps", "minutes", "route", "drug", "sites")
                           if k in obj}]
@@ -323,7 +337,7 @@ def parse_encounter(obj: Any) -> Encounter:
     for i, inf in enumerate(raw_infusions):
         where = f"infusions[{i}]" if "infusions" in obj else ""
         if not isinstance(inf, Mapping):
-            raise InputError(where or "infusion", f"{inf!r} is not a mapping")
+            raise InputError(where or "infusion", f"{shown(inf)} is not a mapping")
         _check_keys(inf, _KNOWN_INFUSION_KEYS, where)
         pre = f"{where}." if where else ""
         route = parse_choice(inf.get("route", "subcutaneous"), f"{pre}route", ROUTES)
@@ -331,10 +345,7 @@ def parse_encounter(obj: Any) -> Encounter:
         sites = None
         if inf.get("sites") is not None:
             try:
-                if isinstance(inf["sites"], bool) or (isinstance(inf["sites"], float)
-                                                      and not inf["sites"].is_integer()):
-                    raise ValueError
-                sites = int(inf["sites"])
+                sites = _whole(inf["sites"])
                 if sites < 1 or sites > MAX_SITES:
                     raise ValueError
             except (TypeError, ValueError, OverflowError):
@@ -344,13 +355,13 @@ def parse_encounter(obj: Any) -> Encounter:
         if raw_segments is None and "minutes" in inf:
             raw_segments = [{"minutes": inf["minutes"]}]
         if not isinstance(raw_segments, list) or not raw_segments:
-            raise InputError(f"{pre}segments", f"{raw_segments!r}: give a list of segments "
+            raise InputError(f"{pre}segments", f"{shown(raw_segments)}: give a list of segments "
                              "(start/stop or minutes)")
         segs = []
         for s in raw_segments:
             seg_no += 1
             if not isinstance(s, Mapping):
-                raise InputError(f"segment {seg_no}", f"{s!r} is not a mapping with start/stop or minutes")
+                raise InputError(f"segment {seg_no}", f"{shown(s)} is not a mapping with start/stop or minutes")
             _check_keys(s, _KNOWN_SEGMENT_KEYS, f"segment {seg_no}")
             seg = make_segment(seg_no, s.get("start"), s.get("stop"), minutes=s.get("minutes"),
                                pump=s.get("pump", 1), flush=bool(s.get("flush", False)), date=date)
@@ -410,9 +421,47 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float",
                               list("-+0123456789."))
 
 
+MAX_YAML_BYTES = 1 << 20  # an encounter or a schedule is a few kB
+MAX_YAML_NODES = 100_000  # values once aliases are expanded ("billion laughs" grows without bound)
+
+
+def _expanded_size(root: yaml.Node) -> int:
+    """The number of values ``root`` holds once every alias is expanded (each node counted as
+    often as it is reached), computed without expanding: once per node, from its children's."""
+    sizes: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if id(node) in sizes:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done or not children:
+            sizes[id(node)] = min(1 + sum(sizes.get(id(c), 0) for c in children), MAX_YAML_NODES + 1)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in sizes)
+    return sizes[id(root)]
+
+
 def load_yaml(text: str) -> Any:
-    """Load YAML with times of day kept as strings."""
-    return yaml.load(text, Loader=_Loader)  # noqa: S506 - SafeLoader subclass
+    """Load YAML with times of day kept as strings; ValueError for a document over
+    ``MAX_YAML_BYTES`` or one whose aliases expand to more than ``MAX_YAML_NODES`` values."""
+    if len(text) > MAX_YAML_BYTES:
+        raise ValueError(f"{len(text):,} characters of YAML: more than the {MAX_YAML_BYTES:,} this workbook reads")
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        if _expanded_size(node) > MAX_YAML_NODES:
+            raise ValueError(f"its aliases expand to more than {MAX_YAML_NODES:,} values (an alias bomb?)")
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def read_text_file(path: str | Path, field: str) -> str:
@@ -428,17 +477,19 @@ def load_yaml_file(path: str | Path, field: str) -> Any:
     """``path`` read as YAML (``load_yaml``); InputError(field) naming the file and line when it
     cannot be read or is not valid YAML."""
     p = Path(path)
+    if p.is_file() and p.stat().st_size > 4 * MAX_YAML_BYTES:
+        raise InputError(field, f"{p.name} is {p.stat().st_size:,} bytes: more YAML than this workbook reads")
     text = read_text_file(p, field)
     try:
         return load_yaml(text)
     except RecursionError:
         raise nesting_error(field, p.name) from None
-    except ValueError as e:  # a number beyond Python's int-string limit (thousands of digits)
-        raise InputError(field, f"{p.name}: {_number_problem(e)}") from None
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         at = f" line {mark.line + 1}" if mark else ""
         raise InputError(field, f"{p.name}{at}: not valid YAML ({getattr(e, 'problem', e)})") from None
+    except ValueError as e:  # too large, an alias bomb, or a number beyond Python's int-string limit
+        raise InputError(field, f"{p.name}: {_number_problem(e)}") from None
 
 
 def _no_constant(name: str) -> Any:

@@ -200,3 +200,11 @@ def test_encounter_numbers_and_nesting_fuzzed(tmp_path, pumps, sites, depth):
         read_encounter_file(f)
     except InputError as err:
         assert len(str(err)) < 400
+
+
+@pytest.mark.parametrize("args", [["--minutes", "\u0669\u0661"], ["--minutes", "\uff19\uff11"], ["--minutes", "9_1"],
+                                  ["--segment", "\u0660\u0669:\u0660\u0660-\u0661\u0660:\u0663\u0661"],
+                                  ["--minutes", "91", "--pumps", "\u0662"]])
+def test_digits_other_than_ascii_are_not_minutes(args):
+    """int() reads Arabic-Indic and full-width digits: 91 minutes from '٩١' (issue 22)."""
+    exit2(cli("code", *args), "is not")

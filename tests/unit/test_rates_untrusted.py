@@ -117,3 +117,22 @@ def test_hospital_json_reader_on_any_item_bytes(tmp_path, junk):
         extract_file(f, ["96370"])
     except DataError as err:
         assert "h.json" in str(err)
+
+
+def test_nan_and_infinite_rates_are_left_out_and_counted(tmp_path):
+    """NaN rates vanished from the summary without appearing under "left out" (issue 22)."""
+    import numpy as np
+    import pandas as pd
+    from infusion.paths import data_dir
+    from infusion.rates.summary import summarize
+
+    df = pd.read_parquet(data_dir() / "benchmarks" / "sample_rates.parquet")
+    d = df[df["billing_code"] == "96370"].reset_index(drop=True)
+    before = summarize(data_dir() / "benchmarks" / "sample_rates.parquet", "96370", 2026)
+    d.loc[0, "rate"], d.loc[1, "rate"] = np.nan, np.inf
+    d.to_parquet(tmp_path / "r.parquet", index=False)
+    s = summarize(tmp_path / "r.parquet", "96370", 2026)
+    why = dict(zip(s.excluded["reason"], s.excluded["n"]))
+    assert why["rate missing or not a finite number (NaN, infinite)"] == 2
+    assert int(s.table["n"].sum()) + int(s.excluded["n"].sum()) == len(d)  # every row is somewhere
+    assert int(before.table["n"].sum()) + int(before.excluded["n"].sum()) == len(d)

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-from ..errors import DataError
+from ..errors import DataError, shown
 from .model import Extraction, classify_payer
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
@@ -178,7 +178,7 @@ def read_chargemaster(path: str | Path, codes: set[str], billing_class: str = "i
     sheets_read = 0
     seen_headers: list[str] = []
     for sheet, rows in _rows_of(p):
-        where = f"sheet {sheet!r}" if sheet else "the file"
+        where = f"sheet {shown(sheet)}" if sheet else "the file"
         header, above, at, preamble = _find_header(rows, column_map)
         name = _entity(preamble) or entity or p.stem  # a workbook may hold one hospital per sheet
         entity = entity or _entity(preamble)
@@ -219,7 +219,7 @@ def read_chargemaster(path: str | Path, codes: set[str], billing_class: str = "i
                     if c.role == "payer?" and text and text.upper() not in _NOT_GIVEN:
                         continue  # text, not amounts: not a payer column after all
                     if text:
-                        ex.count(f"charge given as {text!r} (no amount)")
+                        ex.count(f"charge given as {shown(text)} (no amount)")
                     continue
                 if value == 0:
                     ex.count("charge of 0 (taken as not given)")

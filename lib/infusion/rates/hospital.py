@@ -18,7 +18,7 @@ from typing import Any, BinaryIO, cast
 
 import pandas as pd
 
-from ..errors import DataError
+from ..errors import DataError, shown
 from ..jsonscan import MAX_ITEM, StreamError, TooLarge, iter_object_fast
 from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer, clean_name
 from .tic import open_stream
@@ -55,7 +55,7 @@ def _head(path: Path) -> tuple[dict[str, str], list[str], list[str]]:
     header = [norm_header(h) or f"_blank_{i}" for i, h in enumerate(data_header)]  # trailing commas
     twice = sorted({h for h in header if header.count(h) > 1})
     if twice:
-        raise DataError(f"{path.name}: the data header (row 3) names the column {twice[0]!r} more than once")
+        raise DataError(f"{path.name}: the data header (row 3) names the column {shown(twice[0])} more than once")
     return general, header, [norm_header(h, False) for h in data_header]
 
 
@@ -254,15 +254,15 @@ def _amount(p: Path, line: int, col: str | None, value: Any, ex: Extraction, pay
     if not text:
         return None
     if text.upper() in ("N/A", "NA", "-", "NONE", "NULL", "TBD"):
-        ex.count(f"charge given as {text!r} (no amount)")
+        ex.count(f"charge given as {shown(text)} (no amount)")
         return None
     try:
         v = _money(text)
     except ValueError:
-        raise DataError(f"{p.name} line {line}: column {col!r}: {text!r}"
-                        + (f" for {payer!r}" if payer else "") + " is not an amount") from None
+        raise DataError(f"{p.name} line {line}: column {shown(col)}: {shown(text)}"
+                        + (f" for {shown(payer)}" if payer else "") + " is not an amount") from None
     if v is None or v != v or v in (float("inf"), float("-inf")) or v < 0:
-        raise DataError(f"{p.name} line {line}: column {col!r}: {text!r} is not an amount")
+        raise DataError(f"{p.name} line {line}: column {shown(col)}: {shown(text)} is not an amount")
     return v
 
 
@@ -306,7 +306,7 @@ def _text(value: Any) -> str:
 def _json_amount(v: Any, where: str, path: Path) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")) \
             or v < 0:
-        raise DataError(f"{path.name}: {where}: {v!r} is not an amount")
+        raise DataError(f"{path.name}: {where}: {shown(v)} is not an amount")
     return float(v)
 
 

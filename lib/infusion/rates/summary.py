@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from ..payment import opps_rate, payment
 from .model import DOLLAR_TYPES, FAMILY_LABELS, LOB_LABELS, to_frame
 
@@ -45,6 +45,10 @@ def medicare_reference(code: str, year: int) -> dict[str, float | None]:
     inst = opps_rate(code, year)
     return {"professional": pro.per_unit if pro.available else None,
             "institutional": inst.get("payment_rate") if inst.get("available") else None}
+
+
+# a rate the percentiles can use (DuckDB sorts NaN above every number: it would pass for a high rate)
+FINITE = "coalesce(isfinite(rate::DOUBLE), false)"
 
 
 def _rates_table(con: duckdb.DuckDBPyConnection, path: str | Path, code: str) -> None:
@@ -100,15 +104,18 @@ def summarize(path: str | Path, code: str, year: int = 2026) -> Summary:
                billing_class, negotiated_type, rate, coalesce(setting,'') AS setting,
                coalesce(service_codes,'') AS service_codes, coalesce(modifiers,'') AS modifiers,
                coalesce(provider_key,'') AS provider_key, reporting_entity, illustrative
-        FROM r WHERE negotiated_type IN ({types})""")
+        FROM r WHERE negotiated_type IN ({types}) AND {FINITE}""")
     excluded = con.execute(f"""
         SELECT CASE WHEN negotiated_type IN ('gross charge', 'discounted cash')
                     THEN 'hospital ' || negotiated_type || ' (not a payer rate)'
                     ELSE 'not a dollar amount (' || negotiated_type || ')' END AS reason, count(*) AS n
         FROM r WHERE negotiated_type NOT IN ({types}) GROUP BY negotiated_type
         UNION ALL
-        SELECT 'duplicate of a rate already counted', (SELECT count(*) FROM r WHERE negotiated_type IN ({types}))
-               - (SELECT count(*) FROM d)
+        SELECT 'rate missing or not a finite number (NaN, infinite)', count(*)
+        FROM r WHERE negotiated_type IN ({types}) AND NOT {FINITE}
+        UNION ALL
+        SELECT 'duplicate of a rate already counted',
+               (SELECT count(*) FROM r WHERE negotiated_type IN ({types}) AND {FINITE}) - (SELECT count(*) FROM d)
         UNION ALL
         SELECT 'implausible: above {IMPLAUSIBLE_HIGH:g}x or below {IMPLAUSIBLE_LOW:g}x Medicare', count(*)
         FROM d JOIN med USING (billing_class)

@@ -16,7 +16,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError
+from ..errors import DataError, shown
 from ..jsonscan import MAX_ITEM, MissingField, StreamError, TooLarge, iter_object_fast
 from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer, join
 
@@ -144,7 +144,7 @@ def _provider_summary(groups: Any, where: str, path: Path) -> tuple[int, int]:
             raise _fail(path, f"{where}.provider_groups[{i}]: expected an object, found {type(g).__name__}")
         ids = g.get("npi") or []
         if not isinstance(ids, list) or not all(isinstance(n, (int, str)) and not isinstance(n, bool) for n in ids):
-            raise _fail(path, f"{where}.provider_groups[{i}].npi: {ids!r} is not a list of NPI numbers")
+            raise _fail(path, f"{where}.provider_groups[{i}].npi: {shown(ids)} is not a list of NPI numbers")
         for n in ids:
             if n not in (0, "0"):
                 npis.add(n)
@@ -158,7 +158,7 @@ def _group_id(value: Any, where: str, path: Path) -> int | float | str:
     text too; what is neither is refused saying what it is."""
     if isinstance(value, float):
         if value != value or value in (float("inf"), float("-inf")):
-            raise _fail(path, f"{where}: provider group id {value!r} is not a finite number")
+            raise _fail(path, f"{where}: provider group id {shown(value)} is not a finite number")
         return int(value) if value.is_integer() else value
     if isinstance(value, bool) or not isinstance(value, (int, str)):
         raise _fail(path, f"{where}: provider group id {json.dumps(value)[:40]} is "
