@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..errors import InputError, shown
+from ..errors import InputError
 from ..payment import opps_rate, payment
 from .model import DOLLAR_TYPES, FAMILY_LABELS, LOB_LABELS, to_frame
 
