@@ -52,9 +52,17 @@ def policy_timeline() -> pd.DataFrame:
     return _read("policy_timeline.csv", "date").sort_index()
 
 
+@lru_cache(maxsize=None)
+def facility_places() -> frozenset[str]:
+    """Places of service where a physician may not report 96360-96379 on a professional claim
+    (S-FACILITY): the one list the engine and the audit use."""
+    pos = places_of_service()
+    return frozenset(pos.index[pos["facility_for_drug_admin"] == "yes"])
+
+
 def is_facility_pos(pos: str) -> bool:
     """True where a physician may not report 96360-96379 on a professional claim (S18, S19)."""
-    return places_of_service().loc[pos, "facility_for_drug_admin"] == "yes"
+    return pos in facility_places()
 
 
 def pos_name(pos: str) -> str:

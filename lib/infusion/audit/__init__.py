@@ -177,10 +177,14 @@ def _finish(f: pd.DataFrame) -> pd.DataFrame:
     f["date_of_service"] = f["days"].to_numpy().astype("datetime64[D]").astype("datetime64[s]")
     f["year"] = f["date_of_service"].dt.year
     refs = {r: cite(r) for r in SEVERITY}
-    f["severity"] = f["rule"].map(SEVERITY)
+    f["severity"] = f["severity"].fillna(f["rule"].map(SEVERITY))
     f["message"] = f["msg"] + " " + f["rule"].map(refs)
     f["units_at_risk"] = f["at_risk"].astype("int64")
-    f["dollars_at_risk"] = np.round(f["units_at_risk"].to_numpy() * _prices(f), 2)
+    prices = _prices(f)
+    short = ((f["rule"] == "U-SHORT") & (f["code"] == "96369")).to_numpy()
+    if short.any():  # billed as 96369, due as 96372: at risk is the difference (not available without 96372's)
+        prices[short] -= _prices(f.loc[short].assign(code="96372"))
+    f["dollars_at_risk"] = np.round(f["units_at_risk"].to_numpy() * prices, 2)
     f = f.sort_values(["claim_id", "line_no", "line_number", "row", "rule", "message"], kind="stable")
     return f[FINDING_COLUMNS + ["pos"]].reset_index(drop=True)
 

@@ -19,7 +19,10 @@ M-VALID    a modifier that is not a CPT/HCPCS modifier (00, 11, ...), as ``modif
 M-DRUG     JW / JZ / JB on the administration line: they belong on the drug line (no units at risk)
 M-25       modifier 25 on the administration line: it belongs on the E/M (no units at risk)
 M-PO-PN    both PO and PN on one line: an off-campus department is excepted or not, never both
-U-SHORT    96372 with 96369 on the same claim-date (one infusion is not also an injection)
+U-SHORT    96369 (and its add-ons 96370, 96371) on a claim-date whose documented time is 15 minutes
+           or less (``units.SHORT_MAX_MINUTES``: not an infusion, 96372 is reported; an error, at
+           risk the payment of 96369 less 96372's); 96372 with 96369 on the same claim-date (one
+           infusion is not also an injection: a warning)
 S-INITIAL  96369 with another initial administration code (96360, 96365, 96374, 96409, 96413: CMS
            RAC topic 0071) on the claim-date and no 59/XE/XS/XP/XU on either line
 A-DUP      the same code, units and modifiers again on one claim-date
@@ -41,7 +44,7 @@ import pyarrow.compute as pc
 from .. import catalog, tables
 from ..modifiers import DISTINCT, modifier_problem, placement_problem
 from ..rules import cite
-from ..units import additional_hours
+from ..units import SHORT_MAX_MINUTES, additional_hours
 from . import values as V
 from .read import FAMILY, KEPT, Lines
 
@@ -65,10 +68,10 @@ def _mue_by_family() -> np.ndarray:
     return np.array([int(limits[c]) if str(limits.get(c, "")).isdigit() else -1 for c in FAMILY])
 
 
-def _facility_pos() -> set[str]:
-    """Places of service where the facility, not the physician, bills drug administration."""
-    pos = catalog.places_of_service()
-    return set(pos.loc[pos["facility_for_drug_admin"] == "yes", "pos"])
+def _facility_pos() -> frozenset[str]:
+    """Places of service where the facility, not the physician, bills drug administration (the
+    engine's list, ``catalog.facility_places``)."""
+    return catalog.facility_places()
 
 
 def _zip_localities(zips: list[str | None]) -> np.ndarray:
@@ -158,7 +161,7 @@ def find(lines: Lines) -> pd.DataFrame:
     d, c = lines.distinct, lines.cols
     n = len(lines.row)
     if n == 0:
-        return pd.DataFrame(columns=["pos", "rule", "at_risk", "msg"])
+        return pd.DataFrame(columns=["pos", "rule", "at_risk", "msg", "severity"])
     # the claim ids are hashed (pyarrow, GIL released) while the per-distinct tables are prepared
     with ThreadPoolExecutor(max_workers=1) as pool:
         claim_ids = pool.submit(_claim_ids, lines.claim)
@@ -244,20 +247,21 @@ def find(lines: Lines) -> pd.DataFrame:
         dups.append((pos_rep[later], ln_id[order[group_start][~first]]))
 
     family_code = np.array(KEPT, dtype=object)
-    parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray]] = []  # (rule, positions, at risk, message)
+    # (rule, positions, at risk, message, severity: None for the rule's own, ``SEVERITY``)
+    parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, str | None]] = []
 
     def checked(mask: np.ndarray) -> np.ndarray:
         """``mask`` (one entry per line) without the lines of other initial codes."""
         return mask & (fam < len(FAMILY)) if len(other) else mask
 
-    def add(rule: str, k: int | None, mask: np.ndarray, at_risk, msg) -> None:
+    def add(rule: str, k: int | None, mask: np.ndarray, at_risk, msg, severity: str | None = None) -> None:
         """Lines of code k (or positions ``k is None``: ``mask`` already holds them) where ``mask``."""
         ix = np.flatnonzero(mask) if k is not None else mask
         if not len(ix):
             return
         risk = np.broadcast_to(np.asarray(at_risk(ix) if callable(at_risk) else at_risk), ix.shape)
         text = msg(ix) if callable(msg) else np.full(len(ix), msg, dtype=object)
-        parts.append((rule, at[k][ix] if k is not None else ix, risk, text))
+        parts.append((rule, at[k][ix] if k is not None else ix, risk, text, severity))
 
     for k in (I70, I71):
         add("U-ADDON", k, n69(k) == 0, lambda i, k=k: u[k][i],
@@ -272,9 +276,21 @@ def find(lines: Lines) -> pd.DataFrame:
     add("T-DOC", I70, minutes == NA, lambda i: u[I70][i],
         lambda i: "96370 x" + _s(u[I70][i]) + " with no start/stop times documented on the claim-date: "
                   "the additional hours cannot be supported")
+    # U-SHORT: a claim-date of 15 documented minutes or less is not an infusion (the span of the
+    # times is at least the infusion time, so a short span is a short infusion)
+    short_g = documented & (minutes_g >= 0) & (minutes_g <= SHORT_MAX_MINUTES)
+    add("U-SHORT", I69, short_g[g[I69]], lambda i: u[I69][i],
+        lambda i: "96369 on a claim-date with " + _s(minutes_g[g[I69][i]]) + f" documented minutes: "
+                  f"{SHORT_MAX_MINUTES} minutes or less is not an infusion, report 96372 (at risk: "
+                  "96369's payment less 96372's)", "error")
+    for k in (I70, I71):
+        add("U-SHORT", k, short_g[g[k]], lambda i, k=k: u[k][i],
+            lambda i, k=k: f"{FAMILY[k]} x" + _s(u[k][i]) + " on a claim-date with " + _s(minutes_g[g[k][i]])
+                           + f" documented minutes: {SHORT_MAX_MINUTES} minutes or less is 96372, which "
+                           "takes no add-on", "error")
     if len(at[I70]):
         u70, supported = total[I70][g[I70]], supported_g[g[I70]]
-        add("U-HOUR", I70, (minutes != NA) & (minutes >= 0) & (u70 > supported),
+        add("U-HOUR", I70, (minutes != NA) & (minutes >= 0) & (u70 > supported) & ~short_g[g[I70]],
             lambda i: np.minimum(u[I70][i], u70[i] - supported[i]),
             lambda i: "96370 x" + _s(u70[i]) + " on the claim-date, but " + _s(minutes[i])
                       + " documented minutes support " + _s(supported[i]))
@@ -334,16 +350,18 @@ def find(lines: Lines) -> pd.DataFrame:
         start = np.concatenate([[0], np.cumsum(n_bad_d)])[c["modifiers"][ix]]
         rows = np.repeat(ix, n_bad)
         within = np.arange(len(rows)) - np.repeat(np.cumsum(n_bad) - n_bad, n_bad)
-        parts.append(("M-VALID", rows, units_d[c["units"][rows]], "modifier " + flat[np.repeat(start, n_bad) + within]))
+        parts.append(("M-VALID", rows, units_d[c["units"][rows]], "modifier " + flat[np.repeat(start, n_bad) + within],
+                      None))
 
     if not parts:
-        return pd.DataFrame(columns=["pos", "rule", "at_risk", "msg"])
+        return pd.DataFrame(columns=["pos", "rule", "at_risk", "msg", "severity"])
     where = np.concatenate([p[1] for p in parts])
     f = pd.DataFrame({
         "pos": where,
         "rule": np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in parts]),
         "at_risk": np.maximum(np.concatenate([p[2] for p in parts]).astype(np.int64), 0),
         "msg": np.concatenate([np.asarray(p[3], dtype=object) for p in parts]),
+        "severity": np.concatenate([np.full(len(p[1]), p[4] or SEVERITY[p[0]], dtype=object) for p in parts]),
     })
     claims = lines.claim.take(pa.array(where))
     loc_given = d["locality"].field(0)[c["locality"][where]]

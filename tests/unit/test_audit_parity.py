@@ -1,0 +1,195 @@
+"""The engine and the audit apply one set of rules (issue 16).
+
+The engine codes an encounter; its lines, written as claim lines with the encounter's times, give no
+audit finding the engine did not raise itself. A line changed the way coders get it wrong is
+flagged by the audit under the rule id the engine gives for that line. Where the two cannot agree,
+the reason is stated with the case.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from infusion import units
+from infusion.audit import audit
+from infusion.engine import code_encounter
+from infusion.payment import payment
+
+HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos", "claim_type",
+          "start_time", "stop_time"]
+DAY = dt.datetime(2026, 3, 2)
+
+
+def write(path: Path, rows: list[list[object]]) -> Path:
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        w.writerows(rows)
+    return path
+
+
+def found(res) -> set[tuple[str, str, str]]:
+    f = res.findings
+    return set(zip(f["claim_id"], f["line_number"].astype(str), f["rule"]))
+
+
+# ----------------------------------------------------------------------------- held-out claims
+
+
+def test_held_out_claims_give_exactly_their_planted_findings(tmp_path):
+    """Claims written from the rules, one planted error each, and two correct claims."""
+    rows = [
+        # a 12-minute 96369: 15 minutes or less is 96372 (U-SHORT, the audit's gap of issue 16)
+        ["S1", 1, "2026-03-02", "96369", 1, "", "11", "professional", "09:00", "09:12"],
+        # 15 minutes exactly is still short; its add-on is short too
+        ["S2", 1, "2026-03-02", "96369", 1, "", "11", "professional", "09:00", "09:15"],
+        ["S2", 2, "2026-03-02", "96371", 1, "", "11", "professional", "09:00", "09:15"],
+        # 16 minutes is an infusion: correct
+        ["OK1", 1, "2026-03-02", "96369", 1, "", "11", "professional", "09:00", "09:16"],
+        # 150 minutes support one 96370, not two (U-HOUR); 151 support two: correct
+        ["H1", 1, "2026-03-02", "96369", 1, "", "11", "professional", "09:00", "11:30"],
+        ["H1", 2, "2026-03-02", "96370", 2, "", "11", "professional", "09:00", "11:30"],
+        ["OK2", 1, "2026-03-02", "96369", 1, "", "11", "professional", "09:00", "11:31"],
+        ["OK2", 2, "2026-03-02", "96370", 2, "", "11", "professional", "09:00", "11:31"],
+        # an add-on alone (U-ADDON), 96371 x2 (U-PUMP), a facility POS (S-FACILITY), modifier 00 (M-VALID)
+        ["A1", 1, "2026-03-02", "96370", 1, "", "11", "professional", "09:00", "11:00"],
+        ["P1", 1, "2026-03-02", "96369", 1, "", "11", "professional", "09:00", "10:00"],
+        ["P1", 2, "2026-03-02", "96371", 2, "", "11", "professional", "09:00", "10:00"],
+        ["F1", 1, "2026-03-02", "96369", 1, "", "22", "professional", "09:00", "10:00"],
+        ["M1", 1, "2026-03-02", "96369", 1, "00", "11", "professional", "09:00", "10:00"],
+    ]
+    res = audit(write(tmp_path / "c.csv", rows))
+    assert found(res) == {("S1", "1", "U-SHORT"), ("S2", "1", "U-SHORT"), ("S2", "2", "U-SHORT"),
+                          ("H1", "2", "U-HOUR"), ("A1", "1", "U-ADDON"), ("P1", "2", "U-PUMP"),
+                          ("P1", "2", "U-MUE"), ("F1", "1", "S-FACILITY"), ("M1", "1", "M-VALID")}
+    f = res.findings.set_index(["claim_id", "rule"])
+    short = f.loc[("S1", "U-SHORT")]
+    assert short["severity"] == "error" and "12 documented minutes" in short["message"]
+    # at risk: 96369's payment less 96372's (national PFS, non-facility, 2026)
+    due = payment("96369", 2026).per_unit - payment("96372", 2026).per_unit
+    assert short["dollars_at_risk"] == pytest.approx(due, abs=0.01) and 0 < due < payment("96369", 2026).per_unit
+    assert f.loc[("S2", "U-SHORT")].iloc[1]["dollars_at_risk"] == payment("96371", 2026).per_unit  # add-on: all of it
+    assert "96372 with 96369" not in " ".join(res.findings["message"])
+
+
+# ----------------------------------------------------------------------------- the property
+
+
+@st.composite
+def encounters(draw):
+    """An encounter of 1-3 segments (gaps, overlaps, across midnight), 1-3 pumps, a place of
+    service and a claim type, with its times as datetimes."""
+    start = DAY + dt.timedelta(minutes=draw(st.integers(0, 24 * 60 - 1)))
+    segments = []
+    at = start
+    for _ in range(draw(st.integers(1, 3))):
+        at += dt.timedelta(minutes=draw(st.integers(-20, 40)) if segments else 0)  # gap or overlap
+        length = draw(st.sampled_from([1, 10, 15, 16, 45, 60, 61, 90, 91, 120, 150, 151, 210, 211, 300]))
+        segments.append((at, at + dt.timedelta(minutes=length)))
+        at = segments[-1][1]
+    claim = draw(st.sampled_from(["professional", "institutional"]))
+    pos = draw(st.sampled_from(["11", "11", "49", "19", "22"] if claim == "institutional" else ["11", "11", "49"]))
+    return {"date": DAY.date().isoformat(), "pos": pos, "claim": claim,
+            "off_campus": "excepted" if pos == "19" else None,
+            "infusions": [{"pumps": draw(st.integers(1, 3)),
+                           "segments": [{"start": a.isoformat(timespec="minutes"),
+                                         "stop": b.isoformat(timespec="minutes")} for a, b in segments]}]}
+
+
+def claim_rows(enc: dict, lines, claim_id: str = "E1") -> list[list[object]]:
+    """The engine's lines as claim lines: each with the encounter's first start and last stop."""
+    segs = enc["infusions"][0]["segments"]
+    first, last = min(s["start"] for s in segs), max(s["stop"] for s in segs)
+    return [[claim_id, i, enc["date"], ln.code, ln.units, "|".join(ln.modifiers), enc["pos"], enc["claim"],
+             first, last] for i, ln in enumerate(lines, start=1)]
+
+
+def engine_rules(result) -> set[str]:
+    return {f.rule for f in result.findings} | {r for ln in result.lines for r in ln.rules}
+
+
+def span_minutes(enc: dict) -> int:
+    segs = enc["infusions"][0]["segments"]
+    first = min(dt.datetime.fromisoformat(s["start"]) for s in segs)
+    last = max(dt.datetime.fromisoformat(s["stop"]) for s in segs)
+    return int((last - first).total_seconds() // 60)
+
+
+MUTATIONS = ["none", "units+1", "units-1", "drop 96369", "96372 as 96369", "facility POS", "modifier 00"]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(enc=encounters(), mutation=st.sampled_from(MUTATIONS), pick=st.integers(0, 3))
+def test_the_audit_finds_what_the_engine_would_and_nothing_else(tmp_path, enc, mutation, pick):
+    result = code_encounter(enc)
+    assume(result.lines)  # no line to write (the engine refused the setting, or no time)
+    rows = claim_rows(enc, result.lines)
+    clean = found(audit(write(tmp_path / "c.csv", rows)))
+    # the engine's own lines: every audit finding is one the engine raised as a finding too (U-MUE)
+    assert {rule for _, _, rule in clean} <= {f.rule for f in result.findings}, (enc, clean)
+    if mutation == "none":
+        return
+    i = pick % len(rows)
+    code = rows[i][3]
+    expect: tuple[int, str] | None = None  # (line number, rule) the audit must give
+    if mutation == "units+1":
+        # 96372 has no per-encounter limit (separate injections each count): nothing to flag
+        assume(code != "96372")
+        rows[i][4] += 1
+        rule = {"96369": "U-INIT", "96370": "U-HOUR", "96371": "U-PUMP"}[code]
+        assert rule in result.lines[i].rules  # the engine names this rule for this line
+        if code == "96370" and rows[i][4] <= units.additional_hours(span_minutes(enc)):
+            # The engine counted the segments (a pause between them is not infusion time); the
+            # span of the times on the claim line includes the pause and supports this many units.
+            return
+        expect = (i + 1, rule)
+    elif mutation == "units-1":
+        # Fewer 96370 units than the times support cannot be flagged: a claim line gives only the
+        # span of the times, an upper bound of the infusion time (pauses are not on the claim), so
+        # fewer units may be right. The engine counts the segments themselves.
+        assume(code != "96370" or rows[i][4] > 1)
+        return
+    elif mutation == "drop 96369":
+        assume(code == "96369" and len(rows) > 1)
+        del rows[i]
+        expect = (rows[0][1], "U-ADDON")
+        assert "U-ADDON" in result.lines[1].rules
+    elif mutation == "96372 as 96369":
+        assume(code == "96372")
+        rows[i][3] = "96369"
+        assert "U-SHORT" in result.lines[i].rules
+        if span_minutes(enc) > units.SHORT_MAX_MINUTES:
+            # The engine counted 15 minutes or less, but the span of the times is longer (a pause
+            # between segments): the claim line cannot show the pause, so the audit cannot see it.
+            return
+        expect = (i + 1, "U-SHORT")
+    elif mutation == "facility POS":
+        assume(enc["claim"] == "professional")
+        for r in rows:
+            r[6] = "22"
+        assert "S-FACILITY" in engine_rules(code_encounter({**enc, "pos": "22"}))
+        expect = (rows[i][1], "S-FACILITY")
+    elif mutation == "modifier 00":
+        rows[i][5] = "|".join(filter(None, [rows[i][5], "00"]))
+        assert "M-VALID" in engine_rules(code_encounter({**enc, "modifiers": {code: ["00"]}}))
+        expect = (i + 1, "M-VALID")
+    assert expect is not None
+    got = found(audit(write(tmp_path / "m.csv", rows)))
+    assert ("E1", str(expect[0]), expect[1]) in got, (mutation, enc, rows, got)
+
+
+def test_one_definition_of_each_threshold():
+    """The audit takes the engine's short-infusion limit and its additional-hour rule."""
+    from infusion.audit import checks
+
+    assert checks.SHORT_MAX_MINUTES is units.SHORT_MAX_MINUTES
+    assert checks.additional_hours is units.additional_hours
+    from infusion import catalog
+
+    assert checks._facility_pos() is catalog.facility_places() and "22" in catalog.facility_places()
+    assert catalog.is_facility_pos("22") and not catalog.is_facility_pos("11")
