@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,22 @@ def test_a_fifo_as_rates_path_is_refused_not_waited_on(tmp_path):
     job = Job("02_payer_benchmarks.ipynb", {"rates_path": str(fifo)}, "b.html")
     with pytest.raises(InputError, match="rates_path: .* is not a regular file"):
         render_jobs([job], tmp_path / "reports")
+
+
+def test_the_audit_report_shows_no_patient_or_free_text(tmp_path):
+    """Notebook 04 rendered on claims whose patient and note columns (and a bad value in a used
+    column) hold text: none of it is in the HTML report (issue 22, item 2)."""
+    import csv
+
+    claims = tmp_path / "claims.csv"
+    with claims.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["claim_id", "line_number", "date_of_service", "hcpcs", "units", "patient_name", "note"])
+        # markers no minified plotly.js holds (the report embeds it): a name, a note, a bad value
+        w.writerow(["C1", "1", "2026-03-02", "96369", "1", "QXJANE QXDOE", "Spoke with QXPATIENT\nMRN QX4455667, a"])
+        w.writerow(["C1", "2", "2026-03-02", "96370", "QXTWO", "QXJANE QXDOE", "ok"])
+        w.writerow(["C2", "1", "2026-03-02", "96370", "1", "QXJOHN", "QXNOTE"])
+    path = render(Job("04_claims_audit.ipynb", {"claims_path": str(claims)}, "audit.html"), tmp_path / "reports")
+    html = path.read_text(encoding="utf-8")
+    assert "lines in 3 = checked 2 + rejected 1" in html and "U-ADDON" in html
+    assert re.findall(r"QX[A-Z0-9]{3,}", html) == []  # (plotly.js has QXe, QXt: minified names)

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from infusion.audit import audit, output_paths, write_outputs
 from infusion.audit import read as R
+from infusion.cli import main
 from infusion.errors import InputError
 from infusion.paths import REPO_ROOT, check_outputs
 from infusion.redact import show_value, spreadsheet_safe
@@ -116,7 +117,8 @@ NOTES = st.lists(st.sampled_from(list("abc ,\"\n\r;|'=+-@") + ["Jane", "\r\n", '
 @given(rows=st.lists(st.tuples(NAMES, NOTES, st.sampled_from(["96369", "96370", "9637", "9637X"]),
                                st.sampled_from(["1", "2", "x", ""])), min_size=1, max_size=40),
        unit=st.integers(16, 400))
-def test_no_patient_or_free_text_reaches_an_output_and_every_record_is_counted(tmp_path, monkeypatch, rows, unit):
+def test_no_patient_or_free_text_reaches_an_output_and_every_record_is_counted(tmp_path, monkeypatch, capsys, rows,
+                                                                              unit):
     """For any claims file with patient columns and a free-text note of any content (line breaks,
     commas, quotes), cut into blocks anywhere: lines in = checked + rejected = the records
     written, and no value of those columns is in any output file or message."""
@@ -131,10 +133,13 @@ def test_no_patient_or_free_text_reaches_an_output_and_every_record_is_counted(t
     p.write_bytes(buf.getvalue().encode("utf-8"))
     res = audit(p, block_mb=1)
     assert res.lines_in == len(rows) == res.lines_checked + res.rejects
-    out = write_outputs(res, tmp_path / "f.csv")
-    written = "".join(Path(f).read_text(encoding="utf-8") for f in out.values())
-    assert "ZQ" not in written
     assert "ZQ" not in res.rejected.to_string() and "ZQ" not in " ".join(res.notes)
+    capsys.readouterr()
+    assert main(["audit", str(p), "--out", str(tmp_path / "f.csv"), "--summary", "--block-mb", "1"]) == 0
+    said = capsys.readouterr()
+    assert f"lines in {len(rows)} = " in said.out
+    written = "".join(Path(f).read_text(encoding="utf-8") for f in output_paths(tmp_path / "f.csv").values())
+    assert "ZQ" not in written + said.out + said.err
 
 
 # ----------------------------------------------------------------------------- 3, 9: output paths
