@@ -208,3 +208,15 @@ def test_encounter_numbers_and_nesting_fuzzed(tmp_path, pumps, sites, depth):
 def test_digits_other_than_ascii_are_not_minutes(args):
     """int() reads Arabic-Indic and full-width digits: 91 minutes from '٩١' (issue 22)."""
     exit2(cli("code", *args), "is not")
+
+
+@pytest.mark.parametrize("args", [
+    ["code", "--segment", "9" * 100_000],
+    ["audit", "data/samples/claims/illustrative_claims.csv", "--out", "/tmp/f.csv", "--map", "code=" + "x" * 100_000],
+    ["audit", "data/samples/claims/illustrative_claims.csv", "--out", "/tmp/f.csv", "--map", "y" * 100_000],
+    ["render", "--notebook", "03_code_publication.ipynb", "--param", "code=" + '"' + "z" * 100_000 + '"'],
+])
+def test_a_huge_value_is_not_echoed_whole(args):
+    """Messages echoed 100 kB and 332 kB values into cron logs (issue 22)."""
+    err = exit2(cli(*args))
+    assert len(err) < 400, len(err)
