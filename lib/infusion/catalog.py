@@ -52,17 +52,31 @@ def policy_timeline() -> pd.DataFrame:
     return _read("policy_timeline.csv", "date").sort_index()
 
 
+PROGRAMS = ("commercial", "medicare")
+
+
 @lru_cache(maxsize=None)
-def facility_places() -> frozenset[str]:
-    """Places of service where a physician may not report 96360-96379 on a professional claim
-    (S-FACILITY): the one list the engine and the audit use."""
+def facility_places(program: str = "commercial") -> frozenset[str]:
+    """Places of service that are facility settings, where a physician may not report 96360-96379
+    on a professional claim (S-FACILITY), for ``program``: ``medicare`` as CMS 100-04 ch. 12
+    §20.4.2 lists them (S42: POS 32, 25 and 54 are non-facility, 41, 42, 53 and 56 facility), or
+    ``commercial`` as the payers' policies say (S18, S19). The one list the engine and the audit use."""
+    if program not in PROGRAMS:
+        raise ValueError(f"program {program!r} is not one of {PROGRAMS}")
     pos = places_of_service()
-    return frozenset(pos.index[pos["facility_for_drug_admin"] == "yes"])
+    column = "medicare_facility" if program == "medicare" else "facility_for_drug_admin"
+    return frozenset(pos.index[pos[column] == "yes"])
 
 
-def is_facility_pos(pos: str) -> bool:
-    """True where a physician may not report 96360-96379 on a professional claim (S18, S19)."""
-    return pos in facility_places()
+def program_of(payer: str) -> str:
+    """The facility list that applies to an encounter's payer: ``medicare`` (traditional Medicare)
+    or ``commercial`` (every other payer, Medicare Advantage plans included: their own policies)."""
+    return "medicare" if payer == "medicare" else "commercial"
+
+
+def is_facility_pos(pos: str, payer: str = "other") -> bool:
+    """True where a physician may not report 96360-96379 on a professional claim for this payer."""
+    return pos in facility_places(program_of(payer))
 
 
 def pos_name(pos: str) -> str:

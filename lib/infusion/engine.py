@@ -37,7 +37,7 @@ def code_encounter(encounter: Encounter | Mapping[str, Any]) -> CodingResult:
         findings += decision.findings
         if decision.allowed:
             pumps = sum(i.pumps for i in sc)
-            lines, unit_findings = code_time(timeline.total_minutes, pumps)
+            lines, unit_findings = code_time(timeline.total_minutes, pumps, enc.claim)
             findings += unit_findings
             second_initial = any(i.route == "intravenous" and i.separate_site_required
                                  for i in enc.infusions)

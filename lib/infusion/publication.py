@@ -124,8 +124,8 @@ def billing_overview(p: Params) -> str:
 
 def sites_of_service_table() -> pd.DataFrame:
     pos = places_of_service()
-    keep = ["11", "49", "19", "22", "12", "21", "23"]
-    t = pos.loc[keep, ["pos", "name", "facility_for_drug_admin"]].copy()
+    keep = ["11", "49", "19", "22", "12", "21", "23", "32"]
+    t = pos.loc[keep, ["pos", "name", "facility_for_drug_admin", "medicare_facility"]].copy()
     verdict = {
         "11": "professional claim: 96369-96371 reported",
         "49": "professional claim: 96369-96371 reported",
@@ -134,9 +134,12 @@ def sites_of_service_table() -> pd.DataFrame:
         "12": "home: 99601/99602 + per diem, or Medicare home infusion G-codes (S-HOME)",
         "21": "inpatient: not reported by the physician (S-FACILITY)",
         "23": "emergency room: not reported by the physician (S-FACILITY)",
+        "32": "nursing facility: Medicare Part B resident, professional claim (non-facility for Medicare, "
+              "100-04 ch. 12 §20.4.2); a facility setting in payers' policies (S-FACILITY)",
     }
     t["what is billed"] = [verdict[x] for x in t["pos"]]
-    return t.rename(columns={"facility_for_drug_admin": "facility"}).reset_index(drop=True)
+    return t.rename(columns={"facility_for_drug_admin": "facility (payer policies)",
+                             "medicare_facility": "facility (Medicare)"}).reset_index(drop=True)
 
 
 CLINICAL_CONTEXT = (

@@ -1,8 +1,10 @@
 """The scenario bank: training vignettes in ``data/scenarios/*.yaml`` with their expected answers.
 
 Each file holds one scenario: ``id``, ``title``, ``story``, ``encounter`` (the engine's input),
-``expected.lines`` (code, units, optional modifiers), ``expected.rules`` (rule ids the answer rests
-on) and ``source``. :func:`check_scenario` compares the engine with the expected answer.
+``expected.lines`` (the 96369-96372 lines: code, units, optional modifiers), ``expected.other_lines``
+(codes of the answer outside that family, which the engine does not assign: 99601, S9338, G0069,
+E0779 ...), ``expected.rules`` (rule ids the answer rests on) and ``source``. :func:`check_scenario`
+compares the engine with ``expected.lines``; the quiz grades both.
 """
 
 from __future__ import annotations
@@ -40,10 +42,15 @@ class Scenario:
     level: str = "core"
     teaches: str = ""
     source: str = ""
+    other_lines: tuple[ExpectedLine, ...] = ()
+
+    def answer_lines(self) -> tuple[ExpectedLine, ...]:
+        """Every line of the expected answer: the family's, then the others."""
+        return self.lines + self.other_lines
 
     def answer(self) -> dict[str, int]:
-        """The expected ``{code: units}``."""
-        return {line.code: line.units for line in self.lines}
+        """The expected ``{code: units}``, every code of the answer."""
+        return {line.code: line.units for line in self.answer_lines()}
 
     def code(self) -> CodingResult:
         """What the engine makes of this scenario's encounter."""
@@ -97,12 +104,19 @@ def parse_scenario(obj: Any, where: str) -> Scenario:
     if not isinstance(raw_rules, list):
         raise InputError(f"{where}: expected.rules", f"{raw_rules!r} is not a list of rule ids")
     lines = tuple(_expected_line(ln, f"{where}: expected.lines[{i}]") for i, ln in enumerate(raw_lines))
+    raw_other = exp.get("other_lines") or []
+    if not isinstance(raw_other, list):
+        raise InputError(f"{where}: expected.other_lines", f"{raw_other!r} is not a list")
+    other = tuple(_expected_line(ln, f"{where}: expected.other_lines[{i}]") for i, ln in enumerate(raw_other))
+    family = [ln.code for ln in other if ln.code in ("96369", "96370", "96371", "96372")]
+    if family:
+        raise InputError(f"{where}: expected.other_lines", f"{family[0]} belongs in expected.lines")
     rules = tuple(str(r) for r in raw_rules)
     unknown = [r for r in rules if r not in RULES]
     if unknown:
         raise InputError(f"{where}: expected.rules", f"unknown rule id {unknown[0]!r}")
     return Scenario(id=_text(obj, "id", where), title=_text(obj, "title", where), story=_text(obj, "story", where),
-                    encounter=encounter, lines=lines, rules=rules,
+                    encounter=encounter, lines=lines, rules=rules, other_lines=other,
                     level=_text(obj, "level", where, "core"), teaches=str(obj.get("teaches") or ""),
                     source=_text(obj, "source", where))
 

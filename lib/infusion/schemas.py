@@ -34,8 +34,10 @@ REFERENCE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
     "places_of_service.csv": pa.DataFrameSchema({
         "pos": pa.Column(str, pa.Check.str_matches(r"^\d{2}$"), unique=True),
         "name": pa.Column(str),
-        "facility_for_drug_admin": pa.Column(str, _YESNO),
+        "facility_for_drug_admin": pa.Column(str, _YESNO),  # commercial payers, by payer policy
         "facility_source_tags": pa.Column(str),
+        "medicare_facility": pa.Column(str, _YESNO),  # Medicare: 100-04 ch. 12 §20.4.2
+        "medicare_source_tags": pa.Column(str),
         "source": _SOURCE,
     }, strict=True),
     "modifiers.csv": pa.DataFrameSchema({

@@ -27,10 +27,12 @@ def check_setting(enc: Encounter) -> SettingDecision:
     """S-FACILITY and S-HOME for the claim type, place of service and payer of ``enc``."""
     findings: list[Finding] = []
     name = pos_name(enc.pos)
-    if enc.claim == "professional" and is_facility_pos(enc.pos):
+    if enc.claim == "professional" and is_facility_pos(enc.pos, enc.payer):
+        whose = ("Medicare (CMS 100-04 ch. 12 §20.4.2 [S42]) lists it as a facility setting" if enc.payer == "medicare"
+                 else "payer policies list it as a facility setting")
         findings.append(Finding(
             "error", "S-FACILITY",
-            f"professional claim with facility place of service {enc.pos} ({name}): 96360-96379 "
+            f"professional claim with facility place of service {enc.pos} ({name}): {whose}; 96360-96379 "
             "are not reported by the physician here; the facility bills the administration on its "
             f"institutional claim {cite('S-FACILITY')}"))
         return SettingDecision(False, tuple(findings))
@@ -54,11 +56,20 @@ def check_setting(enc: Encounter) -> SettingDecision:
             f"assign those codes {cite('S-HOME')}"))
         return SettingDecision(False, tuple(findings))
     if enc.claim == "institutional":
+        pays = ("Medicare pays it through OPPS, not the physician fee schedule" if enc.payer == "medicare" else
+                "the payer pays it under its hospital contract (OPPS, Medicare's outpatient system, is "
+                "the Medicare benchmark), not a professional fee schedule")
         findings.append(Finding(
             "info", "S-FACILITY",
             f"institutional claim (place of service {enc.pos}, {name}): the hospital reports the "
-            "administration and Medicare pays it through OPPS, not the physician fee schedule "
-            f"{cite('S-FACILITY')}"))
+            f"administration and {pays} {cite('S-FACILITY')}"))
+        if not is_facility_pos(enc.pos, enc.payer):
+            findings.append(Finding(
+                "warning", "S-FACILITY",
+                f"an institutional claim from place of service {enc.pos} ({name}), which is not a hospital "
+                "setting: a hospital's outpatient infusion is on-campus (22) or off-campus (19), and its "
+                "UB-04 claim carries a type of bill (13x), not this place of service; check the claim type "
+                f"or the place of service {cite('S-FACILITY')}"))
     return SettingDecision(True, tuple(findings))
 
 

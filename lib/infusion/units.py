@@ -87,8 +87,9 @@ def _rationale(code: str, units: int, minutes: int, pumps: int) -> str:
     return f"{text} {_ref(*_LINE_RULES[code])}"
 
 
-def code_time(minutes: int, pumps: int) -> tuple[list[ClaimLine], list[Finding]]:
-    """Claim lines, with rationale, for ``minutes`` of counted time and ``pumps`` set-ups."""
+def code_time(minutes: int, pumps: int, claim: str = "professional") -> tuple[list[ClaimLine], list[Finding]]:
+    """Claim lines, with rationale, for ``minutes`` of counted time and ``pumps`` set-ups, and the
+    unit findings for a ``claim`` of that type (the MUE that applies to it)."""
     units, _ = time_codes(minutes, pumps)
     lines = [ClaimLine(code, n, (), _LINE_RULES[code], _rationale(code, n, minutes, pumps))
              for code, n in units.items()]
@@ -106,16 +107,25 @@ def code_time(minutes: int, pumps: int) -> tuple[list[ClaimLine], list[Finding]]
                                 f"{minutes - FIRST_HOUR_MINUTES} min beyond the first hour: an "
                                 "additional hour needs more than 30 minutes of it, so no 96370 "
                                 f"(it starts at 91 min) {_ref('U-HOUR')}"))
-    findings.extend(mue_findings(lines))
+    findings.extend(mue_findings(lines, claim))
     return lines, findings
 
 
-def mue_findings(lines: list[ClaimLine]) -> list[Finding]:
-    """U-MUE: units above the MUE are kept, and flagged with what the MAI means for appeal."""
+def mue_findings(lines: list[ClaimLine], claim: str = "professional") -> list[Finding]:
+    """U-MUE: units above the MUE are kept, and flagged with what the MAI means for appeal. The
+    MUE in the data is the Medicaid practitioner file's: for an institutional claim the outpatient
+    hospital MUE applies, which is data not available (said when the units pass the practitioner
+    value)."""
     out = []
     for line in lines:
         m = mue_for(line.code)
         if m is None or line.units <= int(m["mue"]):
+            continue
+        if claim == "institutional":
+            out.append(Finding("info", "U-MUE",
+                               f"{line.code} x{line.units} is above the {m['program']} MUE of {m['mue']}, but "
+                               "that file is for practitioner claims: the outpatient hospital MUE that applies "
+                               f"to this institutional claim is data not available {_ref('U-MUE')}"))
             continue
         mai = m.get("mai") or ""
         mai_text = (f"MAI {mai}" if mai else

@@ -479,7 +479,9 @@ def test_a_tuva_medical_claim_extract(tmp_path):
             ["T2", "1", "institutional", "P2", "cigna", "2026-03-02", "", "131", "96369", "00", "2"]]
     res = audit(_write(tmp_path, header, rows))
     assert res.dropped_phi == ["person_id"]
-    assert rules(res) == {("T1", "1", "S-HOME"), ("T2", "1", "M-VALID"), ("T2", "1", "U-INIT"), ("T2", "1", "U-MUE")}
+    # T2 is institutional: the practitioner MUE is not its MUE (a note says so, issue 20)
+    assert rules(res) == {("T1", "1", "S-HOME"), ("T2", "1", "M-VALID"), ("T2", "1", "U-INIT")}
+    assert any("outpatient hospital MUE" in n for n in res.notes)
     # the institutional line (type of bill 131) is priced by OPPS: 2 units at the 2026 national rate
     t2 = res.findings[res.findings["claim_id"] == "T2"].set_index("rule")["dollars_at_risk"]
     assert t2["M-VALID"] == 2 * t2["U-INIT"]
@@ -748,7 +750,8 @@ def test_an_837i_file_is_priced_by_opps_with_its_type_of_bill(tmp_path):
     p = tmp_path / "claims.x12"
     p.write_text(_x12(segments))
     res = audit(p)
-    assert rules(res) == {("H001", "1", "U-INIT"), ("H001", "1", "U-MUE")}
+    assert rules(res) == {("H001", "1", "U-INIT")}  # not U-MUE: the practitioner MUE is not an 837I's
+    assert any("outpatient hospital MUE" in n for n in res.notes)
     assert (res.lines_in, res.lines_checked, res.rejects) == (3, 3, 0)
     f = res.findings.set_index("rule")
     assert str(f.loc["U-INIT", "date_of_service"].date()) == "2026-03-02" and f.loc["U-INIT", "payer"] == "AETNA"

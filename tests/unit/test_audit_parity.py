@@ -191,5 +191,67 @@ def test_one_definition_of_each_threshold():
     assert checks.additional_hours is units.additional_hours
     from infusion import catalog
 
-    assert checks._facility_pos() is catalog.facility_places() and "22" in catalog.facility_places()
+    for program in catalog.PROGRAMS:
+        assert checks._facility_pos(program) is catalog.facility_places(program)
     assert catalog.is_facility_pos("22") and not catalog.is_facility_pos("11")
+
+
+@pytest.mark.parametrize("pos, medicare, commercial", [("32", False, True), ("25", False, True), ("54", False, True),
+                                                        ("41", True, False), ("53", True, False), ("56", True, False),
+                                                        ("22", True, True), ("11", False, False)])
+def test_facility_places_by_program_in_the_engine_and_the_audit(tmp_path, pos, medicare, commercial):
+    """100-04 ch. 12 §20.4.2: POS 32 (Part B resident of a nursing facility), 25 and 54 are
+    non-facility for Medicare, 41, 42, 53 and 56 facility; the payers' policies differ (issue 20)."""
+    from infusion import catalog
+
+    assert (pos in catalog.facility_places("medicare"), pos in catalog.facility_places("commercial")) == (
+        medicare, commercial)
+    for payer, payer_text, facility in (("medicare", "MEDICARE PART B", medicare), ("aetna", "Aetna", commercial)):
+        result = code_encounter({"pos": pos, "payer": payer, "segments": [{"minutes": 100}]})
+        assert bool(result.lines) is not facility, (pos, payer)
+        assert ("S-FACILITY" in {f.rule for f in result.findings if f.severity == "error"}) is facility
+        path = tmp_path / f"c-{payer}.csv"  # with a payer column: the audit takes the program from it
+        path.write_text(",".join(HEADER + ["payer"]) + "\n"
+                        + f"C1,1,2026-03-02,96369,1,,{pos},professional,09:00,10:40,{payer_text}\n")
+        assert (("C1", "1", "S-FACILITY") in found(audit(path))) is facility, (pos, payer)
+
+
+def test_a_hospital_encounter_past_midnight_is_one_encounter(tmp_path):
+    """100-04 ch. 4 §230.2: one initial service per encounter, observation stays over more than
+    one calendar day included. An institutional claim with 96369 on one date and 96370 on the next
+    is correct; a professional claim keeps the same-date rule (issue 20, item 3)."""
+    rows = [
+        ["H1", 1, "2026-03-02", "96369", 1, "", "", "131", "2026-03-02T22:30", "2026-03-03T01:10"],  # 160 min
+        ["H1", 2, "2026-03-03", "96370", 2, "", "", "131", "2026-03-02T22:30", "2026-03-03T01:10"],
+        ["H2", 1, "2026-03-02", "96369", 1, "", "", "131", "22:30", "23:59"],  # clock times on each date
+        ["H2", 2, "2026-03-03", "96370", 2, "", "", "131", "00:00", "01:10"],
+        ["H3", 1, "2026-03-02", "96369", 1, "", "", "131", "22:30", "23:59"],
+        ["H3", 2, "2026-03-03", "96370", 3, "", "", "131", "00:00", "01:10"],  # 160 min support 2, not 3
+        ["H4", 1, "2026-03-05", "96370", 1, "", "", "131", "09:00", "11:00"],  # no 96369 on that day or before
+        ["P1", 1, "2026-03-02", "96369", 1, "", "11", "professional", "2026-03-02T22:30", "2026-03-03T01:10"],
+        ["P1", 2, "2026-03-03", "96370", 2, "", "11", "professional", "2026-03-02T22:30", "2026-03-03T01:10"],
+    ]
+    res = audit(write(tmp_path / "c.csv", rows))
+    assert found(res) == {("H3", "2", "U-HOUR"), ("H4", "1", "U-ADDON"), ("P1", "2", "U-ADDON")}
+    assert "or the day before" in res.findings.set_index("claim_id").loc["H4", "message"]
+    assert "or the day before" not in res.findings.set_index(["claim_id", "rule"]).loc[("P1", "U-ADDON"), "message"]
+
+
+def test_institutional_claims_are_not_judged_by_the_practitioner_mue(tmp_path):
+    rows = [["H1", 1, "2026-03-02", "96369", 1, "", "", "131", "08:00", "13:00"],
+            ["H1", 2, "2026-03-02", "96370", 4, "", "", "131", "08:00", "13:00"],   # 300 min: 4 units, MUE 3
+            ["P1", 1, "2026-03-02", "96369", 1, "", "11", "professional", "08:00", "13:00"],
+            ["P1", 2, "2026-03-02", "96370", 4, "", "11", "professional", "08:00", "13:00"]]
+    res = audit(write(tmp_path / "c.csv", rows))
+    assert found(res) == {("P1", "2", "U-MUE")}
+    assert any("outpatient hospital MUE is data not available" in n for n in res.notes)
+    result = code_encounter({"pos": "22", "claim": "institutional", "payer": "aetna", "segments": [{"minutes": 300}]})
+    mue = [f for f in result.findings if f.rule == "U-MUE"]
+    assert [f.severity for f in mue] == ["info"] and "data not available" in mue[0].message
+    said = " ".join(f.message for f in result.findings)
+    assert "Medicare pays it through OPPS" not in said and "hospital contract" in said
+    medicare = code_encounter({"pos": "22", "claim": "institutional", "payer": "medicare",
+                               "segments": [{"minutes": 95}]})
+    assert "Medicare pays it through OPPS" in " ".join(f.message for f in medicare.findings)
+    office = code_encounter({"pos": "11", "claim": "institutional", "segments": [{"minutes": 95}]})
+    assert any(f.severity == "warning" and "not a hospital setting" in f.message for f in office.findings)

@@ -109,3 +109,36 @@ def test_one_modifier_given_as_text_is_one_modifier():
 
     s = parse_scenario(_scenario(expected={"lines": [{"code": "96369", "units": 1, "modifiers": "XS"}]}), "new.yaml")
     assert s.lines[0].modifiers == ("XS",)
+
+
+@pytest.mark.parametrize("sid, answer", [("sc-025", "99601 x1, S9338 x1"), ("sc-026", "G0069 x1"),
+                                         ("sc-027", "E0779 x1")])
+def test_home_vignettes_grade_the_codes_they_teach(sid, answer):
+    """The feedback named 99601 and S9338 while the quiz scored that answer 0 (issue 20, item 1)."""
+    assert grade(scenario(sid), answer).correct
+    g = grade(scenario(sid), "none")
+    assert not g.correct and g.score == 0 and answer.split()[0] in g.feedback()
+    assert not grade(scenario(sid), "96369 x1, 96370 x1").correct
+
+
+@pytest.mark.parametrize("answer, parsed", [
+    ("96369-JZ", {"96369": (1, ("JZ",))}), ("96372 x1 -25", {"96372": (1, ("25",))}),
+    ("96370 x2 PO", {"96370": (2, ("PO",))}), ("96369-PO x1, 96370-po", {"96369": (1, ("PO",)), "96370": (1, ("PO",))}),
+    ("96369 x1 XS", {"96369": (1, ("XS",))}), ("99601, S9338 x1", {"99601": (1, ()), "S9338": (1, ())}),
+])
+def test_answers_may_carry_modifiers(answer, parsed):
+    from infusion.quiz import parse_answer_lines
+
+    assert {c: (ln.units, ln.modifiers) for c, ln in parse_answer_lines(answer).items()} == parsed
+
+
+@pytest.mark.parametrize("sid, right, wrong, why", [
+    ("sc-024", "96369-PO, 96370-PO", "96369 x1, 96370 x1", "PO is expected on this line [M-PO-PN"),
+    ("sc-030", "96369-XS, 96370 x1", "96369 x1, 96370 x1", "XS is expected on this line [M-DISTINCT"),
+    ("sc-031", "96369 x1", "96369-00", "'00' is not a CPT or HCPCS modifier"),
+    ("sc-032", "96369 x1", "96369 x1 JZ", "JZ belongs on the drug line"),
+])
+def test_modifier_vignettes_grade_their_lesson(sid, right, wrong, why):
+    assert grade(scenario(sid), right).correct
+    g = grade(scenario(sid), wrong)
+    assert not g.correct and why in g.feedback(), g.feedback()

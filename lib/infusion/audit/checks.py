@@ -5,14 +5,17 @@ the aggregates of a claim-date (96369 lines, 96370 units, first start and last s
 are ``np.bincount`` / ``ufunc.at`` over integer group ids, then each rule is a boolean mask:
 
 =========  =========================================================================================
-U-ADDON    96370 or 96371 without 96369 on the same claim and date of service
+U-ADDON    96370 or 96371 without 96369 on the same claim and date of service (on an institutional
+           claim, or the day before: a hospital encounter past midnight is one encounter, 100-04
+           ch. 4 §230.2; its lines form one group for every check but the MUE, which is per date)
 U-INIT     96369 with more than 1 unit, or on more than one line of a claim-date without 59/X{EPSU}
 U-PUMP     96371 with more than 1 unit
 U-HOUR     96370 units above what the documented time supports (time = latest stop minus earliest
            start of the claim-date's 96369/96370 lines; pauses inside cannot be seen on a claim line)
 T-DOC      96370 with no start/stop times documented on the claim-date
 T-DATE     a stop time before its start time
-U-MUE      units per claim-date above the MUE (Medicaid practitioner file; Medicare: not available)
+U-MUE      units per claim-date above the MUE (Medicaid practitioner file, on professional claims;
+           Medicare's and the outpatient hospital MUE of institutional claims: data not available)
 S-FACILITY 96369-96372 on a professional claim with a facility place of service
 S-HOME     96369/96370 with place of service 12 (home)
 M-VALID    a modifier that is not a CPT/HCPCS modifier (00, 11, ...), as ``modifiers.modifier_problem``
@@ -68,10 +71,18 @@ def _mue_by_family() -> np.ndarray:
     return np.array([int(limits[c]) if str(limits.get(c, "")).isdigit() else -1 for c in FAMILY])
 
 
-def _facility_pos() -> frozenset[str]:
-    """Places of service where the facility, not the physician, bills drug administration (the
-    engine's list, ``catalog.facility_places``)."""
-    return catalog.facility_places()
+def _facility_pos(program: str = "commercial") -> frozenset[str]:
+    """Places of service where the facility, not the physician, bills drug administration, for
+    ``program`` (the engine's lists, ``catalog.facility_places``)."""
+    return catalog.facility_places(program)
+
+
+def _traditional_medicare(payer: str | None) -> bool:
+    """Whether a claim's payer is traditional Medicare (``rates.model.classify_payer``: "MEDICARE
+    PART B", "Medicare"; not a Medicare Advantage plan, which follows its own policy)."""
+    from ..rates.model import classify_payer
+
+    return classify_payer(payer)[0] == "medicare"
 
 
 def _zip_localities(zips: list[str | None]) -> np.ndarray:
@@ -138,6 +149,32 @@ def _increasing(texts: pa.Array, lengths: np.ndarray) -> bool:
     return bool((longer | (same & after)).all())
 
 
+def _overnight(gid: np.ndarray, ng: int, days: np.ndarray, fam: np.ndarray, institutional: np.ndarray,
+               claim: np.ndarray) -> np.ndarray | None:
+    """Group ids with each institutional claim-date that has 96370/96371 and no 96369 joined to the
+    claim's day before, when that day has a 96369 (or has itself been joined to one that has): an
+    infusion or observation stay past midnight is one hospital encounter (100-04 ch. 4 §230.2).
+    Professional claims keep a group per date. ``claim``: each line's claim number. None when
+    nothing is joined."""
+    has69 = np.bincount(gid[fam == 0], minlength=ng) > 0
+    addon = np.bincount(gid[(fam == 1) | (fam == 2)], minlength=ng) > 0
+    inst = np.bincount(gid[institutional], minlength=ng) > 0
+    candidates = np.flatnonzero(addon & ~has69 & inst)
+    if not len(candidates):
+        return None
+    day = np.zeros(ng, dtype=np.int64)
+    day[gid] = days
+    claim_of = np.zeros(ng, dtype=np.int64)
+    claim_of[gid] = claim
+    index = {(int(claim_of[x]), int(day[x])): x for x in np.flatnonzero(np.bincount(gid, minlength=ng))}
+    root = np.arange(ng)
+    for x in sorted(candidates, key=lambda x: (claim_of[x], day[x])):
+        before = index.get((int(claim_of[x]), int(day[x]) - 1))
+        if before is not None and inst[before] and has69[root[before]]:
+            root[x] = root[before]
+    return root[gid] if (root != np.arange(ng)).any() else None
+
+
 def _when(d: dict, c: dict, which: str, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
     """Start or stop of lines ``rows`` in seconds from the start of the line's date of service (NA
     where not documented). A claim-date's lines share that date, so these compare and subtract
@@ -181,14 +218,18 @@ def find(lines: Lines) -> pd.DataFrame:
                      for rule in ("M-DRUG", "M-25")}  # per distinct modifier text: why, or ""
         po_and_pn = np.array(["PO" in ts and "PN" in ts for ts in tokens], dtype=bool)
         pos_text = d["pos"].field(0)
-        facility_pos = _facility_pos()
-        facility = np.array([p in facility_pos for p in pos_text], dtype=bool)
+        # facility places by program: traditional Medicare's (100-04 ch. 12 §20.4.2) or the payers'
+        medicare_payer = np.array([_traditional_medicare(p) for p in d["payer"].field(0)], dtype=bool)
+        facility_com, facility_med = _facility_pos("commercial"), _facility_pos("medicare")
+        facility_d = {prog: np.array([p in places for p in pos_text], dtype=bool)
+                      for prog, places in (("commercial", facility_com), ("medicare", facility_med))}
         mue = _mue_by_family()
         units_d = d["units"].field(0)
         gid, ng = claim_ids.result()
 
     # claim-date groups: a claim is one group unless it has lines on several dates, whose
     # (claim, date) pairs get ids of their own
+    claim_no = gid  # each line's claim, before the groups are split by date
     first_day = np.full(ng, np.iinfo(np.int32).max, dtype=np.int32)
     np.minimum.at(first_day, gid, days)
     multi = days != first_day[gid]              # not on the claim's first date ...
@@ -199,6 +240,13 @@ def find(lines: Lines) -> pd.DataFrame:
         gid = gid.astype(np.int64)
         gid[multi] = ng + which
         ng += len(uniq)
+    gid_date = gid  # claim-date groups: the MUE is per date of service
+    # 100-04 ch. 4 §230.2: a hospital encounter over midnight (an observation stay) is one encounter:
+    # on an institutional claim, a date with add-ons and no 96369 joins the day before, when it has one
+    joined = (_overnight(gid, ng, days, fam, d["claim_type"].field(1)[c["claim_type"]], claim_no)
+              if multi.any() else None)
+    if joined is not None:
+        gid = joined
 
     g = [gid[a] for a in at]                                        # group of each line, per code
     u = [units_d[c["units"][a]] for a in at]                        # units of each line, per code
@@ -213,6 +261,12 @@ def find(lines: Lines) -> pd.DataFrame:
     timed = np.concatenate([at[I69], at[I70]])
     g_t = gid[timed]
     t_start, t_stop = _when(d, c, "start_time", timed, days), _when(d, c, "stop_time", timed, days)
+    if joined is not None:  # times of an encounter's later dates, from its first date's midnight
+        enc_day = np.full(ng, np.iinfo(np.int32).max, dtype=np.int64)
+        np.minimum.at(enc_day, gid, days)
+        shift = (days[timed].astype(np.int64) - enc_day[g_t]) * 86400
+        t_start = np.where(t_start != NA, t_start + shift, NA)
+        t_stop = np.where(t_stop != NA, t_stop + shift, NA)
     first_start = np.full(ng, np.iinfo(np.int64).max)
     last_stop = np.full(ng, NA)
     m = t_start != NA
@@ -250,6 +304,8 @@ def find(lines: Lines) -> pd.DataFrame:
     # (rule, positions, at risk, message, severity: None for the rule's own, ``SEVERITY``)
     parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, str | None]] = []
 
+    institutional_line = d["claim_type"].field(1)[c["claim_type"]]
+
     def checked(mask: np.ndarray) -> np.ndarray:
         """``mask`` (one entry per line) without the lines of other initial codes."""
         return mask & (fam < len(FAMILY)) if len(other) else mask
@@ -265,7 +321,9 @@ def find(lines: Lines) -> pd.DataFrame:
 
     for k in (I70, I71):
         add("U-ADDON", k, n69(k) == 0, lambda i, k=k: u[k][i],
-            f"add-on {FAMILY[k]} without 96369 on the same claim and date of service")
+            lambda i, k=k: f"add-on {FAMILY[k]} without 96369 on the same claim and date of service"
+                           + np.where(institutional_line[at[k][i]], " or the day before (one hospital encounter "
+                                      "may pass midnight)", ""))
     add("U-INIT", I69, u[I69] > 1, lambda i: u[I69][i] - 1,
         lambda i: "96369 x" + _s(u[I69][i]) + ": one unit per encounter")
     add("U-INIT", I69, (nth_code[I69] > 1) & ~distinct_mod[c["modifiers"][at[I69]]], lambda i: u[I69][i],
@@ -296,19 +354,33 @@ def find(lines: Lines) -> pd.DataFrame:
                       + " documented minutes support " + _s(supported[i]))
     add("T-DATE", None, timed[(t_start != NA) & (t_stop != NA) & (t_stop < t_start)], 0,
         "stop time before start time on this line: give dates for an infusion that crosses midnight")
+    mue_unchecked = 0  # institutional lines above the practitioner MUE: their own MUE is not in the data
     for k in range(len(FAMILY)):
         if mue[k] < 0 or not len(at[k]):
             continue
-        code_total = total[k][g[k]]
-        add("U-MUE", k, (code_total > mue[k]) & (nth_code[k] == 1),
+        code_total, first_of_date = total[k][g[k]], nth_code[k] == 1
+        if joined is not None:  # per date of service, not per encounter
+            gd = gid_date[at[k]]
+            code_total = np.bincount(gd, weights=u[k], minlength=ng).astype(np.int64)[gd]
+            order, first = _first_in_group([gd], [lines.row[at[k]]])
+            first_of_date = np.zeros(len(gd), dtype=bool)
+            first_of_date[order[first]] = True
+        over = (code_total > mue[k]) & first_of_date
+        inst_k = institutional_line[at[k]]
+        mue_unchecked += int((over & inst_k).sum())
+        add("U-MUE", k, over & ~inst_k,
             lambda i, k=k, t=code_total: np.minimum(u[k][i], t[i] - mue[k]),
             lambda i, k=k, t=code_total: f"{FAMILY[k]} x" + _s(t[i]) + f" on the claim-date is above the "
                                           f"MUE of {mue[k]} (Medicaid practitioner; Medicare: data not available)")
     professional = d["claim_type"].field(0)[c["claim_type"]]
-    add("S-FACILITY", None, np.flatnonzero(checked(professional & facility[c["pos"]])),
+    line_medicare = medicare_payer[c["payer"]]
+    facility = np.where(line_medicare, facility_d["medicare"][c["pos"]], facility_d["commercial"][c["pos"]])
+    add("S-FACILITY", None, np.flatnonzero(checked(professional & facility)),
         lambda i: units_d[c["units"][i]],
         lambda i: family_code[fam[i]] + " on a professional claim with facility place of service "
-                  + pos_text[c["pos"][i]] + ": the facility bills the administration")
+                  + pos_text[c["pos"][i]] + np.where(line_medicare[i], " (a facility setting for Medicare: "
+                                                     "100-04 ch. 12 §20.4.2)", "")
+                  + ": the facility bills the administration")
     add("S-HOME", None, timed[(pos_text == "12")[c["pos"][timed]]], lambda i: units_d[c["units"][i]],
         lambda i: family_code[fam[i]] + " with place of service 12 (home): home infusion uses 99601/99602 "
                   "and a per diem, or Medicare home infusion G-codes")
@@ -329,6 +401,10 @@ def find(lines: Lines) -> pd.DataFrame:
             lambda i: "96369 and " + named[i] + " on the same claim-date, neither with 59/XE/XS/XP/XU: one "
                       "initial administration code per encounter unless protocol requires separate sites"
                       + iv_note[i])
+    if mue_unchecked:
+        lines.notes.append(f"{mue_unchecked} institutional line(s) have more units than the Medicaid practitioner "
+                           "MUE; that file is for practitioner claims and the outpatient hospital MUE is data not "
+                           "available, so U-MUE was not judged on them")
     for positions, first_ln in dups:
         add("A-DUP", None, positions, lambda i: units_d[c["units"][i]],
             lambda i, f=first_ln: "duplicate of line " + _s(ln_text[f]) + " (same code, units and modifiers)")
