@@ -392,17 +392,18 @@ def parse_encounter(obj: Any) -> Encounter:
 
 
 def check_time_zones(enc: Encounter) -> None:
-    """T-DATE: time zones are not mixed within an encounter."""
-    offsets: dict[dt.timedelta | None, str] = {}  # UTC offset -> the first segment with it
+    """T-DATE: the times of an encounter all give a UTC offset, or none does. Offsets may differ
+    (a daylight-saving change during the infusion: ``01:30-05:00`` to ``03:10-04:00`` is 40
+    minutes, counted exactly); local times and times with an offset cannot be compared."""
+    kinds: dict[bool, str] = {}  # has an offset -> the first segment of that kind
     for inf in enc.infusions:
         for s in inf.segments:
             for t in (s.start, s.stop):
                 if t is not None:
-                    offsets.setdefault(t.utcoffset(), s.label)
-    if len(offsets) > 1:
-        labels = sorted(set(offsets.values()))
-        raise InputError(labels[-1], "time zones are mixed within the encounter "
-                         f"({', '.join(str(o) for o in offsets)}); give every time in one zone",
+                    kinds.setdefault(t.utcoffset() is not None, s.label)
+    if len(kinds) > 1:
+        raise InputError(kinds[True], f"{kinds[True]} gives times with a UTC offset and {kinds[False]} "
+                         "local times without one: they cannot be compared; give every time in one form",
                          "T-DATE")
 
 

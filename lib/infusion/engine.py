@@ -39,12 +39,34 @@ def code_encounter(encounter: Encounter | Mapping[str, Any]) -> CodingResult:
             pumps = sum(i.pumps for i in sc)
             lines, unit_findings = code_time(timeline.total_minutes, pumps, enc.claim)
             findings += unit_findings
+            if len(sc) > 1 and lines:
+                findings.append(_separate_infusions(sc, timeline.total_minutes, pumps))
             second_initial = any(i.route == "intravenous" and i.separate_site_required
                                  for i in enc.infusions)
             lines, mod_findings = apply_modifiers(enc, lines, second_initial)
             findings += mod_findings
     findings.sort(key=lambda f: _SEVERITY_ORDER[f.severity])
     return CodingResult(timeline.total_minutes, tuple(lines), tuple(findings), timeline)
+
+
+def _separate_infusions(sc: list, total: int, pumps: int) -> Finding:
+    """T-SUM: the reading applied to separate subcutaneous infusions in one encounter (their times
+    added) and the other reading (each infusion's time on its own: the encounter coded from its
+    longest infusion), with its source and confidence."""
+    from .rules import cite
+    from .units import time_codes
+
+    each = [count_time(list(i.segments))[0].total_minutes for i in sc]
+    alt, _ = time_codes(max(each), pumps)
+    alt_text = ", ".join(f"{c} x{u}" for c, u in alt.items()) or "no time-based code"
+    return Finding(
+        "info", "T-SUM",
+        f"separate subcutaneous infusions ({' + '.join(f'{m} min' for m in each)}): this engine adds their "
+        f"times ({total} min), reading one encounter's subcutaneous infusion time as one total (the "
+        "subcutaneous family has no sequential-infusion code) " + cite("T-SUM") + ". The other reading: "
+        "CPT Assistant guidance as quoted for IV infusions does not add the times of separate "
+        f"infusions; by that analogy the encounter is coded from its longest infusion ({max(each)} min): "
+        f"{alt_text} [S43; confidence L: IV guidance applied by analogy]")
 
 
 def code_minutes(minutes: int, pumps: int = 1, **fields: Any) -> CodingResult:

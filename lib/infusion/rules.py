@@ -1,7 +1,7 @@
 """The coding rules the engine applies: one entry per rule id, with its sources and confidence.
 
 The ids and statements follow ``shared/domain/coding-rules.md`` (the specification). The source tags
-(S1-S41) are listed with titles and addresses in ``data/reference/sources.csv``. Rules whose
+(S1-S44) are listed with titles and addresses in ``data/reference/sources.csv``. Rules whose
 confidence is M or L say so in the rationale a trainee reads, so a trainer can judge them.
 
 The rule *logic* lives in the module named by :attr:`Rule.module` (``timing``, ``units``,
@@ -34,6 +34,7 @@ class Rule:
     sources: tuple[str, ...]
     confidence: str
     module: str
+    caveat: str = ""  # replaces the confidence note where a source quotes the text (S-FACILITY)
 
     def reference(self) -> str:
         """Short reference for a rationale: ``[U-HOUR; S6 S7 S8 S9; confidence M]``."""
@@ -48,14 +49,19 @@ _RULES: tuple[Rule, ...] = (
          "segment without a stop time gives no time-based units.", ("S38",), "M", "timing"),
     Rule("T-SUM", "Infusion time is the sum of the segments",
          "Infusion time is the sum of the encounter's segments; overlapping time is counted once, "
-         "gaps (pump stopped) and flush time are not counted.", ("S2", "S6", "S38"), "M", "timing"),
+         "gaps (pump stopped) and flush time are not counted. Separate subcutaneous infusions in one "
+         "encounter are added too: this engine's reading, stated in a finding beside the other "
+         "(IV guidance, by analogy, does not add separate infusions' times, S43).",
+         ("S2", "S6", "S38"), "M", "timing"),
     Rule("T-DATE", "Dates and midnight",
-         "A stop earlier than its start is an error unless dates make the order clear; time zones "
-         "are not mixed within an encounter.", (), "H", "timing"),
+         "A stop earlier than its start is an error unless dates make the order clear; times with a "
+         "UTC offset and local times are not mixed within an encounter (offsets may differ across "
+         "a daylight-saving change: counted exactly); local times across a clock change are flagged.",
+         (), "H", "timing"),
     # Units
     Rule("U-SHORT", "15 minutes or less is an injection",
          "A total of 15 minutes or less is not an infusion: report 96372 x1 instead of 96369.",
-         ("S19", "S21"), "L", "units"),
+         ("S19", "S21", "S44"), "M", "units"),
     Rule("U-INIT", "Initial hour, once per encounter",
          "More than 15 minutes: 96369 x1, once per encounter, covering the pump set-up and every "
          "site that pump feeds.", ("S2", "S3", "S16"), "M", "units"),
@@ -75,8 +81,10 @@ _RULES: tuple[Rule, ...] = (
     # Setting and payer
     Rule("S-FACILITY", "No administration codes on a professional claim in a facility",
          "A professional claim with a facility place of service cannot carry 96360-96379: the "
-         "facility bills the administration on its institutional claim.", ("S18", "S19"), "M",
-         "setting"),
+         "facility bills the administration on its institutional claim. Which places are facilities "
+         "depends on the program: Medicare's list (100-04 ch. 12 §20.4.2, S42) or the payer's policy.",
+         ("S18", "S19", "S42"), "M", "setting",
+         caveat="the CPT instruction as Regence policy 109 quotes it (S18); Medicare's list as quoted (S42)"),
     Rule("S-HOME", "Home infusion uses other codes",
          "Home infusion (POS 12) is not coded with 96369/96370: commercial plans use nursing visits "
          "99601/99602 plus an S-code per diem; Medicare uses the home infusion therapy G-codes "
@@ -125,7 +133,7 @@ def cite(*rule_ids: str) -> str:
         r = rule(rid)
         ref = r.reference()
         if r.confidence != "H":
-            ref = ref[:-1] + f": {CONFIDENCE_NOTE[r.confidence]}]"
+            ref = ref[:-1] + f": {r.caveat or CONFIDENCE_NOTE[r.confidence]}]"
         parts.append(ref)
     return " ".join(parts)
 

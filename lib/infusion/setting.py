@@ -81,9 +81,9 @@ def check_routes(enc: Encounter) -> list[Finding]:
     if len(sc) > 1:
         findings.append(Finding(
             "info", "S-INITIAL",
-            f"{len(sc)} subcutaneous infusions in one encounter: one 96369 for the encounter; their "
-            "time counts together, and pump set-ups after the first give 96371 "
-            f"{cite('S-INITIAL', 'U-INIT')}"))
+            f"{len(sc)} subcutaneous infusions in one encounter: one 96369 for the encounter, and pump "
+            f"set-ups after the first give 96371 {cite('U-INIT', 'U-PUMP')}; how their times count is a "
+            "reading of its own (see the T-SUM finding)"))
     if iv and sc:
         findings.append(Finding(
             "warning", "S-IV",

@@ -68,6 +68,43 @@ def merge_intervals(segments: list[Segment]) -> tuple[list[Interval], list[tuple
     return merged, overlaps
 
 
+def us_clock_changes(year: int) -> tuple[dt.date, dt.date]:
+    """The dates US clocks change (since 2007): the second Sunday of March (forward at 02:00) and
+    the first Sunday of November (back at 02:00)."""
+    march = dt.date(year, 3, 1)
+    november = dt.date(year, 11, 1)
+    spring = march + dt.timedelta(days=(6 - march.weekday()) % 7 + 7)
+    fall = november + dt.timedelta(days=(6 - november.weekday()) % 7)
+    return spring, fall
+
+
+def clock_change_findings(intervals: list[Interval]) -> list[Finding]:
+    """T-DATE: local times (no UTC offset) that span 02:00 on a date US clocks change: the clock
+    difference is an hour more (spring) or less (autumn) than the infusion ran. A warning naming
+    the ambiguity and both counts; times with offsets are counted exactly and need none."""
+    out = []
+    for iv in intervals:
+        if iv.start.tzinfo is not None:
+            continue
+        for day in {iv.start.date(), iv.stop.date()}:
+            spring, fall = us_clock_changes(day.year)
+            if day not in (spring, fall):
+                continue
+            at = dt.datetime.combine(day, dt.time(2, 0))
+            if not iv.start < at < iv.stop:
+                continue
+            clock = int((iv.stop - iv.start).total_seconds() // 60)
+            real = clock - 60 if day == spring else clock + 60
+            change = "forward" if day == spring else "back"
+            out.append(Finding(
+                "warning", "T-DATE",
+                f"local times {iv.start:%H:%M}-{iv.stop:%H:%M} on {day.isoformat()}, the day US clocks move "
+                f"{change} an hour at 02:00: counted as the clock shows ({clock} min); if the clock was changed "
+                f"during the infusion, it ran {real} min. Give the times with their UTC offsets "
+                f"({iv.start:%Y-%m-%dT%H:%M}-05:00 ...) to count exactly {cite('T-DATE')}"))
+    return out
+
+
 def count_time(segments: list[Segment]) -> tuple[Timeline, list[Finding]]:
     """Apply T-DOC and T-SUM to the segments of one encounter; return the timeline and findings."""
     findings: list[Finding] = []
@@ -96,6 +133,7 @@ def count_time(segments: list[Segment]) -> tuple[Timeline, list[Finding]]:
         findings.append(Finding("info", "T-SUM", f"gap of {_fmt_minutes(gap)} between segment "
                                 f"{prev.segments[-1]} and segment {nxt.segments[0]}: time with the "
                                 f"pump stopped is not counted {cite('T-SUM')}"))
+    findings.extend(clock_change_findings(intervals))
     clock_seconds = sum((i.stop - i.start).total_seconds() for i in intervals)
     duration = sum(s.minutes or 0 for s in counted if s.minutes is not None)
     total = int(clock_seconds // 60) + duration

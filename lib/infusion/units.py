@@ -97,7 +97,10 @@ def code_time(minutes: int, pumps: int, claim: str = "professional") -> tuple[li
     if not units:
         findings.append(Finding("error", "T-DOC", "no documented infusion time: no time-based code "
                                 "(96369, 96370) and no 96372 can be assigned; document start and "
-                                f"stop times {_ref('T-DOC')}"))
+                                f"stop times {_ref('T-DOC')}. Another reading, in hospital billing "
+                                "guidance as reported (HCPro, 2013, about infusions of undocumented "
+                                "length): report the injection code, 96372 x1 [S43; confidence L: not a "
+                                "CPT or CMS instruction; this engine does not apply it]"))
     elif "96372" in units and pumps > 1:
         findings.append(Finding("warning", "U-ADDON", f"{pumps} pump set-ups, but 96371 is an "
                                 "add-on that needs 96369 on the same claim; with 96372 it cannot "

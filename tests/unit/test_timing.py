@@ -66,10 +66,17 @@ def test_t_date_clock_times_crossing_midnight_are_rejected_with_a_hint():
     assert e.value.rule == "T-DATE"
 
 
-def test_t_date_mixed_time_zones_rejected():
-    with pytest.raises(InputError, match="time zones are mixed"):
+def test_t_date_times_with_different_offsets_are_counted_exactly():
+    """Offsets may differ (issue 20: a daylight-saving change); 06:00-05:00 is 11:00 UTC."""
+    r = code_encounter(enc([{"start": "2026-03-01T09:00+00:00", "stop": "2026-03-01T10:00+00:00"},
+                            {"start": "2026-03-01T06:00-05:00", "stop": "2026-03-01T07:00-05:00"}]))
+    assert r.total_minutes == 120 and any("gap of 60 min" in f.message for f in r.findings)
+
+
+def test_t_date_local_and_offset_times_rejected():
+    with pytest.raises(InputError, match="local times without one"):
         parse_encounter(enc([{"start": "2026-03-01T09:00+00:00", "stop": "2026-03-01T10:00+00:00"},
-                             {"start": "2026-03-01T06:00-05:00", "stop": "2026-03-01T07:00-05:00"}]))
+                             {"start": "2026-03-01T11:00", "stop": "2026-03-01T12:00"}]))
 
 
 def test_t_date_zone_on_one_end_only_rejected():

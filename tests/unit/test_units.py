@@ -38,10 +38,11 @@ def test_next_unit_and_thresholds():
     assert hour_thresholds(300) == [91, 151, 211, 271]
 
 
-def test_u_short_rationale_names_the_rule_and_its_low_confidence():
+def test_u_short_rationale_names_the_rule_and_its_confidence():
+    """Confidence M since a MAC states the 15-minute rule (S44, issue 20)."""
     line = code_minutes(15).lines[0]
     assert line.code == "96372" and line.rules == ("U-SHORT",)
-    assert "confidence L" in line.rationale and "verbatim text not in the data" in line.rationale
+    assert "confidence M" in line.rationale and "S44" in line.rationale
 
 
 def test_u_init_once_per_encounter_with_one_pump_and_many_sites():
