@@ -82,3 +82,31 @@ def test_a_file_that_is_not_utf8_exit_2(run_cli, tmp_path):
     p.write_bytes("payer: uhc\nnote: caf\u00e9\n".encode("cp1252"))
     proc = run_cli("code", "--file", str(p), check_rc=2)
     assert proc.stderr.strip().endswith("file: enc.yaml is not UTF-8 text (byte 20: invalid continuation byte)")
+
+
+# Held-out cases written from the sources of issue 20 (not from the engine): CLI, --json.
+@pytest.mark.parametrize("encounter, lines, finding", [
+    # 100-04 ch. 12 §20.4.2: POS 32 (Part B resident of a nursing facility) is non-facility for Medicare
+    ({"pos": "32", "payer": "medicare", "segments": [{"minutes": 95}]}, {"96369": 1, "96370": 1}, None),
+    ({"pos": "32", "payer": "aetna", "segments": [{"minutes": 95}]}, {}, ("error", "S-FACILITY")),
+    # offsets across the March 2026 clock change: 40 minutes
+    ({"segments": [{"start": "2026-03-08T01:30-05:00", "stop": "2026-03-08T03:10-04:00"}]}, {"96369": 1}, None),
+    ({"date": "2026-03-08", "segments": [{"start": "01:30", "stop": "03:10"}]}, {"96369": 1, "96370": 1},
+     ("warning", "T-DATE")),
+    # separate infusions: the times added, the other reading named
+    ({"infusions": [{"segments": [{"minutes": 70}]}, {"segments": [{"minutes": 25}]}]},
+     {"96369": 1, "96370": 1, "96371": 1}, ("info", "T-SUM")),
+    # no stop time: nothing time-based, T-DOC
+    ({"segments": [{"start": "09:00"}]}, {}, ("error", "T-DOC")),
+    # an institutional claim from an office POS: a warning
+    ({"pos": "11", "claim": "institutional", "payer": "aetna", "segments": [{"minutes": 95}]},
+     {"96369": 1, "96370": 1}, ("warning", "S-FACILITY")),
+])
+def test_held_out_cases_from_the_sources(run_cli, tmp_path, encounter, lines, finding):
+    f = tmp_path / "e.json"
+    f.write_text(json.dumps(encounter))
+    out = json.loads(run_cli("code", "--file", str(f), "--json", check_rc=0).stdout)
+    assert {ln["code"]: ln["units"] for ln in out["lines"]} == lines
+    if finding:
+        assert list(finding) in [[x["severity"], x["rule"]] for x in out["findings"]]
+    assert "Medicare pays it through OPPS" not in json.dumps(out) or encounter.get("payer") == "medicare"
