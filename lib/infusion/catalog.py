@@ -1,16 +1,27 @@
-"""Reference tables from ``data/reference/``: codes, places of service, modifiers, MUEs, sources."""
+"""Reference tables from ``data/reference/``: codes, places of service, modifiers, MUEs, sources.
+
+The tables are pandas DataFrames for reports and notebooks; the lookups the coding engine makes
+(``facility_places``, ``pos_name``, ``mue_for``, ``known_pos``, ``modifier_row``) read plain rows
+(``rows``), so that ``code``, the quiz and the scenario bank import no pandas. Both are validated.
+"""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pandas as pd
-
+from . import rows
 from .paths import data_path
-from .tables import validated
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _read(name: str, index: str) -> pd.DataFrame:
+    import pandas as pd
+
+    from .tables import validated
+
     path = data_path("reference", name)
     df = validated(pd.read_csv(path, dtype=str, keep_default_na=False), "reference", name, path)
     return df.set_index(index, drop=False)
@@ -63,9 +74,8 @@ def facility_places(program: str = "commercial") -> frozenset[str]:
     ``commercial`` as the payers' policies say (S18, S19). The one list the engine and the audit use."""
     if program not in PROGRAMS:
         raise ValueError(f"program {program!r} is not one of {PROGRAMS}")
-    pos = places_of_service()
     column = "medicare_facility" if program == "medicare" else "facility_for_drug_admin"
-    return frozenset(pos.index[pos[column] == "yes"])
+    return frozenset(r["pos"] for r in rows.table("reference", "places_of_service.csv") if r[column] == "yes")
 
 
 def program_of(payer: str) -> str:
@@ -79,13 +89,22 @@ def is_facility_pos(pos: str, payer: str = "other") -> bool:
     return pos in facility_places(program_of(payer))
 
 
+def known_pos(pos: str) -> bool:
+    """Whether ``pos`` is in the CMS place-of-service code set (``places_of_service.csv``)."""
+    return pos in rows.index("reference", "places_of_service.csv", "pos")
+
+
 def pos_name(pos: str) -> str:
-    return str(places_of_service().loc[pos, "name"])
+    return rows.index("reference", "places_of_service.csv", "pos")[pos]["name"]
 
 
 def mue_for(code: str) -> dict | None:
     """The MUE row for ``code`` (Medicaid practitioner file; Medicare values are not available)."""
-    table = mue()
-    if code not in table.index:
-        return None
-    return table.loc[code].to_dict()
+    row = rows.index("reference", "mue.csv", "code").get(code)
+    return dict(row) if row is not None else None
+
+
+def modifier_row(modifier: str) -> dict | None:
+    """The row of ``modifiers.csv`` for ``modifier`` (valid, meaning, when to use), or None."""
+    row = rows.index("reference", "modifiers.csv", "modifier").get(modifier)
+    return dict(row) if row is not None else None

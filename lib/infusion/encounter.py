@@ -244,14 +244,14 @@ def parse_choice(value: Any, where: str, choices: tuple[str, ...]) -> str:
 
 def parse_pos(value: Any, where: str = "pos") -> str:
     """A two-digit place-of-service code known to ``data/reference/places_of_service.csv``."""
-    from .catalog import places_of_service
+    from .catalog import known_pos
 
     text = str(value).strip() if value is not None else ""
     if isinstance(value, int) and not isinstance(value, bool):
         text = f"{value:02d}"
     if not re.fullmatch(r"\d{2}", text):
         raise InputError(where, f"{shown(value)} is not a two-digit place-of-service code")
-    if text not in places_of_service().index:
+    if not known_pos(text):
         raise InputError(where, f"{text} is not a place-of-service code in the CMS code set "
                          "(data/reference/places_of_service.csv)")
     return text

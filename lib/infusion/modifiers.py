@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from .catalog import modifiers as modifier_table
+from .catalog import modifier_row
 from .encounter import Encounter
 from .records import ClaimLine, Finding
 from .rules import cite
@@ -29,9 +29,9 @@ DRUG_LINE = frozenset({"JW", "JZ", "JB"})
 def modifier_problem(modifier: str) -> str | None:
     """Why ``modifier`` is not a real CPT/HCPCS modifier, or None when it may be one (M-VALID)."""
     m = modifier.strip().upper()
-    table = modifier_table()
-    if m in table.index and table.loc[m, "valid"] == "no":
-        return f"{m!r} is not a CPT or HCPCS modifier ({table.loc[m, 'meaning']})"
+    row = modifier_row(m)
+    if row is not None and row["valid"] == "no":
+        return f"{m!r} is not a CPT or HCPCS modifier ({row['meaning']})"
     if not re.fullmatch(r"[0-9A-Z]{2}", m):
         return f"{modifier!r} is not a modifier: modifiers are two letters or digits"
     if m.isdigit() and m not in CPT_NUMERIC_MODIFIERS:

@@ -20,16 +20,12 @@ status indicator and payment rate by quarter.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import pandas as pd
-
+from . import rows
 from .errors import InputError
-from .tables import cf_table, gpci_table, opps_table, rvu_table, zip_table
 
 NOT_AVAILABLE = "data not available"
 GPCI_FLOOR_END_2026 = dt.date(2026, 1, 31)
@@ -85,35 +81,22 @@ def _unavailable(code: str, year: int, units: int, reason: str, **kw: Any) -> Pa
     return Payment(code=code, year=year, units=units, available=False, reason=reason, **kw)
 
 
-def _memo(fn: Callable) -> Callable:
-    """Cache a lookup over the Medicare tables per arguments, for as long as the same tables are
-    loaded (a reload, e.g. after ``cache_clear``, recomputes). Lists, and lists in a returned
-    tuple (notes), are copied, so a caller may extend them; exceptions are not cached."""
-    cache: dict[tuple, tuple[tuple, Any]] = {}
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any) -> Any:
-        # the ZIP table (40,000 rows) only once something has loaded it: most lookups never need it
-        tables = (rvu_table(), cf_table(), gpci_table(), zip_table() if zip_table.cache_info().currsize else None)
-        hit = cache.get(args)
-        if hit is None or any(a is not b for a, b in zip(hit[0], tables)):
-            hit = cache[args] = (tables, fn(*args))
-        value = hit[1]
-        if isinstance(value, list):
-            return list(value)
-        return tuple(list(v) if isinstance(v, list) else v for v in value) if isinstance(value, tuple) else value
-    return wrapper
+# The tables are read as plain rows (``rows``: validated, no pandas), so that ``price`` and the
+# audit's prices answer without loading pandas.
+Row = dict[str, str]
 
 
-@_memo
+def _num(text: str) -> float | None:
+    return None if text == "" else float(text)
+
+
 def _rvu_codes() -> frozenset[str]:
-    return frozenset(rvu_table()["code"])
+    return frozenset(code for code, _ in rows.grouped("medicare", "pfs_rvu.csv", "code", "year"))
 
 
-@_memo
 def known_years() -> list[int]:
     """Years with RVUs in ``data/medicare/pfs_rvu.csv``."""
-    return sorted(int(y) for y in rvu_table()["year"].unique())
+    return sorted({int(year) for _, year in rows.grouped("medicare", "pfs_rvu.csv", "code", "year")})
 
 
 def _normalise_code(code: str) -> str:
@@ -123,74 +106,67 @@ def _normalise_code(code: str) -> str:
     return c
 
 
-_GROUPS: dict[tuple, tuple[pd.DataFrame, dict]] = {}
-
-
-def _rows(table: str, *key: Any, by: tuple[str, ...]) -> pd.DataFrame | None:
-    """The rows of a Medicare table whose columns ``by`` equal ``key`` (None if none). The row
-    positions per key are computed once per loaded table: a lookup is a dictionary hit, not a scan."""
-    t = {"rvu": rvu_table, "cf": cf_table, "gpci": gpci_table}[table]()
-    hit = _GROUPS.get((table, by))
-    if hit is None or hit[0] is not t:  # a reloaded table (cache cleared) is indexed again
-        index = {k if isinstance(k, tuple) else (k,): v for k, v in t.groupby(list(by), sort=False).indices.items()}
-        hit = _GROUPS[(table, by)] = (t, index)
-    positions = hit[1].get(tuple(key))
-    return None if positions is None else t.iloc[positions]
-
-
-@_memo
-def _rvus(code: str, year: int, qp: bool = False) -> pd.Series | None:
-    rows = _rows("rvu", code, year, by=("code", "year"))
-    if rows is None or rows.empty:
+def _rvus(code: str, year: int, qp: bool = False) -> Row | None:
+    found = rows.grouped("medicare", "pfs_rvu.csv", "code", "year").get((code, str(year)))
+    if not found:
         return None
-    wanted = rows[rows["variant"].isin(["all", "qp" if qp else "nonqp"])]
-    rows = wanted if not wanted.empty else rows
+    wanted = [r for r in found if r["variant"] in ("all", "qp" if qp else "nonqp")] or found
     # prefer CMS's own file (confidence H) over a processed copy, then the latest release
-    rows = rows.assign(_h=(rows["confidence"] == "H")).sort_values(["_h", "release"])
-    return rows.iloc[-1]
+    return sorted(wanted, key=lambda r: (r["confidence"] == "H", r["release"]))[-1]
 
 
-@_memo
-def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[pd.Series | None, list[str], str]:
-    rows = _rows("cf", year, by=("year",))
-    if rows is None or rows.empty:
+def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[dict[str, Any] | None, list[str], str]:
+    found: list[dict[str, Any]] = [
+        {**r, "start": dt.date.fromisoformat(r["start"]), "end": dt.date.fromisoformat(r["end"]), "cf": float(r["cf"])}
+        for r in rows.grouped("medicare", "conversion_factors.csv", "year").get((str(year),), [])]
+    if not found:
         return None, [], f"no conversion factor for {year} in data/medicare/conversion_factors.csv"
-    variants = set(rows["variant"])
+    variants = {r["variant"] for r in found}
     if variants != {"all"}:
-        rows = rows[rows["variant"] == ("qp" if qp else "nonqp")]
+        found = [r for r in found if r["variant"] == ("qp" if qp else "nonqp")]
     elif qp:
         raise InputError("qp", f"{year} has one conversion factor; the QP variant exists from 2026")
     notes: list[str] = []
     if date is not None:
         if date.year != year:
             raise InputError("date", f"{date.isoformat()} is not in {year}")
-        hit = rows[(rows["start"] <= date) & (rows["end"] >= date)]
-        if hit.empty:
+        hit = [r for r in found if r["start"] <= date <= r["end"]]
+        if not hit:
             return None, [], f"no conversion factor period covers {date.isoformat()}"
-        return hit.iloc[0], notes, ""
-    rows = rows.sort_values("start")
-    if len(rows) > 1:
-        periods = "; ".join(f"{r.start:%d %b}-{r.end:%d %b}: {r.cf}" for r in rows.itertuples())
-        notes.append(f"{year} has {len(rows)} conversion factor periods ({periods}); the last is "
+        return hit[0], notes, ""
+    found = sorted(found, key=lambda r: r["start"])
+    if len(found) > 1:
+        periods = "; ".join(f"{r['start']:%d %b}-{r['end']:%d %b}: {r['cf']}" for r in found)
+        notes.append(f"{year} has {len(found)} conversion factor periods ({periods}); the last is "
                      "used: give a date of service for another")
-    return rows.iloc[-1], notes, ""
+    return found[-1], notes, ""
 
 
-@_memo
+def _zip_row(z: str) -> Row | None:
+    """The CMS ZIP5 row of one ZIP code (read from the Parquet file, that row only)."""
+    import pyarrow.parquet as pq
+
+    from .paths import data_path
+
+    t = pq.read_table(data_path("medicare", "zip_locality.parquet"), filters=[("zip", "=", z)])
+    if not t.num_rows:
+        return None
+    return {k: str(v[0]) for k, v in t.to_pydict().items()}
+
+
 def resolve_locality(year: int, locality: str | None, zip_code: str | None
-                     ) -> tuple[pd.Series | None, list[str], str]:
+                     ) -> tuple[Row | None, list[str], str]:
     """GPCI row for ``MAC-LOCALITY`` or a ZIP code in ``year``; (None, notes, reason) if missing."""
     notes: list[str] = []
     if locality and zip_code:
         raise InputError("zip", "give either --locality or --zip, not both")
     if zip_code is not None:
         z = str(zip_code).strip()
-        if not re.fullmatch(r"\d{5}", z):
+        if not re.fullmatch(r"\d{5}", z, re.ASCII):
             raise InputError("zip", f"{zip_code!r} is not a five-digit ZIP code")
-        zt = zip_table()
-        if z not in zt.index:
+        zr = _zip_row(z)
+        if zr is None:
             raise InputError("zip", f"{z} is not in the CMS ZIP5 file (ZIP5_OCT2025.txt)")
-        zr = zt.loc[z]
         locality = f"{zr['carrier']}-{zr['locality']}"
         notes.append(f"ZIP {z} -> locality {locality} (CMS ZIP5 file, {zr['year_quarter'][:4]} Q"
                      f"{zr['year_quarter'][4]})")
@@ -198,21 +174,20 @@ def resolve_locality(year: int, locality: str | None, zip_code: str | None
             notes.append(f"ZIP {z} is split by ZIP+4 between localities; the ZIP5 default is used")
     if locality is None:
         return None, notes, ""
-    m = re.fullmatch(r"\s*(\d{4,5})\s*-\s*(\d{1,2})\s*", str(locality))
+    m = re.fullmatch(r"\s*(\d{4,5})\s*-\s*(\d{1,2})\s*", str(locality), re.ASCII)
     if not m:
         raise InputError("locality", f"{locality!r} is not MAC-LOCALITY (for example 01112-05)")
     mac, loc = m.group(1).zfill(5), m.group(2).zfill(2)
-    g = gpci_table()
-    all_years = _rows("gpci", mac, loc, by=("mac", "locality"))
-    if all_years is None or all_years.empty:
+    all_years = rows.grouped("medicare", "gpci.csv", "mac", "locality").get((mac, loc))
+    if not all_years:
         raise InputError("locality", f"{mac}-{loc} is not a Medicare locality in any GPCI file we "
                          "have (data/medicare/gpci.csv)")
-    row = all_years[all_years["year"] == year]
-    if row.empty:
-        have = ", ".join(str(y) for y in sorted(g["year"].unique()))
+    row = [r for r in all_years if r["year"] == str(year)]
+    if not row:
+        have = ", ".join(sorted({r["year"] for r in rows.table("medicare", "gpci.csv")}))
         return None, notes, (f"GPCIs for {year} are not in data/medicare/gpci.csv (we have {have}); "
                              "the CMS Addendum E file for that year would fill it")
-    return row.iloc[0], notes, ""
+    return row[0], notes, ""
 
 
 def payment(code: str, year: int, units: int = 1, locality: str | None = None,
@@ -255,7 +230,7 @@ def payment(code: str, year: int, units: int = 1, locality: str | None = None,
         gpci = {"work": 1.0, "pe": 1.0, "mp": 1.0}
     else:
         work = float(loc_row["pw_gpci"])
-        if year == 2026 and not pd.isna(loc_row.get("pw_gpci_no_floor")):
+        if year == 2026 and loc_row.get("pw_gpci_no_floor", "") != "":
             if date is not None and date <= GPCI_FLOOR_END_2026:
                 notes.append("work GPCI with the 1.0 floor (in force to 31 January 2026)")
             else:
@@ -334,16 +309,15 @@ def opps_rate(code: str, year: int, quarter: int | None = None) -> dict[str, Any
     False with a reason when the edition is not in ``data/medicare/opps_rates.csv``.
     """
     code = _normalise_code(code)
-    t = opps_table()
-    rows = t[(t["code"] == code) & (t["year"] == year)]
+    found = rows.grouped("medicare", "opps_rates.csv", "code", "year").get((code, str(year)), [])
     if quarter is not None:
-        rows = rows[rows["edition"] == f"{year}-{(quarter - 1) * 3 + 1:02d}"]
-    if rows.empty:
+        found = [r for r in found if r["edition"] == f"{year}-{(quarter - 1) * 3 + 1:02d}"]
+    if not found:
         return {"code": code, "year": year, "available": False,
                 "reason": f"no OPPS Addendum B edition for {code} in {year}"
                           + (f" Q{quarter}" if quarter else "")}
-    r = rows.sort_values("edition").iloc[-1]
-    rate = None if pd.isna(r["payment_rate"]) else float(r["payment_rate"])
+    r = sorted(found, key=lambda x: x["edition"])[-1]
+    rate = _num(r["payment_rate"])
     return {"code": code, "year": year, "available": True, "edition": r["edition"], "si": r["si"],
             "apc": r["apc"], "payment_rate": rate,
             "packaged": r["si"] == "N",

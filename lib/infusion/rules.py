@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from .paths import data_path
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CONFIDENCE_NOTE = {
     "H": "primary text or CMS file",
@@ -149,11 +151,15 @@ def rule(rule_id: str) -> Rule:
 @lru_cache(maxsize=1)
 def sources() -> pd.DataFrame:
     """The source index (tag, title, address) from ``data/reference/sources.csv``."""
+    import pandas as pd
+
     return pd.read_csv(data_path("reference", "sources.csv"), dtype=str).set_index("tag")
 
 
 def rules_table() -> pd.DataFrame:
     """All rules as a table (id, title, statement, confidence, sources), for reports and widgets."""
+    import pandas as pd
+
     return pd.DataFrame(
         [
             {

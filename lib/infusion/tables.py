@@ -12,38 +12,17 @@ every time.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from collections.abc import Iterable
 from functools import lru_cache
-from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
 
+from .markers import cache_dir, marker_path, write_marker
 from .paths import data_path
 
-_HERE = Path(__file__).resolve().parent
-_CODE = ("schemas.py", "tables.py", "catalog.py")
-
-
-def cache_dir() -> Path | None:
-    """Where validation markers are kept (None: caching off)."""
-    env = os.environ.get("INFUSION_CACHE_DIR")
-    if env:
-        return None if env.lower() == "off" else Path(env)
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "infusion-workbook"
-
-
-@lru_cache(maxsize=1)
-def _code_digest() -> str:
-    h = hashlib.sha256()
-    for name in _CODE:
-        h.update((_HERE / name).read_bytes())
-    h.update(f"pandera {version('pandera')} pandas {version('pandas')}".encode())
-    return h.hexdigest()
+__all__ = ["cache_dir", "validated", "rvu_table", "gpci_table", "cf_table", "zip_table", "zip_localities",
+           "opps_table"]
 
 
 def validated(df: pd.DataFrame, group: str, name: str, path: Path | str,
@@ -52,26 +31,14 @@ def validated(df: pd.DataFrame, group: str, name: str, path: Path | str,
     "medicare"); DataError naming file, line, column and value on failure. Skips validation when
     these bytes passed the same schema before (see module doc)."""
     path = Path(path)
-    root = cache_dir()
-    marker = None
-    if root is not None:
-        h = hashlib.sha256(f"{group}/{name}\n{_code_digest()}\n".encode())
-        h.update(path.read_bytes())
-        marker = root / "validated" / f"{name}-{h.hexdigest()[:32]}.json"
-        if marker.is_file():
-            return df
+    marker = marker_path(group, name, path.read_bytes())
+    if marker is not None and marker.is_file():
+        return df
     from .schemas import MEDICARE_SCHEMAS, REFERENCE_SCHEMAS, validate
 
     schema = {"reference": REFERENCE_SCHEMAS, "medicare": MEDICARE_SCHEMAS}[group][name]
     out = validate(df, schema, path, line_offset)
-    if marker is not None:
-        try:
-            marker.parent.mkdir(parents=True, exist_ok=True)
-            tmp = marker.with_suffix(".tmp")
-            tmp.write_text(json.dumps({"file": str(path), "schema": f"{group}/{name}", "rows": len(df)}))
-            os.replace(tmp, marker)
-        except OSError:
-            pass  # no cache: validate again next time
+    write_marker(marker, path, group, name, len(df))
     return out
 
 

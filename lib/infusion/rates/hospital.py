@@ -358,6 +358,10 @@ def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | N
                     for pi in payers:
                         d = pi.get("standard_charge_dollar")
                         q = pi.get("standard_charge_percentage")
+                        if not _text(pi.get("payer_name")) and (d is not None or q is not None):
+                            ex.count("payer charge with no payer_name (the template requires one; "
+                                     "not read: a negotiated rate must name its payer)")
+                            continue
                         if d is None and q is None:
                             if pi.get("standard_charge_algorithm"):
                                 ex.count("payer charge given only as an algorithm (no dollar amount "
