@@ -2,7 +2,9 @@
 
 A Transparency in Coverage file is one object with a huge ``in_network`` array, in which the codes we
 want are rare. Decoding every item into Python objects runs at ~20 MB/s; this scanner finds the item
-boundaries with one compiled pass (numba) over 4 MB windows of bytes (strings and escapes skipped,
+boundaries with one compiled pass (numba, loaded only for windows of more than ``SMALL`` bytes: a
+small file is scanned by the same function run as Python, no compiler loaded) over 4 MB windows
+of bytes (strings and escapes skipped,
 brackets matched on a stack) and hands only the items that a byte pattern matches to ``json.loads``
 (which refuses NaN, Infinity and overflow here). Items that do not match are checked for structure,
 not decoded: brackets matched, nesting at most ``MAX_DEPTH``, no control character in a string and
@@ -19,7 +21,6 @@ from dataclasses import dataclass
 from typing import Any, Iterator, Protocol
 
 import numpy as np
-from numba import njit
 
 
 class Readable(Protocol):
@@ -114,8 +115,7 @@ _SCAN_ERRORS = {1: "mismatched bracket", 2: "control character inside a string",
                 4: f"nested more than {MAX_DEPTH} levels deep"}
 
 
-@njit(cache=True, nogil=True)
-def _scan(a, first_only, closer):  # pragma: no cover - compiled
+def _scan(a, first_only, closer):
     """One pass over bytes ``a`` that start outside any string at relative depth 0.
 
     Returns (seps, n_seps, stop, err_at, err): positions of commas at depth 0 (item separators),
@@ -127,7 +127,7 @@ def _scan(a, first_only, closer):  # pragma: no cover - compiled
     letters of true/false/null); the first violation stops the pass with ``err`` (see
     _SCAN_ERRORS) at ``err_at``.
     """
-    n = a.shape[0]
+    n = len(a)
     seps = np.empty(n // 2 + 1, dtype=np.int64)
     stack = np.empty(MAX_DEPTH + 1, dtype=np.uint8)
     k = 0
@@ -173,9 +173,27 @@ def _scan(a, first_only, closer):  # pragma: no cover - compiled
     return seps, k, -1, -1, 0
 
 
+SMALL = 1 << 18  # bytes: windows up to this size are scanned in Python (no numba import, ~0.3 s)
+_compiled: list[Any] = []  # the numba kernel, once loaded
+
+
+def compiled_scan() -> Any:
+    """``_scan`` compiled by numba (loaded and compiled, or read from numba's cache, on first use)."""
+    if not _compiled:
+        from numba import njit
+
+        _compiled.append(njit(cache=True, nogil=True)(_scan))
+    return _compiled[0]
+
+
 def _separators(seg: bytes, first_only: bool = False, closer: int = 93) -> tuple[np.ndarray, int, int, int]:
-    """(separators, stop, err_at, err) of ``seg``; see ``_scan``."""
-    seps, k, stop, err_at, err = _scan(np.frombuffer(seg, dtype=np.uint8), first_only, closer)
+    """(separators, stop, err_at, err) of ``seg``; see ``_scan``. A window of more than ``SMALL``
+    bytes (or any, once the kernel is loaded) goes to the compiled kernel; a smaller one is scanned
+    by ``_scan`` as Python (same results: tests run both)."""
+    if _compiled or len(seg) > SMALL:
+        seps, k, stop, err_at, err = compiled_scan()(np.frombuffer(seg, dtype=np.uint8), first_only, closer)
+    else:
+        seps, k, stop, err_at, err = _scan(seg, first_only, closer)
     return seps[:k], int(stop), int(err_at), int(err)
 
 

@@ -110,3 +110,25 @@ def test_held_out_cases_from_the_sources(run_cli, tmp_path, encounter, lines, fi
     if finding:
         assert list(finding) in [[x["severity"], x["rule"]] for x in out["findings"]]
     assert "Medicare pays it through OPPS" not in json.dumps(out) or encounter.get("payer") == "medicare"
+
+
+@pytest.mark.parametrize("argv, heavy", [
+    (["code", "--minutes", "91"], ("pandas", "pyarrow", "numba", "pandera")),
+    (["price", "--code", "96370", "--year", "2026"], ("pandas", "pyarrow", "numba", "pandera")),
+    (["rates", "extract", "data/samples/tic/illustrative_aetna_in-network-rates.json", "--out", "{out}"], ("numba",)),
+])
+def test_the_interactive_paths_load_no_heavy_library(tmp_path, argv, heavy):
+    """Issue 17: code and price answer without pandas, pyarrow or numba; a small TiC file is
+    scanned without loading numba's compiler (the light path; the compiled one is for big files)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    argv = [a.replace("{out}", str(tmp_path / "r.parquet")) for a in argv]
+    code = ("import sys; from infusion.cli import main; rc = main(%r); "
+            "print(rc, sorted(m for m in %r if m in sys.modules))" % (argv, heavy))
+    root = Path(__file__).resolve().parents[2]
+    # a first run validates the tables (pandas, pandera) and writes their markers; the next does not
+    subprocess.run([sys.executable, "-m", "infusion", *argv], capture_output=True, cwd=root, check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout[-300:]

@@ -6,9 +6,13 @@ import io
 import json
 import re
 
+import numpy as np
 import pytest
 from infusion.jsonscan import MissingField, StreamError, iter_object_fast
+from infusion.paths import REPO_ROOT
 from shared_files import SHARED
+
+TIC_SAMPLE = REPO_ROOT / "data" / "samples" / "tic" / "illustrative_aetna_in-network-rates.json"
 
 TIC = SHARED / "reference-formats" / "tic"
 TRICKY = {
@@ -205,3 +209,35 @@ def test_scanner_on_any_bytes_gives_items_or_its_own_error(data, chunk):
     except StreamError:
         return
     assert items == json.loads(doc)["items"]  # whatever it accepts, json.loads reads the same
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.one_of(st.binary(max_size=200),
+                      st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                                   lambda c: (st.lists(c, max_size=4)
+                                              | st.dictionaries(st.text(max_size=4), c, max_size=4)),
+                                   max_leaves=20).map(lambda v: json.dumps(v).encode())),
+       first_only=st.booleans(), closer=st.sampled_from([93, 125]))
+def test_the_python_scan_and_the_compiled_kernel_agree(data, first_only, closer):
+    """Issue 17: small windows are scanned in Python (no numba loaded), large ones by the kernel."""
+    from infusion import jsonscan
+
+    py = jsonscan._scan(data, first_only, closer)
+    nb = jsonscan.compiled_scan()(np.frombuffer(data, dtype=np.uint8), first_only, closer)
+    assert list(py[0][: py[1]]) == list(nb[0][: nb[1]]) and py[1:] == tuple(int(x) for x in nb[1:])
+
+
+def test_a_small_file_loads_no_compiler_and_a_large_one_gives_the_same_rows(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    from infusion import jsonscan
+    from infusion.rates.extract import extract_file
+
+    code = ("import sys; from infusion.rates.extract import extract_file; "
+            f"extract_file({str(TIC_SAMPLE)!r}); print('numba' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.strip() == "False"
+    light = extract_file(TIC_SAMPLE).rows
+    monkeypatch.setattr(jsonscan, "SMALL", 0)  # every window to the compiled kernel
+    assert extract_file(TIC_SAMPLE).rows == light and light
