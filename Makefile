@@ -42,6 +42,7 @@ app: venv
 test-static: venv
 	$(BIN)/ruff check lib tests scripts benchmarks
 	$(BIN)/python -m mypy
+	$(BIN)/lint-imports
 
 test-unit: venv
 	$(BIN)/python -m pytest tests -q

@@ -31,7 +31,7 @@ parse floor plus the checks above it):
   memory under 2 GB and time growing linearly (seconds per million lines printed for each).
 
 Before timing, one small audit runs so that the reference tables' validation marker exists
-(``infusion.tables``: a new process then skips re-validating unchanged tables); the first audit
+(``infusion.reference.tables``: a new process then skips re-validating unchanged tables); the first audit
 after a change to data/ takes about 0.5 s more.
 
 Usage: python benchmarks/bench_audit.py [--lines 1000000] [--repeat 5] [--dir /tmp/bench_audit] [--variants]
@@ -176,10 +176,10 @@ SELECT rule, count(*) AS n FROM (
 def duckdb_counts(path: str) -> dict[str, int]:
     """Counts by rule of ``DUCKDB_SQL`` over ``path`` (CSV read as text, or Parquet)."""
     import duckdb
-    from infusion import catalog
     from infusion.audit.checks import _mue_by_family
     from infusion.audit.read import FAMILY
-    from infusion.modifiers import CPT_NUMERIC_MODIFIERS
+    from infusion.coding.modifiers import CPT_NUMERIC_MODIFIERS
+    from infusion.reference import catalog
 
     table = catalog.modifiers()
     source = (f"read_csv('{path}', all_varchar = true, header = true)" if path.endswith(".csv")
@@ -212,7 +212,7 @@ def child(kind: str, path: str) -> None:
     import pyarrow.dataset  # noqa: F401
     if kind == "duckdb":
         import duckdb  # noqa: F401
-        from infusion import catalog
+        from infusion.reference import catalog
 
         catalog.modifiers(), catalog.facility_places()  # the reference tables, as the audit's are warm
         r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()

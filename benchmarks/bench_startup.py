@@ -50,8 +50,8 @@ def widget_update_ms(changes: int = 30) -> tuple[float, float]:
     import contextlib
     import io
 
-    from infusion.engine import code_encounter
-    from infusion.widgets import ScenarioBuilder
+    from infusion.coding.engine import code_encounter
+    from infusion.workbook.widgets import ScenarioBuilder
 
     with contextlib.redirect_stdout(io.StringIO()):  # the Output widget's clearing, outside a kernel
         w = ScenarioBuilder()

@@ -93,7 +93,7 @@ def gzip_file(src: Path, dst: Path) -> None:
 def child(kind: str, path: str) -> None:
     """Run one measurement in this process and print JSON (seconds, rows, peak RSS)."""
     sys.path.insert(0, str(ROOT / "lib"))
-    from infusion.jsonscan import compiled_scan
+    from infusion.rates.jsonscan import compiled_scan
     from infusion.rates.tic import read_tic  # imports are not part of the measurement
 
     w0 = time.perf_counter()

@@ -82,7 +82,7 @@ RAW_GPCI = [
 
 
 def build_rvus(shared: Path) -> pd.DataFrame:
-    from infusion.medicare import read_pprrvu
+    from infusion.medicare.cms import read_pprrvu
 
     frames = []
     for rel, year, release, variant, source in RAW_PFS:
@@ -116,7 +116,7 @@ def build_rvus(shared: Path) -> pd.DataFrame:
 
 
 def build_gpci(shared: Path) -> pd.DataFrame:
-    from infusion.medicare import read_gpci
+    from infusion.medicare.cms import read_gpci
 
     frames = []
     for rel, source in RAW_GPCI:
@@ -132,7 +132,7 @@ def build_gpci(shared: Path) -> pd.DataFrame:
 
 
 def build_zip(shared: Path) -> pd.DataFrame:
-    from infusion.medicare import read_zip5
+    from infusion.medicare.cms import read_zip5
 
     z = read_zip5(shared / "cms" / "pfs-2025-oct" / "ZIP5_OCT2025.txt")
     z["source"] = ("CMS ZIP code to carrier locality file ZIP5_OCT2025.txt (year/quarter 20254), "

@@ -20,7 +20,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
-from infusion.units import time_codes  # noqa: E402
+from infusion.coding.units import time_codes  # noqa: E402
 
 OUT = ROOT / "data" / "samples" / "claims"
 HEADER = ["claim_id", "line_number", "date_of_service", "hcpcs", "units", "modifier_1", "modifier_2",

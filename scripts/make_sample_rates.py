@@ -32,7 +32,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "lib"))
 
-from infusion.payment import opps_rate, payment  # noqa: E402
+from infusion.medicare.payment import opps_rate, payment  # noqa: E402
 from infusion.rates.extract import extract_files  # noqa: E402
 
 YEAR = 2026

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 import nbformat
-from infusion.render import ipc_kernel_manager
+from infusion.reporting.render import ipc_kernel_manager
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]

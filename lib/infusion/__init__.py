@@ -14,8 +14,8 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-_EXPORTS = {"code_encounter": ".engine", "code_minutes": ".engine", "payment": ".payment",
-            "opps_rate": ".payment", "audit": ".audit", "InputError": ".errors", "DataError": ".errors"}
+_EXPORTS = {"code_encounter": ".coding.engine", "code_minutes": ".coding.engine", "payment": ".medicare.payment",
+            "opps_rate": ".medicare.payment", "audit": ".audit", "InputError": ".errors", "DataError": ".errors"}
 
 __all__ = list(_EXPORTS)
 

@@ -14,6 +14,8 @@ import fcntl
 import math
 import os
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -22,18 +24,29 @@ from .errors import InputError
 MAX_WAIT_SECONDS = 86_400  # a day: a longer wait is a mistake in the schedule
 
 
+@contextmanager
+def atomic_files(paths: Sequence[Path]) -> Iterator[list[Path]]:
+    """Temporary paths beside each of ``paths`` for the block to write; when it ends without an
+    error each is flushed to disk (fsync) and renamed over its target, together; when it fails
+    they are removed and the targets are as they were. The one place files are replaced."""
+    tmps = [p.with_name(f".{p.name}.{os.getpid()}.tmp") for p in paths]
+    try:
+        yield tmps
+        for t in tmps:
+            with open(t, "rb") as fh:
+                os.fsync(fh.fileno())
+        for t, p in zip(tmps, paths):
+            os.replace(t, p)
+    except BaseException:
+        for t in tmps:
+            t.unlink(missing_ok=True)
+        raise
+
+
 def atomic_write(path: Path, data: str | bytes, encoding: str = "utf-8") -> Path:
     """Write ``data`` to ``path`` through a temporary file, fsync and rename (see module doc)."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data.encode(encoding) if isinstance(data, str) else data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_files([path]) as (tmp,):
+        tmp.write_bytes(data.encode(encoding) if isinstance(data, str) else data)
     return path
 
 

@@ -95,7 +95,7 @@ def voila_url():
 
 @pytest.fixture(scope="session")
 def rendered_reports(tmp_path_factory) -> list[Path]:
-    from infusion.render import BENCHMARKS, PUBLICATION, Job, render
+    from infusion.reporting.render import BENCHMARKS, PUBLICATION, Job, render
 
     out = tmp_path_factory.mktemp("browser-reports")
     jobs = [Job(PUBLICATION, {"code": "96370", "year": 2026}, "cpt-96370-publication.html"),

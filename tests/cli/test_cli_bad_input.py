@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from infusion.encounter import read_encounter_file
+from infusion.coding.encounter import read_encounter_file
 from infusion.errors import InputError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,7 +148,7 @@ def test_item_larger_than_the_bound_is_refused_with_bounded_memory(tmp_path):
             fh.write(b"a" * (1 << 20))
         fh.write(b'"}]}')
     # numba compiles the scanner on its first use in a fresh checkout (~150 MB, once): not the bound's
-    subprocess.run([sys.executable, "-c", "from infusion.jsonscan import _separators; _separators(b'[]')"],
+    subprocess.run([sys.executable, "-c", "from infusion.rates.jsonscan import _separators; _separators(b'[]')"],
                    check=True, cwd=ROOT, timeout=120)
     script = ("import resource, sys; from infusion.cli import main; rc = main(sys.argv[1:]); "
               "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")

@@ -6,8 +6,8 @@ import re
 from pathlib import Path
 
 import pytest
-from infusion.publication import SECTIONS
-from infusion.render import Job, RenderError, render
+from infusion.reporting.render import Job, RenderError, render
+from infusion.workbook.publication import SECTIONS
 from x12_text import isa
 
 REMOTE = re.compile(r"<(script|link|img|iframe)\b[^>]*\b(src|href)=[\"']https?://", re.I)

@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from infusion.config import REPO_ROOT
 from infusion.errors import InputError
-from infusion.paths import REPO_ROOT
-from infusion.schedule import EXIT_LOCKED, Lock, expand_jobs, run_schedule
+from infusion.reporting.schedule import EXIT_LOCKED, Lock, expand_jobs, run_schedule
 
 CONFIG = """
 jobs:
@@ -102,7 +102,7 @@ def test_a_config_that_cannot_be_read_is_named_before_anything_runs(tmp_path, co
 
 
 def test_make_reports_renders_the_shipped_schedule_for_the_year():
-    from infusion.render import default_jobs
+    from infusion.reporting.schedule import default_jobs
 
     jobs = default_jobs(2025)
     assert [j.output for j in jobs] == ["cpt-96369-publication.html", "cpt-96370-publication.html",
@@ -112,7 +112,7 @@ def test_make_reports_renders_the_shipped_schedule_for_the_year():
 
 
 def test_shipped_schedule_expands_to_the_four_reports():
-    from infusion.encounter import load_yaml
+    from infusion.yamlio import load_yaml
 
     jobs = expand_jobs(load_yaml((REPO_ROOT / "reports" / "schedule.yaml").read_text()))
     assert [j.output for _, j in jobs] == ["cpt-96369-publication.html", "cpt-96370-publication.html",

@@ -12,11 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from infusion.config import REPO_ROOT
 from infusion.errors import InputError
-from infusion.paths import REPO_ROOT
-from infusion.render import Job, render, render_jobs, validate_job
+from infusion.reporting.render import Job, render, render_jobs, validate_job
+from infusion.reporting.schedule import EXIT_LOCKED, expand_jobs, run_schedule
 from infusion.safe_io import Lock, LockedError
-from infusion.schedule import EXIT_LOCKED, expand_jobs, run_schedule
 
 NB = "03_code_publication.ipynb"
 GOOD = {"notebook": NB, "parameters": {"code": "96371", "year": 2025}, "output": "good.html"}
@@ -164,3 +164,9 @@ def test_the_audit_report_shows_no_patient_or_free_text(tmp_path):
     html = path.read_text(encoding="utf-8")
     assert "lines in 3 = checked 2 + rejected 1" in html and "U-ADDON" in html
     assert re.findall(r"QX[A-Z0-9]{3,}", html) == []  # (plotly.js has QXe, QXt: minified names)
+
+
+def test_render_all_during_a_held_lock_exits_75():
+    with Lock(REPO_ROOT / "reports" / ".lock"):
+        proc = cli("render", "--all")
+    assert proc.returncode == EXIT_LOCKED and "another render run holds" in proc.stderr

@@ -9,8 +9,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from infusion.audit import audit, write_outputs
+from infusion.config import REPO_ROOT
 from infusion.errors import InputError
-from infusion.paths import REPO_ROOT
 from x12_text import isa
 
 SAMPLE = REPO_ROOT / "data" / "samples" / "claims"
@@ -755,7 +755,7 @@ def test_an_837i_file_is_priced_by_opps_with_its_type_of_bill(tmp_path):
     assert (res.lines_in, res.lines_checked, res.rejects) == (3, 3, 0)
     f = res.findings.set_index("rule")
     assert str(f.loc["U-INIT", "date_of_service"].date()) == "2026-03-02" and f.loc["U-INIT", "payer"] == "AETNA"
-    from infusion.payment import opps_rate
+    from infusion.medicare.payment import opps_rate
 
     assert f.loc["U-INIT", "dollars_at_risk"] == opps_rate("96369", 2026)["payment_rate"]
 

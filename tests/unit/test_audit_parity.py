@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from infusion import units
 from infusion.audit import audit
-from infusion.engine import code_encounter
-from infusion.payment import payment
+from infusion.coding import units
+from infusion.coding.engine import code_encounter
+from infusion.medicare.payment import payment
 
 HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos", "claim_type",
           "start_time", "stop_time"]
@@ -189,7 +189,7 @@ def test_one_definition_of_each_threshold():
 
     assert checks.SHORT_MAX_MINUTES is units.SHORT_MAX_MINUTES
     assert checks.additional_hours is units.additional_hours
-    from infusion import catalog
+    from infusion.reference import catalog
 
     for program in catalog.PROGRAMS:
         assert checks._facility_pos(program) is catalog.facility_places(program)
@@ -202,7 +202,7 @@ def test_one_definition_of_each_threshold():
 def test_facility_places_by_program_in_the_engine_and_the_audit(tmp_path, pos, medicare, commercial):
     """100-04 ch. 12 §20.4.2: POS 32 (Part B resident of a nursing facility), 25 and 54 are
     non-facility for Medicare, 41, 42, 53 and 56 facility; the payers' policies differ (issue 20)."""
-    from infusion import catalog
+    from infusion.reference import catalog
 
     assert (pos in catalog.facility_places("medicare"), pos in catalog.facility_places("commercial")) == (
         medicare, commercial)

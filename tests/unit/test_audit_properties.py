@@ -11,7 +11,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from infusion.audit import audit
-from infusion.units import additional_hours
+from infusion.coding.units import additional_hours
 from x12_text import isa
 
 HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",

@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 from infusion.audit import audit, output_paths, write_outputs
 from infusion.audit import read as R
 from infusion.cli import main
+from infusion.config import REPO_ROOT, check_outputs
 from infusion.errors import InputError
-from infusion.paths import REPO_ROOT, check_outputs
 from infusion.redact import show_value, spreadsheet_safe
 from x12_text import isa
 

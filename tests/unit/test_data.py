@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from infusion import catalog, tables
-from infusion.paths import data_dir
+from infusion.config import data_dir
+from infusion.reference import catalog, tables
 
 DATA = data_dir()
 CSV = sorted(p for p in DATA.rglob("*.csv") if "samples" not in p.parts)
@@ -102,7 +102,7 @@ def test_validation_is_skipped_only_for_bytes_that_passed_before(tmp_path, monke
     from infusion.errors import DataError
 
     monkeypatch.setenv("INFUSION_CACHE_DIR", str(tmp_path / "cache"))
-    code = ("import sys; from infusion import tables; tables.rvu_table(); "
+    code = ("import sys; from infusion.reference import tables; tables.rvu_table();"
             "print('pandera' in sys.modules)")
     env = {**__import__("os").environ}
     runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,

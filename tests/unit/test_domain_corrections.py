@@ -6,11 +6,11 @@ from __future__ import annotations
 import csv
 
 import pytest
-from infusion import catalog
-from infusion.engine import code_encounter
-from infusion.paths import data_path
-from infusion.rules import cite, rule
-from infusion.scenarios import scenario
+from infusion.coding.engine import code_encounter
+from infusion.coding.rules import cite, rule
+from infusion.config import data_path
+from infusion.reference import catalog
+from infusion.workbook.scenarios import scenario
 
 
 def lines(result) -> dict[str, int]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from infusion.encounter import load_yaml, parse_encounter, read_encounter_file
+from infusion.coding.encounter import parse_encounter, read_encounter_file
 from infusion.errors import InputError
+from infusion.yamlio import load_yaml
 
 
 def test_yaml_keeps_clock_times_as_strings():

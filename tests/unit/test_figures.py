@@ -5,16 +5,16 @@ from __future__ import annotations
 import math
 
 import pandas as pd
-from infusion.display import figure_bundle
-from infusion.engine import code_encounter, code_minutes
-from infusion.figures import (
+from infusion.coding.engine import code_encounter, code_minutes
+from infusion.workbook.display import figure_bundle
+from infusion.workbook.figures import (
     locality_bar_figure,
     medicare_by_year_figure,
     rates_box_figure,
     timeline_figure,
     units_step_figure,
 )
-from infusion.publication import locality_table, medicare_by_year
+from infusion.workbook.publication import locality_table, medicare_by_year
 
 
 def test_timeline_shows_segments_hour_marks_and_thresholds():
@@ -70,7 +70,7 @@ def test_rates_box_labels_illustrative_and_medicare_line():
 
 
 def test_report_bundle_embeds_plotlyjs_once(monkeypatch):
-    import infusion.display as d
+    import infusion.workbook.display as d
 
     monkeypatch.setenv("INFUSION_REPORT", "1")
     monkeypatch.setitem(d._state, "plotlyjs_sent", False)

@@ -8,8 +8,8 @@ import re
 
 import numpy as np
 import pytest
-from infusion.jsonscan import MissingField, StreamError, iter_object_fast
-from infusion.paths import REPO_ROOT
+from infusion.config import REPO_ROOT
+from infusion.rates.jsonscan import MissingField, StreamError, iter_object_fast
 from shared_files import SHARED
 
 TIC_SAMPLE = REPO_ROOT / "data" / "samples" / "tic" / "illustrative_aetna_in-network-rates.json"
@@ -220,7 +220,7 @@ def test_scanner_on_any_bytes_gives_items_or_its_own_error(data, chunk):
        first_only=st.booleans(), closer=st.sampled_from([93, 125]))
 def test_the_python_scan_and_the_compiled_kernel_agree(data, first_only, closer):
     """Issue 17: small windows are scanned in Python (no numba loaded), large ones by the kernel."""
-    from infusion import jsonscan
+    from infusion.rates import jsonscan
 
     py = jsonscan._scan(data, first_only, closer)
     nb = jsonscan.compiled_scan()(np.frombuffer(data, dtype=np.uint8), first_only, closer)
@@ -231,7 +231,7 @@ def test_a_small_file_loads_no_compiler_and_a_large_one_gives_the_same_rows(tmp_
     import subprocess
     import sys
 
-    from infusion import jsonscan
+    from infusion.rates import jsonscan
     from infusion.rates.extract import extract_file
 
     code = ("import sys; from infusion.rates.extract import extract_file; "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from infusion.errors import DataError
-from infusion.medicare import read_gpci, read_pprrvu, read_zip5
+from infusion.medicare.cms import read_gpci, read_pprrvu, read_zip5
 from shared_files import SHARED
 
 CMS = SHARED / "cms"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from infusion.engine import code_encounter
-from infusion.modifiers import modifier_problem
+from infusion.coding.engine import code_encounter
+from infusion.coding.modifiers import modifier_problem
 
 SEG = [{"start": "09:00", "stop": "10:35"}]
 

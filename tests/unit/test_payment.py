@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from infusion.engine import code_minutes
+from infusion.coding.engine import code_minutes
 from infusion.errors import InputError
-from infusion.payment import opps_rate, payment, price_result
+from infusion.medicare.payment import opps_rate, payment, price_result
 
 
 def hand(work, pe, mp, gw, gp, gm, cf):

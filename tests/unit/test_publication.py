@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from infusion import publication as pub
 from infusion.errors import InputError
+from infusion.workbook import publication as pub
 
 ALL = ["aetna", "bcbs", "cigna", "uhc", "medicare"]
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from infusion.config import REPO_ROOT
 from infusion.errors import DataError
-from infusion.paths import REPO_ROOT
 from infusion.rates import extract_file, extract_files, payer_family
 from infusion.rates.summary import summarize
 from shared_files import SHARED

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from infusion.paths import REPO_ROOT
+from infusion.config import REPO_ROOT
 from infusion.rates.extract import extract_files
 
 SAMPLES = REPO_ROOT / "data" / "samples"

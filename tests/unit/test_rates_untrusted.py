@@ -123,7 +123,7 @@ def test_nan_and_infinite_rates_are_left_out_and_counted(tmp_path):
     """NaN rates vanished from the summary without appearing under "left out" (issue 22)."""
     import numpy as np
     import pandas as pd
-    from infusion.paths import data_dir
+    from infusion.config import data_dir
     from infusion.rates.summary import summarize
 
     df = pd.read_parquet(data_dir() / "benchmarks" / "sample_rates.parquet")

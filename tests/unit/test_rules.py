@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from infusion.rules import RULES, cite, rules_table, sources
+from infusion.coding.rules import RULES, cite, rules_table, sources
 from shared_files import SHARED
 
 SPEC = SHARED / "domain" / "coding-rules.md"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from infusion.coding.rules import RULES
 from infusion.errors import InputError
-from infusion.quiz import QuizSession, grade, parse_answer
-from infusion.rules import RULES
-from infusion.scenarios import check_scenario, load_bank, scenario
+from infusion.workbook.quiz import QuizSession, grade, parse_answer
+from infusion.workbook.scenarios import check_scenario, load_bank, scenario
 
 BANK = load_bank()
 
@@ -98,14 +98,14 @@ def _scenario(**change):
 def test_a_scenario_file_of_the_wrong_shape_names_the_field(obj, message):
     """A trainer's new vignette with a slip in it: named, where it stopped the bank with a
     TypeError or KeyError."""
-    from infusion.scenarios import parse_scenario
+    from infusion.workbook.scenarios import parse_scenario
 
     with pytest.raises(InputError, match=message):
         parse_scenario(obj, "new.yaml")
 
 
 def test_one_modifier_given_as_text_is_one_modifier():
-    from infusion.scenarios import parse_scenario
+    from infusion.workbook.scenarios import parse_scenario
 
     s = parse_scenario(_scenario(expected={"lines": [{"code": "96369", "units": 1, "modifiers": "XS"}]}), "new.yaml")
     assert s.lines[0].modifiers == ("XS",)
@@ -127,7 +127,7 @@ def test_home_vignettes_grade_the_codes_they_teach(sid, answer):
     ("96369 x1 XS", {"96369": (1, ("XS",))}), ("99601, S9338 x1", {"99601": (1, ()), "S9338": (1, ())}),
 ])
 def test_answers_may_carry_modifiers(answer, parsed):
-    from infusion.quiz import parse_answer_lines
+    from infusion.workbook.quiz import parse_answer_lines
 
     assert {c: (ln.units, ln.modifiers) for c, ln in parse_answer_lines(answer).items()} == parsed
 

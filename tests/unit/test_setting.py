@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from infusion.engine import code_encounter
+from infusion.coding.engine import code_encounter
 
 SEG = [{"start": "09:00", "stop": "10:35"}]
 

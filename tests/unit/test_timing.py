@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from infusion.encounter import parse_encounter
-from infusion.engine import code_encounter
+from infusion.coding.encounter import parse_encounter
+from infusion.coding.engine import code_encounter
 from infusion.errors import InputError
 
 
@@ -101,3 +101,22 @@ def test_t_doc_no_documented_time_at_all_gives_no_lines():
 def test_partial_minutes_are_dropped():
     r = code_encounter(enc([{"start": "2026-03-01T09:00:00", "stop": "2026-03-01T10:30:59"}]))
     assert r.total_minutes == 90 and r.codes() == {"96369": 1}
+
+
+@pytest.mark.parametrize("text", ["0930", "930", "09:30", "9:30 AM", "9:30 p.m.", "09:30:15", "09:30:15.5",
+                                  "2400", "0960", "13:00 PM", "0:30 AM", "9.30", "09h30", "\u0660\u0669:\u0663\u0660"])
+def test_one_clock_grammar_for_the_engine_and_the_audit(text):
+    """Issue 19: the CLI refused 0930 while the audit read it. Both take what coding.clock takes."""
+    from infusion.audit.values import parse_time as audit_time
+    from infusion.coding.clock import clock_seconds
+    from infusion.coding.encounter import parse_time
+
+    secs = clock_seconds(text)
+    kind, audit_secs = audit_time(text)
+    assert (kind == 1) == (secs is not None) and (secs is None or audit_secs == secs)
+    if secs is None:
+        with pytest.raises(InputError):
+            parse_time(text, "segment 1 start", None)
+    else:
+        t = parse_time(text, "segment 1 start", None)
+        assert t.hour * 3600 + t.minute * 60 + t.second == secs

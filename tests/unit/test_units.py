@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from infusion.engine import code_minutes
-from infusion.units import additional_hours, hour_thresholds, next_unit_at, time_codes
+from infusion.coding.engine import code_minutes
+from infusion.coding.units import additional_hours, hour_thresholds, next_unit_at, time_codes
 
 
 @pytest.mark.parametrize(

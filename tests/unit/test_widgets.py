@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infusion.widgets import QuizWidget, ScenarioBuilder, SegmentRow
+from infusion.workbook.widgets import QuizWidget, ScenarioBuilder, SegmentRow
 
 
 def codes_in(html: str) -> dict[str, str]:

@@ -23,7 +23,6 @@ neither professional nor institutional.
 from __future__ import annotations
 
 import codecs
-import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,10 +32,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..coding.rules import cite
+from ..config import check_file, check_outputs
 from ..errors import InputError, shown
-from ..paths import check_file, check_outputs
 from ..redact import shape_of, show_value, spreadsheet_safe
-from ..rules import cite
+from ..safe_io import atomic_files
 from .checks import SEVERITY, find
 from .columns import ALIASES, CANONICAL, PHI_PATTERN, REQUIRED, resolve_columns
 from .read import FAMILY, REJECT_REASONS, SHAPE_OF, VALUE_OF, Lines, read_lines
@@ -141,7 +141,7 @@ def _small_pages() -> Iterator[None]:
 def _prices(f: pd.DataFrame) -> np.ndarray:
     """Medicare payment per unit for each finding (NaN: data not available), computed once per
     (code, year, claim kind, locality)."""
-    from ..payment import opps_rate, payment
+    from ..medicare.payment import opps_rate, payment
 
     keys = [f["code"], f["year"], f["institutional"], f["claim_kind_known"], f["loc"].fillna("")]
     codes, levels = zip(*(pd.factorize(k) for k in keys))  # each key's codes, then one code per combination
@@ -293,7 +293,7 @@ _KIND_NAMES = {"csv": "CSV", "parquet": "Parquet", "spreadsheet": "spreadsheet",
 def describe_source(claims: str | Path, res: AuditResult) -> str:
     """One line naming the file audited, its kind, and ILLUSTRATIVE when it is one of the samples
     the repository generates (under data/samples)."""
-    from ..paths import data_dir
+    from ..config import data_dir
 
     path = Path(claims).resolve()
     illustrative = path.is_relative_to((data_dir() / "samples").resolve())
@@ -303,7 +303,7 @@ def describe_source(claims: str | Path, res: AuditResult) -> str:
 
 def footer_html(claims: str | Path, res: AuditResult) -> str:
     """Report footer: the render date, the file audited, the data sources of prices and rules."""
-    from ..publication import DEFAULT_DATA_SOURCES, report_footer  # the Medicare files (PFS, GPCI, ZIP, OPPS, MUE)
+    from ..footer import DEFAULT_DATA_SOURCES, report_footer  # the Medicare files (PFS, GPCI, ZIP, OPPS, MUE)
 
     sources = [s for s in DEFAULT_DATA_SOURCES if s.startswith("CMS")] + [
         "Coding rules: shared/domain/coding-rules.md and research-notes.md (each message names its rule "
@@ -332,25 +332,21 @@ def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None 
     write leaves the previous outputs as they were (InputError naming the path). Claim and line
     keys only."""
     out, rej, summ, payers, providers = check_outputs(output_paths(out, rejects)).values()
-    written: list[tuple[Path, Path]] = []
+    targets = [out, rej, summ, payers, providers]
+    frames = [res.findings, res.rejected, res.summary, res.by_payer, res.by_provider]
     path = out
     try:
-        for path, df in ((out, res.findings), (rej, res.rejected), (summ, res.summary), (payers, res.by_payer),
-                         (providers, res.by_provider)):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.tmp")
-            written.append((tmp, path))
-            if path.suffix.lower() in (".parquet", ".pq"):
-                df.to_parquet(tmp, index=False)
-            else:
-                spreadsheet_safe(df).to_csv(tmp, index=False, date_format="%Y-%m-%d")
+        for p in targets:
+            p.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_files(targets) as tmps:
+            for path, tmp, df in zip(targets, tmps, frames):
+                if path.suffix.lower() in (".parquet", ".pq"):
+                    df.to_parquet(tmp, index=False)
+                else:
+                    spreadsheet_safe(df).to_csv(tmp, index=False, date_format="%Y-%m-%d")
     except OSError as err:
-        for tmp, _ in written:
-            tmp.unlink(missing_ok=True)
         field = "rejects" if rejects and path == rej else "out"
         raise InputError(field, f"cannot write {path}: {err.strerror or err}") from None
-    for tmp, path in written:
-        os.replace(tmp, path)
     res.outputs = {"findings": str(out), "rejects": str(rej), "summary": str(summ), "payers": str(payers),
                    "providers": str(providers)}
     return res.outputs

@@ -44,10 +44,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .. import catalog, tables
-from ..modifiers import DISTINCT, modifier_problem, placement_problem
-from ..rules import cite
-from ..units import SHORT_MAX_MINUTES, additional_hours
+from ..coding.modifiers import DISTINCT, modifier_problem, placement_problem
+from ..coding.rules import cite
+from ..coding.units import SHORT_MAX_MINUTES, additional_hours
+from ..reference import catalog, tables
 from . import values as V
 from .read import FAMILY, KEPT, Lines
 

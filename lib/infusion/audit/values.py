@@ -32,7 +32,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..encounter import hour_24
+from ..coding.clock import clock_seconds
 
 NA_DAYS = np.iinfo(np.int32).min
 NA_INT = np.iinfo(np.int64).min
@@ -45,8 +45,6 @@ _NAMED_MONTH_DATE = re.compile(r"([0-9]{1,2})[- ]?([A-Za-z]{3})[- ]?([0-9]{4})(?
 _MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
                                        "nov", "dec"), start=1)}
 _UNITS = re.compile(r"\+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE]\+?[0-9]+)?")
-_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2})(?:\.[0-9]+)?)?(?:\s*([AaPp])\.?[Mm]\.?)?")
-_DIGITS_CLOCK = re.compile(r"([0-9]{1,2})([0-9]{2})")
 _DATE_AND_CLOCK = re.compile(r"(\S+?)(?:[ T]+|(?<=[0-9]{8}))([0-9].*)")
 _COMPACT_DATETIME = re.compile(r"([0-9]{8})([0-9]{4}(?:[0-9]{2})?)")
 _HAS_CLOCK = re.compile(r"[0-9][T ]+[0-9]")  # a date and then a time: a date alone is not a time
@@ -186,18 +184,7 @@ def parse_code(text: str | None, family: tuple[str, ...]) -> tuple[str | None, b
     return t, bool(t and _CODE.fullmatch(t)), family.index(t) if t in family else -1
 
 
-def _clock_seconds(t: str) -> int | None:
-    """Seconds of the day of a clock time (``HH:MM[:SS]``, 12-hour with AM/PM, ``HHMM``), or None."""
-    if m := _CLOCK.fullmatch(t):
-        h24, mi, s = hour_24(int(m[1]), m[4]), int(m[2]), int(m[3] or 0)
-        if h24 is None:
-            return None
-        h = h24
-    elif m := _DIGITS_CLOCK.fullmatch(t):
-        h, mi, s = int(m[1]), int(m[2]), 0
-    else:
-        return None
-    return h * 3600 + mi * 60 + s if h < 24 and mi < 60 and s < 60 else None
+_clock_seconds = clock_seconds  # one grammar with the engine (``coding.clock``)
 
 
 def parse_time(text: str | None) -> tuple[int, int]:

@@ -22,8 +22,9 @@ from typing import Iterable
 
 import pandas as pd
 
+from ..config import check_file, check_outputs
 from ..errors import DataError, InputError, shown
-from ..paths import check_file, check_outputs
+from ..safe_io import atomic_files, atomic_write
 from .hospital import read_hospital_csv, read_hospital_json
 from .model import Extraction, to_frame
 from .tic import open_stream, read_tic
@@ -240,13 +241,11 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     table = pd.concat(frames, ignore_index=True) if frames else to_frame([])
     meta = {"codes": list(cs), "rows": len(table), "seconds": round(time.monotonic() - t0, 2),
             "complete": all(m["status"] == "ok" for m in manifest), "files": manifest}
-    tmp = out_path.with_name(f".{out_path.name}.tmp")
     manifest_path = out_path.with_name(out_path.name + ".manifest.json")
     try:
-        table.to_parquet(tmp, index=False)
-        os.replace(tmp, out_path)
+        with atomic_files([out_path]) as (tmp,):
+            table.to_parquet(tmp, index=False)
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         meta.update(complete=False, error=f"the table was not written: {err.strerror or err}")
         _write_manifest(manifest_path, meta)
         raise InputError("out", f"cannot write {out_path}: {err.strerror or err}") from None
@@ -256,15 +255,9 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
 
 def _write_manifest(path: Path, meta: dict) -> None:
     """Write the manifest atomically (a temporary file, fsync, rename)."""
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(json.dumps(meta, indent=2))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, json.dumps(meta, indent=2))
     except OSError as err:
-        tmp.unlink(missing_ok=True)
         raise InputError("out", f"cannot write {path}: {err.strerror or err}") from None
 
 

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, cast
 import pandas as pd
 
 from ..errors import DataError, shown
-from ..jsonscan import MAX_ITEM, StreamError, TooLarge, iter_object_fast
+from .jsonscan import MAX_ITEM, StreamError, TooLarge, iter_object_fast
 from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer, clean_name
 from .tic import open_stream
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..paths import data_path
+from ..config import data_path
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built, not to read files
     import pandas as pd

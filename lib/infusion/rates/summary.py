@@ -23,7 +23,7 @@ import duckdb
 import pandas as pd
 
 from ..errors import InputError
-from ..payment import opps_rate, payment
+from ..medicare.payment import opps_rate, payment
 from .model import DOLLAR_TYPES, FAMILY_LABELS, LOB_LABELS, to_frame
 
 IMPLAUSIBLE_HIGH = 20.0

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, shown
-from ..jsonscan import MAX_ITEM, MissingField, StreamError, TooLarge, iter_object_fast
+from .jsonscan import MAX_ITEM, MissingField, StreamError, TooLarge, iter_object_fast
 from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer, join
 
 TOP_FIELDS = ("reporting_entity_name", "reporting_entity_type", "plan_name", "plan_id",

@@ -1,0 +1,3 @@
+"""What every command shares."""
+
+PROG = "python -m infusion"

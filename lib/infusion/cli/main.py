@@ -1,0 +1,172 @@
+"""The parser and ``main``: exit 0 done, 2 invalid input (one line naming the field), 1 a bug."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from ..coding.encounter import (
+    PAYERS,
+)
+from ..errors import INPUT_FAILURES, shown
+from ._common import PROG
+from .audit import cmd_audit
+from .code import cmd_code
+from .price import cmd_price
+from .rates import cmd_rates_extract, cmd_rates_summary
+from .render import cmd_render
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line and exits 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+
+def _add_price_location(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--locality", help="MAC-LOCALITY, e.g. 01112-05 (San Francisco)")
+    p.add_argument("--zip", help="five-digit ZIP code, mapped to its locality (CMS ZIP5 file)")
+    p.add_argument("--qp", action="store_true",
+                   help="2026: qualifying APM participant conversion factor")
+    p.add_argument("--date", dest="on", help="date of service YYYY-MM-DD (2024 has two CF periods)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog=PROG, description="Subcutaneous infusion coding and Medicare payment.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    code = sub.add_parser("code", help="code an infusion encounter into claim lines",
+                          description="Code a subcutaneous infusion encounter: claim lines with "
+                          "rule ids and rationale, and findings.")
+    code.add_argument("--minutes", help="one segment of N minutes")
+    code.add_argument("--segment", action="append", default=[],
+                      help="START-STOP as HH:MM-HH:MM (or 9:30 AM-11:05 AM), or ISO datetimes joined by / "
+                      "(2026-03-01T23:30/2026-03-02T01:05); repeatable, same infusion and pump")
+    code.add_argument("--pumps", default="1", help="pump set-ups, each with new site(s) (default 1)")
+    code.add_argument("--pos", default="11", help="place of service (default 11, office)")
+    code.add_argument("--claim", default="professional", help="professional|institutional")
+    code.add_argument("--payer", default="other", help="|".join(PAYERS))
+    code.add_argument("--encounter-date", dest="date", help="encounter date YYYY-MM-DD")
+    code.add_argument("--file", help="encounter.json or .yaml (a whole encounter)")
+    code.add_argument("--json", action="store_true", help="machine-readable output")
+    code.add_argument("--price", action="store_true", help="add Medicare PFS payment per line")
+    code.add_argument("--year", type=_year, help="fee schedule year for --price")
+    _add_price_location(code)
+    code.set_defaults(func=cmd_code)
+
+    price = sub.add_parser("price", help="Medicare payment of a code: fee schedule and OPPS",
+                           description="Medicare payment for a code and year, with its sources: the "
+                           "physician fee schedule (office, professional claim; non-facility, by "
+                           "locality) and OPPS (hospital outpatient, institutional claim; national rate).")
+    price.add_argument("--code", required=True, help="HCPCS/CPT code, e.g. 96370")
+    price.add_argument("--units", help="units (default 1)")
+    price.add_argument("--year", required=True, type=_year, help="fee schedule year")
+    price.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_price_location(price)
+    price.set_defaults(func=cmd_price)
+
+    rates = sub.add_parser("rates", help="commercial negotiated rates from price-transparency files")
+    rsub = rates.add_subparsers(dest="rates_command", required=True, parser_class=_Parser)
+    ext = rsub.add_parser("extract", help="read TiC / hospital files into one Parquet table",
+                          description="Stream payers' Transparency in Coverage in-network files "
+                          "(.json, .json.gz), hospital standard-charge files (CMS template CSV v2/v3 "
+                          "tall or wide, JSON v2/v3) and older hospital chargemasters (CSV, xlsx: "
+                          "gross, cash and payer columns named in a header row) and keep the rates "
+                          "and charges of the requested codes.")
+    ext.add_argument("files", nargs="+", help="input files")
+    ext.add_argument("--codes", default="96369,96370,96371,96372", help="comma-separated codes")
+    ext.add_argument("--out", required=True, help="output Parquet file")
+    ext.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
+                     help="files read in parallel (processes)")
+    ext.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786) to run on a cluster")
+    ext.add_argument("--billing-class", choices=("professional", "institutional"),
+                     help="billing class of hospital rows whose file gives none (default: institutional, "
+                     "or professional for a physician group's file)")
+    ext.add_argument("--map", action="append", default=[],
+                     help="ROLE=HEADER for a chargemaster's column (roles code, gross, cash, payer:NAME), "
+                     "e.g. code=\"Service ID\" (repeatable)")
+    ext.add_argument("--max-item-mb", type=int, default=64,
+                     help="the largest single JSON item read, in MB (default 64; memory stays within "
+                     "about 3x this per file read)")
+    ext.set_defaults(func=cmd_rates_extract)
+    summ = rsub.add_parser("summary", help="percentiles per payer family and %% of Medicare")
+    summ.add_argument("--code", required=True)
+    summ.add_argument("--rates", default=str(Path("data") / "benchmarks" / "sample_rates.parquet"),
+                      help="Parquet from `rates extract` (default: the illustrative sample)")
+    summ.add_argument("--year", type=_year, default=2026, help="Medicare reference year")
+    summ.add_argument("--json", action="store_true")
+    summ.set_defaults(func=cmd_rates_summary)
+
+    aud = sub.add_parser("audit", help="check claim lines for 96369-96372 against the rules",
+                         description="Audit a claims extract (CSV, Parquet, a spreadsheet or an X12 837): "
+                         "findings per line, a summary by rule and payer, the share of lines with findings "
+                         "by payer and by provider, dollars at risk, and a rejects file.")
+    aud.add_argument("claims", help="claims file (.csv, plain or compressed; .parquet; .xlsx, .xls, .ods ...; "
+                     "an X12 837P/837I)")
+    aud.add_argument("--out", required=True, help="findings file (.csv or .parquet)")
+    aud.add_argument("--rejects", help="rejects file (default: OUT with .rejects)")
+    aud.add_argument("--summary", action="store_true",
+                     help="print the summary by rule and payer and the share of lines with findings by payer "
+                     "and by provider")
+    aud.add_argument("--map", action="append", default=[],
+                     help="CANONICAL=COLUMN for another layout, e.g. code=HCPCS_CD (repeatable)")
+    aud.add_argument("--not-patient-data", action="append", default=[], metavar="COLUMN",
+                     help="a column whose name says it can identify a patient (Subscriber ID ...) but which "
+                     "holds none, so that --map may name it (repeatable)")
+    aud.add_argument("--block-mb", type=int, default=16,
+                     help="CSV read in blocks of this many MB (memory in flight; default 16)")
+    aud.add_argument("--encoding", default="utf-8",
+                     help="text encoding of a CSV file (default utf-8, or UTF-16 when the file starts "
+                     "with its byte-order mark; cp1252 for many Windows extracts)")
+    aud.add_argument("--sheet", default=None,
+                     help="the sheet of a spreadsheet (xlsx, xlsm, xlsb, xls, ods) to read (default: the first)")
+    aud.set_defaults(func=cmd_audit)
+
+    render = sub.add_parser("render", help="render notebooks into HTML reports (papermill)")
+    render.add_argument("--all", action="store_true", help="the publications and the benchmark report")
+    render.add_argument("--year", type=_year, default=2026)
+    render.add_argument("--config", help="a schedule YAML of jobs")
+    render.add_argument("--force", action="store_true", help="render even when nothing changed")
+    render.add_argument("--notebook", help="one notebook in notebooks/")
+    render.add_argument("--param", action="append", default=[], help="NAME=VALUE (JSON values)")
+    render.add_argument("--output", help="HTML file name in reports/")
+    render.set_defaults(func=cmd_render)
+    return parser
+
+
+
+def _year(text: str) -> int:
+    if not (text.strip().isascii() and text.strip().isdigit()) or len(text.strip()) != 4:
+        raise argparse.ArgumentTypeError(f"year: {shown(text)} is not a four-digit year")
+    return int(text)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except INPUT_FAILURES as err:
+        print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into head
+        return 0
+    except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback by default
+        if os.environ.get("INFUSION_DEBUG"):
+            raise
+        print(f"{PROG} {args.command}: internal error: {type(err).__name__}: {err} "
+              "(set INFUSION_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+

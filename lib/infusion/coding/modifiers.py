@@ -1,0 +1,102 @@
+"""Modifier rules: M-VALID, M-DISTINCT, M-DRUG, M-25, M-PO-PN.
+
+The engine adds PO/PN itself (institutional claim, off-campus department). Modifiers a coder
+proposes for a line (``Encounter.modifiers``) are checked: invalid ones are an error and are not put
+on the line; modifiers that belong on another line (JW/JZ on the drug, 25 on the E/M) are left off
+with a warning.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from ..reference.catalog import modifier_row
+from .encounter import Encounter
+from .records import ClaimLine, Finding
+from .rules import cite
+
+# CPT Level I modifiers are two digits; these are the numbers in use (AMA CPT Appendix A list of
+# modifier numbers; descriptors not reproduced). No CPT modifier is numbered below 22.
+CPT_NUMERIC_MODIFIERS = frozenset(
+    "22 23 24 25 26 27 32 33 47 50 51 52 53 54 55 56 57 58 59 62 63 66 73 74 76 77 78 79 80 81 82 "
+    "90 91 92 93 95 96 97 99".split()
+)
+DISTINCT = frozenset({"59", "XE", "XS", "XP", "XU"})
+DRUG_LINE = frozenset({"JW", "JZ", "JB"})
+
+
+def modifier_problem(modifier: str) -> str | None:
+    """Why ``modifier`` is not a real CPT/HCPCS modifier, or None when it may be one (M-VALID)."""
+    m = modifier.strip().upper()
+    row = modifier_row(m)
+    if row is not None and row["valid"] == "no":
+        return f"{m!r} is not a CPT or HCPCS modifier ({row['meaning']})"
+    if not re.fullmatch(r"[0-9A-Z]{2}", m):
+        return f"{modifier!r} is not a modifier: modifiers are two letters or digits"
+    if m.isdigit() and m not in CPT_NUMERIC_MODIFIERS:
+        return f"{m!r} is not a CPT modifier: numeric CPT modifiers run from 22 to 99"
+    return None
+
+
+def placement_problem(modifier: str) -> tuple[str, str] | None:
+    """(rule id, why) when ``modifier`` is real but belongs on another line than the administration
+    line (M-DRUG: JW/JZ/JB on the drug line; M-25: 25 on the E/M line), or None."""
+    if modifier in DRUG_LINE:
+        return "M-DRUG", f"{modifier} belongs on the drug line (the J-code), not the administration line"
+    if modifier == "25":
+        return "M-25", "25 belongs on a separately identifiable E/M line, not the administration line"
+    return None
+
+
+def apply_modifiers(enc: Encounter, lines: list[ClaimLine], second_initial: bool = False
+                    ) -> tuple[list[ClaimLine], list[Finding]]:
+    """Add the modifiers the claim needs and check those the coder proposed."""
+    findings: list[Finding] = []
+    out: list[ClaimLine] = []
+    auto: tuple[str, ...] = ()
+    if enc.claim == "institutional" and enc.pos == "19":
+        if enc.off_campus == "excepted":
+            auto = ("PO",)
+        elif enc.off_campus == "nonexcepted":
+            auto = ("PN",)
+        else:
+            findings.append(Finding(
+                "warning", "M-PO-PN",
+                "institutional claim from an off-campus department (POS 19): every line needs PO "
+                "(excepted) or PN (non-excepted); give off_campus to choose "
+                f"{cite('M-PO-PN')}"))
+    for line in lines:
+        mods = list(auto)
+        rules = list(line.rules) + (["M-PO-PN"] if auto else [])
+        for m in enc.modifiers.get(line.code, ()):
+            problem = modifier_problem(m)
+            if problem:
+                findings.append(Finding("error", "M-VALID", f"{line.code}: {problem}; it is left "
+                                        f"off the line {cite('M-VALID')}"))
+            elif placed := placement_problem(m):
+                rule, why = placed
+                findings.append(Finding("warning", rule, f"{line.code}: {why}; left off {cite(rule)}"))
+            elif m in ("PO", "PN") and (enc.claim != "institutional" or enc.pos != "19"):
+                findings.append(Finding("warning", "M-PO-PN", f"{line.code}: {m} is for institutional "
+                                        "claims from an off-campus department (POS 19); left off "
+                                        f"{cite('M-PO-PN')}"))
+            elif m in DISTINCT and not (second_initial and line.code == "96369"):
+                findings.append(Finding("warning", "M-DISTINCT", f"{line.code}: {m} marks a second "
+                                        "initial service at a separate site, and there is none on "
+                                        f"this claim; left off {cite('M-DISTINCT')}"))
+            elif m not in mods:
+                mods.append(m)
+                if m in DISTINCT:
+                    rules.append("M-DISTINCT")
+        if {"PO", "PN"} <= set(mods):
+            findings.append(Finding("error", "M-PO-PN", f"{line.code}: PO and PN never go on one "
+                                    f"line {cite('M-PO-PN')}"))
+        out.append(replace(line, modifiers=tuple(mods), rules=tuple(dict.fromkeys(rules))))
+    if enc.em_same_day:
+        findings.append(Finding(
+            "info", "M-25",
+            "E/M on the same day: report it with modifier 25 only when it is significant and "
+            "separately identifiable from the administration; Cigna asks for the records "
+            f"{cite('M-25')}"))
+    return out, findings

@@ -1,0 +1,324 @@
+"""Medicare payment for the drug-administration family.
+
+Physician fee schedule (office, professional claims), non-facility:
+
+    payment = (work RVU x work GPCI + non-facility PE RVU x PE GPCI + MP RVU x MP GPCI) x CF
+
+rounded to cents per unit; the amount is the per-unit payment times the units. National means all
+GPCIs 1.0. These codes have no facility price (facility NA). Anything we lack (a year's RVUs or
+GPCIs, a code, a locality) gives a :class:`Payment` with ``available=False`` and the reason, never 0.
+
+Conversion factor periods: 2024 has two (32.7442 to 8 March, 33.2875 from 9 March) and 2026 two
+variants (non-QP 33.4009, QP 33.5675). Without ``date`` the period in force at the end of the year
+is used, and the result says so. The 2026 work GPCI floor of 1.0 ran to 31 January 2026; later
+dates (and no date) use the work GPCI without the floor.
+
+OPPS (hospital outpatient, institutional claims): :func:`opps_rate` gives the national Addendum B
+status indicator and payment rate by quarter.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import InputError
+from ..reference import rows
+
+NOT_AVAILABLE = "data not available"
+GPCI_FLOOR_END_2026 = dt.date(2026, 1, 31)
+
+
+@dataclass(frozen=True)
+class Payment:
+    """A Medicare PFS payment, or why there is none (``available=False`` and ``reason``)."""
+
+    code: str
+    year: int
+    units: int
+    available: bool
+    locality: str = "national"
+    locality_name: str = "national (all GPCIs 1.0)"
+    setting: str = "non-facility"
+    cf: float | None = None
+    cf_period: str = ""
+    gpci: dict[str, float] = field(default_factory=dict)
+    rvu: dict[str, float] = field(default_factory=dict)
+    per_unit: float | None = None
+    amount: float | None = None
+    reason: str = ""
+    missing: str = ""
+    notes: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["notes"] = list(self.notes)
+        d["sources"] = list(self.sources)
+        if not self.available:
+            d["per_unit"] = d["amount"] = NOT_AVAILABLE
+        return d
+
+    def describe(self) -> str:
+        """A few readable lines for the CLI."""
+        head = f"{self.code} x{self.units}, {self.year}, {self.locality_name} ({self.locality}), {self.setting}"
+        if not self.available:
+            return f"{head}\n  {NOT_AVAILABLE}: {self.reason}"
+        g = self.gpci
+        lines = [head,
+                 f"  per unit ${self.per_unit:,.2f}   amount ${self.amount:,.2f}",
+                 f"  = ({self.rvu['work']:.2f} x {g['work']:.3f} + {self.rvu['pe']:.2f} x "
+                 f"{g['pe']:.3f} + {self.rvu['mp']:.2f} x {g['mp']:.3f}) x CF {self.cf:.4f} "
+                 f"({self.cf_period})"]
+        lines += [f"  note: {n}" for n in self.notes]
+        lines += [f"  source: {s}" for s in self.sources]
+        return "\n".join(lines)
+
+
+def _unavailable(code: str, year: int, units: int, reason: str, **kw: Any) -> Payment:
+    return Payment(code=code, year=year, units=units, available=False, reason=reason, **kw)
+
+
+# The tables are read as plain rows (``rows``: validated, no pandas), so that ``price`` and the
+# audit's prices answer without loading pandas.
+Row = dict[str, str]
+
+
+def _num(text: str) -> float | None:
+    return None if text == "" else float(text)
+
+
+def _rvu_codes() -> frozenset[str]:
+    return frozenset(code for code, _ in rows.grouped("medicare", "pfs_rvu.csv", "code", "year"))
+
+
+def known_years() -> list[int]:
+    """Years with RVUs in ``data/medicare/pfs_rvu.csv``."""
+    return sorted({int(year) for _, year in rows.grouped("medicare", "pfs_rvu.csv", "code", "year")})
+
+
+def _normalise_code(code: str) -> str:
+    c = str(code).strip().upper()
+    if not re.fullmatch(r"[0-9A-Z]{5}", c):
+        raise InputError("code", f"{code!r} is not a five-character HCPCS/CPT code")
+    return c
+
+
+def _rvus(code: str, year: int, qp: bool = False) -> Row | None:
+    found = rows.grouped("medicare", "pfs_rvu.csv", "code", "year").get((code, str(year)))
+    if not found:
+        return None
+    wanted = [r for r in found if r["variant"] in ("all", "qp" if qp else "nonqp")] or found
+    # prefer CMS's own file (confidence H) over a processed copy, then the latest release
+    return sorted(wanted, key=lambda r: (r["confidence"] == "H", r["release"]))[-1]
+
+
+def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[dict[str, Any] | None, list[str], str]:
+    found: list[dict[str, Any]] = [
+        {**r, "start": dt.date.fromisoformat(r["start"]), "end": dt.date.fromisoformat(r["end"]), "cf": float(r["cf"])}
+        for r in rows.grouped("medicare", "conversion_factors.csv", "year").get((str(year),), [])]
+    if not found:
+        return None, [], f"no conversion factor for {year} in data/medicare/conversion_factors.csv"
+    variants = {r["variant"] for r in found}
+    if variants != {"all"}:
+        found = [r for r in found if r["variant"] == ("qp" if qp else "nonqp")]
+    elif qp:
+        raise InputError("qp", f"{year} has one conversion factor; the QP variant exists from 2026")
+    notes: list[str] = []
+    if date is not None:
+        if date.year != year:
+            raise InputError("date", f"{date.isoformat()} is not in {year}")
+        hit = [r for r in found if r["start"] <= date <= r["end"]]
+        if not hit:
+            return None, [], f"no conversion factor period covers {date.isoformat()}"
+        return hit[0], notes, ""
+    found = sorted(found, key=lambda r: r["start"])
+    if len(found) > 1:
+        periods = "; ".join(f"{r['start']:%d %b}-{r['end']:%d %b}: {r['cf']}" for r in found)
+        notes.append(f"{year} has {len(found)} conversion factor periods ({periods}); the last is "
+                     "used: give a date of service for another")
+    return found[-1], notes, ""
+
+
+def _zip_row(z: str) -> Row | None:
+    """The CMS ZIP5 row of one ZIP code (read from the Parquet file, that row only)."""
+    import pyarrow.parquet as pq
+
+    from ..config import data_path
+
+    t = pq.read_table(data_path("medicare", "zip_locality.parquet"), filters=[("zip", "=", z)])
+    if not t.num_rows:
+        return None
+    return {k: str(v[0]) for k, v in t.to_pydict().items()}
+
+
+def resolve_locality(year: int, locality: str | None, zip_code: str | None
+                     ) -> tuple[Row | None, list[str], str]:
+    """GPCI row for ``MAC-LOCALITY`` or a ZIP code in ``year``; (None, notes, reason) if missing."""
+    notes: list[str] = []
+    if locality and zip_code:
+        raise InputError("zip", "give either --locality or --zip, not both")
+    if zip_code is not None:
+        z = str(zip_code).strip()
+        if not re.fullmatch(r"\d{5}", z, re.ASCII):
+            raise InputError("zip", f"{zip_code!r} is not a five-digit ZIP code")
+        zr = _zip_row(z)
+        if zr is None:
+            raise InputError("zip", f"{z} is not in the CMS ZIP5 file (ZIP5_OCT2025.txt)")
+        locality = f"{zr['carrier']}-{zr['locality']}"
+        notes.append(f"ZIP {z} -> locality {locality} (CMS ZIP5 file, {zr['year_quarter'][:4]} Q"
+                     f"{zr['year_quarter'][4]})")
+        if zr.get("plus_four", "0") == "1":
+            notes.append(f"ZIP {z} is split by ZIP+4 between localities; the ZIP5 default is used")
+    if locality is None:
+        return None, notes, ""
+    m = re.fullmatch(r"\s*(\d{4,5})\s*-\s*(\d{1,2})\s*", str(locality), re.ASCII)
+    if not m:
+        raise InputError("locality", f"{locality!r} is not MAC-LOCALITY (for example 01112-05)")
+    mac, loc = m.group(1).zfill(5), m.group(2).zfill(2)
+    all_years = rows.grouped("medicare", "gpci.csv", "mac", "locality").get((mac, loc))
+    if not all_years:
+        raise InputError("locality", f"{mac}-{loc} is not a Medicare locality in any GPCI file we "
+                         "have (data/medicare/gpci.csv)")
+    row = [r for r in all_years if r["year"] == str(year)]
+    if not row:
+        have = ", ".join(sorted({r["year"] for r in rows.table("medicare", "gpci.csv")}))
+        return None, notes, (f"GPCIs for {year} are not in data/medicare/gpci.csv (we have {have}); "
+                             "the CMS Addendum E file for that year would fill it")
+    return row[0], notes, ""
+
+
+def payment(code: str, year: int, units: int = 1, locality: str | None = None,
+            zip: str | None = None, qp: bool = False, date: dt.date | str | None = None
+            ) -> Payment:
+    """Medicare PFS non-facility payment for ``units`` of ``code`` in ``year`` (see module doc).
+
+    Unknown codes, localities and ZIPs, and malformed input, raise InputError; a year, code or
+    locality we have no data for gives ``Payment(available=False, reason=...)``.
+    """
+    code = _normalise_code(code)
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            raise InputError("date", f"{date!r} is not a date (YYYY-MM-DD)") from None
+    if not isinstance(units, int) or units < 1:
+        raise InputError("units", f"{units!r} is not a positive whole number")
+    years = known_years()
+    if code not in _rvu_codes():
+        raise InputError("code", f"{code} is not in data/medicare/pfs_rvu.csv (the drug "
+                         "administration codes 96360-96379, 96401-96417, 96521-96523)")
+    rv = _rvus(code, year, qp)
+    if rv is None:
+        return _unavailable(code, year, units, f"no RVUs for {code} in {year} (we have "
+                            f"{years[0]}-{years[-1]} where CMS files were found)", missing="year")
+    cf_row, notes, why = _cf(year, qp, date)
+    if cf_row is None:
+        return _unavailable(code, year, units, why, missing="year")
+    loc_row, loc_notes, why = resolve_locality(year, locality, zip)
+    notes += loc_notes
+    loc_kw: dict[str, Any] = {}
+    if loc_row is not None:
+        loc_kw = {"locality": f"{loc_row['mac']}-{loc_row['locality']}",
+                  "locality_name": f"{loc_row['locality_name'].title()} ({loc_row['state']})"}
+    if why:
+        return _unavailable(code, year, units, why, missing="locality", **loc_kw)
+    sources = [f"RVUs: {rv['source']}", f"CF: {cf_row['source']}"]
+    if loc_row is None:
+        gpci = {"work": 1.0, "pe": 1.0, "mp": 1.0}
+    else:
+        work = float(loc_row["pw_gpci"])
+        if year == 2026 and loc_row.get("pw_gpci_no_floor", "") != "":
+            if date is not None and date <= GPCI_FLOOR_END_2026:
+                notes.append("work GPCI with the 1.0 floor (in force to 31 January 2026)")
+            else:
+                work = float(loc_row["pw_gpci_no_floor"])
+                notes.append("work GPCI without the 1.0 floor (the floor ended 31 January 2026)")
+        gpci = {"work": work, "pe": float(loc_row["pe_gpci"]), "mp": float(loc_row["mp_gpci"])}
+        sources.append(f"GPCI: {loc_row['source']}")
+    rvu = {"work": float(rv["work_rvu"]), "pe": float(rv["pe_nonfac"]), "mp": float(rv["mp_rvu"])}
+    raw = (rvu["work"] * gpci["work"] + rvu["pe"] * gpci["pe"] + rvu["mp"] * gpci["mp"]) * float(cf_row["cf"])
+    per_unit = round(raw + 1e-9, 2)
+    if rv["confidence"] != "H":
+        notes.append(f"RVUs from a processed copy of the CMS file (confidence {rv['confidence']})")
+    if cf_row["confidence"] != "H":
+        notes.append(f"conversion factor from secondary sources (confidence {cf_row['confidence']})")
+    period = f"{cf_row['start']:%Y-%m-%d} to {cf_row['end']:%Y-%m-%d}"
+    if cf_row["variant"] != "all":
+        period += f", {'qualifying' if cf_row['variant'] == 'qp' else 'non-qualifying'} APM participant"
+    return Payment(code=code, year=year, units=units, available=True, cf=float(cf_row["cf"]),
+                   cf_period=period, gpci=gpci, rvu=rvu, per_unit=per_unit,
+                   amount=round(per_unit * units, 2), notes=tuple(notes), sources=tuple(sources),
+                   **loc_kw)
+
+
+def price_result(result: Any, year: int, locality: str | None = None, zip_code: str | None = None,
+                 qp: bool = False, date: str | None = None, claim: str = "professional"
+                 ) -> dict[str, Any]:
+    """Medicare payment for each line of a coding result, and the total.
+
+    Professional claims: the physician fee schedule (non-facility, locality-aware). Institutional
+    claims: the national OPPS Addendum B rate (latest edition of ``year``), not wage-adjusted.
+    """
+    lines = []
+    amounts: list[float | None] = []
+    if claim == "institutional":
+        system = "Medicare OPPS, national Addendum B rate (not wage-adjusted)"
+        for line in result.lines:
+            o = opps_payment(line.code, year, line.units)
+            if o["amount"] is not None:
+                lines.append({"payment": o,
+                              "payment_text": f"${o['amount']:,.2f}" + (f" ({o['note']})" if o["note"] else "")})
+            else:
+                lines.append({"payment": {**o, "amount": NOT_AVAILABLE},
+                              "payment_text": f"{NOT_AVAILABLE} ({o['why']})"})
+            amounts.append(o["amount"])
+    else:
+        system = "Medicare physician fee schedule, non-facility"
+        for line in result.lines:
+            p = payment(line.code, year, units=line.units, locality=locality, zip=zip_code, qp=qp, date=date)
+            lines.append({"payment": p.to_dict(),
+                          "payment_text": f"${p.amount:,.2f}" if p.available else NOT_AVAILABLE})
+            amounts.append(p.amount if p.available else None)
+    total = sum(a for a in amounts if a is not None)
+    missing = None in amounts
+    total_text = (f"${total:,.2f}" if not missing else
+                  f"{NOT_AVAILABLE} for every line (lines with data: ${total:,.2f})")
+    return {"lines": lines, "year": year, "total": None if missing else round(total, 2),
+            "total_text": total_text, "system": system}
+
+
+def opps_payment(code: str, year: int, units: int = 1) -> dict[str, Any]:
+    """``opps_rate`` of ``code`` for ``units``, with ``amount`` (None when ``year`` has no edition or
+    the code has no separate payment), ``note`` (status indicator Q1: conditionally packaged; or
+    empty) and ``why`` (the reason there is no amount; or empty)."""
+    o = {**opps_rate(code, year), "units": units}
+    if o["available"] and o["payment_rate"] is not None:
+        return {**o, "amount": round(o["payment_rate"] * units, 2), "why": "",
+                "note": "status indicator Q1: conditionally packaged" if o["si"] == "Q1" else ""}
+    return {**o, "amount": None, "note": "",
+            "why": o.get("reason") or f"status indicator {o.get('si')}: packaged, no separate payment"}
+
+
+def opps_rate(code: str, year: int, quarter: int | None = None) -> dict[str, Any]:
+    """OPPS Addendum B status indicator and national payment rate for ``code``.
+
+    Returns the latest edition of ``year`` (or the given quarter) with its source; ``available``
+    False with a reason when the edition is not in ``data/medicare/opps_rates.csv``.
+    """
+    code = _normalise_code(code)
+    found = rows.grouped("medicare", "opps_rates.csv", "code", "year").get((code, str(year)), [])
+    if quarter is not None:
+        found = [r for r in found if r["edition"] == f"{year}-{(quarter - 1) * 3 + 1:02d}"]
+    if not found:
+        return {"code": code, "year": year, "available": False,
+                "reason": f"no OPPS Addendum B edition for {code} in {year}"
+                          + (f" Q{quarter}" if quarter else "")}
+    r = sorted(found, key=lambda x: x["edition"])[-1]
+    rate = _num(r["payment_rate"])
+    return {"code": code, "year": year, "available": True, "edition": r["edition"], "si": r["si"],
+            "apc": r["apc"], "payment_rate": rate,
+            "packaged": r["si"] == "N",
+            "confidence": r["confidence"], "source": r["source"]}

@@ -1,0 +1,73 @@
+"""Reference and Medicare tables as plain rows (the ``csv`` module), for the paths that answer
+one question at a time: ``code``, ``price``, the quiz and the scenario bank import no pandas.
+
+A table is used only when its bytes carry a validation marker (``markers``): they passed the same
+schema before. When they do not (a first run, a changed file, caching off), the table is validated
+once through the pandas path (``catalog`` / ``tables``, pandera), which writes the marker; a table
+that fails raises the same DataError, naming the file, line and column, on either path.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+
+from ..config import data_path
+from .markers import marker_path
+
+Row = dict[str, str]
+
+
+def _ensure_valid(group: str, name: str, path: Path, data: bytes) -> None:
+    marker = marker_path(group, name, data)
+    if marker is not None and marker.is_file():
+        return
+    if group == "reference":  # validated (and marked) through the pandas loaders
+        from . import catalog
+
+        catalog._read(name, next(iter(csv.reader([data.decode("utf-8").split("\n", 1)[0]])))[0])
+    else:
+        from . import tables
+
+        {"pfs_rvu.csv": tables.rvu_table, "gpci.csv": tables.gpci_table,
+         "conversion_factors.csv": tables.cf_table, "opps_rates.csv": tables.opps_table}[name]()
+
+
+def table(group: str, name: str) -> tuple[Row, ...]:
+    """The rows of ``data/<group>/<name>`` as dicts of text, once the table is known to be valid
+    (read once per file: another ``INFUSION_DATA_DIR`` reads its own)."""
+    return _table_at(group, name, str(data_path(group, name)))
+
+
+@lru_cache(maxsize=None)
+def _table_at(group: str, name: str, path: str) -> tuple[Row, ...]:
+    data = Path(path).read_bytes()
+    _ensure_valid(group, name, Path(path), data)
+    return tuple(csv.DictReader(data.decode("utf-8").splitlines()))
+
+
+def index(group: str, name: str, key: str) -> dict[str, Row]:
+    """``table`` keyed by column ``key`` (its first row per value, as ``set_index`` then ``loc``)."""
+    return _index_at(group, name, key, str(data_path(group, name)))
+
+
+@lru_cache(maxsize=None)
+def _index_at(group: str, name: str, key: str, path: str) -> dict[str, Row]:
+    out: dict[str, Row] = {}
+    for row in _table_at(group, name, path):
+        out.setdefault(row[key], row)
+    return out
+
+
+def grouped(group: str, name: str, *keys: str) -> dict[tuple[str, ...], list[Row]]:
+    """``table`` grouped by the values of columns ``keys`` (rows in file order)."""
+    return _grouped_at(group, name, keys, str(data_path(group, name)))
+
+
+@lru_cache(maxsize=None)
+def _grouped_at(group: str, name: str, keys: tuple[str, ...], path: str) -> dict[tuple[str, ...], list[Row]]:
+    out: dict[tuple[str, ...], list[Row]] = {}
+    for row in _table_at(group, name, path):
+        out.setdefault(tuple(row[k] for k in keys), []).append(row)
+    return out

@@ -1,0 +1,202 @@
+"""Scheduled report generation: ``python -m infusion render --config reports/schedule.yaml``.
+
+The config lists jobs, each a notebook with parameters, or a ``matrix`` of parameters expanded into
+one job per combination, with an ``output`` pattern such as ``cpt-{code}-{year}.html``.
+
+* A lock (``reports/.lock``, ``flock``) keeps two runs from writing the same reports at once: a
+  second run exits at once with a message naming the holder (exit 75), or waits with ``wait_seconds``.
+* A job whose inputs (notebook, the files in ``data/``, the ``infusion`` package) and parameters
+  did not change since its last good render is skipped, unless ``--force``.
+* Every job, rendered, skipped or failed, is one JSON line in ``reports/logs/render-log.jsonl``:
+  job, parameters, data version, start, duration, status, output path, error.
+* A failing job does not stop the others; the run exits 1 if any job failed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import itertools
+import json
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from ..config import REPO_ROOT, data_dir
+from ..errors import InputError, shown
+from ..safe_io import Lock, LockedError, atomic_write, wait_seconds
+from ..yamlio import load_yaml_file
+from .render import NOTEBOOKS, REPORTS, Job, RenderError, render, validate_job
+
+__all__ = ["EXIT_LOCKED", "Lock", "LockedError", "expand_jobs", "run_schedule", "fingerprint"]
+MAX_JOBS = 500  # jobs one config may expand to (a matrix is a product: 4 x 200 values is 1.6 billion)
+
+EXIT_LOCKED = 75
+
+
+def _pattern(text: str, params: dict[str, Any], where: str) -> str:
+    """``text`` with the job's parameters filled in; InputError naming ``where`` when it uses a
+    name that is not a parameter or is not a valid pattern."""
+    try:
+        return text.format(**params)
+    except KeyError as e:
+        raise InputError(where, f"{shown(text)} uses {e} which is not a parameter") from None
+    except (ValueError, IndexError, AttributeError) as e:
+        raise InputError(where, f"{shown(text)} is not a pattern of {{parameter}} names ({e})") from None
+
+
+def expand_jobs(config: dict[str, Any]) -> list[tuple[str, Job]]:
+    """(name, Job) for every job of the config; InputError names the bad entry."""
+    if not isinstance(config, dict) or not isinstance(config.get("jobs"), list) or not config["jobs"]:
+        raise InputError("config", "expected a mapping with a non-empty 'jobs' list")
+    out: list[tuple[str, Job]] = []
+    for i, j in enumerate(config["jobs"]):
+        where = f"jobs[{i}]"
+        if not isinstance(j, dict) or "notebook" not in j or "output" not in j:
+            raise InputError(where, "each job needs 'notebook' and 'output'")
+        for key in ("notebook", "output", "name"):
+            if key in j and not isinstance(j[key], str):
+                raise InputError(f"{where}.{key}", f"{shown(j[key])} is not text")
+        for key in ("parameters", "matrix"):
+            if j.get(key) is not None and not isinstance(j[key], dict):
+                raise InputError(f"{where}.{key}", f"{shown(j[key])} is not a mapping of parameter names")
+        base = dict(j.get("parameters") or {})
+        matrix = j.get("matrix") or {}
+        keys = [str(k) for k in matrix]
+        size = math.prod(len(v) if isinstance(v, list) else 1 for v in matrix.values())
+        if size + len(out) > MAX_JOBS:
+            raise InputError(f"{where}.matrix", f"expands to {size:,} jobs; a config runs at most {MAX_JOBS}")
+        for combo in itertools.product(*(v if isinstance(v, list) else [v] for v in matrix.values())):
+            params = {str(k): v for k, v in {**base, **dict(zip(keys, combo))}.items()}
+            output = _pattern(j["output"], params, f"{where}.output")
+            name = _pattern(j.get("name", Path(output).stem), params, f"{where}.name")
+            out.append((name, Job(j["notebook"], params, output)))
+    outputs = [job.output for _, job in out]
+    dup = {o for o in outputs if outputs.count(o) > 1}
+    if dup:
+        raise InputError("config", f"two jobs write {sorted(dup)[0]}")
+    return out
+
+
+def default_jobs(year: int = 2026) -> list[Job]:
+    """The reports ``make reports`` renders: the jobs of ``reports/schedule.yaml`` (the publication
+    on each code and the benchmark report), for ``year``."""
+    from dataclasses import replace
+
+    config = load_yaml_file(REPORTS / "schedule.yaml", "config")
+    return [replace(job, parameters={**job.parameters, "year": year}) for _, job in expand_jobs(config)]
+
+
+def _hash_files(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in sorted(paths):
+        h.update(str(p.relative_to(REPO_ROOT) if p.is_relative_to(REPO_ROOT) else p).encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16]
+
+
+def data_version() -> str:
+    """Content hash of everything under data/ (changes when any table or sample changes)."""
+    return _hash_files([p for p in data_dir().rglob("*") if p.is_file()])
+
+
+def code_version() -> str:
+    return _hash_files([p for p in (REPO_ROOT / "lib" / "infusion").rglob("*.py")])
+
+
+def output_hash(path: Path) -> str | None:
+    """sha256 of a rendered report (None when there is none): a skip needs the very file the
+    last good render wrote, not a file of the same name."""
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+
+
+def fingerprint(job: Job, data_v: str, code_v: str) -> str:
+    h = hashlib.sha256()
+    h.update((NOTEBOOKS / job.notebook).read_bytes())
+    h.update(json.dumps(job.parameters, sort_keys=True).encode())
+    h.update(data_v.encode() + code_v.encode())
+    return h.hexdigest()[:16]
+
+
+def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path = REPORTS,
+                 out=sys.stderr) -> int:
+    """Run every job of the config (see module doc); return the exit code: 0, 1 when a job failed
+    to render, 2 when a job was invalid (named, not run: the others still run), 75 when locked."""
+    config = load_yaml_file(config_path, "config")
+    if isinstance(config, dict) and "wait_seconds" in config:
+        wait = wait_seconds(config["wait_seconds"])
+    else:
+        wait = 0.0
+    jobs = expand_jobs(config)
+    logs = reports_dir / "logs"
+    state_path = logs / "state.json"
+    log_path = logs / "render-log.jsonl"
+    lock = Lock(reports_dir / ".lock", wait)
+    try:
+        lock.__enter__()
+    except LockedError as e:
+        print(f"python -m infusion render: {e}", file=out)
+        return EXIT_LOCKED
+    try:
+        logs.mkdir(parents=True, exist_ok=True)
+        try:
+            state = json.loads(state_path.read_text()) if state_path.exists() else {}
+        except ValueError:
+            state = {}  # a damaged state file: every job renders again
+        state = state if isinstance(state, dict) else {}
+        data_v, code_v = data_version(), code_version()
+        failed = invalid = 0
+        for i, (name, job) in enumerate(jobs, start=1):
+            start = dt.datetime.now(dt.timezone.utc)
+            t0 = time.monotonic()
+            record: dict[str, object] = {"job": name, "notebook": job.notebook, "parameters": job.parameters,
+                                         "data_version": data_v, "code_version": code_v,
+                                         "start": start.isoformat(timespec="seconds"),
+                                         "output": str(reports_dir / job.output)}
+            try:
+                validate_job(job, f"job {name!r}", reports_dir)
+            except InputError as err:
+                invalid += 1
+                record.update(status="invalid", error=str(err), duration=0.0)
+                print(f"[{i}/{len(jobs)}] {name}: INVALID, not run: {err}", file=out, flush=True)
+                _log(log_path, record)
+                continue
+            fp = fingerprint(job, data_v, code_v)
+            target = reports_dir / job.output
+            last = state.get(name)
+            if (not force and isinstance(last, dict) and last.get("fingerprint") == fp
+                    and last.get("output_sha256") is not None and last.get("output_sha256") == output_hash(target)):
+                record.update(status="skipped", duration=0.0,
+                              reason="inputs, parameters and the report itself unchanged")
+                print(f"[{i}/{len(jobs)}] {name}: unchanged, skipped", file=out, flush=True)
+            else:
+                print(f"[{i}/{len(jobs)}] {name}: rendering {job.notebook} {job.parameters}", file=out, flush=True)
+                try:
+                    render(job, reports_dir)
+                except RenderError as err:
+                    failed += 1
+                    record.update(status="failed", error=str(err),
+                                  kept=str(err.kept) if err.kept else None)
+                    state.pop(name, None)
+                    print(f"      FAILED: {err}", file=out, flush=True)
+                else:
+                    record.update(status="ok")
+                    state[name] = {"fingerprint": fp, "parameters": job.parameters,
+                                   "output_sha256": output_hash(target)}
+                record["duration"] = round(time.monotonic() - t0, 2)
+            _log(log_path, record)
+            atomic_write(state_path, json.dumps(state, indent=1))
+        ok = len(jobs) - failed - invalid
+        print(f"{ok} of {len(jobs)} job(s) ok" + (f", {invalid} invalid (not run)" if invalid else "")
+              + f"; log: {log_path}", file=out)
+        return 2 if invalid else 1 if failed else 0
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _log(path: Path, record: dict[str, object]) -> None:
+    """One JSON line per job, appended."""
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")

@@ -1,0 +1,2 @@
+"""What trainers and analysts see: display helpers, figures, widgets, the quiz, the scenario bank
+and the publication's sections."""

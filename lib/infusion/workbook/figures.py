@@ -1,0 +1,132 @@
+"""Plotly figure builders used by the notebooks and reports (their data and layout are tested).
+
+Every figure carries its source in an annotation at the bottom; figures of illustrative data say so
+in the title.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from ..coding.records import CodingResult
+from ..coding.units import additional_hours, hour_thresholds
+
+FAMILY_COLORS = {"96369": "#1f77b4", "96370": "#ff7f0e", "96371": "#2ca02c", "96372": "#9467bd"}
+PAYER_ORDER = ["Medicare", "Aetna", "BCBS", "Cigna", "UnitedHealthcare", "Other"]
+
+
+def _source_note(fig: go.Figure, text: str) -> None:
+    fig.add_annotation(text=text, xref="paper", yref="paper", x=0, y=0, yshift=-75, showarrow=False,
+                       xanchor="left", yanchor="top", font={"size": 10, "color": "#555"})
+    fig.update_layout(margin={"b": 110})
+
+
+def timeline_figure(result: CodingResult, title: str = "Infusion time and the units it earns") -> go.Figure:
+    """Counted time on a minutes axis, with the hour marks and the 30-minute thresholds.
+
+    Each merged interval of clock time is a bar from its start (minutes from the first start);
+    duration-only segments follow. Vertical lines: 15 min (injection limit), 60, 120, ... (hours)
+    and 91, 151, 211, ... (where each 96370 unit starts).
+    """
+    tl = result.timeline
+    fig = go.Figure()
+    bars: list[tuple[float, float, str]] = []
+    if tl is not None and tl.intervals:
+        t0 = tl.intervals[0].start
+        for iv in tl.intervals:
+            a = (iv.start - t0).total_seconds() / 60
+            b = (iv.stop - t0).total_seconds() / 60
+            label = f"segments {', '.join(map(str, iv.segments))}: {iv.start:%H:%M}-{iv.stop:%H:%M}"
+            bars.append((a, b - a, label))
+    offset = (bars[-1][0] + bars[-1][1]) if bars else 0.0
+    if tl is not None and tl.duration_minutes:
+        bars.append((offset, float(tl.duration_minutes), f"documented duration {tl.duration_minutes} min"))
+    for start, length, label in bars:
+        fig.add_trace(go.Bar(x=[length], base=[start], y=["clock"], orientation="h", name=label,
+                             marker_color="#4c78a8", hovertemplate=label + "<extra></extra>",
+                             showlegend=False))
+    # counted minutes laid end to end: what the unit rules see
+    if result.total_minutes:
+        fig.add_trace(go.Bar(x=[result.total_minutes], base=[0], y=["counted"], orientation="h",
+                             marker_color="#f58518", name=f"counted {result.total_minutes} min",
+                             hovertemplate=f"counted {result.total_minutes} min<extra></extra>",
+                             showlegend=False))
+    span = max(result.total_minutes, offset, 60) + 40
+    fig.add_vline(x=15, line_dash="dot", line_color="#9467bd")
+    fig.add_annotation(x=15, y=1.08, yref="paper", text="15", showarrow=False, font={"size": 10})
+    for h in range(60, int(span) + 1, 60):
+        fig.add_vline(x=h, line_color="#888")
+        fig.add_annotation(x=h, y=1.08, yref="paper", text=f"{h // 60} h", showarrow=False,
+                           font={"size": 10})
+    for t in hour_thresholds(int(span)):
+        fig.add_vline(x=t, line_dash="dash", line_color="#d62728")
+        fig.add_annotation(x=t, y=-0.12, yref="paper", text=f"{t}: 96370 x{additional_hours(t)}",
+                           showarrow=False, font={"size": 9, "color": "#d62728"})
+    codes = ", ".join(f"{ln.code} x{ln.units}" for ln in result.lines) or "no administration line"
+    fig.update_layout(title=f"{title}<br><sup>{result.total_minutes} min counted: {codes}</sup>",
+                      xaxis_title="minutes", barmode="overlay", height=300,
+                      xaxis_range=[0, span], margin={"b": 90, "t": 80})
+    return fig
+
+
+def units_step_figure(max_minutes: int = 300) -> go.Figure:
+    """96370 units against counted minutes: the step function of rule U-HOUR."""
+    minutes = list(range(1, max_minutes + 1))
+    fig = go.Figure(go.Scatter(x=minutes, y=[additional_hours(m) for m in minutes], mode="lines",
+                               line_shape="hv", name="96370 units"))
+    fig.update_layout(title="Units of 96370 by counted minutes (rule U-HOUR)",
+                      xaxis_title="counted minutes", yaxis_title="96370 units", height=320)
+    return fig
+
+
+def medicare_by_year_figure(table: pd.DataFrame) -> go.Figure:
+    """Lines of national PFS payment by year per code.
+
+    ``table``: columns ``year``, ``code``, ``amount`` (NaN where not available), ``label``.
+    Years without data are gaps in the line, never zero.
+    """
+    fig = go.Figure()
+    for code, g in table.groupby("code", sort=True):
+        g = g.sort_values("year")
+        fig.add_trace(go.Scatter(x=g["year"], y=g["amount"], mode="lines+markers", name=code,
+                                 line={"color": FAMILY_COLORS.get(str(code))}, connectgaps=False,
+                                 text=g.get("label"), hovertemplate="%{x}: $%{y:.2f}<extra>" + str(code) + "</extra>"))
+    fig.update_layout(title="Medicare physician fee schedule, national non-facility payment by year",
+                      xaxis_title="year", yaxis_title="payment per unit ($)", height=380,
+                      xaxis={"dtick": 1}, margin={"b": 90})
+    _source_note(fig, "Source: CMS PPRRVU files (RVUs) and conversion factors, data/medicare/; "
+                 "2024 uses the CF from 9 March.")
+    return fig
+
+
+def locality_bar_figure(table: pd.DataFrame, code: str, year: int) -> go.Figure:
+    """Sorted horizontal bars of the PFS payment for ``code`` across localities."""
+    t = table.sort_values("amount")
+    fig = go.Figure(go.Bar(x=t["amount"], y=t["locality_name"], orientation="h",
+                           marker_color=FAMILY_COLORS.get(code, "#4c78a8"),
+                           hovertemplate="%{y}: $%{x:.2f}<extra></extra>"))
+    fig.update_layout(title=f"{code}: Medicare PFS non-facility payment by locality, {year}",
+                      xaxis_title="payment per unit ($)", height=max(400, 14 * len(t)),
+                      yaxis={"tickfont": {"size": 9}}, margin={"l": 260, "b": 90})
+    _source_note(fig, f"Source: CMS PPRRVU and Addendum E GPCI files for {year}, data/medicare/.")
+    return fig
+
+
+def rates_box_figure(rates: pd.DataFrame, code: str, medicare: float | None,
+                     illustrative: bool, payer_col: str = "payer_family") -> go.Figure:
+    """Box plot of negotiated rates per payer family, with the Medicare payment as a line."""
+    fig = go.Figure()
+    for payer in [p for p in PAYER_ORDER if p in set(rates[payer_col])]:
+        r = rates[rates[payer_col] == payer]
+        fig.add_trace(go.Box(y=r["rate"], name=payer, boxpoints="outliers"))
+    if medicare is not None:
+        fig.add_hline(y=medicare, line_dash="dash", line_color="black",
+                      annotation_text=f"Medicare ${medicare:.2f}", annotation_position="top left")
+    label = "ILLUSTRATIVE SAMPLE DATA, not real rates: " if illustrative else ""
+    fig.update_layout(title=f"{label}{code}: negotiated rates by payer family",
+                      yaxis_title="negotiated rate ($)", height=420, margin={"b": 90},
+                      showlegend=False)
+    _source_note(fig, "Illustrative rates generated by scripts/make_sample_rates.py (fixed seed)."
+                 if illustrative else "Source: the payers' Transparency in Coverage files loaded.")
+    return fig

@@ -1,0 +1,428 @@
+"""The publication on one code: every section built from ``data/`` and the engine.
+
+The sections follow the reference publication's structure (summary and overview, billing code
+overview, clinical context, coding specifications with modifiers, payers, benchmarks, policy updates,
+documentation guidance) in our own words. Anything missing reads "data not available" with what
+would fill it. ``notebooks/03_code_publication.ipynb`` calls these functions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+import pandas as pd
+
+from ..coding.rules import RULES, rules_table, sources
+from ..coding.units import time_codes
+from ..errors import InputError
+from ..footer import DEFAULT_DATA_SOURCES as DEFAULT_DATA_SOURCES  # the notebooks use pub.DEFAULT_DATA_SOURCES
+from ..footer import report_footer
+from ..medicare.payment import NOT_AVAILABLE, known_years, opps_rate, payment
+from ..reference.catalog import codes, modifiers, mue, payer_policies, places_of_service, policy_timeline
+from ..reference.tables import gpci_table
+
+PUBLICATION_CODES = ("96369", "96370", "96371")
+PAYER_FAMILIES = {"aetna": "Aetna", "bcbs": "Blue Cross Blue Shield", "cigna": "Cigna",
+                  "uhc": "UnitedHealthcare", "medicare": "Medicare"}
+SECTIONS = ("Summary and overview", "Billing code overview", "Clinical context",
+            "Coding specifications", "Modifiers", "Payers", "Benchmarks", "Policy updates",
+            "Claims documentation and medical record alignment", "Sources")
+
+
+@dataclass(frozen=True)
+class Params:
+    """Validated publication parameters."""
+
+    code: str
+    year: int
+    payers: tuple[str, ...]
+    locality: str | None
+    rates_path: str | None
+
+
+def validate_params(code: str, year: int, payers: Iterable[str] | str, locality: str | None,
+                    rates_path: str | None) -> Params:
+    """Check papermill's parameters; InputError names the parameter and the value."""
+    c = str(code).strip()
+    if c not in PUBLICATION_CODES:
+        raise InputError("code", f"{code!r} is not one of {', '.join(PUBLICATION_CODES)}")
+    try:
+        y = int(year)
+    except (TypeError, ValueError):
+        raise InputError("year", f"{year!r} is not a year") from None
+    if y not in known_years():
+        raise InputError("year", f"{y} has no fee schedule data (we have {known_years()[0]}-"
+                         f"{known_years()[-1]})")
+    ps = [payers] if isinstance(payers, str) else list(payers)
+    ps = [p.strip().lower() for p in ps]
+    bad = [p for p in ps if p not in PAYER_FAMILIES]
+    if bad:
+        raise InputError("payers", f"{bad[0]!r} is not one of {', '.join(PAYER_FAMILIES)}")
+    if locality:
+        payment(c, y, locality=locality)  # raises InputError for an unknown locality
+    return Params(c, y, tuple(ps), locality or None, rates_path or None)
+
+
+def _code_row(code: str) -> pd.Series:
+    return codes().loc[code]
+
+
+def fmt_money(x: float | None) -> str:
+    return NOT_AVAILABLE if x is None or pd.isna(x) else f"${x:,.2f}"
+
+
+# ----------------------------------------------------------------------------- sections
+
+
+def summary(p: Params) -> str:
+    """Markdown: what the code is, why it matters, what the publication covers."""
+    row = _code_row(p.code)
+    pay = payment(p.code, p.year)
+    opps = opps_rate(p.code, p.year)
+    kind = ("an add-on code, reported only with 96369 on the same claim and date"
+            if row["kind"] == "add-on" else "a primary code")
+    opps_txt = (f"Under OPPS its {opps['edition']} status indicator is {opps['si']} with a national "
+                f"rate of {fmt_money(opps['payment_rate'])}" if opps["available"]
+                else f"OPPS: {NOT_AVAILABLE}")
+    return (
+        f"**CPT {p.code}** — {row['description']}. It is {kind}"
+        f"{' and is counted in time' if row['time_based'] == 'yes' else ''}.\n\n"
+        f"In {p.year} Medicare's physician fee schedule pays {fmt_money(pay.per_unit)} per unit "
+        f"nationally in the office (non-facility); there is no facility price. {opps_txt}.\n\n"
+        "This publication covers the code's place in the subcutaneous infusion family, the clinical "
+        "settings where it is used, the coding rules and modifiers that decide it, what "
+        f"{', '.join(PAYER_FAMILIES[x] for x in p.payers)} say about it, payment benchmarks, dated "
+        "policy updates, and what the medical record must show. Figures come from the project's "
+        "`data/` tables with their sources; where data is missing the text says "
+        f"\"{NOT_AVAILABLE}\".")
+
+
+def family_table() -> pd.DataFrame:
+    """The subcutaneous infusion family and its neighbours, in our words."""
+    t = codes()
+    t = t[t["family"].isin(["sc-infusion", "injection", "home"])]
+    return t[["code", "description", "kind", "primary_codes", "time_based"]].reset_index(drop=True)
+
+
+def billing_overview(p: Params) -> str:
+    row = _code_row(p.code)
+    service = {"96369": "initial subcutaneous infusion, up to one hour, pump set-up and sites included",
+               "96370": "continuing subcutaneous infusion, in additional-hour increments",
+               "96371": "an additional pump set-up with new subcutaneous sites"}[p.code]
+    return (
+        f"- **Service type:** {service}.\n"
+        f"- **Kind:** {row['kind']}{' of ' + row['primary_codes'] if row['primary_codes'] else ''}; "
+        f"time based: {row['time_based']}.\n"
+        "- **Typical sites of service:** physician office (POS 11) and stand-alone infusion suites "
+        "(POS 49) on professional claims; hospital outpatient departments (POS 19/22) on the "
+        "hospital's institutional claim. Home infusion (POS 12) is billed with other codes "
+        "(99601/99602 and a per diem commercially; home infusion therapy G-codes for Medicare).\n"
+        "- **Not for:** a physician's professional claim in a facility place of service, infusions "
+        "of 15 minutes or less (96372), and intravenous infusions (96365 family).")
+
+
+def sites_of_service_table() -> pd.DataFrame:
+    pos = places_of_service()
+    keep = ["11", "49", "19", "22", "12", "21", "23", "32"]
+    t = pos.loc[keep, ["pos", "name", "facility_for_drug_admin", "medicare_facility"]].copy()
+    verdict = {
+        "11": "professional claim: 96369-96371 reported",
+        "49": "professional claim: 96369-96371 reported",
+        "19": "physician: not reported (S-FACILITY); hospital: institutional claim with PO/PN",
+        "22": "physician: not reported (S-FACILITY); hospital: institutional claim",
+        "12": "home: 99601/99602 + per diem, or Medicare home infusion G-codes (S-HOME)",
+        "21": "inpatient: not reported by the physician (S-FACILITY)",
+        "23": "emergency room: not reported by the physician (S-FACILITY)",
+        "32": "nursing facility: Medicare Part B resident, professional claim (non-facility for Medicare, "
+              "100-04 ch. 12 §20.4.2); a facility setting in payers' policies (S-FACILITY)",
+    }
+    t["what is billed"] = [verdict[x] for x in t["pos"]]
+    return t.rename(columns={"facility_for_drug_admin": "facility (payer policies)",
+                             "medicare_facility": "facility (Medicare)"}).reset_index(drop=True)
+
+
+CLINICAL_CONTEXT = (
+    "Subcutaneous infusion delivers a drug into the fatty tissue under the skin through one or "
+    "more small needles fed by a portable pump. The most common use in ambulatory care is "
+    "subcutaneous immune globulin (SCIG) for primary immune deficiency, given weekly or every "
+    "other week through an E0779 pump with two to four needle sites in the abdomen, thighs, upper "
+    "arms or hips. Other pump therapies include iron chelation with deferoxamine, subcutaneous "
+    "prostacyclins for pulmonary hypertension, pain and anti-nausea infusions, and subcutaneous "
+    "hydration. Visits follow the same path: confirm the order, drug and dose; set up and prime "
+    "the pump; place the needle sites (all sites fed by one pump belong to that set-up); start "
+    "the infusion and chart the time; watch the sites and the patient; stop the infusion, flush "
+    "and remove the needles, and chart the stop time. Many patients move to self-infusion at home "
+    "after training, where the drug and pump are billed as DME and no administration code "
+    "applies. Sources: research-notes.md 5.2 (S3, S37, S40), 1.7 (S2).")
+
+CODE_FOCUS = {
+    "96369": "96369 is the anchor of the family: it is reported once per encounter when the counted "
+             "infusion time is more than 15 minutes, and covers setting up the pump and placing every "
+             "site that pump feeds.",
+    "96370": "96370 carries the time beyond the first hour: each unit needs more than 30 minutes of "
+             "its hour (91, 151, 211 minutes ...). Start and stop times decide it, so missing stop "
+             "times are the commonest reason it is denied.",
+    "96371": "96371 pays for a second pump set-up with its own new sites in the same encounter. It is "
+             "reported once however many extra pumps there are, never per site.",
+}
+
+
+def units_table(max_minutes: int = 330) -> pd.DataFrame:
+    """Bands of counted minutes and the lines they give (one pump), from the engine's unit rules."""
+    bands: list[list] = []
+    for m in range(1, max_minutes + 1):
+        units, _ = time_codes(m, 1)
+        label = " + ".join(f"{c} x{u}" for c, u in units.items())
+        if bands and bands[-1][2] == label:
+            bands[-1][1] = m
+        else:
+            bands.append([m, m, label])
+    mue_96370 = int(mue().loc["96370", "mue"])
+    rows = []
+    for a, b, label in bands:
+        note = ""
+        if "96372" in label:
+            note = "15 minutes or less is not an infusion (U-SHORT)"
+        elif "96370" not in label and b > 60:
+            note = "U-INIT; no 96370 until more than 30 minutes of the next hour (U-HOUR)"
+        elif "96370" in label:
+            n = int(label.split("96370 x")[1])
+            note = f"above the MUE of {mue_96370} (U-MUE)" if n > mue_96370 else "U-HOUR"
+        else:
+            note = "U-INIT"
+        rows.append({"counted minutes": f"{a}-{b}", "lines": label, "rule": note})
+    return pd.DataFrame(rows)
+
+
+def coding_rules_table() -> pd.DataFrame:
+    t = rules_table()
+    return t[["rule", "title", "confidence", "sources"]]
+
+
+def modifiers_table() -> pd.DataFrame:
+    m = modifiers()
+    out = m[["modifier", "valid", "meaning", "when_to_use", "line"]].copy()
+    out["valid"] = out["valid"].map({"yes": "valid", "no": "NOT a modifier"})
+    return out.reset_index(drop=True)
+
+
+def mue_table() -> pd.DataFrame:
+    m = mue()
+    fam = m[m["code"].isin(["96369", "96370", "96371", "96372", "99601", "99602"])]
+    out = fam[["code", "mue", "rationale", "program", "effective"]].copy()
+    out["MAI"] = NOT_AVAILABLE
+    out["Medicare MUE"] = NOT_AVAILABLE
+    return out.reset_index(drop=True)
+
+
+def payer_table(p: Params) -> pd.DataFrame:
+    """Per payer family: policies that bear on these codes."""
+    pol = payer_policies()
+    pol = pol[pol["payer_family"].isin(p.payers)]
+    out = pol[["payer_family", "plan_or_entity", "policy", "number", "date", "what_it_says",
+               "address"]].copy()
+    out["payer_family"] = out["payer_family"].map(PAYER_FAMILIES)
+    return out.reset_index(drop=True)
+
+
+def medicare_payment_table(p: Params) -> pd.DataFrame:
+    """The Medicare facts for this code and year: PFS national, locality, OPPS."""
+    rows = []
+    nat = payment(p.code, p.year)
+    rows.append({"system": "Physician fee schedule (office, professional claim)",
+                 "where": "national", "per unit": fmt_money(nat.per_unit),
+                 "basis": f"RVUs {sum(nat.rvu.values()):.2f} x CF {nat.cf}" if nat.available else nat.reason})
+    if p.year == 2026:
+        qp = payment(p.code, p.year, qp=True)
+        rows.append({"system": "Physician fee schedule, qualifying APM participant",
+                     "where": "national", "per unit": fmt_money(qp.per_unit),
+                     "basis": f"CF {qp.cf}"})
+    if p.locality:
+        loc = payment(p.code, p.year, locality=p.locality)
+        rows.append({"system": "Physician fee schedule (office)",
+                     "where": loc.locality_name if loc.available else p.locality,
+                     "per unit": fmt_money(loc.per_unit),
+                     "basis": "GPCI-adjusted" if loc.available else loc.reason})
+    rows.append({"system": "Physician fee schedule, facility setting", "where": "any",
+                 "per unit": "not payable", "basis": "facility NA indicator: no facility price"})
+    o = opps_rate(p.code, p.year)
+    rows.append({"system": "OPPS (hospital outpatient, institutional claim)", "where": "national",
+                 "per unit": fmt_money(o.get("payment_rate")) if o["available"] else NOT_AVAILABLE,
+                 "basis": (f"SI {o['si']}, APC {o['apc'] or NOT_AVAILABLE}, Addendum B {o['edition']}"
+                           if o["available"] else o["reason"])})
+    return pd.DataFrame(rows)
+
+
+def medicare_by_year(codes_: Iterable[str] = PUBLICATION_CODES) -> pd.DataFrame:
+    """National PFS payment per unit by year (2024: the CF from 9 March); NaN where not available."""
+    rows = []
+    years = range(min(known_years()), max(known_years()) + 1)
+    for code in codes_:
+        for y in years:
+            pay = payment(code, y)
+            rows.append({"code": code, "year": y,
+                         "amount": pay.per_unit if pay.available else float("nan"),
+                         "cf": pay.cf, "label": "" if pay.available else pay.reason})
+    return pd.DataFrame(rows)
+
+
+def medicare_by_year_wide(codes_: Iterable[str] = PUBLICATION_CODES) -> pd.DataFrame:
+    t = medicare_by_year(codes_)
+    wide = t.pivot(index="year", columns="code", values="amount")
+    wide = wide.map(fmt_money)
+    wide.insert(0, "CF", t.drop_duplicates("year").set_index("year")["cf"])
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def locality_table(code: str, year: int) -> pd.DataFrame:
+    """PFS payment for ``code`` in every locality of ``year`` (empty when GPCIs are missing)."""
+    g = gpci_table()
+    g = g[g["year"] == year]
+    rows = []
+    for r in g.itertuples():
+        pay = payment(code, year, locality=f"{r.mac}-{r.locality}")
+        if pay.available:
+            rows.append({"locality": pay.locality, "locality_name": pay.locality_name,
+                         "state": r.state, "amount": pay.per_unit})
+    return pd.DataFrame(rows, columns=["locality", "locality_name", "state", "amount"])
+
+
+def locality_summary(code: str, year: int) -> pd.DataFrame:
+    t = locality_table(code, year)
+    if t.empty:
+        return pd.DataFrame({"statistic": ["localities"], "value": [NOT_AVAILABLE]})
+    lo, hi = t.loc[t["amount"].idxmin()], t.loc[t["amount"].idxmax()]
+    return pd.DataFrame({
+        "statistic": ["localities", "lowest", "median", "highest"],
+        "value": [str(len(t)), f"{fmt_money(lo['amount'])} ({lo['locality_name']})",
+                  fmt_money(t["amount"].median()),
+                  f"{fmt_money(hi['amount'])} ({hi['locality_name']})"],
+    })
+
+
+def policy_updates(limit_from: str = "2016-01-01") -> pd.DataFrame:
+    t = policy_timeline()
+    t = t[t["date"] >= limit_from]
+    return t[["date", "payer_family", "topic", "event", "confidence"]].reset_index(drop=True)
+
+
+DOCUMENTATION_CHECKLIST = (
+    ("Start and stop time of every infusion segment, with dates when it crosses midnight",
+     "T-DOC, T-DATE"),
+    ("Pauses (pump stopped) charted, so gaps are not counted", "T-SUM"),
+    ("Flush charted separately from infusion time", "T-SUM"),
+    ("Number of pump set-ups and the new sites of each", "U-INIT, U-PUMP"),
+    ("Drug or substance, dose and route (subcutaneous)", "CPT: specify substance or drug"),
+    ("Site(s) of administration", "S-INITIAL"),
+    ("Why separate access sites were needed, when a second initial code is reported", "S-INITIAL, M-DISTINCT"),
+    ("A separately identifiable E/M, documented on its own, when modifier 25 is used", "M-25"),
+    ("Drug wasted or not (JW/JZ on the drug line)", "M-DRUG"),
+    ("Place of service and claim type consistent with who furnished the service", "S-FACILITY, S-HOME"),
+)
+
+
+def documentation_table() -> pd.DataFrame:
+    return pd.DataFrame(DOCUMENTATION_CHECKLIST, columns=["the record shows", "rule"])
+
+
+def sources_table(extra: Iterable[str] = ()) -> pd.DataFrame:
+    """Source tags used by the rules, plus the data files behind the figures."""
+    tags = sorted({t for r in RULES.values() for t in r.sources}, key=lambda s: int(s[1:]))
+    src = sources()
+    rows = [{"source": t, "title": src.loc[t, "title"], "address": src.loc[t, "address"]} for t in tags]
+    files = [
+        ("data/medicare/pfs_rvu.csv", "CMS PPRRVU files 2022, 2025, 2026 (and processed 2019-2024)"),
+        ("data/medicare/conversion_factors.csv", "CMS PPRRVU CONV FACTOR and final-rule summaries"),
+        ("data/medicare/gpci.csv", "CMS Addendum E GPCIs 2022, 2025, 2026"),
+        ("data/medicare/opps_rates.csv", "CMS OPPS Addendum B 2023-2026 (via softek/CMS.HCPCS)"),
+        ("data/reference/mue.csv", "CMS Medicaid NCCI practitioner MUEs Q1 2026"),
+        ("data/reference/payer_policies.csv", "payer policy pages listed in the table"),
+        ("data/reference/policy_timeline.csv", "dated policy sources listed in the table"),
+        *((e, "loaded for this report") for e in extra),
+    ]
+    rows += [{"source": f, "title": t, "address": "(file in this repository)"} for f, t in files]
+    return pd.DataFrame(rows)
+
+
+def footer_html(p: Params, data_sources: Iterable[str] = ()) -> str:
+    """Footer: render date, parameters and the data sources."""
+    return report_footer(f"parameters: code {p.code}, year {p.year}, payers {', '.join(p.payers)}, "
+                         f"locality {p.locality or 'national'}.", data_sources)
+
+
+# ----------------------------------------------------------------------------- commercial
+
+
+@dataclass(frozen=True)
+class Benchmarks:
+    """The commercial benchmark section: a note, a table, a figure and the files it used."""
+
+    note: str
+    table: pd.DataFrame | None
+    caption: str
+    figure: object | None
+    sources: tuple[str, ...]
+
+
+def default_rates_path() -> str:
+    from ..config import data_path
+
+    return str(data_path("benchmarks", "sample_rates.parquet"))
+
+
+def commercial_benchmarks(p: Params) -> Benchmarks:
+    """Negotiated-rate percentiles per payer family for ``p.code`` and the median % of Medicare."""
+    from pathlib import Path
+
+    from ..rates.model import FAMILY_LABELS
+    from ..rates.summary import load_rates, summarize
+    from .figures import rates_box_figure
+
+    path = p.rates_path or default_rates_path()
+    if not Path(path).exists():
+        return Benchmarks(
+            f"**Commercial negotiated rates: {NOT_AVAILABLE}.** Extract the payers' Transparency in "
+            "Coverage in-network files (or hospital standard-charge files) with `python -m infusion "
+            "rates extract FILE... --out rates.parquet` and render with `rates_path` set to it.",
+            None, "", None, ())
+    s = summarize(path, p.code, p.year)
+    wanted = [FAMILY_LABELS[f] for f in p.payers if f != "medicare"]
+    # commercial lines only: a family's Medicare Advantage or Medicaid plans are not its commercial rate
+    t = s.table[s.table["payer_family"].isin(wanted) & (s.table["line_of_business"] == "commercial")].copy()
+    rows = []
+    for cls in ("professional", "institutional"):
+        for fam in wanted:
+            hit = t[(t["payer_family"] == fam) & (t["billing_class"] == cls)]
+            if hit.empty:
+                rows.append({"payer": fam, "billing class": cls, "n": 0, "p25": NOT_AVAILABLE,
+                             "median": NOT_AVAILABLE, "p75": NOT_AVAILABLE,
+                             "median % of Medicare": NOT_AVAILABLE})
+                continue
+            r = hit.iloc[0]
+            rows.append({"payer": fam, "billing class": cls, "n": int(r["n"]),
+                         "p25": fmt_money(r["p25"]), "median": fmt_money(r["median"]),
+                         "p75": fmt_money(r["p75"]),
+                         "median % of Medicare": NOT_AVAILABLE if pd.isna(r["median_pct_of_medicare"])
+                         else f"{r['median_pct_of_medicare']:.0f}%"})
+    table = pd.DataFrame(rows)
+    label = ("**ILLUSTRATIVE SAMPLE DATA** — generated by `scripts/make_sample_rates.py` around "
+             "Medicare times published commercial-to-Medicare ratios (HCCI 122% professional, RAND "
+             "254% hospital outpatient); not real payer rates. " if s.illustrative else "")
+    left = "; ".join(f"{r.n} {r.reason}" for r in s.excluded.itertuples()) or "none"
+    note = (f"{label}Commercial negotiated rates for {p.code} per payer family (Medicare Advantage, "
+            "Medicaid managed-care and exchange plans apart), by billing class; the median is "
+            f"compared with Medicare {p.year} (professional: national PFS "
+            f"{fmt_money(s.medicare['professional'])}; institutional: national OPPS "
+            f"{fmt_money(s.medicare['institutional'])}). Left out: {left}.")
+    rates = load_rates(path, p.code)
+    rates = rates[(rates["billing_class"] == "professional") & (rates["line_of_business"] == "commercial") &
+                  (rates["negotiated_type"].isin(["negotiated", "derived", "fee schedule"]))].copy()
+    rates["payer_family"] = rates["payer_family"].map(lambda f: FAMILY_LABELS.get(f, f))
+    rates = rates[rates["payer_family"].isin(wanted)]
+    fig = rates_box_figure(rates, p.code, s.medicare["professional"], s.illustrative) if len(rates) else None
+    caption = ("ILLUSTRATIVE negotiated rates" if s.illustrative else "Negotiated rates") + \
+        f" for {p.code} by payer family"
+    source = str(Path(path).name) + (" (illustrative)" if s.illustrative else "")
+    return Benchmarks(note, table, caption, fig, (source,))
