@@ -51,7 +51,7 @@ PAYERS = [
 
 def medicare(code: str) -> tuple[float, float | None]:
     pro = payment(code, YEAR).per_unit
-    inst = opps_rate(code, YEAR).get("payment_rate")
+    inst = opps_rate(code, YEAR).payment_rate
     return pro, inst
 
 

@@ -1,8 +1,10 @@
-"""Where the project's data lives; checks that an input is a file and an output can be written.
+"""Paths and environment in one place; checks that an input is a file and an output can be written.
 
-``data/`` sits at the top of the repository, beside ``lib/``. The package is installed in editable
-mode, so the path is found from this file; ``INFUSION_DATA_DIR`` overrides it (for example to
-point a notebook at a copy of the data with next year's CMS files).
+The project folder (``data/``, ``notebooks/``, ``reports/``) is ``$INFUSION_HOME`` when set; else
+the checkout this package sits in (``lib/infusion`` in a clone, installed in editable mode); else,
+for a package installed from a wheel, the current directory when it holds ``data/``.
+``INFUSION_DATA_DIR`` overrides the data folder alone (for example a copy of the data with next
+year's CMS files). ``INFUSION_CACHE_DIR`` (validation markers) is read by ``reference.markers``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,19 @@ from pathlib import Path
 
 from .errors import InputError
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+
+def project_root() -> Path:
+    """The project folder (see the module doc)."""
+    env = os.environ.get("INFUSION_HOME")
+    if env:
+        return Path(env).resolve()
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "data").is_dir() and (checkout / "lib").is_dir():
+        return checkout
+    return Path.cwd()
+
+
+REPO_ROOT = project_root()
 
 
 def data_dir() -> Path:

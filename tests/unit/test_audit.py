@@ -757,7 +757,7 @@ def test_an_837i_file_is_priced_by_opps_with_its_type_of_bill(tmp_path):
     assert str(f.loc["U-INIT", "date_of_service"].date()) == "2026-03-02" and f.loc["U-INIT", "payer"] == "AETNA"
     from infusion.medicare.payment import opps_rate
 
-    assert f.loc["U-INIT", "dollars_at_risk"] == opps_rate("96369", 2026)["payment_rate"]
+    assert f.loc["U-INIT", "dollars_at_risk"] == opps_rate("96369", 2026).payment_rate
 
 
 def test_an_x12_file_that_is_not_an_837_or_mapped_says_so(tmp_path):

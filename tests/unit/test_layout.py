@@ -33,3 +33,20 @@ def test_the_layers_contract_holds_and_catches_a_wrong_way_import(tmp_path):
                          env={"PYTHONPATH": str(copy / "lib"), "PATH": "/usr/bin:/bin"})
     assert bad.returncode != 0 and "infusion.coding is not allowed to import infusion.workbook" in bad.stdout, \
         bad.stdout[-800:]
+
+
+def test_the_package_works_installed_outside_the_checkout(tmp_path):
+    """As from a wheel: the package alone in another folder finds the project through
+    INFUSION_HOME, or the current directory when it holds data/ (config.project_root)."""
+    site = tmp_path / "site"
+    shutil.copytree(LIB, site / "infusion", ignore=shutil.ignore_patterns("__pycache__"))
+    root = LIB.parents[1]
+    code = ("import infusion, sys; from infusion.config import REPO_ROOT; from infusion.cli import main; "
+            "rc = main(['code', '--minutes', '91', '--price', '--year', '2026']); "
+            "print(rc, infusion.__file__.startswith(sys.argv[1]), REPO_ROOT)")
+    for cwd, env in ((tmp_path, {"INFUSION_HOME": str(root)}), (root, {})):
+        out = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, cwd=cwd,
+                             env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", **env}, check=True)
+        last = out.stdout.strip().splitlines()[-1]
+        assert last == f"0 True {root}", out.stdout[-400:]
+        assert "96369" in out.stdout and "$" in out.stdout

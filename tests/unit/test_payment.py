@@ -89,18 +89,18 @@ def test_sources_are_given():
 
 
 def test_opps_rates_and_packaging():
-    assert opps_rate("96370", 2026)["payment_rate"] == 47.84
-    assert opps_rate("96369", 2025)["payment_rate"] == 210.69
-    assert opps_rate("96371", 2024)["si"] == "Q1"
-    assert opps_rate("96368", 2026)["packaged"] is True
-    assert not opps_rate("96369", 2019)["available"]
+    assert opps_rate("96370", 2026).payment_rate == 47.84
+    assert opps_rate("96369", 2025).payment_rate == 210.69
+    assert opps_rate("96371", 2024).si == "Q1"
+    assert opps_rate("96368", 2026).packaged is True
+    assert not opps_rate("96369", 2019).available
 
 
 def test_price_result_professional_and_institutional():
     r = code_minutes(95, pumps=2)
     pro = price_result(r, 2026)
-    assert pro["total"] == round(144.96 + 17.03 + 56.45, 2)
+    assert pro.total == round(144.96 + 17.03 + 56.45, 2)
     inst = price_result(r, 2026, claim="institutional")
-    assert inst["total"] == round(217.31 + 47.84 + 73.56, 2)
+    assert inst.total == round(217.31 + 47.84 + 73.56, 2)
     missing = price_result(r, 2024, locality="01112-05")
-    assert missing["total"] is None and "data not available" in missing["total_text"]
+    assert missing.total is None and "data not available" in missing.total_text

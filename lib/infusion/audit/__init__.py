@@ -156,7 +156,7 @@ def _prices(f: pd.DataFrame) -> np.ndarray:
                 price = None
             elif inst:
                 o = opps_rate(code, int(year))
-                price = o.get("payment_rate") if o.get("available") else None
+                price = o.payment_rate if o.available else None
             else:
                 pay = payment(code, int(year), locality=loc or None)
                 price = pay.per_unit if pay.available else None

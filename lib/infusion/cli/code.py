@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import textwrap
-from typing import Any
 
 from ..coding.encounter import (
     CLAIM_TYPES,
@@ -24,6 +23,7 @@ from ..coding.encounter import (
 )
 from ..coding.records import CodingResult
 from ..errors import InputError
+from ..medicare.payment import PricedResult
 
 
 def _encounter_from_args(args: argparse.Namespace) -> Encounter:
@@ -58,7 +58,7 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
-def format_result(result: CodingResult, enc: Encounter, priced: dict[str, Any] | None = None) -> str:
+def format_result(result: CodingResult, enc: Encounter, priced: PricedResult | None = None) -> str:
     """A readable table of the claim lines with the rationale and the findings under it."""
     head = (f"Counted infusion time: {result.total_minutes} min   POS {enc.pos}   "
             f"{enc.claim} claim   payer {enc.payer}")
@@ -66,7 +66,7 @@ def format_result(result: CodingResult, enc: Encounter, priced: dict[str, Any] |
     for i, line in enumerate(result.lines):
         row: tuple[str, ...] = (line.code, str(line.units), " ".join(line.modifiers) or "-", " ".join(line.rules))
         if priced:
-            row += (priced["lines"][i]["payment_text"],)
+            row += (priced.lines[i].text,)
         rows.append(row)
     out = [head, ""]
     if result.lines:
@@ -74,7 +74,7 @@ def format_result(result: CodingResult, enc: Encounter, priced: dict[str, Any] |
         for r in rows:
             out.append("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
         if priced:
-            out.append(f"total: {priced['total_text']}   ({priced['system']}, {priced['year']})")
+            out.append(f"total: {priced.total_text}   ({priced.system}, {priced.year})")
         out.append("")
         out.append("Why:")
         for line in result.lines:
@@ -110,9 +110,9 @@ def cmd_code(args: argparse.Namespace) -> int:
     if args.json:
         out = result.to_dict()
         if priced:
-            for line, p in zip(out["lines"], priced["lines"]):
-                line["payment"] = p["payment"]
-            out["payment"] = {k: v for k, v in priced.items() if k != "lines"}
+            for line, p in zip(out["lines"], priced.lines):
+                line["payment"] = p.to_dict()
+            out["payment"] = priced.to_dict()
         print(json.dumps(out, indent=2))
     else:
         print(format_result(result, enc, priced))

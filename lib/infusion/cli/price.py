@@ -21,20 +21,20 @@ def cmd_price(args: argparse.Namespace) -> int:
     # the other system: a hospital outpatient department bills the same code on an institutional claim
     opps = opps_payment(result.code, args.year, units)
     if args.json:
-        print(json.dumps({**result.to_dict(), "opps": opps}, indent=2))
+        print(json.dumps({**result.to_dict(), "opps": opps.to_dict()}, indent=2))
         return 0
     print("Office, professional claim: Medicare physician fee schedule")
     print(result.describe())
     print()
     print("Hospital outpatient, institutional claim: Medicare OPPS (national Addendum B rate, not wage-adjusted)")
-    if opps["amount"] is not None:
-        print(f"{result.code} x{units}, {args.year}, edition {opps['edition']}, status indicator {opps['si']}, "
-              f"APC {opps['apc']}")
-        note = f" ({opps['note']})" if opps["note"] else ""
-        print(f"  per unit ${opps['payment_rate']:,.2f}   amount ${opps['amount']:,.2f}{note}")
-        print(f"  source: {opps['source']}")
+    o = opps.rate
+    if opps.amount is not None and o.payment_rate is not None:
+        print(f"{result.code} x{units}, {args.year}, edition {o.edition}, status indicator {o.si}, APC {o.apc}")
+        note = f" ({opps.note})" if opps.note else ""
+        print(f"  per unit ${o.payment_rate:,.2f}   amount ${opps.amount:,.2f}{note}")
+        print(f"  source: {o.source}")
     else:
-        print(f"  data not available ({opps['why']})")
+        print(f"  data not available ({opps.why})")
     return 0
 
 

@@ -254,55 +254,115 @@ def payment(code: str, year: int, units: int = 1, locality: str | None = None,
                    **loc_kw)
 
 
+@dataclass(frozen=True)
+class OppsRate:
+    """The OPPS Addendum B status indicator and national rate of a code in a year, or why there is
+    none (``available=False`` and ``reason``)."""
+
+    code: str
+    year: int
+    available: bool
+    edition: str = ""
+    si: str = ""
+    apc: str = ""
+    payment_rate: float | None = None
+    packaged: bool = False
+    confidence: str = ""
+    source: str = ""
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class OppsPayment:
+    """``OppsRate`` for a number of units: ``amount`` (None when the year has no edition or the code
+    no separate payment), ``note`` (Q1: conditionally packaged) and ``why`` there is no amount."""
+
+    rate: OppsRate
+    units: int
+    amount: float | None
+    note: str = ""
+    why: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.rate.to_dict(), "units": self.units, "amount": self.amount, "note": self.note,
+                "why": self.why}
+
+
+@dataclass(frozen=True)
+class LinePrice:
+    """The Medicare payment of one claim line: the figure (None: data not available), its display
+    text and the detail it came from (a ``Payment`` or an ``OppsPayment``)."""
+
+    code: str
+    units: int
+    amount: float | None
+    text: str
+    detail: Payment | OppsPayment
+
+    def to_dict(self) -> dict[str, Any]:
+        d = self.detail.to_dict()
+        if d.get("amount") is None:
+            d["amount"] = NOT_AVAILABLE
+        return d
+
+
+@dataclass(frozen=True)
+class PricedResult:
+    """Medicare payment of each line of a coding result, the total (None when a line has no
+    price) and the system that pays (PFS for professional claims, OPPS for institutional)."""
+
+    lines: tuple[LinePrice, ...]
+    year: int
+    total: float | None
+    total_text: str
+    system: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Without the lines (the CLI puts each line's ``to_dict`` beside its claim line)."""
+        return {"year": self.year, "total": self.total, "total_text": self.total_text, "system": self.system}
+
+
 def price_result(result: Any, year: int, locality: str | None = None, zip_code: str | None = None,
-                 qp: bool = False, date: str | None = None, claim: str = "professional"
-                 ) -> dict[str, Any]:
+                 qp: bool = False, date: str | None = None, claim: str = "professional") -> PricedResult:
     """Medicare payment for each line of a coding result, and the total.
 
     Professional claims: the physician fee schedule (non-facility, locality-aware). Institutional
     claims: the national OPPS Addendum B rate (latest edition of ``year``), not wage-adjusted.
     """
-    lines = []
-    amounts: list[float | None] = []
+    lines: list[LinePrice] = []
     if claim == "institutional":
         system = "Medicare OPPS, national Addendum B rate (not wage-adjusted)"
         for line in result.lines:
             o = opps_payment(line.code, year, line.units)
-            if o["amount"] is not None:
-                lines.append({"payment": o,
-                              "payment_text": f"${o['amount']:,.2f}" + (f" ({o['note']})" if o["note"] else "")})
-            else:
-                lines.append({"payment": {**o, "amount": NOT_AVAILABLE},
-                              "payment_text": f"{NOT_AVAILABLE} ({o['why']})"})
-            amounts.append(o["amount"])
+            text = (f"${o.amount:,.2f}" + (f" ({o.note})" if o.note else "") if o.amount is not None
+                    else f"{NOT_AVAILABLE} ({o.why})")
+            lines.append(LinePrice(line.code, line.units, o.amount, text, o))
     else:
         system = "Medicare physician fee schedule, non-facility"
         for line in result.lines:
             p = payment(line.code, year, units=line.units, locality=locality, zip=zip_code, qp=qp, date=date)
-            lines.append({"payment": p.to_dict(),
-                          "payment_text": f"${p.amount:,.2f}" if p.available else NOT_AVAILABLE})
-            amounts.append(p.amount if p.available else None)
-    total = sum(a for a in amounts if a is not None)
-    missing = None in amounts
+            lines.append(LinePrice(line.code, line.units, p.amount if p.available else None,
+                                   f"${p.amount:,.2f}" if p.available else NOT_AVAILABLE, p))
+    total = sum(ln.amount for ln in lines if ln.amount is not None)
+    missing = any(ln.amount is None for ln in lines)
     total_text = (f"${total:,.2f}" if not missing else
                   f"{NOT_AVAILABLE} for every line (lines with data: ${total:,.2f})")
-    return {"lines": lines, "year": year, "total": None if missing else round(total, 2),
-            "total_text": total_text, "system": system}
+    return PricedResult(tuple(lines), year, None if missing else round(total, 2), total_text, system)
 
 
-def opps_payment(code: str, year: int, units: int = 1) -> dict[str, Any]:
-    """``opps_rate`` of ``code`` for ``units``, with ``amount`` (None when ``year`` has no edition or
-    the code has no separate payment), ``note`` (status indicator Q1: conditionally packaged; or
-    empty) and ``why`` (the reason there is no amount; or empty)."""
-    o = {**opps_rate(code, year), "units": units}
-    if o["available"] and o["payment_rate"] is not None:
-        return {**o, "amount": round(o["payment_rate"] * units, 2), "why": "",
-                "note": "status indicator Q1: conditionally packaged" if o["si"] == "Q1" else ""}
-    return {**o, "amount": None, "note": "",
-            "why": o.get("reason") or f"status indicator {o.get('si')}: packaged, no separate payment"}
+def opps_payment(code: str, year: int, units: int = 1) -> OppsPayment:
+    """``opps_rate`` of ``code`` for ``units`` (see ``OppsPayment``)."""
+    o = opps_rate(code, year)
+    if o.available and o.payment_rate is not None:
+        return OppsPayment(o, units, round(o.payment_rate * units, 2),
+                           note="status indicator Q1: conditionally packaged" if o.si == "Q1" else "")
+    return OppsPayment(o, units, None, why=o.reason or f"status indicator {o.si}: packaged, no separate payment")
 
 
-def opps_rate(code: str, year: int, quarter: int | None = None) -> dict[str, Any]:
+def opps_rate(code: str, year: int, quarter: int | None = None) -> OppsRate:
     """OPPS Addendum B status indicator and national payment rate for ``code``.
 
     Returns the latest edition of ``year`` (or the given quarter) with its source; ``available``
@@ -313,12 +373,9 @@ def opps_rate(code: str, year: int, quarter: int | None = None) -> dict[str, Any
     if quarter is not None:
         found = [r for r in found if r["edition"] == f"{year}-{(quarter - 1) * 3 + 1:02d}"]
     if not found:
-        return {"code": code, "year": year, "available": False,
-                "reason": f"no OPPS Addendum B edition for {code} in {year}"
-                          + (f" Q{quarter}" if quarter else "")}
+        return OppsRate(code, year, False, reason=f"no OPPS Addendum B edition for {code} in {year}"
+                        + (f" Q{quarter}" if quarter else ""))
     r = sorted(found, key=lambda x: x["edition"])[-1]
-    rate = _num(r["payment_rate"])
-    return {"code": code, "year": year, "available": True, "edition": r["edition"], "si": r["si"],
-            "apc": r["apc"], "payment_rate": rate,
-            "packaged": r["si"] == "N",
-            "confidence": r["confidence"], "source": r["source"]}
+    return OppsRate(code, year, True, edition=r["edition"], si=r["si"], apc=r["apc"],
+                    payment_rate=_num(r["payment_rate"]), packaged=r["si"] == "N", confidence=r["confidence"],
+                    source=r["source"])

@@ -42,7 +42,7 @@ class Summary:
 
 def medicare_reference(code: str, year: int) -> dict[str, float | None]:
     pro = payment(code, year)
-    inst = opps_rate(code, year)
+    inst = opps_rate(code, year).to_dict()
     return {"professional": pro.per_unit if pro.available else None,
             "institutional": inst.get("payment_rate") if inst.get("available") else None}
 

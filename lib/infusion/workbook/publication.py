@@ -79,7 +79,7 @@ def summary(p: Params) -> str:
     """Markdown: what the code is, why it matters, what the publication covers."""
     row = _code_row(p.code)
     pay = payment(p.code, p.year)
-    opps = opps_rate(p.code, p.year)
+    opps = opps_rate(p.code, p.year).to_dict()
     kind = ("an add-on code, reported only with 96369 on the same claim and date"
             if row["kind"] == "add-on" else "a primary code")
     opps_txt = (f"Under OPPS its {opps['edition']} status indicator is {opps['si']} with a national "
@@ -246,7 +246,7 @@ def medicare_payment_table(p: Params) -> pd.DataFrame:
                      "basis": "GPCI-adjusted" if loc.available else loc.reason})
     rows.append({"system": "Physician fee schedule, facility setting", "where": "any",
                  "per unit": "not payable", "basis": "facility NA indicator: no facility price"})
-    o = opps_rate(p.code, p.year)
+    o = opps_rate(p.code, p.year).to_dict()
     rows.append({"system": "OPPS (hospital outpatient, institutional claim)", "where": "national",
                  "per unit": fmt_money(o.get("payment_rate")) if o["available"] else NOT_AVAILABLE,
                  "basis": (f"SI {o['si']}, APC {o['apc'] or NOT_AVAILABLE}, Addendum B {o['edition']}"

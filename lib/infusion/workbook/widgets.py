@@ -16,7 +16,7 @@ from ..coding.encounter import PAYERS
 from ..coding.engine import code_encounter
 from ..coding.records import CodingResult
 from ..errors import InputError
-from ..medicare.payment import price_result
+from ..medicare.payment import PricedResult, price_result
 from ..reference.catalog import places_of_service
 from .display import show_figure
 from .figures import timeline_figure
@@ -27,7 +27,7 @@ PAYER_LABELS = {"medicare": "Medicare", "aetna": "Aetna", "bcbs": "Blue Cross Bl
                 "cigna": "Cigna", "uhc": "UnitedHealthcare", "other": "Other"}
 
 
-def lines_html(result: CodingResult, priced: dict[str, Any] | None = None) -> str:
+def lines_html(result: CodingResult, priced: PricedResult | None = None) -> str:
     """The claim lines as an HTML table (code, units, modifiers, rules, payment, why)."""
     if not result.lines:
         return ("<div class='infusion-lines'><p><b>No administration line on this claim.</b> "
@@ -37,7 +37,7 @@ def lines_html(result: CodingResult, priced: dict[str, Any] | None = None) -> st
     head += "<th>why</th></tr>"
     rows = []
     for i, line in enumerate(result.lines):
-        pay = f"<td>{html.escape(priced['lines'][i]['payment_text'])}</td>" if priced else ""
+        pay = f"<td>{html.escape(priced.lines[i].text)}</td>" if priced else ""
         rows.append(
             f"<tr class='line' data-code='{line.code}' data-units='{line.units}'>"
             f"<td><b>{line.code}</b></td><td>{line.units}</td>"
@@ -46,8 +46,8 @@ def lines_html(result: CodingResult, priced: dict[str, Any] | None = None) -> st
             f"<td style='font-size:90%'>{html.escape(line.rationale)}</td></tr>")
     total = ""
     if priced:
-        total = (f"<p class='infusion-total'>Total: {html.escape(priced['total_text'])} "
-                 f"({html.escape(priced['system'])}, {priced['year']})</p>")
+        total = (f"<p class='infusion-total'>Total: {html.escape(priced.total_text)} "
+                 f"({html.escape(priced.system)}, {priced.year})</p>")
     summary = ", ".join(f"{ln.code} x{ln.units}" for ln in result.lines)
     return (f"<div class='infusion-lines'><p class='infusion-summary'><b>{result.total_minutes} min "
             f"counted: {summary}</b></p><table>{head}{''.join(rows)}</table>{total}</div>")
