@@ -185,17 +185,22 @@ def _whole(value: Any) -> int:
     return int(text)
 
 
-def parse_minutes(value: Any, where: str) -> int:
-    """A whole number of minutes, 1 to 1440."""
+def _whole_in(value: Any, where: str, what: str, too_small: str, maximum: int, too_big: str) -> int:
+    """``value`` as a whole number from 1 to ``maximum``; InputError(where) with ``too_small`` or
+    ``too_big`` (``{n}`` is the number) otherwise, or saying it is not a whole number of ``what``."""
     try:
         n = _whole(value)
     except (TypeError, ValueError, OverflowError):
-        raise InputError(where, f"{shown(value)} is not a whole number of minutes") from None
-    if n < 1:
-        raise InputError(where, f"{shown(n)} is not a positive number of minutes")
-    if n > MAX_MINUTES:
-        raise InputError(where, f"{shown(n)} is more than 24 hours ({MAX_MINUTES} minutes)")
+        raise InputError(where, f"{shown(value)} is not a whole number of {what}") from None
+    if n < 1 or n > maximum:
+        raise InputError(where, (too_small if n < 1 else too_big).format(n=shown(n)))
     return n
+
+
+def parse_minutes(value: Any, where: str) -> int:
+    """A whole number of minutes, 1 to 1440."""
+    return _whole_in(value, where, "minutes", "{n} is not a positive number of minutes", MAX_MINUTES,
+                     f"{{n}} is more than 24 hours ({MAX_MINUTES} minutes)")
 
 
 def parse_pump_number(value: Any, where: str) -> int:
@@ -255,15 +260,8 @@ def parse_pos(value: Any, where: str = "pos") -> str:
 
 def parse_pumps(value: Any, where: str = "pumps") -> int:
     """Number of pump set-ups, 1 to 20."""
-    try:
-        n = _whole(value)
-    except (TypeError, ValueError, OverflowError):
-        raise InputError(where, f"{shown(value)} is not a whole number of pump set-ups") from None
-    if n < 1:
-        raise InputError(where, f"{shown(n)}: an infusion needs at least 1 pump set-up")
-    if n > MAX_PUMPS:
-        raise InputError(where, f"{shown(n)} pump set-ups is not plausible (at most {MAX_PUMPS})")
-    return n
+    return _whole_in(value, where, "pump set-ups", "{n}: an infusion needs at least 1 pump set-up", MAX_PUMPS,
+                     f"{{n}} pump set-ups is not plausible (at most {MAX_PUMPS})")
 
 
 def parse_date(value: Any, where: str = "date") -> dt.date:
