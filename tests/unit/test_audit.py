@@ -281,7 +281,7 @@ def test_claim_ids_of_a_sorted_extract_are_its_run_numbers(claims, sorted_):
     (b"x\n" + b"y" * 300_000 + b"\n", 300_002, 2),   # a break after ``end`` does not count
 ])
 def test_a_block_ends_after_its_last_line_break(text, end, cut):
-    from infusion.audit.read import _last_line_break
+    from infusion.audit.csv_source import _last_line_break
 
     assert _last_line_break(memoryview(text), end) == cut
 

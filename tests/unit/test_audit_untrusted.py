@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from infusion.audit import audit, output_paths, write_outputs
-from infusion.audit import read as R
+from infusion.audit import csv_source as R  # the CSV reader: its block size and its cut
 from infusion.cli import main
 from infusion.config import REPO_ROOT, check_outputs
 from infusion.errors import InputError

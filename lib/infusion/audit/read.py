@@ -1,4 +1,5 @@
-"""Reading a claims file block by block into the compact arrays the checks use.
+"""Reading a claims file, batch by batch, into the compact arrays the checks use (the CSV reading
+itself is ``csv_source``'s, the spreadsheet's ``sheet``'s, the 837's ``x12``'s).
 
 CSV is read in blocks of whole lines (``block_mb``, into four reused buffers), each parsed by
 pyarrow in one of two worker threads; Parquet by record batches; a spreadsheet (``.xlsx``,
@@ -31,15 +32,11 @@ slower, never cut inside a value), and that second reading is the result.
 
 from __future__ import annotations
 
-import codecs
 import csv
-import io
-import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +51,19 @@ from ..errors import InputError, shown
 from . import values as V
 from . import x12
 from .columns import resolve_columns
+from .csv_source import (
+    _ascii_compatible,
+    _csv_blocks,
+    _csv_header,
+    _csv_records,
+    _malformed_reason,
+    _quiet_row_decoding,
+    _utf8_replaced,
+    _wire,
+    _with_replacement,
+    sniff_encoding,
+)
+from .sheet import _Sheet
 
 FAMILY = ("96369", "96370", "96371", "96372")
 # the other initial drug administration codes of CMS's RAC topic 0071 (S-INITIAL): their lines are
@@ -109,154 +119,6 @@ def _distinct() -> dict[str, V.Distinct]:
     }
 
 
-def _delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in (",", "|", "\t", ";")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _ascii_compatible(encoding: str) -> bool:
-    """Whether ``encoding`` writes delimiters, digits and line breaks as ASCII bytes (UTF-8,
-    cp1252, Latin-1 ... yes; UTF-16 and UTF-32 no)."""
-    return "a,1\n".encode(encoding) == b"a,1\n"
-
-
-def _wire(encoding: str) -> str:
-    """The encoding the CSV parser sees: the file's own, or UTF-8 when ``_open`` transcodes it."""
-    return encoding if _ascii_compatible(encoding) else "utf-8"
-
-
-def sniff_encoding(path: Path, encoding: str) -> str:
-    """``encoding``, or UTF-16 / UTF-32 when the default (UTF-8) was asked for and the file starts
-    with a UTF-16 or UTF-32 byte-order mark (Excel's "Unicode text" export is UTF-16)."""
-    if codecs.lookup(encoding).name != "utf-8":
-        return encoding
-    with _open(path) as fh:
-        head = fh.read(4)
-    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "utf-32"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    return encoding
-
-
-def _open(path: Path, encoding: str = "utf-8") -> pa.NativeFile:
-    """The file's bytes, decompressed when its name says so (``.gz``, ``.bz2``, ``.zst``, ``.lz4``),
-    and transcoded to UTF-8 when its encoding is not ASCII-compatible (UTF-16: blocks could not be
-    cut at line-break bytes otherwise)."""
-    stream = pa.input_stream(str(path), compression="detect")
-    return stream if _ascii_compatible(encoding) else pa.transcoding_input_stream(stream, encoding, "utf-8")
-
-
-def _csv_header(path: Path, encoding: str) -> tuple[list[str], str, int]:
-    """Column names, delimiter and the byte length of the header line (as ``_open`` gives it)."""
-    with _open(path, encoding) as fh:
-        start = fh.read(1 << 20)
-    raw = start[: start.find(b"\n") + 1] if b"\n" in start else start
-    first = raw.decode(_wire(encoding), errors="replace").lstrip("\ufeff")
-    delim = _delimiter(first)
-    header = next(csv.reader(io.StringIO(first), delimiter=delim), [])
-    rest = start[len(raw):]
-    second = rest[: rest.find(b"\n") + 1] if b"\n" in rest else b""
-    try:  # only to see whether every data line ends with a delimiter; a quoted line break may cut it
-        row = next(csv.reader(io.StringIO(second.decode(_wire(encoding), errors="replace"), newline=""),
-                              delimiter=delim), [])
-    except csv.Error:
-        row = []
-    if header and header[-1] != "" and len(row) == len(header) + 1 and row[-1] == "":
-        # every line ends with the delimiter but the header (CCW RIF extracts): an empty last field
-        header.append(TRAILING_FIELD)
-    return header, delim, len(raw)
-
-
-TRAILING_FIELD = "(empty field after the last delimiter)"
-
-
-def _last_line_break(view: memoryview, end: int) -> int:
-    """Position after the last ``\n`` in ``view[:end]`` (0 if none), looking at its tail first."""
-    tail = 1 << 16
-    while True:
-        start = max(end - tail, 0)
-        at = bytes(view[start:end]).rfind(b"\n")
-        if at >= 0 or start == 0:
-            return start + at + 1 if at >= 0 else 0
-        tail *= 4
-
-
-_QUOTE, _LF, _CR = 34, 10, 13
-BLOCK_UNIT = 1 << 20  # bytes per ``block_mb`` (tests make it small to cut blocks often)
-
-
-def _record_cut(view: memoryview, end: int, delim: str, eof: bool) -> tuple[int, bool, bool]:
-    """Where to cut ``view[:end]`` (which starts at a record): after its last line break that is
-    not inside a quoted value (0: none; ``end`` at the end of the file), and whether its quotes
-    are outside the form this reading relies on, and whether a quoted value before the cut holds a
-    line break (data rows are then not file lines).
-
-    Without a quote the cut is after the last line break. With quotes, a line break ends a record
-    when an even number of quotes precede it in the block: true of every file whose quotes open a
-    field (after a delimiter or a line break, or as the second of ``""``) and close one (before a
-    delimiter, a line break or ``"``), as RFC 4180 and every spreadsheet write them. A quote out of
-    that form (``5" tube``, ``"a"b``) anywhere in the block makes the second result True: the caller then
-    reads the file record by record, where pyarrow's own quote rules apply."""
-    if bytes(view[:end]).find(b'"') < 0:  # memchr: most blocks of most files (0.7 ms per 16 MB)
-        return (end if eof else _last_line_break(view, end)), False, False
-    data = np.frombuffer(view, dtype=np.uint8, count=end)
-    quotes = np.flatnonzero(data == _QUOTE)
-    breaks = np.flatnonzero(data == _LF)
-    inside = np.searchsorted(quotes, breaks) % 2 == 1
-    outside = breaks[~inside]
-    cut = end if eof else int(outside[-1]) + 1 if len(outside) else 0
-    opening, closing = quotes[0::2], quotes[1::2]  # all of the block's: a stray quote may leave no cut
-    d = ord(delim)
-    before = data[np.maximum(opening - 1, 0)]
-    opens_ok = (opening == 0) | (before == d) | (before == _LF) | (before == _QUOTE)
-    after = data[np.minimum(closing + 1, end - 1)]
-    closes_ok = ((closing + 1 >= end) | (after == d) | (after == _LF) | (after == _CR) | (after == _QUOTE))
-    return cut, not (opens_ok.all() and closes_ok.all()), bool(inside[breaks < cut].any())
-
-
-def _csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: Callable[[int], object],
-                free: list[pa.Buffer | None], delim: str = ",", seen: dict[str, bool] | None = None
-                ) -> Iterator[tuple[pa.Buffer, int]]:
-    """``path`` after its header as (buffer, length): ``block_mb`` of whole records at a time (cut
-    at a line break outside quoted values, ``_record_cut``; when the quotes are not of the form
-    that cut relies on, ``seen["stray"]`` is set and the caller reads the file again record by
-    record: see the module doc; ``seen["breaks"]`` when a quoted value holds a line break). Each block is read
-    into a buffer taken from ``free`` (None: allocate one); the caller puts it back when the block
-    is parsed (no copy of the file is made). Buffers come from pyarrow's memory pool, which maps
-    memory in large pages."""
-    size = block_mb * BLOCK_UNIT
-    carry = b""  # the start of a line not yet complete
-    with _open(path, encoding) as fh:
-        fh.read(skip)  # the header (a compressed stream cannot seek)
-        while True:
-            buf = free.pop()
-            if buf is None or buf.size < len(carry) + size:
-                buf = pa.allocate_buffer(len(carry) + size)
-            with memoryview(buf).cast("B") as view:
-                view[: len(carry)] = carry
-                n = fh.readinto(view[len(carry): len(carry) + size])
-                on_bytes(n)
-                end = len(carry) + n
-                if n == 0 and end == 0:
-                    free.append(buf)
-                    return
-                cut, odd, breaks = _record_cut(view, end, delim, eof=n == 0)
-                if seen is not None:
-                    seen["stray"] |= odd
-                    seen["breaks"] |= breaks
-                if odd:  # the caller reads the file record by record: no more blocks
-                    free.append(buf)
-                    return
-                carry = bytes(view[cut:end]) if cut else bytes(view[:end])
-            if cut == 0:  # a line longer than the block: read on with a larger block
-                free.append(buf)
-                size *= 2
-                continue
-            yield buf, cut
-
-
 @dataclass
 class _Part:
     """What one batch of rows contributes (rows numbered within the batch)."""
@@ -267,103 +129,6 @@ class _Part:
     ids: dict[str, np.ndarray]
     rejects: dict[str, Any] | None = None
     void: int = 0  # readable rows of void claims, left out
-
-
-class _Utf8Replacing(io.RawIOBase):
-    """The bytes of ``raw`` with those that are not UTF-8 replaced by U+FFFD (for pyarrow's record
-    reader, which cannot hand a malformed row that is not UTF-8 to its handler)."""
-
-    def __init__(self, raw: pa.NativeFile):
-        self.raw = raw
-        self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
-        self.pending = b""
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, b: Any) -> int:
-        while not self.pending:
-            chunk = self.raw.read(1 << 20)
-            self.pending = self.decoder.decode(chunk, final=not chunk).encode("utf-8")
-            if not chunk:
-                break
-        n = min(len(b), len(self.pending))
-        b[:n] = self.pending[:n]
-        self.pending = self.pending[n:]
-        return n
-
-
-def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block_mb: int,
-                 convert: pacsv.ConvertOptions, malformed: list[tuple[int, str]],
-                 on_bytes: Callable[[int], object], replace: bool = False) -> Iterator[pa.RecordBatch]:
-    """``path`` after its header as record batches from pyarrow's quote-aware streaming reader
-    (values in quotes may hold line breaks). Its malformed rows are appended to ``malformed`` as
-    (data row, 1-based; reason): the reader numbers records, header included, when it runs in
-    one thread. ``replace``: bytes that are not UTF-8 are replaced first (U+FFFD), so that a
-    malformed row holding them is rejected like any other; a used column holding them still
-    refuses the file."""
-
-    def on_invalid(row: pacsv.InvalidRow) -> str:
-        malformed.append((row.number - 1, _malformed_reason(row)))
-        return "skip"
-
-    with _open(path, encoding) as fh:
-        reader = pacsv.open_csv(
-            io.BufferedReader(_Utf8Replacing(fh)) if replace else fh,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block_mb * BLOCK_UNIT,
-                                           use_threads=False, encoding=_wire(encoding)),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
-                                             invalid_row_handler=on_invalid),
-            convert_options=convert)
-        seen = 0
-        for batch in reader:
-            at = fh.tell()
-            on_bytes(at - seen)
-            seen = at
-            if replace and (col := _with_replacement(pa.Table.from_batches([batch]))) is not None:
-                raise pa.ArrowInvalid(f"invalid UTF8 data in column {col!r}")
-            yield batch
-
-
-class _Sheet:
-    """The first (or the named) sheet of a workbook: its header and its rows as record batches."""
-
-    def __init__(self, path: Path, sheet: str | None):
-        from python_calamine import CalamineWorkbook
-
-        book = CalamineWorkbook.from_path(str(path))
-        self.names = list(book.sheet_names)
-        if sheet is not None and sheet not in self.names:
-            raise InputError("sheet", f"{shown(sheet)} is not a sheet of {path.name} "
-                             f"(sheets: {', '.join(self.names)})")
-        self.sheet = book.get_sheet_by_index(0) if sheet is None else book.get_sheet_by_name(sheet)
-        self.rows = self.sheet.iter_rows()
-        first = next(self.rows, [])
-        self.header = [V.as_text(h) or "" for h in first]
-        self.height = max(self.sheet.height - 1, 0)
-
-    def batches(self, used: list[str], batch_rows: int = 1 << 16) -> Iterator[pa.RecordBatch]:
-        """Rows of the ``used`` columns, as text. Blank rows inside the data are kept (they are
-        rejected like any row without a claim id, so row numbers stay the sheet's); blank rows
-        after the last data row are not lines."""
-        at = [self.header.index(u) for u in used]
-        named: dict[str, list[str | None]] = {u: [] for u in used}
-        cols = list(named.values())
-        blank = 0  # blank rows not yet known to be inside the data
-        for row in self.rows:
-            if all(v is None or v == "" for v in row):
-                blank += 1
-                continue
-            for _ in range(blank):
-                for c in cols:
-                    c.append(None)
-            blank = 0
-            for c, i in zip(cols, at):
-                c.append((V.as_text(row[i]) or None) if i < len(row) else None)  # an empty cell: None
-            if len(cols[0]) >= batch_rows:
-                yield V.text_batch(named)
-        if cols[0]:
-            yield V.text_batch(named)
 
 
 def _unreadable(kind: str) -> tuple[type[BaseException], ...]:
@@ -383,48 +148,6 @@ def _flat(arr: pa.Array) -> pa.Array:
         items = pa.list_(pa.string())
         return pc.binary_join(arr.cast(items), "|")
     return arr
-
-
-def _utf8_replaced(data: pa.Buffer) -> pa.Buffer | None:
-    """``data`` with its bytes that are not UTF-8 replaced by U+FFFD; None when it is all UTF-8."""
-    raw = data.to_pybytes()
-    try:
-        raw.decode("utf-8")
-        return None
-    except UnicodeDecodeError:
-        return pa.py_buffer(raw.decode("utf-8", "replace").encode("utf-8"))
-
-
-def _with_replacement(table: pa.Table) -> str | None:
-    """The first column of ``table`` with a value that holds U+FFFD, or None."""
-    for name, col in zip(table.column_names, table.columns):
-        for chunk in col.chunks:
-            values = chunk.dictionary if pa.types.is_dictionary(chunk.type) else chunk
-            if pc.any(pc.match_substring(values, "\ufffd")).as_py():
-                return name
-    return None
-
-
-@contextmanager
-def _quiet_row_decoding() -> Iterator[None]:
-    """Keep Python from printing the UnicodeDecodeError pyarrow meets (and ignores) when it
-    decodes a malformed row that is not UTF-8 for ``on_invalid``: the block is parsed again (see
-    ``task``). Any other unraisable exception is reported as before."""
-    previous = sys.unraisablehook
-
-    def hook(unraisable: Any) -> None:
-        if not (unraisable.exc_type is UnicodeDecodeError
-                and getattr(unraisable.object, "__name__", "") == "on_invalid"):
-            previous(unraisable)
-    sys.unraisablehook = hook
-    try:
-        yield
-    finally:
-        sys.unraisablehook = previous
-
-
-def _malformed_reason(row: pacsv.InvalidRow) -> str:
-    return f"malformed row: {row.actual_columns} fields, expected {row.expected_columns}"
 
 
 def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
