@@ -166,7 +166,9 @@ def _overnight(gid: np.ndarray, ng: int, days: np.ndarray, fam: np.ndarray, inst
     day[gid] = days
     claim_of = np.zeros(ng, dtype=np.int64)
     claim_of[gid] = claim
-    index = {(int(claim_of[x]), int(day[x])): x for x in np.flatnonzero(np.bincount(gid, minlength=ng))}
+    # the claim-dates of the candidates' claims only (a file may hold millions of others)
+    near = np.unique(gid[np.isin(claim, claim_of[candidates])])
+    index = {(int(claim_of[x]), int(day[x])): x for x in near}
     root = np.arange(ng)
     for x in sorted(candidates, key=lambda x: (claim_of[x], day[x])):
         before = index.get((int(claim_of[x]), int(day[x]) - 1))
@@ -241,10 +243,10 @@ def find(lines: Lines) -> pd.DataFrame:
         gid[multi] = ng + which
         ng += len(uniq)
     gid_date = gid  # claim-date groups: the MUE is per date of service
+    institutional_line = d["claim_type"].field(1)[c["claim_type"]]
     # 100-04 ch. 4 §230.2: a hospital encounter over midnight (an observation stay) is one encounter:
     # on an institutional claim, a date with add-ons and no 96369 joins the day before, when it has one
-    joined = (_overnight(gid, ng, days, fam, d["claim_type"].field(1)[c["claim_type"]], claim_no)
-              if multi.any() else None)
+    joined = _overnight(gid, ng, days, fam, institutional_line, claim_no) if multi.any() else None
     if joined is not None:
         gid = joined
 
@@ -303,8 +305,6 @@ def find(lines: Lines) -> pd.DataFrame:
     family_code = np.array(KEPT, dtype=object)
     # (rule, positions, at risk, message, severity: None for the rule's own, ``SEVERITY``)
     parts: list[tuple[str, np.ndarray, np.ndarray, np.ndarray, str | None]] = []
-
-    institutional_line = d["claim_type"].field(1)[c["claim_type"]]
 
     def checked(mask: np.ndarray) -> np.ndarray:
         """``mask`` (one entry per line) without the lines of other initial codes."""

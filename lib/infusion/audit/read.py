@@ -57,6 +57,7 @@ from .csv_source import (
     _csv_header,
     _csv_records,
     _malformed_reason,
+    _open,
     _quiet_row_decoding,
     _utf8_replaced,
     _wire,
@@ -163,17 +164,17 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
     suffix = path.suffix.lower()
     kind = ("parquet" if suffix in (".parquet", ".pq") else "spreadsheet" if suffix in SPREADSHEET
             else "x12" if x12.is_x12(path) else "csv")
-    if kind == "csv" and x12.is_wide_x12(path):
-        raise InputError("claims", f"{path.name} is an X12 837 saved as UTF-16 or UTF-32; X12 is ASCII text: "
-                         "save it as ASCII or UTF-8 (for example iconv -f UTF-16 -t UTF-8)")
-    if kind == "csv" and x12.missing_envelope(path):
-        raise InputError("claims", f"{path.name} holds X12 segments (GS/ST/BHT) but no ISA interchange "
-                         "header: the X12 envelope is missing; add the ISA segment the sender's file had")
     if kind == "csv":
         try:
             encoding = sniff_encoding(path, encoding)
         except (pa.ArrowException, OSError) as err:
             raise InputError("claims", f"{path.name} is not a readable CSV file ({err})") from None
+        if not _ascii_compatible(encoding) and _starts_with_isa(path, encoding):
+            raise InputError("claims", f"{path.name} is an X12 837 saved as {encoding.upper()}; X12 is ASCII "
+                             "text: save it as ASCII or UTF-8 (for example iconv -f UTF-16 -t UTF-8)")
+        if x12.missing_envelope(path):
+            raise InputError("claims", f"{path.name} holds X12 segments (GS/ST/BHT) but no ISA interchange "
+                             "header: the X12 envelope is missing; add the ISA segment the sender's file had")
     lines, quote_in_malformed = _read_lines(path, kind, mapping, not_patient, block_mb, progress, encoding, sheet,
                                             records=False)
     if quote_in_malformed:
@@ -183,6 +184,16 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
             lines, _ = _read_lines(path, kind, mapping, not_patient, block_mb, progress, encoding, sheet, records=True,
                                    replace=True)
     return lines
+
+
+def _starts_with_isa(path: Path, encoding: str) -> bool:
+    """Whether ``path``, read as ``encoding`` (UTF-16 or UTF-32, transcoded as the CSV reader would),
+    starts with an X12 interchange header."""
+    try:
+        with _open(path, encoding) as fh:
+            return bytes(fh.read(64)).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"ISA")
+    except (pa.ArrowException, OSError, UnicodeError):
+        return False
 
 
 class _ParseError(InputError):
@@ -401,8 +412,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
                     bar.update(source.num_rows)
                 if len(pending) >= 3:
                     merge(*pending.popleft().result())
-                if quote_in_malformed or seen["stray"]:  # the file is to be read again record by record: stop here
-                    quote_in_malformed = True
+                if quote_in_malformed:  # the file is to be read again record by record: stop here
                     break
             while pending:
                 merge(*pending.popleft().result())

@@ -184,16 +184,13 @@ def parse_code(text: str | None, family: tuple[str, ...]) -> tuple[str | None, b
     return t, bool(t and _CODE.fullmatch(t)), family.index(t) if t in family else -1
 
 
-_clock_seconds = clock_seconds  # one grammar with the engine (``coding.clock``)
-
-
 def parse_time(text: str | None) -> tuple[int, int]:
     """(kind: 0 none, 1 clock time on the date of service, 2 date and time; seconds: of the day
     for kind 1, since 1970 for kind 2)."""
     t = strip(text)
     if t is None:
         return 0, 0
-    secs = _clock_seconds(t)
+    secs = clock_seconds(t)
     if secs is not None:
         return 1, secs
     try:
@@ -206,7 +203,7 @@ def parse_time(text: str | None) -> tuple[int, int]:
         return 2, int((stamp - dt.datetime(1970, 1, 1)).total_seconds())
     m = _COMPACT_DATETIME.fullmatch(t) or _DATE_AND_CLOCK.fullmatch(t)
     if m:  # a date (any form parse_date takes) and a clock time
-        (days,), secs = parse_date(m[1]), _clock_seconds(m[2].strip())
+        (days,), secs = parse_date(m[1]), clock_seconds(m[2].strip())
         if days != NA_DAYS and secs is not None:
             return 2, days * 86400 + secs
     return 0, 0

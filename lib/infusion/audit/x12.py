@@ -64,16 +64,6 @@ def is_x12(path: Path) -> bool:
     return _head(path).startswith(b"ISA")
 
 
-def is_wide_x12(path: Path) -> bool:
-    """Whether ``path`` is an X12 file saved as UTF-16 or UTF-32 (an ISA after a byte-order mark)."""
-    head = _head(path)
-    for bom, enc in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"), (b"\xff\xfe", "utf-16"),
-                     (b"\xfe\xff", "utf-16")):
-        if head.startswith(bom):
-            return head.decode(enc, errors="ignore").lstrip("\ufeff \t\r\n").startswith("ISA")
-    return False
-
-
 def missing_envelope(path: Path) -> bool:
     """Whether ``path`` starts like X12 segments (GS, ST, BHT) without the ISA interchange header."""
     return bool(re.match(rb"(GS|ST|BHT)\*[^~\n]*[~\n]", _head(path)))

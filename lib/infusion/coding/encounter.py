@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 from ..errors import InputError, nesting_error, shown
 from ..yamlio import _no_constant, _number_problem, load_yaml_file, read_text_file
-from .clock import CLOCK, DIGITS_CLOCK, clock_seconds, hour_24
+from .clock import CLOCK, DIGITS_CLOCK, clock_seconds
 
 ROUTES = ("subcutaneous", "intravenous")
 CLAIM_TYPES = ("professional", "institutional")
@@ -30,7 +30,6 @@ MAX_MINUTES = 24 * 60
 # A nominal date for HH:MM times when the encounter gives none; never shown as a fact.
 _NOMINAL_DATE = dt.date(2000, 1, 1)
 
-_HHMM = re.compile(r"^(\d{1,2}):(\d{2})(?:\s*([AaPp])\.?[Mm]\.?)?$", re.ASCII)  # 24-hour, or 12-hour with AM/PM
 _TIME_FORMS = "HH:MM, H:MM AM/PM, HHMM or an ISO datetime"
 
 
@@ -99,18 +98,12 @@ def parse_time(value: Any, where: str, date: dt.date | None) -> dt.datetime:
     if not isinstance(value, str) or not value.strip():
         raise InputError(where, f"{shown(value)} is not a time ({_TIME_FORMS})", "T-DATE")
     text = value.strip()
-    m = _HHMM.match(text)
-    if m:
-        hour, mm, half = hour_24(int(m.group(1)), m.group(3)), int(m.group(2)), m.group(3)
-        if hour is None or (half and mm > 59):  # None: an hour AM/PM cannot have
-            raise InputError(where, f"{shown(text)} is not a time of day (1:00-12:59 AM or PM)", "T-DATE")
-        if hour > 23 or mm > 59:
-            raise InputError(where, f"{shown(text)} is not a time of day (00:00-23:59)", "T-DATE")
-        return dt.datetime.combine(date or _NOMINAL_DATE, dt.time(hour, mm))
-    if DIGITS_CLOCK.fullmatch(text) or CLOCK.fullmatch(text):  # 0930, 09:30:15: the audit's forms too
+    if m := (CLOCK.fullmatch(text) or DIGITS_CLOCK.fullmatch(text)):  # the audit's grammar (coding.clock)
         secs = clock_seconds(text)
         if secs is None:
-            raise InputError(where, f"{shown(text)} is not a time of day (00:00-23:59)", "T-DATE")
+            twelve = m.re is CLOCK and m[4]  # with AM/PM
+            raise InputError(where, f"{shown(text)} is not a time of day "
+                             f"({'1:00-12:59 AM or PM' if twelve else '00:00-23:59'})", "T-DATE")
         return dt.datetime.combine(date or _NOMINAL_DATE, dt.time(secs // 3600, secs // 60 % 60, secs % 60))
     if "T" not in text and " " not in text:
         raise InputError(where, f"{shown(text)} is not a time ({_TIME_FORMS})", "T-DATE")
@@ -149,7 +142,7 @@ def make_segment(
                              "with none; give both with the same form", "T-DATE")
         if t1 < t0:
             both_clock = isinstance(start, str) and isinstance(stop, str) and \
-                bool(_HHMM.match(start.strip()) and _HHMM.match(stop.strip()))
+                clock_seconds(start) is not None and clock_seconds(stop) is not None
             hint = ("; give dates for an infusion that crosses midnight" if both_clock
                     else "")
             raise InputError(where, f"stop {_fmt(stop)} is before start {_fmt(start)}{hint}",
