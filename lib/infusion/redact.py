@@ -30,12 +30,11 @@ _SHAPES = {
                         r"\(SV[12]0[345] [A-Z0-9]{1,3}, not units: not converted; bill units, UN\)", re.ASCII),
     "code": re.compile(r"(?=[A-Za-z]{0,7}[0-9])[A-Za-z0-9.\-]{1,8}", re.ASCII),
     "key": re.compile(r"(?=[^0-9]{0,39}[0-9])[A-Za-z0-9_.:#/\-]{1,40}", re.ASCII),
-    "time": re.compile(r"[0-9][0-9: .APMapmT\-]{0,24}", re.ASCII),
 }
 
 
 def shape_of(value: object, kind: str) -> bool:
-    """Whether ``value`` is made only of what a value of ``kind`` (date, units, code, key, time)
+    """Whether ``value`` is made only of what a value of ``kind`` (date, units, code, key)
     is made of: digits and separators, a code's letters and digits, an identifier with a digit."""
     return isinstance(value, str) and _SHAPES[kind].fullmatch(value.strip()) is not None
 
@@ -65,11 +64,6 @@ def header_listing(header: list[str], found: Iterable[str], most: int = 40) -> s
     names = [h if len(h) <= 40 else h[:37] + "..." for h in header[:most]]
     more = f" and {len(header) - most} more" if len(header) > most else ""
     return f"columns: {', '.join(names)}{more}"
-
-
-def shown_name(name: str, limit: int = 40) -> str:
-    """A column name as a message quotes it, cut to ``limit`` characters."""
-    return repr(name) if len(name) <= limit else repr(name[: limit - 3] + "...")
 
 
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from ..errors import InputError
+from ..errors import InputError, shown
 
 CANONICAL = ("claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",
              "claim_type", "claim_frequency", "payer", "provider", "start_time", "stop_time", "zip", "locality")
@@ -112,7 +112,7 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None,
     unless ``not_patient`` names it, and for a required column that is not found. Messages list
     the header only when it is one (``redact.header_listing``).
     """
-    from ..redact import header_listing, shown_name
+    from ..redact import header_listing
 
     mapping = dict(mapping or {})
     lower: dict[str, str] = {}
@@ -128,16 +128,16 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None,
     allowed = {normalise(n) for n in not_patient}
     for canon, src in mapping.items():
         if canon not in CANONICAL:
-            raise InputError("map", f"{shown_name(canon)} is not one of {', '.join(CANONICAL)}")
+            raise InputError("map", f"{shown(canon, 40)} is not one of {', '.join(CANONICAL)}")
         if src not in header:  # as written, or else as normalised: code=cpt_code finds "CPT Code"
             if normalise(src) not in lower:
-                raise InputError(f"map {canon}", f"column {shown_name(src)} is not in the file "
+                raise InputError(f"map {canon}", f"column {shown(src, 40)} is not in the file "
                                  f"({header_listing(header, recognised)})")
             src = lower[normalise(src)]
         if is_patient_column(src, canon) and normalise(src) not in allowed:
-            raise InputError(f"map {canon}", f"column {shown_name(src)} can identify a patient (its name says "
+            raise InputError(f"map {canon}", f"column {shown(src, 40)} can identify a patient (its name says "
                              "so) and the audit writes the values of the columns it reads; map another "
-                             f"column, or give --not-patient-data {shown_name(src)} if it holds none")
+                             f"column, or give --not-patient-data {shown(src, 40)} if it holds none")
         out[canon] = src
     mod_cols = []
     if "modifiers" not in out:

@@ -11,9 +11,10 @@ from typing import Any, Mapping
 from .encounter import Encounter, parse_encounter
 from .modifiers import apply_modifiers
 from .records import ClaimLine, CodingResult, Finding
+from .rules import cite
 from .setting import check_routes, check_setting
 from .timing import count_time
-from .units import code_time
+from .units import code_time, time_codes
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -53,9 +54,6 @@ def _separate_infusions(sc: list, total: int, pumps: int) -> Finding:
     """T-SUM: the reading applied to separate subcutaneous infusions in one encounter (their times
     added) and the other reading (each infusion's time on its own: the encounter coded from its
     longest infusion), with its source and confidence."""
-    from .rules import cite
-    from .units import time_codes
-
     each = [count_time(list(i.segments))[0].total_minutes for i in sc]
     alt, _ = time_codes(max(each), pumps)
     alt_text = ", ".join(f"{c} x{u}" for c, u in alt.items()) or "no time-based code"

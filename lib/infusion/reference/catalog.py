@@ -17,14 +17,18 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _read(name: str, index: str) -> pd.DataFrame:
+def validated_frame(name: str) -> pd.DataFrame:
+    """``data/reference/<name>`` as text, checked against its schema (and marked valid)."""
     import pandas as pd
 
     from .tables import validated
 
     path = data_path("reference", name)
-    df = validated(pd.read_csv(path, dtype=str, keep_default_na=False), "reference", name, path)
-    return df.set_index(index, drop=False)
+    return validated(pd.read_csv(path, dtype=str, keep_default_na=False), "reference", name, path)
+
+
+def _read(name: str, index: str) -> pd.DataFrame:
+    return validated_frame(name).set_index(index, drop=False)
 
 
 @lru_cache(maxsize=None)

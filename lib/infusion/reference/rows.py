@@ -26,7 +26,7 @@ def _ensure_valid(group: str, name: str, path: Path, data: bytes) -> None:
     if group == "reference":  # validated (and marked) through the pandas loaders
         from . import catalog
 
-        catalog._read(name, next(iter(csv.reader([data.decode("utf-8").split("\n", 1)[0]])))[0])
+        catalog.validated_frame(name)
     else:
         from . import tables
 

@@ -77,7 +77,10 @@ def declared_parameters(notebook: str) -> dict[str, Any]:
 
 
 def _is_scalar(v: Any) -> bool:
-    return v is None or isinstance(v, (str, bool, int)) or (isinstance(v, float) and math.isfinite(v))
+    """A plain value a parameter or its items may be: none, text of at most ``MAX_TEXT``
+    characters, a bool, an int or a finite float."""
+    return (v is None or (isinstance(v, str) and len(v) <= MAX_TEXT) or isinstance(v, (bool, int))
+            or (isinstance(v, float) and math.isfinite(v)))
 
 
 def _check_value(name: str, value: Any, default: Any, where: str) -> None:
@@ -95,12 +98,10 @@ def _check_value(name: str, value: Any, default: Any, where: str) -> None:
     elif isinstance(default, str):
         ok = isinstance(value, str)
     elif isinstance(default, list):
-        ok = isinstance(value, list) and len(value) <= 100 and all(
-            _is_scalar(v) and not (isinstance(v, str) and len(v) > MAX_TEXT) for v in value)
+        ok = isinstance(value, list) and len(value) <= 100 and all(_is_scalar(v) for v in value)
     elif isinstance(default, dict):
         ok = isinstance(value, dict) and len(value) <= 100 and all(
-            isinstance(k, str) and _is_scalar(v) and not (isinstance(v, str) and len(v) > MAX_TEXT)
-            for k, v in value.items())
+            isinstance(k, str) and _is_scalar(v) for k, v in value.items())
     else:
         ok = False
     if not ok:

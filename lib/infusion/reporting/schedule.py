@@ -6,10 +6,13 @@ one job per combination, with an ``output`` pattern such as ``cpt-{code}-{year}.
 * A lock (``reports/.lock``, ``flock``) keeps two runs from writing the same reports at once: a
   second run exits at once with a message naming the holder (exit 75), or waits with ``wait_seconds``.
 * A job whose inputs (notebook, the files in ``data/``, the ``infusion`` package) and parameters
-  did not change since its last good render is skipped, unless ``--force``.
+  did not change since its last good render, and whose report is the very file that render wrote
+  (its sha256), is skipped, unless ``--force``.
 * Every job, rendered, skipped or failed, is one JSON line in ``reports/logs/render-log.jsonl``:
   job, parameters, data version, start, duration, status, output path, error.
-* A failing job does not stop the others; the run exits 1 if any job failed.
+* A job is checked before it runs (``render.validate_job``); an invalid one is logged and not run.
+* A failing or invalid job does not stop the others; the run exits 2 if a job was invalid, else 1
+  if one failed.
 """
 
 from __future__ import annotations
