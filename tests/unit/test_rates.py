@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from infusion.config import REPO_ROOT
 from infusion.errors import DataError
-from infusion.rates import extract_file, extract_files, payer_family
+from infusion.rates import classify, extract_file, extract_files
 from infusion.rates.summary import summarize
 from shared_files import SHARED
 
@@ -79,7 +79,7 @@ def test_other_tic_file_types_are_refused_clearly(name):
     (("Kaiser Foundation Health Plan",), "other"), ((None, ""), "other"),
 ])
 def test_payer_families(names, family):
-    assert payer_family(*names) == family
+    assert classify(*names).family == family
 
 
 def test_illustrative_samples_extract_with_labels_and_remote_reference(tmp_path):
@@ -106,7 +106,7 @@ def test_summary_percentiles_ratio_dedup_and_flags():
     assert row["p10"] <= row["p25"] <= row["median"] <= row["p75"] <= row["p90"]
     assert row["median_pct_of_medicare"] == pytest.approx(100 * row["median"] / 17.03)
     reasons = " ".join(s.excluded["reason"])
-    assert "percentage" in reasons and "duplicate" in reasons and "implausible" in reasons
+    assert "percentage" in reasons and "same rate repeated" in reasons and "implausible" in reasons
     # every implausible rate (45x Medicare) is out of the percentiles
     assert (s.table["p90"] < 20 * s.table["medicare"]).all()
 

@@ -48,6 +48,7 @@ from ..coding.modifiers import DISTINCT, modifier_problem, placement_problem
 from ..coding.rules import cite
 from ..coding.units import SHORT_MAX_MINUTES, additional_hours
 from ..reference import catalog, tables
+from ..reference.payers import classify
 from . import values as V
 from .read import FAMILY, KEPT, Lines
 
@@ -78,11 +79,9 @@ def _facility_pos(program: str = "commercial") -> frozenset[str]:
 
 
 def _traditional_medicare(payer: str | None) -> bool:
-    """Whether a claim's payer is traditional Medicare (``rates.model.classify_payer``: "MEDICARE
+    """Whether a claim's payer is traditional Medicare (``reference.payers.classify``: "MEDICARE
     PART B", "Medicare"; not a Medicare Advantage plan, which follows its own policy)."""
-    from ..rates.model import classify_payer
-
-    return classify_payer(payer)[0] == "medicare"
+    return classify(payer).family == "medicare"
 
 
 def _zip_localities(zips: list[str | None]) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Commercial negotiated rates from the public price-transparency files.
 
-* :mod:`.model`: the tidy rate table (columns) and payer families;
+* :mod:`.model`: the tidy rate table (columns); payer classes come from ``reference.payers``;
 * :mod:`.tic`: payers' Transparency in Coverage in-network files (JSON, ``.json.gz``);
 * :mod:`.hospital`: hospitals' standard-charge files (CSV v2/v3 tall and wide, JSON v3);
 * :mod:`.extract`: files -> one Parquet table, several files in parallel, or on Dask;
@@ -15,7 +15,7 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {"extract_file": ".extract", "extract_files": ".extract", "RATE_COLUMNS": ".model",
-            "payer_family": ".model", "summarize": ".summary"}
+            "classify": ".model", "summarize": ".summary"}
 
 __all__ = list(_EXPORTS)
 

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..errors import DataError, shown
-from .model import Extraction, classify_payer
+from ..reference.payers import known_payer
+from .model import Extraction, payer_fields
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 HEADER_SCAN_ROWS = 60
@@ -38,13 +39,19 @@ _CPT = re.compile(r"\bcpt|hcpcs", re.I)
 _CODE = re.compile(r"^\s*(code|service id|procedure code|cpt code|hcpcs code)\s*$", re.I)
 _CASH = re.compile(r"cash|self[- ]?pay|prompt pay", re.I)
 _MINMAX = re.compile(r"\bmin(imum)?\b|\bmax(imum)?\b", re.I)
-_GROSS = re.compile(r"gross|^\s*charges?\s*$|price|\bfee\b|standard charge|^\s*amount\s*$|^\s*rate\s*$", re.I)
+_GROSS = re.compile(r"gross|^\s*charges?\s*$|price|\bfee\b|standard charge|^\s*amount\s*$|^\s*rate\s*$|"
+                    r"^\s*charges?\s*[(\[-]?\s*(in|out)[- ]?patient\s*[)\]]?\s*$|"
+                    r"^\s*(in|out)[- ]?patient\s+charges?\s*$", re.I)
 _PAYER_HEADER = re.compile(r"payer negotiated (charge|rate)s?\s*:\s*(.+)", re.I)
 _EXPECTED = re.compile(r"expected (reimbursement|payment)|negotiated (charge|rate)|reimb", re.I)
+# identifiers and account numbers, never amounts: codes, departments, revenue codes, general-ledger
+# accounts (GL), OSHPD's NRV (the revenue code column of California chargemasters), cost centres
 _IDENT = re.compile(r"\bcodes?\b|\bcd\b|dept|department|\brev\b|revenue|\bcdm\b|charge ?code|chargecode|item|\bid\b|#|"
+                    r"\bgl\b|general ledger|\bnrv\b|\bacct\b|account|cost ?cent|\bsub ?acct\b|\bledger\b|"
                     r"number|\bndc\b|units?\b|qty|quantity|category|service line|type|description|"
                     r"\bdesc\b|name|location only|status|modifier", re.I)
-_SETTING = re.compile(r"inpatient\s*/\s*outpatient|^\s*setting\s*$|patient type", re.I)
+_SETTING = re.compile(r"inpatient\s*/\s*outpatient|^\s*(service\s*)?setting\s*$|service_setting|patient type|"
+                      r"^\s*ip\s*/\s*op\s*$", re.I)
 _NOT_GIVEN = {"", "N/A", "NA", "-", "NONE", "NULL", "TBD", "N/C", "NC"}
 
 
@@ -142,6 +149,8 @@ def _roles(header: list[Any], above: list[Any], sheet_kind: str | None, column_m
             cols.append(Column(i, h, "description"))
         elif _IDENT.search(h):
             cols.append(Column(i, h, "not read"))
+        elif re.fullmatch(r"[A-Z]{1,4}", h.strip()) and not known_payer(h):
+            cols.append(Column(i, h, "not read"))  # a short code (GL, NRV, RC): an account, not a payer
         else:
             cols.append(Column(i, h, "payer?", h, setting))  # a payer if it holds amounts
     return cols
@@ -228,18 +237,17 @@ def read_chargemaster(path: str | Path, codes: set[str], billing_class: str = "i
                     payer_guess_seen[c.index] = True
                 kind = "negotiated" if c.role in ("payer", "payer?") else c.role
                 payer = c.payer if kind == "negotiated" else ""
-                fam, lob = classify_payer(payer, "") if payer else (None, None)
                 ex.rows.append({
                     "source_file": str(p), "source_format": ex.source_format,
                     "reporting_entity": name, "payer_name": payer or None,
-                    "payer_family": fam, "plan_name": None, "plan_id": None, "plan_market_type": None,
+                    "plan_name": None, "plan_id": None, "plan_market_type": None,
                     "billing_code": code, "billing_code_type": "CPT", "negotiation_arrangement": "ffs",
                     "negotiated_type": kind, "rate": value, "billing_class": billing_class,
-                    "setting": c.setting or (row_setting if row_setting in ("inpatient", "outpatient") else None),
                     "service_codes": "", "modifiers": "", "provider_key": f"hospital:{name}",
                     "provider_groups": 1, "npi_count": None, "remote_reference": False,
-                    "expiration_date": None, "last_updated": None, "illustrative": False,
-                    "line_of_business": lob,
+                    "expiration_date": None, "last_updated": None, "illustrative": False, "state": None,
+                    **payer_fields(payer, "", c.setting or (row_setting if row_setting in ("inpatient", "outpatient")
+                                                            else None)),
                     "source_column": prefix + c.header + (f" [{c.payer}]" if payer and payer not in c.header else ""),
                 })
             if len(ex.rows) == before:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from ..errors import DataError, shown
 from .jsonscan import MAX_ITEM, StreamError, TooLarge, iter_object_fast
-from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer, clean_name
+from .model import ILLUSTRATIVE_MARK, Extraction, clean_name, payer_fields
 from .tic import open_stream
 
 _PIPE = re.compile(r"\s*\|\s*")
@@ -52,11 +52,42 @@ def _head(path: Path) -> tuple[dict[str, str], list[str], list[str]]:
             raise DataError(f"{path.name}: fewer than 3 rows; a CMS hospital CSV has the general "
                             "headers on row 1, their values on row 2 and the data headers on row 3") from None
     general = {norm_header(n): v for n, v in zip(names, values)}
+    general["_state"] = hospital_state([norm_header(n) for n in names], general.get("hospital_address")) or ""
     header = [norm_header(h) or f"_blank_{i}" for i, h in enumerate(data_header)]  # trailing commas
     twice = sorted({h for h in header if header.count(h) > 1})
     if twice:
         raise DataError(f"{path.name}: the data header (row 3) names the column {shown(twice[0])} more than once")
     return general, header, [norm_header(h, False) for h in data_header]
+
+
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
+    "OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY GU VI AS MP".split())
+
+
+def hospital_state(headers: list[str], address: Any = None, licence_state: Any = None) -> str | None:
+    """The hospital's state: the two letters before the ZIP of its address, else the licence's
+    state (v3 JSON ``license_information.state``, a CSV's ``license_number|XX`` header; a template
+    copied from another hospital may keep the wrong one, as Lake Martin's ``license_number|CA`` in
+    Alabama); None when neither says (a state is never guessed)."""
+    for a in address if isinstance(address, list) else [address]:
+        m = re.search(r"\b([A-Z]{2})[ ,]+\d{5}(?:-\d{4})?\s*$", a.strip()) if isinstance(a, str) else None
+        if m and m.group(1) in US_STATES:
+            return m.group(1)
+    for value in [licence_state] + [h.split("|", 1)[1] for h in headers if h.lower().startswith("license_number|")]:
+        if isinstance(value, str) and value.strip().upper() in US_STATES:
+            return value.strip().upper()
+    return None
+
+
+def iso_date(value: Any) -> str | None:
+    """A file's date as YYYY-MM-DD when it is written M/D/YYYY or YYYY-MM-DD, else as written
+    (None when empty)."""
+    text = str(value).strip() if value is not None else ""
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    if m:
+        return f"{m.group(3)}-{int(m.group(1)):02d}-{int(m.group(2)):02d}"
+    return text[:40] or None
 
 
 def _code_columns(header: list[str]) -> list[tuple[str, str]]:
@@ -269,22 +300,20 @@ def _amount(p: Path, line: int, col: str | None, value: Any, ex: Extraction, pay
 def _row(p: Path, fmt: str, hospital: str, general: dict, r: Any, payer: str, plan: str,
          rate: float, negotiated_type: str, method: str, billing_class: str = "institutional",
          column: str = "", default_lob: str | None = None) -> dict:
-    if payer:
-        fam, lob = classify_payer(payer, plan, default_lob)
-    else:
-        fam, lob = None, None
+    setting = str(r.get("setting") or "").strip().lower() or None
     return {
         "source_file": str(p), "source_format": fmt, "reporting_entity": hospital,
-        "payer_name": payer or None, "payer_family": fam, "plan_name": plan or None,
+        "payer_name": payer or None, "plan_name": plan or None,
         "plan_id": None, "plan_market_type": None, "billing_code": r["_code"] if "_code" in r else r.get("code"),
         "billing_code_type": "CPT", "negotiation_arrangement": "ffs",
         "negotiated_type": negotiated_type, "rate": rate, "billing_class": billing_class,
-        "setting": (str(r.get("setting") or "").strip().lower() or None), "service_codes": "",
+        "service_codes": "",
         "modifiers": (r.get("modifiers") or "").strip(), "provider_key": f"hospital:{hospital}",
         "provider_groups": 1, "npi_count": None, "remote_reference": False,
-        "expiration_date": None, "last_updated": general.get("last_updated_on"),
+        "expiration_date": None, "last_updated": iso_date(general.get("last_updated_on")),
         "illustrative": hospital.upper().startswith(ILLUSTRATIVE_MARK),
-        "line_of_business": lob, "source_column": column or None,
+        "source_column": column or None, "state": general.get("_state") or None,
+        **payer_fields(payer, plan, setting, default_lob),
     }
 
 
@@ -326,6 +355,8 @@ def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | N
                                       max_item=max_item):
                 if m.index is None:
                     if isinstance(m.value, (str, int, float)):
+                        top[m.key] = m.value
+                    elif m.key in ("license_information", "hospital_address"):  # for the state
                         top[m.key] = m.value
                     if m.key == "standard_charge_information":
                         ex.warnings.append("standard_charge_information is not an array: no charges in this file")
@@ -389,8 +420,11 @@ def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | N
     if "standard_charge_information" not in counts and not any("not an array" in w for w in ex.warnings):
         ex.warnings.append("the file has no standard_charge_information member: no charges in this file")
     ex.source_format = f"hpt-json-{top.get('version', '?')}"
-    for row in ex.rows:
+    licence = top.get("license_information")
+    state = hospital_state([], top.get("hospital_address"), licence.get("state") if isinstance(licence, dict) else None)
+    for row in ex.rows:  # the members may follow the items: set once all are read
         row["source_format"] = ex.source_format
-        row["last_updated"] = top.get("last_updated_on")
+        row["last_updated"] = iso_date(top.get("last_updated_on"))
+        row["state"] = state
     ex.bytes_read = raw.count
     return ex

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..config import data_path
+from ..reference.payers import PRIVATE_FAMILIES, PayerClass, classify, classify_payer, clean_name
+
+__all__ = ["RATE_COLUMNS", "FAMILY_LABELS", "LOB_LABELS", "PRIVATE_FAMILIES", "DOLLAR_TYPES", "ILLUSTRATIVE_MARK",
+           "PayerClass", "classify", "classify_payer", "clean_name", "Extraction", "to_frame", "join"]
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built, not to read files
     import pandas as pd
@@ -23,87 +23,20 @@ RATE_COLUMNS = {
     "npi_count": "Int64", "remote_reference": "boolean", "expiration_date": "string",
     "last_updated": "string", "illustrative": "boolean",
     "line_of_business": "string", "source_column": "string", "unresolved_reference": "boolean",
+    "network": "string", "state": "string",
 }
+# columns a rates file written before they existed may lack (read as null: in-network, state unknown)
+OPTIONAL_COLUMNS = ("network", "state")
 FAMILY_LABELS = {"aetna": "Aetna", "bcbs": "BCBS", "cigna": "Cigna", "uhc": "UnitedHealthcare",
                  "medicare": "Medicare", "other": "Other"}
 LOB_LABELS = {"commercial": "commercial", "medicare_advantage": "Medicare Advantage",
-              "medicaid_managed_care": "Medicaid managed care", "exchange": "exchange",
-              "tricare": "TRICARE", "medicare": "Medicare (traditional)",
-              "medicaid": "Medicaid (state program)", "unknown": "unknown"}
-PRIVATE_FAMILIES = ("aetna", "bcbs", "cigna", "uhc")
-# Words that leave a payer name "just the program" (Medicare or Medicaid itself, not a plan of a
-# private payer), with US state names and abbreviations as hospitals write them ("[Alabama]").
-_PROGRAM_WORDS = re.compile(
-    r"\b(medicare|medicaid|part|a|b|traditional|original|ffs|fee|for|service|all|plans?|government|"
-    r"cms|state|of|the|program|alabama|al|delaware|de|washington|wa|oregon|or|alaska|ak|"
-    r"[a-z]{2})\b", re.I)
+              "medicaid_managed_care": "Medicaid managed care", "exchange": "exchange (individual market)",
+              "tricare": "TRICARE / VA", "medicare": "Medicare (traditional)",
+              "medicaid": "Medicaid (state program)", "workers_comp": "workers' comp / auto",
+              "international": "international", "other_government": "other government program",
+              "self_pay": "self-pay (not a payer)", "unknown": "unknown"}
 DOLLAR_TYPES = ("negotiated", "derived", "fee schedule")
 ILLUSTRATIVE_MARK = "ILLUSTRATIVE"
-
-
-@lru_cache(maxsize=1)
-def _aliases() -> list[tuple[re.Pattern[str], str]]:
-    with data_path("reference", "payer_aliases.csv").open(newline="", encoding="utf-8") as fh:
-        rows = sorted(csv.DictReader(fh), key=lambda r: int(r["order"]))
-    return [(re.compile(r["pattern"], re.I), r["family"]) for r in rows]
-
-
-def clean_name(name: str | None) -> str:
-    """A payer or plan name as matched: template brackets and underscores gone, spaces collapsed."""
-    return re.sub(r"\s+", " ", re.sub(r"[\[\]_]", " ", name or "")).strip()
-
-
-def payer_family(*names: str | None) -> str:
-    """The private family (aetna, bcbs, cigna, uhc) of the first name that matches an alias (in the
-    table's order), else "other". Medicare itself is a line of business, see :func:`classify_payer`."""
-    for name in names:
-        text = clean_name(name)
-        if not text:
-            continue
-        for rx, fam in _aliases():
-            if rx.search(text):
-                return fam
-    return "other"
-
-
-@lru_cache(maxsize=1)
-def _lines() -> list[tuple[re.Pattern[str], str]]:
-    with data_path("reference", "lines_of_business.csv").open(newline="", encoding="utf-8") as fh:
-        rows = sorted(csv.DictReader(fh), key=lambda r: int(r["order"]))
-    return [(re.compile(r["pattern"], re.I), r["line_of_business"]) for r in rows]
-
-
-def _just_program(payer: str) -> bool:
-    """True when ``payer`` names only the public program (e.g. "MEDICARE", "[Medicaid]",
-    "Alabama Medicaid", "Medicare Part B"), not a private plan of it."""
-    return not _PROGRAM_WORDS.sub(" ", payer).strip(" -/&,.()")
-
-
-@lru_cache(maxsize=4096)
-def classify_payer(payer: str | None, plan: str | None = None,
-                   default_lob: str | None = None) -> tuple[str, str]:
-    """(payer family, line of business) from a payer and plan name.
-
-    Family: aetna, bcbs, cigna, uhc (``payer_aliases.csv``), medicare for traditional Medicare
-    itself, else other. Line of business (``lines_of_business.csv``, first match over payer and plan
-    together): exchange, medicare_advantage, medicaid_managed_care, tricare; the bare programs are
-    medicare (traditional) and medicaid (the state program); otherwise ``default_lob`` when given
-    (a TiC file is commercial by the rule that requires it), commercial for the four private
-    families, and unknown for any other payer.
-    """
-    p, q = clean_name(payer), clean_name(plan)
-    fam = payer_family(p, q)
-    text = f"{p} {q}".strip()
-    lob = next((lob for rx, lob in _lines() if rx.search(text)), None)
-    if lob == "medicare":
-        if fam == "other" and _just_program(p) and (not q or _just_program(q)):
-            return "medicare", "medicare"
-        lob = "medicare_advantage"
-    if lob == "medicaid_managed_care" and fam == "other" and _just_program(p) and (not q or _just_program(q)):
-        lob = "medicaid"
-    if lob is None:
-        lob = default_lob or ("commercial" if fam in PRIVATE_FAMILIES else "unknown")
-    return fam, lob
 
 
 @dataclass
@@ -138,3 +71,15 @@ def to_frame(rows: list[dict]) -> "pd.DataFrame":
 
 def join(values) -> str:
     return "|".join(str(v).strip() for v in values) if values else ""
+
+
+def payer_fields(payer: str | None, plan: str | None, setting: str | None = None,
+                 default_lob: str | None = None) -> dict[str, str | None]:
+    """The payer columns of a rate (family, line of business, network) and its setting: a setting
+    the names state ("Blue Cross Inpatient", "HMO Outpatient") narrows the file's own (often "both");
+    a row without a payer (a gross or cash charge) keeps the file's setting and no payer labels."""
+    if not payer:
+        return {"payer_family": None, "line_of_business": None, "network": None, "setting": setting}
+    c = classify(payer, plan, default_lob)
+    return {"payer_family": c.family, "line_of_business": c.line_of_business, "network": c.network,
+            "setting": c.setting or setting}

@@ -317,7 +317,7 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
             "provider_groups": g, "npi_count": None if remote else n, "remote_reference": remote,
             "last_updated": top.get("last_updated_on"),
             "illustrative": str(entity).upper().startswith(ILLUSTRATIVE_MARK),
-            "line_of_business": lob, "source_column": None,
+            "line_of_business": lob, "source_column": None, "network": "in-network", "state": None,
         })
         if "provider_groups" not in nr and any(_group_id(i, "", p) not in refs
                                                for i in nr.get("provider_references") or []):
