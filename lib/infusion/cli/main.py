@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 from typing import Sequence
 
 from ..coding.encounter import (
@@ -93,11 +92,15 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--max-item-mb", type=int, default=64,
                      help="the largest single JSON item read, in MB (default 64; memory stays within "
                      "about 3x this per file read)")
+    ext.add_argument("--file-info", metavar="CSV",
+                     help="facts the files may not state (hospital, state, file date, where published): a CSV "
+                     "with columns file,hospital_in_file,hospital,state,file_date,address,source "
+                     "(see data/benchmarks/real_rate_files.csv)")
     ext.set_defaults(func=cmd_rates_extract)
     summ = rsub.add_parser("summary", help="percentiles per payer family and %% of Medicare")
     summ.add_argument("--code", required=True)
-    summ.add_argument("--rates", default=str(Path("data") / "benchmarks" / "sample_rates.parquet"),
-                      help="Parquet from `rates extract` (default: the illustrative sample)")
+    summ.add_argument("--rates", help="Parquet from `rates extract` (default: the real hospital rates shipped in "
+                      "data/benchmarks/real_rates.parquet; 'illustrative' for the generated sample)")
     summ.add_argument("--year", type=_year, default=2026, help="Medicare reference year")
     summ.add_argument("--json", action="store_true")
     summ.set_defaults(func=cmd_rates_summary)

@@ -26,7 +26,7 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
         column_map[role.strip()] = header.strip()
     res = extract_files(args.files, args.out, codes=codes, jobs=args.jobs, scheduler=args.scheduler,
                         billing_class=args.billing_class, column_map=column_map or None,
-                        max_item_mb=args.max_item_mb)
+                        max_item_mb=args.max_item_mb, file_info=args.file_info)
     for f in res.files:
         if f["status"] == "ok":
             print(f"ok      {f['file']}: {f['rows']} rows ({f['format']}, {f['items_read']} items read, "
@@ -46,9 +46,9 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_rates_summary(args: argparse.Namespace) -> int:
-    from ..rates.summary import format_summary, summarize
+    from ..rates.summary import format_summary, rates_file, summarize
 
-    s = summarize(args.rates, args.code, args.year)
+    s = summarize(rates_file(args.rates), args.code, args.year)
     if args.json:
         out = {"code": s.code, "year": s.year, "illustrative": s.illustrative, "medicare": s.medicare,
                "families": json.loads(s.table.to_json(orient="records")),

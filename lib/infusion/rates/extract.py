@@ -25,6 +25,7 @@ import pandas as pd
 from ..config import check_file, check_outputs
 from ..errors import DataError, InputError, shown
 from ..safe_io import atomic_files, atomic_write
+from .fileinfo import apply_file_info, read_file_info
 from .hospital import read_hospital_csv, read_hospital_json
 from .model import Extraction, to_frame
 from .tic import open_stream, read_tic
@@ -167,13 +168,15 @@ def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str, opti
 def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[str] = FAMILY_CODES,
                   jobs: int = 2, scheduler: str | None = None, progress: bool = True,
                   billing_class: str | None = None, column_map: dict[str, str] | None = None,
-                  max_item_mb: int = 64) -> RunResult:
-    """Extract ``codes`` from every file into the Parquet ``out`` (see module doc)."""
+                  max_item_mb: int = 64, file_info: str | Path | None = None) -> RunResult:
+    """Extract ``codes`` from every file into the Parquet ``out`` (see module doc). ``file_info``:
+    a sidecar CSV of facts the files may not state (hospital, state, date; ``rates.fileinfo``)."""
     if billing_class not in (None, "professional", "institutional"):
         raise InputError("billing-class", f"{shown(billing_class)}: give professional or institutional")
     if not 1 <= max_item_mb <= 4096:
         raise InputError("max-item-mb", f"{max_item_mb} is not a size from 1 to 4096 MB")
     options = {"billing_class": billing_class, "column_map": column_map, "max_item_mb": max_item_mb}
+    info = read_file_info(file_info) if file_info else []
     if scheduler:
         scheduler = check_scheduler(scheduler)
     files = [str(Path(p)) for p in paths]
@@ -232,8 +235,10 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
         if ex is None:
             manifest.append({"file": path, "status": "failed", "error": err, "rows": 0})
         else:
+            fact = apply_file_info(ex.rows, Path(path).name, info) if info else None
             frames.append(ex.frame())
             manifest.append({"file": path, "status": "ok", "format": ex.source_format,
+                             **({"file_info": fact.source} if fact else {}),
                              "rows": len(ex.rows), "items_read": ex.items_read,
                              "items_matched": ex.items_matched, "not_read": ex.not_read,
                              "bytes_read": ex.bytes_read, "warnings": ex.warnings,

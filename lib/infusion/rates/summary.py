@@ -1,16 +1,23 @@
 """Benchmarks over an extracted rate table (Parquet), queried with DuckDB.
 
-* Dollar rates only (negotiated, derived, fee schedule); percentage-of-charges and per-diem rates
-  are counted, not mixed in. No single negotiated type is imposed on every payer.
-* A rate repeated for the same payer and plan, code, class, setting, modifiers and providers
-  (for example a chargemaster listing one service under several charge codes) is counted once;
-  two payers with the same rate at one hospital are two rates.
-* Groups are payer family x line of business x billing class, so commercial rates are compared
-  with Medicare, and Medicare Advantage or Medicaid managed-care rates stand apart.
-* Gross charges and cash prices (hospital files) are not payer rates: counted, not mixed in.
-* Medicare reference: national PFS non-facility payment for professional rates, national OPPS
-  rate for institutional ones (both for ``year``). Rates above 20x or below 0.1x Medicare are
-  flagged as implausible and left out of the percentiles.
+Every row of the code is either in the table or counted under "left out" with why, in this order:
+
+* hospital gross charges and cash prices: not payer rates;
+* rates that are not dollar amounts (percentage of charges, per diem ...);
+* rates that are missing or not finite numbers;
+* out-of-network amounts (and their emergency amounts): a payer's allowed amount for care outside
+  its network is not a negotiated rate;
+* inpatient contracts: 96369-96372 are billed on outpatient claims (an inpatient stay is paid by
+  DRG), so a rate a file gives for inpatients is not the benchmark of the code;
+* a rate repeated for one provider (a hospital) and payer family, whatever the plan's name (a
+  hospital that lists one BCBS contract under twelve plan columns gives one BCBS rate; "other"
+  payers are kept apart by name);
+* rates above 20x or below 0.1x Medicare (implausible, out of the percentiles).
+
+Groups are payer family x line of business x billing class, so commercial rates are compared with
+Medicare, and Medicare Advantage or Medicaid managed-care rates stand apart. Medicare reference:
+national PFS non-facility payment for professional rates, national OPPS rate for institutional ones
+(both for ``year``; OPPS national, not wage-adjusted).
 """
 
 from __future__ import annotations
@@ -24,8 +31,11 @@ import pandas as pd
 
 from ..errors import InputError
 from ..medicare.payment import opps_rate, payment
-from .model import DOLLAR_TYPES, FAMILY_LABELS, LOB_LABELS, to_frame
+from .model import DOLLAR_TYPES, FAMILY_LABELS, LOB_LABELS, OPTIONAL_COLUMNS, to_frame
 
+REAL_RATES = "real_rates.parquet"        # data/benchmarks: real hospital rates (scripts/build_real_rates.py)
+SAMPLE_RATES = "sample_rates.parquet"    # data/benchmarks: the illustrative sample (scripts/make_sample_rates.py)
+ILLUSTRATIVE = "illustrative"            # the name that asks for the sample
 IMPLAUSIBLE_HIGH = 20.0
 IMPLAUSIBLE_LOW = 0.1
 
@@ -34,10 +44,23 @@ IMPLAUSIBLE_LOW = 0.1
 class Summary:
     code: str
     year: int
-    table: pd.DataFrame          # per payer family and billing class
+    table: pd.DataFrame          # per payer family, line of business and billing class
     excluded: pd.DataFrame       # counts left out, with why
     illustrative: bool
     medicare: dict[str, float | None]
+    rates: pd.DataFrame          # the individual rates the table is made of (one row each)
+
+
+def rates_file(name: str | Path | None) -> Path:
+    """The rates file a user named: None for the real hospital rates shipped in ``data/benchmarks``,
+    "illustrative" for the generated sample, else the path given."""
+    from ..config import data_path
+
+    if name is None or str(name).strip() == "":
+        return data_path("benchmarks", REAL_RATES)
+    if str(name).strip().lower() == ILLUSTRATIVE:
+        return data_path("benchmarks", SAMPLE_RATES)
+    return Path(name)
 
 
 def medicare_reference(code: str, year: int) -> dict[str, float | None]:
@@ -73,7 +96,11 @@ def _rates_table(con: duckdb.DuckDBPyConnection, path: str | Path, code: str) ->
                                         kinds["rate"]):
         raise InputError("rates", f"{p.name}: column 'rate' is {kinds['rate']}, not a number (a rates file "
                          "as `python -m infusion rates extract` writes holds rates as DOUBLE)")
-    columns = list(to_frame([]).columns)
+    for c in OPTIONAL_COLUMNS:  # a rates file written before these columns existed
+        if c not in have:
+            con.execute(f"ALTER TABLE r ADD COLUMN {c} VARCHAR")
+            have.add(c)
+    columns = [c for c in to_frame([]).columns if c not in OPTIONAL_COLUMNS]
     missing = [c for c in columns if c not in have]
     if missing:
         names = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
@@ -89,7 +116,8 @@ def load_rates(path: str | Path, code: str) -> pd.DataFrame:
 
 
 def summarize(path: str | Path, code: str, year: int = 2026) -> Summary:
-    """Percentiles per payer family and billing class, and the median as a % of Medicare."""
+    """Percentiles per payer family, line of business and billing class, with the median as a % of
+    Medicare, and the individual rates they are made of (see module doc)."""
     code = str(code).strip()
     ref = medicare_reference(code, year)
     con = duckdb.connect()
@@ -98,48 +126,64 @@ def summarize(path: str | Path, code: str, year: int = 2026) -> Summary:
     con.executemany("INSERT INTO med VALUES (?, ?)", [[k, v] for k, v in ref.items()])
     types = ", ".join(f"'{t}'" for t in DOLLAR_TYPES)
     con.execute(f"""
+        CREATE TEMP TABLE c AS
+        SELECT r.*, CASE
+            WHEN negotiated_type IN ('gross charge', 'discounted cash')
+                THEN 'hospital ' || negotiated_type || ' (not a payer rate)'
+            WHEN coalesce(negotiated_type, '') NOT IN ({types})
+                THEN 'not a dollar amount (' || coalesce(negotiated_type, 'no type given') || ')'
+            WHEN NOT {FINITE} THEN 'rate missing or not a finite number (NaN, infinite)'
+            WHEN coalesce(network, 'in-network') <> 'in-network'
+                THEN network || ' amount (not a negotiated rate)'
+            WHEN setting = 'inpatient' THEN 'inpatient contract (the code is billed on outpatient claims)'
+            END AS why,
+            row_number() OVER (
+                PARTITION BY coalesce(provider_key, ''), payer_family, line_of_business, billing_class,
+                             coalesce(modifiers, ''), coalesce(service_codes, ''), rate,
+                             CASE WHEN payer_family = 'other' THEN coalesce(payer_name, '') ELSE '' END,
+                             (negotiated_type IN ({types}) AND {FINITE}
+                              AND coalesce(network, 'in-network') = 'in-network'
+                              AND coalesce(setting, '') <> 'inpatient')
+                ORDER BY coalesce(setting, ''), payer_name, plan_name) AS nth
+        FROM r""")
+    con.execute(f"""
         CREATE TEMP TABLE d AS
-        SELECT DISTINCT payer_family, coalesce(line_of_business, 'unknown') AS line_of_business,
-               coalesce(payer_name,'') AS payer_name, coalesce(plan_name,'') AS plan_name,
-               billing_class, negotiated_type, rate, coalesce(setting,'') AS setting,
-               coalesce(service_codes,'') AS service_codes, coalesce(modifiers,'') AS modifiers,
-               coalesce(provider_key,'') AS provider_key, reporting_entity, illustrative
-        FROM r WHERE negotiated_type IN ({types}) AND {FINITE}""")
-    excluded = con.execute(f"""
-        SELECT CASE WHEN negotiated_type IN ('gross charge', 'discounted cash')
-                    THEN 'hospital ' || negotiated_type || ' (not a payer rate)'
-                    ELSE 'not a dollar amount (' || negotiated_type || ')' END AS reason, count(*) AS n
-        FROM r WHERE negotiated_type NOT IN ({types}) GROUP BY negotiated_type
-        UNION ALL
-        SELECT 'rate missing or not a finite number (NaN, infinite)', count(*)
-        FROM r WHERE negotiated_type IN ({types}) AND NOT {FINITE}
-        UNION ALL
-        SELECT 'duplicate of a rate already counted',
-               (SELECT count(*) FROM r WHERE negotiated_type IN ({types}) AND {FINITE}) - (SELECT count(*) FROM d)
-        UNION ALL
-        SELECT 'implausible: above {IMPLAUSIBLE_HIGH:g}x or below {IMPLAUSIBLE_LOW:g}x Medicare', count(*)
-        FROM d JOIN med USING (billing_class)
-        WHERE med.medicare IS NOT NULL
-          AND (rate > {IMPLAUSIBLE_HIGH} * med.medicare OR rate < {IMPLAUSIBLE_LOW} * med.medicare)
-    """).df()
-    table = con.execute(f"""
-        WITH k AS (
-          SELECT d.*, med.medicare FROM d LEFT JOIN med USING (billing_class)
-          WHERE med.medicare IS NULL
-             OR (rate <= {IMPLAUSIBLE_HIGH} * med.medicare AND rate >= {IMPLAUSIBLE_LOW} * med.medicare))
-        SELECT payer_family, line_of_business, billing_class, count(*) AS n,
+        SELECT c.*, med.medicare,
+               CASE WHEN why IS NOT NULL THEN why
+                    WHEN nth > 1 THEN 'same rate repeated for one provider and payer family'
+                    WHEN med.medicare IS NOT NULL AND (rate > {IMPLAUSIBLE_HIGH} * med.medicare
+                                                       OR rate < {IMPLAUSIBLE_LOW} * med.medicare)
+                    THEN 'implausible: above {IMPLAUSIBLE_HIGH:g}x or below {IMPLAUSIBLE_LOW:g}x Medicare'
+               END AS left_out
+        FROM c LEFT JOIN med USING (billing_class)""")
+    excluded = con.execute("""
+        SELECT left_out AS reason, count(*) AS n FROM d WHERE left_out IS NOT NULL
+        GROUP BY left_out ORDER BY n DESC, reason""").df()
+    table = con.execute("""
+        SELECT payer_family, coalesce(line_of_business, 'unknown') AS line_of_business, billing_class,
+               count(*) AS n, count(DISTINCT provider_key) AS providers,
+               string_agg(DISTINCT state, ', ' ORDER BY state) AS states,
+               min(rate) AS min,
                quantile_cont(rate, 0.10) AS p10, quantile_cont(rate, 0.25) AS p25,
                quantile_cont(rate, 0.50) AS median, quantile_cont(rate, 0.75) AS p75,
-               quantile_cont(rate, 0.90) AS p90, any_value(medicare) AS medicare,
+               quantile_cont(rate, 0.90) AS p90, max(rate) AS max, any_value(medicare) AS medicare,
                100 * quantile_cont(rate, 0.50) / any_value(medicare) AS median_pct_of_medicare
-        FROM k GROUP BY payer_family, line_of_business, billing_class
+        FROM d WHERE left_out IS NULL
+        GROUP BY payer_family, coalesce(line_of_business, 'unknown'), billing_class
         ORDER BY billing_class, payer_family, line_of_business""").df()
-    table["payer_family"] = table["payer_family"].map(lambda f: FAMILY_LABELS.get(f, f))
-    table["line_of_business"] = table["line_of_business"].map(lambda f: LOB_LABELS.get(f, f))
+    rates = con.execute("""
+        SELECT reporting_entity, state, last_updated, payer_name, plan_name, payer_family,
+               coalesce(line_of_business, 'unknown') AS line_of_business, setting, billing_class,
+               billing_code, rate, source_file, source_column, provider_key, illustrative
+        FROM d WHERE left_out IS NULL
+        ORDER BY payer_family, line_of_business, rate, reporting_entity, payer_name, plan_name, setting,
+                 billing_class, source_column""").df()
+    for t in (table, rates):
+        t["payer_family"] = t["payer_family"].map(lambda f: FAMILY_LABELS.get(f, f))
+        t["line_of_business"] = t["line_of_business"].map(lambda f: LOB_LABELS.get(f, f))
     flag = con.execute("SELECT coalesce(bool_or(illustrative), false) FROM r").fetchone()
     illustrative = bool(flag and flag[0])
-    excluded = excluded[excluded["n"] > 0].reset_index(drop=True)
-    return Summary(code, year, table, excluded, illustrative, ref)
+    return Summary(code, year, table, excluded.reset_index(drop=True), illustrative, ref, rates)
 
 
 def format_summary(s: Summary) -> str:
@@ -153,8 +197,9 @@ def format_summary(s: Summary) -> str:
         lines.append("no dollar rates for this code in the file")
     else:
         t = s.table.copy()
-        for c in ("p10", "p25", "median", "p75", "p90", "medicare"):
+        for c in ("min", "p10", "p25", "median", "p75", "p90", "max", "medicare"):
             t[c] = t[c].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
+        t["states"] = t["states"].fillna("")
         t["median_pct_of_medicare"] = t["median_pct_of_medicare"].map(
             lambda v: "data not available" if pd.isna(v) else f"{v:.0f}%")
         lines.append(t.rename(columns={"median_pct_of_medicare": "median % of Medicare"}).to_string(index=False))
