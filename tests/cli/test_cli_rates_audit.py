@@ -11,17 +11,36 @@ from shared_files import SHARED
 
 pytestmark = pytest.mark.cli
 REF = SHARED / "reference-formats"
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_rates_summary_of_the_sample(run_cli):
-    out = run_cli("rates", "summary", "--code", "96370", check_rc=0).stdout
+    out = run_cli("rates", "summary", "--code", "96370", "--rates", "illustrative", check_rc=0).stdout
     assert out.startswith("ILLUSTRATIVE SAMPLE DATA")
     for col in ("p10", "p25", "median", "p75", "p90", "median % of Medicare"):
         assert col in out
     for fam in ("Aetna", "BCBS", "Cigna", "UnitedHealthcare"):
         assert fam in out
-    js = json.loads(run_cli("rates", "summary", "--code", "96370", "--json", check_rc=0).stdout)
+    js = json.loads(run_cli("rates", "summary", "--code", "96370", "--rates", "illustrative", "--json",
+                            check_rc=0).stdout)
     assert js["illustrative"] and js["medicare"]["professional"] == 17.03
+
+
+def test_rates_summary_defaults_to_the_real_hospital_rates_from_any_folder(run_cli, tmp_path):
+    """The default is the shipped real table, found from the package, not the current folder."""
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "infusion", "rates", "summary", "--code", "96369", "--json"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO / "lib")})
+    assert proc.returncode == 0, proc.stderr
+    js = json.loads(proc.stdout)
+    assert not js["illustrative"] and js["medicare"]["institutional"] == 217.31
+    lines = {(f["payer_family"], f["line_of_business"]): f for f in js["families"]}
+    assert lines[("Medicare", "Medicare (traditional)")]["median"] == 250.18  # MGH's MEDICARE [2001]
+    assert "out-of-network amount (not a negotiated rate)" in {x["reason"] for x in js["left_out"]}
 
 
 def test_rates_extract_official_examples(run_cli, tmp_path):

@@ -64,7 +64,8 @@ def test_rates_box_labels_illustrative_and_medicare_line():
     rates = pd.DataFrame({"payer_family": ["Aetna", "Aetna", "Cigna"], "rate": [20.0, 22.0, 19.0]})
     fig = rates_box_figure(rates, "96370", 17.03, illustrative=True)
     assert fig.layout.title.text.startswith("ILLUSTRATIVE")
-    assert [t.name for t in fig.data] == ["Aetna", "Cigna"]
+    assert [t.name for t in fig.data] == ["Aetna (n=2)", "Cigna (n=1)"]
+    assert [list(t.y) for t in fig.data] == [[20.0, 22.0], [19.0]] and fig.data[0].boxpoints == "all"
     assert any(s.y0 == 17.03 for s in fig.layout.shapes)
     assert not rates_box_figure(rates, "96370", None, illustrative=False).layout.title.text.startswith("ILLUSTRATIVE")
 

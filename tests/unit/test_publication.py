@@ -52,10 +52,16 @@ def test_benchmarks_missing_rates_file_says_not_available(tmp_path):
 
 
 def test_benchmarks_sample_is_labelled_and_missing_families_not_zero():
-    p = pub.validate_params("96370", 2026, ["aetna", "cigna"], None, None)
+    p = pub.validate_params("96370", 2026, ["aetna", "cigna"], None, "illustrative")
     b = pub.commercial_benchmarks(p)
-    assert "ILLUSTRATIVE" in b.note and set(b.table["payer"]) == {"Aetna", "Cigna"}
+    assert "ILLUSTRATIVE" in b.note and set(b.table["payer"]) == {"Aetna", "Cigna", "Other",
+                                                                  "Medicare Advantage (all payers)"}
     assert b.figure is not None and b.figure.layout.title.text.startswith("ILLUSTRATIVE")
+    empty = b.table[b.table["n"] == 0]
+    assert (empty["median"] == "data not available").all() and (b.table.loc[b.table["n"] > 0, "median"]
+                                                                  .str.startswith("$")).all()
+    aetna = b.table[(b.table["payer"] == "Aetna") & (b.table["billing class"] == "professional")]
+    assert int(aetna["n"].iloc[0]) > 0
 
 
 def test_modifiers_table_flags_invalid():

@@ -353,10 +353,15 @@ def test_every_price_transparency_file_ends_in_the_manifest(tmp_path):
     assert [Path(f["file"]).name for f in m["files"]] == [Path(f).name for f in files]
     failed = {Path(f["file"]).name: f["error"] for f in m["files"] if f["status"] != "ok"}
     # refused, each with its reason: a shoppable-services list and a chargemaster without codes,
-    # and the broken .txt as published
+    # the broken .txt as published, and the two traps whose internal ids look like 96369-96372
+    # ("Procedure ID" 96369 = "OVA 1 TM QL", "Internal ID" 96371 = a needle): no CPT column, no rate
     assert set(failed) == {"27-4000610_Encompass Health Rehabilitation Hospital of Gadsden_shoppableservices.csv",
                            "CRMC-Standard-Charges1.1.csv",
-                           "823462523_BayhealthEmergencyPhysicians_StandardCharges.txt"}
+                           "823462523_BayhealthEmergencyPhysicians_StandardCharges.txt",
+                           "CapitalDivision_CJWMedicalCenter_CM.csv",
+                           "fy19-standard-hospital-services-chargemaster.csv"}
+    for trap in ("CapitalDivision_CJWMedicalCenter_CM.csv", "fy19-standard-hospital-services-chargemaster.csv"):
+        assert "no header row naming a CPT/HCPCS code column" in failed[trap]
     df = pd.read_parquet(out)
     assert m["rows"] == len(df) == sum(f["rows"] for f in m["files"] if f["status"] == "ok")
     assert df["source_column"].notna().sum() == len(df) - (df["source_format"].str.startswith("tic")).sum()

@@ -15,7 +15,8 @@ import re
 from ..errors import InputError, shown
 
 CANONICAL = ("claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",
-             "claim_type", "claim_frequency", "payer", "provider", "start_time", "stop_time", "zip", "locality")
+             "claim_type", "claim_frequency", "payer", "provider", "start_time", "stop_time", "zip", "locality",
+             "claim_date")
 REQUIRED = ("claim_id", "line_number", "date_of_service", "code", "units")
 # Aliases, first match wins. Besides common names: the CMS CCLF files (CCLF5 Part B physician,
 # CCLF2 Part A revenue centre: CUR_CLM_UNIQ_ID, CLM_LINE_NUM, CLM_LINE_FROM_DT, CLM_LINE_HCPCS_CD,
@@ -54,6 +55,10 @@ ALIASES = {
     "stop_time": ["stop_time", "infusion_stop", "stop", "end_time", "infusion_stop_time", "infusion_end_time"],
     "zip": ["zip", "zip_code", "service_zip", "provider_zip", "prvdr_zip"],
     "locality": ["locality", "mac_locality"],
+    # the claim's own date (its first date of service), taken for a line whose date of service is empty
+    # (Tuva's institutional lines leave claim_line_start_date empty and give claim_start_date)
+    "claim_date": ["claim_date", "claim_start_date", "claim_from_date", "clm_from_dt", "statement_from_date",
+                   "claim_service_date"],
 }
 # separate modifier columns, joined in header order: MOD1, modifier_2, hcpcs_modifier_1 (Tuva),
 # HCPCS_1_MDFR_CD (CCLF), HCPCS_1ST_MDFR_CD (CCW)

@@ -281,8 +281,12 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
 
     distinct = _distinct()
     lock = threading.Lock()  # the distinct values are shared by the workers
+    claim_dated = [0]  # lines whose empty date of service took the claim's date (counted under the lock)
 
     def column(batch: pa.RecordBatch, canon: str) -> pa.Array:
+        if canon == "date_of_service" and "claim_date" in cols:
+            return _date_or_claim_date(batch.column(cols["date_of_service"]), batch.column(cols["claim_date"]),
+                                       claim_dated)
         if canon == "modifiers" and mod_cols:
             # an empty cell is "" (not null): a join with nulls skipped drops the rows where every
             # modifier column is empty, and the line count with them
@@ -443,13 +447,35 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
                  **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
         malformed=malformed,
         dropped_phi=[x12.SKIPPED] if kind == "x12" else phi,
-        notes=_void_note(void_rows),
+        notes=_void_note(void_rows) + ([f"{claim_dated[0]} line(s) with no line date of service took their claim's "
+                                        f"date ({cols['claim_date']})"] if claim_dated[0] else []),
         void=void_rows,
         segments=np.array(claims837.segments, dtype=np.int64) if kind == "x12" else None,
         source_kind=kind,
         by_record=records,
         quoted_breaks=seen["breaks"],
     ), quote_in_malformed
+
+
+def _as_text(arr: pa.Array) -> pa.Array:
+    """A column as text (dictionary-encoded text decoded; a date or a timestamp as ISO text)."""
+    arr = _flat(arr)
+    if pa.types.is_dictionary(arr.type):
+        arr = arr.cast(arr.type.value_type)
+    if pa.types.is_timestamp(arr.type):
+        arr = arr.cast(pa.date32())
+    return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else arr.cast(pa.string())
+
+
+def _date_or_claim_date(line_date: pa.Array, claim_date: pa.Array, counter: list[int]) -> pa.Array:
+    """The line's date of service, or the claim's date where the line's is empty; ``counter[0]`` counts
+    the lines that took the claim's."""
+    d, c = _as_text(line_date), _as_text(claim_date)
+    empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(d), ""), True)
+    has_claim = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(c), ""), False)
+    took = pc.and_(empty, has_claim)
+    counter[0] += int(pc.sum(took).as_py() or 0)
+    return pc.if_else(took, c, d)
 
 
 def _void_note(n: int) -> list[str]:

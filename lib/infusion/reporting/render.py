@@ -108,6 +108,8 @@ def _check_value(name: str, value: Any, default: Any, where: str) -> None:
         kind = ("none or a plain value" if default is None else type(default).__name__)
         raise InputError(field_, f"{shown(value)} is not of the parameter's kind ({kind}, as its default "
                          f"{default!r})")
+    if name == "rates_path" and isinstance(value, str) and value.strip().lower() == "illustrative":
+        return  # the generated sample in data/benchmarks, by its name
     if name.endswith("_path") and isinstance(value, str):  # an input file: a regular file, read from notebooks/
         p = Path(value) if Path(value).is_absolute() else NOTEBOOKS / value
         check_file(p, field_)

@@ -19,6 +19,7 @@ from ..errors import InputError
 from ..footer import DEFAULT_DATA_SOURCES as DEFAULT_DATA_SOURCES  # the notebooks use pub.DEFAULT_DATA_SOURCES
 from ..footer import report_footer
 from ..medicare.payment import NOT_AVAILABLE, known_years, opps_rate, payment
+from ..rates.model import FAMILY_LABELS
 from ..reference.catalog import codes, modifiers, mue, payer_policies, places_of_service, policy_timeline
 from ..reference.tables import gpci_table
 
@@ -357,72 +358,117 @@ def footer_html(p: Params, data_sources: Iterable[str] = ()) -> str:
 
 @dataclass(frozen=True)
 class Benchmarks:
-    """The commercial benchmark section: a note, a table, a figure and the files it used."""
+    """The negotiated-rate benchmark section: a note, a table by payer, the individual rates it is
+    made of (table, chart and list come from the same rows) and the files it used."""
 
     note: str
     table: pd.DataFrame | None
     caption: str
     figure: object | None
     sources: tuple[str, ...]
+    rates: pd.DataFrame | None = None
+    rates_caption: str = ""
+
+
+BENCHMARK_LINES = ("Aetna", "BCBS", "Cigna", "UnitedHealthcare", "Other")
+MA_LINE = "Medicare Advantage (all payers)"
+_FILL = {"institutional": "a hospital standard-charge file naming this payer (`infusion rates extract`)",
+         "professional": "the payer's Transparency in Coverage in-network file (`infusion rates extract`)"}
 
 
 def default_rates_path() -> str:
-    from ..config import data_path
+    from ..rates.summary import rates_file
 
-    return str(data_path("benchmarks", "sample_rates.parquet"))
+    return str(rates_file(None))
+
+
+def _line(rows: pd.DataFrame, payer: str, lob: str, cls: str, medicare: float | None) -> dict:
+    """One line of the benchmark table from the individual rates ``rows`` (n, hospitals, states,
+    median and range, median as a % of Medicare); "data not available" when there are none."""
+    base = {"payer": payer, "line of business": lob, "billing class": cls}
+    if rows.empty:
+        return {**base, "n": 0, "hospitals": 0, "states": "", "median": NOT_AVAILABLE, "range": NOT_AVAILABLE,
+                "median % of Medicare": NOT_AVAILABLE, "would fill it": _FILL[cls]}
+    med = float(rows["rate"].median())
+    states = sorted(str(s) for s in rows["state"].dropna().unique())
+    return {**base, "n": len(rows), "hospitals": int(rows["provider_key"].nunique()),
+            "states": ", ".join(states) if states else "not stated",
+            "median": fmt_money(med), "range": f"{fmt_money(rows['rate'].min())}-{fmt_money(rows['rate'].max())}",
+            "median % of Medicare": f"{100 * med / medicare:.0f}%" if medicare else NOT_AVAILABLE,
+            "would fill it": ""}
 
 
 def commercial_benchmarks(p: Params) -> Benchmarks:
-    """Negotiated-rate percentiles per payer family for ``p.code`` and the median % of Medicare."""
+    """Negotiated in-network rates for ``p.code``: commercial lines per payer family and one
+    Medicare Advantage line, each with n, hospitals, states, median and range and the median as a %
+    of Medicare; the individual rates (hospital, file date, payer, plan, amount, file) below."""
     from pathlib import Path
 
-    from ..rates.model import FAMILY_LABELS
-    from ..rates.summary import load_rates, summarize
+    from ..escape import md
+    from ..rates.summary import rates_file, summarize
     from .figures import rates_box_figure
 
-    path = p.rates_path or default_rates_path()
-    if not Path(path).exists():
+    path = rates_file(p.rates_path)
+    if not path.exists():
         return Benchmarks(
-            f"**Commercial negotiated rates: {NOT_AVAILABLE}.** Extract the payers' Transparency in "
-            "Coverage in-network files (or hospital standard-charge files) with `python -m infusion "
-            "rates extract FILE... --out rates.parquet` and render with `rates_path` set to it.",
+            f"**Negotiated rates: {NOT_AVAILABLE}.** The rates file {md(path.name)} is missing. Extract "
+            "hospital standard-charge files or payers' Transparency in Coverage in-network files with "
+            "`infusion rates extract FILE... --out rates.parquet` and render with `rates_path` set to it.",
             None, "", None, ())
     s = summarize(path, p.code, p.year)
-    wanted = [FAMILY_LABELS[f] for f in p.payers if f != "medicare"]
-    # commercial lines only: a family's Medicare Advantage or Medicaid plans are not its commercial rate
-    t = s.table[s.table["payer_family"].isin(wanted) & (s.table["line_of_business"] == "commercial")].copy()
-    rows = []
-    for cls in ("professional", "institutional"):
-        for fam in wanted:
-            hit = t[(t["payer_family"] == fam) & (t["billing_class"] == cls)]
-            if hit.empty:
-                rows.append({"payer": fam, "billing class": cls, "n": 0, "p25": NOT_AVAILABLE,
-                             "median": NOT_AVAILABLE, "p75": NOT_AVAILABLE,
-                             "median % of Medicare": NOT_AVAILABLE})
-                continue
-            r = hit.iloc[0]
-            rows.append({"payer": fam, "billing class": cls, "n": int(r["n"]),
-                         "p25": fmt_money(r["p25"]), "median": fmt_money(r["median"]),
-                         "p75": fmt_money(r["p75"]),
-                         "median % of Medicare": NOT_AVAILABLE if pd.isna(r["median_pct_of_medicare"])
-                         else f"{r['median_pct_of_medicare']:.0f}%"})
-    table = pd.DataFrame(rows)
-    label = ("**ILLUSTRATIVE SAMPLE DATA** — generated by `scripts/make_sample_rates.py` around "
-             "Medicare times published commercial-to-Medicare ratios (HCCI 122% professional, RAND "
-             "254% hospital outpatient); not real payer rates. " if s.illustrative else "")
-    left = "; ".join(f"{r.n} {r.reason}" for r in s.excluded.itertuples()) or "none"
-    note = (f"{label}Commercial negotiated rates for {p.code} per payer family (Medicare Advantage, "
-            "Medicaid managed-care and exchange plans apart), by billing class; the median is "
-            f"compared with Medicare {p.year} (professional: national PFS "
-            f"{fmt_money(s.medicare['professional'])}; institutional: national OPPS "
-            f"{fmt_money(s.medicare['institutional'])}). Left out: {left}.")
-    rates = load_rates(path, p.code)
-    rates = rates[(rates["billing_class"] == "professional") & (rates["line_of_business"] == "commercial") &
-                  (rates["negotiated_type"].isin(["negotiated", "derived", "fee schedule"]))].copy()
-    rates["payer_family"] = rates["payer_family"].map(lambda f: FAMILY_LABELS.get(f, f))
-    rates = rates[rates["payer_family"].isin(wanted)]
-    fig = rates_box_figure(rates, p.code, s.medicare["professional"], s.illustrative) if len(rates) else None
-    caption = ("ILLUSTRATIVE negotiated rates" if s.illustrative else "Negotiated rates") + \
-        f" for {p.code} by payer family"
-    source = str(Path(path).name) + (" (illustrative)" if s.illustrative else "")
-    return Benchmarks(note, table, caption, fig, (source,))
+    wanted = [FAMILY_LABELS[f] for f in p.payers if f != "medicare"] + ["Other"]
+    r = s.rates
+    shown_rates = r[((r["line_of_business"] == "commercial") & r["payer_family"].isin(wanted))
+                    | (r["line_of_business"] == "Medicare Advantage")].copy()
+    shown_rates["group"] = shown_rates["payer_family"].where(shown_rates["line_of_business"] == "commercial",
+                                                              MA_LINE)
+    classes = [c for c in ("institutional", "professional") if c in set(r["billing_class"])] or ["institutional"]
+    lines = []
+    for cls in classes:
+        ref = s.medicare.get(cls)
+        mine = shown_rates[shown_rates["billing_class"] == cls]
+        for fam in [f for f in BENCHMARK_LINES if f in wanted]:
+            lines.append(_line(mine[mine["group"] == fam], fam, "commercial", cls, ref))
+        lines.append(_line(mine[mine["group"] == MA_LINE], MA_LINE, "Medicare Advantage", cls, ref))
+    table = pd.DataFrame(lines)
+    if not (table["would fill it"] != "").any():
+        table = table.drop(columns="would fill it")
+    hospitals = shown_rates["reporting_entity"].nunique()
+    dates = sorted(str(d)[:4] for d in shown_rates["last_updated"].dropna())
+    span = f"files dated {dates[0]}-{dates[-1]}" if dates else "file dates not stated"
+    label = ("**ILLUSTRATIVE SAMPLE DATA** — generated by `scripts/make_sample_rates.py` around Medicare "
+             "times published commercial-to-Medicare ratios (HCCI 122% professional, RAND 254% hospital "
+             "outpatient); not real payer rates. " if s.illustrative else "")
+    origin = ("generated payer files" if s.illustrative else
+              f"{hospitals} hospitals' price-transparency files ({span}; each rate below with its hospital, "
+              "file and date)")
+    left = "; ".join(f"{int(x.n)} {md(x.reason)}" for x in s.excluded.itertuples()) or "none"
+    note = (f"{label}In-network negotiated rates for {p.code} from {origin}: commercial plans by payer "
+            f"family, and Medicare Advantage plans of every payer as one line. The median is compared with "
+            f"Medicare {p.year}: hospital (institutional) rates with the national OPPS rate "
+            f"{fmt_money(s.medicare['institutional'])} (national, not wage-adjusted, so a hospital in a "
+            "high-wage area is paid more by Medicare too), professional rates with the national PFS "
+            f"payment {fmt_money(s.medicare['professional'])}. A rate repeated by one hospital for one payer "
+            "family under several plan names counts once; out-of-network amounts and inpatient contracts are "
+            f"left out. Where a payer has no rate: {NOT_AVAILABLE}, with what would fill it. Left out: {left}.")
+    detail = shown_rates.rename(columns={"reporting_entity": "hospital", "last_updated": "file date",
+                                         "payer_name": "payer", "plan_name": "plan", "payer_family": "family",
+                                         "line_of_business": "line of business", "rate": "amount",
+                                         "source_file": "file", "billing_class": "billing class"})
+    detail["amount"] = detail["amount"].map(fmt_money)
+    detail["plan"] = detail["plan"].fillna("")  # a payer-only column names no plan
+    for col in ("state", "file date", "setting"):
+        detail[col] = detail[col].fillna("not stated")
+    detail["file"] = detail["file"].map(lambda f: Path(str(f)).name)
+    detail = detail[["hospital", "state", "file date", "payer", "plan", "family", "line of business",
+                     "setting", "billing class", "amount", "file"]]
+    fig = (rates_box_figure(shown_rates, p.code, s.medicare.get(classes[0]), s.illustrative, payer_col="group",
+                            reference=("OPPS" if classes[0] == "institutional" else "PFS"),
+                            source=("Illustrative rates generated by scripts/make_sample_rates.py (fixed seed)."
+                                    if s.illustrative else f"Source: {path.name}, the rates listed in the table."))
+           if len(shown_rates) else None)
+    caption = ("ILLUSTRATIVE negotiated rates" if s.illustrative else "Negotiated in-network rates") + \
+        f" for {p.code}, by payer (n = distinct rates)"
+    extra = (path.name + " (illustrative)",) if s.illustrative else (path.name, "real_rate_files.csv")
+    return Benchmarks(note, table, caption, fig, extra, detail.reset_index(drop=True),
+                      f"The {len(detail)} rates behind the table, each with its hospital, file and date")
