@@ -5,8 +5,16 @@ in a misaligned or hostile file, in the columns it does read. So outputs and mes
 rules, applied here:
 
 * a value is quoted only when it has the shape of what its column holds (``shape_of``: a date, a
-  unit count, a code, a claim or line key); any other value is described by its length, never
-  shown (``show_value``);
+  unit count, a code, a modifier, a claim or line key); any other value is described by its length,
+  never shown (``show_value``);
+* a value written to an output (claim id, line number, payer, provider) is written as it is only
+  when it has its column's shape: a key with a digit and no spaces that is not shaped like a Social
+  Security or phone number (``show_key``), a line number of at most six digits (``show_line``), a
+  payer or provider that the payer table knows or whose name says it is an organisation ("Health",
+  "Plan", "Clinic", "Medical Group" ...), an NPI or an identifier, holding no member id
+  (``MBR998877665``) or date (``show_org``); any other is replaced by a keyed
+  digest (``digest``: HMAC-SHA256 under a key drawn for each run, or ``$INFUSION_REDACT_KEY``), the
+  same value giving the same digest within a run, so lines still group by it;
 * a header is listed in a message only when it is a header: when the first line of a file names
   none of the columns the audit needs, it may be a data row (a file without its header line), and
   only the number of its fields is given (``header_listing``);
@@ -17,10 +25,17 @@ rules, applied here:
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import os
 import re
-from collections.abc import Iterable
+import secrets
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas only where a frame is made safe: the engine's messages import this module too
+    import pandas as pd
 
 # the characters a value of each kind of column is made of (ASCII only)
 _SHAPES = {
@@ -30,7 +45,23 @@ _SHAPES = {
                         r"\(SV[12]0[345] [A-Z0-9]{1,3}, not units: not converted; bill units, UN\)", re.ASCII),
     "code": re.compile(r"(?=[A-Za-z]{0,7}[0-9])[A-Za-z0-9.\-]{1,8}", re.ASCII),
     "key": re.compile(r"(?=[^0-9]{0,39}[0-9])[A-Za-z0-9_.:#/\-]{1,40}", re.ASCII),
+    "modifier": re.compile(r"[A-Za-z0-9]{1,3}", re.ASCII),
+    "line": re.compile(r"[0-9]{1,6}", re.ASCII),
 }
+# keys that are shaped like a person's number: a Social Security number, a phone number
+# (written with their separators: a plain run of nine digits is as likely a claim number)
+_PERSON_NUMBER = re.compile(r"\b\d{3}-\d{2}-\d{4}\b|\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b", re.ASCII)
+# words that say a name is an organisation's (a payer, a clinic, a department), not a person's
+_ORG = re.compile(
+    r"\b(health|healthcare|plan|plans|insurance|insurer|assurance|mutual|benefits?|care|medicare|medicaid|"
+    r"tricare|blue|cross|shield|hmo|ppo|epo|pos|inc|llc|llp|corp|corporation|company|co|group|associates|"
+    r"partners|network|services?|systems?|hospital|clinic|center|centre|medical|medicine|physicians?|"
+    r"practice|department|dept|unit|infusion|pharmacy|oncology|rheumatology|immunology|neurology|"
+    r"foundation|trust|fund|administrators?|tpa|commercial|government|state|county|university|"
+    r"self[- ]?pay|unknown|other)\b", re.I)
+_NPI = re.compile(r"\d{10}", re.ASCII)
+# characters no payer or clinic name needs, that markup or a terminal would act on
+_MARKUP = re.compile(r"[<>`\\\x00-\x1f\x7f-\x9f]")
 
 
 def shape_of(value: object, kind: str) -> bool:
@@ -53,6 +84,60 @@ def show_value(value: object, kind: str) -> str:
     return f"(a value of {len(text):,} character{'s' if len(text) > 1 else ''}: {', '.join(kinds)}; not shown)"
 
 
+@lru_cache(maxsize=1)
+def _key() -> bytes:
+    given = os.environ.get("INFUSION_REDACT_KEY", "")
+    return given.encode() if given else secrets.token_bytes(16)
+
+
+def digest(value: object, kind: str) -> str:
+    """``kind#`` and 10 hex digits of HMAC-SHA256(value) under the run's key (see module doc)."""
+    mac = hmac.new(_key(), str(value).strip().encode("utf-8", "surrogatepass"), hashlib.sha256)
+    return f"{kind}#{mac.hexdigest()[:10]}"
+
+
+def show_key(value: object) -> str | None:
+    """A claim id as written when it has a key's shape and is not shaped like a person's number,
+    else its digest (None for none)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    if shape_of(text, "key") and not _PERSON_NUMBER.fullmatch(text):
+        return text
+    return digest(text, "claim")
+
+
+def show_line(value: object) -> str | None:
+    """A line number as written when it is at most six digits, else its digest."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text if not text or shape_of(text, "line") else digest(text, "line")
+
+
+def show_org(value: object, kind: str = "payer", known: Callable[[str], bool] = lambda _: False) -> str:
+    """A payer or provider name as written when ``known`` says the payer table knows it, its words
+    say it is an organisation, or it is an NPI or an identifier (a key with a digit: ``P24``,
+    ``60054``), and it holds no person's number, member id, date, markup or control character; else
+    its digest (``payer#...``)."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return text
+    if (len(text) <= 120 and (_NPI.fullmatch(text) or shape_of(text, "key") or _ORG.search(text) or known(text))
+            and not _PERSON_NUMBER.search(text) and not _has_member_id(text) and not _MARKUP.search(text)):
+        return text
+    return digest(text, kind)
+
+
+def _has_member_id(text: str) -> bool:
+    """Whether a name holds what looks like a member or person id: a run of 6 or more digits with
+    letters before it (``MBR998877665``), or a date of birth."""
+    return bool(re.search(r"[A-Za-z]{1,4}\d{6,}|\b(19|20)\d{2}[-/]?\d{2}[-/]?\d{2}\b|\b\d{1,2}/\d{1,2}/(19|20)\d{2}\b",
+                          text))
+
+
 def header_listing(header: list[str], found: Iterable[str], most: int = 40) -> str:
     """``columns: a, b, c`` when ``found`` (the columns recognised in it) is not empty; otherwise a
     sentence saying the first line names none of them and may be a data row, with only its number
@@ -69,9 +154,11 @@ def header_listing(header: list[str], found: Iterable[str], most: int = 40) -> s
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
-def spreadsheet_safe(df: pd.DataFrame) -> pd.DataFrame:
+def spreadsheet_safe(df: "pd.DataFrame") -> "pd.DataFrame":
     """``df`` with every text cell that starts like a formula prefixed with ``'`` (numbers, dates
     and missing values as they are), for writing as CSV; a copy when anything changes."""
+    import pandas as pd
+
     out = df
     for name in df.columns:
         col = df[name]

@@ -251,13 +251,18 @@ def test_a_truncated_837_is_refused(tmp_path):
 def test_cells_that_a_spreadsheet_would_run_are_prefixed(tmp_path):
     p = tmp_path / "c.csv"
     p.write_text("claim_id,line_number,date_of_service,code,units,payer,rendering_npi\n"
-                 '=HYPERLINK("http://x"),1,2026-03-02,96370,1,@SUM(1),+1\n')
+                 '-2026-7,1,2026-03-02,96370,1,=HYPERLINK("http://x") Health Plan,+Infusion Clinic\n'
+                 '=HYPERLINK("http://y"),1,2026-03-02,96370,1,@SUM(1),+1\n')
     res = audit(p)
-    assert len(res.findings) == 2 and res.findings["claim_id"][0] == '=HYPERLINK("http://x")'  # M-VALID, T-DOC
+    # values of their column's shape are written as they are, and prefixed where a spreadsheet
+    # would run them; the others are digests, which never start like a formula
+    assert sorted(set(res.findings["claim_id"]))[0] == "-2026-7" and len(res.findings) == 4
+    assert any(c.startswith("claim#") for c in res.findings["claim_id"])
     write_outputs(res, tmp_path / "f.csv")
     text = (tmp_path / "f.csv").read_text()
-    assert "'=HYPERLINK" in text and "'@SUM(1)" in text and ",=" not in text
-    assert "'+1" in (tmp_path / "f.providers.csv").read_text()
+    assert "'-2026-7" in text and "'=HYPERLINK(\"\"http://x\"\") Health Plan" in text and ",=" not in text
+    assert "@SUM" not in text and "http://y" not in text
+    assert "'+Infusion Clinic" in (tmp_path / "f.providers.csv").read_text()
     df = pd.DataFrame({"a": ["-2", "ok", None], "n": [-1, 2, 3]})
     assert list(spreadsheet_safe(df)["a"].fillna("")) == ["'-2", "ok", ""]
     assert list(df["a"].fillna("")) == ["-2", "ok", ""]  # the input frame is not changed

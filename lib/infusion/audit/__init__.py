@@ -37,7 +37,7 @@ import pandas as pd
 from ..coding.rules import cite
 from ..config import check_file
 from ..errors import InputError, shown
-from ..redact import shape_of, show_value
+from ..redact import show_key, show_line, show_value
 from .checks import SEVERITY, find
 from .columns import ALIASES, CANONICAL, PHI_PATTERN, REQUIRED, resolve_columns
 from .outputs import describe_source, footer_html, output_paths, write_outputs
@@ -96,12 +96,9 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
     """
     t0 = time.monotonic()
     path = check_file(claims, "claims")
-    if block_mb < 1:
-        raise InputError("block_mb", f"{block_mb} is not a positive number of megabytes")
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise InputError("encoding", f"{shown(encoding)} is not a text encoding Python knows") from None
+    if not 1 <= block_mb <= MAX_BLOCK_MB:
+        raise InputError("block_mb", f"{block_mb} is not a number of megabytes from 1 to {MAX_BLOCK_MB}")
+    check_encoding(encoding)
     with _small_pages():
         lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet,
                            not_patient=tuple(not_patient))
@@ -119,6 +116,28 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
                       notes=lines.notes, lines_void=lines.void)
     res.seconds = round(time.monotonic() - t0, 2)
     return res
+
+
+MAX_BLOCK_MB = 1024
+
+
+def check_encoding(encoding: str) -> str:
+    """``encoding`` when it is a text encoding a CSV can be in (one that writes ``a,1`` and a line
+    break and reads them back); InputError("encoding") otherwise: an unknown name, a bytes-to-bytes
+    codec (base64, zlib, rot13, hex ...), or one that cannot encode plain ASCII text (punycode,
+    undefined, idna)."""
+    try:
+        info = codecs.lookup(encoding)
+        text = "claim_id,1\r\n"
+        ok = getattr(info, "_is_text_encoding", True) and text.encode(encoding).decode(encoding) == text
+    except (LookupError, UnicodeError, TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise InputError("encoding", f"{shown(encoding)} is not a text encoding a CSV can be in (for example utf-8, "
+                         "cp1252, latin-1, utf-16)")
+    if info.name in ("punycode", "idna", "undefined", "raw_unicode_escape", "unicode_escape"):
+        raise InputError("encoding", f"{shown(encoding)} is not an encoding of text files")
+    return encoding
 
 
 @contextmanager
@@ -188,7 +207,15 @@ def _finish(f: pd.DataFrame) -> pd.DataFrame:
         prices[short] -= _prices(f.loc[short].assign(code="96372"))
     f["dollars_at_risk"] = np.round(f["units_at_risk"].to_numpy() * prices, 2)
     f = f.sort_values(["claim_id", "line_no", "line_number", "row", "rule", "message"], kind="stable")
+    f["claim_id"] = _shown(f["claim_id"], show_key)  # a key as written; other text as its digest
+    f["line_number"] = _shown(f["line_number"], show_line)
     return f[FINDING_COLUMNS + ["pos"]].reset_index(drop=True)
+
+
+def _shown(col: pd.Series, show) -> pd.Series:
+    """``col`` with each distinct value as ``show`` writes it (``redact.show_key``, ``show_line``)."""
+    uniques = col.dropna().unique()
+    return col.map(dict(zip(uniques, (show(u) for u in uniques))))
 
 
 def _summary(f: pd.DataFrame) -> pd.DataFrame:
@@ -265,9 +292,9 @@ def _rejected(lines: Lines) -> pd.DataFrame:
     data_row = v + np.searchsorted(valid_before, v, side="left")
     out = pd.DataFrame({
         "data_row": np.concatenate([data_row, [m[0] for m in lines.malformed]]).astype(np.int64),
-        "claim_id": np.concatenate([_keys_only(r["claim"].to_numpy(zero_copy_only=False)),
+        "claim_id": np.concatenate([[show_key(c) for c in r["claim"].to_numpy(zero_copy_only=False)],
                                     np.full(len(lines.malformed), None, dtype=object)]),
-        "line_number": np.concatenate([d["line_number"].field(0)[r["line_number"]],
+        "line_number": np.concatenate([[show_line(x) for x in d["line_number"].field(0)[r["line_number"]]],
                                        np.full(len(lines.malformed), None, dtype=object)]),
         "reason": np.concatenate([reason, np.array([m[1] for m in lines.malformed], dtype=object)]),
     })
@@ -281,9 +308,3 @@ def _rejected(lines: Lines) -> pd.DataFrame:
                    if lines.by_record or lines.quoted_breaks
                    else out["data_row"] + 1)
     return out
-
-
-def _keys_only(claims: np.ndarray) -> np.ndarray:
-    """Claim ids of rejected rows, each kept only when it has the shape of an id (a row that
-    could not be read may hold other text in that column: a name, a note); else None."""
-    return np.array([c if shape_of(c, "key") else None for c in claims], dtype=object)

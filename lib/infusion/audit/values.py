@@ -33,6 +33,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..coding.clock import clock_seconds
+from ..redact import show_org
+from ..reference.payers import known_payer
 
 NA_DAYS = np.iinfo(np.int32).min
 NA_INT = np.iinfo(np.int64).min
@@ -93,7 +95,7 @@ class Distinct:
             local = self._ids([None])
             return np.full(len(arr), local[0], dtype=np.int32), local
         enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr, null_encoding="encode")
-        raws = enc.dictionary.to_pylist()
+        raws = _python_values(enc.dictionary)
         indices = enc.indices
         if indices.null_count:  # a dictionary array read with nulls: one more entry for them
             indices = pc.fill_null(indices, len(raws))
@@ -139,6 +141,21 @@ def strip(text: str | None) -> str | None:
     """Trimmed text, None when blank."""
     text = text.strip() if text is not None else None
     return text or None
+
+
+def _python_values(values: pa.Array) -> list:
+    """``values`` as Python objects; a date or time Python cannot hold (a Parquet timestamp in the
+    year 31 million) becomes the text ``out of range``, which no parser takes (a reject, not a crash)."""
+    try:
+        return values.to_pylist()
+    except (OverflowError, ValueError):
+        out = []
+        for i in range(len(values)):
+            try:
+                out.append(values[i].as_py())
+            except (OverflowError, ValueError):
+                out.append("out of range")
+        return out
 
 
 def parse_line_number(text: str | None) -> tuple[str | None, int]:
@@ -258,10 +275,13 @@ def parse_frequency(text: str | None) -> tuple[bool]:
 
 
 def parse_payer(text: str | None) -> tuple[str]:
-    """(payer name, ``unknown`` when blank)."""
-    return (strip(text) or "unknown",)
+    """(payer name as it may be written out, ``unknown`` when blank): a name the payer table knows or
+    an organisation's name as written, any other (a person's name in a misaligned column) as its
+    digest (``redact.show_org``)."""
+    return (show_org(strip(text), "payer", known_payer) or "unknown",)
 
 
 def parse_provider(text: str | None) -> tuple[str]:
-    """(provider: an NPI, a clinic or a department as written; ``not given`` when blank)."""
-    return (strip(text) or "not given",)
+    """(provider: an NPI, a clinic or a department as written, any other text as its digest;
+    ``not given`` when blank)."""
+    return (show_org(strip(text), "provider", known_payer) or "not given",)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from ..redact import show_value
 from ..reference.catalog import modifier_row
 from .encounter import Encounter
 from .records import ClaimLine, Finding
@@ -32,8 +33,8 @@ def modifier_problem(modifier: str) -> str | None:
     row = modifier_row(m)
     if row is not None and row["valid"] == "no":
         return f"{m!r} is not a CPT or HCPCS modifier ({row['meaning']})"
-    if not re.fullmatch(r"[0-9A-Z]{2}", m):
-        return f"{modifier!r} is not a modifier: modifiers are two letters or digits"
+    if not re.fullmatch(r"[0-9A-Z]{2}", m):  # the value is quoted only when it has a modifier's shape
+        return f"{show_value(modifier, 'modifier')} is not a modifier: modifiers are two letters or digits"
     if m.isdigit() and m not in CPT_NUMERIC_MODIFIERS:
         return f"{m!r} is not a CPT modifier: numeric CPT modifiers run from 22 to 99"
     return None
