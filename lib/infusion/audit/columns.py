@@ -109,8 +109,14 @@ def is_patient_column(name: str, canon: str | None = None) -> bool:
 
 
 def resolve_columns(header: list[str], mapping: dict[str, str] | None = None,
-                    not_patient: list[str] | tuple[str, ...] = ()) -> tuple[dict[str, str], list[str], list[str]]:
+                    not_patient: list[str] | tuple[str, ...] = (), notes: list[str] | None = None
+                    ) -> tuple[dict[str, str], list[str], list[str]]:
     """Canonical name -> source column; modifier columns; PHI columns seen (never read).
+
+    Two columns that could each be a required one (``CPT Code`` and ``HCPCS``, both codes) are
+    refused, naming both and the map that chooses; for the others the first is read and a notice
+    (appended to ``notes``) names the one left. A header naming a column the audit reads twice is
+    refused (which would be read is not knowable).
 
     InputError (naming the field) for a map entry that is not canonical or not in the file, for a
     map entry naming a column that can identify a patient (``Subscriber ID`` as the claim id)
@@ -125,10 +131,18 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None,
         lower.setdefault(normalise(h), h)
     out: dict[str, str] = {}
     for canon in CANONICAL:
-        for alias in ALIASES[canon]:
-            if alias in lower:
-                out[canon] = lower[alias]
-                break
+        candidates = [lower[alias] for alias in ALIASES[canon] if alias in lower]
+        if not candidates:
+            continue
+        out[canon] = candidates[0]
+        if len(candidates) > 1 and canon not in (mapping or {}):
+            if canon in REQUIRED:
+                raise InputError(canon, f"two columns could hold the {canon.replace('_', ' ')}: "
+                                 f"{shown(candidates[0], 40)} and {shown(candidates[1], 40)}; name the one to read "
+                                 f"with --map {canon}=COLUMN")
+            if notes is not None:
+                notes.append(f"{canon}: read from {shown(candidates[0], 40)}, not from "
+                             + ", ".join(shown(c, 40) for c in candidates[1:3]) + " (give --map to choose)")
     recognised = list(out.values())
     allowed = {normalise(n) for n in not_patient}
     for canon, src in mapping.items():
@@ -155,5 +169,9 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None,
         raise InputError(missing[0], f"no column for {missing[0]} ({header_listing(header, recognised)}); "
                          f"map one with --map {missing[0]}=COLUMN")
     used = set(out.values()) | set(mod_cols)
+    twice = [h for h in used if header.count(h) > 1]
+    if twice:
+        raise InputError("claims", f"the header names the column {shown(twice[0], 40)} {header.count(twice[0])} "
+                         "times: which to read is not knowable; rename one")
     phi = [h for h in header if h not in used and is_patient_column(h)]
     return out, mod_cols, phi

@@ -27,6 +27,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from ..bounds import MAX_RECORD_BYTES, MAX_TOTAL_BYTES
+from ..errors import InputError
+
 
 def _delimiter(first_line: str) -> str:
     counts = {d: first_line.count(d) for d in (",", "|", "\t", ";")}
@@ -103,9 +106,12 @@ def _last_line_break(view: memoryview, end: int) -> int:
 
 
 _QUOTE, _LF, _CR = 34, 10, 13
+QUOTE = b'"'
 
 
 BLOCK_UNIT = 1 << 20  # bytes per ``block_mb`` (tests make it small to cut blocks often)
+MAX_RECORD_LINES = 1000  # a claim record whose quoted values span more line breaks has an unclosed quote
+MAX_VALUE_CHARS = 1 << 16  # the longest value of a column the audit reads (a key, a code, a name)
 
 
 def _record_cut(view: memoryview, end: int, delim: str, eof: bool) -> tuple[int, bool, bool]:
@@ -149,9 +155,14 @@ def _csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: C
     memory in large pages."""
     size = block_mb * BLOCK_UNIT
     carry = b""  # the start of a line not yet complete
+    total = skip
     with _open(path, encoding) as fh:
         fh.read(skip)  # the header (a compressed stream cannot seek)
         while True:
+            if len(carry) > MAX_RECORD_BYTES:
+                raise InputError("claims", f"{path.name}: a record longer than {MAX_RECORD_BYTES >> 20} MB starts "
+                                 f"at byte {total - len(carry):,} (after decompression): no claim line is that long "
+                                 "(a value bomb, or a quote that is never closed); refused")
             buf = free.pop()
             if buf is None or buf.size < len(carry) + size:
                 buf = pa.allocate_buffer(len(carry) + size)
@@ -159,10 +170,17 @@ def _csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: C
                 view[: len(carry)] = carry
                 n = fh.readinto(view[len(carry): len(carry) + size])
                 on_bytes(n)
+                total += n
+                if total > MAX_TOTAL_BYTES:
+                    raise InputError("claims", f"{path.name} unpacks to more than {MAX_TOTAL_BYTES >> 30} GB: refused")
                 end = len(carry) + n
                 if n == 0 and end == 0:
                     free.append(buf)
                     return
+                if n == 0 and bytes(view[:end]).count(QUOTE) % 2:  # the last record opens a quote it never closes
+                    line = _unclosed_quote_line(path, encoding, delim)
+                    raise InputError("claims", f"{path.name}: a quote opens a value on line {line or 0:,} and is "
+                                     "never closed, so the rest of the file would be one value; fix that quote")
                 cut, odd, breaks = _record_cut(view, end, delim, eof=n == 0)
                 if seen is not None:
                     seen["stray"] |= odd
@@ -171,9 +189,9 @@ def _csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: C
                     free.append(buf)
                     return
                 carry = bytes(view[cut:end]) if cut else bytes(view[:end])
-            if cut == 0:  # a line longer than the block: read on with a larger block
+            if cut == 0:  # a line longer than the block: read on with a larger block (up to the record bound)
                 free.append(buf)
-                size *= 2
+                size = min(size * 2, MAX_RECORD_BYTES + BLOCK_UNIT)
                 continue
             yield buf, cut
 
@@ -212,15 +230,24 @@ def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block
     malformed row holding them is rejected like any other; a used column holding them still
     refuses the file."""
 
+    unclosed: list[tuple[int, int]] = []  # (data row, line breaks) of malformed records spanning many lines
+
     def on_invalid(row: pacsv.InvalidRow) -> str:
         malformed.append((row.number - 1, _malformed_reason(row)))
+        breaks = (row.text or "").count("\n")
+        if breaks > MAX_RECORD_LINES and not unclosed:
+            unclosed.append((row.number - 1, breaks))
         return "skip"
 
+    if (line := _unclosed_quote_line(path, encoding, delim)) is not None:
+        raise InputError("claims", f"{path.name}: a quote opens a value on line {line:,} and is never closed, so the "
+                         "rest of the file would be one value; fix that quote")
     with _open(path, encoding) as fh:
         reader = pacsv.open_csv(
             io.BufferedReader(_Utf8Replacing(fh)) if replace else fh,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, block_size=block_mb * BLOCK_UNIT,
-                                           use_threads=False, encoding=_wire(encoding)),
+            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=False,
+                                           block_size=max(block_mb * BLOCK_UNIT, MAX_RECORD_BYTES),
+                                           encoding=_wire(encoding)),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
                                              invalid_row_handler=on_invalid),
             convert_options=convert)
@@ -229,9 +256,61 @@ def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block
             at = fh.tell()
             on_bytes(at - seen)
             seen = at
+            if at > MAX_TOTAL_BYTES:
+                raise InputError("claims", f"{path.name} unpacks to more than {MAX_TOTAL_BYTES >> 30} GB: refused")
+            if unclosed:
+                row, breaks = unclosed[0]
+                raise InputError("claims", f"{path.name}: data row {row} is a quoted value running over {breaks:,} "
+                                 "line breaks: a quote that is never closed, which would make the rest of the file "
+                                 "one value; fix the quote in that row")
+            for name, col in zip(batch.schema.names, batch.columns):  # a quoted value swallowing lines
+                values = col.dictionary if pa.types.is_dictionary(col.type) else col
+                longest = pc.max(pc.utf8_length(values)).as_py() if len(values) else 0
+                if longest and longest > MAX_VALUE_CHARS:
+                    raise InputError("claims", f"{path.name}: column {name!r} holds a value of {longest:,} characters "
+                                     "(a claim field is never that long: a quote that is never closed?); refused")
             if replace and (col := _with_replacement(pa.Table.from_batches([batch]))) is not None:
                 raise pa.ArrowInvalid(f"invalid UTF8 data in column {col!r}")
             yield batch
+
+
+def _unclosed_quote_line(path: Path, encoding: str, delim: str = ",") -> int | None:
+    """The line where a quoted value opens that is never closed (pyarrow would take the rest of the
+    file as that value), else None. Quotes are followed as a CSV reader reads them: a quote opens a
+    value only at the start of a field (after a delimiter or a line break); inside one, ``""`` is a
+    quote and a lone quote closes it; any other quote is a character (``5" tube``). Only the quotes
+    are visited, so a file with few is scanned at the speed of reading it."""
+    d = ord(delim)
+    inside = escape = False
+    opened_at = 0  # byte offset of the quote that opened the current value
+    offset, prev = 0, _LF  # bytes before this chunk; the byte before it
+    with _open(path, encoding) as fh:
+        while chunk := fh.read(1 << 22):
+            data = np.frombuffer(bytes(chunk), dtype=np.uint8)
+            for q in np.flatnonzero(data == _QUOTE).tolist():
+                before = data[q - 1] if q else prev
+                if escape:  # the second quote of ""
+                    escape = False
+                elif not inside:
+                    if before in (d, _LF, _CR):
+                        inside, opened_at = True, offset + q
+                else:
+                    after = data[q + 1] if q + 1 < len(data) else None
+                    if after == _QUOTE:
+                        escape = True
+                    else:
+                        inside = False
+            offset += len(data)
+            prev = data[-1] if len(data) else prev
+    if not inside:
+        return None
+    line = 1
+    with _open(path, encoding) as fh:  # the line of the opening quote: line breaks before it, plus one
+        seen = 0
+        while seen < opened_at and (chunk := fh.read(min(1 << 22, opened_at - seen))):
+            line += bytes(chunk).count(b"\n")
+            seen += len(chunk)
+    return line
 
 
 def _utf8_replaced(data: pa.Buffer) -> pa.Buffer | None:

@@ -47,11 +47,13 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from ..bounds import MAX_RECORD_BYTES, MAX_TOTAL_BYTES
 from ..errors import InputError, shown
 from . import values as V
 from . import x12
 from .columns import resolve_columns
 from .csv_source import (
+    MAX_VALUE_CHARS,
     _ascii_compatible,
     _csv_blocks,
     _csv_header,
@@ -240,12 +242,11 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
     if not any(h.strip() for h in header):
         raise InputError("claims", f"{path.name} has no header line naming the columns "
                          "(empty file or blank first line)")
-    cols, mod_cols, phi = resolve_columns(header, mapping, not_patient)
+    column_notes: list[str] = []
+    cols, mod_cols, phi = resolve_columns(header, mapping, not_patient, column_notes)
     used = list(dict.fromkeys(list(cols.values()) + mod_cols))
     # the claim id column first: read as text, the others dictionary-encoded
     used = [cols["claim_id"]] + [u for u in used if u != cols["claim_id"]]
-    if is_parquet and (twice := [u for u in used if header.count(u) > 1]):  # Parquet reads columns by name
-        raise InputError("claims", f"{path.name} has two columns named {shown(twice[0])}: rename one")
     bar = None
     if progress:
         from tqdm import tqdm
@@ -261,8 +262,13 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
         # applies read_dictionary to byte-array columns, string and large_string alike, and leaves
         # numbers and dates as they are); not a list column, which it cannot read as one (joined as text)
         kinds = {f.name: f.type for f in schema}
-        pf = pq.ParquetFile(path, read_dictionary=[u for u in used[1:] if not pa.types.is_nested(kinds[u])])
-        sources: Iterator = pf.iter_batches(batch_size=1 << 18, columns=used)
+        careful = _large_parquet_chunks(path, used)
+        # careful: the claim id too as a dictionary, its values' lengths checked before they are decoded
+        dictionary = [u for u in used[0 if careful else 1:] if not pa.types.is_nested(kinds[u])]
+        pf = pq.ParquetFile(path, read_dictionary=dictionary)
+        sources = pf.iter_batches(batch_size=1 << 18, columns=used)
+        if careful:
+            sources = _values_bounded(sources, path)
     elif kind == "spreadsheet":
         sources = book.batches(used)
     elif kind == "x12":
@@ -448,7 +454,8 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
         malformed=malformed,
         dropped_phi=[x12.SKIPPED] if kind == "x12" else phi,
         notes=_void_note(void_rows) + ([f"{claim_dated[0]} line(s) with no line date of service took their claim's "
-                                        f"date ({cols['claim_date']})"] if claim_dated[0] else []),
+                                        f"date ({cols['claim_date']})"] if claim_dated[0] else [])
+        + (claims837.notes if kind == "x12" else []) + column_notes,
         void=void_rows,
         segments=np.array(claims837.segments, dtype=np.int64) if kind == "x12" else None,
         source_kind=kind,
@@ -476,6 +483,40 @@ def _date_or_claim_date(line_date: pa.Array, claim_date: pa.Array, counter: list
     took = pc.and_(empty, has_claim)
     counter[0] += int(pc.sum(took).as_py() or 0)
     return pc.if_else(took, c, d)
+
+
+def _large_parquet_chunks(path: Path, used: list[str]) -> bool:
+    """Whether a column chunk the audit reads unpacks to more than the record bound (a dictionary
+    may hold one huge value that every row repeats: decoded as plain text it would be that size
+    times the rows); InputError when the used columns unpack to more than the total bound."""
+    meta = pq.read_metadata(path)
+    names = [meta.schema.column(i).path.split(".")[0] for i in range(meta.num_columns)]
+    wanted = [i for i, n in enumerate(names) if n in used]
+    sizes = [meta.row_group(g).column(i).total_uncompressed_size for g in range(meta.num_row_groups) for i in wanted]
+    if sum(sizes) > MAX_TOTAL_BYTES:
+        raise InputError("claims", f"{path.name}: the columns read unpack to more than {MAX_TOTAL_BYTES >> 30} GB: "
+                         "refused")
+    return any(size > MAX_RECORD_BYTES for size in sizes)
+
+
+def _values_bounded(batches: Iterator[pa.RecordBatch], path: Path) -> Iterator[pa.RecordBatch]:
+    """``batches`` with every dictionary's longest value checked against ``MAX_VALUE_CHARS`` (the
+    claim id is then decoded to text, as the reading expects it)."""
+    for batch in batches:
+        cols = []
+        for name, col in zip(batch.schema.names, batch.columns):
+            if pa.types.is_dictionary(col.type):
+                values = col.dictionary
+                kind = values.type
+                if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind):
+                    longest = pc.max(pc.binary_length(values)).as_py() if len(values) else 0
+                    if longest and longest > MAX_VALUE_CHARS:
+                        raise InputError("claims", f"{path.name}: column {name!r} holds a value of {longest:,} "
+                                         "bytes (a claim field is never that long): refused")
+                if name == batch.schema.names[0]:
+                    col = col.cast(values.type)
+            cols.append(col)
+        yield pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
 
 
 def _void_note(n: int) -> list[str]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from ..bounds import check_spreadsheet
 from ..errors import InputError, shown
 from . import values as V
 
@@ -18,6 +19,7 @@ class _Sheet:
     def __init__(self, path: Path, sheet: str | None):
         from python_calamine import CalamineWorkbook
 
+        check_spreadsheet(path, "claims")  # before the reader, which aborts on a sheet it cannot hold
         book = CalamineWorkbook.from_path(str(path))
         self.names = list(book.sheet_names)
         if sheet is not None and sheet not in self.names:

@@ -40,7 +40,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from ..errors import InputError
+from ..bounds import MAX_RECORD_BYTES, MAX_TOTAL_BYTES
+from ..errors import InputError, shown
 from .values import text_batch
 
 COLUMNS = ["claim_id", "line_number", "date_of_service", "code", "modifiers", "units", "pos",
@@ -104,6 +105,7 @@ class X12Reader:
     batch_rows: int = 1 << 16
     segments: list[int] = field(default_factory=list)  # per data row: its SV1/SV2 segment number
     bytes_read: int = 0
+    notes: list[str] = field(default_factory=list)  # what the reading found irregular, for the user
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         cols: dict[str, list[str | None]] = {c: [] for c in COLUMNS}
@@ -202,6 +204,11 @@ class X12Reader:
                 line = _Line(number=seg[1].strip() if len(seg) > 1 else None)
                 in_line = True
             elif tag in ("SV1", "SV2") and in_line:
+                if line.has_service:  # a second service in one LX loop: both are lines, said so
+                    self.notes.append(f"segment {number}: LX {line.number} holds a second {tag} (the first at "
+                                      f"segment {line.segment}); each is read as a line of its own")
+                    emit()
+                    line = _Line(number=line.number)
                 at_service = 1 if tag == "SV1" else 2  # SV2: the revenue code comes first
                 parts = seg[at_service].split(comp) if len(seg) > at_service else []
                 line.code = parts[1] if len(parts) > 1 else None
@@ -245,6 +252,13 @@ class X12Reader:
             if len(fields) < 16 or len(fields[15]) < 2:
                 raise InputError("claims", f"{self.path.name}: no complete ISA interchange header")
             elem, comp, term = head[3], fields[15][0], fields[15][1]
+            for name, sep in (("element separator", elem), ("component separator", comp), ("segment terminator", term)):
+                if sep.isalnum() or sep == " ":  # X12 delimiters are never letters, digits or spaces
+                    raise InputError("claims", f"{self.path.name}: the ISA header gives {shown(sep)} as the {name}; "
+                                     "X12 delimiters are not letters, digits or spaces: not a readable 837")
+            if len({elem, comp, term}) < 3:
+                raise InputError("claims", f"{self.path.name}: the ISA header gives the same character for two of its "
+                                 "delimiters: not a readable 837")
             text_sep = term.encode("ascii")
             carry = buf[start:]
             self.bytes_read = len(buf)
@@ -258,10 +272,16 @@ class X12Reader:
                         continue
                     number += 1
                     yield number, segment.split(elem), comp
+                if len(carry) > MAX_RECORD_BYTES:
+                    raise InputError("claims", f"{self.path.name}: segment {number + 1} runs over "
+                                     f"{MAX_RECORD_BYTES >> 20} MB without its terminator: refused")
                 more = fh.read(1 << 22)
                 if not more:
                     break
                 self.bytes_read += len(more)
+                if self.bytes_read > MAX_TOTAL_BYTES:
+                    raise InputError("claims", f"{self.path.name} unpacks to more than {MAX_TOTAL_BYTES >> 30} GB: "
+                                     "refused")
                 carry += more
             tail = carry.decode("utf-8", errors="replace").strip()
             if tail:

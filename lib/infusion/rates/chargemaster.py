@@ -29,11 +29,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
+from ..bounds import check_spreadsheet
 from ..errors import DataError, shown
 from ..reference.payers import known_payer
 from .model import Extraction, payer_fields
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
+MAX_CHARGEMASTER_BYTES = 256 << 20  # the largest real chargemaster CSV seen is 4 MB; read whole, decoded
 HEADER_SCAN_ROWS = 60
 _CPT = re.compile(r"\bcpt|hcpcs", re.I)
 _CODE = re.compile(r"^\s*(code|service id|procedure code|cpt code|hcpcs code)\s*$", re.I)
@@ -81,9 +83,12 @@ def _code(v: Any) -> str:
 
 def _rows_of(path: Path) -> Iterator[tuple[str, Iterator[list[Any]]]]:
     """(sheet name, rows) for each sheet of a spreadsheet, or ("", rows) for a CSV."""
-    if path.suffix.lower() in SPREADSHEET_SUFFIXES or path.read_bytes()[:2] == b"PK":
+    with open(path, "rb") as fh:
+        magic = fh.read(2)
+    if path.suffix.lower() in SPREADSHEET_SUFFIXES or magic == b"PK":
         from python_calamine import CalamineWorkbook
 
+        check_spreadsheet(path, "file")  # before the reader, which aborts on a sheet it cannot hold
         try:
             wb = CalamineWorkbook.from_path(str(path))
         except Exception as err:  # noqa: BLE001 - calamine raises its own types for a damaged file
@@ -91,6 +96,9 @@ def _rows_of(path: Path) -> Iterator[tuple[str, Iterator[list[Any]]]]:
         for name in wb.sheet_names:
             yield name, iter(wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
         return
+    if path.stat().st_size > MAX_CHARGEMASTER_BYTES:
+        raise DataError(f"{path.name}: a CSV of more than {MAX_CHARGEMASTER_BYTES >> 20} MB is not a chargemaster "
+                        "this reader holds in memory; refused")
     raw = path.read_bytes()
     text = raw.decode("utf-8-sig") if _is_utf8(raw) else raw.decode("cp1252", errors="replace")
     yield "", csv.reader(io.StringIO(text, newline=""))

@@ -18,6 +18,7 @@ from typing import Any, BinaryIO, cast
 
 import pandas as pd
 
+from ..bounds import BoundedStream
 from ..errors import DataError, shown
 from .jsonscan import MAX_ITEM, StreamError, TooLarge, iter_object_fast
 from .model import ILLUSTRATIVE_MARK, Extraction, clean_name, payer_fields
@@ -218,7 +219,8 @@ def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_00
     charges_seen: set[tuple] = set()
     stream, raw = open_stream(p)
     with stream:
-        reader = pd.read_csv(stream, skiprows=3, header=None, names=header, dtype=str,
+        bounded = BoundedStream(stream, name=p.name)  # no line past the record bound, no bomb
+        reader = pd.read_csv(bounded, skiprows=3, header=None, names=header, dtype=str,
                              keep_default_na=False, encoding="utf-8-sig", encoding_errors="replace",
                              chunksize=chunksize)
         first_row = 4
@@ -273,7 +275,11 @@ def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_00
                 ex.items_read += len(chunk)
                 first_row += len(chunk)
         except pd.errors.ParserError as err:
-            raise DataError(f"{p.name}: CSV not readable near line {first_row}: {err}") from None
+            raise DataError(f"{p.name}: CSV not readable near line {first_row}: {shown(str(err), 200)}") from None
+        except ValueError as err:  # the bounds (BoundedStream)
+            if "refused" not in str(err):
+                raise
+            raise DataError(str(err)) from None
     ex.bytes_read = raw.count
     return ex
 
