@@ -237,7 +237,9 @@ def test_a_failed_file_is_reported_and_the_run_is_marked_incomplete(tmp_path):
     good = _write(tmp_path / "good.json", _tic())
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    res = extract_files([good, bad], tmp_path / "o.parquet", jobs=2, progress=False)
+    res = extract_files([good, bad], tmp_path / "o.parquet", jobs=2, progress=False,
+                        partial=tmp_path / "p.parquet")
     assert [f["status"] for f in res.files] == ["ok", "failed"]
-    manifest = json.loads((tmp_path / "o.parquet.manifest.json").read_text())
+    assert res.out == tmp_path / "p.parquet" and not (tmp_path / "o.parquet").exists()
+    manifest = json.loads((tmp_path / "p.parquet.manifest.json").read_text())
     assert manifest["complete"] is False and res.rows == 2

@@ -59,11 +59,12 @@ def test_good_and_bad_file_in_one_run(tmp_path):
     bad = tic(tmp_path, '"in_network": [' + item() + ', {"billing_code": "1", "x": [1}]', "bad.json")
     out = tmp_path / "r.parquet"
     proc = subprocess.run([sys.executable, "-m", "infusion", "rates", "extract", str(good), str(bad),
-                           "--out", str(out), "--codes", "96370"], capture_output=True, text=True,
-                          cwd=ROOT, timeout=120)
+                           "--out", str(out), "--partial", str(tmp_path / "p.parquet"), "--codes", "96370"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 2 and "bad.json" in proc.stderr and "mismatched bracket" in proc.stderr
-    assert "byte" in proc.stderr and "in_network[1]" in proc.stderr
-    m = json.loads((tmp_path / "r.parquet.manifest.json").read_text())
+    assert "byte" in proc.stderr and "in_network[1]" in proc.stderr and not out.exists()
+    out = tmp_path / "p.parquet"
+    m = json.loads((tmp_path / "p.parquet.manifest.json").read_text())
     assert [(Path(f["file"]).name, f["status"]) for f in m["files"]] == [("good.json", "ok"), ("bad.json", "failed")]
     assert m["complete"] is False and m["rows"] == 1
     import pandas as pd

@@ -344,12 +344,15 @@ CLAIM_FILES = sorted([f"claims/{p.name}" for p in (REAL / "claims").iterdir()]
 
 def test_every_price_transparency_file_ends_in_the_manifest(tmp_path):
     files = [str(HPT / n) for n in HPT_FILES] + [str(REAL / "tic" / "mrfparse_Q5116_excerpt_in-network.json")]
-    out = tmp_path / "r.parquet"
+    out, partial = tmp_path / "r.parquet", tmp_path / "partial.parquet"
     proc = subprocess.run([sys.executable, "-m", "infusion", "rates", "extract", *files, "--out", str(out),
-                           "--codes", ",".join(FAMILY + ["Q5116"])],
+                           "--partial", str(partial), "--codes", ",".join(FAMILY + ["Q5116"])],
                           capture_output=True, text=True, cwd=ROOT, timeout=600)
-    assert proc.returncode in (0, 2) and "Traceback" not in proc.stderr and "internal error" not in proc.stderr
-    m = json.loads((tmp_path / "r.parquet.manifest.json").read_text())
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert not out.exists()  # a run where a file failed never writes the table asked for
+    out = partial
+    m = json.loads((tmp_path / "partial.parquet.manifest.json").read_text())
+    assert m["complete"] is False
     assert [Path(f["file"]).name for f in m["files"]] == [Path(f).name for f in files]
     failed = {Path(f["file"]).name: f["error"] for f in m["files"] if f["status"] != "ok"}
     # refused, each with its reason: a shoppable-services list and a chargemaster without codes,

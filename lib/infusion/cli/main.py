@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from typing import Sequence
 
 from ..coding.encounter import (
     PAYERS,
 )
 from ..errors import INPUT_FAILURES, shown
+from ..escape import terminal
 from ._common import PROG
 from .audit import cmd_audit
 from .code import cmd_code
@@ -92,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     ext.add_argument("--max-item-mb", type=int, default=64,
                      help="the largest single JSON item read, in MB (default 64; memory stays within "
                      "about 3x this per file read)")
+    ext.add_argument("--partial", metavar="PARQUET",
+                     help="when a file fails, write the rows of the files that were read here (OUT itself is "
+                     "written only when every file was read, so the last good table is never replaced)")
     ext.add_argument("--file-info", metavar="CSV",
                      help="facts the files may not state (hospital, state, file date, where published): a CSV "
                      "with columns file,hospital_in_file,hospital,state,file_date,address,source "
@@ -149,24 +155,40 @@ def _year(text: str) -> int:
     return int(text)
 
 
+class _Terminated(BaseException):
+    """SIGTERM or SIGHUP: raised where the program is, so that every ``finally`` runs (temporary
+    files are removed, locks released) before the process exits."""
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    raise _Terminated(signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGTERM, signal.SIGHUP):
+            signal.signal(sig, _on_signal)
     try:
         return int(args.func(args))
-    except INPUT_FAILURES as err:
-        print(f"{PROG} {args.command}: error: {err}", file=sys.stderr)
+    except INPUT_FAILURES as err:  # one line, bounded, no control characters: it may quote a file
+        print(terminal(f"{PROG} {args.command}: error: {err}", 2000), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"{PROG} {args.command}: interrupted", file=sys.stderr)
         return 130
+    except _Terminated as sig:
+        print(f"{PROG} {args.command}: terminated (signal {sig.args[0]}); nothing half-written is left",
+              file=sys.stderr)
+        return 128 + int(sig.args[0])
     except BrokenPipeError:  # output piped into head
         return 0
     except Exception as err:  # noqa: BLE001 - the CLI never shows a traceback by default
         if os.environ.get("INFUSION_DEBUG"):
             raise
-        print(f"{PROG} {args.command}: internal error: {type(err).__name__}: {err} "
-              "(set INFUSION_DEBUG=1 for details)", file=sys.stderr)
+        print(terminal(f"{PROG} {args.command}: internal error: {type(err).__name__}: {err} "
+                       "(set INFUSION_DEBUG=1 for details)", 2000), file=sys.stderr)
         return 1
 
 

@@ -7,6 +7,7 @@ import json
 import sys
 
 from ..errors import InputError, shown
+from ..escape import terminal
 from ._common import PROG
 
 
@@ -26,21 +27,27 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
         column_map[role.strip()] = header.strip()
     res = extract_files(args.files, args.out, codes=codes, jobs=args.jobs, scheduler=args.scheduler,
                         billing_class=args.billing_class, column_map=column_map or None,
-                        max_item_mb=args.max_item_mb, file_info=args.file_info)
-    for f in res.files:
+                        max_item_mb=args.max_item_mb, file_info=args.file_info, partial=args.partial)
+    for f in res.files:  # names and messages come from the files: one line each, no control characters
         if f["status"] == "ok":
-            print(f"ok      {f['file']}: {f['rows']} rows ({f['format']}, {f['items_read']} items read, "
-                  f"{f['items_matched']} of the requested codes)")
+            print(terminal(f"ok      {f['file']}: {f['rows']} rows ({f['format']}, {f['items_read']} items read, "
+                           f"{f['items_matched']} of the requested codes)", 1000))
             for why, n in f["not_read"].items():
-                print(f"        not read: {n} {why}")
+                print(terminal(f"        not read: {n} {why}", 1000))
             for w in f["warnings"]:
-                print(f"        warning: {w}")
+                print(terminal(f"        warning: {w}", 1000))
         else:
-            print(f"FAILED  {f['error']}", file=sys.stderr)
-    print(f"{res.rows} rows from {len(res.files) - len(res.failed)} of {len(res.files)} file(s) -> {res.out}")
+            print(terminal(f"FAILED  {f['error']}", 1000), file=sys.stderr)
+    read = len(res.files) - len(res.failed)
+    if res.out is not None:
+        print(f"{res.rows} rows from {read} of {len(res.files)} file(s) -> {res.out}")
     if res.failed:
-        print(f"{PROG} rates extract: error: {len(res.failed)} file(s) failed; {res.out} holds the "
-              f"others only (see {res.out}.manifest.json)", file=sys.stderr)
+        kept = (f"{res.out} holds the rows of the {read} file(s) read (see {res.out}.manifest.json); "
+                if res.out is not None else
+                f"nothing written: {args.out} is as it was; give --partial FILE to write the rows of the {read} "
+                "file(s) read; ")
+        print(f"{PROG} rates extract: error: {len(res.failed)} file(s) failed; {kept}{args.out} is written only "
+              "when every file is read", file=sys.stderr)
         return 2
     return 0
 

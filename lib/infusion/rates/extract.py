@@ -151,6 +151,75 @@ def check_scheduler(address: str) -> str:
     return address.strip()
 
 
+def _die_with_parent() -> None:
+    """In a worker process: ask the kernel to end it when its parent ends (Linux PR_SET_PDEATHSIG),
+    so a killed ``rates extract`` leaves no reader running on."""
+    import signal
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):  # the CLI's handlers (raise, clean up) are the parent's
+        signal.signal(sig, signal.SIG_DFL)
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent ended before the request took effect
+            os._exit(1)
+    except (OSError, AttributeError):
+        pass  # not Linux: workers end when the pool is shut down
+
+
+def _died(path: str) -> tuple[str, None, str]:
+    return (path, None, f"{Path(path).name}: the process reading it died (the reader aborted, or it ran out of "
+                        "memory): refused; the other files are read")
+
+
+def _pool_extract(files: list[str], codes: tuple[str, ...], jobs: int, options: dict, bar
+                  ) -> list[tuple[str, Extraction | None, str | None]]:
+    """Files read by ``jobs`` worker processes (each ending with its parent). A worker that dies
+    (a file that made its reader abort, or the kernel kill it) breaks the pool: the files not yet
+    read are then read again one by one, each in a process of its own, so only the file that kills
+    its process fails, with why."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    out: dict[str, tuple[str, Extraction | None, str | None]] = {}
+
+    def drain(queue) -> None:
+        while not queue.empty():
+            n = queue.get()
+            if bar is not None:
+                bar.update(n)
+
+    from multiprocessing.managers import SyncManager
+
+    manager = SyncManager()
+    manager.start(_die_with_parent)  # a process of its own, ending with its parent as the workers do
+    with manager:
+        queue = manager.Queue()
+        try:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent) as pool:
+                futs = {pool.submit(_worker, f, codes, queue, options): f for f in files}
+                pending = set(futs)
+                while pending:
+                    done = {fut for fut in pending if fut.done()}
+                    drain(queue)
+                    for fut in done:
+                        out[futs[fut]] = fut.result()  # BrokenProcessPool when a worker died
+                    pending -= done
+                    if pending:
+                        time.sleep(0.05)
+        except BrokenProcessPool:
+            pass
+        drain(queue)
+        for f in [f for f in files if f not in out]:
+            try:
+                with ProcessPoolExecutor(max_workers=1, initializer=_die_with_parent) as alone:
+                    out[f] = alone.submit(_worker, f, codes, queue, options).result()
+            except BrokenProcessPool:
+                out[f] = _died(f)
+            drain(queue)
+    return [out[f] for f in files]
+
+
 def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str, options: dict):
     from dask.distributed import Client
 
@@ -161,16 +230,25 @@ def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str, opti
                          f"({str(err).splitlines()[0][:120]})") from None
     with client:
         futures = client.map(_worker, paths, codes=codes, options=options, pure=False)
-        for fut in futures:
-            yield fut.result()
+        for path, fut in zip(paths, futures):
+            try:
+                yield fut.result()
+            except Exception as err:  # noqa: BLE001 - a worker that died or was lost: that file's failure
+                yield (path, None, f"{Path(path).name}: its Dask worker failed ({type(err).__name__}: "
+                                   f"{shown(str(err), 120)}); the other files are read")
 
 
 def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[str] = FAMILY_CODES,
                   jobs: int = 2, scheduler: str | None = None, progress: bool = True,
                   billing_class: str | None = None, column_map: dict[str, str] | None = None,
-                  max_item_mb: int = 64, file_info: str | Path | None = None) -> RunResult:
+                  max_item_mb: int = 64, file_info: str | Path | None = None,
+                  partial: str | Path | None = None) -> RunResult:
     """Extract ``codes`` from every file into the Parquet ``out`` (see module doc). ``file_info``:
-    a sidecar CSV of facts the files may not state (hospital, state, date; ``rates.fileinfo``)."""
+    a sidecar CSV of facts the files may not state (hospital, state, date; ``rates.fileinfo``).
+
+    ``out`` is written only when every file was read: a run where a file failed writes nothing there
+    (the last good table stays), and writes the rows of the files that were read to ``partial`` when
+    one is given (with its manifest, marked incomplete). ``RunResult.out`` is the file written, or None."""
     if billing_class not in (None, "professional", "institutional"):
         raise InputError("billing-class", f"{shown(billing_class)}: give professional or institutional")
     if not 1 <= max_item_mb <= 4096:
@@ -184,7 +262,11 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
         raise InputError("files", "no input files given")
     for f in files:
         check_file(f, "file")
-    out_path = check_outputs({"out": out, "out (manifest)": Path(str(out) + ".manifest.json")}, files)["out"]
+    targets = {"out": out, "out (manifest)": Path(str(out) + ".manifest.json")}
+    if partial is not None:
+        targets.update({"partial": partial, "partial (manifest)": Path(str(partial) + ".manifest.json")})
+    checked = check_outputs(targets, files)
+    out_path = checked["out"]
     cs = tuple(str(c).strip() for c in codes)
     total = sum(Path(f).stat().st_size for f in files)
     results: list[tuple[str, Extraction | None, str | None]] = []
@@ -205,28 +287,7 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
             results.append(_worker(f, cs, None, options) if bar is None else
                            _single_with_bar(f, cs, bar, options))
     else:
-        import multiprocessing as mp
-
-        with mp.Manager() as manager:
-            queue = manager.Queue()
-            with ProcessPoolExecutor(max_workers=jobs) as pool:
-                futs = [pool.submit(_worker, f, cs, queue, options) for f in files]
-                pending = set(futs)
-                while pending:
-                    done = {fut for fut in pending if fut.done()}
-                    while not queue.empty():
-                        n = queue.get()
-                        if bar is not None:
-                            bar.update(n)
-                    for fut in done:
-                        results.append(fut.result())
-                    pending -= done
-                    if pending:
-                        time.sleep(0.05)
-                while not queue.empty():
-                    n = queue.get()
-                    if bar is not None:
-                        bar.update(n)
+        results.extend(_pool_extract(files, cs, jobs, options, bar))
     if bar is not None:
         bar.close()
     frames: list[pd.DataFrame] = []
@@ -244,8 +305,13 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
                              "bytes_read": ex.bytes_read, "warnings": ex.warnings,
                              **({"columns": ex.columns} if ex.columns else {})})
     table = pd.concat(frames, ignore_index=True) if frames else to_frame([])
+    complete = all(m["status"] == "ok" for m in manifest)
     meta = {"codes": list(cs), "rows": len(table), "seconds": round(time.monotonic() - t0, 2),
-            "complete": all(m["status"] == "ok" for m in manifest), "files": manifest}
+            "complete": complete, "files": manifest}
+    if not complete:  # the last good table stays; the rows read go to ``partial`` when asked for
+        if partial is None:
+            return RunResult(None, len(table), manifest)
+        out_path = checked["partial"]
     manifest_path = out_path.with_name(out_path.name + ".manifest.json")
     try:
         with atomic_files([out_path]) as (tmp,):

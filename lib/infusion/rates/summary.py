@@ -29,9 +29,9 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from ..errors import InputError
+from ..errors import InputError, shown
 from ..medicare.payment import opps_rate, payment
-from .model import DOLLAR_TYPES, FAMILY_LABELS, LOB_LABELS, OPTIONAL_COLUMNS, to_frame
+from .model import DOLLAR_TYPES, FAMILY_LABELS, LOB_LABELS, OPTIONAL_COLUMNS, RATE_COLUMNS, to_frame
 
 REAL_RATES = "real_rates.parquet"        # data/benchmarks: real hospital rates (scripts/build_real_rates.py)
 SAMPLE_RATES = "sample_rates.parquet"    # data/benchmarks: the illustrative sample (scripts/make_sample_rates.py)
@@ -96,6 +96,13 @@ def _rates_table(con: duckdb.DuckDBPyConnection, path: str | Path, code: str) ->
                                         kinds["rate"]):
         raise InputError("rates", f"{p.name}: column 'rate' is {kinds['rate']}, not a number (a rates file "
                          "as `python -m infusion rates extract` writes holds rates as DOUBLE)")
+    expected = {"string": r"VARCHAR|\"NULL\"|NULL", "Int64": r"(BIG|SMALL|TINY|HUGE)?INT(EGER)?|DOUBLE|\"NULL\"|NULL",
+                "boolean": r"BOOLEAN|\"NULL\"|NULL"}
+    for name, kind in RATE_COLUMNS.items():  # text where text belongs: a list or struct column is refused
+        if name in kinds and kind in expected and not re.fullmatch(expected[kind], kinds[name]):
+            raise InputError("rates", f"{p.name}: column {name!r} is {shown(kinds[name], 40)}, not "
+                             f"{'text' if kind == 'string' else 'a whole number' if kind == 'Int64' else 'true/false'} "
+                             "(as `infusion rates extract` writes it)")
     for c in OPTIONAL_COLUMNS:  # a rates file written before these columns existed
         if c not in have:
             con.execute(f"ALTER TABLE r ADD COLUMN {c} VARCHAR")
