@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
-from .errors import InputError
+from .errors import DataError, InputError
 
 
 def project_root() -> Path:
@@ -49,6 +49,17 @@ def data_path(*parts: str) -> Path:
                          + "; unset INFUSION_DATA_DIR, point it at a "
                          "copy of data/, or restore data/ with `git checkout -- data`")
     return root.joinpath(*parts)
+
+
+def data_file(*parts: str) -> Path:
+    """``data_path(*parts)`` when it is a regular file; DataError naming it otherwise (missing, a
+    folder, or a FIFO or device that a read would wait on for ever: a tampered data folder)."""
+    path = data_path(*parts)
+    if not path.is_file():
+        what = "does not exist" if not path.exists() else "is not a regular file (a folder, FIFO or device)"
+        raise DataError(f"data/{'/'.join(parts)} {what}; restore data/ with `git checkout -- data` "
+                        "or point INFUSION_DATA_DIR at a whole copy")
+    return path
 
 
 def check_file(path: str | Path, field: str) -> Path:

@@ -80,7 +80,7 @@ NB = "03_code_publication.ipynb"
     ({"notebook": NB, "output": "x.html", "matrix": "code"}, r"jobs\[0\]\.matrix: 'code' is not a mapping"),
     ({"notebook": NB, "output": "cpt-{code.html"}, r"jobs\[0\]\.output: 'cpt-\{code.html' is not a pattern"),
     ({"notebook": NB, "output": "x-{code}.html", "parameters": {"code": "1"}, "name": "{0}"},
-     r"jobs\[0\]\.name: '\{0\}' is not a pattern"),
+     r"jobs\[0\]\.name: '\{0\}': '\{0\}' is not a plain \{parameter\} name"),
 ])
 def test_a_job_of_the_wrong_shape_is_named_not_a_python_error(job, message):
     """Found by fuzzing: these stopped the scheduled run with TypeError/ValueError/AttributeError."""

@@ -257,7 +257,7 @@ def test_a_bad_row_of_the_payer_table_is_named(tmp_path, monkeypatch, row, messa
         w = csv.DictWriter(fh, list(base))
         w.writeheader()
         w.writerow({**base, **row})
-    monkeypatch.setattr(payers, "data_path", lambda *parts: tmp_path.joinpath(*parts))
+    monkeypatch.setattr(payers, "data_file", lambda *parts: tmp_path.joinpath(*parts))
     payers._rows.cache_clear()
     payers.classify.cache_clear()
     try:

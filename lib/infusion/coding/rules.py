@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..config import data_path
+from ..config import data_file
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -153,7 +153,7 @@ def sources() -> pd.DataFrame:
     """The source index (tag, title, address) from ``data/reference/sources.csv``."""
     import pandas as pd
 
-    return pd.read_csv(data_path("reference", "sources.csv"), dtype=str).set_index("tag")
+    return pd.read_csv(data_file("reference", "sources.csv"), dtype=str).set_index("tag")
 
 
 def rules_table() -> pd.DataFrame:

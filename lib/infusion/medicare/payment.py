@@ -144,11 +144,10 @@ def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[dict[str, Any] | Non
 
 def _zip_row(z: str) -> Row | None:
     """The CMS ZIP5 row of one ZIP code (read from the Parquet file, that row only)."""
-    import pyarrow.parquet as pq
+    from ..config import data_file
+    from ..reference.tables import read_data_parquet
 
-    from ..config import data_path
-
-    t = pq.read_table(data_path("medicare", "zip_locality.parquet"), filters=[("zip", "=", z)])
+    t = read_data_parquet(data_file("medicare", "zip_locality.parquet"), filters=[("zip", "=", z)])
     if not t.num_rows:
         return None
     return {k: str(v[0]) for k, v in t.to_pydict().items()}

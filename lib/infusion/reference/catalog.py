@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..config import data_path
+from ..config import data_file
 from . import rows
 
 if TYPE_CHECKING:
@@ -19,12 +19,10 @@ if TYPE_CHECKING:
 
 def validated_frame(name: str) -> pd.DataFrame:
     """``data/reference/<name>`` as text, checked against its schema (and marked valid)."""
-    import pandas as pd
+    from .tables import read_data_csv, validated
 
-    from .tables import validated
-
-    path = data_path("reference", name)
-    return validated(pd.read_csv(path, dtype=str, keep_default_na=False), "reference", name, path)
+    path = data_file("reference", name)
+    return validated(read_data_csv(path, dtype=str, keep_default_na=False), "reference", name, path)
 
 
 def _read(name: str, index: str) -> pd.DataFrame:

@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..config import data_path
+from ..config import data_file
 from ..errors import DataError, shown
 
 FAMILIES = ("aetna", "bcbs", "cigna", "uhc", "medicare", "other")
@@ -73,7 +73,7 @@ def _check(value: str, allowed: tuple[str, ...], column: str, line: int) -> str:
 def _rows() -> tuple[_Row, ...]:
     """The table's rows in its order; DataError naming the line and column of a bad row (a pattern
     that is not a regular expression, a label that is not one of ours, a row without a source)."""
-    path = data_path("reference", TABLE)
+    path = data_file("reference", TABLE)
     out = []
     with path.open(newline="", encoding="utf-8") as fh:
         reader = csv.DictReader(fh)

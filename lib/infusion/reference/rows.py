@@ -13,7 +13,8 @@ import csv
 from functools import lru_cache
 from pathlib import Path
 
-from ..config import data_path
+from ..config import data_file
+from ..errors import DataError
 from .markers import marker_path
 
 Row = dict[str, str]
@@ -37,19 +38,23 @@ def _ensure_valid(group: str, name: str, path: Path, data: bytes) -> None:
 def table(group: str, name: str) -> tuple[Row, ...]:
     """The rows of ``data/<group>/<name>`` as dicts of text, once the table is known to be valid
     (read once per file: another ``INFUSION_DATA_DIR`` reads its own)."""
-    return _table_at(group, name, str(data_path(group, name)))
+    return _table_at(group, name, str(data_file(group, name)))
 
 
 @lru_cache(maxsize=None)
 def _table_at(group: str, name: str, path: str) -> tuple[Row, ...]:
     data = Path(path).read_bytes()
     _ensure_valid(group, name, Path(path), data)
-    return tuple(csv.DictReader(data.decode("utf-8").splitlines()))
+    try:
+        return tuple(csv.DictReader(data.decode("utf-8").splitlines()))
+    except (UnicodeDecodeError, csv.Error) as err:
+        raise DataError(f"data/{group}/{name} is not a readable CSV table ({type(err).__name__}); restore data/ "
+                        "with `git checkout -- data`") from None
 
 
 def index(group: str, name: str, key: str) -> dict[str, Row]:
     """``table`` keyed by column ``key`` (its first row per value, as ``set_index`` then ``loc``)."""
-    return _index_at(group, name, key, str(data_path(group, name)))
+    return _index_at(group, name, key, str(data_file(group, name)))
 
 
 @lru_cache(maxsize=None)
@@ -62,7 +67,7 @@ def _index_at(group: str, name: str, key: str, path: str) -> dict[str, Row]:
 
 def grouped(group: str, name: str, *keys: str) -> dict[tuple[str, ...], list[Row]]:
     """``table`` grouped by the values of columns ``keys`` (rows in file order)."""
-    return _grouped_at(group, name, keys, str(data_path(group, name)))
+    return _grouped_at(group, name, keys, str(data_file(group, name)))
 
 
 @lru_cache(maxsize=None)

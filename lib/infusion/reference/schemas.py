@@ -99,9 +99,9 @@ MEDICARE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "release": pa.Column(str),
         "variant": pa.Column(str, pa.Check.isin(["all", "qp", "nonqp"])),
         "code": pa.Column(str, pa.Check.str_matches(_CODE)),
-        "work_rvu": pa.Column(float, pa.Check.ge(0)),
-        "pe_nonfac": pa.Column(float, pa.Check.ge(0)),
-        "mp_rvu": pa.Column(float, pa.Check.ge(0)),
+        "work_rvu": pa.Column(float, pa.Check.in_range(0, 1000)),  # finite: inf passes ge(0)
+        "pe_nonfac": pa.Column(float, pa.Check.in_range(0, 1000)),
+        "mp_rvu": pa.Column(float, pa.Check.in_range(0, 1000)),
         "confidence": _CONF,
         "source": _SOURCE,
     }, strict=False, unique=["year", "release", "variant", "code"]),
@@ -125,7 +125,7 @@ MEDICARE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "edition": pa.Column(str, pa.Check.str_matches(r"^\d{4}-(01|04|07|10)$")),
         "code": pa.Column(str, pa.Check.str_matches(_CODE)),
         "si": pa.Column(str, pa.Check.str_matches(r"^[A-Z][0-9A-Z]?$")),
-        "payment_rate": pa.Column(float, pa.Check.ge(0), nullable=True),  # packaged (SI N): none
+        "payment_rate": pa.Column(float, pa.Check.in_range(0, 1e7), nullable=True),  # packaged (SI N): none
         "confidence": _CONF,
         "source": _SOURCE,
     }, strict=False, unique=["edition", "code"]),

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..config import data_path
+from ..config import data_file
+from ..errors import DataError
 from .markers import cache_dir, marker_path, write_marker
 
 __all__ = ["cache_dir", "validated", "rvu_table", "gpci_table", "cf_table", "zip_table", "zip_localities",
@@ -42,11 +43,35 @@ def validated(df: pd.DataFrame, group: str, name: str, path: Path | str,
     return out
 
 
+def read_data_csv(path: Path, **read_csv: object) -> pd.DataFrame:
+    """A data table read by pandas; DataError naming the file when it is not a CSV (binary,
+    another encoding, damaged)."""
+    try:
+        return pd.read_csv(path, **read_csv)
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as err:
+        raise DataError(f"data/{path.parent.name}/{path.name} is not a readable CSV table "
+                        f"({type(err).__name__}: {str(err).splitlines()[0][:100] if str(err) else ''}); "
+                        "restore data/ with `git checkout -- data`") from None
+
+
+def read_data_parquet(path: Path, **options: object):
+    """A Parquet data table (pyarrow); DataError naming the file when it is not one."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.read_table(path, **options)
+    except (pa.ArrowException, OSError, ValueError) as err:
+        raise DataError(f"data/{path.parent.name}/{path.name} is not a readable Parquet table "
+                        f"({type(err).__name__}: {str(err).splitlines()[0][:100] if str(err) else ''}); "
+                        "restore data/ with `git checkout -- data`") from None
+
+
 def _medicare_csv(name: str, **read_csv: object) -> pd.DataFrame:
     """``data/medicare/<name>`` read (blank cells kept as text unless ``na_values`` says) and
     validated against its schema."""
-    path = data_path("medicare", name)
-    return validated(pd.read_csv(path, keep_default_na=False, **read_csv), "medicare", name, path)
+    path = data_file("medicare", name)
+    return validated(read_data_csv(path, keep_default_na=False, **read_csv), "medicare", name, path)
 
 
 @lru_cache(maxsize=None)
@@ -74,19 +99,18 @@ def cf_table() -> pd.DataFrame:
 @lru_cache(maxsize=None)
 def zip_table() -> pd.DataFrame:
     """``data/medicare/zip_locality.parquet``: ZIP code to carrier/locality (CMS ZIP5 file)."""
-    return pd.read_parquet(data_path("medicare", "zip_locality.parquet")).set_index("zip")
+    return read_data_parquet(data_file("medicare", "zip_locality.parquet")).to_pandas().set_index("zip")
 
 
 def zip_localities(zips: Iterable[str]) -> dict[str, str]:
     """MAC-locality (``01112-05``) of each of these five-digit ZIPs found in the ZIP file: only
     their rows are read (an audit needs a handful; ``zip_table`` loads all 40,000)."""
-    import pyarrow.parquet as pq
 
     wanted = sorted(set(zips))
     if not wanted:
         return {}
-    t = pq.read_table(data_path("medicare", "zip_locality.parquet"), columns=["zip", "carrier", "locality"],
-                      filters=[("zip", "in", wanted)])
+    t = read_data_parquet(data_file("medicare", "zip_locality.parquet"), columns=["zip", "carrier", "locality"],
+                          filters=[("zip", "in", wanted)])
     return {z: f"{c}-{loc}" for z, c, loc in zip(t["zip"].to_pylist(), t["carrier"].to_pylist(),
                                                   t["locality"].to_pylist())}
 

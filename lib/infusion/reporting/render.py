@@ -115,6 +115,11 @@ def _check_value(name: str, value: Any, default: Any, where: str) -> None:
         check_file(p, field_)
 
 
+# an output name: parts of ASCII letters, digits, '_', '-' and '.', each starting with a letter, digit or
+# '_' (no space, no line break, no look-alike of '..', no trailing '/')
+SAFE_OUTPUT = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*", re.ASCII)
+
+
 def validate_job(job: Job, where: str = "job", reports_dir: Path = REPORTS) -> Job:
     """``job`` when it is safe to run; InputError naming ``where`` and the field otherwise:
 
@@ -130,11 +135,17 @@ def validate_job(job: Job, where: str = "job", reports_dir: Path = REPORTS) -> J
         names = ", ".join(p.name for p in sorted(NOTEBOOKS.glob("*.ipynb")))
         raise InputError(f"{where}.notebook", f"{shown(job.notebook)} is not a notebook in notebooks/ ({names})")
     out = Path(job.output)
-    if (not job.output.strip() or out.is_absolute() or out.suffix.lower() != ".html"
+    if (not SAFE_OUTPUT.fullmatch(job.output) or out.suffix.lower() != ".html"
             or any(part in ("..", ".") or part.startswith(".") for part in out.parts)
-            or out.parts[0] in RESERVED or "\\" in job.output or "\x00" in job.output):
+            or out.parts[0] in RESERVED):
         raise InputError(f"{where}.output", f"{shown(job.output)} is not an .html file name inside reports/ "
-                         "(no absolute path, no '..', no hidden name, not in logs/, failed/ or img/)")
+                         "(letters, digits, '_', '-' and '.' in each part; no absolute path, no '..', no hidden "
+                         "name, not in logs/, failed/ or img/)")
+    target = reports_dir / out
+    if any(p.is_symlink() for p in [target, *target.parents] if p.is_relative_to(reports_dir) and p != reports_dir) \
+            or not target.resolve().is_relative_to(reports_dir.resolve()):
+        raise InputError(f"{where}.output", f"{shown(job.output)} passes through a symbolic link: a report is "
+                         "written only inside reports/")
     target = reports_dir / out
     if target.is_symlink() or (target.exists() and not target.is_file()):
         raise InputError(f"{where}.output", f"reports/{job.output} exists and is not a regular file")

@@ -22,6 +22,7 @@ import hashlib
 import itertools
 import json
 import math
+import string
 import sys
 import time
 from pathlib import Path
@@ -29,6 +30,7 @@ from typing import Any
 
 from ..config import REPO_ROOT, data_dir
 from ..errors import InputError, shown
+from ..escape import terminal
 from ..safe_io import Lock, LockedError, atomic_write, wait_seconds
 from ..yamlio import load_yaml_file
 from .render import NOTEBOOKS, REPORTS, Job, RenderError, render, validate_job
@@ -39,15 +41,30 @@ MAX_JOBS = 500  # jobs one config may expand to (a matrix is a product: 4 x 200 
 EXIT_LOCKED = 75
 
 
+MAX_NAME = 200  # characters of a job's name or output, once its parameters are filled in
+
+
 def _pattern(text: str, params: dict[str, Any], where: str) -> str:
-    """``text`` with the job's parameters filled in; InputError naming ``where`` when it uses a
-    name that is not a parameter or is not a valid pattern."""
+    """``text`` with the job's parameters filled in; InputError naming ``where`` when a field is
+    not a plain parameter name (``{code}``: no attribute, index, conversion or format spec, so a
+    pattern can neither reach into an object nor pad a name to megabytes), names no parameter, or
+    the result is longer than ``MAX_NAME`` or holds a control character."""
     try:
-        return text.format(**params)
-    except KeyError as e:
-        raise InputError(where, f"{shown(text)} uses {e} which is not a parameter") from None
-    except (ValueError, IndexError, AttributeError) as e:
+        fields = list(string.Formatter().parse(text))
+    except ValueError as e:
         raise InputError(where, f"{shown(text)} is not a pattern of {{parameter}} names ({e})") from None
+    for _, name, spec, conversion in fields:
+        if name is None:
+            continue
+        if not name.isidentifier() or spec or conversion:
+            raise InputError(where, f"{shown(text)}: {shown('{' + name + (':' + spec if spec else '') + '}')} is not "
+                             "a plain {parameter} name")
+        if name not in params:
+            raise InputError(where, f"{shown(text)} uses {name!r} which is not a parameter")
+    out = "".join(lit + (str(params[name]) if name is not None else "") for lit, name, _, _ in fields)
+    if len(out) > MAX_NAME or any(ord(c) < 32 or ord(c) == 127 for c in out):
+        raise InputError(where, f"{shown(out)} is longer than {MAX_NAME} characters or holds a control character")
+    return out
 
 
 def expand_jobs(config: dict[str, Any]) -> list[tuple[str, Job]]:
@@ -116,11 +133,28 @@ def output_hash(path: Path) -> str | None:
 
 
 def fingerprint(job: Job, data_v: str, code_v: str) -> str:
+    """What a job's report depends on: its notebook, parameters, ``data/``, the code, and the content
+    of every file a ``*_path`` parameter names (a claims or rates file changed under the same name
+    renders again)."""
     h = hashlib.sha256()
     h.update((NOTEBOOKS / job.notebook).read_bytes())
-    h.update(json.dumps(job.parameters, sort_keys=True).encode())
+    h.update(json.dumps(job.parameters, sort_keys=True, default=str).encode())
     h.update(data_v.encode() + code_v.encode())
+    for name, value in sorted(job.parameters.items()):
+        if name.endswith("_path") and isinstance(value, str):
+            p = Path(value) if Path(value).is_absolute() else NOTEBOOKS / value
+            if p.is_file():
+                h.update(name.encode() + _file_hash(p).encode())
     return h.hexdigest()[:16]
+
+
+def _file_hash(path: Path) -> str:
+    """sha256 of a file, read in blocks (a claims file may be gigabytes)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 22):
+            h.update(block)
+    return h.hexdigest()
 
 
 def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path = REPORTS,
@@ -163,7 +197,7 @@ def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path
             except InputError as err:
                 invalid += 1
                 record.update(status="invalid", error=str(err), duration=0.0)
-                print(f"[{i}/{len(jobs)}] {name}: INVALID, not run: {err}", file=out, flush=True)
+                print(terminal(f"[{i}/{len(jobs)}] {name}: INVALID, not run: {err}", 1000), file=out, flush=True)
                 _log(log_path, record)
                 continue
             fp = fingerprint(job, data_v, code_v)
@@ -200,6 +234,7 @@ def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path
 
 
 def _log(path: Path, record: dict[str, object]) -> None:
-    """One JSON line per job, appended."""
+    """One JSON line per job, appended; a value JSON has no form for (a YAML date, bytes, a set in an
+    invalid job's parameters) is written as its bounded text."""
     with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record) + "\n")
+        fh.write(json.dumps(record, default=lambda v: shown(v, 200)) + "\n")
