@@ -7,6 +7,7 @@ The tables are pandas DataFrames for reports and notebooks; the lookups the codi
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -100,10 +101,59 @@ def pos_name(pos: str) -> str:
     return rows.index("reference", "places_of_service.csv", "pos")[pos]["name"]
 
 
-def mue_for(code: str) -> dict | None:
-    """The MUE row for ``code`` (Medicaid practitioner file; Medicare values are not available)."""
-    row = rows.index("reference", "mue.csv", "code").get(code)
-    return dict(row) if row is not None else None
+MUE_PROGRAMS = {"professional": "medicare-practitioner", "institutional": "medicare-outpatient-hospital",
+                "dme": "medicare-dme"}
+
+
+def mue_for(code: str, claim: str = "professional", payer: str = "other") -> dict | None:
+    """The MUE row that applies to ``code`` on a ``claim`` of this type: Medicare's NCCI MUE for the
+    setting (practitioner for professional claims, outpatient hospital for institutional ones, DME
+    supplier for DME claims; 2024-07-01, with its MAI), or for a Medicaid payer's professional claim
+    the Medicaid practitioner file; None when the data has no value for the code there."""
+    by_program = rows.grouped("reference", "mue.csv", "program", "code")
+    programs = ["medicaid-practitioner"] if payer == "medicaid" and claim == "professional" else []
+    programs.append(MUE_PROGRAMS.get(claim, "medicare-practitioner"))
+    for program in programs:
+        found = by_program.get((program, code))
+        if found:
+            return dict(found[0])
+    return None
+
+
+def aoc_primaries(add_on: str) -> frozenset[str]:
+    """The primary codes an add-on code is paid with (NCCI add-on code edits; empty when the code
+    is not an add-on there): 96370 and 96371 are paid only with 96369."""
+    return frozenset(r["primary"] for r in rows.table("reference", "ncci_aoc.csv") if r["add_on"] == add_on)
+
+
+PTP_SETTINGS = {"professional": "practitioner", "institutional": "outpatient-hospital", "dme": "practitioner"}
+
+
+def ptp_edit(code_a: str, code_b: str, claim: str = "professional", on: str | None = None) -> dict | None:
+    """The NCCI procedure-to-procedure edit between two codes, in either order, for a claim of this
+    type, in force on ``on`` (YYYY-MM-DD; deleted edits are not, an edit is in force until its
+    deletion date), or None. ``column2`` is the code the edit denies, ``modifier_indicator`` 0 (never
+    together) or 1 (together with a modifier that says the services are distinct)."""
+    setting = PTP_SETTINGS.get(claim, "practitioner")
+    day = on or "9999-12-30"
+    edits = rows.grouped("reference", "ncci_ptp.csv", "setting", "column1", "column2")
+    for c1, c2 in ((code_a, code_b), (code_b, code_a)):
+        live = [r for r in edits.get((setting, c1, c2), []) if r["deletion_date"] > day]
+        if live:
+            return dict(live[0])
+    return None
+
+
+def drug_for(text: str) -> dict | None:
+    """The drug row (``drugs.csv``) named by its HCPCS code (``J1559``) or product (``Hizentra``,
+    case and spacing ignored), or None."""
+    key = " ".join(str(text).split()).lower()
+    for r in rows.table("reference", "drugs.csv"):
+        names = {r["hcpcs"].lower(), r["product"].lower()}
+        names |= {n.strip().lower() for n in re.split(r"[/()]", r["product"]) if n.strip()}
+        if key in names:
+            return dict(r)
+    return None
 
 
 def modifier_row(modifier: str) -> dict | None:

@@ -32,7 +32,8 @@ def _ensure_valid(group: str, name: str, path: Path, data: bytes) -> None:
         from . import tables
 
         {"pfs_rvu.csv": tables.rvu_table, "gpci.csv": tables.gpci_table,
-         "conversion_factors.csv": tables.cf_table, "opps_rates.csv": tables.opps_table}[name]()
+         "conversion_factors.csv": tables.cf_table, "opps_rates.csv": tables.opps_table,
+         "asp_limits.csv": tables.asp_table}[name]()
 
 
 def table(group: str, name: str) -> tuple[Row, ...]:

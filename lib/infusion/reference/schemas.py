@@ -51,7 +51,7 @@ REFERENCE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
     }, strict=True),
     "mue.csv": pa.DataFrameSchema({
         "program": pa.Column(str, pa.Check.isin(["medicaid-practitioner", "medicare-practitioner",
-                                                 "medicare-outpatient-hospital"])),
+                                                 "medicare-outpatient-hospital", "medicare-dme"])),
         "code": pa.Column(str, pa.Check.str_matches(_CODE)),
         "mue": pa.Column(str, pa.Check.str_matches(r"^\d+$")),
         "unit": pa.Column(str),
@@ -69,6 +69,32 @@ REFERENCE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
 }
 
 
+REFERENCE_SCHEMAS["ncci_aoc.csv"] = pa.DataFrameSchema({
+    "primary": pa.Column(str, pa.Check.str_matches(_CODE)),
+    "add_on": pa.Column(str, pa.Check.str_matches(_CODE)),
+    "edit_type": pa.Column(str, pa.Check.isin(["1", "2", "3"])),
+    "effective": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$")),
+    "source": _SOURCE,
+}, strict=True)
+REFERENCE_SCHEMAS["ncci_ptp.csv"] = pa.DataFrameSchema({
+    "setting": pa.Column(str, pa.Check.isin(["practitioner", "outpatient-hospital"])),
+    "column1": pa.Column(str, pa.Check.str_matches(_CODE)),
+    "column2": pa.Column(str, pa.Check.str_matches(_CODE)),
+    "modifier_indicator": pa.Column(str, pa.Check.isin(["0", "1", "9"])),
+    "deletion_date": pa.Column(str, pa.Check.str_matches(r"^\d{4}-\d{2}-\d{2}$")),
+    "rationale": pa.Column(str),
+    "source": _SOURCE,
+}, strict=True)
+REFERENCE_SCHEMAS["drugs.csv"] = pa.DataFrameSchema({
+    "hcpcs": pa.Column(str, pa.Check.str_matches(r"^[A-Z]\d{4}$"), unique=True),
+    "product": pa.Column(str),
+    "therapy": pa.Column(str),
+    "dosage_amount": pa.Column(str, pa.Check.str_matches(r"^\d+(\.\d+)?$")),
+    "dosage_unit": pa.Column(str, pa.Check.isin(["mg", "g", "units", "ml", "mcg"])),
+    "single_dose": pa.Column(str, pa.Check.isin(["yes", "no"])),
+    "vial_units": pa.Column(str, pa.Check.str_matches(r"^\d+( \d+)*$")),
+    "source": _SOURCE,
+}, strict=True)
 REFERENCE_SCHEMAS["payer_policies.csv"] = pa.DataFrameSchema({
     "payer_family": pa.Column(str, pa.Check.isin(["medicare", "aetna", "bcbs", "cigna", "uhc"])),
     "plan_or_entity": pa.Column(str),
@@ -121,6 +147,15 @@ MEDICARE_SCHEMAS: dict[str, pa.DataFrameSchema] = {
         "confidence": _CONF,
         "source": _SOURCE,
     }, strict=False),
+    "asp_limits.csv": pa.DataFrameSchema({
+        "quarter": pa.Column(str, pa.Check.str_matches(r"^\d{4}-Q[1-4]$")),
+        "hcpcs": pa.Column(str, pa.Check.str_matches(r"^[A-Z]\d{4}$")),
+        "description": pa.Column(str),
+        "dosage": pa.Column(str),
+        "payment_limit": pa.Column(float, pa.Check.in_range(0, 1e7)),
+        "coinsurance_pct": pa.Column(float, pa.Check.in_range(0, 100)),
+        "source": _SOURCE,
+    }, strict=True, unique=["quarter", "hcpcs"]),
     "opps_rates.csv": pa.DataFrameSchema({
         "edition": pa.Column(str, pa.Check.str_matches(r"^\d{4}-(01|04|07|10)$")),
         "code": pa.Column(str, pa.Check.str_matches(_CODE)),

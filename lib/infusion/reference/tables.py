@@ -23,7 +23,7 @@ from ..errors import DataError
 from .markers import cache_dir, marker_path, write_marker
 
 __all__ = ["cache_dir", "validated", "rvu_table", "gpci_table", "cf_table", "zip_table", "zip_localities",
-           "opps_table"]
+           "opps_table", "asp_table"]
 
 
 def validated(df: pd.DataFrame, group: str, name: str, path: Path | str,
@@ -113,6 +113,12 @@ def zip_localities(zips: Iterable[str]) -> dict[str, str]:
                           filters=[("zip", "in", wanted)])
     return {z: f"{c}-{loc}" for z, c, loc in zip(t["zip"].to_pylist(), t["carrier"].to_pylist(),
                                                   t["locality"].to_pylist())}
+
+
+@lru_cache(maxsize=None)
+def asp_table() -> pd.DataFrame:
+    """``data/medicare/asp_limits.csv``: CMS ASP payment limits of the drugs by quarter."""
+    return _medicare_csv("asp_limits.csv", dtype={"hcpcs": str, "quarter": str})
 
 
 @lru_cache(maxsize=None)
