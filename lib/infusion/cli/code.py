@@ -6,6 +6,7 @@ import argparse
 import json
 import textwrap
 
+from ..coding.drugs import parse_drug
 from ..coding.encounter import (
     CLAIM_TYPES,
     PAYERS,
@@ -15,6 +16,7 @@ from ..coding.encounter import (
     check_time_zones,
     parse_choice,
     parse_date,
+    parse_encounter,
     parse_minutes,
     parse_pos,
     parse_pumps,
@@ -28,10 +30,14 @@ from ..medicare.payment import PricedResult
 
 def _encounter_from_args(args: argparse.Namespace) -> Encounter:
     if args.file:
-        if args.minutes is not None or args.segment:
-            raise InputError("file", "give either --file or --minutes/--segment, not both")
+        given = [o for o, v in (("--minutes", args.minutes), ("--segment", args.segment), ("--sites", args.sites),
+                                ("--drug", args.drug), ("--dose", args.dose), ("--vial", args.vial)) if v]
+        if given:
+            raise InputError("file", f"give either --file or {', '.join(given)}, not both")
         enc = read_encounter_file(args.file)
         return enc
+    if (args.dose or args.vial) and not args.drug:
+        raise InputError("drug", "--dose and --vial describe a drug: add --drug (product or HCPCS code)")
     date = parse_date(args.date, "date") if args.date else None
     if args.minutes is not None and args.segment:
         raise InputError("minutes", "give either --minutes or --segment, not both")
@@ -43,8 +49,16 @@ def _encounter_from_args(args: argparse.Namespace) -> Encounter:
         segments = [Segment(1, minutes=parse_minutes(args.minutes, "minutes"))]
     else:
         segments = [parse_segment_arg(s, i, date) for i, s in enumerate(args.segment, start=1)]
+    sites = None
+    if args.sites is not None:
+        sites = parse_encounter({"segments": [{"minutes": 1}], "sites": args.sites}).infusions[0].sites
+    drug = None
+    if args.drug:
+        drug = parse_drug({"product": args.drug, "dose": args.dose, "vials": args.vial or None}, "drug") \
+            if (args.dose or args.vial) else parse_drug({"product": args.drug}, "drug")
     enc = Encounter(
-        infusions=(Infusion(pumps=parse_pumps(args.pumps, "pumps"), segments=tuple(segments)),),
+        infusions=(Infusion(pumps=parse_pumps(args.pumps, "pumps"), sites=sites, segments=tuple(segments)),),
+        drug=drug,
         date=date,
         pos=parse_pos(args.pos, "pos"),
         claim=parse_choice(args.claim, "claim", CLAIM_TYPES),
@@ -58,13 +72,27 @@ def _wrap(text: str, indent: str) -> str:
     return textwrap.fill(text, width=100, initial_indent=indent, subsequent_indent=indent + "  ")
 
 
+def _line_sources(detail: object) -> list[str]:
+    """The sources a line's payment came from (PFS: RVUs, CF, GPCI; OPPS and ASP: the file)."""
+    if isinstance(getattr(detail, "sources", None), tuple):
+        return list(detail.sources)  # type: ignore[attr-defined]
+    rate = getattr(detail, "rate", None)
+    src = getattr(rate, "source", "") or getattr(detail, "source", "")
+    return [src] if src else []
+
+
 def format_result(result: CodingResult, enc: Encounter, priced: PricedResult | None = None) -> str:
     """A readable table of the claim lines with the rationale and the findings under it."""
     head = (f"Counted infusion time: {result.total_minutes} min   POS {enc.pos}   "
             f"{enc.claim} claim   payer {enc.payer}")
-    rows: list[tuple[str, ...]] = [("code", "units", "modifiers", "rules") + (("payment",) if priced else ())]
+    dated = any(line.date for line in result.lines)
+    rows: list[tuple[str, ...]] = [("code", "units", "modifiers") + (("date",) if dated else ()) + ("rules",)
+                                   + (("payment",) if priced else ())]
     for i, line in enumerate(result.lines):
-        row: tuple[str, ...] = (line.code, str(line.units), " ".join(line.modifiers) or "-", " ".join(line.rules))
+        row: tuple[str, ...] = (line.code, str(line.units), " ".join(line.modifiers) or "-")
+        if dated:
+            row += (line.date.isoformat() if line.date else "-",)
+        row += (" ".join(line.rules),)
         if priced:
             row += (priced.lines[i].text,)
         rows.append(row)
@@ -75,6 +103,14 @@ def format_result(result: CodingResult, enc: Encounter, priced: PricedResult | N
             out.append("  ".join(v.ljust(w) for v, w in zip(r, widths)).rstrip())
         if priced:
             out.append(f"total: {priced.total_text}   ({priced.system}, {priced.year})")
+            out.append("")
+            out.append("Payment sources:")
+            shown_src: set[tuple[str, str]] = set()
+            for p in priced.lines:
+                for src in _line_sources(p.detail):
+                    if (p.code, src) not in shown_src:
+                        shown_src.add((p.code, src))
+                        out.append(_wrap(f"{p.code}: {src}", "  "))
         out.append("")
         out.append("Why:")
         for line in result.lines:

@@ -10,6 +10,7 @@ import threading
 from typing import Sequence
 
 from ..coding.encounter import (
+    CLAIM_TYPES,
     PAYERS,
 )
 from ..errors import INPUT_FAILURES, shown
@@ -50,8 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
                       help="START-STOP as HH:MM-HH:MM (or 9:30 AM-11:05 AM), or ISO datetimes joined by / "
                       "(2026-03-01T23:30/2026-03-02T01:05); repeatable, same infusion and pump")
     code.add_argument("--pumps", default="1", help="pump set-ups, each with new site(s) (default 1)")
+    code.add_argument("--sites", help="sites fed by the pump (one pump: still one 96369)")
+    code.add_argument("--drug", help="the drug: product or HCPCS code (Hizentra, J1559) for the drug line")
+    code.add_argument("--dose", help="the dose given, with its unit (10.25 g, 500 mg)")
+    code.add_argument("--vial", action="append", default=[],
+                      help="a vial opened, with its size (10 g); repeatable, or '2 x 1 g'")
     code.add_argument("--pos", default="11", help="place of service (default 11, office)")
-    code.add_argument("--claim", default="professional", help="professional|institutional")
+    code.add_argument("--claim", default="professional", help="|".join(CLAIM_TYPES))
     code.add_argument("--payer", default="other", help="|".join(PAYERS))
     code.add_argument("--encounter-date", dest="date", help="encounter date YYYY-MM-DD")
     code.add_argument("--file", help="encounter.json or .yaml (a whole encounter)")

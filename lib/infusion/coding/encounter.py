@@ -19,16 +19,18 @@ from typing import Any, Mapping
 from ..errors import InputError, nesting_error, shown
 from ..yamlio import _no_constant, _number_problem, load_yaml_file, read_text_file
 from .clock import CLOCK, DIGITS_CLOCK, clock_seconds
+from .drugs import DrugGiven, parse_drug
+from .edits import Injection, parse_injections
 
 ROUTES = ("subcutaneous", "intravenous")
-CLAIM_TYPES = ("professional", "institutional")
-PAYERS = ("medicare", "aetna", "bcbs", "cigna", "uhc", "other")
+CLAIM_TYPES = ("professional", "institutional", "dme")
+PAYERS = ("medicare", "medicare_advantage", "medicaid", "aetna", "bcbs", "cigna", "uhc", "other")
 OFF_CAMPUS = ("excepted", "nonexcepted")
 MAX_PUMPS = 20
 MAX_SITES = 50  # sites fed by one pump: a handful in practice; 50 is far past any real set-up
 MAX_MINUTES = 24 * 60
 # A nominal date for HH:MM times when the encounter gives none; never shown as a fact.
-_NOMINAL_DATE = dt.date(2000, 1, 1)
+NOMINAL_DATE = dt.date(2000, 1, 1)
 
 _TIME_FORMS = "HH:MM, H:MM AM/PM, HHMM or an ISO datetime"
 
@@ -85,6 +87,9 @@ class Encounter:
     off_campus: str | None = None
     self_administered: bool = False
     note: str = ""
+    drug: DrugGiven | None = None           # the drug line's input (``drugs``)
+    injections: tuple[Injection, ...] = ()  # SC injections beside the infusion (``edits``)
+    first_visit: bool = False  # a home visit that is the patient's first (Medicare G0089)
 
 
 # ----------------------------------------------------------------------------- times
@@ -104,7 +109,7 @@ def parse_time(value: Any, where: str, date: dt.date | None) -> dt.datetime:
             twelve = m.re is CLOCK and m[4]  # with AM/PM
             raise InputError(where, f"{shown(text)} is not a time of day "
                              f"({'1:00-12:59 AM or PM' if twelve else '00:00-23:59'})", "T-DATE")
-        return dt.datetime.combine(date or _NOMINAL_DATE, dt.time(secs // 3600, secs // 60 % 60, secs % 60))
+        return dt.datetime.combine(date or NOMINAL_DATE, dt.time(secs // 3600, secs // 60 % 60, secs % 60))
     if "T" not in text and " " not in text:
         raise InputError(where, f"{shown(text)} is not a time ({_TIME_FORMS})", "T-DATE")
     try:
@@ -289,6 +294,7 @@ def parse_modifier_map(value: Any, where: str = "modifiers") -> dict[str, tuple[
 _KNOWN_ENCOUNTER_KEYS = {
     "date", "pos", "claim", "payer", "infusions", "modifiers", "em_same_day", "off_campus",
     "self_administered", "note", "segments", "pumps", "minutes", "route", "drug", "sites",
+    "injections", "first_visit",
 }
 _KNOWN_INFUSION_KEYS = {"route", "pumps", "sites", "segments", "drug", "separate_site_required",
                         "minutes"}
@@ -317,9 +323,13 @@ def parse_encounter(obj: Any) -> Encounter:
         if not isinstance(raw_infusions, list) or not raw_infusions:
             raise InputError("infusions", f"{shown(raw_infusions)} is not a non-empty list")
     else:
-        raw_infusions = [{k: obj[k] for k in ("segments", "pumps", "minutes", "route", "drug", "sites")
-                          if k in obj}]
+        raw_infusions = [{k: obj[k] for k in ("segments", "pumps", "minutes", "route", "sites") if k in obj}]
+        if isinstance(obj.get("drug"), str):
+            raw_infusions[0]["drug"] = obj["drug"]
     infusions = []
+    drugs: list[DrugGiven | None] = []
+    if obj.get("drug") is not None:
+        drugs.append(parse_drug(obj["drug"], "drug"))
     seg_no = 0
     for i, inf in enumerate(raw_infusions):
         where = f"infusions[{i}]" if "infusions" in obj else ""
@@ -356,8 +366,12 @@ def parse_encounter(obj: Any) -> Encounter:
                 raise InputError(f"segment {seg_no} pump", f"{seg.pump} but the infusion has "
                                  f"{pumps} pump set-up(s)")
             segs.append(seg)
+        inf_drug = inf.get("drug")
+        if isinstance(inf_drug, Mapping):
+            drugs.append(parse_drug(inf_drug, f"{pre}drug"))
         infusions.append(Infusion(route=route, pumps=pumps, sites=sites, segments=tuple(segs),
-                                  drug=str(inf.get("drug", "") or ""),
+                                  drug=str(inf_drug.get("product") or inf_drug.get("code") or "")
+                                  if isinstance(inf_drug, Mapping) else str(inf_drug or "")[:200],
                                   separate_site_required=bool(inf.get("separate_site_required", False))))
     off_campus = obj.get("off_campus")
     if off_campus is not None:
@@ -373,9 +387,19 @@ def parse_encounter(obj: Any) -> Encounter:
         off_campus=off_campus,
         self_administered=bool(obj.get("self_administered", False)),
         note=str(obj.get("note", "") or ""),
+        drug=next((d for d in drugs if d is not None), None),
+        injections=parse_injections(obj.get("injections")),
+        first_visit=_flag(obj, "first_visit"),
     )
     check_time_zones(enc)
     return enc
+
+
+def _flag(obj: Mapping[str, Any], name: str) -> bool:
+    value = obj.get(name, False)
+    if not isinstance(value, bool):
+        raise InputError(name, f"{shown(value)} is not true or false")
+    return value
 
 
 def check_time_zones(enc: Encounter) -> None:

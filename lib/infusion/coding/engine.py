@@ -1,20 +1,30 @@
 """The coding engine: an :class:`~infusion.coding.encounter.Encounter` in, claim lines and findings out.
 
 Each rule is implemented once, in the module its id names (``timing``: T-*, ``units``: U-*,
-``setting``: S-*, ``modifiers``: M-*); this module only puts them in order.
+``setting``: S-*, ``modifiers``: M-*, ``drugs``: D-*, ``edits``: N-PTP and S-INJECTION, ``home``:
+S-HOME's lines); this module only puts them in order:
+
+1. time (T-DOC, T-SUM, T-DATE) and the setting (S-FACILITY, S-INPATIENT, S-HOME, DME);
+2. the lines the setting takes: administration (U-*), injections (S-INJECTION), home visit codes, or
+   the DME supplier's pump and drug; then the drug line (D-UNITS, D-WASTE, D-DME);
+3. modifiers (M-*), dates of service (T-DOS), and Medicare's edits over the whole claim (U-MUE, N-PTP).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Mapping
 
-from .encounter import Encounter, parse_encounter
+from .drugs import PUMP_CODE, drug_lines
+from .edits import injection_lines, ptp_findings
+from .encounter import Encounter, Infusion, parse_encounter
+from .home import home_lines
 from .modifiers import apply_modifiers
 from .records import ClaimLine, CodingResult, Finding
 from .rules import cite
 from .setting import check_routes, check_setting
-from .timing import count_time
-from .units import code_time, time_codes
+from .timing import Timeline, count_time, date_lines, service_date
+from .units import code_time, mue_findings, time_codes
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -26,28 +36,71 @@ def code_encounter(encounter: Encounter | Mapping[str, Any]) -> CodingResult:
     :func:`~infusion.coding.encounter.parse_encounter` (bad input raises ``InputError``).
     """
     enc = encounter if isinstance(encounter, Encounter) else parse_encounter(encounter)
-    findings: list[Finding] = []
+    findings: list[Finding] = list(check_routes(enc))
     sc = [i for i in enc.infusions if i.route == "subcutaneous"]
-    findings += check_routes(enc)
-    segments = [s for i in sc for s in i.segments]
-    timeline, time_findings = count_time(segments)
+    timeline, time_findings = count_time([s for i in sc for s in i.segments])
     findings += time_findings
     lines: list[ClaimLine] = []
+    kind = "administration"
     if sc:
         decision = check_setting(enc)
         findings += decision.findings
+        kind = decision.kind
         if decision.allowed:
-            pumps = sum(i.pumps for i in sc)
-            lines, unit_findings = code_time(timeline.total_minutes, pumps, enc.claim)
-            findings += unit_findings
-            if len(sc) > 1 and lines:
-                findings.append(_separate_infusions(sc, timeline.total_minutes, pumps))
-            second_initial = any(i.route == "intravenous" and i.separate_site_required
-                                 for i in enc.infusions)
-            lines, mod_findings = apply_modifiers(enc, lines, second_initial)
-            findings += mod_findings
+            new, more = _administration(enc, sc, timeline)
+        elif kind == "home":
+            new, more = home_lines(enc, timeline.total_minutes)
+        elif kind == "dme" and enc.drug is None:
+            new, more = [ClaimLine(PUMP_CODE, 1, ("JB",), ("D-DME",), f"the pump, E0779, with JB {cite('D-DME')}")], [
+                Finding("warning", "D-DME", "name the drug and its dose (drug: {product: Hizentra, dose: 10 g}) for "
+                        f"the supplier's drug line {cite('D-DME')}")]
+        else:
+            new, more = [], []
+        lines += new
+        findings += more
+    new, more = _drug(enc, kind, lines, service_date(enc, timeline))
+    lines += new
+    findings += more
+    lines, more = date_lines(lines, enc, timeline)
+    findings += more
+    claim = "dme" if kind == "dme" else enc.claim
+    findings += mue_findings(lines, claim, enc.payer)
+    findings += ptp_findings(lines, claim, enc.payer, service_date(enc, timeline))
     findings.sort(key=lambda f: _SEVERITY_ORDER[f.severity])
     return CodingResult(timeline.total_minutes, tuple(lines), tuple(findings), timeline)
+
+
+def _administration(enc: Encounter, sc: list[Infusion], timeline: Timeline) -> tuple[list[ClaimLine], list[Finding]]:
+    """The administration lines (U-*), the injections beside them (S-INJECTION), and the modifiers."""
+    pumps = sum(i.pumps for i in sc)
+    lines, findings = code_time(timeline.total_minutes, pumps)
+    if len(sc) > 1 and lines:
+        findings.append(_separate_infusions(sc, timeline.total_minutes, pumps))
+    if enc.injections:
+        inj, more = injection_lines(enc.injections, any(ln.code == "96369" for ln in lines))
+        lines += inj
+        findings += more
+    second_initial = any(i.route == "intravenous" and i.separate_site_required for i in enc.infusions)
+    lines, more = apply_modifiers(enc, lines, second_initial)
+    return lines, findings + more
+
+
+def _drug(enc: Encounter, kind: str, lines: list[ClaimLine], day: dt.date | None
+          ) -> tuple[list[ClaimLine], list[Finding]]:
+    """The drug line where this claim carries it: administration and DME claims; not in a facility
+    (the facility's claim has it), an inpatient stay or a home visit (the pharmacy bills it)."""
+    if enc.drug is None:
+        return [], []
+    if kind in ("administration", "dme"):
+        claim = "dme" if kind == "dme" else enc.claim
+        new, more = drug_lines(enc.drug, claim, day, enc.payer)
+        if kind == "dme":
+            new = [ln for ln in new if ln.code != PUMP_CODE or not any(x.code == PUMP_CODE for x in lines)]
+        return new, more
+    whose = {"facility": "the facility's institutional claim", "inpatient": "the inpatient stay",
+             "home": "the home infusion pharmacy (or, for Medicare, the DME supplier with JB)"}[kind]
+    return [], [Finding("info", "D-UNITS", f"{enc.drug.product} ({enc.drug.hcpcs}) is not on this claim: "
+                        f"{whose} carries the drug {cite('D-UNITS')}", code=enc.drug.hcpcs)]
 
 
 def _separate_infusions(sc: list, total: int, pumps: int) -> Finding:

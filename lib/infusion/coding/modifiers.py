@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 from ..redact import show_value
 from ..reference.catalog import modifier_row
-from .encounter import Encounter
 from .records import ClaimLine, Finding
 from .rules import cite
+
+if TYPE_CHECKING:
+    from .encounter import Encounter
 
 # CPT Level I modifiers are two digits; these are the numbers in use (AMA CPT Appendix A list of
 # modifier numbers; descriptors not reproduced). No CPT modifier is numbered below 22.
@@ -68,7 +71,7 @@ def apply_modifiers(enc: Encounter, lines: list[ClaimLine], second_initial: bool
                 "(excepted) or PN (non-excepted); give off_campus to choose "
                 f"{cite('M-PO-PN')}"))
     for line in lines:
-        mods = list(auto)
+        mods = list(dict.fromkeys(line.modifiers + auto))
         rules = list(line.rules) + (["M-PO-PN"] if auto else [])
         for m in enc.modifiers.get(line.code, ()):
             problem = modifier_problem(m)

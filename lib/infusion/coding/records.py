@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -10,29 +11,37 @@ SEVERITIES = ("error", "warning", "info")
 
 @dataclass(frozen=True)
 class ClaimLine:
-    """One claim line: a code, its units, modifiers, the rules that gave it and why."""
+    """One claim line: a code, its units, modifiers, the rules that gave it and why, and its date
+    of service (None when the encounter gives no date)."""
 
     code: str
     units: int
     modifiers: tuple[str, ...] = ()
     rules: tuple[str, ...] = ()
     rationale: str = ""
+    date: dt.date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
         d["modifiers"] = list(self.modifiers)
         d["rules"] = list(self.rules)
+        d["date"] = self.date.isoformat() if self.date else None
         return d
 
 
 @dataclass(frozen=True)
 class Finding:
     """Something the coder must know: ``error`` (the claim as described is wrong or cannot be
-    coded), ``warning`` (likely denial or needs attention) or ``info`` (explains a decision)."""
+    coded), ``warning`` (likely denial or needs attention) or ``info`` (explains a decision).
+
+    ``code`` and ``modifier`` name the line and the modifier the finding is about, when it is about
+    one (the quiz, the builder and the audit read them, never the message)."""
 
     severity: str
     rule: str
     message: str
+    code: str = ""
+    modifier: str = ""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -56,8 +65,11 @@ class CodingResult:
         return sum(line.units for line in self.lines if line.code == code)
 
     def codes(self) -> dict[str, int]:
-        """``{code: units}`` in line order."""
-        return {line.code: line.units for line in self.lines}
+        """``{code: units}`` in line order, units summed over a code's lines (a JW line, a line per date)."""
+        out: dict[str, int] = {}
+        for line in self.lines:
+            out[line.code] = out.get(line.code, 0) + line.units
+        return out
 
     def rule_ids(self) -> set[str]:
         """Every rule id on a line or a finding."""

@@ -1,11 +1,12 @@
 """The coding rules the engine applies: one entry per rule id, with its sources and confidence.
 
 The ids and statements follow ``shared/domain/coding-rules.md`` (the specification). The source tags
-(S1-S44) are listed with titles and addresses in ``data/reference/sources.csv``. Rules whose
+(S1-S55) are listed with titles and addresses in ``data/reference/sources.csv``. Rules whose
 confidence is M or L say so in the rationale a trainee reads, so a trainer can judge them.
 
 The rule *logic* lives in the module named by :attr:`Rule.module` (``timing``, ``units``,
-``setting``, ``modifiers``); this module only describes the rules.
+``setting``, ``modifiers``, ``drugs``, ``edits``, ``home``; ``payment`` for P-PACKAGE); this module
+only describes the rules.
 """
 
 from __future__ import annotations
@@ -60,6 +61,13 @@ _RULES: tuple[Rule, ...] = (
          "UTC offset and local times are not mixed within an encounter (offsets may differ across "
          "a daylight-saving change: counted exactly); local times across a clock change are flagged.",
          (), "H", "timing"),
+    Rule("T-DOS", "Date of service of each line",
+         "Institutional claims: each line carries the date its service was given (Medicare: CMS "
+         "Transmittal 1702, S45), so an infusion past midnight puts 96369 on the start date and each "
+         "additional hour on the date it began, still one initial code for the encounter. Professional "
+         "claims: every line on the date the infusion started (a MAC's answer for another time-based "
+         "family, by analogy, S46).", ("S45", "S46"), "M", "timing",
+         caveat="the institutional reading is CMS's as quoted (S45); the professional one is an analogy (S46)"),
     # Units
     Rule("U-SHORT", "15 minutes or less is an injection",
          "A total of 15 minutes or less is not an infusion: report 96372 x1 instead of 96369.",
@@ -76,10 +84,13 @@ _RULES: tuple[Rule, ...] = (
          "more, whatever the count.", ("S16",), "M", "units"),
     Rule("U-ADDON", "Add-on codes need their primary",
          "96370 and 96371 are reported only with 96369 on the same claim and date (global ZZZ).",
-         ("S2", "S10", "S11", "S12"), "H", "units"),
+         ("S2", "S10", "S11", "S12", "S48"), "H", "units"),
     Rule("U-MUE", "Units above the MUE are flagged, not cut",
          "The line keeps the units that time supports; a finding says that units above the MUE "
-         "are likely to deny and what the MAI means for appeal.", ("S16", "S17"), "M", "units"),
+         "are likely to deny and what the MAI means for appeal. Medicare's MUE of the claim's setting "
+         "(practitioner, outpatient hospital, DME supplier) applies, summed over every line of the code "
+         "on the date (JW lines too); a Medicaid payer's professional claim uses the Medicaid file.",
+         ("S16", "S17", "S47"), "M", "units"),
     # Setting and payer
     Rule("S-FACILITY", "No administration codes on a professional claim in a facility",
          "A professional claim with a facility place of service cannot carry 96360-96379: the "
@@ -88,9 +99,12 @@ _RULES: tuple[Rule, ...] = (
          ("S18", "S19", "S42"), "M", "setting",
          caveat="the CPT instruction as Regence policy 109 quotes it (S18); Medicare's list as quoted (S42)"),
     Rule("S-HOME", "Home infusion uses other codes",
-         "Home infusion (POS 12) is not coded with 96369/96370: commercial plans use nursing visits "
-         "99601/99602 plus an S-code per diem; Medicare uses the home infusion therapy G-codes "
-         "through a qualified supplier; a self-administered infusion has no administration code.",
+         "Home infusion (POS 12) is not coded with 96369/96370: commercial plans use the nursing visit "
+         "99601 (up to 2 hours) with 99602 for each further hour (counted, as other CPT hours, once more "
+         "than 30 minutes of it have passed) plus an S-code per diem (S9338, immunotherapy); Medicare "
+         "uses the home infusion therapy G-codes through a qualified supplier (G0089 the first visit, "
+         "G0069 later visits of SC immunotherapy, one per infusion day); a self-administered infusion "
+         "has no administration code (the DME supplier's lines, D-DME).",
          ("S20", "S21", "S22", "S23", "S24", "S25", "S26", "S37"), "M", "setting"),
     Rule("S-INITIAL", "One initial administration code per encounter",
          "Only one initial administration code per encounter per access site; a second initial "
@@ -100,6 +114,40 @@ _RULES: tuple[Rule, ...] = (
          "An IV infusion (96365 family) in the same encounter as a subcutaneous infusion is unusual; "
          "at a separate site both initial codes may be reported, the second with a distinct-service "
          "modifier.", ("S1", "S5"), "L", "setting"),
+    Rule("S-INPATIENT", "Inpatient stays have no administration line",
+         "An infusion during an inpatient stay (POS 21 with an institutional claim) is paid within the "
+         "stay: Medicare Part A pays the hospital per discharge by MS-DRG; no 96369-96372 line is billed "
+         "for it.", ("S55",), "M", "setting"),
+    Rule("S-INJECTION", "An SC injection beside an infusion",
+         "A subcutaneous injection of another drug at a separate site in the encounter of an infusion is "
+         "96372 per injection; the NCCI edit 96369/96372 has modifier indicator 1, so 96372 carries XS "
+         "(or 59) when the site is separate, and is not paid beside 96369 otherwise.",
+         ("S5", "S49"), "M", "setting"),
+    # Drug lines
+    Rule("D-UNITS", "Drug units: the dose in the code's dosage, rounded up",
+         "The drug line's units are the dose divided by the HCPCS code's dosage (J1559: 100 mg), "
+         "rounded up to the next whole unit when not a multiple; vials hold whole units (the CMS "
+         "NDC-HCPCS crosswalk).", ("S50", "S51"), "H", "drugs"),
+    Rule("D-WASTE", "Single-dose vials: JZ, or JW for the discarded amount",
+         "From single-dose vials, the discarded amount (units opened less units given) goes on a second "
+         "line of the drug with JW and is paid; when nothing is discarded the line carries JZ (Medicare "
+         "from 1 July 2023). Not for multi-dose vials, nor on the administration line.",
+         ("S27", "S50"), "H", "drugs"),
+    Rule("D-DME", "DME supplier claims for SC immune globulin",
+         "When the patient infuses at home with a pump from a DME supplier, the supplier bills E0779 (the "
+         "only pump covered for SCIG) and the drug as a supply to it, JB on every line, in the "
+         "least-waste combination of packages; JZ from 1 January 2024 (discards by the patient are not "
+         "reported).", ("S37", "S52", "S53"), "M", "drugs"),
+    # Medicare edits and payment
+    Rule("N-PTP", "NCCI procedure-to-procedure edits",
+         "Two codes of a PTP pair on one claim and date: with modifier indicator 0 the column-2 code is "
+         "never paid with the column-1 code; with indicator 1 it is paid only when a modifier says the "
+         "services are distinct (59, XE, XS, XP, XU; 25 on an E/M).", ("S49",), "M", "edits"),
+    Rule("P-PACKAGE", "OPPS packaging by status indicator",
+         "On a Medicare outpatient hospital claim a Q1 line (96371, 96372) is packaged when a line with "
+         "status indicator S, T or V (96369) is on the claim the same date: paid within that line's APC, "
+         "never in the separately paid total; N lines (J1551 from 2025) are always packaged; K drugs are "
+         "paid per unit at the Addendum B rate.", ("S54",), "M", "payment"),
     # Modifiers
     Rule("M-VALID", "Only real modifiers",
          "Modifiers that are not real CPT/HCPCS modifiers (for example 00 or 11) are an error on a "

@@ -1,4 +1,4 @@
-"""Setting rules: S-FACILITY, S-HOME, S-INITIAL, S-IV.
+"""Setting rules: S-FACILITY, S-INPATIENT, S-HOME, S-INITIAL, S-IV.
 
 :func:`check_setting` decides whether the subcutaneous administration codes can go on this claim at
 all (``allowed``) and explains the decision in findings; :func:`check_routes` handles an IV and a
@@ -21,6 +21,7 @@ class SettingDecision:
 
     allowed: bool
     findings: tuple[Finding, ...]
+    kind: str = "administration"  # or facility, inpatient, home, dme: which lines the claim takes
 
 
 def check_setting(enc: Encounter) -> SettingDecision:
@@ -35,15 +36,22 @@ def check_setting(enc: Encounter) -> SettingDecision:
             f"professional claim with facility place of service {enc.pos} ({name}): {whose}; 96360-96379 "
             "are not reported by the physician here; the facility bills the administration on its "
             f"institutional claim {cite('S-FACILITY')}"))
-        return SettingDecision(False, tuple(findings))
-    if enc.self_administered:
+        return SettingDecision(False, tuple(findings), "facility")
+    if enc.claim == "institutional" and enc.pos == "21":
+        findings.append(Finding(
+            "info", "S-INPATIENT",
+            "inpatient stay (place of service 21, institutional claim): the infusion is part of the stay, "
+            "which Medicare Part A pays per discharge by MS-DRG (other payers per their inpatient "
+            f"contract); no 96369-96372 line and no separate drug line {cite('S-INPATIENT')}"))
+        return SettingDecision(False, tuple(findings), "inpatient")
+    if enc.self_administered or enc.claim == "dme":
         findings.append(Finding(
             "info", "S-HOME",
-            "self-administered infusion: no professional administration code applies; the drug and "
-            f"pump are billed under DME (drug J-code and E0779) {cite('S-HOME')}"))
-        return SettingDecision(False, tuple(findings))
+            "self-administered infusion: no administration code applies; the DME supplier bills the pump "
+            f"(E0779) and the drug as its supply, with JB {cite('S-HOME', 'D-DME')}"))
+        return SettingDecision(False, tuple(findings), "dme")
     if enc.pos == "12":
-        if enc.payer == "medicare":
+        if enc.payer in ("medicare", "medicare_advantage"):
             alt = ("Medicare pays home infusion through the home infusion therapy benefit: a "
                    "qualified supplier bills G0089 for the first visit and G0069 for subcutaneous "
                    "immunotherapy visits, one payment per infusion day")
@@ -51,10 +59,9 @@ def check_setting(enc: Encounter) -> SettingDecision:
             alt = ("commercial plans use the nursing visit 99601 (first 2 hours) with 99602 for each "
                    "further hour, plus an S-code per diem (S9338 for immunotherapy)")
         findings.append(Finding(
-            "warning", "S-HOME",
-            f"home infusion (POS 12) is not coded with 96369/96370: {alt}; this engine does not "
-            f"assign those codes {cite('S-HOME')}"))
-        return SettingDecision(False, tuple(findings))
+            "info", "S-HOME",
+            f"home infusion (POS 12) is not coded with 96369/96370: {alt} {cite('S-HOME')}"))
+        return SettingDecision(False, tuple(findings), "home")
     if enc.claim == "institutional":
         pays = ("Medicare pays it through OPPS, not the physician fee schedule" if enc.payer == "medicare" else
                 "the payer pays it under its hospital contract (OPPS, Medicare's outpatient system, is "

@@ -6,6 +6,8 @@ The rule for "each additional hour" (96370) is :func:`additional_hours`; everyth
 
 from __future__ import annotations
 
+import datetime as dt
+
 from ..reference.catalog import mue_for
 from .records import ClaimLine, Finding
 from .rules import cite as _ref
@@ -87,9 +89,9 @@ def _rationale(code: str, units: int, minutes: int, pumps: int) -> str:
     return f"{text} {_ref(*_LINE_RULES[code])}"
 
 
-def code_time(minutes: int, pumps: int, claim: str = "professional") -> tuple[list[ClaimLine], list[Finding]]:
+def code_time(minutes: int, pumps: int) -> tuple[list[ClaimLine], list[Finding]]:
     """Claim lines, with rationale, for ``minutes`` of counted time and ``pumps`` set-ups, and the
-    unit findings for a ``claim`` of that type (the MUE that applies to it)."""
+    unit findings (the MUE is judged over the whole claim: :func:`mue_findings`)."""
     units, _ = time_codes(minutes, pumps)
     lines = [ClaimLine(code, n, (), _LINE_RULES[code], _rationale(code, n, minutes, pumps))
              for code, n in units.items()]
@@ -110,33 +112,36 @@ def code_time(minutes: int, pumps: int, claim: str = "professional") -> tuple[li
                                 f"{minutes - FIRST_HOUR_MINUTES} min beyond the first hour: an "
                                 "additional hour needs more than 30 minutes of it, so no 96370 "
                                 f"(it starts at 91 min) {_ref('U-HOUR')}"))
-    findings.extend(mue_findings(lines, claim))
     return lines, findings
 
 
-def mue_findings(lines: list[ClaimLine], claim: str = "professional") -> list[Finding]:
-    """U-MUE: units above the MUE are kept, and flagged with what the MAI means for appeal. The
-    MUE in the data is the Medicaid practitioner file's: for an institutional claim the outpatient
-    hospital MUE applies, which is data not available (said when the units pass the practitioner
-    value)."""
-    out = []
+def mue_findings(lines: list[ClaimLine] | tuple[ClaimLine, ...], claim: str = "professional",
+                 payer: str = "other") -> list[Finding]:
+    """U-MUE: units above the MUE are kept, and flagged with what the MAI means for appeal. The MUE
+    is Medicare's for the claim's setting (``catalog.mue_for``: practitioner, outpatient hospital or
+    DME supplier, 2024-07-01), or the Medicaid practitioner file's for a Medicaid payer. Units are
+    summed per code and date of service over every line (JW lines too: MAI 2 and 3 are date-of-service
+    edits); the finding is on the code's first line of that date."""
+    totals: dict[tuple[str, dt.date | None], int] = {}
     for line in lines:
-        m = mue_for(line.code)
-        if m is None or line.units <= int(m["mue"]):
+        key = (line.code, line.date)
+        totals[key] = totals.get(key, 0) + line.units
+    out = []
+    for (code, day), given in totals.items():
+        m = mue_for(code, claim, payer)
+        if m is None or not str(m["mue"]).isdigit() or given <= int(m["mue"]):
             continue
-        if claim == "institutional":
-            out.append(Finding("info", "U-MUE",
-                               f"{line.code} x{line.units} is above the {m['program']} MUE of {m['mue']}, but "
-                               "that file is for practitioner claims: the outpatient hospital MUE that applies "
-                               f"to this institutional claim is data not available {_ref('U-MUE')}"))
-            continue
+        if int(m["mue"]) == 0 and payer != "medicare":
+            continue  # Medicare's "not billable by this provider type" (99601 by a practitioner): its policy only
         mai = m.get("mai") or ""
-        mai_text = (f"MAI {mai}" if mai else
-                    "MAI: data not available (with MAI 2 the limit is absolute and cannot be "
-                    "overridden; with MAI 3 it can be appealed with the documented times)")
+        mai_text = {"1": "MAI 1: a line edit; units above it on one line deny, a second line with a modifier "
+                         "may be used when documented",
+                    "2": "MAI 2: a date-of-service edit that is absolute: units above it are never paid",
+                    "3": "MAI 3: a date-of-service edit that may be appealed with documentation showing the "
+                         "units were given"}.get(mai, "MAI: data not available")
+        on = f" on {day.isoformat()}" if day else ""
         out.append(Finding("warning", "U-MUE",
-                           f"{line.code} x{line.units} is above the MUE of {m['mue']} "
-                           f"({m['program']} {m['effective']}; Medicare value: data not available): "
-                           f"the units are kept because the documented time supports them, but "
-                           f"units above {m['mue']} are likely to deny; {mai_text} {_ref('U-MUE')}"))
+                           f"{code} x{given}{on} is above the MUE of {m['mue']} ({m['program'].replace('-', ' ')}, "
+                           f"{m['effective']}): the units are kept because the record supports them, but units "
+                           f"above {m['mue']} are likely to deny; {mai_text} {_ref('U-MUE')}", code=code))
     return out

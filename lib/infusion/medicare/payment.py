@@ -26,6 +26,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..reference import rows
+from .drugs import Unpriced, drug_payment, is_drug_code
 
 NOT_AVAILABLE = "data not available"
 GPCI_FLOOR_END_2026 = dt.date(2026, 1, 31)
@@ -292,26 +293,33 @@ class OppsPayment:
 
 @dataclass(frozen=True)
 class LinePrice:
-    """The Medicare payment of one claim line: the figure (None: data not available), its display
-    text and the detail it came from (a ``Payment`` or an ``OppsPayment``)."""
+    """The Medicare payment of one claim line: the figure (None: data not available, or packaged),
+    its display text, the detail it came from (a ``Payment``, an ``OppsPayment``, a ``DrugPayment``
+    or an ``Unpriced``), and whether it is packaged into another line's payment (P-PACKAGE: never
+    in the separately paid total)."""
 
     code: str
     units: int
     amount: float | None
     text: str
-    detail: Payment | OppsPayment
+    detail: Any
+    packaged: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         d = self.detail.to_dict()
         if d.get("amount") is None:
             d["amount"] = NOT_AVAILABLE
+        d["packaged"] = self.packaged
+        if self.packaged:
+            d["amount"] = "packaged"
         return d
 
 
 @dataclass(frozen=True)
 class PricedResult:
-    """Medicare payment of each line of a coding result, the total (None when a line has no
-    price) and the system that pays (PFS for professional claims, OPPS for institutional)."""
+    """Medicare payment of each line of a coding result, the separately paid total (None when a
+    line that is paid separately has no price) and the system that pays (PFS for professional
+    claims, OPPS for institutional, the DME fee schedule and ASP for DME claims)."""
 
     lines: tuple[LinePrice, ...]
     year: int
@@ -324,31 +332,92 @@ class PricedResult:
         return {"year": self.year, "total": self.total, "total_text": self.total_text, "system": self.system}
 
 
+SEPARATELY_PAID_SI = frozenset({"S", "T", "V"})   # a Q1 line beside one of these is packaged (W26)
+_HOME_CODES = {"G0068", "G0069", "G0070", "G0088", "G0089", "G0090", "99601", "99602", "S9338"}
+
+
+def _day(line: Any, date: str | None) -> dt.date | None:
+    if getattr(line, "date", None) is not None:
+        return line.date
+    return dt.date.fromisoformat(date) if date else None
+
+
+def _unpriced(line: Any, why: str) -> LinePrice:
+    return LinePrice(line.code, line.units, None, f"{NOT_AVAILABLE} ({why})", Unpriced(line.code, line.units, why))
+
+
+def _drug_price(line: Any, year: int, date: str | None) -> LinePrice:
+    d = drug_payment(line.code, line.units, year, _day(line, date))
+    text = (f"${d.amount:,.2f} (ASP limit {d.quarter}, ${d.per_unit:,.3f} per {d.dosage})" if d.available
+            else f"{NOT_AVAILABLE} ({d.reason})")
+    return LinePrice(line.code, line.units, d.amount, text, d)
+
+
+def _professional_line(line: Any, year: int, locality: str | None, zip_code: str | None, qp: bool,
+                       date: str | None) -> LinePrice:
+    if is_drug_code(line.code):
+        return _drug_price(line, year, date)
+    if line.code not in _rvu_codes():
+        why = ("a home infusion code: PFS status X or I, not priced on the physician fee schedule"
+               if line.code in _HOME_CODES else
+               "E0779 is paid on the DMEPOS fee schedule, which is not in the data" if line.code == "E0779"
+               else f"{line.code} is not in data/medicare/pfs_rvu.csv")
+        return _unpriced(line, why)
+    p = payment(line.code, year, units=line.units, locality=locality, zip=zip_code, qp=qp, date=date)
+    return LinePrice(line.code, line.units, p.amount if p.available else None,
+                     f"${p.amount:,.2f}" if p.available else NOT_AVAILABLE, p)
+
+
+def _institutional_lines(result: Any, year: int) -> list[LinePrice]:
+    """OPPS per line, then P-PACKAGE: a Q1 line with an S, T or V line on the same date, and every N
+    line, is packaged (shown with its rate, never in the total)."""
+    priced = [(line, opps_payment(line.code, year, line.units)) for line in result.lines]
+    paid_days = {line.date for line, o in priced if o.rate.si in SEPARATELY_PAID_SI}
+    out = []
+    for line, o in priced:
+        si = o.rate.si
+        if si == "Q1" and line.date in paid_days:
+            beside, beside_si = next((x.code, y.rate.si) for x, y in priced
+                                     if y.rate.si in SEPARATELY_PAID_SI and x.date == line.date)
+            rate = f"${o.amount:,.2f} " if o.amount is not None else ""
+            out.append(LinePrice(line.code, line.units, None,
+                                 f"packaged: status indicator Q1 with {beside} (status {beside_si}) on the same "
+                                 f"date: paid within {beside}'s APC; its Addendum B rate {rate}is not paid "
+                                 "separately (P-PACKAGE)", o, packaged=True))
+        elif si == "N":
+            out.append(LinePrice(line.code, line.units, None, "packaged: status indicator N, no separate payment "
+                                 "(P-PACKAGE)", o, packaged=True))
+        elif o.amount is not None:
+            note = f" ({o.note}: paid separately, no S, T or V line on its date)" if si == "Q1" else ""
+            out.append(LinePrice(line.code, line.units, o.amount, f"${o.amount:,.2f}{note}", o))
+        else:
+            out.append(LinePrice(line.code, line.units, None, f"{NOT_AVAILABLE} ({o.why})", o))
+    return out
+
+
 def price_result(result: Any, year: int, locality: str | None = None, zip_code: str | None = None,
                  qp: bool = False, date: str | None = None, claim: str = "professional") -> PricedResult:
-    """Medicare payment for each line of a coding result, and the total.
+    """Medicare payment for each line of a coding result, and the separately paid total.
 
-    Professional claims: the physician fee schedule (non-facility, locality-aware). Institutional
-    claims: the national OPPS Addendum B rate (latest edition of ``year``), not wage-adjusted.
+    Professional claims: the physician fee schedule (non-facility, locality-aware) and drug lines at
+    the ASP payment limit of their quarter. Institutional claims: the national OPPS Addendum B rate
+    (latest edition of ``year``, not wage-adjusted), Q1 and N lines packaged (P-PACKAGE). DME claims:
+    the drug at the ASP limit; the pump's DMEPOS fee is not in the data.
     """
-    lines: list[LinePrice] = []
     if claim == "institutional":
         system = "Medicare OPPS, national Addendum B rate (not wage-adjusted)"
-        for line in result.lines:
-            o = opps_payment(line.code, year, line.units)
-            text = (f"${o.amount:,.2f}" + (f" ({o.note})" if o.note else "") if o.amount is not None
-                    else f"{NOT_AVAILABLE} ({o.why})")
-            lines.append(LinePrice(line.code, line.units, o.amount, text, o))
+        lines = _institutional_lines(result, year)
     else:
-        system = "Medicare physician fee schedule, non-facility"
-        for line in result.lines:
-            p = payment(line.code, year, units=line.units, locality=locality, zip=zip_code, qp=qp, date=date)
-            lines.append(LinePrice(line.code, line.units, p.amount if p.available else None,
-                                   f"${p.amount:,.2f}" if p.available else NOT_AVAILABLE, p))
-    total = sum(ln.amount for ln in lines if ln.amount is not None)
-    missing = any(ln.amount is None for ln in lines)
+        system = ("Medicare DME: drugs at the ASP payment limit" if claim == "dme" else
+                  "Medicare physician fee schedule, non-facility; drugs at the ASP payment limit")
+        lines = [_professional_line(line, year, locality, zip_code, qp, date) for line in result.lines]
+    paid = [ln for ln in lines if not ln.packaged]
+    total = sum(ln.amount for ln in paid if ln.amount is not None)
+    missing = any(ln.amount is None for ln in paid)
     total_text = (f"${total:,.2f}" if not missing else
                   f"{NOT_AVAILABLE} for every line (lines with data: ${total:,.2f})")
+    if any(ln.packaged for ln in lines):
+        total_text += " separately paid (packaged lines not counted)"
     return PricedResult(tuple(lines), year, None if missing else round(total, 2), total_text, system)
 
 
@@ -358,7 +427,12 @@ def opps_payment(code: str, year: int, units: int = 1) -> OppsPayment:
     if o.available and o.payment_rate is not None:
         return OppsPayment(o, units, round(o.payment_rate * units, 2),
                            note="status indicator Q1: conditionally packaged" if o.si == "Q1" else "")
-    return OppsPayment(o, units, None, why=o.reason or f"status indicator {o.si}: packaged, no separate payment")
+    why = o.reason or {"N": "status indicator N: packaged, no separate payment",
+                       "E1": "status indicator E1: not paid by Medicare",
+                       "A": "status indicator A: paid under another fee schedule, not OPPS",
+                       "Y": "status indicator Y: paid on the DMEPOS fee schedule, not OPPS"}.get(
+                           o.si, f"status indicator {o.si}: no OPPS payment rate")
+    return OppsPayment(o, units, None, why=why)
 
 
 def opps_rate(code: str, year: int, quarter: int | None = None) -> OppsRate:
