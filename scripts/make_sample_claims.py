@@ -63,7 +63,7 @@ def planted() -> tuple[list[list], list[tuple[str, int, str]], list[tuple[int, s
     rows += [line("P010", 1, "96369", 1, "09:00", "09:50", mods=("00", ""))]
     expected += [("P010", 1, "M-VALID")]
     rows += [line("P011", 1, "96369", 1, "09:00", "09:50"), line("P011", 2, "96372", 1)]
-    expected += [("P011", 2, "U-SHORT")]
+    expected += [("P011", 2, "N-PTP")]  # the NCCI pair 96369/96372 (indicator 1) without XS/59
     rows += [line("P012", 1, "96369", 1, "09:00", "11:40"), line("P012", 2, "96370", 1, "09:00", "11:40"),
              line("P012", 3, "96370", 1, "09:00", "11:40")]
     expected += [("P012", 3, "A-DUP")]
@@ -75,6 +75,25 @@ def planted() -> tuple[list[list], list[tuple[str, int, str]], list[tuple[int, s
     rows += [line("P016", 1, "96365", 1, payer="BCBS"), line("P016", 2, "96369", 1, "09:00", "09:50", payer="BCBS")]
     expected += [("P016", 2, "S-INITIAL")]  # a second initial code without 59/XS
     rows += [line("P017", 1, "96365", 1, mods=("XS", "")), line("P017", 2, "96369", 1, "09:00", "09:50")]
+    # issue 29: an SC injection at a separate site beside the infusion passes (XS on 96372)
+    rows += [line("P018", 1, "96369", 1, "09:00", "09:50"), line("P018", 2, "96372", 1, mods=("XS", ""))]
+    # time per line: 09:00-09:50 and 11:00-11:45 are 95 minutes (one 96370), not the 165 of the span
+    rows += [line("P019", 1, "96369", 1, "09:00", "09:50"), line("P019", 2, "96370", 2, "11:00", "11:45")]
+    expected += [("P019", 2, "U-HOUR")]
+    med = dict(payer="Medicare", dos="2026-01-15")
+    rows += [line("P020", 1, "96369", 1, "09:00", "10:35", **med), line("P020", 2, "96370", 1, "09:00", "10:35", **med),
+             line("P020", 3, "J1559", 100, **med)]                      # single-dose drug, neither JZ nor JW
+    expected += [("P020", 3, "D-WASTE")]
+    rows += [line("P021", 1, "96369", 1, "09:00", "09:50", **med),
+             line("P021", 2, "J1559", 2500, mods=("JZ", ""), **med)]
+    expected += [("P021", 2, "U-MUE")]                                    # MUE of J1559: 2400
+    rows += [line("P022", 1, "96369", 1, "09:00", "09:50", **med), line("P022", 2, "96523", 1, **med)]
+    expected += [("P022", 1, "N-PTP")]                                    # indicator 0: never together
+    rows += [line("P023", 1, "99213", 1), line("P023", 2, "96369", 1, "09:00", "09:50")]
+    expected += [("P023", 2, "N-PTP")]                                    # E/M without 25
+    rows += [line("P024", 1, "99213", 1, mods=("25", "")), line("P024", 2, "96369", 1, "09:00", "09:50")]
+    rows += [line("P025", 1, "96369", 1, "09:00", "10:35", **med), line("P025", 2, "96370", 1, "09:00", "10:35", **med),
+             line("P025", 3, "J1559", 103, **med), line("P025", 4, "J1559", 7, mods=("JW", ""), **med)]
     bad = [line("R001", 1, "96369", 1, dos="2026-02-30"), line("R002", 1, "96369", "two"),
            line("R003", 1, "9636", 1)]
     rows += bad

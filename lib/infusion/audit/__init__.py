@@ -25,6 +25,7 @@ neither professional nor institutional.
 from __future__ import annotations
 
 import codecs
+import datetime as dt
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -161,20 +162,27 @@ def _small_pages() -> Iterator[None]:
 
 def _prices(f: pd.DataFrame) -> np.ndarray:
     """Medicare payment per unit for each finding (NaN: data not available), computed once per
-    (code, year, claim kind, locality)."""
+    (code, year, claim kind, locality, quarter): the PFS or OPPS rate, a drug's ASP payment limit of
+    the quarter on a professional claim."""
+    from ..medicare.drugs import drug_payment, is_drug_code
     from ..medicare.payment import opps_rate, payment
 
-    keys = [f["code"], f["year"], f["institutional"], f["claim_kind_known"], f["loc"].fillna("")]
+    quarter = f["date_of_service"].dt.to_period("Q").astype(str)  # drugs: the quarter's ASP limit
+    keys = [f["code"], f["year"], f["institutional"], f["claim_kind_known"], f["loc"].fillna(""), quarter]
     codes, levels = zip(*(pd.factorize(k) for k in keys))  # each key's codes, then one code per combination
     flat = np.ravel_multi_index(codes, [max(len(v), 1) for v in levels])
     _, first, which = np.unique(flat, return_index=True, return_inverse=True)
     combos = zip(*(np.asarray(v, dtype=object)[c[first]] for c, v in zip(codes, levels)))
     prices = []
-    for code, year, inst, known, loc in combos:
+    for code, year, inst, known, loc, q in combos:
         price = None
         try:
             if not known:  # neither professional nor institutional: which system pays is not known
                 price = None
+            elif not inst and is_drug_code(code):
+                first_day = dt.date(int(q[:4]), (int(q[-1]) - 1) * 3 + 1, 1)
+                d = drug_payment(code, 1, int(year), first_day)
+                price = d.per_unit if d.available else None
             elif inst:
                 o = opps_rate(code, int(year))
                 price = o.payment_rate if o.available else None

@@ -10,12 +10,13 @@ U-ADDON    96370 or 96371 without 96369 on the same claim and date of service (o
            ch. 4 §230.2; its lines form one group for every check but the MUE, which is per date)
 U-INIT     96369 with more than 1 unit, or on more than one line of a claim-date without 59/X{EPSU}
 U-PUMP     96371 with more than 1 unit
-U-HOUR     96370 units above what the documented time supports (time = latest stop minus earliest
-           start of the claim-date's 96369/96370 lines; pauses inside cannot be seen on a claim line)
+U-HOUR     96370 units above what the documented time supports (time = the union of the start-stop
+           intervals of the claim-date's 96369/96370 lines: a gap between two lines is not counted;
+           a pause inside one line cannot be seen on a claim line)
 T-DOC      96370 with no start/stop times documented on the claim-date
 T-DATE     a stop time before its start time
-U-MUE      units per claim-date above the MUE (Medicaid practitioner file, on professional claims;
-           Medicare's and the outpatient hospital MUE of institutional claims: data not available)
+U-MUE      units per date of service above Medicare's MUE for the claim's setting (practitioner for
+           professional claims, outpatient hospital for institutional ones; 2024-07-01, with its MAI)
 S-FACILITY 96369-96372 on a professional claim with a facility place of service
 S-HOME     96369/96370 with place of service 12 (home)
 M-VALID    a modifier that is not a CPT/HCPCS modifier (00, 11, ...), as ``modifiers.modifier_problem``
@@ -24,11 +25,13 @@ M-25       modifier 25 on the administration line: it belongs on the E/M (no uni
 M-PO-PN    both PO and PN on one line: an off-campus department is excepted or not, never both
 U-SHORT    96369 (and its add-ons 96370, 96371) on a claim-date whose documented time is 15 minutes
            or less (``units.SHORT_MAX_MINUTES``: not an infusion, 96372 is reported; an error, at
-           risk the payment of 96369 less 96372's); 96372 with 96369 on the same claim-date (one
-           infusion is not also an injection: a warning)
+           risk the payment of 96369 less 96372's). 96372 beside 96369 is the NCCI pair's (N-PTP):
+           paid with XS/59 for an injection at a separate site
 S-INITIAL  96369 with another initial administration code (96360, 96365, 96374, 96409, 96413: CMS
            RAC topic 0071) on the claim-date and no 59/XE/XS/XP/XU on either line
 A-DUP      the same code, units and modifiers again on one claim-date
+N-PTP,     NCCI pairs, the drug lines' MUE and JZ/JW: ``claim_edits``
+D-WASTE
 =========  =========================================================================================
 
 "First" on a claim-date means the lowest line number (then the line number as written, then file
@@ -50,12 +53,14 @@ from ..coding.units import SHORT_MAX_MINUTES, additional_hours
 from ..reference import catalog, tables
 from ..reference.payers import classify
 from . import values as V
-from .read import FAMILY, KEPT, Lines
+from .claim_edits import ClaimLines, drug_parts, ptp_parts
+from .read import FAMILY, KEPT, OTHER_INITIAL, Lines
 
 SEVERITY = {"U-ADDON": "error", "U-INIT": "error", "U-PUMP": "error", "U-HOUR": "error",
             "T-DOC": "warning", "T-DATE": "error", "U-MUE": "warning", "S-FACILITY": "error",
             "S-HOME": "error", "M-VALID": "error", "U-SHORT": "warning", "A-DUP": "warning",
-            "M-DRUG": "warning", "M-25": "warning", "M-PO-PN": "error", "S-INITIAL": "warning"}
+            "M-DRUG": "warning", "M-25": "warning", "M-PO-PN": "error", "S-INITIAL": "warning",
+            "N-PTP": "warning", "D-WASTE": "warning"}
 I69, I70, I71, I72 = range(4)
 NA = V.NA_INT
 
@@ -65,11 +70,15 @@ def _s(x) -> np.ndarray:
     return np.asarray(x).astype(str).astype(object)
 
 
-def _mue_by_family() -> np.ndarray:
-    """The MUE of 96369..96372 (-1 where we have none), from ``catalog.mue``."""
-    mue = catalog.mue()
-    limits = dict(zip(mue["code"], mue["mue"]))
-    return np.array([int(limits[c]) if str(limits.get(c, "")).isdigit() else -1 for c in FAMILY])
+def _mue_by_family(claim: str) -> tuple[np.ndarray, list[str]]:
+    """The MUE of 96369..96372 on a ``claim`` of this type (-1 where we have none) and, per code, the
+    text naming it (file and MAI), from ``catalog.mue_for``: Medicare's practitioner MUE for
+    professional claims, the outpatient hospital MUE for institutional ones."""
+    rows_ = [catalog.mue_for(c, claim) for c in FAMILY]
+    limits = np.array([int(r["mue"]) if r and str(r["mue"]).isdigit() else -1 for r in rows_])
+    names = [f"{r['program'].replace('-', ' ')} MUE {r['effective']}, MAI {r['mai'] or 'data not available'}"
+             if r else "" for r in rows_]
+    return limits, names
 
 
 def _facility_pos(program: str = "commercial") -> frozenset[str]:
@@ -176,6 +185,35 @@ def _overnight(gid: np.ndarray, ng: int, days: np.ndarray, fam: np.ndarray, inst
     return root[gid] if (root != np.arange(ng)).any() else None
 
 
+def _covered_seconds(groups: np.ndarray, start: np.ndarray, stop: np.ndarray, ng: int
+                     ) -> tuple[np.ndarray, np.ndarray]:
+    """Per group: the seconds covered by the union of the [start, stop] intervals of its lines that
+    have both times in order, and whether it has any such line."""
+    covered = np.zeros(ng, dtype=np.int64)
+    has = np.zeros(ng, dtype=bool)
+    ok = (start != NA) & (stop != NA) & (stop >= start)
+    if not ok.any():
+        return covered, has
+    g, a, b = groups[ok], start[ok], stop[ok]
+    order = np.lexsort((a, g))
+    g, a, b = g[order], a[order], b[order]
+    reach = pd.Series(b).groupby(g).cummax().to_numpy()   # the furthest stop so far in the group
+    before = np.r_[np.iinfo(np.int64).min, reach[:-1]]
+    before[np.r_[True, g[1:] != g[:-1]]] = np.iinfo(np.int64).min
+    np.add.at(covered, g, np.maximum(b - np.maximum(a, before), 0))
+    has[g] = True
+    return covered, has
+
+
+def _line_order(number: np.ndarray, rank: np.ndarray, row: np.ndarray) -> np.ndarray:
+    """Each line's rank in file-wide order by line number (NA first), as written, then file order:
+    the "first" line of a group does not depend on the order of the file."""
+    order = np.lexsort((row, rank, np.where(number == NA, 0, number)))
+    out = np.empty(len(order), dtype=np.int64)
+    out[order] = np.arange(len(order))
+    return out
+
+
 def _when(d: dict, c: dict, which: str, rows: np.ndarray, days: np.ndarray) -> np.ndarray:
     """Start or stop of lines ``rows`` in seconds from the start of the line's date of service (NA
     where not documented). A claim-date's lines share that date, so these compare and subtract
@@ -206,7 +244,8 @@ def find(lines: Lines) -> pd.DataFrame:
         fam = d["code"].field(2)[c["code"]]
         days = d["date_of_service"].field(0)[c["date_of_service"]]
         at = [np.flatnonzero(fam == k) for k in range(len(FAMILY))]
-        other = np.flatnonzero(fam >= len(FAMILY))  # lines of other initial codes: seen, not checked
+        # lines of other initial codes (S-INITIAL): seen, not checked; partner codes come after them
+        other = np.flatnonzero((fam >= len(FAMILY)) & (fam < len(FAMILY) + len(OTHER_INITIAL)))
         ln_text = d["line_number"].field(0)
         ln_rank = np.empty(len(ln_text), dtype=np.int64)
         ln_rank[np.argsort(ln_text.astype(str), kind="stable")] = np.arange(len(ln_text))
@@ -224,7 +263,8 @@ def find(lines: Lines) -> pd.DataFrame:
         facility_com, facility_med = _facility_pos("commercial"), _facility_pos("medicare")
         facility_d = {prog: np.array([p in places for p in pos_text], dtype=bool)
                       for prog, places in (("commercial", facility_com), ("medicare", facility_med))}
-        mue = _mue_by_family()
+        mue_pro, mue_pro_name = _mue_by_family("professional")
+        mue_inst, mue_inst_name = _mue_by_family("institutional")
         units_d = d["units"].field(0)
         gid, ng = claim_ids.result()
 
@@ -276,6 +316,11 @@ def find(lines: Lines) -> pd.DataFrame:
     np.maximum.at(last_stop, g_t[m], t_stop[m])
     documented = (first_start != np.iinfo(np.int64).max) & (last_stop != NA)
     secs = np.where(documented, last_stop - first_start, 0)
+    # the lines with both times count the time they cover (their union: 96369 09:00-09:50 and 96370
+    # 11:00-11:45 are 95 minutes, not the 165 between first start and last stop); the span is kept
+    # for a claim-date where no line has both times
+    covered, has_both = _covered_seconds(g_t, t_start, t_stop, ng)
+    secs = np.where(has_both, covered, secs)
     # whole minutes, partial minutes dropped (as the engine's timing)
     minutes_g = np.where(documented, np.sign(secs) * (np.abs(secs) // 60), NA)
     # U-HOUR: the engine's rule (units.additional_hours), applied once per distinct number of minutes
@@ -307,7 +352,7 @@ def find(lines: Lines) -> pd.DataFrame:
 
     def checked(mask: np.ndarray) -> np.ndarray:
         """``mask`` (one entry per line) without the lines of other initial codes."""
-        return mask & (fam < len(FAMILY)) if len(other) else mask
+        return mask & (fam < len(FAMILY))
 
     def add(rule: str, k: int | None, mask: np.ndarray, at_risk, msg, severity: str | None = None) -> None:
         """Lines of code k (or positions ``k is None``: ``mask`` already holds them) where ``mask``."""
@@ -353,9 +398,8 @@ def find(lines: Lines) -> pd.DataFrame:
                       + " documented minutes support " + _s(supported[i]))
     add("T-DATE", None, timed[(t_start != NA) & (t_stop != NA) & (t_stop < t_start)], 0,
         "stop time before start time on this line: give dates for an infusion that crosses midnight")
-    mue_unchecked = 0  # institutional lines above the practitioner MUE: their own MUE is not in the data
-    for k in range(len(FAMILY)):
-        if mue[k] < 0 or not len(at[k]):
+    for k in range(len(FAMILY)):  # U-MUE: per date of service, by the claim's setting
+        if not len(at[k]):
             continue
         code_total, first_of_date = total[k][g[k]], nth_code[k] == 1
         if joined is not None:  # per date of service, not per encounter
@@ -364,13 +408,14 @@ def find(lines: Lines) -> pd.DataFrame:
             order, first = _first_in_group([gd], [lines.row[at[k]]])
             first_of_date = np.zeros(len(gd), dtype=bool)
             first_of_date[order[first]] = True
-        over = (code_total > mue[k]) & first_of_date
         inst_k = institutional_line[at[k]]
-        mue_unchecked += int((over & inst_k).sum())
-        add("U-MUE", k, over & ~inst_k,
-            lambda i, k=k, t=code_total: np.minimum(u[k][i], t[i] - mue[k]),
-            lambda i, k=k, t=code_total: f"{FAMILY[k]} x" + _s(t[i]) + f" on the claim-date is above the "
-                                          f"MUE of {mue[k]} (Medicaid practitioner; Medicare: data not available)")
+        limit = np.where(inst_k, mue_inst[k], mue_pro[k])
+        over = (limit >= 0) & (code_total > limit) & first_of_date
+        add("U-MUE", k, over,
+            lambda i, k=k, t=code_total, lim=limit: np.minimum(u[k][i], t[i] - lim[i]),
+            lambda i, k=k, t=code_total, lim=limit, inst=inst_k: (
+                f"{FAMILY[k]} x" + _s(t[i]) + " on the claim-date is above the MUE of " + _s(lim[i]) + " ("
+                + np.where(inst[i], mue_inst_name[k], mue_pro_name[k]) + ")"))
     professional = d["claim_type"].field(0)[c["claim_type"]]
     line_medicare = medicare_payer[c["payer"]]
     facility = np.where(line_medicare, facility_d["medicare"][c["pos"]], facility_d["commercial"][c["pos"]])
@@ -383,8 +428,6 @@ def find(lines: Lines) -> pd.DataFrame:
     add("S-HOME", None, timed[(pos_text == "12")[c["pos"][timed]]], lambda i: units_d[c["units"][i]],
         lambda i: family_code[fam[i]] + " with place of service 12 (home): home infusion uses 99601/99602 "
                   "and a per diem, or Medicare home infusion G-codes")
-    add("U-SHORT", I72, n69(I72) > 0, lambda i: u[I72][i],
-        "96372 with 96369 on the same claim-date: one infusion is not also an injection")
     if len(other) and len(at[I69]):  # S-INITIAL: another initial code beside 96369
         g_o = gid[other]
         other_n = np.bincount(g_o, minlength=ng)
@@ -400,10 +443,6 @@ def find(lines: Lines) -> pd.DataFrame:
             lambda i: "96369 and " + named[i] + " on the same claim-date, neither with 59/XE/XS/XP/XU: one "
                       "initial administration code per encounter unless protocol requires separate sites"
                       + iv_note[i])
-    if mue_unchecked:
-        lines.notes.append(f"{mue_unchecked} institutional line(s) have more units than the Medicaid practitioner "
-                           "MUE; that file is for practitioner claims and the outpatient hospital MUE is data not "
-                           "available, so U-MUE was not judged on them")
     for positions, first_ln in dups:
         add("A-DUP", None, positions, lambda i: units_d[c["units"][i]],
             lambda i, f=first_ln: "duplicate of line " + _s(ln_text[f]) + " (same code, units and modifiers)")
@@ -427,6 +466,16 @@ def find(lines: Lines) -> pd.DataFrame:
         within = np.arange(len(rows)) - np.repeat(np.cumsum(n_bad) - n_bad, n_bad)
         parts.append(("M-VALID", rows, units_d[c["units"][rows]], "modifier " + flat[np.repeat(start, n_bad) + within],
                       None))
+
+    # claim-wide edits: NCCI pairs with partner codes, the drug lines' MUE and JZ/JW (``claim_edits``)
+    if (fam >= I72).any():  # 96372, other initial codes or partners: a pair or a drug line may be there
+        ptp_bypass = np.array([any(t in DISTINCT or t == "25" for t in ts) for ts in tokens], dtype=bool)
+        cl = ClaimLines(fam=fam, group=gid_date, days=days, units=units_d[c["units"]],
+                        distinct=ptp_bypass[mods], jw=np.array(["JW" in ts for ts in tokens], dtype=bool)[mods],
+                        jz=np.array(["JZ" in ts for ts in tokens], dtype=bool)[mods],
+                        institutional=institutional_line, medicare=line_medicare,
+                        order=_line_order(ln_no[c["line_number"]], ln_rank[c["line_number"]], lines.row))
+        parts += ptp_parts(cl) + drug_parts(cl)
 
     if not parts:
         return pd.DataFrame(columns=["pos", "rule", "at_risk", "msg", "severity"])

@@ -16,7 +16,8 @@ read go to rejects with their row number and reason:
 * a code that is not five letters or digits.
 
 Of the rest, only lines of the 96369-96372 family are kept (and those of the other initial
-administration codes, ``OTHER_INITIAL``, for S-INITIAL), so memory grows with those lines, not
+administration codes, ``OTHER_INITIAL``, for S-INITIAL, and of ``PARTNERS``: the codes of NCCI pairs
+with the family and the SC drugs, for the claim-wide edits), so memory grows with those lines, not
 with the file. Lines of void claims (claim frequency 8, in a ``claim_frequency`` column, as the
 last digit of a type of bill, or an 837's CLM05-3) are left out and counted (``Lines.void``, and
 a note): a void claim cancels an earlier one, its lines are not services to audit. So for every
@@ -72,7 +73,21 @@ FAMILY = ("96369", "96370", "96371", "96372")
 # the other initial drug administration codes of CMS's RAC topic 0071 (S-INITIAL): their lines are
 # kept (code index 4 and up, after FAMILY) only to be seen beside a 96369, never checked themselves
 OTHER_INITIAL = ("96360", "96365", "96374", "96409", "96413")
-KEPT = FAMILY + OTHER_INITIAL
+
+
+def _partners() -> tuple[str, ...]:
+    """Codes kept after ``OTHER_INITIAL`` for the claim-wide edits (``claim_edits``): every code of an
+    NCCI PTP pair with the family, and the drugs of ``reference/drugs.csv`` (their MUE, JZ/JW)."""
+    from ..reference import rows
+
+    ptp = {c for r in rows.table("reference", "ncci_ptp.csv") for c in (r["column1"], r["column2"])
+           if r["column1"] in FAMILY or r["column2"] in FAMILY}
+    drugs = {r["hcpcs"] for r in rows.table("reference", "drugs.csv")}
+    return tuple(sorted((ptp | drugs) - set(FAMILY) - set(OTHER_INITIAL)))
+
+
+PARTNERS = _partners()
+KEPT = FAMILY + OTHER_INITIAL + PARTNERS
 SPREADSHEET = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
 REJECT_REASONS = ("", "missing claim_id", "missing line_number", "bad date_of_service",
                   "non-numeric units", "unknown code format")

@@ -1,0 +1,175 @@
+"""The audit's claim-wide edits, over the lines kept beside the family (``read.PARTNERS``):
+
+=========  =========================================================================================
+N-PTP      an NCCI procedure-to-procedure pair with the family on one claim and date of service:
+           modifier indicator 0 (never paid together) an error; indicator 1 with no 59/XE/XS/XP/XU
+           (25 on an E/M) on a line of either code a warning. Medicare's practitioner edits for
+           professional claims, outpatient hospital edits for institutional ones; the finding is on
+           the family code's line (its column-2 line when both are of the family)
+U-MUE      a drug's units on one date of service (every line, JW too) above Medicare's MUE of the
+           claim's setting
+D-WASTE    a single-dose drug (``reference/drugs.csv``) on a traditional Medicare claim from 1 July
+           2023 with neither JZ nor JW on any of its lines that date; or with both JZ and JW
+=========  =========================================================================================
+
+Each returns parts in the shape ``checks.find`` collects: (rule, positions, units at risk,
+messages, severity).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..coding.drugs import JZ_FROM
+from ..reference import catalog, rows
+from .read import FAMILY, KEPT
+
+Part = tuple[str, np.ndarray, np.ndarray, np.ndarray, str | None]
+_EPOCH = dt.date(1970, 1, 1)
+_NEVER = 10**9  # days: an edit in force with no deletion date
+
+
+@dataclass(frozen=True)
+class ClaimLines:
+    """What the claim-wide edits read of the kept lines (one entry per line)."""
+
+    fam: np.ndarray            # code index into ``read.KEPT``
+    group: np.ndarray          # claim-date group id (per date of service)
+    days: np.ndarray           # date of service, days since 1970
+    units: np.ndarray
+    distinct: np.ndarray       # a 59/XE/XS/XP/XU/25 modifier on the line
+    jw: np.ndarray
+    jz: np.ndarray
+    institutional: np.ndarray
+    medicare: np.ndarray       # traditional Medicare payer
+    order: np.ndarray          # rank of each line in its claim: line number, then as written, then file order
+
+
+def _days(text: str) -> int:
+    return _NEVER if text.startswith("9999") else (dt.date.fromisoformat(text) - _EPOCH).days
+
+
+def _ptp_index() -> dict[tuple[bool, int, int], list[tuple[str, int, str]]]:
+    """(institutional, code index a, code index b) -> [(indicator, deletion day, column 2)] for the
+    kept codes, both orders."""
+    at = {c: i for i, c in enumerate(KEPT)}
+    out: dict[tuple[bool, int, int], list[tuple[str, int, str]]] = {}
+    for r in rows.table("reference", "ncci_ptp.csv"):
+        a, b = at.get(r["column1"]), at.get(r["column2"])
+        if a is None or b is None:
+            continue
+        inst = r["setting"] == "outpatient-hospital"
+        entry = (r["modifier_indicator"], _days(r["deletion_date"]), r["column2"])
+        out.setdefault((inst, a, b), []).append(entry)
+        out.setdefault((inst, b, a), []).append(entry)
+    return out
+
+
+def ptp_parts(cl: ClaimLines) -> list[Part]:
+    """N-PTP over the claim-dates that have a family line and a partner code."""
+    index = _ptp_index()
+    codes = np.unique([k[1] for k in index])
+    listed = np.isin(cl.fam, codes)
+    # every pair has a code other than 96369-96371 (96372, the E/M, 96523 ...): only claim-dates with
+    # one are read further, so a file of infusions alone costs one pass
+    trigger = listed & ~np.isin(cl.fam, [FAMILY.index(c) for c in ("96369", "96370", "96371")])
+    if not trigger.any():
+        return []
+    keep = np.flatnonzero(listed & np.isin(cl.group, np.unique(cl.group[trigger])))
+    df = pd.DataFrame({"pos": keep, "g": cl.group[keep], "fam": cl.fam[keep], "day": cl.days[keep],
+                       "distinct": cl.distinct[keep], "inst": cl.institutional[keep], "units": cl.units[keep],
+                       "order": cl.order[keep]}).sort_values("order", kind="stable")
+    has_family = df[df["fam"] < len(FAMILY)]["g"].unique()
+    df = df[df["g"].isin(has_family)]
+    per = df.groupby(["g", "fam"], sort=False).agg(pos=("pos", "first"), day=("day", "first"),
+                                                   distinct=("distinct", "any"), inst=("inst", "first"),
+                                                   units=("units", "sum")).reset_index()
+    multi = per["g"].map(per["g"].value_counts()) > 1
+    per = per[multi]
+    if per.empty:
+        return []
+    pairs = per.merge(per, on="g", suffixes=("_a", "_b"))
+    pairs = pairs[(pairs["fam_a"] < pairs["fam_b"]) & ((pairs["fam_a"] < len(FAMILY)) | (pairs["fam_b"] < len(FAMILY)))]
+    found: dict[str, list] = {"pos": [], "risk": [], "msg": [], "sev": []}
+    for r in pairs.itertuples(index=False):
+        edits = [e for e in index.get((bool(r.inst_a), int(r.fam_a), int(r.fam_b)), []) if e[1] > r.day_a]
+        if not edits:
+            continue
+        zero = [e for e in edits if e[0] == "0"]
+        indicator, _, col2 = (zero or edits)[0]
+        a, b = KEPT[r.fam_a], KEPT[r.fam_b]
+        col1 = a if col2 == b else b
+        if indicator == "1" and (r.distinct_a or r.distinct_b):
+            continue
+        # on the family line: column 2 when both are of the family
+        on_b = r.fam_b < len(FAMILY) and (r.fam_a >= len(FAMILY) or col2 == b)
+        pos, units, code = (r.pos_b, r.units_b, b) if on_b else (r.pos_a, r.units_a, a)
+        found["pos"].append(pos)
+        found["risk"].append(units if code == col2 else 0)
+        setting = "outpatient hospital" if r.inst_a else "practitioner"
+        if indicator == "0":
+            found["msg"].append(f"{col1}/{col2} on the same claim-date: an NCCI {setting} pair with modifier "
+                                f"indicator 0, {col2} is never paid with {col1}")
+            found["sev"].append("error")
+        else:
+            found["msg"].append(f"{col1}/{col2} on the same claim-date with no 59/XE/XS/XP/XU (25 on an E/M) on "
+                                f"either line: an NCCI {setting} pair with modifier indicator 1, {col2} is paid "
+                                "only when marked distinct")
+            found["sev"].append("warning")
+    if not found["pos"]:
+        return []
+    sev = np.array(found["sev"], dtype=object)
+    pos, risk, msg = (np.array(found[k], dtype=np.int64 if k != "msg" else object) for k in ("pos", "risk", "msg"))
+    return [("N-PTP", pos[sev == s], risk[sev == s], msg[sev == s], s)
+            for s in ("error", "warning") if (sev == s).any()]
+
+
+def _drug_rows() -> dict[int, dict[str, str]]:
+    at = {c: i for i, c in enumerate(KEPT)}
+    return {at[r["hcpcs"]]: r for r in rows.table("reference", "drugs.csv") if r["hcpcs"] in at}
+
+
+def drug_parts(cl: ClaimLines) -> list[Part]:
+    """U-MUE and D-WASTE of the drug lines, per code and date of service."""
+    drugs = _drug_rows()
+    keep = np.flatnonzero(np.isin(cl.fam, list(drugs)))
+    if not len(keep):
+        return []
+    df = pd.DataFrame({"pos": keep, "g": cl.group[keep], "fam": cl.fam[keep], "units": cl.units[keep],
+                       "jw": cl.jw[keep], "jz": cl.jz[keep], "inst": cl.institutional[keep],
+                       "medicare": cl.medicare[keep], "day": cl.days[keep],
+                       "order": cl.order[keep]}).sort_values("order", kind="stable")
+    per = df.groupby(["g", "fam"], sort=False).agg(pos=("pos", "first"), units=("units", "sum"), jw=("jw", "any"),
+                                                   jz=("jz", "any"), inst=("inst", "first"),
+                                                   medicare=("medicare", "first"), day=("day", "first")).reset_index()
+    out: list[Part] = []
+    limits = {(f, inst): catalog.mue_for(KEPT[f], "institutional" if inst else "professional")
+              for f in drugs for inst in (False, True)}
+    lim = np.array([int((limits[(f, bool(i))] or {"mue": -1})["mue"]) for f, i in zip(per["fam"], per["inst"])],
+                   dtype=np.int64)
+    over = (lim >= 0) & (per["units"].to_numpy() > lim)
+    if over.any():
+        o = per[over]
+        names = [f"{KEPT[f]} x{u} on the date of service (every line, JW too) is above the MUE of {m} (Medicare "
+                 f"{'outpatient hospital' if i else 'practitioner'} MUE 2024-07-01, MAI "
+                 f"{(limits[(f, bool(i))] or {}).get('mai') or 'data not available'})"
+                 for f, u, m, i in zip(o["fam"], o["units"], lim[over], o["inst"])]
+        out.append(("U-MUE", o["pos"].to_numpy(np.int64), (o["units"].to_numpy() - lim[over]).astype(np.int64),
+                    np.array(names, dtype=object), None))
+    single = per["fam"].map(lambda f: drugs[f]["single_dose"] == "yes").to_numpy(bool)
+    due = single & per["medicare"].to_numpy(bool) & (per["day"].to_numpy() >= (JZ_FROM - _EPOCH).days)
+    missing = due & ~per["jw"].to_numpy(bool) & ~per["jz"].to_numpy(bool)
+    both = due & per["jw"].to_numpy(bool) & per["jz"].to_numpy(bool)
+    for mask, why in ((missing, "from single-dose vials on a Medicare claim with neither JZ (nothing discarded) "
+                                "nor a JW line (the discarded units): one of them is required from 1 July 2023"),
+                      (both, "with both JZ and JW on the date of service: JZ says nothing was discarded, JW "
+                             "bills a discarded amount")):
+        if mask.any():
+            o = per[mask]
+            out.append(("D-WASTE", o["pos"].to_numpy(np.int64), np.zeros(int(mask.sum()), dtype=np.int64),
+                        np.array([f"{KEPT[f]} {why}" for f in o["fam"]], dtype=object), None))
+    return out
