@@ -91,8 +91,12 @@ def test_a_file_that_is_not_utf8_exit_2(run_cli, tmp_path):
     ({"pos": "32", "payer": "aetna", "segments": [{"minutes": 95}]}, {}, ("error", "S-FACILITY")),
     # offsets across the March 2026 clock change: 40 minutes
     ({"segments": [{"start": "2026-03-08T01:30-05:00", "stop": "2026-03-08T03:10-04:00"}]}, {"96369": 1}, None),
-    ({"date": "2026-03-08", "segments": [{"start": "01:30", "stop": "03:10"}]}, {"96369": 1, "96370": 1},
+    # local times across it: the lower count (40 min) and a warning (issue 29)
+    ({"date": "2026-03-08", "segments": [{"start": "01:30", "stop": "03:10"}]}, {"96369": 1},
      ("warning", "T-DATE")),
+    # an inpatient stay: paid by DRG, no line (issue 29)
+    ({"pos": "21", "claim": "institutional", "payer": "medicare", "segments": [{"minutes": 95}]}, {},
+     ("info", "S-INPATIENT")),
     # separate infusions: the times added, the other reading named
     ({"infusions": [{"segments": [{"minutes": 70}]}, {"segments": [{"minutes": 25}]}]},
      {"96369": 1, "96370": 1, "96371": 1}, ("info", "T-SUM")),

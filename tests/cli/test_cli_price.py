@@ -44,7 +44,7 @@ def test_price_units_and_zip(run_cli):
 @pytest.mark.parametrize("args, needle", [
     (["--code", "99999", "--year", "2025"], "code: 99999"),
     (["--code", "96369", "--year", "2017"], "year: data not available"),
-    (["--code", "96369", "--year", "2024", "--locality", "01112-05"], "locality: data not available"),
+    (["--code", "96369", "--year", "2023", "--locality", "01112-05"], "locality: data not available"),
     (["--code", "96369", "--year", "2025", "--zip", "00000"], "zip: 00000"),
     (["--code", "96369", "--year", "2025", "--locality", "12345-67"], "locality: 12345-67"),
     (["--code", "96369", "--year", "twenty"], "year: 'twenty'"),

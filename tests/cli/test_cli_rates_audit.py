@@ -57,7 +57,7 @@ def test_rates_extract_official_examples(run_cli, tmp_path):
 def test_audit_sample_prints_the_count_and_summary(run_cli, tmp_path):
     sample = Path(__file__).resolve().parents[2] / "data" / "samples" / "claims" / "illustrative_claims.csv"
     proc = run_cli("audit", str(sample), "--out", str(tmp_path / "f.csv"), "--summary", check_rc=0)
-    assert "lines in 331 = checked 328 + rejected 3" in proc.stdout
+    assert "lines in 350 = checked 347 + rejected 3" in proc.stdout
     assert proc.stdout.startswith("claims file: illustrative_claims.csv (CSV); ILLUSTRATIVE sample")
     assert "patient_name, member_id, dob" in proc.stderr
     assert (tmp_path / "f.rejects.csv").exists() and (tmp_path / "f.summary.csv").exists()

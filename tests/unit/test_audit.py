@@ -78,7 +78,11 @@ def test_phi_columns_never_reach_an_output(tmp_path):
     ([L("C7", 1, "96369", pos="12")], ("C7", "1", "S-HOME")),
     ([L("C7", 1, "96369", mods="00")], ("C7", "1", "M-VALID")),
     ([L("C7", 1, "96369", mods="JZ|11")], ("C7", "1", "M-VALID")),
-    ([L("C7", 1, "96369"), L("C7", 2, "96372")], ("C7", "2", "U-SHORT")),
+    ([L("C7", 1, "96369"), L("C7", 2, "96372")], ("C7", "2", "N-PTP")),     # the NCCI pair, no XS/59
+    ([L("C7", 1, "96369"), L("C7", 2, "96523")], ("C7", "1", "N-PTP")),     # indicator 0
+    ([L("C7", 1, "99211"), L("C7", 2, "96369")], ("C7", "2", "N-PTP")),     # 99211/96369: indicator 0 (practitioner)
+    ([L("C7", 1, "96369"), L("C7", 2, "J1559", 2401, mods="JZ")], ("C7", "2", "U-MUE")),   # drug MUE 2400
+    ([L("C7", 1, "96369", payer="Medicare"), L("C7", 2, "J1559", 100, payer="Medicare")], ("C7", "2", "D-WASTE")),
     ([L("C7", 1, "96369", mods="JZ")], ("C7", "1", "M-DRUG")),
     ([L("C7", 1, "96369", mods="25")], ("C7", "1", "M-25")),
     ([L("C7", 1, "96369", pos="19", ctype="institutional", mods="PO PN")], ("C7", "1", "M-PO-PN")),
@@ -107,6 +111,18 @@ def test_each_check_fires(tmp_path, rows, hit):
     [L("C7", 1, "96365", dos="2026-03-01"), L("C7", 2, "96369", stop="09:50")],    # another date
     [L("C7", 1, "96366"), L("C7", 2, "96369", stop="09:50")],                      # an IV add-on, not initial
     [L("C7", 1, "96365", mods="00", pos="22"), L("D7", 1, "96374", mods="JZ")],    # their own lines: not ours
+    # issue 29: an SC injection at a separate site beside the infusion (96372-XS), an E/M with 25,
+    # a Medicare drug with JZ, or with its JW line; two lines 09:00-09:50 and 11:00-11:45 with one 96370
+    [L("C7", 1, "96369", stop="09:50"), L("C7", 2, "96372", mods="XS", start="", stop="")],
+    [L("C7", 1, "96369", stop="09:50"), L("C7", 2, "96372", mods="59", start="", stop="")],
+    [L("C7", 1, "99213", mods="25"), L("C7", 2, "96369", stop="09:50")],
+    [L("C7", 1, "96369", payer="Medicare"), L("C7", 2, "96370", payer="Medicare"),
+     L("C7", 3, "J1559", 100, mods="JZ", payer="Medicare")],
+    [L("C7", 1, "96369", payer="Medicare"), L("C7", 2, "96370", payer="Medicare"),
+     L("C7", 3, "J1559", 103, payer="Medicare"), L("C7", 4, "J1559", 7, mods="JW", payer="Medicare")],
+    [L("C7", 1, "J1559", 100, payer="Aetna")],                                     # JZ/JW: Medicare's rule
+    [L("C7", 1, "J1559", 100, payer="Medicare", dos="2023-06-30")],               # before JZ was required
+    [L("C7", 1, "96369", start="09:00", stop="09:50"), L("C7", 2, "96370", start="11:00", stop="11:45")],
 ])
 def test_checks_stay_silent_on_correct_lines(tmp_path, rows):
     assert rules(run(tmp_path, rows)) == set()
@@ -306,7 +322,7 @@ def test_a_gzipped_csv_gives_the_same_audit(tmp_path):
     with open(SAMPLE / "illustrative_claims.csv", "rb") as src, gzip.open(tmp_path / "c.csv.gz", "wb") as dst:
         shutil.copyfileobj(src, dst)
     plain, packed = audit(SAMPLE / "illustrative_claims.csv"), audit(tmp_path / "c.csv.gz")
-    assert rules(packed) == rules(plain) and (packed.lines_in, packed.rejects) == (331, 3)
+    assert rules(packed) == rules(plain) and (packed.lines_in, packed.rejects) == (350, 3)
     assert packed.rejected["file_line"].tolist() == plain.rejected["file_line"].tolist()
 
 
@@ -481,9 +497,10 @@ def test_a_tuva_medical_claim_extract(tmp_path):
             ["T2", "1", "institutional", "P2", "cigna", "2026-03-02", "", "131", "96369", "00", "2"]]
     res = audit(_write(tmp_path, header, rows))
     assert res.dropped_phi == ["person_id"]
-    # T2 is institutional: the practitioner MUE is not its MUE (a note says so, issue 20)
-    assert rules(res) == {("T1", "1", "S-HOME"), ("T2", "1", "M-VALID"), ("T2", "1", "U-INIT")}
-    assert any("outpatient hospital MUE" in n for n in res.notes)
+    # T2 is institutional: judged by Medicare's outpatient hospital MUE of 96369 (1, MAI 2; issue 29)
+    assert rules(res) == {("T1", "1", "S-HOME"), ("T2", "1", "M-VALID"), ("T2", "1", "U-INIT"), ("T2", "1", "U-MUE")}
+    t2 = res.findings.set_index(["claim_id", "rule"]).loc[("T2", "U-MUE"), "message"]
+    assert "medicare outpatient hospital MUE 2024-07-01, MAI 2" in t2
     # the institutional line (type of bill 131) is priced by OPPS: 2 units at the 2026 national rate
     t2 = res.findings[res.findings["claim_id"] == "T2"].set_index("rule")["dollars_at_risk"]
     assert t2["M-VALID"] == 2 * t2["U-INIT"]
@@ -618,13 +635,13 @@ def test_a_file_named_xlsx_that_is_not_a_workbook_says_so(tmp_path):
 def test_the_share_of_lines_with_findings_by_payer_counts_each_line_once(tmp_path):
     """Aetna: line C/2 has two findings (U-HOUR, M-VALID): one line with findings, at risk the
     larger of its two dollar amounts. Cigna: clean. BCBS: a 2018 line (no Medicare price).
-    Medicare: a 96372 beside 96369 (a warning, not an error)."""
+    Medicare: a 96372 beside 96369 without XS (the NCCI pair: a warning, not an error)."""
     rows = [L("C7", 1, "96369", payer="Aetna"), L("C7", 2, "96370", 2, mods="00", payer="Aetna"),
             L("D7", 1, "96369", payer="Cigna"), L("D7", 2, "96370", 1, payer="Cigna"),
             L("E7", 1, "96370", dos="2018-03-02", payer="BCBS"),
             L("F7", 1, "96369", payer="Medicare"), L("F7", 2, "96372", payer="Medicare")]
     res = run(tmp_path, rows)
-    assert rules(res) == {("C7", "2", "U-HOUR"), ("C7", "2", "M-VALID"), ("E7", "1", "U-ADDON"), ("F7", "2", "U-SHORT")}
+    assert rules(res) == {("C7", "2", "U-HOUR"), ("C7", "2", "M-VALID"), ("E7", "1", "U-ADDON"), ("F7", "2", "N-PTP")}
     t = res.by_payer.set_index("payer")
     assert list(t.index) == ["Aetna", "BCBS", "Cigna", "Medicare", "all payers"]
     assert list(t["infusion_lines"]) == [2, 1, 2, 2, 7]
@@ -635,7 +652,7 @@ def test_the_share_of_lines_with_findings_by_payer_counts_each_line_once(tmp_pat
     assert t.loc["Aetna", "dollars_at_risk"] == max(f["C7", "U-HOUR"], f["C7", "M-VALID"]) == 2 * 17.03
     assert pd.isna(t.loc["BCBS", "dollars_at_risk"]) and t.loc["BCBS", "lines_without_price"] == 1
     assert t.loc["Cigna", "dollars_at_risk"] == 0
-    assert t.loc["all payers", "dollars_at_risk"] == round(2 * 17.03 + f["F7", "U-SHORT"], 2)
+    assert t.loc["all payers", "dollars_at_risk"] == round(2 * 17.03 + f["F7", "N-PTP"], 2)
     assert t.loc["all payers", "lines_without_price"] == 1
 
 
@@ -752,8 +769,8 @@ def test_an_837i_file_is_priced_by_opps_with_its_type_of_bill(tmp_path):
     p = tmp_path / "claims.x12"
     p.write_text(_x12(segments))
     res = audit(p)
-    assert rules(res) == {("H001", "1", "U-INIT")}  # not U-MUE: the practitioner MUE is not an 837I's
-    assert any("outpatient hospital MUE" in n for n in res.notes)
+    # the outpatient hospital MUE of 96369 is 1 (issue 29): 96369 x2 is over it too
+    assert rules(res) == {("H001", "1", "U-INIT"), ("H001", "1", "U-MUE")}
     assert (res.lines_in, res.lines_checked, res.rejects) == (3, 3, 0)
     f = res.findings.set_index("rule")
     assert str(f.loc["U-INIT", "date_of_service"].date()) == "2026-03-02" and f.loc["U-INIT", "payer"] == "AETNA"

@@ -237,17 +237,22 @@ def test_a_hospital_encounter_past_midnight_is_one_encounter(tmp_path):
     assert "or the day before" not in res.findings.set_index(["claim_id", "rule"]).loc[("P1", "U-ADDON"), "message"]
 
 
-def test_institutional_claims_are_not_judged_by_the_practitioner_mue(tmp_path):
+def test_institutional_claims_are_judged_by_the_outpatient_hospital_mue(tmp_path):
+    """Issue 29 item 2: the outpatient hospital MUE of 96372 is 5, the practitioner's 4; of 96370 both 3."""
     rows = [["H1", 1, "2026-03-02", "96369", 1, "", "", "131", "08:00", "13:00"],
             ["H1", 2, "2026-03-02", "96370", 4, "", "", "131", "08:00", "13:00"],   # 300 min: 4 units, MUE 3
+            ["H2", 1, "2026-03-02", "96372", 5, "", "", "131", "", ""],              # outpatient MUE 5: passes
             ["P1", 1, "2026-03-02", "96369", 1, "", "11", "professional", "08:00", "13:00"],
-            ["P1", 2, "2026-03-02", "96370", 4, "", "11", "professional", "08:00", "13:00"]]
+            ["P1", 2, "2026-03-02", "96370", 4, "", "11", "professional", "08:00", "13:00"],
+            ["P2", 1, "2026-03-02", "96372", 5, "", "11", "professional", "", ""]]   # practitioner MUE 4
     res = audit(write(tmp_path / "c.csv", rows))
-    assert found(res) == {("P1", "2", "U-MUE")}
-    assert any("outpatient hospital MUE is data not available" in n for n in res.notes)
+    assert found(res) == {("H1", "2", "U-MUE"), ("P1", "2", "U-MUE"), ("P2", "1", "U-MUE")}
+    msg = res.findings.set_index("claim_id")["message"]
+    assert "outpatient hospital MUE 2024-07-01, MAI 3" in msg["H1"] and "practitioner MUE" in msg["P2"]
     result = code_encounter({"pos": "22", "claim": "institutional", "payer": "aetna", "segments": [{"minutes": 300}]})
     mue = [f for f in result.findings if f.rule == "U-MUE"]
-    assert [f.severity for f in mue] == ["info"] and "data not available" in mue[0].message
+    assert [f.severity for f in mue] == ["warning"]
+    assert "above the MUE of 3 (medicare outpatient hospital" in mue[0].message
     said = " ".join(f.message for f in result.findings)
     assert "Medicare pays it through OPPS" not in said and "hospital contract" in said
     medicare = code_encounter({"pos": "22", "claim": "institutional", "payer": "medicare",

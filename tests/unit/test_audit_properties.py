@@ -37,6 +37,10 @@ def write(path: Path, rows: list[list]) -> Path:
     return path
 
 
+def _min(clock: str) -> int:
+    return int(clock[:2]) * 60 + int(clock[3:])
+
+
 def keyed(res) -> list[tuple]:
     f = res.findings
     return sorted(zip(f["claim_id"], f["line_number"], f["rule"], f["units_at_risk"], f["message"]))
@@ -61,6 +65,14 @@ def test_findings_do_not_depend_on_line_order_and_match_a_per_claim_computation(
         starts = pd.to_datetime("2026-01-01 " + timed["start_time"][timed["start_time"] != ""])
         stops = pd.to_datetime("2026-01-01 " + timed["stop_time"][timed["stop_time"] != ""])
         minutes = int((stops.max() - starts.min()).total_seconds() // 60) if len(starts) and len(stops) else None
+        # lines with both times in order count the minutes they cover (their union), not the span
+        both = sorted((a, b) for a, b in zip(timed["start_time"], timed["stop_time"]) if a and b and b >= a)
+        if both:
+            covered, reach = 0, "00:00"
+            for a, b in both:
+                covered += max(0, _min(b) - max(_min(a), _min(reach)))
+                reach = max(reach, b)
+            minutes = covered
         u70 = g.loc[g["code"] == "96370", "units"].sum()
         for r in g.itertuples():
             if r.code in ("96370", "96371") and not has69:

@@ -59,14 +59,16 @@ def test_reference_tables_load_through_their_schemas():
     assert set(catalog.codes().index) >= {"96369", "96370", "96371", "96372"}
     assert catalog.modifiers().loc["00", "valid"] == "no"
     assert catalog.is_facility_pos("22") and not catalog.is_facility_pos("11")
-    assert int(catalog.mue().loc["96370", "mue"]) == 3
+    mue = catalog.mue().reset_index(drop=True).set_index(["program", "code"])["mue"]
+    assert int(mue[("medicare-practitioner", "96370")]) == 3
+    assert int(mue[("medicare-outpatient-hospital", "96372")]) == 5
     assert set(catalog.payer_policies()["payer_family"]) == {"medicare", "aetna", "bcbs", "cigna", "uhc"}
     assert catalog.policy_timeline().index.is_monotonic_increasing
 
 
 def test_medicare_tables_load_through_their_schemas():
     assert set(tables.rvu_table()["year"]) == set(range(2019, 2027))
-    assert set(tables.gpci_table()["year"]) == {2022, 2025, 2026}
+    assert set(tables.gpci_table()["year"]) == {2022, 2024, 2025, 2026}
     assert set(tables.cf_table()["year"]) == set(range(2019, 2027))
 
 

@@ -46,12 +46,17 @@ def test_offset_aware_times_across_a_clock_change_are_counted_exactly():
     assert fall.total_minutes == 40
 
 
-@pytest.mark.parametrize("day, clock, other", [("2026-03-08", 100, 40), ("2026-11-01", 100, 160)])
-def test_local_times_across_a_clock_change_are_counted_as_shown_and_flagged(day, clock, other):
+@pytest.mark.parametrize("day, counted, codes, text", [
+    ("2026-03-08", 40, {"96369": 1}, "it ran 40 min, not the 100"),       # spring: the lower count, no 96370
+    ("2026-11-01", 100, {"96369": 1, "96370": 1}, "it ran 160 min"),   # autumn: the clock's is the lower
+])
+def test_local_times_across_a_clock_change_take_the_lower_count_and_warn(day, counted, codes, text):
+    """Issue 29 item 5: 01:30-03:10 on a spring-forward date may have run 40 minutes: units rest on
+    the lower count, and the warning names both."""
     r = code_encounter({"date": day, "segments": [{"start": "01:30", "stop": "03:10"}]})
-    assert r.total_minutes == clock
+    assert r.total_minutes == counted and lines(r) == codes
     warn = [f for f in r.findings if f.rule == "T-DATE" and f.severity == "warning"]
-    assert len(warn) == 1 and f"it ran {other} min" in warn[0].message
+    assert len(warn) == 1 and text in warn[0].message
     assert not [f for f in code_encounter({"date": "2026-03-09", "segments": [{"start": "01:30", "stop": "03:10"}]})
                 .findings if f.rule == "T-DATE"]
 

@@ -61,7 +61,7 @@ def test_2024_without_a_date_uses_the_last_period_and_says_so():
 
 
 @pytest.mark.parametrize("kw, missing", [({"year": 2018}, "year"),
-                                         ({"year": 2024, "locality": "01112-05"}, "locality"),
+                                         ({"year": 2023, "locality": "01112-05"}, "locality"),
                                          ({"year": 2023, "zip": "94103"}, "locality")])
 def test_missing_data_is_not_available_never_zero(kw, missing):
     p = payment("96369", **kw)
@@ -101,6 +101,12 @@ def test_price_result_professional_and_institutional():
     pro = price_result(r, 2026)
     assert pro.total == round(144.96 + 17.03 + 56.45, 2)
     inst = price_result(r, 2026, claim="institutional")
-    assert inst.total == round(217.31 + 47.84 + 73.56, 2)
-    missing = price_result(r, 2024, locality="01112-05")
+    # issue 29 item 1: 96371 (Q1) beside 96369 (S) on the same date is packaged, never in the total
+    assert inst.total == round(217.31 + 47.84, 2)
+    q1 = inst.lines[2]
+    assert q1.code == "96371" and q1.packaged and q1.amount is None and "packaged" in q1.text
+    assert "$73.56" in q1.text and q1.to_dict()["amount"] == "packaged"
+    alone = price_result(code_minutes(10), 2026, claim="institutional")   # 96372 alone: Q1 paid separately
+    assert alone.total == alone.lines[0].amount and not alone.lines[0].packaged
+    missing = price_result(r, 2023, locality="01112-05")
     assert missing.total is None and "data not available" in missing.total_text

@@ -42,7 +42,9 @@ def test_by_year_and_missing_years():
 
 
 def test_locality_summary_missing_year_says_not_available():
-    assert "data not available" in pub.locality_summary("96370", 2024).to_string()
+    assert "data not available" in pub.locality_summary("96370", 2023).to_string()
+    # 2024 GPCIs and the July 2024 PFS are in (issue 29 item 6): San Francisco 96370 = 0.48 RVU ...
+    assert "data not available" not in pub.locality_summary("96370", 2024).to_string()
 
 
 def test_benchmarks_missing_rates_file_says_not_available(tmp_path):

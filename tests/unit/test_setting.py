@@ -28,17 +28,36 @@ def test_office_and_infusion_suite_are_coded(pos):
     assert code_encounter({"segments": SEG, "pos": pos}).codes() == {"96369": 1, "96370": 1}
 
 
-@pytest.mark.parametrize("payer, expect", [("medicare", "G0089"), ("aetna", "99601"), ("other", "S9338")])
-def test_s_home_no_96369_and_names_the_right_alternative(payer, expect):
-    r = code_encounter({"segments": SEG, "pos": "12", "payer": payer})
-    assert r.lines == ()
-    home = [f for f in r.findings if f.rule == "S-HOME"]
-    assert len(home) == 1 and expect in home[0].message
+@pytest.mark.parametrize("payer, first, minutes, expect", [
+    ("medicare", True, 95, {"G0089": 1}), ("medicare", False, 95, {"G0069": 1}),
+    ("medicare_advantage", False, 95, {"G0069": 1}),
+    ("aetna", False, 95, {"99601": 1, "S9338": 1}), ("other", False, 150, {"99601": 1, "S9338": 1}),
+    ("aetna", False, 151, {"99601": 1, "99602": 1, "S9338": 1}),
+    ("cigna", False, 211, {"99601": 1, "99602": 2, "S9338": 1}),
+])
+def test_s_home_no_96369_the_home_codes_as_lines(payer, first, minutes, expect):
+    """Issue 29 item 5: the home codes are claim lines with units, not only text in a finding."""
+    r = code_encounter({"segments": [{"minutes": minutes}], "pos": "12", "payer": payer, "first_visit": first})
+    assert r.codes() == expect and all("S-HOME" in ln.rules for ln in r.lines)
+    home = [f for f in r.findings if f.rule == "S-HOME" and "not coded with 96369" in f.message]
+    assert len(home) == 1
+    assert not [f for f in r.findings if f.rule == "U-MUE"]  # Medicare's practitioner MUE of 0 is not a plan's
 
 
 def test_s_home_self_administered_has_no_administration_code():
     r = code_encounter({"segments": SEG, "pos": "11", "self_administered": True})
-    assert r.lines == () and any("self-administered" in f.message for f in r.findings)
+    assert r.codes() == {"E0779": 1} and r.lines[0].modifiers == ("JB",)
+    assert any("self-administered" in f.message for f in r.findings)
+    assert any(f.rule == "D-DME" and "name the drug" in f.message for f in r.findings)
+
+
+def test_s_inpatient_no_line_and_no_opps():
+    """Issue 29 item 5: an inpatient stay (POS 21) is paid by DRG: no administration line."""
+    r = code_encounter({"segments": SEG, "pos": "21", "claim": "institutional", "payer": "medicare",
+                        "drug": {"product": "Hizentra", "dose": "10 g", "vials": ["10 g"]}})
+    assert r.lines == ()
+    inpatient = [f for f in r.findings if f.rule == "S-INPATIENT"]
+    assert len(inpatient) == 1 and "MS-DRG" in inpatient[0].message and "OPPS" not in inpatient[0].message
 
 
 def test_s_initial_two_subcutaneous_infusions_one_96369_time_together():

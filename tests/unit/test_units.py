@@ -73,12 +73,14 @@ def test_u_hour_finding_explains_no_add_on_between_61_and_90():
 
 
 def test_u_mue_keeps_units_and_warns():
-    r = code_minutes(271)  # 4 units of 96370, MUE 3 (Medicaid practitioner)
+    r = code_minutes(271)  # 4 units of 96370, Medicare practitioner MUE 3, MAI 3 (W1)
     assert r.units("96370") == 4
     mue = [f for f in r.findings if f.rule == "U-MUE"]
-    assert len(mue) == 1 and mue[0].severity == "warning"
-    assert "MUE of 3" in mue[0].message and "MAI" in mue[0].message
-    assert "Medicare value: data not available" in mue[0].message
+    assert len(mue) == 1 and mue[0].severity == "warning" and mue[0].code == "96370"
+    assert "MUE of 3 (medicare practitioner, 2024-07-01)" in mue[0].message
+    assert "MAI 3: a date-of-service edit that may be appealed" in mue[0].message
+    medicaid = [f for f in code_minutes(271, payer="medicaid").findings if f.rule == "U-MUE"]
+    assert "medicaid practitioner" in medicaid[0].message  # Medicaid's own file, labelled
 
 
 def test_u_mue_silent_at_the_limit():

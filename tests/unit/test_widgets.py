@@ -55,3 +55,17 @@ def test_quiz_wrong_then_right_and_score():
     assert "1 of 2 correct" in q.score.value
     q.next.click()
     assert q.index == 4 and q.feedback.value == "" and "91 minutes" in q.story.value
+
+
+def test_builder_drug_line_and_a_packaged_line_outside_the_total():
+    """Issue 29: the builder adds the drug's lines, and never counts a packaged line in its total."""
+    w = ScenarioBuilder(segments=[("09:00", "10:35")])
+    w.drug.value = "J1559"
+    w.dose.value = "10.25 g"
+    w.vials.value = "10 g, 1 g"
+    assert "J1559-JW x7" in w.lines.value and "J1559 x103" in w.lines.value
+    w.drug.value = ""
+    w.pos.value, w.claim.value, w.pumps.value = "22", "institutional", 2
+    w.year.value = 2025
+    assert "data-code='96371' data-units='1' data-packaged='true'" in w.lines.value
+    assert "Total: $256.83 separately paid" in w.lines.value  # 96369 $210.69 + 96370 $46.14 (W24); 96371 packaged

@@ -100,6 +100,25 @@ def medicare_by_year_figure(table: pd.DataFrame) -> go.Figure:
     return fig
 
 
+def asp_trend_figure(table: pd.DataFrame) -> go.Figure:
+    """Lines of the CMS ASP payment limit per billing unit by quarter, one per drug code.
+
+    ``table``: columns ``hcpcs``, ``product``, ``quarter``, ``payment_limit`` (``whole_claim.asp_trend``).
+    """
+    fig = go.Figure()
+    for code, g in table.groupby("hcpcs", sort=True):
+        g = g.sort_values("quarter")
+        name = f"{code} {g['product'].iloc[0]}"
+        fig.add_trace(go.Scatter(x=g["quarter"], y=g["payment_limit"], mode="lines+markers", name=name,
+                                 hovertemplate="%{x}: $%{y:.3f} per unit<extra>" + name + "</extra>"))
+    fig.update_layout(title="Medicare Part B payment limit (106% of ASP) per billing unit, by quarter",
+                      xaxis_title="quarter", yaxis_title="payment limit per unit ($)", height=400,
+                      xaxis={"type": "category"}, margin={"b": 90})
+    _source_note(fig, "Source: CMS ASP pricing files January 2024 to January 2026 (data/medicare/asp_limits.csv); "
+                 "SC immune globulins are billed per 100 mg.")
+    return fig
+
+
 def locality_bar_figure(table: pd.DataFrame, code: str, year: int) -> go.Figure:
     """Sorted horizontal bars of the PFS payment for ``code`` across localities."""
     t = table.sort_values("amount")

@@ -20,7 +20,7 @@ from ..footer import DEFAULT_DATA_SOURCES as DEFAULT_DATA_SOURCES  # the noteboo
 from ..footer import report_footer
 from ..medicare.payment import NOT_AVAILABLE, known_years, opps_rate, payment
 from ..rates.model import FAMILY_LABELS
-from ..reference.catalog import codes, modifiers, mue, payer_policies, places_of_service, policy_timeline
+from ..reference.catalog import codes, modifiers, mue_for, payer_policies, places_of_service, policy_timeline
 from ..reference.tables import gpci_table
 
 PUBLICATION_CODES = ("96369", "96370", "96371")
@@ -86,6 +86,9 @@ def summary(p: Params) -> str:
     opps_txt = (f"Under OPPS its {opps['edition']} status indicator is {opps['si']} with a national "
                 f"rate of {fmt_money(opps['payment_rate'])}" if opps["available"]
                 else f"OPPS: {NOT_AVAILABLE}")
+    if opps["available"] and opps["si"] == "Q1":
+        opps_txt += (" (conditionally packaged: beside 96369, status S, on the same claim and date it is paid "
+                     "within 96369's APC and adds nothing to the separately paid total; see Payers)")
     return (
         f"**CPT {p.code}** — {row['description']}. It is {kind}"
         f"{' and is counted in time' if row['time_based'] == 'yes' else ''}.\n\n"
@@ -133,7 +136,8 @@ def sites_of_service_table() -> pd.DataFrame:
         "19": "physician: not reported (S-FACILITY); hospital: institutional claim with PO/PN",
         "22": "physician: not reported (S-FACILITY); hospital: institutional claim",
         "12": "home: 99601/99602 + per diem, or Medicare home infusion G-codes (S-HOME)",
-        "21": "inpatient: not reported by the physician (S-FACILITY)",
+        "21": "inpatient: not reported by the physician (S-FACILITY); the hospital's stay is paid by MS-DRG, "
+              "no administration line (S-INPATIENT)",
         "23": "emergency room: not reported by the physician (S-FACILITY)",
         "32": "nursing facility: Medicare Part B resident, professional claim (non-facility for Medicare, "
               "100-04 ch. 12 §20.4.2); a facility setting in payers' policies (S-FACILITY)",
@@ -179,7 +183,7 @@ def units_table(max_minutes: int = 330) -> pd.DataFrame:
             bands[-1][1] = m
         else:
             bands.append([m, m, label])
-    mue_96370 = int(mue().loc["96370", "mue"])
+    mue_96370 = int((mue_for("96370", "professional") or {"mue": 10**6})["mue"])  # Medicare practitioner
     rows = []
     for a, b, label in bands:
         note = ""
@@ -189,7 +193,7 @@ def units_table(max_minutes: int = 330) -> pd.DataFrame:
             note = "U-INIT; no 96370 until more than 30 minutes of the next hour (U-HOUR)"
         elif "96370" in label:
             n = int(label.split("96370 x")[1])
-            note = f"above the MUE of {mue_96370} (U-MUE)" if n > mue_96370 else "U-HOUR"
+            note = (f"above Medicare's practitioner MUE of {mue_96370} (U-MUE)" if n > mue_96370 else "U-HOUR")
         else:
             note = "U-INIT"
         rows.append({"counted minutes": f"{a}-{b}", "lines": label, "rule": note})
@@ -205,15 +209,6 @@ def modifiers_table() -> pd.DataFrame:
     m = modifiers()
     out = m[["modifier", "valid", "meaning", "when_to_use", "line"]].copy()
     out["valid"] = out["valid"].map({"yes": "valid", "no": "NOT a modifier"})
-    return out.reset_index(drop=True)
-
-
-def mue_table() -> pd.DataFrame:
-    m = mue()
-    fam = m[m["code"].isin(["96369", "96370", "96371", "96372", "99601", "99602"])]
-    out = fam[["code", "mue", "rationale", "program", "effective"]].copy()
-    out["MAI"] = NOT_AVAILABLE
-    out["Medicare MUE"] = NOT_AVAILABLE
     return out.reset_index(drop=True)
 
 
@@ -252,6 +247,10 @@ def medicare_payment_table(p: Params) -> pd.DataFrame:
                  "per unit": fmt_money(o.get("payment_rate")) if o["available"] else NOT_AVAILABLE,
                  "basis": (f"SI {o['si']}, APC {o['apc'] or NOT_AVAILABLE}, Addendum B {o['edition']}"
                            if o["available"] else o["reason"])})
+    if o["available"] and o["si"] == "Q1":
+        rows.append({"system": "OPPS, beside 96369 (status S) on the same date", "where": "national",
+                     "per unit": "packaged ($0 separately)",
+                     "basis": "status indicator Q1: conditionally packaged into 96369's APC (P-PACKAGE)"})
     return pd.DataFrame(rows)
 
 
@@ -315,11 +314,13 @@ DOCUMENTATION_CHECKLIST = (
     ("Pauses (pump stopped) charted, so gaps are not counted", "T-SUM"),
     ("Flush charted separately from infusion time", "T-SUM"),
     ("Number of pump set-ups and the new sites of each", "U-INIT, U-PUMP"),
-    ("Drug or substance, dose and route (subcutaneous)", "CPT: specify substance or drug"),
+    ("Drug or substance, dose and route (subcutaneous)", "D-UNITS; CPT: specify substance or drug"),
+    ("Vials opened (size and count) of a single-dose drug, and the amount discarded", "D-WASTE"),
+    ("An SC injection beside the infusion: its drug and its separate site", "S-INJECTION, N-PTP"),
     ("Site(s) of administration", "S-INITIAL"),
     ("Why separate access sites were needed, when a second initial code is reported", "S-INITIAL, M-DISTINCT"),
     ("A separately identifiable E/M, documented on its own, when modifier 25 is used", "M-25"),
-    ("Drug wasted or not (JW/JZ on the drug line)", "M-DRUG"),
+    ("Drug wasted or not (JW/JZ on the drug line, never on the administration line)", "D-WASTE, M-DRUG"),
     ("Place of service and claim type consistent with who furnished the service", "S-FACILITY, S-HOME"),
 )
 
@@ -334,11 +335,17 @@ def sources_table(extra: Iterable[str] = ()) -> pd.DataFrame:
     src = sources()
     rows = [{"source": t, "title": src.loc[t, "title"], "address": src.loc[t, "address"]} for t in tags]
     files = [
-        ("data/medicare/pfs_rvu.csv", "CMS PPRRVU files 2022, 2025, 2026 (and processed 2019-2024)"),
+        ("data/medicare/pfs_rvu.csv", "CMS PPRRVU files 2022, July 2024, 2025, 2026 (and processed 2019-2024)"),
         ("data/medicare/conversion_factors.csv", "CMS PPRRVU CONV FACTOR and final-rule summaries"),
-        ("data/medicare/gpci.csv", "CMS Addendum E GPCIs 2022, 2025, 2026"),
-        ("data/medicare/opps_rates.csv", "CMS OPPS Addendum B 2023-2026 (via softek/CMS.HCPCS)"),
-        ("data/reference/mue.csv", "CMS Medicaid NCCI practitioner MUEs Q1 2026"),
+        ("data/medicare/gpci.csv", "CMS Addendum E GPCIs 2022, 2024, 2025, 2026"),
+        ("data/medicare/opps_rates.csv", "CMS OPPS Addendum B 2023-2026 (via softek/CMS.HCPCS; January 2024 and "
+                                         "October 2025 from CMS's files, drug and home codes included)"),
+        ("data/medicare/asp_limits.csv", "CMS ASP payment limits, January 2024 to January 2026"),
+        ("data/reference/mue.csv", "Medicare NCCI MUEs with MAI 2024-07-01 (practitioner, outpatient hospital, "
+                                   "DME supplier); Medicaid practitioner MUEs Q1 2026"),
+        ("data/reference/ncci_aoc.csv", "Medicare NCCI add-on code edits 2024-06-03"),
+        ("data/reference/ncci_ptp.csv", "Medicare NCCI PTP edits 2024-07-01 (practitioner, outpatient hospital)"),
+        ("data/reference/drugs.csv", "SC drugs: HCPCS dosage (ASP file), packages (NDC-HCPCS crosswalk January 2026)"),
         ("data/reference/payer_policies.csv", "payer policy pages listed in the table"),
         ("data/reference/policy_timeline.csv", "dated policy sources listed in the table"),
         *((e, "loaded for this report") for e in extra),

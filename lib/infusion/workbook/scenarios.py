@@ -2,9 +2,9 @@
 
 Each file holds one scenario: ``id``, ``title``, ``story``, ``encounter`` (the engine's input),
 ``expected.lines`` (the 96369-96372 lines: code, units, optional modifiers), ``expected.other_lines``
-(codes of the answer outside that family, which the engine does not assign: 99601, S9338, G0069,
-E0779 ...), ``expected.rules`` (rule ids the answer rests on) and ``source``. :func:`check_scenario`
-compares the engine with ``expected.lines``; the quiz grades both.
+(the answer's lines outside that family: 99601, S9338, G0069, E0779, the drug's J-code ...),
+``expected.rules`` (rule ids the answer rests on) and ``source``. :func:`check_scenario` compares
+every line of the engine's answer with both; the quiz grades both.
 """
 
 from __future__ import annotations
@@ -142,13 +142,14 @@ def scenario(scenario_id: str) -> Scenario:
 
 
 def check_scenario(s: Scenario) -> Disagreement | None:
-    """None when the engine gives exactly the expected lines and every expected rule id."""
+    """None when the engine gives exactly the expected lines (the family's and the others, in any
+    order) and every expected rule id."""
     result = s.code()
-    got = tuple(ExpectedLine(ln.code, ln.units, ln.modifiers) for ln in result.lines)
+    got = sorted((ln.code, ln.units, ln.modifiers) for ln in result.lines)
+    want = sorted((ln.code, ln.units, ln.modifiers) for ln in s.answer_lines())
     problems = []
-    if got != s.lines:
-        problems.append(f"lines: expected {[(ln.code, ln.units, ln.modifiers) for ln in s.lines]}, "
-                        f"engine {[(ln.code, ln.units, ln.modifiers) for ln in got]}")
+    if got != want:
+        problems.append(f"lines: expected {want}, engine {got}")
     missing = [r for r in s.rules if r not in result.rule_ids()]
     if missing:
         problems.append(f"rules not applied: {', '.join(missing)}")

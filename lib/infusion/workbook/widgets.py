@@ -17,14 +17,16 @@ from ..coding.engine import code_encounter
 from ..coding.records import CodingResult
 from ..errors import InputError
 from ..medicare.payment import PricedResult, price_result
+from ..reference import rows
 from ..reference.catalog import places_of_service
 from .display import show_figure
 from .figures import timeline_figure
 from .quiz import QuizSession
 from .scenarios import Scenario, load_bank
 
-PAYER_LABELS = {"medicare": "Medicare", "aetna": "Aetna", "bcbs": "Blue Cross Blue Shield",
-                "cigna": "Cigna", "uhc": "UnitedHealthcare", "other": "Other"}
+PAYER_LABELS = {"medicare": "Medicare", "medicare_advantage": "Medicare Advantage", "medicaid": "Medicaid",
+                "aetna": "Aetna", "bcbs": "Blue Cross Blue Shield", "cigna": "Cigna", "uhc": "UnitedHealthcare",
+                "other": "Other"}
 
 
 def lines_html(result: CodingResult, priced: PricedResult | None = None) -> str:
@@ -35,11 +37,12 @@ def lines_html(result: CodingResult, priced: PricedResult | None = None) -> str:
     head = "<tr><th>code</th><th>units</th><th>modifiers</th><th>rules</th>"
     head += "<th>Medicare payment</th>" if priced else ""
     head += "<th>why</th></tr>"
-    rows = []
+    body = []
     for i, line in enumerate(result.lines):
         pay = f"<td>{html.escape(priced.lines[i].text)}</td>" if priced else ""
-        rows.append(
-            f"<tr class='line' data-code='{line.code}' data-units='{line.units}'>"
+        packed = " data-packaged='true'" if priced and priced.lines[i].packaged else ""
+        body.append(
+            f"<tr class='line' data-code='{line.code}' data-units='{line.units}'{packed}>"
             f"<td><b>{line.code}</b></td><td>{line.units}</td>"
             f"<td>{html.escape(' '.join(line.modifiers)) or '-'}</td>"
             f"<td>{html.escape(' '.join(line.rules))}</td>{pay}"
@@ -48,9 +51,10 @@ def lines_html(result: CodingResult, priced: PricedResult | None = None) -> str:
     if priced:
         total = (f"<p class='infusion-total'>Total: {html.escape(priced.total_text)} "
                  f"({html.escape(priced.system)}, {priced.year})</p>")
-    summary = ", ".join(f"{ln.code} x{ln.units}" for ln in result.lines)
+    summary = ", ".join(f"{ln.code}{'-' + '-'.join(ln.modifiers) if ln.modifiers else ''} x{ln.units}"
+                        for ln in result.lines)
     return (f"<div class='infusion-lines'><p class='infusion-summary'><b>{result.total_minutes} min "
-            f"counted: {summary}</b></p><table>{head}{''.join(rows)}</table>{total}</div>")
+            f"counted: {summary}</b></p><table>{head}{''.join(body)}</table>{total}</div>")
 
 
 def findings_html(result: CodingResult) -> str:
@@ -102,12 +106,19 @@ class ScenarioBuilder(W.VBox):
                                 description="payer")
         self.year = W.Dropdown(options=list(range(2026, 2018, -1)), value=year, description="year")
         self.zip = W.Text(value="", placeholder="ZIP for a locality", description="ZIP")
+        drugs = rows.table("reference", "drugs.csv")
+        self.drug = W.Dropdown(options=[("no drug line", "")] + [(f"{d['hcpcs']} {d['product']}", d["hcpcs"])
+                                                                  for d in drugs], value="", description="drug")
+        self.dose = W.Text(value="", placeholder="dose, e.g. 10.25 g", description="dose", continuous_update=False)
+        self.vials = W.Text(value="", placeholder="vials opened, e.g. 10 g, 1 g", description="vials",
+                            continuous_update=False)
         self.lines = W.HTML()
         self.findings = W.HTML()
         self.error = W.HTML()
         self.plot = W.Output()
         for w, cls in ((self.pumps, "pumps"), (self.pos, "pos"), (self.claim, "claim"),
-                       (self.payer, "payer"), (self.year, "year"), (self.zip, "zip"),
+                       (self.payer, "payer"), (self.year, "year"), (self.zip, "zip"), (self.drug, "drug"),
+                       (self.dose, "dose"), (self.vials, "vials"),
                        (self.add_button, "add-segment"), (self.remove_button, "remove-segment"),
                        (self.lines, "lines-out"), (self.findings, "findings-out"),
                        (self.plot, "plot-out")):
@@ -116,13 +127,15 @@ class ScenarioBuilder(W.VBox):
         self.figure = None
         self.add_button.on_click(lambda _: self._add())
         self.remove_button.on_click(lambda _: self._remove())
-        for w in (self.pumps, self.pos, self.claim, self.payer, self.year, self.zip):
+        for w in (self.pumps, self.pos, self.claim, self.payer, self.year, self.zip, self.drug, self.dose,
+                  self.vials):
             w.observe(lambda _: self.update(), names="value")
         self._watch_rows()
         controls = W.VBox([W.HTML("<b>Segments</b>"), self.rows,
                            W.HBox([self.add_button, self.remove_button]),
                            W.HBox([self.pumps, self.pos]), self.claim,
-                           W.HBox([self.payer, self.year, self.zip])])
+                           W.HBox([self.payer, self.year, self.zip]),
+                           W.HBox([self.drug, self.dose, self.vials])])
         super().__init__([controls, self.error, self.lines, self.findings, self.plot])
         self.add_class("infusion-builder")
         self.update()
@@ -145,8 +158,13 @@ class ScenarioBuilder(W.VBox):
     def encounter(self) -> dict[str, Any]:
         """The encounter the widgets describe (the engine's input)."""
         segs = [r.as_dict() for r in self.rows.children if r.start.value.strip() or r.stop.value.strip()]
-        return {"pos": self.pos.value, "claim": self.claim.value, "payer": self.payer.value,
-                "pumps": max([self.pumps.value] + [s["pump"] for s in segs]), "segments": segs}
+        enc: dict[str, Any] = {"pos": self.pos.value, "claim": self.claim.value, "payer": self.payer.value,
+                               "pumps": max([self.pumps.value] + [s["pump"] for s in segs]), "segments": segs}
+        if self.drug.value:
+            vials = [v.strip() for v in self.vials.value.split(",") if v.strip()]
+            enc["drug"] = {"code": self.drug.value, "dose": self.dose.value.strip() or None,
+                           "vials": vials or None}
+        return enc
 
     def update(self) -> None:
         """Re-code the encounter and refresh every output."""
