@@ -86,6 +86,16 @@ def test_s_initial_separate_sites_allow_distinct_modifier_on_96369():
         {"route": "intravenous", "separate_site_required": True,
          "segments": [{"start": "11:00", "stop": "12:00"}]},
     ]})
-    assert r.lines[0].modifiers == ("XS",)
-    assert "M-DISTINCT" in r.lines[0].rules
+    # issue 30: the IV infusion at its required separate site is coded too (60 min: 96365 x1)
+    assert [(ln.code, ln.units, ln.modifiers) for ln in r.lines] == [
+        ("96365", 1, ()), ("96369", 1, ("XS",)), ("96370", 1, ())]
+    assert "M-DISTINCT" in r.lines[1].rules
     assert any(f.rule == "S-INITIAL" and f.severity == "info" for f in r.findings)
+    long_iv = code_encounter({"infusions": [
+        {"route": "subcutaneous", "segments": SEG},
+        {"route": "intravenous", "separate_site_required": True, "segments": [{"minutes": 95}]}]})
+    assert long_iv.codes()["96366"] == 1 and long_iv.codes()["96365"] == 1   # 95 min: one further hour
+    push = code_encounter({"infusions": [
+        {"route": "subcutaneous", "segments": SEG},
+        {"route": "intravenous", "separate_site_required": True, "segments": [{"minutes": 10}]}]})
+    assert push.codes()["96374"] == 1  # 15 minutes or less: an IV push

@@ -435,6 +435,8 @@ def read_encounter_file(path: str | Path) -> Encounter:
     else:
         read_text_file(p, "file")  # a missing file says so first
         raise InputError("file", f"{str(p)!r} is not .json, .yaml or .yml")
+    if isinstance(obj, Mapping) and isinstance(obj.get("encounter"), Mapping) and "expected" in obj:
+        obj = obj["encounter"]  # a scenario of the bank (data/scenarios/*.yaml): its encounter
     try:
         return parse_encounter(obj)
     except InputError as e:

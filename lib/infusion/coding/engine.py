@@ -24,7 +24,7 @@ from .records import ClaimLine, CodingResult, Finding
 from .rules import cite
 from .setting import check_routes, check_setting
 from .timing import Timeline, count_time, date_lines, service_date
-from .units import code_time, mue_findings, time_codes
+from .units import SHORT_MAX_MINUTES, additional_hours, code_time, mue_findings, time_codes
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
@@ -81,8 +81,32 @@ def _administration(enc: Encounter, sc: list[Infusion], timeline: Timeline) -> t
         lines += inj
         findings += more
     second_initial = any(i.route == "intravenous" and i.separate_site_required for i in enc.infusions)
+    if second_initial and lines:
+        lines = _iv_lines(enc) + lines
     lines, more = apply_modifiers(enc, lines, second_initial)
     return lines, findings + more
+
+
+def _iv_lines(enc: Encounter) -> list[ClaimLine]:
+    """S-IV: an IV infusion at a protocol-required separate site, coded with the IV family by the same
+    time rules: more than 15 minutes is 96365 x1, each further hour past 30 minutes 96366; 15 minutes
+    or less is an IV push, 96374."""
+    iv = [s for i in enc.infusions if i.route == "intravenous" for s in i.segments]
+    minutes = count_time(iv)[0].total_minutes
+    if minutes <= 0:
+        return []
+    ref = cite("S-IV", "S-INITIAL")
+    if minutes <= SHORT_MAX_MINUTES:
+        return [ClaimLine("96374", 1, (), ("S-IV",), f"an IV infusion of {minutes} min is 15 minutes or less: "
+                          f"reported as an IV push, 96374 {ref}")]
+    out = [ClaimLine("96365", 1, (), ("S-IV", "S-INITIAL"),
+                     f"the IV infusion ({minutes} min) at its protocol-required separate site: 96365 x1 for its "
+                     f"first hour, an initial code of its own beside 96369 {ref}")]
+    if (extra := additional_hours(minutes)):
+        out.append(ClaimLine("96366", extra, (), ("S-IV", "U-HOUR"),
+                             f"{minutes} min of IV infusion: each hour after the first counts once more than 30 "
+                             f"minutes of it have passed, 96366 x{extra} {ref}"))
+    return out
 
 
 def _drug(enc: Encounter, kind: str, lines: list[ClaimLine], day: dt.date | None

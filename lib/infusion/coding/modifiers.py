@@ -77,25 +77,26 @@ def apply_modifiers(enc: Encounter, lines: list[ClaimLine], second_initial: bool
             problem = modifier_problem(m)
             if problem:
                 findings.append(Finding("error", "M-VALID", f"{line.code}: {problem}; it is left "
-                                        f"off the line {cite('M-VALID')}"))
+                                        f"off the line {cite('M-VALID')}", code=line.code, modifier=m))
             elif placed := placement_problem(m):
                 rule, why = placed
-                findings.append(Finding("warning", rule, f"{line.code}: {why}; left off {cite(rule)}"))
+                findings.append(Finding("warning", rule, f"{line.code}: {why}; left off {cite(rule)}",
+                                        code=line.code, modifier=m))
             elif m in ("PO", "PN") and (enc.claim != "institutional" or enc.pos != "19"):
                 findings.append(Finding("warning", "M-PO-PN", f"{line.code}: {m} is for institutional "
                                         "claims from an off-campus department (POS 19); left off "
-                                        f"{cite('M-PO-PN')}"))
+                                        f"{cite('M-PO-PN')}", code=line.code, modifier=m))
             elif m in DISTINCT and not (second_initial and line.code == "96369"):
                 findings.append(Finding("warning", "M-DISTINCT", f"{line.code}: {m} marks a second "
                                         "initial service at a separate site, and there is none on "
-                                        f"this claim; left off {cite('M-DISTINCT')}"))
+                                        f"this claim; left off {cite('M-DISTINCT')}", code=line.code, modifier=m))
             elif m not in mods:
                 mods.append(m)
                 if m in DISTINCT:
                     rules.append("M-DISTINCT")
         if {"PO", "PN"} <= set(mods):
             findings.append(Finding("error", "M-PO-PN", f"{line.code}: PO and PN never go on one "
-                                    f"line {cite('M-PO-PN')}"))
+                                    f"line {cite('M-PO-PN')}", code=line.code, modifier="PN"))
         out.append(replace(line, modifiers=tuple(mods), rules=tuple(dict.fromkeys(rules))))
     if enc.em_same_day:
         findings.append(Finding(

@@ -188,6 +188,24 @@ def cite(*rule_ids: str) -> str:
     return " ".join(parts)
 
 
+def short_refs(text: str) -> tuple[str, list[str]]:
+    """``text`` with the caveat of each reference left out (``[U-HOUR; S6 S7 S8 S9; confidence M]``)
+    and the caveats it had, each once, for a page that shows many references and one legend."""
+    seen: list[str] = []
+    caveats = {f": {c}]": c for c in CONFIDENCE_NOTE.values()}
+    caveats |= {f": {r.caveat}]": r.caveat for r in _RULES if r.caveat}
+    for long, note in caveats.items():
+        if long in text:
+            text = text.replace(long, "]")
+            seen.append(note)
+    return text, seen
+
+
+def confidence_legend() -> str:
+    """One line that says what H, M and L mean (shown once where references are shortened)."""
+    return "Confidence: " + "; ".join(f"{k} = {v}" for k, v in CONFIDENCE_NOTE.items()) + "."
+
+
 def rule(rule_id: str) -> Rule:
     """Return the rule with this id; KeyError names the id if it is unknown."""
     try:

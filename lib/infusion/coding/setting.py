@@ -35,20 +35,20 @@ def check_setting(enc: Encounter) -> SettingDecision:
             "error", "S-FACILITY",
             f"professional claim with facility place of service {enc.pos} ({name}): {whose}; 96360-96379 "
             "are not reported by the physician here; the facility bills the administration on its "
-            f"institutional claim {cite('S-FACILITY')}"))
+            f"institutional claim {cite('S-FACILITY')}", code="96369"))
         return SettingDecision(False, tuple(findings), "facility")
     if enc.claim == "institutional" and enc.pos == "21":
         findings.append(Finding(
             "info", "S-INPATIENT",
             "inpatient stay (place of service 21, institutional claim): the infusion is part of the stay, "
             "which Medicare Part A pays per discharge by MS-DRG (other payers per their inpatient "
-            f"contract); no 96369-96372 line and no separate drug line {cite('S-INPATIENT')}"))
+            f"contract); no 96369-96372 line and no separate drug line {cite('S-INPATIENT')}", code="96369"))
         return SettingDecision(False, tuple(findings), "inpatient")
     if enc.self_administered or enc.claim == "dme":
         findings.append(Finding(
             "info", "S-HOME",
             "self-administered infusion: no administration code applies; the DME supplier bills the pump "
-            f"(E0779) and the drug as its supply, with JB {cite('S-HOME', 'D-DME')}"))
+            f"(E0779) and the drug as its supply, with JB {cite('S-HOME', 'D-DME')}", code="96369"))
         return SettingDecision(False, tuple(findings), "dme")
     if enc.pos == "12":
         if enc.payer in ("medicare", "medicare_advantage"):
@@ -60,7 +60,7 @@ def check_setting(enc: Encounter) -> SettingDecision:
                    "further hour, plus an S-code per diem (S9338 for immunotherapy)")
         findings.append(Finding(
             "info", "S-HOME",
-            f"home infusion (POS 12) is not coded with 96369/96370: {alt} {cite('S-HOME')}"))
+            f"home infusion (POS 12) is not coded with 96369/96370: {alt} {cite('S-HOME')}", code="96369"))
         return SettingDecision(False, tuple(findings), "home")
     if enc.claim == "institutional":
         pays = ("Medicare pays it through OPPS, not the physician fee schedule" if enc.payer == "medicare" else
@@ -92,26 +92,31 @@ def check_routes(enc: Encounter) -> list[Finding]:
             f"set-ups after the first give 96371 {cite('U-INIT', 'U-PUMP')}; how their times count is a "
             "reading of its own (see the T-SUM finding)"))
     if iv and sc:
-        findings.append(Finding(
-            "warning", "S-IV",
-            "an IV infusion in the same encounter as a subcutaneous infusion is unusual; this "
-            "engine codes the subcutaneous infusion only: code the IV infusion (96365 family) "
-            f"separately {cite('S-IV')}"))
         if any(i.separate_site_required for i in iv):
+            findings.append(Finding(
+                "info", "S-IV",
+                "an IV infusion beside the subcutaneous one, at a site the protocol requires: it is coded "
+                "with the IV family (96365 up to the first hour, 96366 for each further hour past 30 "
+                f"minutes) {cite('S-IV')}", code="96365"))
             findings.append(Finding(
                 "info", "S-INITIAL",
                 "protocol requires separate sites: both initial codes may be reported (96365 and "
                 "96369); the second-reported initial code takes modifier XS (or 59) "
-                f"{cite('S-INITIAL', 'M-DISTINCT')}"))
+                f"{cite('S-INITIAL', 'M-DISTINCT')}", code="96369", modifier="XS"))
         else:
+            findings.append(Finding(
+                "warning", "S-IV",
+                "an IV infusion in the same encounter as a subcutaneous infusion is unusual; this "
+                "engine codes the subcutaneous infusion only: code the IV infusion (96365 family) "
+                f"separately {cite('S-IV')}", code="96365"))
             findings.append(Finding(
                 "warning", "S-INITIAL",
                 "only one initial administration code per encounter unless protocol requires "
                 "separate sites: document that need (and use XS or 59 on the second initial code), "
-                f"or report only one initial code {cite('S-INITIAL')}"))
+                f"or report only one initial code {cite('S-INITIAL')}", code="96369"))
     if iv and not sc:
         findings.append(Finding(
             "info", "S-IV",
             "no subcutaneous infusion in the encounter: this engine codes 96369-96372 only; code "
-            f"the IV infusion with the 96365 family {cite('S-IV')}"))
+            f"the IV infusion with the 96365 family {cite('S-IV')}", code="96365"))
     return findings

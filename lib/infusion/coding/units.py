@@ -81,7 +81,8 @@ def _rationale(code: str, units: int, minutes: int, pumps: int) -> str:
                  "pump feeds",
         "96370": f"{minutes} min is {beyond} min beyond the first hour; each additional hour counts "
                  "once more than 30 minutes of it have passed (at 91, 151, 211, ... min), so "
-                 f"{units} unit(s); the next unit would need {next_unit_at(minutes)} min. 96370 is "
+                 f"{units} {'unit' if units == 1 else 'units'}; the next unit would need "
+                 f"{next_unit_at(minutes)} min. 96370 is "
                  "an add-on reported with 96369",
         "96371": f"{pumps} pump set-ups: each set-up after the first has new sites, which is 96371, "
                  "reported once whatever the count; sites fed by one pump are already in 96369",
@@ -106,12 +107,12 @@ def code_time(minutes: int, pumps: int) -> tuple[list[ClaimLine], list[Finding]]
     elif "96372" in units and pumps > 1:
         findings.append(Finding("warning", "U-ADDON", f"{pumps} pump set-ups, but 96371 is an "
                                 "add-on that needs 96369 on the same claim; with 96372 it cannot "
-                                f"be reported {_ref('U-ADDON')}"))
+                                f"be reported {_ref('U-ADDON')}", code="96371"))
     elif "96369" in units and "96370" not in units and minutes > FIRST_HOUR_MINUTES:
         findings.append(Finding("info", "U-HOUR", f"{minutes} min is "
                                 f"{minutes - FIRST_HOUR_MINUTES} min beyond the first hour: an "
                                 "additional hour needs more than 30 minutes of it, so no 96370 "
-                                f"(it starts at 91 min) {_ref('U-HOUR')}"))
+                                f"(it starts at 91 min) {_ref('U-HOUR')}", code="96370"))
     return lines, findings
 
 

@@ -365,7 +365,7 @@ def _professional_line(line: Any, year: int, locality: str | None, zip_code: str
         return _unpriced(line, why)
     p = payment(line.code, year, units=line.units, locality=locality, zip=zip_code, qp=qp, date=date)
     return LinePrice(line.code, line.units, p.amount if p.available else None,
-                     f"${p.amount:,.2f}" if p.available else NOT_AVAILABLE, p)
+                     f"${p.amount:,.2f}" if p.available else f"{NOT_AVAILABLE} ({p.reason})", p)
 
 
 def _institutional_lines(result: Any, year: int) -> list[LinePrice]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import plotly.graph_objects as go
 from IPython.display import display
@@ -41,14 +42,20 @@ def show_figure(fig: go.Figure) -> None:
     display(figure_bundle(fig), raw=True)
 
 
+# an address in a cell (already HTML-escaped by to_html: no quote or angle bracket can be in it)
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;)]")
+
+
 def table_bundle(df, caption: str | None = None) -> dict[str, object]:
     """Plain text (for nbval and terminals) and HTML (for reports) of a table."""
     import html as _html
 
     cap = f"<caption>{_html.escape(caption)}</caption>" if caption else ""
     body = df.to_html(index=False, border=0, classes="report-table", na_rep="data not available")
-    body = ("<style>table.report-table td, table.report-table th {text-align: left !important; "
-            "vertical-align: top;}</style>") + body
+    body = _URL.sub(lambda m: f'<a href="{m.group(0)}" rel="noopener noreferrer">{m.group(0)}</a>', body)
+    body = ("<style>table.report-table {max-width: 100%; table-layout: auto;} "
+            "table.report-table td, table.report-table th {text-align: left !important; vertical-align: top; "
+            "overflow-wrap: anywhere; word-break: break-word; max-width: 32em;}</style>") + body
     if cap:
         body = body.replace('class="dataframe report-table">', 'class="dataframe report-table">' + cap, 1)
     text = df.to_string(index=False, na_rep="data not available")

@@ -8,6 +8,7 @@ would fill it. ``notebooks/03_code_publication.ipynb`` calls these functions.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -219,6 +220,8 @@ def payer_table(p: Params) -> pd.DataFrame:
     out = pol[["payer_family", "plan_or_entity", "policy", "number", "date", "what_it_says",
                "address"]].copy()
     out["payer_family"] = out["payer_family"].map(PAYER_FAMILIES)
+    out = out.rename(columns={"payer_family": "payer", "plan_or_entity": "plan or entity", "number": "policy number",
+                              "what_it_says": "what it says"})
     return out.reset_index(drop=True)
 
 
@@ -305,7 +308,9 @@ def locality_summary(code: str, year: int) -> pd.DataFrame:
 def policy_updates(limit_from: str = "2016-01-01") -> pd.DataFrame:
     t = policy_timeline()
     t = t[t["date"] >= limit_from]
-    return t[["date", "payer_family", "topic", "event", "confidence"]].reset_index(drop=True)
+    out = t[["date", "payer_family", "topic", "event", "confidence"]].reset_index(drop=True)
+    out["payer_family"] = out["payer_family"].map(lambda f: PAYER_FAMILIES.get(f, f))
+    return out.rename(columns={"payer_family": "payer"})
 
 
 DOCUMENTATION_CHECKLIST = (
@@ -331,7 +336,9 @@ def documentation_table() -> pd.DataFrame:
 
 def sources_table(extra: Iterable[str] = ()) -> pd.DataFrame:
     """Source tags used by the rules, plus the data files behind the figures."""
-    tags = sorted({t for r in RULES.values() for t in r.sources}, key=lambda s: int(s[1:]))
+    cited = re.findall(r"\bS(\d{1,2})\b", CLINICAL_CONTEXT + " ".join(CODE_FOCUS.values()))
+    tags = sorted({t for r in RULES.values() for t in r.sources} | {f"S{n}" for n in cited},
+                  key=lambda s: int(s[1:]))
     src = sources()
     rows = [{"source": t, "title": src.loc[t, "title"], "address": src.loc[t, "address"]} for t in tags]
     files = [

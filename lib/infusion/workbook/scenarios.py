@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..coding.engine import code_encounter
 from ..coding.records import CodingResult
@@ -20,6 +20,9 @@ from ..coding.rules import RULES
 from ..config import data_path
 from ..errors import InputError
 from ..yamlio import load_yaml_file
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,11 @@ class Scenario:
         return self.lines + self.other_lines
 
     def answer(self) -> dict[str, int]:
-        """The expected ``{code: units}``, every code of the answer."""
-        return {line.code: line.units for line in self.answer_lines()}
+        """The expected ``{code: units}``, every code of the answer (units summed over a code's lines)."""
+        out: dict[str, int] = {}
+        for line in self.answer_lines():
+            out[line.code] = out.get(line.code, 0) + line.units
+        return out
 
     def code(self) -> CodingResult:
         """What the engine makes of this scenario's encounter."""
@@ -132,6 +138,28 @@ def load_bank(folder: str | None = None) -> tuple[Scenario, ...]:
     if len(set(ids)) != len(ids):
         raise InputError("scenarios", "duplicate scenario id")
     return tuple(out)
+
+
+def bank_overview(bank: tuple[Scenario, ...]) -> pd.DataFrame:
+    """The bank without its answers: per level, how many vignettes and the rule ids they exercise."""
+    import pandas as pd
+
+    rows = []
+    for level in sorted({s.level for s in bank}):
+        mine = [s for s in bank if s.level == level]
+        rules = sorted({r for s in mine for r in s.rules})
+        rows.append({"level": level, "scenarios": len(mine), "rules exercised": " ".join(rules)})
+    return pd.DataFrame(rows)
+
+
+def answer_key(bank: tuple[Scenario, ...]) -> pd.DataFrame:
+    """The trainer's key: each vignette's id, title, answer lines and rules."""
+    import pandas as pd
+
+    return pd.DataFrame([{"id": s.id, "title": s.title,
+                          "answer": ", ".join(f"{ln.code}{''.join('-' + m for m in ln.modifiers)} x{ln.units}"
+                                              for ln in s.answer_lines()) or "none",
+                          "rules": " ".join(s.rules)} for s in bank])
 
 
 def scenario(scenario_id: str) -> Scenario:
