@@ -220,9 +220,11 @@ def test_report_tables_wrap_and_their_addresses_are_links():
     from infusion.workbook.display import table_bundle
 
     table = pd.DataFrame({"address": ["https://example.org/a?b=1&c=2 (policy)"], "x": ["<b>"]})
-    html_ = table_bundle(table)["text/html"]
+    html_ = table_bundle(table, links=True)["text/html"]
     assert '<a href="https://example.org/a?b=1&amp;c=2" rel="noopener noreferrer">' in html_
     assert "&lt;b&gt;" in html_ and "overflow-wrap: anywhere" in html_
+    # by default (any table that may hold a user's text) an address stays inert text
+    assert "<a " not in table_bundle(table)["text/html"]
 
 
 def test_publication_lists_every_source_it_cites_and_readable_columns():

@@ -46,13 +46,18 @@ def show_figure(fig: go.Figure) -> None:
 _URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;)]")
 
 
-def table_bundle(df, caption: str | None = None) -> dict[str, object]:
-    """Plain text (for nbval and terminals) and HTML (for reports) of a table."""
+def table_bundle(df, caption: str | None = None, links: bool = False) -> dict[str, object]:
+    """Plain text (for nbval and terminals) and HTML (for reports) of a table.
+
+    ``links=True`` makes the web addresses in cells clickable; only for tables of our own curated
+    data (policies, sources), never for text that came from a user's file, which stays inert text.
+    """
     import html as _html
 
     cap = f"<caption>{_html.escape(caption)}</caption>" if caption else ""
     body = df.to_html(index=False, border=0, classes="report-table", na_rep="data not available")
-    body = _URL.sub(lambda m: f'<a href="{m.group(0)}" rel="noopener noreferrer">{m.group(0)}</a>', body)
+    if links:
+        body = _URL.sub(lambda m: f'<a href="{m.group(0)}" rel="noopener noreferrer">{m.group(0)}</a>', body)
     body = ("<style>table.report-table {max-width: 100%; table-layout: auto;} "
             "table.report-table td, table.report-table th {text-align: left !important; vertical-align: top; "
             "overflow-wrap: anywhere; word-break: break-word; max-width: 32em;}</style>") + body
@@ -62,9 +67,9 @@ def table_bundle(df, caption: str | None = None) -> dict[str, object]:
     return {"text/plain": (caption + "\n" if caption else "") + text, "text/html": body}
 
 
-def show_table(df, caption: str | None = None) -> None:
-    """Display a DataFrame as a text + HTML bundle (no index)."""
-    display(table_bundle(df, caption), raw=True)
+def show_table(df, caption: str | None = None, links: bool = False) -> None:
+    """Display a DataFrame as a text + HTML bundle (no index); see :func:`table_bundle` for ``links``."""
+    display(table_bundle(df, caption, links), raw=True)
 
 
 def show_markdown(text: str) -> None:
