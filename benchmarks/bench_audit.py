@@ -176,7 +176,7 @@ SELECT rule, count(*) AS n FROM (
 def duckdb_counts(path: str) -> dict[str, int]:
     """Counts by rule of ``DUCKDB_SQL`` over ``path`` (CSV read as text, or Parquet)."""
     import duckdb
-    from infusion.audit.checks import _mue_by_family
+    from infusion.audit.claim_dates import mue_by_family as _mue_by_family
     from infusion.audit.read import FAMILY
     from infusion.coding.modifiers import CPT_NUMERIC_MODIFIERS
     from infusion.reference import catalog

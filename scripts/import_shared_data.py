@@ -383,6 +383,12 @@ def main(argv: list[str] | None = None) -> int:
     print("ncci_aoc:", len(aoc), "rows; ncci_ptp:", len(ptp), "rows")
     drugs, limits = build_drugs(shared)
     print("drugs:", len(drugs), "rows; asp_limits:", len(limits), "rows")
+    # the tables as built are checked against their schemas here (a run on data/ does not check them)
+    from infusion.reference import validation
+
+    for group, name in validation.tables():
+        validation.check_table(group, name, always=True)
+    print("schemas: every table of data/ passes")
     return 0
 
 

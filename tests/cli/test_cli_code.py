@@ -132,7 +132,5 @@ def test_the_interactive_paths_load_no_heavy_library(tmp_path, argv, heavy):
     code = ("import sys; from infusion.cli import main; rc = main(%r); "
             "print(rc, sorted(m for m in %r if m in sys.modules))" % (argv, heavy))
     root = Path(__file__).resolve().parents[2]
-    # a first run validates the tables (pandas, pandera) and writes their markers; the next does not
-    subprocess.run([sys.executable, "-m", "infusion", *argv], capture_output=True, cwd=root, check=True)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
     assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout[-300:]

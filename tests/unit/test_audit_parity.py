@@ -102,11 +102,12 @@ def encounters(draw):
 
 
 def claim_rows(enc: dict, lines, claim_id: str = "E1") -> list[list[object]]:
-    """The engine's lines as claim lines: each with the encounter's first start and last stop."""
+    """The engine's lines as claim lines, each on its own date of service (T-DOS: an institutional
+    96370 past midnight is on the next date) with the encounter's first start and last stop."""
     segs = enc["infusions"][0]["segments"]
     first, last = min(s["start"] for s in segs), max(s["stop"] for s in segs)
-    return [[claim_id, i, enc["date"], ln.code, ln.units, "|".join(ln.modifiers), enc["pos"], enc["claim"],
-             first, last] for i, ln in enumerate(lines, start=1)]
+    return [[claim_id, i, (ln.date.isoformat() if ln.date else enc["date"]), ln.code, ln.units,
+             "|".join(ln.modifiers), enc["pos"], enc["claim"], first, last] for i, ln in enumerate(lines, start=1)]
 
 
 def engine_rules(result) -> set[str]:
@@ -185,14 +186,14 @@ def test_the_audit_finds_what_the_engine_would_and_nothing_else(tmp_path, enc, m
 
 def test_one_definition_of_each_threshold():
     """The audit takes the engine's short-infusion limit and its additional-hour rule."""
-    from infusion.audit import checks
+    from infusion.audit import checks, claim_dates
 
     assert checks.SHORT_MAX_MINUTES is units.SHORT_MAX_MINUTES
-    assert checks.additional_hours is units.additional_hours
+    assert claim_dates.additional_hours is units.additional_hours
     from infusion.reference import catalog
 
     for program in catalog.PROGRAMS:
-        assert checks._facility_pos(program) is catalog.facility_places(program)
+        assert claim_dates.facility_pos(program) is catalog.facility_places(program)
     assert catalog.is_facility_pos("22") and not catalog.is_facility_pos("11")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from infusion.config import data_dir
-from infusion.reference import catalog, tables
+from infusion.reference import catalog, tables, validation
 
 DATA = data_dir()
 CSV = sorted(p for p in DATA.rglob("*.csv") if "samples" not in p.parts)
@@ -96,22 +96,26 @@ def test_a_broken_table_fails_with_file_line_and_column(tmp_path, monkeypatch):
         catalog.mue.cache_clear()
 
 
-def test_validation_is_skipped_only_for_bytes_that_passed_before(tmp_path, monkeypatch):
+@pytest.mark.parametrize("group,name", validation.tables())
+def test_every_shipped_table_passes_its_schema(group, name):
+    """data/ is checked here and where it is built (a run on it does not pay for pandera)."""
+    assert len(validation.check_table(group, name, always=True)) > 0
+
+
+def test_a_run_on_the_shipped_data_loads_no_pandera_and_another_data_dir_is_checked(tmp_path, monkeypatch):
     import shutil
     import subprocess
     import sys
 
     from infusion.errors import DataError
+    from infusion.reference import rows
 
-    monkeypatch.setenv("INFUSION_CACHE_DIR", str(tmp_path / "cache"))
     code = ("import sys; from infusion.reference import tables; tables.rvu_table();"
             "print('pandera' in sys.modules)")
-    env = {**__import__("os").environ}
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                           check=True).stdout.strip() for _ in range(2)]
-    assert runs == ["True", "False"]  # validated (pandera) once, then skipped
-    assert len(list((tmp_path / "cache" / "validated").glob("pfs_rvu.csv-*.json"))) == 1
-    # a changed file validates again, and a bad value is still caught
+    env = {k: v for k, v in __import__("os").environ.items() if k != "INFUSION_DATA_DIR"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "False"
+    # another data folder is checked, on the pandas path and on the light one: a bad value is caught
     data = tmp_path / "data"
     shutil.copytree(DATA, data)
     rvu = data / "medicare" / "pfs_rvu.csv"
@@ -120,13 +124,12 @@ def test_validation_is_skipped_only_for_bytes_that_passed_before(tmp_path, monke
     cells = text[1].split(",")
     cells[header.index("year")] = "1800"
     rvu.write_text("\n".join([text[0], ",".join(cells)] + text[2:]) + "\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**env, "INFUSION_DATA_DIR": str(data)})
+    assert out.returncode != 0 and "pfs_rvu.csv line 2" in out.stderr
     monkeypatch.setenv("INFUSION_DATA_DIR", str(data))
-    tables.rvu_table.cache_clear()
-    try:
-        with pytest.raises(DataError, match="pfs_rvu.csv line 2"):
-            tables.rvu_table()
-    finally:
-        tables.rvu_table.cache_clear()
+    with pytest.raises(DataError, match="pfs_rvu.csv line 2"):
+        rows.table("medicare", "pfs_rvu.csv")
 
 
 def test_zip_localities_agree_with_the_zip_table():

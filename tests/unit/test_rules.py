@@ -37,3 +37,31 @@ def test_cite_marks_medium_and_low_confidence():
 
 def test_rules_table_lists_all():
     assert list(rules_table()["rule"]) == list(RULES)
+
+
+def test_the_audit_reads_each_rule_from_the_registry():
+    """One registry: the audit's checks are keyed by rule ids the registry declares, and a
+    finding's severity is the registry's (changing it there changes the audit)."""
+    from infusion.audit import checks
+
+    assert set(checks.CHECKS) <= set(RULES)
+    assert checks.SEVERITY == {r.id: r.severity for r in RULES.values()}
+    assert RULES["U-HOUR"].severity == "error" and RULES["A-DUP"].severity == "warning"
+    assert {"PO", "PN"} <= set(RULES["M-PO-PN"].modifiers) and "96370" in RULES["U-HOUR"].codes
+    assert all(r.severity in ("error", "warning") for r in RULES.values())
+
+
+def test_a_line_per_date_of_an_encounter_past_midnight_is_not_a_duplicate(tmp_path):
+    """T-DOS puts an institutional 96370 on the date its hour began: two 96370 x1 lines on two dates
+    of one encounter are not A-DUP; on one date they are."""
+    from infusion.audit import audit
+
+    head = "claim_id,line_number,date_of_service,code,units,modifiers,pos,claim_type,start_time,stop_time\n"
+    rows = ["E1,1,2026-03-02,96369,1,,22,institutional,2026-03-02T21:00,2026-03-03T01:40",
+            "E1,2,2026-03-02,96370,1,,22,institutional,2026-03-02T21:00,2026-03-03T01:40",
+            "E1,3,2026-03-03,96370,1,,22,institutional,2026-03-02T21:00,2026-03-03T01:40"]
+    (tmp_path / "a.csv").write_text(head + "\n".join(rows) + "\n")
+    assert "A-DUP" not in set(audit(tmp_path / "a.csv").findings["rule"])
+    (tmp_path / "b.csv").write_text(head + "\n".join(rows).replace("2026-03-03,96370", "2026-03-02,96370") + "\n")
+    dup = audit(tmp_path / "b.csv").findings
+    assert list(dup.loc[dup["rule"] == "A-DUP", "line_number"]) == ["3"]

@@ -11,7 +11,6 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from ..config import data_file
 from . import rows
 
 if TYPE_CHECKING:
@@ -19,11 +18,11 @@ if TYPE_CHECKING:
 
 
 def validated_frame(name: str) -> pd.DataFrame:
-    """``data/reference/<name>`` as text, checked against its schema (and marked valid)."""
-    from .tables import read_data_csv, validated
+    """``data/reference/<name>`` as text, checked against its schema when the data are not the
+    shipped ones (``validation``)."""
+    from .validation import check_table
 
-    path = data_file("reference", name)
-    return validated(read_data_csv(path, dtype=str, keep_default_na=False), "reference", name, path)
+    return check_table("reference", name)
 
 
 def _read(name: str, index: str) -> pd.DataFrame:

@@ -1,10 +1,10 @@
 """Reference and Medicare tables as plain rows (the ``csv`` module), for the paths that answer
 one question at a time: ``code``, ``price``, the quiz and the scenario bank import no pandas.
 
-A table is used only when its bytes carry a validation marker (``markers``): they passed the same
-schema before. When they do not (a first run, a changed file, caching off), the table is validated
-once through the pandas path (``catalog`` / ``tables``, pandera), which writes the marker; a table
-that fails raises the same DataError, naming the file, line and column, on either path.
+The shipped tables are used as they are (validated where they are made and by the tests); tables
+from another ``INFUSION_DATA_DIR`` are first checked against the same schema on the pandas path
+(``validation``), so a table that fails raises the same DataError, naming the file, line and
+column, on either path.
 """
 
 from __future__ import annotations
@@ -15,25 +15,9 @@ from pathlib import Path
 
 from ..config import data_file
 from ..errors import DataError
-from .markers import marker_path
+from .validation import check_table, other_data, tables
 
 Row = dict[str, str]
-
-
-def _ensure_valid(group: str, name: str, path: Path, data: bytes) -> None:
-    marker = marker_path(group, name, data)
-    if marker is not None and marker.is_file():
-        return
-    if group == "reference":  # validated (and marked) through the pandas loaders
-        from . import catalog
-
-        catalog.validated_frame(name)
-    else:
-        from . import tables
-
-        {"pfs_rvu.csv": tables.rvu_table, "gpci.csv": tables.gpci_table,
-         "conversion_factors.csv": tables.cf_table, "opps_rates.csv": tables.opps_table,
-         "asp_limits.csv": tables.asp_table}[name]()
 
 
 def table(group: str, name: str) -> tuple[Row, ...]:
@@ -45,7 +29,8 @@ def table(group: str, name: str) -> tuple[Row, ...]:
 @lru_cache(maxsize=None)
 def _table_at(group: str, name: str, path: str) -> tuple[Row, ...]:
     data = Path(path).read_bytes()
-    _ensure_valid(group, name, Path(path), data)
+    if other_data() and (group, name) in tables():
+        check_table(group, name)
     try:
         return tuple(csv.DictReader(data.decode("utf-8").splitlines()))
     except (UnicodeDecodeError, csv.Error) as err:

@@ -203,7 +203,7 @@ def units_table(max_minutes: int = 330) -> pd.DataFrame:
 
 def coding_rules_table() -> pd.DataFrame:
     t = rules_table()
-    return t[["rule", "title", "confidence", "sources"]]
+    return t[["rule", "title", "applies to", "audit severity", "confidence", "sources"]]
 
 
 def modifiers_table() -> pd.DataFrame:

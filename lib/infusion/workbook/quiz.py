@@ -20,6 +20,7 @@ from typing import Any, Callable
 from ..coding.modifiers import DISTINCT
 from ..coding.records import CodingResult, Finding
 from ..coding.rules import cite
+from ..coding.rules import rule as rule_of
 from ..errors import InputError
 from .answers import AnswerLine, answer_text, parse_answer_lines
 from .scenarios import Scenario
@@ -123,7 +124,8 @@ def _explain_modifiers(code: str, given: tuple[str, ...], expected: tuple[str, .
     missing = [m for m in expected if _norm((m,)) - _norm(given)]
     if missing:
         line = next((ln for ln in result.lines if ln.code == code and set(missing) <= set(ln.modifiers)), None)
-        rules = [r for r in (line.rules if line else ()) if r.startswith(("M-", "D-", "N-", "S-INJ"))]
+        # the line's rules that concern one of the missing modifiers (the registry's ``modifiers``)
+        rules = [r for r in (line.rules if line else ()) if set(missing) & set(rule_of(r).modifiers)]
         why.append(f"{' '.join(missing)} {'is' if len(missing) == 1 else 'are'} expected on this line"
                    + (f" {cite(*rules)}" if rules else f": {s.teaches}" if s.teaches else "."))
         rule = rule or (rules[0] if rules else "")
