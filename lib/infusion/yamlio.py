@@ -102,14 +102,14 @@ def load_yaml_file(path: str | Path, field: str) -> Any:
         at = f" line {mark.line + 1}" if mark else ""
         raise InputError(field, f"{p.name}{at}: not valid YAML ({getattr(e, 'problem', e)})") from None
     except ValueError as e:  # too large, an alias bomb, or a number beyond Python's int-string limit
-        raise InputError(field, f"{p.name}: {_number_problem(e)}") from None
+        raise InputError(field, f"{p.name}: {number_problem(e)}") from None
 
 
-def _no_constant(name: str) -> Any:
+def no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number this workbook reads")
 
 
-def _number_problem(err: ValueError) -> str:
+def number_problem(err: ValueError) -> str:
     text = str(err)
     if "digits" in text:
         return "a number with thousands of digits (more than Python reads); give a plausible value"

@@ -1,9 +1,9 @@
 """CSV claims files: encoding, header and delimiter, and the two ways of reading their rows.
 
-* In blocks (``_csv_blocks``): ``block_mb`` of whole records at a time, cut at a line break outside
+* In blocks (``csv_blocks``): ``block_mb`` of whole records at a time, cut at a line break outside
   quoted values (``_record_cut``: an even number of quotes before it), read into reused buffers
   and parsed by pyarrow in worker threads (``read``).
-* Record by record (``_csv_records``): pyarrow's quote-aware streaming reader, one parsing thread,
+* Record by record (``csv_records``): pyarrow's quote-aware streaming reader, one parsing thread,
   when a block's quotes are not of the form the cut relies on (a quote inside a value) or a
   malformed row holds a quote.
 
@@ -37,15 +37,15 @@ def _delimiter(first_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _ascii_compatible(encoding: str) -> bool:
+def ascii_compatible(encoding: str) -> bool:
     """Whether ``encoding`` writes delimiters, digits and line breaks as ASCII bytes (UTF-8,
     cp1252, Latin-1 ... yes; UTF-16 and UTF-32 no)."""
     return "a,1\n".encode(encoding) == b"a,1\n"
 
 
-def _wire(encoding: str) -> str:
-    """The encoding the CSV parser sees: the file's own, or UTF-8 when ``_open`` transcodes it."""
-    return encoding if _ascii_compatible(encoding) else "utf-8"
+def wire(encoding: str) -> str:
+    """The encoding the CSV parser sees: the file's own, or UTF-8 when ``open_decoded`` transcodes it."""
+    return encoding if ascii_compatible(encoding) else "utf-8"
 
 
 def sniff_encoding(path: Path, encoding: str) -> str:
@@ -53,7 +53,7 @@ def sniff_encoding(path: Path, encoding: str) -> str:
     with a UTF-16 or UTF-32 byte-order mark (Excel's "Unicode text" export is UTF-16)."""
     if codecs.lookup(encoding).name != "utf-8":
         return encoding
-    with _open(path) as fh:
+    with open_decoded(path) as fh:
         head = fh.read(4)
     if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
         return "utf-32"
@@ -62,26 +62,26 @@ def sniff_encoding(path: Path, encoding: str) -> str:
     return encoding
 
 
-def _open(path: Path, encoding: str = "utf-8") -> pa.NativeFile:
+def open_decoded(path: Path, encoding: str = "utf-8") -> pa.NativeFile:
     """The file's bytes, decompressed when its name says so (``.gz``, ``.bz2``, ``.zst``, ``.lz4``),
     and transcoded to UTF-8 when its encoding is not ASCII-compatible (UTF-16: blocks could not be
     cut at line-break bytes otherwise)."""
     stream = pa.input_stream(str(path), compression="detect")
-    return stream if _ascii_compatible(encoding) else pa.transcoding_input_stream(stream, encoding, "utf-8")
+    return stream if ascii_compatible(encoding) else pa.transcoding_input_stream(stream, encoding, "utf-8")
 
 
-def _csv_header(path: Path, encoding: str) -> tuple[list[str], str, int]:
-    """Column names, delimiter and the byte length of the header line (as ``_open`` gives it)."""
-    with _open(path, encoding) as fh:
+def csv_header(path: Path, encoding: str) -> tuple[list[str], str, int]:
+    """Column names, delimiter and the byte length of the header line (as ``open_decoded`` gives it)."""
+    with open_decoded(path, encoding) as fh:
         start = fh.read(1 << 20)
     raw = start[: start.find(b"\n") + 1] if b"\n" in start else start
-    first = raw.decode(_wire(encoding), errors="replace").lstrip("\ufeff")
+    first = raw.decode(wire(encoding), errors="replace").lstrip("\ufeff")
     delim = _delimiter(first)
     header = next(csv.reader(io.StringIO(first), delimiter=delim), [])
     rest = start[len(raw):]
     second = rest[: rest.find(b"\n") + 1] if b"\n" in rest else b""
     try:  # only to see whether every data line ends with a delimiter; a quoted line break may cut it
-        row = next(csv.reader(io.StringIO(second.decode(_wire(encoding), errors="replace"), newline=""),
+        row = next(csv.reader(io.StringIO(second.decode(wire(encoding), errors="replace"), newline=""),
                               delimiter=delim), [])
     except csv.Error:
         row = []
@@ -143,7 +143,7 @@ def _record_cut(view: memoryview, end: int, delim: str, eof: bool) -> tuple[int,
     return cut, not (opens_ok.all() and closes_ok.all()), bool(inside[breaks < cut].any())
 
 
-def _csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: Callable[[int], object],
+def csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: Callable[[int], object],
                 free: list[pa.Buffer | None], delim: str = ",", seen: dict[str, bool] | None = None
                 ) -> Iterator[tuple[pa.Buffer, int]]:
     """``path`` after its header as (buffer, length): ``block_mb`` of whole records at a time (cut
@@ -156,7 +156,7 @@ def _csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: C
     size = block_mb * BLOCK_UNIT
     carry = b""  # the start of a line not yet complete
     total = skip
-    with _open(path, encoding) as fh:
+    with open_decoded(path, encoding) as fh:
         fh.read(skip)  # the header (a compressed stream cannot seek)
         while True:
             if len(carry) > MAX_RECORD_BYTES:
@@ -220,7 +220,7 @@ class _Utf8Replacing(io.RawIOBase):
         return n
 
 
-def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block_mb: int,
+def csv_records(path: Path, header: list[str], delim: str, encoding: str, block_mb: int,
                  convert: pacsv.ConvertOptions, malformed: list[tuple[int, str]],
                  on_bytes: Callable[[int], object], replace: bool = False) -> Iterator[pa.RecordBatch]:
     """``path`` after its header as record batches from pyarrow's quote-aware streaming reader
@@ -233,7 +233,7 @@ def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block
     unclosed: list[tuple[int, int]] = []  # (data row, line breaks) of malformed records spanning many lines
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        malformed.append((row.number - 1, _malformed_reason(row)))
+        malformed.append((row.number - 1, malformed_reason(row)))
         breaks = (row.text or "").count("\n")
         if breaks > MAX_RECORD_LINES and not unclosed:
             unclosed.append((row.number - 1, breaks))
@@ -242,12 +242,12 @@ def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block
     if (line := _unclosed_quote_line(path, encoding, delim)) is not None:
         raise InputError("claims", f"{path.name}: a quote opens a value on line {line:,} and is never closed, so the "
                          "rest of the file would be one value; fix that quote")
-    with _open(path, encoding) as fh:
+    with open_decoded(path, encoding) as fh:
         reader = pacsv.open_csv(
             io.BufferedReader(_Utf8Replacing(fh)) if replace else fh,
             read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=False,
                                            block_size=max(block_mb * BLOCK_UNIT, MAX_RECORD_BYTES),
-                                           encoding=_wire(encoding)),
+                                           encoding=wire(encoding)),
             parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
                                              invalid_row_handler=on_invalid),
             convert_options=convert)
@@ -269,7 +269,7 @@ def _csv_records(path: Path, header: list[str], delim: str, encoding: str, block
                 if longest and longest > MAX_VALUE_CHARS:
                     raise InputError("claims", f"{path.name}: column {name!r} holds a value of {longest:,} characters "
                                      "(a claim field is never that long: a quote that is never closed?); refused")
-            if replace and (col := _with_replacement(pa.Table.from_batches([batch]))) is not None:
+            if replace and (col := with_replacement(pa.Table.from_batches([batch]))) is not None:
                 raise pa.ArrowInvalid(f"invalid UTF8 data in column {col!r}")
             yield batch
 
@@ -284,7 +284,7 @@ def _unclosed_quote_line(path: Path, encoding: str, delim: str = ",") -> int | N
     inside = escape = False
     opened_at = 0  # byte offset of the quote that opened the current value
     offset, prev = 0, _LF  # bytes before this chunk; the byte before it
-    with _open(path, encoding) as fh:
+    with open_decoded(path, encoding) as fh:
         while chunk := fh.read(1 << 22):
             data = np.frombuffer(bytes(chunk), dtype=np.uint8)
             for q in np.flatnonzero(data == _QUOTE).tolist():
@@ -305,7 +305,7 @@ def _unclosed_quote_line(path: Path, encoding: str, delim: str = ",") -> int | N
     if not inside:
         return None
     line = 1
-    with _open(path, encoding) as fh:  # the line of the opening quote: line breaks before it, plus one
+    with open_decoded(path, encoding) as fh:  # the line of the opening quote: line breaks before it, plus one
         seen = 0
         while seen < opened_at and (chunk := fh.read(min(1 << 22, opened_at - seen))):
             line += bytes(chunk).count(b"\n")
@@ -313,7 +313,7 @@ def _unclosed_quote_line(path: Path, encoding: str, delim: str = ",") -> int | N
     return line
 
 
-def _utf8_replaced(data: pa.Buffer) -> pa.Buffer | None:
+def utf8_replaced(data: pa.Buffer) -> pa.Buffer | None:
     """``data`` with its bytes that are not UTF-8 replaced by U+FFFD; None when it is all UTF-8."""
     raw = data.to_pybytes()
     try:
@@ -323,7 +323,7 @@ def _utf8_replaced(data: pa.Buffer) -> pa.Buffer | None:
         return pa.py_buffer(raw.decode("utf-8", "replace").encode("utf-8"))
 
 
-def _with_replacement(table: pa.Table) -> str | None:
+def with_replacement(table: pa.Table) -> str | None:
     """The first column of ``table`` with a value that holds U+FFFD, or None."""
     for name, col in zip(table.column_names, table.columns):
         for chunk in col.chunks:
@@ -334,7 +334,7 @@ def _with_replacement(table: pa.Table) -> str | None:
 
 
 @contextmanager
-def _quiet_row_decoding() -> Iterator[None]:
+def quiet_row_decoding() -> Iterator[None]:
     """Keep Python from printing the UnicodeDecodeError pyarrow meets (and ignores) when it
     decodes a malformed row that is not UTF-8 for ``on_invalid``: the block is parsed again (see
     ``task``). Any other unraisable exception is reported as before."""
@@ -351,5 +351,5 @@ def _quiet_row_decoding() -> Iterator[None]:
         sys.unraisablehook = previous
 
 
-def _malformed_reason(row: pacsv.InvalidRow) -> str:
+def malformed_reason(row: pacsv.InvalidRow) -> str:
     return f"malformed row: {row.actual_columns} fields, expected {row.expected_columns}"

@@ -13,7 +13,7 @@ from ..redact import spreadsheet_safe
 from ..safe_io import atomic_files
 
 if TYPE_CHECKING:
-    from . import AuditResult
+    from .result import AuditResult
 
 
 _KIND_NAMES = {"csv": "CSV", "parquet": "Parquet", "spreadsheet": "spreadsheet", "x12": "X12 837"}

@@ -55,19 +55,19 @@ from . import x12
 from .columns import resolve_columns
 from .csv_source import (
     MAX_VALUE_CHARS,
-    _ascii_compatible,
-    _csv_blocks,
-    _csv_header,
-    _csv_records,
-    _malformed_reason,
-    _open,
-    _quiet_row_decoding,
-    _utf8_replaced,
-    _wire,
-    _with_replacement,
+    ascii_compatible,
+    csv_blocks,
+    csv_header,
+    csv_records,
+    malformed_reason,
+    open_decoded,
+    quiet_row_decoding,
     sniff_encoding,
+    utf8_replaced,
+    wire,
+    with_replacement,
 )
-from .sheet import _Sheet
+from .sheet import Sheet
 
 FAMILY = ("96369", "96370", "96371", "96372")
 # the other initial drug administration codes of CMS's RAC topic 0071 (S-INITIAL): their lines are
@@ -186,7 +186,7 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
             encoding = sniff_encoding(path, encoding)
         except (pa.ArrowException, OSError) as err:
             raise InputError("claims", f"{path.name} is not a readable CSV file ({err})") from None
-        if not _ascii_compatible(encoding) and _starts_with_isa(path, encoding):
+        if not ascii_compatible(encoding) and _starts_with_isa(path, encoding):
             raise InputError("claims", f"{path.name} is an X12 837 saved as {encoding.upper()}; X12 is ASCII "
                              "text: save it as ASCII or UTF-8 (for example iconv -f UTF-16 -t UTF-8)")
         if x12.missing_envelope(path):
@@ -207,7 +207,7 @@ def _starts_with_isa(path: Path, encoding: str) -> bool:
     """Whether ``path``, read as ``encoding`` (UTF-16 or UTF-32, transcoded as the CSV reader would),
     starts with an X12 interchange header."""
     try:
-        with _open(path, encoding) as fh:
+        with open_decoded(path, encoding) as fh:
             return bytes(fh.read(64)).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"ISA")
     except (pa.ArrowException, OSError, UnicodeError):
         return False
@@ -239,7 +239,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
             schema = pq.read_schema(path)
             header = schema.names
         elif kind == "spreadsheet":
-            book = _Sheet(path, sheet)
+            book = Sheet(path, sheet)
             header = book.header
         elif kind == "x12":
             if mapping:
@@ -248,7 +248,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
             claims837 = x12.X12Reader(path)
             header = list(x12.COLUMNS)
         else:
-            header, delim, skip = _csv_header(path, encoding)
+            header, delim, skip = csv_header(path, encoding)
     except InputError:  # a ValueError too: not to be taken for an unreadable file
         raise
     except _unreadable(kind) as err:
@@ -267,7 +267,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
         from tqdm import tqdm
 
         # bytes out != file size when decompressed or transcoded
-        compressed = path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4") or not _ascii_compatible(encoding)
+        compressed = path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4") or not ascii_compatible(encoding)
         total = (pq.read_metadata(path).num_rows if is_parquet else book.height if kind == "spreadsheet"
                  else None if compressed or kind == "x12" else path.stat().st_size)
         what = f"audit {path.name}" + (" (again: quoted line breaks)" if records else "")
@@ -295,10 +295,10 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
         on_bytes = bar.update if bar is not None else (lambda n: None)
         buffers: list[pa.Buffer | None] = [None] * 4  # three blocks in flight, one being read
         if records:
-            sources = _csv_records(path, header, delim, encoding, block_mb, convert, record_malformed, on_bytes,
+            sources = csv_records(path, header, delim, encoding, block_mb, convert, record_malformed, on_bytes,
                                    replace)
         else:
-            sources = _csv_blocks(path, encoding, skip, block_mb, on_bytes, buffers, delim, seen)
+            sources = csv_blocks(path, encoding, skip, block_mb, on_bytes, buffers, delim, seen)
 
     distinct = _distinct()
     lock = threading.Lock()  # the distinct values are shared by the workers
@@ -382,7 +382,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
             return pacsv.read_csv(  # values are copied out of the block into new arrays
                 pa.BufferReader(data),
                 read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=len(data) + 1,
-                                               encoding=_wire(encoding)),
+                                               encoding=wire(encoding)),
                 parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
                 convert_options=convert)
         try:
@@ -392,17 +392,17 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
             # not UTF-8 the handler cannot run and the block fails. Parsed again with such bytes
             # replaced (U+FFFD), the row is rejected as malformed like any other; a used column
             # that holds them still refuses the file (its encoding is not UTF-8: --encoding).
-            fixed = (_utf8_replaced(buf.slice(0, length))
-                     if "CSV parse error" in str(err) and _wire(encoding) == "utf-8" else None)
+            fixed = (utf8_replaced(buf.slice(0, length))
+                     if "CSV parse error" in str(err) and wire(encoding) == "utf-8" else None)
             if fixed is None:
                 raise
             bad.clear()
             table = parse(fixed)
-            if (col := _with_replacement(table)) is not None:
+            if (col := with_replacement(table)) is not None:
                 raise pa.ArrowInvalid(f"invalid UTF8 data in column {col!r}") from None
         if any('"' in (row.text or "") for row in bad):
             quote_in_malformed = True
-        malformed = [(row.number, _malformed_reason(row)) for row in bad]
+        malformed = [(row.number, malformed_reason(row)) for row in bad]
         return [process(b) for b in table.to_batches()], malformed, table.num_rows + len(bad), buf
 
     kept: dict[str, list] = {k: [] for k in ("claim", "row", *distinct)}
@@ -429,7 +429,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
         physical += n_physical
 
     try:
-        with _quiet_row_decoding(), ThreadPoolExecutor(max_workers=2) as pool:
+        with quiet_row_decoding(), ThreadPoolExecutor(max_workers=2) as pool:
             pending: deque = deque()
             for source in sources:  # the next block is read while the workers parse the last ones
                 pending.append(pool.submit(task, source))
@@ -447,7 +447,7 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
     except (pa.ArrowException, OSError, UnicodeError) as err:
         why = str(err).splitlines()[0]
         hint = "; give --encoding (for example cp1252) for a file that is not UTF-8" if "UTF8" in why else ""
-        retry = records and not replace and "CSV parse error" in why and _wire(encoding) == "utf-8"
+        retry = records and not replace and "CSV parse error" in why and wire(encoding) == "utf-8"
         raise (_ParseError if retry else InputError)("claims", f"{path.name}: cannot be read ({why}){hint}") from None
     finally:
         if bar is not None:

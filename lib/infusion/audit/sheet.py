@@ -13,7 +13,7 @@ from ..errors import InputError, shown
 from . import values as V
 
 
-class _Sheet:
+class Sheet:
     """The first (or the named) sheet of a workbook: its header and its rows as record batches."""
 
     def __init__(self, path: Path, sheet: str | None):

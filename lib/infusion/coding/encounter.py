@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import InputError, nesting_error, shown
-from ..yamlio import _no_constant, _number_problem, load_yaml_file, read_text_file
+from ..yamlio import load_yaml_file, no_constant, number_problem, read_text_file
 from .clock import CLOCK, DIGITS_CLOCK, clock_seconds
 from .drugs import DrugGiven, parse_drug
 from .edits import Injection, parse_injections
@@ -425,13 +425,13 @@ def read_encounter_file(path: str | Path) -> Encounter:
         obj = load_yaml_file(p, "file")
     elif p.suffix.lower() == ".json":
         try:
-            obj = json.loads(read_text_file(p, "file"), parse_constant=_no_constant)
+            obj = json.loads(read_text_file(p, "file"), parse_constant=no_constant)
         except json.JSONDecodeError as e:
             raise InputError("file", f"{p.name} line {e.lineno} column {e.colno}: {e.msg}") from None
         except RecursionError:
             raise nesting_error("file", p.name) from None
         except ValueError as e:
-            raise InputError("file", f"{p.name}: {_number_problem(e)}") from None
+            raise InputError("file", f"{p.name}: {number_problem(e)}") from None
     else:
         read_text_file(p, "file")  # a missing file says so first
         raise InputError("file", f"{str(p)!r} is not .json, .yaml or .yml")

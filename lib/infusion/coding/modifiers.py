@@ -9,16 +9,30 @@ with a warning.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from ..redact import show_value
 from ..reference.catalog import modifier_row
 from .records import ClaimLine, Finding
 from .rules import cite
 
-if TYPE_CHECKING:
-    from .encounter import Encounter
+
+class ModifierSetting(Protocol):
+    """What the modifier rules read of an encounter (``encounter.Encounter`` has it)."""
+
+    @property
+    def claim(self) -> str: ...
+    @property
+    def pos(self) -> str: ...
+    @property
+    def off_campus(self) -> str | None: ...
+    @property
+    def modifiers(self) -> Mapping[str, tuple[str, ...]]: ...
+    @property
+    def em_same_day(self) -> bool: ...
+
 
 # CPT Level I modifiers are two digits; these are the numbers in use (AMA CPT Appendix A list of
 # modifier numbers; descriptors not reproduced). No CPT modifier is numbered below 22.
@@ -53,7 +67,7 @@ def placement_problem(modifier: str) -> tuple[str, str] | None:
     return None
 
 
-def apply_modifiers(enc: Encounter, lines: list[ClaimLine], second_initial: bool = False
+def apply_modifiers(enc: ModifierSetting, lines: list[ClaimLine], second_initial: bool = False
                     ) -> tuple[list[ClaimLine], list[Finding]]:
     """Add the modifiers the claim needs and check those the coder proposed."""
     findings: list[Finding] = []
