@@ -23,3 +23,10 @@ def run_cli():
         return proc
 
     return _run
+
+
+def pytest_report_header(config) -> list[str]:
+    """Say plainly where the reference files and the real third-party files were read from."""
+    from shared_files import REAL_FILES_FROM, SHARED_FROM
+
+    return [f"reference files: {SHARED_FROM}", REAL_FILES_FROM]

@@ -1,11 +1,15 @@
-"""Where the tests find ``shared/``: the project's read-only reference files (the CMS files, the
-official price-transparency examples, the coding-rules spec), which the workplace keeps beside
-the checkout and the repository does not hold.
+"""Where the tests find ``shared/`` (the CMS files, the official price-transparency examples, the
+coding-rules spec) and the real third-party files (``shared/real-files``), which the repository
+does not hold.
 
-Looked for in order: ``$INFUSION_SHARED_DIR``; ``shared`` beside this checkout (its place in the
-workplace, ``../shared``); ``shared`` beside the checkout this one was cloned from (a fresh clone
-made with ``git clone . /tmp/fresh``). When none has it, importing this module fails with the
-places it looked: the tests that need the files fail, they are never skipped.
+``shared/`` is looked for in order: ``$INFUSION_SHARED_DIR``; ``shared`` beside this checkout (its
+place in the workplace, ``../shared``); ``shared`` beside the checkout this one was cloned from (a
+fresh clone made with ``git clone . /tmp/fresh``). The real files come from ``shared/real-files``
+when it is there, else from the pinned corpus ``tests/.corpus/real-files`` that
+``python scripts/corpus.py fetch`` downloads by repository, commit and path and checks against
+``tests/corpus.csv`` (size and SHA-256). ``pytest`` says in its header which it read. When neither
+is there the modules still load and the tests that read the files fail with the places looked
+(``NOT_FOUND``): they are never skipped.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import subprocess
 from pathlib import Path
 
 _ROOT = Path(__file__).resolve().parents[1]
+CORPUS = _ROOT / "tests" / ".corpus" / "real-files"
 
 
 def _candidates() -> list[Path]:
@@ -30,13 +35,26 @@ def _candidates() -> list[Path]:
     return out
 
 
-def _find() -> Path:
+def _find() -> tuple[Path, str]:
     places = _candidates()
     for place in places:
         if (place / "domain" / "coding-rules.md").is_file():
-            return place
-    raise RuntimeError("shared/ (the reference files the tests read) not found; looked in "
-                       + ", ".join(map(str, places)) + "; set INFUSION_SHARED_DIR to its path")
+            return place, f"shared/ from {place}"
+    # a path no file is under: a test that reads it fails with the places looked in its message
+    looked = "; ".join(map(str, places))
+    return Path(f"/shared-NOT-FOUND (looked in {looked}; set INFUSION_SHARED_DIR)"), f"shared/ NOT FOUND ({looked})"
 
 
-SHARED = _find()
+SHARED, SHARED_FROM = _find()
+
+
+def _real_files() -> tuple[Path, str]:
+    if (SHARED / "real-files" / "SOURCES.md").is_file():
+        return SHARED / "real-files", f"real files from {SHARED / 'real-files'}"
+    if CORPUS.is_dir():
+        return CORPUS, f"real files from the pinned corpus {CORPUS} (scripts/corpus.py fetch; EXCERPT files copied)"
+    return (Path(f"/real-files-NOT-FOUND (no shared/real-files; run `python scripts/corpus.py fetch`)"),
+            "real files NOT FOUND: run `python scripts/corpus.py fetch` or set INFUSION_SHARED_DIR")
+
+
+REAL_FILES, REAL_FILES_FROM = _real_files()

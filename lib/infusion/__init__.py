@@ -17,7 +17,19 @@ from typing import Any
 _EXPORTS = {"code_encounter": ".coding.engine", "code_minutes": ".coding.engine", "payment": ".medicare.payment",
             "opps_rate": ".medicare.payment", "audit": ".audit", "InputError": ".errors", "DataError": ".errors"}
 
-__all__ = list(_EXPORTS)
+__all__ = [*_EXPORTS, "__version__"]
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("infusion-workbook")
+    except PackageNotFoundError:  # imported from a checkout that was never installed
+        return "0+unknown"
+
+
+__version__ = _version()
 
 
 def __getattr__(name: str) -> Any:

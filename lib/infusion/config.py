@@ -1,10 +1,11 @@
 """Paths and environment in one place; checks that an input is a file and an output can be written.
 
-The project folder (``data/``, ``notebooks/``, ``reports/``) is ``$INFUSION_HOME`` when set; else
-the checkout this package sits in (``lib/infusion`` in a clone, installed in editable mode); else,
-for a package installed from a wheel, the current directory when it holds ``data/``.
-``INFUSION_DATA_DIR`` overrides the data folder alone (for example a copy of the data with next
-year's CMS files). ``INFUSION_CACHE_DIR`` (validation markers) is read by ``reference.markers``.
+The project folder (``data/``, ``notebooks/``, ``reports/schedule.yaml``) is ``$INFUSION_HOME`` when
+set; else the checkout this package sits in (``lib/infusion`` in a clone, installed in editable
+mode); else the copy a wheel carries (``infusion/_home``, made by ``setup.py``); else the current
+directory. Reports are written to the project's ``reports/``, or, for an installed wheel, to
+``./reports``. ``INFUSION_DATA_DIR`` overrides the data folder alone (for example a copy of the
+data with next year's CMS files; its tables are then checked against their schemas).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from .errors import DataError, InputError
 
+PACKAGED_HOME = Path(__file__).resolve().parent / "_home"
+
 
 def project_root() -> Path:
     """The project folder (see the module doc)."""
@@ -26,14 +29,22 @@ def project_root() -> Path:
     checkout = Path(__file__).resolve().parents[2]
     if (checkout / "data").is_dir() and (checkout / "lib").is_dir():
         return checkout
+    if (PACKAGED_HOME / "data").is_dir():
+        return PACKAGED_HOME
     return Path.cwd()
 
 
 REPO_ROOT = project_root()
 
 
+def reports_dir() -> Path:
+    """Where reports are written: the project's ``reports/``; ``./reports`` for an installed wheel
+    (its own folder is inside the Python installation)."""
+    return Path.cwd() / "reports" if REPO_ROOT == PACKAGED_HOME else REPO_ROOT / "reports"
+
+
 def data_dir() -> Path:
-    """The data directory: ``$INFUSION_DATA_DIR`` when set, else ``<repo>/data``."""
+    """The data directory: ``$INFUSION_DATA_DIR`` when set, else ``<project>/data``."""
     env = os.environ.get("INFUSION_DATA_DIR")
     return Path(env) if env else REPO_ROOT / "data"
 
@@ -46,8 +57,8 @@ def data_path(*parts: str) -> Path:
         where = "INFUSION_DATA_DIR" if os.environ.get("INFUSION_DATA_DIR") else "data"
         raise InputError(where, f"{str(root)!r} " + ("does not exist" if not root.is_dir() else
                                                f"has no {parts[0]}/ folder, as the repository's data/ has")
-                         + "; unset INFUSION_DATA_DIR, point it at a "
-                         "copy of data/, or restore data/ with `git checkout -- data`")
+                         + "; unset INFUSION_DATA_DIR, point it (or INFUSION_HOME, the folder holding data/) "
+                         "at a copy of the project's data/, or restore data/ with `git checkout -- data`")
     return root.joinpath(*parts)
 
 

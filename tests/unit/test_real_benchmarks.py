@@ -21,9 +21,9 @@ from infusion.rates.summary import summarize
 from infusion.reference import payers
 from infusion.reference.payers import classify
 from infusion.workbook import publication as pub
-from shared_files import SHARED
+from shared_files import REAL_FILES
 
-HPT = SHARED / "real-files" / "hpt"
+HPT = REAL_FILES / "hpt"
 ROOT = Path(__file__).resolve().parents[2]
 DATA = Path(__file__).parent / "data"
 FAMILY = ["96369", "96370", "96371", "96372"]
@@ -202,7 +202,7 @@ def test_illustrative_sample_is_a_named_demo_option():
 # 11. a claim line without its own date takes the claim's (Tuva's institutional lines)
 def test_tuva_lines_without_a_date_take_the_claims(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "infusion", "audit",
-                           str(SHARED / "real-files" / "claims" / "tuva_demo_medical_claim.csv"),
+                           str(REAL_FILES / "claims" / "tuva_demo_medical_claim.csv"),
                            "--out", str(tmp_path / "f.csv")], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "1157 line(s) with no line date of service took their claim's date (claim_start_date)" in proc.stderr

@@ -19,9 +19,9 @@ import pytest
 from infusion.rates.extract import extract_file
 from infusion.rates.model import classify_payer
 from infusion.rates.summary import summarize
-from shared_files import SHARED
+from shared_files import REAL_FILES
 
-REAL = SHARED / "real-files"
+REAL = REAL_FILES
 HPT = REAL / "hpt"
 FAMILY = ["96369", "96370", "96371", "96372"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -423,3 +423,15 @@ def test_837_anesthesia_minutes_stay_as_they_are_molina(tmp_path):
     """Molina's 837P bills anesthesia (01710 ...) in minutes (MJ), as it should: not rejected."""
     proc = _audit(REAL / "x12" / "Molina_Mock_UP_837P_File.txt", tmp_path / "f.csv")
     assert "lines in 5 = checked 5 + rejected 0" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_real_files_are_the_pinned_corpus():
+    """Every file of tests/corpus.csv is here with its size and SHA-256 (scripts/corpus.py), so the
+    figures checked by hand below are read from the very files they were read from."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("corpus", Path(__file__).resolve().parents[2] / "scripts" / "corpus.py")
+    corpus = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(corpus)
+    assert len(corpus.rows()) == 52
+    assert corpus.verify(REAL) == []

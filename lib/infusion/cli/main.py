@@ -40,7 +40,10 @@ def _add_price_location(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
     parser = _Parser(prog=PROG, description="Subcutaneous infusion coding and Medicare payment.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     code = sub.add_parser("code", help="code an infusion encounter into claim lines",

@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import REPO_ROOT, check_file
+from ..config import REPO_ROOT, check_file, reports_dir
 from ..errors import InputError, shown
 from ..safe_io import Lock, atomic_write
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
-REPORTS = REPO_ROOT / "reports"
+REPORTS = reports_dir()
 PUBLICATION = "03_code_publication.ipynb"
 BENCHMARKS = "02_payer_benchmarks.ipynb"
 

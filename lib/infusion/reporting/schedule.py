@@ -105,7 +105,7 @@ def default_jobs(year: int = 2026) -> list[Job]:
     on each code and the benchmark report), for ``year``."""
     from dataclasses import replace
 
-    config = load_yaml_file(REPORTS / "schedule.yaml", "config")
+    config = load_yaml_file(REPO_ROOT / "reports" / "schedule.yaml", "config")
     return [replace(job, parameters={**job.parameters, "year": year}) for _, job in expand_jobs(config)]
 
 
@@ -123,7 +123,7 @@ def data_version() -> str:
 
 
 def code_version() -> str:
-    return _hash_files([p for p in (REPO_ROOT / "lib" / "infusion").rglob("*.py")])
+    return _hash_files([p for p in Path(__file__).resolve().parents[1].rglob("*.py")])
 
 
 def output_hash(path: Path) -> str | None:
