@@ -53,7 +53,7 @@ def _real_files() -> tuple[Path, str]:
         return SHARED / "real-files", f"real files from {SHARED / 'real-files'}"
     if CORPUS.is_dir():
         return CORPUS, f"real files from the pinned corpus {CORPUS} (scripts/corpus.py fetch; EXCERPT files copied)"
-    return (Path(f"/real-files-NOT-FOUND (no shared/real-files; run `python scripts/corpus.py fetch`)"),
+    return (Path("/real-files-NOT-FOUND (no shared/real-files; run `python scripts/corpus.py fetch`)"),
             "real files NOT FOUND: run `python scripts/corpus.py fetch` or set INFUSION_SHARED_DIR")
 
 

@@ -430,7 +430,8 @@ def test_the_real_files_are_the_pinned_corpus():
     figures checked by hand below are read from the very files they were read from."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("corpus", Path(__file__).resolve().parents[2] / "scripts" / "corpus.py")
+    script = Path(__file__).resolve().parents[2] / "scripts" / "corpus.py"
+    spec = importlib.util.spec_from_file_location("corpus", script)
     corpus = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(corpus)
     assert len(corpus.rows()) == 52
