@@ -246,8 +246,15 @@ def test_scenario_files_and_the_readme_examples_run_with_file(tmp_path):
         out = subprocess.run([sys.executable, "-m", "infusion", "code", "--file", str(root / f)],
                              capture_output=True, text=True, timeout=120)
         assert out.returncode == 0 and "96369" in out.stdout, out.stderr
+    # every example of the README (render aside: the report tests run it) and every `code` example of
+    # docs/cli.md runs as written
     readme = (root / "README.md").read_text()
-    for cmd in re.findall(r"^\.venv/bin/python -m infusion (code [^\n#]+?)\s*(?:#.*)?$", readme, re.M):
+    cli = (root / "docs" / "cli.md").read_text()
+    pattern = r"^\.venv/bin/python -m infusion ((?:{}) [^\n#]+?)\s*(?:#.*)?$"
+    commands = (re.findall(pattern.format("code|price|rates|audit"), readme, re.M)
+                + re.findall(pattern.format("code"), cli, re.M))
+    assert len(commands) >= 10
+    for cmd in commands:
         args = [a.strip('"') for a in re.findall(r'"[^"]*"|\S+', cmd)]
         out = subprocess.run([sys.executable, "-m", "infusion", *args], capture_output=True, text=True,
                              timeout=120, cwd=root)
