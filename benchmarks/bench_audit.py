@@ -93,10 +93,10 @@ def generate(path_csv: Path, path_pq: Path, lines: int, seed: int = 3) -> None:
     df.to_parquet(path_pq, index=False)
 
 
-def generate_scale(path: Path, lines: int, chunk: int = 1_000_000, seed: int = 5) -> None:
-    """A CSV of ``lines`` lines written a million at a time: a tenth of them the two family lines
-    of ``generate``'s claims (errors planted alike), the rest two-line claims of other services
-    (an office visit and a lab test, a drug and a blood draw ...)."""
+def generate_scale(path: Path, lines: int, chunk: int = 1_000_000, seed: int = 5, fraction: float = 0.1) -> None:
+    """A CSV of ``lines`` lines written a million at a time: ``fraction`` of them (a tenth by
+    default) the two family lines of ``generate``'s claims (errors planted alike), the rest
+    two-line claims of other services (an office visit and a lab test, a drug and a blood draw ...)."""
     import pandas as pd
 
     tmp = path.with_name(path.name + ".part")
@@ -105,7 +105,7 @@ def generate_scale(path: Path, lines: int, chunk: int = 1_000_000, seed: int = 5
     for at in range(0, lines, chunk):
         n = min(chunk, lines - at)
         fam = path.with_name(f".fam-{at}.csv")
-        generate(fam, fam.with_suffix(".parquet"), n // 10, seed=seed + at)
+        generate(fam, fam.with_suffix(".parquet"), int(n * fraction) // 2 * 2, seed=seed + at)
         df = pd.read_csv(fam, dtype=str, keep_default_na=False)
         fam.unlink()
         fam.with_suffix(".parquet").unlink()
