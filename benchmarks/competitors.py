@@ -22,15 +22,14 @@ FAMILY = ("96369", "96370", "96371", "96372")
 
 def reference() -> dict:
     """The engine's lists (facility places, invalid and numeric modifiers, MUEs), light path."""
-    from infusion.audit.claim_dates import mue_by_family
     from infusion.coding.modifiers import CPT_NUMERIC_MODIFIERS
     from infusion.reference import catalog, rows
 
-    limits, _ = mue_by_family("professional")
+    mue = {c: catalog.mue_for(c, "professional") for c in FAMILY}  # as the audit's (no pandas imported)
     return {"facility": sorted(catalog.facility_places()),
             "invalid": sorted(r["modifier"] for r in rows.table("reference", "modifiers.csv") if r["valid"] == "no"),
             "numeric": sorted(CPT_NUMERIC_MODIFIERS),
-            "mue": {c: int(m) for c, m in zip(FAMILY, limits) if m >= 0}}
+            "mue": {c: int(r["mue"]) for c, r in mue.items() if r and str(r["mue"]).isdigit()}}
 
 
 DUCKDB_SQL = """

@@ -29,10 +29,10 @@ def _version() -> str:
         return "0+unknown"
 
 
-__version__ = _version()
-
 
 def __getattr__(name: str) -> Any:
+    if name == "__version__":  # read on demand: importlib.metadata costs 40 ms at start-up
+        return _version()
     if name in _EXPORTS:
         return getattr(import_module(_EXPORTS[name], __name__), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
