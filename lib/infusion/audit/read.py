@@ -33,10 +33,8 @@ slower, never cut inside a value), and that second reading is the result.
 
 from __future__ import annotations
 
-import csv
 import threading
 from collections import deque
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,29 +43,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
-from ..bounds import MAX_RECORD_BYTES, MAX_TOTAL_BYTES
-from ..errors import InputError, shown
+from ..errors import InputError
 from . import values as V
 from . import x12
 from .columns import resolve_columns
-from .csv_source import (
-    MAX_VALUE_CHARS,
-    ascii_compatible,
-    csv_blocks,
-    csv_header,
-    csv_records,
-    malformed_reason,
-    open_decoded,
-    quiet_row_decoding,
-    sniff_encoding,
-    utf8_replaced,
-    wire,
-    with_replacement,
-)
-from .sheet import Sheet
+from .csv_source import ascii_compatible, open_decoded, quiet_row_decoding, sniff_encoding, wire
+from .sources import CsvRecordSource, Parsed, Source, X12Source, open_source
 
 FAMILY = ("96369", "96370", "96371", "96372")
 # the other initial drug administration codes of CMS's RAC topic 0071 (S-INITIAL): their lines are
@@ -149,16 +131,6 @@ class _Part:
     void: int = 0  # readable rows of void claims, left out
 
 
-def _unreadable(kind: str) -> tuple[type[BaseException], ...]:
-    """The errors that mean a file of this kind cannot be read (not a bug of ours)."""
-    errors: tuple[type[BaseException], ...] = (pa.ArrowException, OSError, UnicodeError, csv.Error)
-    if kind == "spreadsheet":
-        from python_calamine import CalamineError
-
-        errors += (CalamineError, ValueError)
-    return errors
-
-
 def _flat(arr: pa.Array) -> pa.Array:
     """A Parquet list column (modifiers as ``["25", "XS"]``) as text, its items joined by ``|``;
     other columns as they are."""
@@ -174,33 +146,41 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
     """Read ``path`` (CSV, Parquet, a spreadsheet: ``sheet`` or its first, or an X12 837) into
     ``Lines``; InputError for an unreadable file.
 
-    Blocks (CSV) or record batches (Parquet, spreadsheet, X12) are parsed and encoded by two worker
-    threads, at most three in flight; their results are merged in file order. A CSV whose malformed rows hold a
-    quote is read again record by record (see the module doc).
+    Units of the source (``sources``: CSV blocks, record batches) are parsed and encoded by two
+    worker threads, at most three in flight; their results are merged in file order. A CSV whose
+    malformed rows hold a quote is read again record by record (see the module doc).
     """
     suffix = path.suffix.lower()
     kind = ("parquet" if suffix in (".parquet", ".pq") else "spreadsheet" if suffix in SPREADSHEET
             else "x12" if x12.is_x12(path) else "csv")
     if kind == "csv":
-        try:
-            encoding = sniff_encoding(path, encoding)
-        except (pa.ArrowException, OSError) as err:
-            raise InputError("claims", f"{path.name} is not a readable CSV file ({err})") from None
-        if not ascii_compatible(encoding) and _starts_with_isa(path, encoding):
-            raise InputError("claims", f"{path.name} is an X12 837 saved as {encoding.upper()}; X12 is ASCII "
-                             "text: save it as ASCII or UTF-8 (for example iconv -f UTF-16 -t UTF-8)")
-        if x12.missing_envelope(path):
-            raise InputError("claims", f"{path.name} holds X12 segments (GS/ST/BHT) but no ISA interchange "
-                             "header: the X12 envelope is missing; add the ISA segment the sender's file had")
-    lines, quote_in_malformed = _read_lines(path, kind, mapping, not_patient, block_mb, progress, encoding, sheet,
-                                            records=False)
+        encoding = _csv_encoding(path, encoding)
+    if kind == "x12" and mapping:
+        raise InputError("map", f"{path.name} is an X12 837: its fields are fixed, a column map does not apply")
+    options = _Options(path, kind, mapping, not_patient, block_mb, progress, encoding, sheet)
+    lines, quote_in_malformed = _read_once(options, records=False)
     if quote_in_malformed:
         try:
-            lines, _ = _read_lines(path, kind, mapping, not_patient, block_mb, progress, encoding, sheet, records=True)
+            lines, _ = _read_once(options, records=True)
         except _ParseError:  # a malformed row that is not UTF-8, perhaps: once more, such bytes replaced
-            lines, _ = _read_lines(path, kind, mapping, not_patient, block_mb, progress, encoding, sheet, records=True,
-                                   replace=True)
+            lines, _ = _read_once(options, records=True, replace=True)
     return lines
+
+
+def _csv_encoding(path: Path, encoding: str) -> str:
+    """The CSV file's encoding (a BOM says UTF-16/32); InputError for an 837 saved as UTF-16 or one
+    without its envelope."""
+    try:
+        encoding = sniff_encoding(path, encoding)
+    except (pa.ArrowException, OSError) as err:
+        raise InputError("claims", f"{path.name} is not a readable CSV file ({err})") from None
+    if not ascii_compatible(encoding) and _starts_with_isa(path, encoding):
+        raise InputError("claims", f"{path.name} is an X12 837 saved as {encoding.upper()}; X12 is ASCII "
+                         "text: save it as ASCII or UTF-8 (for example iconv -f UTF-16 -t UTF-8)")
+    if x12.missing_envelope(path):
+        raise InputError("claims", f"{path.name} holds X12 segments (GS/ST/BHT) but no ISA interchange "
+                         "header: the X12 envelope is missing; add the ISA segment the sender's file had")
+    return encoding
 
 
 def _starts_with_isa(path: Path, encoding: str) -> bool:
@@ -218,96 +198,129 @@ class _ParseError(InputError):
     not UTF-8 replaced may get past)."""
 
 
-def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patient: tuple[str, ...],
-                block_mb: int, progress: bool,
-                encoding: str, sheet: str | None, records: bool, replace: bool = False) -> tuple[Lines, bool]:
-    """One reading of ``path``. ``records``: CSV by the quote-aware record reader (one thread
-    parses, two encode); otherwise in blocks cut at line breaks. Also returned: whether a malformed
-    row held a quote (the caller then reads again with ``records``; this reading stops at the
-    block where it saw one, and its lines are incomplete). ``kind``: csv, parquet, spreadsheet or
-    x12, as ``read_lines`` found it."""
-    is_parquet = kind == "parquet"
-    batched = kind != "csv" or records  # sources are record batches, not blocks of bytes
-    record_malformed: list[tuple[int, str]] = []  # from the record reader: data rows already
-    quote_in_malformed = False
-    # a CSV block whose quotes a cut at line breaks cannot rely on; a quoted value holding a line break
-    seen = {"stray": False, "breaks": False}
-    if sheet is not None and kind != "spreadsheet":
-        raise InputError("sheet", f"{shown(sheet)} given, but {path.name} is not a spreadsheet")
-    try:
-        if is_parquet:
-            schema = pq.read_schema(path)
-            header = schema.names
-        elif kind == "spreadsheet":
-            book = Sheet(path, sheet)
-            header = book.header
-        elif kind == "x12":
-            if mapping:
-                raise InputError("map", f"{path.name} is an X12 837: its fields are fixed, a column map "
-                                 "does not apply")
-            claims837 = x12.X12Reader(path)
-            header = list(x12.COLUMNS)
-        else:
-            header, delim, skip = csv_header(path, encoding)
-    except InputError:  # a ValueError too: not to be taken for an unreadable file
-        raise
-    except _unreadable(kind) as err:
-        what = "spreadsheet" if kind == "spreadsheet" else "CSV or Parquet file"
-        raise InputError("claims", f"{path.name} is not a readable {what} ({err})") from None
-    if not any(h.strip() for h in header):
-        raise InputError("claims", f"{path.name} has no header line naming the columns "
+@dataclass(frozen=True)
+class _Options:
+    """What one reading of a file needs (as ``read_lines`` was called)."""
+
+    path: Path
+    kind: str
+    mapping: dict[str, str] | None
+    not_patient: tuple[str, ...]
+    block_mb: int
+    progress: bool
+    encoding: str
+    sheet: str | None
+
+
+def _progress_bar(o: _Options, source: Source, records: bool):
+    """A progress bar on stderr (None when not asked for)."""
+    if not o.progress:
+        return None
+    from tqdm import tqdm
+
+    # bytes out != file size when decompressed or transcoded
+    compressed = o.path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4") or not ascii_compatible(o.encoding)
+    total = None if o.kind == "csv" and compressed else source.total()
+    what = f"audit {o.path.name}" + (" (again: quoted line breaks)" if records else "")
+    return tqdm(total=total, unit="B" if o.kind == "csv" else "lines", unit_scale=True, desc=what, leave=False)
+
+
+def _read_once(o: _Options, records: bool, replace: bool = False) -> tuple[Lines, bool]:
+    """One reading of the file. ``records``: CSV by the quote-aware record reader; otherwise in
+    blocks cut at line breaks. Also returned: whether a malformed row held a quote (the caller
+    then reads again with ``records``; this reading stops at the block where it saw one, and its
+    lines are incomplete)."""
+    source = open_source(o.path, o.kind, o.encoding, o.sheet, o.block_mb, records, replace)
+    if not any(h.strip() for h in source.header):
+        raise InputError("claims", f"{o.path.name} has no header line naming the columns "
                          "(empty file or blank first line)")
     column_notes: list[str] = []
-    cols, mod_cols, phi = resolve_columns(header, mapping, not_patient, column_notes)
+    cols, mod_cols, phi = resolve_columns(source.header, o.mapping, o.not_patient, column_notes)
     used = list(dict.fromkeys(list(cols.values()) + mod_cols))
-    # the claim id column first: read as text, the others dictionary-encoded
-    used = [cols["claim_id"]] + [u for u in used if u != cols["claim_id"]]
-    bar = None
-    if progress:
-        from tqdm import tqdm
+    used = [cols["claim_id"]] + [u for u in used if u != cols["claim_id"]]  # the claim id first: as text
+    reading = _Reading(cols, mod_cols)
+    bar = _progress_bar(o, source, records)
+    try:
+        quote = _run(source, used, reading, bar)
+    except (pa.ArrowException, OSError, UnicodeError) as err:
+        why = str(err).splitlines()[0]
+        hint = "; give --encoding (for example cp1252) for a file that is not UTF-8" if "UTF8" in why else ""
+        retry = records and not replace and "CSV parse error" in why and wire(o.encoding) == "utf-8"
+        raise (_ParseError if retry else InputError)("claims", f"{o.path.name}: cannot be read ({why}){hint}") from None
+    finally:
+        if bar is not None:
+            bar.close()
+    if isinstance(source, CsvRecordSource):
+        reading.malformed.extend(source.malformed)
+    x12_reader = source.reader if isinstance(source, X12Source) else None
+    lines = reading.lines(
+        dropped_phi=[x12.SKIPPED] if x12_reader else phi,
+        notes=(x12_reader.notes if x12_reader else []) + column_notes,
+        segments=np.array(x12_reader.segments, dtype=np.int64) if x12_reader else None,
+        source_kind=o.kind, by_record=records,
+        quoted_breaks=bool(getattr(source, "seen", {}).get("breaks", False)))
+    return lines, quote or bool(getattr(source, "seen", {}).get("stray", False))
 
-        # bytes out != file size when decompressed or transcoded
-        compressed = path.suffix.lower() in (".gz", ".bz2", ".zst", ".lz4") or not ascii_compatible(encoding)
-        total = (pq.read_metadata(path).num_rows if is_parquet else book.height if kind == "spreadsheet"
-                 else None if compressed or kind == "x12" else path.stat().st_size)
-        what = f"audit {path.name}" + (" (again: quoted line breaks)" if records else "")
-        bar = tqdm(total=total, unit="B" if kind == "csv" else "lines", unit_scale=True, desc=what, leave=False)
-    if is_parquet:
-        # text columns other than the claim id come as dictionaries (as Parquet stores them; pyarrow
-        # applies read_dictionary to byte-array columns, string and large_string alike, and leaves
-        # numbers and dates as they are); not a list column, which it cannot read as one (joined as text)
-        kinds = {f.name: f.type for f in schema}
-        careful = _large_parquet_chunks(path, used)
-        # careful: the claim id too as a dictionary, its values' lengths checked before they are decoded
-        dictionary = [u for u in used[0 if careful else 1:] if not pa.types.is_nested(kinds[u])]
-        pf = pq.ParquetFile(path, read_dictionary=dictionary)
-        sources = pf.iter_batches(batch_size=1 << 18, columns=used)
-        if careful:
-            sources = _values_bounded(sources, path)
-    elif kind == "spreadsheet":
-        sources = book.batches(used)
-    elif kind == "x12":
-        sources = claims837.batches()
-    else:
-        types = {c: pa.dictionary(pa.int32(), pa.string()) for c in used}
-        types[used[0]] = pa.string()  # the claim id: too many distinct values for a dictionary
-        convert = pacsv.ConvertOptions(include_columns=used, column_types=types)
-        on_bytes = bar.update if bar is not None else (lambda n: None)
-        buffers: list[pa.Buffer | None] = [None] * 4  # three blocks in flight, one being read
-        if records:
-            sources = csv_records(path, header, delim, encoding, block_mb, convert, record_malformed, on_bytes,
-                                   replace)
-        else:
-            sources = csv_blocks(path, encoding, skip, block_mb, on_bytes, buffers, delim, seen)
 
-    distinct = _distinct()
-    lock = threading.Lock()  # the distinct values are shared by the workers
-    claim_dated = [0]  # lines whose empty date of service took the claim's date (counted under the lock)
+def _run(source: Source, used: list[str], reading: _Reading, bar) -> bool:
+    """Units of ``source`` parsed and encoded by two workers (at most three in flight), merged in
+    file order; whether a malformed row held a quote (the reading then stops)."""
+    on_bytes = bar.update if bar is not None and source.kind == "csv" else (lambda n: None)
+    units = source.units(used, on_bytes)
+    release = getattr(source, "release", None)
+    quote = False
 
-    def column(batch: pa.RecordBatch, canon: str) -> pa.Array:
+    def task(unit: Any) -> Parsed:
+        parsed = source.parse(unit)
+        parsed.batches = [reading.process(b) for b in parsed.batches]  # now _Part, merged in order
+        return parsed
+
+    def merge(parsed: Parsed) -> None:
+        if parsed.buffer is not None and release is not None:
+            release(parsed.buffer)
+        reading.merge(parsed)
+
+    with quiet_row_decoding(), ThreadPoolExecutor(max_workers=2) as pool:
+        pending: deque = deque()
+        for unit in units:  # the next unit is read while the workers parse the last ones
+            pending.append(pool.submit(task, unit))
+            if bar is not None and source.kind != "csv":
+                bar.update(unit.num_rows)
+            if len(pending) >= 3:
+                parsed = pending.popleft().result()
+                quote |= parsed.quote_in_malformed
+                merge(parsed)
+            if quote:  # the file is to be read again record by record: stop here
+                break
+        while pending:
+            parsed = pending.popleft().result()
+            quote |= parsed.quote_in_malformed
+            merge(parsed)
+    if hasattr(units, "close"):
+        units.close()  # a generator stopped early: its file is closed now, not when collected
+    return quote
+
+
+class _Reading:
+    """The state of one reading: the distinct values (shared by the workers, under a lock), the
+    kept lines and the rejects of the units merged so far, in file order."""
+
+    def __init__(self, cols: dict[str, str], mod_cols: list[str]):
+        self.cols, self.mod_cols = cols, mod_cols
+        self.distinct = _distinct()
+        self.lock = threading.Lock()
+        self.claim_dated = [0]  # lines whose empty date of service took the claim's date
+        self.kept: dict[str, list] = {k: [] for k in ("claim", "row", *self.distinct)}
+        self.rejects: dict[str, list] = {k: [] for k in ("row", "claim", "line_number", "reason",
+                                                         *VALUE_OF.values())}
+        self.malformed: list[tuple[int, str]] = []
+        self.rows = self.physical = self.void_rows = 0  # rows parsed; data rows (parsed and malformed); void
+
+    def column(self, batch: pa.RecordBatch, canon: str) -> pa.Array:
+        cols, mod_cols = self.cols, self.mod_cols
         if canon == "date_of_service" and "claim_date" in cols:
             return _date_or_claim_date(batch.column(cols["date_of_service"]), batch.column(cols["claim_date"]),
-                                       claim_dated)
+                                       self.claim_dated)
         if canon == "modifiers" and mod_cols:
             # an empty cell is "" (not null): a join with nulls skipped drops the rows where every
             # modifier column is empty, and the line count with them
@@ -317,39 +330,36 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
             return _flat(batch.column(cols[canon]))
         return pa.nulls(batch.num_rows, pa.string())
 
-    def reject_code(k: str) -> np.ndarray:
+    def _reject_code(self, k: str) -> np.ndarray:
         """For each distinct value of column ``k``: 0, or the reject reason it causes."""
-        f = distinct[k]
+        f = self.distinct[k]
         bad = {"line_number": lambda: f.field(0) == None,  # noqa: E711 (elementwise, object array)
                "date_of_service": lambda: f.field(0) == V.NA_DAYS,
                "units": lambda: f.field(0) < 0,
                "code": lambda: ~f.field(1)}[k]()
         return np.where(bad, WHY[k], 0).astype(np.int8)
 
-    def process(batch: pa.RecordBatch) -> _Part:
-        n = batch.num_rows
-        claim = column(batch, "claim_id")
+    def _claim(self, batch: pa.RecordBatch) -> pa.Array:
+        claim = self.column(batch, "claim_id")
         if not pa.types.is_string(claim.type):
             claim = claim.cast(pa.string())
-        claim = pc.utf8_trim_whitespace(claim)
+        return pc.utf8_trim_whitespace(claim)
+
+    def process(self, batch: pa.RecordBatch) -> _Part:
+        """One batch's lines: value ids, the rejected rows with their reason, the family lines kept."""
+        n = batch.num_rows
+        claim = self._claim(batch)
         no_claim = pc.fill_null(pc.equal(pc.utf8_length(claim), 0), True).to_numpy(zero_copy_only=False)
-        with lock:
-            encoded = {k: d.encode(column(batch, k)) for k, d in distinct.items()}
-            why = {k: reject_code(k) for k in WHY}  # reason code of each distinct value so far
-            family_of = distinct["code"].field(2)
-            void_type, void_frequency = distinct["claim_type"].field(2), distinct["claim_frequency"].field(0)
+        with self.lock:
+            encoded = {k: d.encode(self.column(batch, k)) for k, d in self.distinct.items()}
+            why = {k: self._reject_code(k) for k in WHY}  # reason code of each distinct value so far
+            family_of = self.distinct["code"].field(2)
+            void_type = self.distinct["claim_type"].field(2)
+            void_frequency = self.distinct["claim_frequency"].field(0)
         ids = {k: v[0] for k, v in encoded.items()}
         reason, rejected = None, None
         if no_claim.any() or any(why[k][encoded[k][1]].any() for k in WHY):
-            reason = np.where(no_claim, 1, 0).astype(np.int8)
-            for k in WHY:  # the first reason in REJECT_REASONS order wins
-                reason = np.where(reason == 0, why[k][ids[k]], reason)
-            bad = np.flatnonzero(reason)
-            r = reason[bad]
-            rejected = {"row": bad, "claim": claim.take(pa.array(bad)), "line_number": ids["line_number"][bad],
-                        "reason": r}
-            for code, name in VALUE_OF.items():  # the value that made the row unreadable, by id
-                rejected[name] = np.where(r == code, ids[name][bad], -1).astype(np.int32)
+            reason, rejected = _rejected(no_claim, why, ids, claim)
         family = family_of[ids["code"]] >= 0
         void = void_type[ids["claim_type"]] | void_frequency[ids["claim_frequency"]]
         if reason is not None:
@@ -363,120 +373,58 @@ def _read_lines(path: Path, kind: str, mapping: dict[str, str] | None, not_patie
         keep = np.flatnonzero(family)
         return _Part(n, claim.take(pa.array(keep)), keep, {k: v[keep] for k, v in ids.items()}, rejected, n_void)
 
-    def task(source: tuple[pa.Buffer, int] | pa.RecordBatch
-             ) -> tuple[list[_Part], list[tuple[int, str]], int, pa.Buffer | None]:
-        """Parts of one block or batch, its malformed rows (row within the block), its rows, and
-        the buffer it was read into (free again)."""
-        nonlocal quote_in_malformed
-        if batched:
-            assert not isinstance(source, tuple)  # a record batch
-            return [process(source)], [], source.num_rows, None
-        buf, length = source
-        bad: list[pacsv.InvalidRow] = []
-
-        def on_invalid(row: pacsv.InvalidRow) -> str:
-            bad.append(row)  # numbered: this block is parsed single-threaded
-            return "skip"
-
-        def parse(data: pa.Buffer) -> pa.Table:
-            return pacsv.read_csv(  # values are copied out of the block into new arrays
-                pa.BufferReader(data),
-                read_options=pacsv.ReadOptions(column_names=header, use_threads=False, block_size=len(data) + 1,
-                                               encoding=wire(encoding)),
-                parse_options=pacsv.ParseOptions(delimiter=delim, invalid_row_handler=on_invalid),
-                convert_options=convert)
-        try:
-            table = parse(buf.slice(0, length))
-        except pa.ArrowInvalid as err:
-            # pyarrow decodes a malformed row's text before it calls on_invalid: when that text is
-            # not UTF-8 the handler cannot run and the block fails. Parsed again with such bytes
-            # replaced (U+FFFD), the row is rejected as malformed like any other; a used column
-            # that holds them still refuses the file (its encoding is not UTF-8: --encoding).
-            fixed = (utf8_replaced(buf.slice(0, length))
-                     if "CSV parse error" in str(err) and wire(encoding) == "utf-8" else None)
-            if fixed is None:
-                raise
-            bad.clear()
-            table = parse(fixed)
-            if (col := with_replacement(table)) is not None:
-                raise pa.ArrowInvalid(f"invalid UTF8 data in column {col!r}") from None
-        if any('"' in (row.text or "") for row in bad):
-            quote_in_malformed = True
-        malformed = [(row.number, malformed_reason(row)) for row in bad]
-        return [process(b) for b in table.to_batches()], malformed, table.num_rows + len(bad), buf
-
-    kept: dict[str, list] = {k: [] for k in ("claim", "row", *distinct)}
-    rejects: dict[str, list] = {k: [] for k in ("row", "claim", "line_number", "reason", *VALUE_OF.values())}
-    malformed: list[tuple[int, str]] = []
-    rows = physical = 0  # rows parsed so far; data rows so far (parsed and malformed)
-    void_rows = 0  # readable rows of void claims
-
-    def merge(parts: list[_Part], bad: list[tuple[int, str]], n_physical: int, buf: pa.Buffer | None) -> None:
-        nonlocal rows, physical, void_rows
-        if buf is not None:
-            buffers.append(buf)
-        for part in parts:
-            kept["claim"].append(part.claim)
-            kept["row"].append(rows + part.row)
-            for k in distinct:
-                kept[k].append(part.ids[k])
+    def merge(self, parsed: Parsed) -> None:
+        for part in parsed.batches:
+            assert isinstance(part, _Part)
+            self.kept["claim"].append(part.claim)
+            self.kept["row"].append(self.rows + part.row)
+            for k in self.distinct:
+                self.kept[k].append(part.ids[k])
             if part.rejects is not None:
                 for k, v in part.rejects.items():
-                    rejects[k].append(rows + v if k == "row" else v)
-            rows += part.n
-            void_rows += part.void
-        malformed.extend((physical + number, why) for number, why in bad)
-        physical += n_physical
+                    self.rejects[k].append(self.rows + v if k == "row" else v)
+            self.rows += part.n
+            self.void_rows += part.void
+        self.malformed.extend((self.physical + number, why) for number, why in parsed.malformed)
+        self.physical += parsed.rows
 
-    try:
-        with quiet_row_decoding(), ThreadPoolExecutor(max_workers=2) as pool:
-            pending: deque = deque()
-            for source in sources:  # the next block is read while the workers parse the last ones
-                pending.append(pool.submit(task, source))
-                if bar is not None and kind != "csv":
-                    bar.update(source.num_rows)
-                if len(pending) >= 3:
-                    merge(*pending.popleft().result())
-                if quote_in_malformed:  # the file is to be read again record by record: stop here
-                    break
-            while pending:
-                merge(*pending.popleft().result())
-            quote_in_malformed |= seen["stray"]  # the blocks stopped at a quote they cannot rely on
-        if hasattr(sources, "close"):
-            sources.close()  # a generator stopped early: its file is closed now, not when collected
-    except (pa.ArrowException, OSError, UnicodeError) as err:
-        why = str(err).splitlines()[0]
-        hint = "; give --encoding (for example cp1252) for a file that is not UTF-8" if "UTF8" in why else ""
-        retry = records and not replace and "CSV parse error" in why and wire(encoding) == "utf-8"
-        raise (_ParseError if retry else InputError)("claims", f"{path.name}: cannot be read ({why}){hint}") from None
-    finally:
-        if bar is not None:
-            bar.close()
+    def lines(self, **fields: Any) -> Lines:
+        malformed = sorted(self.malformed)
+        kept, rejects = self.kept, self.rejects
+        cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype))
+        dated = self.claim_dated[0]
+        notes = _void_note(self.void_rows) + ([f"{dated} line(s) with no line date of service took their claim's "
+                                               f"date ({self.cols['claim_date']})"] if dated else [])
+        return Lines(
+            claim=pa.chunked_array(kept["claim"], type=pa.string()),
+            row=cat(kept.pop("row"), np.int64),
+            cols={k: _joined_ids(kept.pop(k), len(d.values)) for k, d in self.distinct.items()},
+            distinct=self.distinct,
+            lines_in=self.rows + len(malformed),
+            rejects={"row": cat(rejects["row"], np.int64),
+                     "claim": pa.chunked_array(rejects["claim"], type=pa.string()),
+                     "line_number": cat(rejects["line_number"], np.int32),
+                     "reason": cat(rejects["reason"], np.int8),
+                     **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
+            malformed=malformed,
+            void=self.void_rows,
+            **{**fields, "notes": notes + fields.get("notes", [])})
 
-    malformed = sorted(malformed + record_malformed)
-    cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype))
-    return Lines(
-        claim=pa.chunked_array(kept["claim"], type=pa.string()),
-        row=cat(kept.pop("row"), np.int64),
-        cols={k: _joined_ids(kept.pop(k), len(d.values)) for k, d in distinct.items()},
-        distinct=distinct,
-        lines_in=rows + len(malformed),
-        rejects={"row": cat(rejects["row"], np.int64),
-                 "claim": pa.chunked_array(rejects["claim"], type=pa.string()),
-                 "line_number": cat(rejects["line_number"], np.int32),
-                 "reason": cat(rejects["reason"], np.int8),
-                 **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
-        malformed=malformed,
-        dropped_phi=[x12.SKIPPED] if kind == "x12" else phi,
-        notes=_void_note(void_rows) + ([f"{claim_dated[0]} line(s) with no line date of service took their claim's "
-                                        f"date ({cols['claim_date']})"] if claim_dated[0] else [])
-        + (claims837.notes if kind == "x12" else []) + column_notes,
-        void=void_rows,
-        segments=np.array(claims837.segments, dtype=np.int64) if kind == "x12" else None,
-        source_kind=kind,
-        by_record=records,
-        quoted_breaks=seen["breaks"],
-    ), quote_in_malformed
+
+def _rejected(no_claim: np.ndarray, why: dict[str, np.ndarray], ids: dict[str, np.ndarray], claim: pa.Array
+              ) -> tuple[np.ndarray, dict[str, Any]]:
+    """Each row's reject reason (0: none; the first in REJECT_REASONS order wins) and the rejected
+    rows: row, claim, line number id, reason, and the id of the value that made each unreadable."""
+    reason = np.where(no_claim, 1, 0).astype(np.int8)
+    for k in WHY:
+        reason = np.where(reason == 0, why[k][ids[k]], reason)
+    bad = np.flatnonzero(reason)
+    r = reason[bad]
+    rejected: dict[str, Any] = {"row": bad, "claim": claim.take(pa.array(bad)), "line_number": ids["line_number"][bad],
+                                "reason": r}
+    for code, name in VALUE_OF.items():
+        rejected[name] = np.where(r == code, ids[name][bad], -1).astype(np.int32)
+    return reason, rejected
 
 
 def _as_text(arr: pa.Array) -> pa.Array:
@@ -498,40 +446,6 @@ def _date_or_claim_date(line_date: pa.Array, claim_date: pa.Array, counter: list
     took = pc.and_(empty, has_claim)
     counter[0] += int(pc.sum(took).as_py() or 0)
     return pc.if_else(took, c, d)
-
-
-def _large_parquet_chunks(path: Path, used: list[str]) -> bool:
-    """Whether a column chunk the audit reads unpacks to more than the record bound (a dictionary
-    may hold one huge value that every row repeats: decoded as plain text it would be that size
-    times the rows); InputError when the used columns unpack to more than the total bound."""
-    meta = pq.read_metadata(path)
-    names = [meta.schema.column(i).path.split(".")[0] for i in range(meta.num_columns)]
-    wanted = [i for i, n in enumerate(names) if n in used]
-    sizes = [meta.row_group(g).column(i).total_uncompressed_size for g in range(meta.num_row_groups) for i in wanted]
-    if sum(sizes) > MAX_TOTAL_BYTES:
-        raise InputError("claims", f"{path.name}: the columns read unpack to more than {MAX_TOTAL_BYTES >> 30} GB: "
-                         "refused")
-    return any(size > MAX_RECORD_BYTES for size in sizes)
-
-
-def _values_bounded(batches: Iterator[pa.RecordBatch], path: Path) -> Iterator[pa.RecordBatch]:
-    """``batches`` with every dictionary's longest value checked against ``MAX_VALUE_CHARS`` (the
-    claim id is then decoded to text, as the reading expects it)."""
-    for batch in batches:
-        cols = []
-        for name, col in zip(batch.schema.names, batch.columns):
-            if pa.types.is_dictionary(col.type):
-                values = col.dictionary
-                kind = values.type
-                if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind):
-                    longest = pc.max(pc.binary_length(values)).as_py() if len(values) else 0
-                    if longest and longest > MAX_VALUE_CHARS:
-                        raise InputError("claims", f"{path.name}: column {name!r} holds a value of {longest:,} "
-                                         "bytes (a claim field is never that long): refused")
-                if name == batch.schema.names[0]:
-                    col = col.cast(values.type)
-            cols.append(col)
-        yield pa.RecordBatch.from_arrays(cols, names=batch.schema.names)
 
 
 def _void_note(n: int) -> list[str]:
