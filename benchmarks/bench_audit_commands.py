@@ -7,7 +7,7 @@ Whole processes, as a user would type them: ``python -m infusion audit FILE --ou
 file, counts by rule printed). The three run interleaved in the same round, their order rotated
 from round to round, ``--repeat`` rounds (default 5); the table gives the median wall time with
 its min-max, the ratio of the medians to DuckDB's and polars', and each command's peak resident
-memory (``os.wait4``: the child's own peak).
+memory (GNU time's ``%M``: the command's own peak).
 
 Files (``--dir``, made once and reused): claims extracts shaped like ``bench_audit.generate_scale``'s
 (two-line claims, 5% of the infusion claims with a planted error, patient columns the audit must
@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -65,19 +64,16 @@ def command(tool: str, path: Path, out: Path) -> list[str]:
 
 
 def run_waited(argv: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, the child's own peak RSS (MB, ``os.wait4``) and its stdout."""
+    """Wall seconds, the command's peak RSS (MB) and its stdout. The peak is GNU time's (``%M``):
+    the command is started from that small process, so its figure is the command's own (a child
+    forked from this runner would carry the runner's peak, which made the Parquet files)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, cwd=ROOT)
-    chunks = []
-    assert proc.stdout is not None
-    for block in iter(lambda: proc.stdout.read(1 << 16), b""):
-        chunks.append(block)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS_KB %M", *argv], capture_output=True, cwd=ROOT)
     seconds = time.perf_counter() - t0
     if proc.returncode:
-        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}")
-    return seconds, usage.ru_maxrss / 1024, b"".join(chunks).decode()
+        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
+    kb = next(int(ln.split()[1]) for ln in reversed(proc.stderr.decode().splitlines()) if ln.startswith("MAXRSS_KB"))
+    return seconds, kb / 1024, proc.stdout.decode()
 
 
 def audit_counts(out: Path) -> dict[str, int]:
