@@ -108,30 +108,7 @@ class X12Reader:
     notes: list[str] = field(default_factory=list)  # what the reading found irregular, for the user
 
     def batches(self) -> Iterator[pa.RecordBatch]:
-        cols: dict[str, list[str | None]] = {c: [] for c in COLUMNS}
-        kind = None                      # "professional" / "institutional" for the transaction set
-        payer = billing_zip = billing_npi = None
-        claim, line = _Claim(), _Line()
-        last_entity = None               # NM101 of the last NM1: whose N4 follows
-        in_claim = in_line = False
-
-        def emit() -> None:
-            if not line.has_service:
-                return
-            cols["claim_id"].append(claim.claim_id)
-            cols["line_number"].append(line.number)
-            cols["date_of_service"].append(line.date or claim.date or claim.statement)
-            cols["code"].append(line.code)
-            cols["modifiers"].append(line.modifiers)
-            cols["units"].append(line.units)
-            cols["pos"].append((line.pos or claim.pos) if kind == "professional" else None)
-            cols["claim_type"].append(claim.claim_type)
-            cols["claim_frequency"].append(claim.frequency)
-            cols["payer"].append(payer)
-            cols["zip"].append(claim.facility_zip or billing_zip)
-            cols["provider"].append(line.rendering or claim.rendering or billing_npi)
-            self.segments.append(line.segment)
-
+        state = _State(self)
         opened = {"ISA": 0, "GS": 0, "ST": 0}  # envelopes open: each closed by its trailer
         closes = {"IEA": "ISA", "GE": "GS", "SE": "ST"}
         number = 0
@@ -142,102 +119,20 @@ class X12Reader:
             elif tag in closes:
                 opened[closes[tag]] -= 1
             if tag in ("LX", "CLM", "SE", "HL", "ST"):
-                emit()
-                line, in_line = _Line(), False
-            if tag == "ST":
-                version = seg[3] if len(seg) > 3 else ""
-                kind = ("professional" if "X222" in version else "institutional" if "X223" in version
-                        else None)
-                if kind is None:
-                    raise InputError("claims", f"{self.path.name} segment {number}: transaction set "
-                                     f"{seg[1] if len(seg) > 1 else '?'} {version or '(no version)'} is not "
-                                     "an 837P (005010X222) or 837I (005010X223)")
-                payer = billing_zip = billing_npi = None
-            elif tag == "HL":
-                in_claim = False
-                level = seg[3] if len(seg) > 3 else ""
-                if level == "20":  # a billing provider: its claims follow
-                    billing_zip = billing_npi = payer = None
-                elif level == "22":  # a subscriber: the payer is named in this loop
-                    payer = None
-            elif tag == "NM1":
-                last_entity = seg[1] if len(seg) > 1 else None
-                if last_entity == "PR" and len(seg) > 3 and not in_claim:  # inside a claim: another payer (COB)
-                    payer = seg[3].strip() or None
-                npi = seg[9].strip() or None if len(seg) > 9 and seg[8] == "XX" else None
-                if last_entity == "85" and not in_claim:
-                    billing_npi = npi
-                elif last_entity == "82" and in_claim:  # rendering provider: of the line, or of the claim
-                    if in_line:
-                        line.rendering = npi
-                    else:
-                        claim.rendering = npi
-            elif tag == "N4" and len(seg) > 3:
-                zip5 = seg[3].strip()[:5] or None
-                if last_entity == "85":
-                    billing_zip = zip5
-                elif last_entity == "77":
-                    claim.facility_zip = zip5
-                # N4 of a subscriber (IL) or patient (QC) is never kept
-            elif tag == "CLM":
-                in_claim = True
-                claim = _Claim(claim_id=seg[1].strip() if len(seg) > 1 else None)
-                where = seg[5].split(comp) if len(seg) > 5 else []
-                claim.frequency = where[2] if len(where) > 2 else None
-                if kind == "professional":
-                    claim.pos = where[0] if where else None
-                    claim.claim_type = "professional"
-                else:
-                    facility = where[0] if where else ""
-                    frequency = where[2] if len(where) > 2 else ""
-                    claim.claim_type = (facility + frequency) if facility else "institutional"
-            elif tag == "DTP" and len(seg) > 3:
-                first = seg[3].split("-")[0]
-                if seg[1] == "472":
-                    if in_line:
-                        line.date = first
-                    else:
-                        claim.date = first
-                elif seg[1] == "434" and not in_line:
-                    claim.statement = first
-            elif tag == "LX":
-                line = _Line(number=seg[1].strip() if len(seg) > 1 else None)
-                in_line = True
-            elif tag in ("SV1", "SV2") and in_line:
-                if line.has_service:  # a second service in one LX loop: both are lines, said so
-                    self.notes.append(f"segment {number}: LX {line.number} holds a second {tag} (the first at "
-                                      f"segment {line.segment}); each is read as a line of its own")
-                    emit()
-                    line = _Line(number=line.number)
-                at_service = 1 if tag == "SV1" else 2  # SV2: the revenue code comes first
-                parts = seg[at_service].split(comp) if len(seg) > at_service else []
-                line.code = parts[1] if len(parts) > 1 else None
-                if line.code is None and tag == "SV2" and len(seg) > 1 and seg[1].strip():
-                    line.code = "R" + seg[1].strip()[-4:]  # a revenue-code-only line: read, not audited
-                line.modifiers = "|".join(m for m in parts[2:6] if m) or None
-                at_units = 4 if tag == "SV1" else 5
-                line.units = seg[at_units] if len(seg) > at_units else None
-                basis = seg[at_units - 1].strip().upper() if len(seg) > at_units - 1 else ""
-                if basis and basis != "UN" and line.units and line.code in TIMED_FAMILY:
-                    # SV103 / SV204 says what the quantity counts: UN is units; MJ (minutes) on a
-                    # 96369-96372 line is not turned into units, the 837 does not say which part of
-                    # the infusion it covers (other codes, anesthesia among them, bill minutes rightly)
-                    what = "minutes" if basis == "MJ" else f"unit basis {basis}"
-                    line.units = (f"{line.units} {what} ({tag}0{at_units - 1} {basis}, not units: "
-                                  "not converted; bill units, UN)")
-                if tag == "SV1" and len(seg) > 5 and seg[5]:
-                    line.pos = seg[5]
-                line.segment = number
-                line.has_service = True
-            if len(cols["claim_id"]) >= self.batch_rows:
-                yield text_batch(cols)
+                state.emit()
+                state.line, state.in_line = _Line(), False
+            handler = _HANDLERS.get(tag)
+            if handler is not None:
+                handler(state, number, seg, comp)
+            if len(state.cols["claim_id"]) >= self.batch_rows:
+                yield text_batch(state.cols)
         if any(opened.values()):  # a file cut short (a transfer that stopped): its last claim may be partial
             trailer = ", ".join(t for t, o in closes.items() if opened[o] > 0)
             raise InputError("claims", f"{self.path.name} is truncated: it ends at segment {number} without "
                              f"the trailer(s) {trailer} that close its envelopes; ask the sender for the whole file")
-        emit()
-        if cols["claim_id"]:
-            yield text_batch(cols)
+        state.emit()
+        if state.cols["claim_id"]:
+            yield text_batch(state.cols)
 
     def _segments(self) -> Iterator[tuple[int, list[str], str]]:
         """(segment number, its elements, the component separator), in file order."""
@@ -287,3 +182,149 @@ class X12Reader:
             if tail:
                 number += 1
                 yield number, tail.split(elem), comp
+
+
+@dataclass
+class _State:
+    """What the segments read so far say: the transaction set's kind, the payer, the billing
+    provider, the claim and the line being read, and the columns of the lines emitted."""
+
+    reader: X12Reader
+    cols: dict[str, list[str | None]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
+    kind: str | None = None          # "professional" / "institutional" for the transaction set
+    payer: str | None = None
+    billing_zip: str | None = None
+    billing_npi: str | None = None
+    claim: _Claim = field(default_factory=_Claim)
+    line: _Line = field(default_factory=_Line)
+    last_entity: str | None = None   # NM101 of the last NM1: whose N4 follows
+    in_claim: bool = False
+    in_line: bool = False
+
+    def emit(self) -> None:
+        """The line read so far as a row of the columns (nothing when it has no service)."""
+        line, claim = self.line, self.claim
+        if not line.has_service:
+            return
+        row = {"claim_id": claim.claim_id, "line_number": line.number,
+               "date_of_service": line.date or claim.date or claim.statement, "code": line.code,
+               "modifiers": line.modifiers, "units": line.units,
+               "pos": (line.pos or claim.pos) if self.kind == "professional" else None,
+               "claim_type": claim.claim_type, "claim_frequency": claim.frequency, "payer": self.payer,
+               "zip": claim.facility_zip or self.billing_zip,
+               "provider": line.rendering or claim.rendering or self.billing_npi}
+        for name, value in row.items():
+            self.cols[name].append(value)
+        self.reader.segments.append(line.segment)
+
+
+def _on_st(st: _State, number: int, seg: list[str], comp: str) -> None:
+    version = seg[3] if len(seg) > 3 else ""
+    st.kind = "professional" if "X222" in version else "institutional" if "X223" in version else None
+    if st.kind is None:
+        raise InputError("claims", f"{st.reader.path.name} segment {number}: transaction set "
+                         f"{seg[1] if len(seg) > 1 else '?'} {version or '(no version)'} is not "
+                         "an 837P (005010X222) or 837I (005010X223)")
+    st.payer = st.billing_zip = st.billing_npi = None
+
+
+def _on_hl(st: _State, number: int, seg: list[str], comp: str) -> None:
+    st.in_claim = False
+    level = seg[3] if len(seg) > 3 else ""
+    if level == "20":  # a billing provider: its claims follow
+        st.billing_zip = st.billing_npi = st.payer = None
+    elif level == "22":  # a subscriber: the payer is named in this loop
+        st.payer = None
+
+
+def _on_nm1(st: _State, number: int, seg: list[str], comp: str) -> None:
+    st.last_entity = seg[1] if len(seg) > 1 else None
+    if st.last_entity == "PR" and len(seg) > 3 and not st.in_claim:  # inside a claim: another payer (COB)
+        st.payer = seg[3].strip() or None
+    npi = seg[9].strip() or None if len(seg) > 9 and seg[8] == "XX" else None
+    if st.last_entity == "85" and not st.in_claim:
+        st.billing_npi = npi
+    elif st.last_entity == "82" and st.in_claim:  # rendering provider: of the line, or of the claim
+        if st.in_line:
+            st.line.rendering = npi
+        else:
+            st.claim.rendering = npi
+
+
+def _on_n4(st: _State, number: int, seg: list[str], comp: str) -> None:
+    if len(seg) <= 3:
+        return
+    zip5 = seg[3].strip()[:5] or None
+    if st.last_entity == "85":
+        st.billing_zip = zip5
+    elif st.last_entity == "77":
+        st.claim.facility_zip = zip5
+    # N4 of a subscriber (IL) or patient (QC) is never kept
+
+
+def _on_clm(st: _State, number: int, seg: list[str], comp: str) -> None:
+    st.in_claim = True
+    claim = st.claim = _Claim(claim_id=seg[1].strip() if len(seg) > 1 else None)
+    where = seg[5].split(comp) if len(seg) > 5 else []
+    claim.frequency = where[2] if len(where) > 2 else None
+    if st.kind == "professional":
+        claim.pos = where[0] if where else None
+        claim.claim_type = "professional"
+    else:
+        facility = where[0] if where else ""
+        frequency = where[2] if len(where) > 2 else ""
+        claim.claim_type = (facility + frequency) if facility else "institutional"
+
+
+def _on_dtp(st: _State, number: int, seg: list[str], comp: str) -> None:
+    if len(seg) <= 3:
+        return
+    first = seg[3].split("-")[0]
+    if seg[1] == "472":
+        if st.in_line:
+            st.line.date = first
+        else:
+            st.claim.date = first
+    elif seg[1] == "434" and not st.in_line:
+        st.claim.statement = first
+
+
+def _on_lx(st: _State, number: int, seg: list[str], comp: str) -> None:
+    st.line = _Line(number=seg[1].strip() if len(seg) > 1 else None)
+    st.in_line = True
+
+
+def _on_service(st: _State, number: int, seg: list[str], comp: str) -> None:
+    """SV1 (837P) or SV2 (837I) inside an LX loop: the line's code, modifiers, units and place."""
+    if not st.in_line:
+        return
+    tag = seg[0]
+    if st.line.has_service:  # a second service in one LX loop: both are lines, said so
+        st.reader.notes.append(f"segment {number}: LX {st.line.number} holds a second {tag} (the first at "
+                               f"segment {st.line.segment}); each is read as a line of its own")
+        st.emit()
+        st.line = _Line(number=st.line.number)
+    line = st.line
+    at_service = 1 if tag == "SV1" else 2  # SV2: the revenue code comes first
+    parts = seg[at_service].split(comp) if len(seg) > at_service else []
+    line.code = parts[1] if len(parts) > 1 else None
+    if line.code is None and tag == "SV2" and len(seg) > 1 and seg[1].strip():
+        line.code = "R" + seg[1].strip()[-4:]  # a revenue-code-only line: read, not audited
+    line.modifiers = "|".join(m for m in parts[2:6] if m) or None
+    at_units = 4 if tag == "SV1" else 5
+    line.units = seg[at_units] if len(seg) > at_units else None
+    basis = seg[at_units - 1].strip().upper() if len(seg) > at_units - 1 else ""
+    if basis and basis != "UN" and line.units and line.code in TIMED_FAMILY:
+        # SV103 / SV204 says what the quantity counts: UN is units; MJ (minutes) on a 96369-96372
+        # line is not turned into units, the 837 does not say which part of the infusion it covers
+        # (other codes, anesthesia among them, bill minutes rightly)
+        what = "minutes" if basis == "MJ" else f"unit basis {basis}"
+        line.units = f"{line.units} {what} ({tag}0{at_units - 1} {basis}, not units: not converted; bill units, UN)"
+    if tag == "SV1" and len(seg) > 5 and seg[5]:
+        line.pos = seg[5]
+    line.segment = number
+    line.has_service = True
+
+
+_HANDLERS = {"ST": _on_st, "HL": _on_hl, "NM1": _on_nm1, "N4": _on_n4, "CLM": _on_clm, "DTP": _on_dtp,
+             "LX": _on_lx, "SV1": _on_service, "SV2": _on_service}

@@ -40,12 +40,19 @@ def _add_price_location(p: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line: one sub-parser per command, each built by its own function below."""
     from .. import __version__
 
     parser = _Parser(prog=PROG, description="Subcutaneous infusion coding and Medicare payment.")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for add in (_add_code, _add_price, _add_rates, _add_audit, _add_render):
+        add(sub)
+    return parser
 
+
+def _add_code(sub: argparse._SubParsersAction) -> None:
+    """``code``: an encounter into claim lines."""
     code = sub.add_parser("code", help="code an infusion encounter into claim lines",
                           description="Code a subcutaneous infusion encounter: claim lines with "
                           "rule ids and rationale, and findings.")
@@ -70,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_price_location(code)
     code.set_defaults(func=cmd_code)
 
+
+def _add_price(sub: argparse._SubParsersAction) -> None:
+    """``price``: Medicare payment of a code."""
     price = sub.add_parser("price", help="Medicare payment of a code: fee schedule and OPPS",
                            description="Medicare payment for a code and year, with its sources: the "
                            "physician fee schedule (office, professional claim; non-facility, by "
@@ -81,6 +91,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_price_location(price)
     price.set_defaults(func=cmd_price)
 
+
+def _add_rates(sub: argparse._SubParsersAction) -> None:
+    """``rates extract`` and ``rates summary``."""
     rates = sub.add_parser("rates", help="commercial negotiated rates from price-transparency files")
     rsub = rates.add_subparsers(dest="rates_command", required=True, parser_class=_Parser)
     ext = rsub.add_parser("extract", help="read TiC / hospital files into one Parquet table",
@@ -112,6 +125,11 @@ def build_parser() -> argparse.ArgumentParser:
                      "with columns file,hospital_in_file,hospital,state,file_date,address,source "
                      "(see data/benchmarks/real_rate_files.csv)")
     ext.set_defaults(func=cmd_rates_extract)
+    _add_rates_summary(rsub)
+
+
+def _add_rates_summary(rsub: argparse._SubParsersAction) -> None:
+    """``rates summary``: percentiles per payer family."""
     summ = rsub.add_parser("summary", help="percentiles per payer family and %% of Medicare")
     summ.add_argument("--code", required=True)
     summ.add_argument("--rates", help="Parquet from `rates extract` (default: the real hospital rates shipped in "
@@ -120,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     summ.add_argument("--json", action="store_true")
     summ.set_defaults(func=cmd_rates_summary)
 
+
+def _add_audit(sub: argparse._SubParsersAction) -> None:
+    """``audit``: claim lines against the rules."""
     aud = sub.add_parser("audit", help="check claim lines for 96369-96372 against the rules",
                          description="Audit a claims extract (CSV, Parquet, a spreadsheet or an X12 837): "
                          "findings per line, a summary by rule and payer, the share of lines with findings "
@@ -145,6 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the sheet of a spreadsheet (xlsx, xlsm, xlsb, xls, ods) to read (default: the first)")
     aud.set_defaults(func=cmd_audit)
 
+
+def _add_render(sub: argparse._SubParsersAction) -> None:
+    """``render``: notebooks into HTML reports."""
     render = sub.add_parser("render", help="render notebooks into HTML reports (papermill)")
     render.add_argument("--all", action="store_true", help="the publications and the benchmark report")
     render.add_argument("--year", type=_year, default=2026)
@@ -154,8 +178,6 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--param", action="append", default=[], help="NAME=VALUE (JSON values)")
     render.add_argument("--output", help="HTML file name in reports/")
     render.set_defaults(func=cmd_render)
-    return parser
-
 
 
 def _year(text: str) -> int:

@@ -13,6 +13,8 @@ import io
 import json
 import re
 import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -188,79 +190,37 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
     refs: dict[Any, tuple[int, int, str]] = {}  # id -> (groups, npis, key) ; key "remote" if URL
     pending: list[tuple[dict, dict]] = []  # (row, its negotiated_rates entry)
     counts: dict[str, int] = {}
-    saw_in_network = False
+    with _read_errors(p, raw, pending), stream:
+        for m in iter_object_fast(stream, {"in_network": code_pattern(codes), "provider_references": None},
+                                  counts=counts, required=REQUIRED, max_item=max_item):
+            if m.index is None:
+                _top_member(m, top, ex)
+            elif m.key == "provider_references":
+                _reference(m, refs, ex, p)
+            else:
+                pending += _item_rows(m, codes, ex, p)
+    ex.bytes_read = raw.count
+    ex.items_read = counts.get("in_network", 0)
+    if "in_network" not in counts and "in_network" not in top:
+        ex.warnings.append("the file has no in_network member: no rates in this file")
+    _finish_rows(ex, pending, refs, top, p)
+    return ex
+
+
+def _top_member(m: Any, top: dict[str, Any], ex: Extraction) -> None:
+    """A top-level member: the header's descriptive text, or an in_network that is not an array."""
+    if m.key == "in_network":
+        ex.warnings.append(f"in_network is {_kind(m.value)}, not an array: no rates in this file")
+        top["in_network"] = None  # seen
+    if m.key in TOP_FIELDS:  # descriptive text: a number or true in its place is kept as text
+        top[m.key] = m.value if m.value is None or isinstance(m.value, str) else json.dumps(m.value)
+
+
+@contextmanager
+def _read_errors(p: Path, raw: Any, pending: list) -> Iterator[None]:
+    """The reading's failures as one DataError naming the file and where (nothing partial kept)."""
     try:
-        with stream:
-            for m in iter_object_fast(stream, {"in_network": code_pattern(codes), "provider_references": None},
-                                      counts=counts, required=REQUIRED, max_item=max_item):
-                if m.index is None:
-                    if m.key == "in_network":
-                        ex.warnings.append(f"in_network is {_kind(m.value)}, not an array: no rates in this file")
-                        saw_in_network = True
-                    if m.key in TOP_FIELDS:  # descriptive text: a number or true in its place is kept as text
-                        top[m.key] = m.value if m.value is None or isinstance(m.value, str) else json.dumps(m.value)
-                    continue
-                if m.key == "provider_references":
-                    ref = m.value
-                    where = f"provider_references[{m.index}] (byte {m.offset})"
-                    if not isinstance(ref, dict) or "provider_group_id" not in ref:
-                        raise _fail(p, f"{where}: missing provider_group_id")
-                    gid = _group_id(ref["provider_group_id"], where, p)
-                    if ref.get("location"):
-                        refs[gid] = (0, 0, "remote")
-                        ex.warnings.append(f"provider_references[{m.index}] id {gid} is a "
-                                           f"remote file ({ref['location']}): not fetched; its rates are kept "
-                                           "with remote_reference=True and no NPI count")
-                    else:
-                        g, n = _provider_summary(ref.get("provider_groups") or [], where, p)
-                        refs[gid] = (g, n, f"ref:{gid}")
-                    continue
-                item = m.value
-                where = f"in_network[{m.index}] (byte {m.offset})"
-                if not isinstance(item, dict):
-                    raise _fail(p, f"{where}: expected an object, found {type(item).__name__}")
-                code = item.get("billing_code")
-                if code is None:
-                    raise _fail(p, f"{where}: missing required field billing_code")
-                if str(code).strip() not in codes:
-                    continue
-                ex.items_matched += 1
-                rates = item.get("negotiated_rates")
-                if not isinstance(rates, list):
-                    raise _fail(p, f"{where}: negotiated_rates is {type(rates).__name__}, not a list")
-                for j, nr in enumerate(rates):
-                    prices = nr.get("negotiated_prices") if isinstance(nr, dict) else None
-                    if not isinstance(prices, list):
-                        raise _fail(p, f"{where}.negotiated_rates[{j}]: missing negotiated_prices")
-                    nr_where = f"{where}.negotiated_rates[{j}]"
-                    if "provider_groups" in nr:
-                        _provider_summary(nr["provider_groups"] or [], nr_where, p)
-                    else:
-                        ids = nr.get("provider_references") or []
-                        if not isinstance(ids, list):
-                            raise _fail(p, f"{nr_where}.provider_references is {type(ids).__name__}, not a list")
-                        for i in ids:
-                            _group_id(i, f"{nr_where}.provider_references", p)
-                    for k, price in enumerate(prices):
-                        w = f"{where}.negotiated_rates[{j}].negotiated_prices[{k}]"
-                        if not isinstance(price, dict):
-                            raise _fail(p, f"{w}: expected an object, found {type(price).__name__}")
-                        for req in ("negotiated_type", "negotiated_rate", "billing_class"):
-                            if req not in price:
-                                raise _fail(p, f"{w}: missing required field {req}")
-                        row = {
-                            "billing_code": str(code).strip(),
-                            "billing_code_type": item.get("billing_code_type"),
-                            "negotiation_arrangement": item.get("negotiation_arrangement"),
-                            "negotiated_type": str(price["negotiated_type"]).strip().lower(),
-                            "rate": _num(price["negotiated_rate"], w, p),
-                            "billing_class": str(price["billing_class"]).strip().lower(),
-                            "setting": price.get("setting"),
-                            "service_codes": join(price.get("service_code")),
-                            "modifiers": join(price.get("billing_code_modifier")),
-                            "expiration_date": price.get("expiration_date"),
-                        }
-                        pending.append((row, nr))
+        yield
     except TooLarge as err:
         raise _fail(p, f"{err.reason} (at decompressed byte {err.offset}); refused so memory stays bounded; "
                     f"{len(pending)} rows read before it are not used") from None
@@ -274,10 +234,111 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
         raise _fail(p, f"gzip stream is damaged or truncated after {raw.count} bytes of the file "
                     f"({err}); {len(pending)} rows read before it are not used") from None
-    ex.bytes_read = raw.count
-    ex.items_read = counts.get("in_network", 0)
-    if "in_network" not in counts and not saw_in_network:
-        ex.warnings.append("the file has no in_network member: no rates in this file")
+
+
+def _reference(m: Any, refs: dict[Any, tuple[int, int, str]], ex: Extraction, p: Path) -> None:
+    """One provider_references entry: its groups and NPIs counted, or a remote file noted."""
+    ref = m.value
+    where = f"provider_references[{m.index}] (byte {m.offset})"
+    if not isinstance(ref, dict) or "provider_group_id" not in ref:
+        raise _fail(p, f"{where}: missing provider_group_id")
+    gid = _group_id(ref["provider_group_id"], where, p)
+    if ref.get("location"):
+        refs[gid] = (0, 0, "remote")
+        ex.warnings.append(f"provider_references[{m.index}] id {gid} is a remote file ({ref['location']}): not "
+                           "fetched; its rates are kept with remote_reference=True and no NPI count")
+    else:
+        g, n = _provider_summary(ref.get("provider_groups") or [], where, p)
+        refs[gid] = (g, n, f"ref:{gid}")
+
+
+def _check_providers(nr: dict, where: str, p: Path) -> None:
+    """A negotiated_rates entry's providers: inline groups (1.x) or reference ids."""
+    if "provider_groups" in nr:
+        _provider_summary(nr["provider_groups"] or [], where, p)
+        return
+    ids = nr.get("provider_references") or []
+    if not isinstance(ids, list):
+        raise _fail(p, f"{where}.provider_references is {type(ids).__name__}, not a list")
+    for i in ids:
+        _group_id(i, f"{where}.provider_references", p)
+
+
+def _item_rows(m: Any, codes: set[str], ex: Extraction, p: Path) -> list[tuple[dict, dict]]:
+    """The rows of one in_network item of a requested code, each with its negotiated_rates entry."""
+    item = m.value
+    where = f"in_network[{m.index}] (byte {m.offset})"
+    if not isinstance(item, dict):
+        raise _fail(p, f"{where}: expected an object, found {type(item).__name__}")
+    code = item.get("billing_code")
+    if code is None:
+        raise _fail(p, f"{where}: missing required field billing_code")
+    if str(code).strip() not in codes:
+        return []
+    ex.items_matched += 1
+    rates = item.get("negotiated_rates")
+    if not isinstance(rates, list):
+        raise _fail(p, f"{where}: negotiated_rates is {type(rates).__name__}, not a list")
+    out = []
+    for j, nr in enumerate(rates):
+        prices = nr.get("negotiated_prices") if isinstance(nr, dict) else None
+        if not isinstance(prices, list):
+            raise _fail(p, f"{where}.negotiated_rates[{j}]: missing negotiated_prices")
+        _check_providers(nr, f"{where}.negotiated_rates[{j}]", p)
+        out += [(_price_row(item, price, f"{where}.negotiated_rates[{j}].negotiated_prices[{k}]", p), nr)
+                for k, price in enumerate(prices)]
+    return out
+
+
+def _price_row(item: dict, price: Any, w: str, p: Path) -> dict:
+    """One negotiated price as a row (the item's code and arrangement, the price's fields)."""
+    if not isinstance(price, dict):
+        raise _fail(p, f"{w}: expected an object, found {type(price).__name__}")
+    for req in ("negotiated_type", "negotiated_rate", "billing_class"):
+        if req not in price:
+            raise _fail(p, f"{w}: missing required field {req}")
+    return {
+        "billing_code": str(item["billing_code"]).strip(),
+        "billing_code_type": item.get("billing_code_type"),
+        "negotiation_arrangement": item.get("negotiation_arrangement"),
+        "negotiated_type": str(price["negotiated_type"]).strip().lower(),
+        "rate": _num(price["negotiated_rate"], w, p),
+        "billing_class": str(price["billing_class"]).strip().lower(),
+        "setting": price.get("setting"),
+        "service_codes": join(price.get("service_code")),
+        "modifiers": join(price.get("billing_code_modifier")),
+        "expiration_date": price.get("expiration_date"),
+    }
+
+
+def _providers_of(nr: dict, refs: dict[Any, tuple[int, int, str]], p: Path, unresolved: set
+                  ) -> tuple[int, int, str, bool, bool]:
+    """(groups, NPIs, provider key, remote, a reference to no group) of a negotiated_rates entry."""
+    if "provider_groups" in nr:  # schema 1.x inline (checked as it was read)
+        groups = nr.get("provider_groups") or []
+        g, n = _provider_summary(groups, "", p)
+        key = "inline:" + join(sorted(str(x["tin"].get("value", "") if isinstance(x.get("tin"), dict) else "")
+                                      for x in groups))
+        return g, n, key, False, False
+    ids = nr.get("provider_references") or []
+    g = n = 0
+    remote = missing = False
+    for i in ids:
+        i = _group_id(i, "", p)
+        if i not in refs:
+            unresolved.add(i)
+            missing = True
+            continue
+        gi, ni, kind = refs[i]
+        remote = remote or kind == "remote"
+        g += gi
+        n += ni
+    return g, n, "refs:" + join(sorted(str(i) for i in ids)), remote, missing
+
+
+def _finish_rows(ex: Extraction, pending: list[tuple[dict, dict]], refs: dict[Any, tuple[int, int, str]],
+                 top: dict[str, Any], p: Path) -> None:
+    """The rows with the file's payer, plan and line of business and each one's providers."""
     entity = top.get("reporting_entity_name") or ""
     payer = top.get("issuer_name") or entity
     # TiC in-network files are published for group and individual-market coverage (45 CFR 147.212,
@@ -287,28 +348,9 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
         fam, lob = classify_payer(entity, top.get("plan_name"), "commercial")
     version = str(top.get("version") or "")
     ex.source_format = f"tic-{version}" if version else "tic"
-    unresolved = set()
+    unresolved: set = set()
     for row, nr in pending:
-        if "provider_groups" in nr:  # schema 1.x inline (checked as it was read)
-            groups = nr.get("provider_groups") or []
-            g, n = _provider_summary(groups, "", p)
-            key = "inline:" + join(sorted(str(x["tin"].get("value", "") if isinstance(x.get("tin"), dict) else "")
-                                          for x in groups))
-            remote = False
-        else:
-            ids = nr.get("provider_references") or []
-            g = n = 0
-            remote = False
-            for i in ids:
-                i = _group_id(i, "", p)
-                if i not in refs:
-                    unresolved.add(i)
-                    continue
-                gi, ni, kind = refs[i]
-                remote = remote or kind == "remote"
-                g += gi
-                n += ni
-            key = "refs:" + join(sorted(str(i) for i in ids))
+        g, n, key, remote, missing = _providers_of(nr, refs, p, unresolved)
         row.update({
             "source_file": str(p), "source_format": ex.source_format, "reporting_entity": entity,
             "payer_name": payer, "payer_family": fam, "plan_name": top.get("plan_name"),
@@ -319,8 +361,7 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
             "illustrative": str(entity).upper().startswith(ILLUSTRATIVE_MARK),
             "line_of_business": lob, "source_column": None, "network": "in-network", "state": None,
         })
-        if "provider_groups" not in nr and any(_group_id(i, "", p) not in refs
-                                               for i in nr.get("provider_references") or []):
+        if missing:
             row["npi_count"] = None  # a reference to no group: flagged per row, its NPIs unknown
             row["unresolved_reference"] = True
         ex.rows.append(row)
@@ -328,4 +369,3 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
         ex.warnings.append(f"provider reference ids {sorted(unresolved, key=str)[:10]} are used but no "
                            "such group is defined in the file: their rates are kept with "
                            "unresolved_reference=True and no NPI count")
-    return ex
