@@ -27,7 +27,7 @@ import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 from ..bounds import check_spreadsheet
 from ..errors import DataError, shown
@@ -185,11 +185,7 @@ def read_chargemaster(path: str | Path, codes: set[str], billing_class: str = "i
                       column_map: dict[str, str] | None = None) -> Extraction:
     """Rates of ``codes`` from a non-template chargemaster (see module doc)."""
     p = Path(path)
-    column_map = {k.strip().lower(): v for k, v in (column_map or {}).items()}
-    for role in column_map:
-        if role not in ("code", "gross", "cash") and not role.startswith("payer:"):
-            raise DataError(f"{p.name}: --map {role}=...: a chargemaster column map takes the roles "
-                            "code, gross, cash and payer:NAME")
+    column_map = _checked_map(p, column_map)
     ex = Extraction(str(p), "chargemaster-" + ("xlsx" if p.suffix.lower() in SPREADSHEET_SUFFIXES else "csv"))
     entity = ""
     sheets_read = 0
@@ -208,67 +204,30 @@ def read_chargemaster(path: str | Path, codes: set[str], billing_class: str = "i
         display = f"{sheet} {_charge_display(preamble)}"
         sheet_kind = ("discounted cash" if _CASH.search(display) else
                       "gross charge" if re.search(r"gross charges?|charge display", display, re.I) else None)
-        cols = _roles(header, above, sheet_kind, column_map)
-        code_col = next(c for c in cols if c.role == "code")
+        read = _SheetRead(ex, p, name, f"{sheet}: " if sheet else "", _roles(header, above, sheet_kind, column_map),
+                          billing_class)
         sheets_read += 1
-        prefix = f"{sheet}: " if sheet else ""
-        for c in cols:
-            if c.role != "empty":
-                ex.columns[prefix + c.header] = c.role + (f" ({c.payer})" if c.payer else "")
-        setting_col = next((c for c in cols if c.role == "setting"), None)
-        amount_cols = [c for c in cols if c.role in ("gross charge", "discounted cash", "payer", "payer?")]
-        payer_guess_seen = {c.index: False for c in cols if c.role == "payer?"}
-        for row in rows:
-            if not any(_text(v) for v in row):
-                continue
-            ex.items_read += 1
-            code = _code(row[code_col.index]) if code_col.index < len(row) else ""
-            if code not in codes:
-                continue
-            ex.items_matched += 1
-            before = len(ex.rows)
-            row_setting = _text(row[setting_col.index]).lower() if setting_col and setting_col.index < len(row) else ""
-            for c in amount_cols:
-                raw = row[c.index] if c.index < len(row) else None
-                value = _amount(raw)
-                if value is None:
-                    text = _text(raw)
-                    if c.role == "payer?" and text and text.upper() not in _NOT_GIVEN:
-                        continue  # text, not amounts: not a payer column after all
-                    if text:
-                        ex.count(f"charge given as {shown(text)} (no amount)")
-                    continue
-                if value == 0:
-                    ex.count("charge of 0 (taken as not given)")
-                    continue
-                if c.role == "payer?":
-                    payer_guess_seen[c.index] = True
-                kind = "negotiated" if c.role in ("payer", "payer?") else c.role
-                payer = c.payer if kind == "negotiated" else ""
-                ex.rows.append({
-                    "source_file": str(p), "source_format": ex.source_format,
-                    "reporting_entity": name, "payer_name": payer or None,
-                    "plan_name": None, "plan_id": None, "plan_market_type": None,
-                    "billing_code": code, "billing_code_type": "CPT", "negotiation_arrangement": "ffs",
-                    "negotiated_type": kind, "rate": value, "billing_class": billing_class,
-                    "service_codes": "", "modifiers": "", "provider_key": f"hospital:{name}",
-                    "provider_groups": 1, "npi_count": None, "remote_reference": False,
-                    "expiration_date": None, "last_updated": None, "illustrative": False, "state": None,
-                    **payer_fields(payer, "", c.setting or (row_setting if row_setting in ("inpatient", "outpatient")
-                                                            else None)),
-                    "source_column": prefix + c.header + (f" [{c.payer}]" if payer and payer not in c.header else ""),
-                })
-            if len(ex.rows) == before:
-                ex.count("row of a requested code with no charge in it")
-        for c in cols:
-            if c.role == "payer?":
-                ex.columns[prefix + c.header] = (f"payer ({c.payer}): header read as a payer name"
-                                                 if payer_guess_seen[c.index] else "not read")
+        read.rows(rows, codes)
     if not sheets_read:
         found = "; ".join(seen_headers) or "none"
         raise DataError(f"{p.name}: not a CMS template file, and no header row naming a CPT/HCPCS code "
                         f"column was found (first rows: {found}); name the code column with "
                         "--map code=HEADER (and gross=, cash=, payer:NAME= for amount columns)")
+    _column_warnings(ex)
+    return ex
+
+
+def _checked_map(p: Path, column_map: dict[str, str] | None) -> dict[str, str]:
+    """The ``--map`` roles, lower-cased; DataError for a role a chargemaster has not."""
+    column_map = {k.strip().lower(): v for k, v in (column_map or {}).items()}
+    for role in column_map:
+        if role not in ("code", "gross", "cash") and not role.startswith("payer:"):
+            raise DataError(f"{p.name}: --map {role}=...: a chargemaster column map takes the roles "
+                            "code, gross, cash and payer:NAME")
+    return column_map
+
+
+def _column_warnings(ex: Extraction) -> None:
     unread = [k for k, v in ex.columns.items() if v == "not read"]
     if unread:
         ex.warnings.append(f"{len(unread)} column(s) not read: " + ", ".join(repr(u) for u in unread[:20]))
@@ -276,7 +235,74 @@ def read_chargemaster(path: str | Path, codes: set[str], billing_class: str = "i
     if guessed:
         ex.warnings.append("column(s) read as payers from their header alone: "
                            + ", ".join(repr(g) for g in guessed[:20]))
-    return ex
+
+
+class _SheetRead:
+    """The rows of one sheet (or CSV) whose header was found: each amount of a requested code."""
+
+    def __init__(self, ex: Extraction, p: Path, name: str, prefix: str, cols: list, billing_class: str):
+        self.ex, self.p, self.name, self.prefix, self.cols = ex, p, name, prefix, cols
+        self.billing_class = billing_class
+        self.code_col = next(c for c in cols if c.role == "code")
+        self.setting_col = next((c for c in cols if c.role == "setting"), None)
+        self.amount_cols = [c for c in cols if c.role in ("gross charge", "discounted cash", "payer", "payer?")]
+        self.payer_guess_seen = {c.index: False for c in cols if c.role == "payer?"}
+        for c in cols:
+            if c.role != "empty":
+                ex.columns[prefix + c.header] = c.role + (f" ({c.payer})" if c.payer else "")
+
+    def rows(self, rows: Iterable[list], codes: set[str]) -> None:
+        ex = self.ex
+        for row in rows:
+            if not any(_text(v) for v in row):
+                continue
+            ex.items_read += 1
+            code = _code(row[self.code_col.index]) if self.code_col.index < len(row) else ""
+            if code not in codes:
+                continue
+            ex.items_matched += 1
+            before = len(ex.rows)
+            self.amounts(row, code)
+            if len(ex.rows) == before:
+                ex.count("row of a requested code with no charge in it")
+        for c in self.cols:
+            if c.role == "payer?":
+                ex.columns[self.prefix + c.header] = (f"payer ({c.payer}): header read as a payer name"
+                                                      if self.payer_guess_seen[c.index] else "not read")
+
+    def amounts(self, row: list, code: str) -> None:
+        ex, sc = self.ex, self.setting_col
+        row_setting = _text(row[sc.index]).lower() if sc and sc.index < len(row) else ""
+        for c in self.amount_cols:
+            raw = row[c.index] if c.index < len(row) else None
+            value = _amount(raw)
+            if value is None:
+                text = _text(raw)
+                if c.role == "payer?" and text and text.upper() not in _NOT_GIVEN:
+                    continue  # text, not amounts: not a payer column after all
+                if text:
+                    ex.count(f"charge given as {shown(text)} (no amount)")
+                continue
+            if value == 0:
+                ex.count("charge of 0 (taken as not given)")
+                continue
+            if c.role == "payer?":
+                self.payer_guess_seen[c.index] = True
+            kind = "negotiated" if c.role in ("payer", "payer?") else c.role
+            payer = c.payer if kind == "negotiated" else ""
+            setting = c.setting or (row_setting if row_setting in ("inpatient", "outpatient") else None)
+            ex.rows.append({
+                "source_file": str(self.p), "source_format": ex.source_format,
+                "reporting_entity": self.name, "payer_name": payer or None,
+                "plan_name": None, "plan_id": None, "plan_market_type": None,
+                "billing_code": code, "billing_code_type": "CPT", "negotiation_arrangement": "ffs",
+                "negotiated_type": kind, "rate": value, "billing_class": self.billing_class,
+                "service_codes": "", "modifiers": "", "provider_key": f"hospital:{self.name}",
+                "provider_groups": 1, "npi_count": None, "remote_reference": False,
+                "expiration_date": None, "last_updated": None, "illustrative": False, "state": None,
+                **payer_fields(payer, "", setting),
+                "source_column": self.prefix + c.header + (f" [{c.payer}]" if payer and payer not in c.header else ""),
+            })
 
 
 def _amount(v: Any) -> float | None:

@@ -195,83 +195,21 @@ def file_billing_class(entity: str, given: str | None) -> tuple[str, str | None]
 def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_000,
                       billing_class: str | None = None) -> Extraction:
     p = Path(path)
-    general, header, original = _head(p)
-    version = general.get("version", "")
-    wide = not ("payer_name" in header and "plan_name" in header)
-    fmt = f"hpt-csv-{'wide' if wide else 'tall'}-{version or '?'}"
-    ex = Extraction(str(p), fmt)
-    hospital = general.get("hospital_name", "")
-    try:
-        pairs = _code_columns(header)
-    except DataError as e:
-        raise DataError(f"{p.name}: {e}") from None
-    if wide:
-        payers, unread = wide_payers(header, original)
-    else:
-        payers = []
-        unread = [o for h, o in zip(header, original) if not (_GENERAL.fullmatch(h) or _TALL.fullmatch(h))]
-    if unread:
-        ex.warnings.append(f"{len(unread)} column(s) of the data header are not read: "
-                           + ", ".join(repr(u) for u in unread[:20]) + (" ..." if len(unread) > 20 else ""))
-    file_class, why = file_billing_class(hospital, None if "billing_class" in header else billing_class)
-    if why and "billing_class" not in header:
-        ex.warnings.append(why)
-    charges_seen: set[tuple] = set()
+    f = _HospitalCsv(p, billing_class)
+    ex = f.ex
     stream, raw = open_stream(p)
     with stream:
         bounded = BoundedStream(stream, name=p.name)  # no line past the record bound, no bomb
-        reader = pd.read_csv(bounded, skiprows=3, header=None, names=header, dtype=str,
+        reader = pd.read_csv(bounded, skiprows=3, header=None, names=f.header, dtype=str,
                              keep_default_na=False, encoding="utf-8-sig", encoding_errors="replace",
                              chunksize=chunksize)
         first_row = 4
         try:
             for chunk in reader:
-                rows = _matching(chunk, pairs, codes)
+                rows = _matching(chunk, f.pairs, codes)
                 ex.items_matched += len(rows)
                 for idx, r in rows.iterrows():
-                    line = first_row + (idx - chunk.index[0])
-                    cls = CLASS_OF.get(str(r.get("billing_class", "")).strip().lower(), file_class)
-                    before = len(ex.rows)
-                    had_charge = False
-                    item = (r["_code"], r.get("description", ""), r.get("setting", ""), r.get("modifiers", ""),
-                            r.get("standard_charge|gross", ""), r.get("standard_charge|discounted_cash", ""))
-                    repeated = not wide and item in charges_seen  # a tall file repeats them per payer
-                    charges_seen.add(item)
-                    for col, kind in (("standard_charge|gross", "gross charge"),
-                                      ("standard_charge|discounted_cash", "discounted cash")):
-                        v = _amount(p, line, col, r.get(col, ""), ex)
-                        if v is not None and repeated:
-                            had_charge = True  # kept once, from the first row that gave it
-                        elif v is not None:
-                            ex.rows.append(_row(p, fmt, hospital, general, r, "", "", v, kind, "",
-                                                cls, original[header.index(col)]))
-                    if wide:
-                        found = [(wp.payer, wp.plan, wp.dollar, wp.percentage, wp.algorithm, wp.methodology)
-                                 for wp in payers]
-                    else:
-                        found = [(r.get("payer_name", ""), r.get("plan_name", ""),
-                                  "standard_charge|negotiated_dollar", "standard_charge|negotiated_percentage",
-                                  "standard_charge|negotiated_algorithm", "standard_charge|methodology")]
-                    for payer, plan, dcol, qcol, acol, mcol in found:
-                        d = _amount(p, line, dcol, r.get(dcol, "") if dcol else "", ex, payer)
-                        q = _amount(p, line, qcol, r.get(qcol, "") if qcol else "", ex, payer)
-                        method = str(r.get(mcol, "") if mcol else "")
-                        if d is not None:
-                            value, kind, used = d, "negotiated", dcol or ""
-                            if q is not None:
-                                ex.count("percentage given beside a dollar amount (the dollar amount "
-                                         "is the rate kept)")
-                        elif q is not None:
-                            value, kind, used = q, "percentage", qcol or ""
-                        else:
-                            if acol and str(r.get(acol, "")).strip():
-                                ex.count("payer charge given only as an algorithm (no dollar amount "
-                                         "or percentage)")
-                            continue
-                        ex.rows.append(_row(p, fmt, hospital, general, r, payer, plan, value, kind, method,
-                                            cls, original[header.index(used)] if used in header else used))
-                    if len(ex.rows) == before and not had_charge:
-                        ex.count("row of a requested code with no charge in it")
+                    f.row(r, first_row + (idx - chunk.index[0]))
                 ex.items_read += len(chunk)
                 first_row += len(chunk)
         except pd.errors.ParserError as err:
@@ -282,6 +220,91 @@ def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_00
             raise DataError(str(err)) from None
     ex.bytes_read = raw.count
     return ex
+
+
+class _HospitalCsv:
+    """A CMS template CSV (v2/v3, tall or wide): its header, payer columns and the rows read."""
+
+    def __init__(self, p: Path, billing_class: str | None):
+        self.p = p
+        self.general, self.header, self.original = _head(p)
+        version = self.general.get("version", "")
+        header = self.header
+        self.wide = not ("payer_name" in header and "plan_name" in header)
+        self.fmt = f"hpt-csv-{'wide' if self.wide else 'tall'}-{version or '?'}"
+        self.ex = Extraction(str(p), self.fmt)
+        self.hospital = self.general.get("hospital_name", "")
+        try:
+            self.pairs = _code_columns(header)
+        except DataError as e:
+            raise DataError(f"{p.name}: {e}") from None
+        if self.wide:
+            self.payers, unread = wide_payers(header, self.original)
+        else:
+            self.payers = []
+            unread = [o for h, o in zip(header, self.original) if not (_GENERAL.fullmatch(h) or _TALL.fullmatch(h))]
+        if unread:
+            self.ex.warnings.append(f"{len(unread)} column(s) of the data header are not read: "
+                                    + ", ".join(repr(u) for u in unread[:20]) + (" ..." if len(unread) > 20 else ""))
+        self.file_class, why = file_billing_class(self.hospital, None if "billing_class" in header else billing_class)
+        if why and "billing_class" not in header:
+            self.ex.warnings.append(why)
+        self.charges_seen: set[tuple] = set()
+
+    def _add(self, r: Any, payer: str, plan: str, value: float, kind: str, method: str, cls: str, col: str) -> None:
+        self.ex.rows.append(_row(self.p, self.fmt, self.hospital, self.general, r, payer, plan, value, kind, method,
+                                 cls, self.original[self.header.index(col)] if col in self.header else col))
+
+    def row(self, r: Any, line: int) -> None:
+        """One row of a requested code: its gross and cash charges and its payers' rates."""
+        cls = CLASS_OF.get(str(r.get("billing_class", "")).strip().lower(), self.file_class)
+        before = len(self.ex.rows)
+        had_charge = self._charges(r, line, cls)
+        self._payer_rates(r, line, cls)
+        if len(self.ex.rows) == before and not had_charge:
+            self.ex.count("row of a requested code with no charge in it")
+
+    def _charges(self, r: Any, line: int, cls: str) -> bool:
+        """Gross and cash charges (a tall file repeats them per payer: kept once, from the first
+        row that gave them); whether the row had one already kept."""
+        item = (r["_code"], r.get("description", ""), r.get("setting", ""), r.get("modifiers", ""),
+                r.get("standard_charge|gross", ""), r.get("standard_charge|discounted_cash", ""))
+        repeated = not self.wide and item in self.charges_seen
+        self.charges_seen.add(item)
+        had_charge = False
+        for col, kind in (("standard_charge|gross", "gross charge"),
+                          ("standard_charge|discounted_cash", "discounted cash")):
+            v = _amount(self.p, line, col, r.get(col, ""), self.ex)
+            if v is not None and repeated:
+                had_charge = True
+            elif v is not None:
+                self._add(r, "", "", v, kind, "", cls, col)
+        return had_charge
+
+    def _payer_rates(self, r: Any, line: int, cls: str) -> None:
+        """Each payer's dollar amount (or percentage when no dollar amount is given)."""
+        ex, p = self.ex, self.p
+        if self.wide:
+            found = [(wp.payer, wp.plan, wp.dollar, wp.percentage, wp.algorithm, wp.methodology) for wp in self.payers]
+        else:
+            found = [(r.get("payer_name", ""), r.get("plan_name", ""), "standard_charge|negotiated_dollar",
+                      "standard_charge|negotiated_percentage", "standard_charge|negotiated_algorithm",
+                      "standard_charge|methodology")]
+        for payer, plan, dcol, qcol, acol, mcol in found:
+            d = _amount(p, line, dcol, r.get(dcol, "") if dcol else "", ex, payer)
+            q = _amount(p, line, qcol, r.get(qcol, "") if qcol else "", ex, payer)
+            method = str(r.get(mcol, "") if mcol else "")
+            if d is not None:
+                value, kind, used = d, "negotiated", dcol or ""
+                if q is not None:
+                    ex.count("percentage given beside a dollar amount (the dollar amount is the rate kept)")
+            elif q is not None:
+                value, kind, used = q, "percentage", qcol or ""
+            else:
+                if acol and str(r.get(acol, "")).strip():
+                    ex.count("payer charge given only as an algorithm (no dollar amount or percentage)")
+                continue
+            self._add(r, payer, plan, value, kind, method, cls, used)
 
 
 def _amount(p: Path, line: int, col: str | None, value: Any, ex: Extraction, payer: str = "") -> float | None:
@@ -352,70 +375,17 @@ def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | N
     top: dict[str, Any] = {}
     ex = Extraction(str(p), "hpt-json")
     file_class = billing_class or "institutional"
+    counts: dict[str, int] = {}
     try:
         with stream:
             alternatives = b"|".join(re.escape(c.encode()) for c in sorted(codes))
             codes_rx = re.compile(rb'"code"\s*:\s*"(?:\s*(?:' + alternatives + rb')\s*"|[^"]*\\)')
-            counts: dict[str, int] = {}
             for m in iter_object_fast(stream, {"standard_charge_information": codes_rx}, counts=counts,
                                       max_item=max_item):
                 if m.index is None:
-                    if isinstance(m.value, (str, int, float)):
-                        top[m.key] = m.value
-                    elif m.key in ("license_information", "hospital_address"):  # for the state
-                        top[m.key] = m.value
-                    if m.key == "standard_charge_information":
-                        ex.warnings.append("standard_charge_information is not an array: no charges in this file")
-                    continue
-                item = m.value
-                where = f"standard_charge_information[{m.index}] (byte {m.offset})"
-                if not isinstance(item, dict) or "code_information" not in item:
-                    raise DataError(f"{p.name}: {where}: missing required field code_information")
-                hit = next((str(c.get("code")).strip()
-                            for c in _objects(item["code_information"], f"{where}.code_information", p)
-                            if str(c.get("type", "")).upper() in CODE_TYPES
-                            and str(c.get("code", "")).strip() in codes), None)
-                if hit is None:
-                    continue
-                ex.items_matched += 1
-                before = len(ex.rows)
-                for i, sc in enumerate(_objects(item.get("standard_charges"), f"{where}.standard_charges", p)):
-                    at = f"{where}.standard_charges[{i}]"
-                    cls = CLASS_OF.get(_text(sc.get("billing_class")).strip().lower(), file_class)
-                    mods = sc.get("modifier_code") or []
-                    r = {"_code": hit, "setting": _text(sc.get("setting")) or None,
-                         "modifiers": "|".join(_text(m) for m in (mods if isinstance(mods, list) else [mods]))}
-                    for member, kind in (("gross_charge", "gross charge"), ("discounted_cash", "discounted cash")):
-                        v = sc.get(member)
-                        if v is None:
-                            continue
-                        ex.rows.append(_row(p, "hpt-json", str(top.get("hospital_name", "")), top, r, "", "",
-                                            _json_amount(v, f"{at}.{member}", p), kind, "", cls, member))
-                    payers = _objects(sc.get("payers_information"), f"{at}.payers_information", p)
-                    for pi in payers:
-                        d = pi.get("standard_charge_dollar")
-                        q = pi.get("standard_charge_percentage")
-                        if not _text(pi.get("payer_name")) and (d is not None or q is not None):
-                            ex.count("payer charge with no payer_name (the template requires one; "
-                                     "not read: a negotiated rate must name its payer)")
-                            continue
-                        if d is None and q is None:
-                            if pi.get("standard_charge_algorithm"):
-                                ex.count("payer charge given only as an algorithm (no dollar amount "
-                                         "or percentage)")
-                            continue
-                        member = "standard_charge_dollar" if d is not None else "standard_charge_percentage"
-                        if d is not None and q is not None:
-                            ex.count("percentage given beside a dollar amount (the dollar amount "
-                                     "is the rate kept)")
-                        value = _json_amount(d if d is not None else q, f"{at}.{member} for "
-                                             f"{pi.get('payer_name')!r}", p)
-                        ex.rows.append(_row(p, "hpt-json", str(top.get("hospital_name", "")), top, r,
-                                            _text(pi.get("payer_name")), _text(pi.get("plan_name")),
-                                            value, "negotiated" if d is not None else "percentage",
-                                            _text(pi.get("methodology")), cls, member))
-                if len(ex.rows) == before:
-                    ex.count("item of a requested code with no charge in it")
+                    _json_top(m, top, ex)
+                else:
+                    _json_item(m, codes, top, ex, p, file_class)
     except TooLarge as err:
         raise DataError(f"{p.name}: {err.reason} (at byte {err.offset}); refused so memory stays "
                         "bounded") from None
@@ -434,3 +404,64 @@ def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | N
         row["state"] = state
     ex.bytes_read = raw.count
     return ex
+
+
+def _json_top(m: Any, top: dict[str, Any], ex: Extraction) -> None:
+    """A top-level member of a JSON file: text and numbers, and the address and licence (the state)."""
+    if isinstance(m.value, (str, int, float)):
+        top[m.key] = m.value
+    elif m.key in ("license_information", "hospital_address"):
+        top[m.key] = m.value
+    if m.key == "standard_charge_information":
+        ex.warnings.append("standard_charge_information is not an array: no charges in this file")
+
+
+def _json_item(m: Any, codes: set[str], top: dict[str, Any], ex: Extraction, p: Path, file_class: str) -> None:
+    """One standard_charge_information item: its charges and payer rates when it has a requested code."""
+    item = m.value
+    where = f"standard_charge_information[{m.index}] (byte {m.offset})"
+    if not isinstance(item, dict) or "code_information" not in item:
+        raise DataError(f"{p.name}: {where}: missing required field code_information")
+    hit = next((str(c.get("code")).strip() for c in _objects(item["code_information"], f"{where}.code_information", p)
+                if str(c.get("type", "")).upper() in CODE_TYPES and str(c.get("code", "")).strip() in codes), None)
+    if hit is None:
+        return
+    ex.items_matched += 1
+    before = len(ex.rows)
+    hospital = str(top.get("hospital_name", ""))
+    for i, sc in enumerate(_objects(item.get("standard_charges"), f"{where}.standard_charges", p)):
+        at = f"{where}.standard_charges[{i}]"
+        cls = CLASS_OF.get(_text(sc.get("billing_class")).strip().lower(), file_class)
+        mods = sc.get("modifier_code") or []
+        r = {"_code": hit, "setting": _text(sc.get("setting")) or None,
+             "modifiers": "|".join(_text(x) for x in (mods if isinstance(mods, list) else [mods]))}
+        for member, kind in (("gross_charge", "gross charge"), ("discounted_cash", "discounted cash")):
+            v = sc.get(member)
+            if v is not None:
+                ex.rows.append(_row(p, "hpt-json", hospital, top, r, "", "", _json_amount(v, f"{at}.{member}", p),
+                                    kind, "", cls, member))
+        for pi in _objects(sc.get("payers_information"), f"{at}.payers_information", p):
+            _json_payer(pi, at, r, cls, top, ex, p)
+    if len(ex.rows) == before:
+        ex.count("item of a requested code with no charge in it")
+
+
+def _json_payer(pi: dict, at: str, r: dict, cls: str, top: dict[str, Any], ex: Extraction, p: Path) -> None:
+    """One payers_information entry: its dollar amount, or its percentage when no dollar amount."""
+    d = pi.get("standard_charge_dollar")
+    q = pi.get("standard_charge_percentage")
+    if not _text(pi.get("payer_name")) and (d is not None or q is not None):
+        ex.count("payer charge with no payer_name (the template requires one; not read: a negotiated rate must "
+                 "name its payer)")
+        return
+    if d is None and q is None:
+        if pi.get("standard_charge_algorithm"):
+            ex.count("payer charge given only as an algorithm (no dollar amount or percentage)")
+        return
+    member = "standard_charge_dollar" if d is not None else "standard_charge_percentage"
+    if d is not None and q is not None:
+        ex.count("percentage given beside a dollar amount (the dollar amount is the rate kept)")
+    value = _json_amount(d if d is not None else q, f"{at}.{member} for {pi.get('payer_name')!r}", p)
+    ex.rows.append(_row(p, "hpt-json", str(top.get("hospital_name", "")), top, r, _text(pi.get("payer_name")),
+                        _text(pi.get("plan_name")), value, "negotiated" if d is not None else "percentage",
+                        _text(pi.get("methodology")), cls, member))
