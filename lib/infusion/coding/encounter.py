@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
@@ -330,49 +331,12 @@ def parse_encounter(obj: Any) -> Encounter:
     drugs: list[DrugGiven | None] = []
     if obj.get("drug") is not None:
         drugs.append(parse_drug(obj["drug"], "drug"))
-    seg_no = 0
+    numbers = iter(range(1, 10**9))  # segments are numbered across the infusions
     for i, inf in enumerate(raw_infusions):
-        where = f"infusions[{i}]" if "infusions" in obj else ""
-        if not isinstance(inf, Mapping):
-            raise InputError(where or "infusion", f"{shown(inf)} is not a mapping")
-        _check_keys(inf, _KNOWN_INFUSION_KEYS, where)
-        pre = f"{where}." if where else ""
-        route = parse_choice(inf.get("route", "subcutaneous"), f"{pre}route", ROUTES)
-        pumps = parse_pumps(inf.get("pumps", 1), f"{pre}pumps")
-        sites = None
-        if inf.get("sites") is not None:
-            try:
-                sites = _whole(inf["sites"])
-                if sites < 1 or sites > MAX_SITES:
-                    raise ValueError
-            except (TypeError, ValueError, OverflowError):
-                raise InputError(f"{pre}sites", f"{shown(inf['sites'])} is not a number of sites from 1 to "
-                                 f"{MAX_SITES}") from None
-        raw_segments = inf.get("segments")
-        if raw_segments is None and "minutes" in inf:
-            raw_segments = [{"minutes": inf["minutes"]}]
-        if not isinstance(raw_segments, list) or not raw_segments:
-            raise InputError(f"{pre}segments", f"{shown(raw_segments)}: give a list of segments "
-                             "(start/stop or minutes)")
-        segs = []
-        for s in raw_segments:
-            seg_no += 1
-            if not isinstance(s, Mapping):
-                raise InputError(f"segment {seg_no}", f"{shown(s)} is not a mapping with start/stop or minutes")
-            _check_keys(s, _KNOWN_SEGMENT_KEYS, f"segment {seg_no}")
-            seg = make_segment(seg_no, s.get("start"), s.get("stop"), minutes=s.get("minutes"),
-                               pump=s.get("pump", 1), flush=bool(s.get("flush", False)), date=date)
-            if seg.pump > pumps:
-                raise InputError(f"segment {seg_no} pump", f"{seg.pump} but the infusion has "
-                                 f"{pumps} pump set-up(s)")
-            segs.append(seg)
-        inf_drug = inf.get("drug")
-        if isinstance(inf_drug, Mapping):
-            drugs.append(parse_drug(inf_drug, f"{pre}drug"))
-        infusions.append(Infusion(route=route, pumps=pumps, sites=sites, segments=tuple(segs),
-                                  drug=str(inf_drug.get("product") or inf_drug.get("code") or "")
-                                  if isinstance(inf_drug, Mapping) else str(inf_drug or "")[:200],
-                                  separate_site_required=bool(inf.get("separate_site_required", False))))
+        infusion, drug = _parse_infusion(inf, f"infusions[{i}]" if "infusions" in obj else "", date, numbers)
+        infusions.append(infusion)
+        if drug is not None:
+            drugs.append(drug)
     off_campus = obj.get("off_campus")
     if off_campus is not None:
         off_campus = parse_choice(off_campus, "off_campus", OFF_CAMPUS)
@@ -393,6 +357,50 @@ def parse_encounter(obj: Any) -> Encounter:
     )
     check_time_zones(enc)
     return enc
+
+
+def _parse_infusion(inf: Any, where: str, date: dt.date | None, numbers: Iterator[int]
+                    ) -> tuple[Infusion, DrugGiven | None]:
+    """One infusion of an encounter (``where``: ``infusions[i]``, or "" for the shorthand) and the
+    drug it names in full, if any."""
+    if not isinstance(inf, Mapping):
+        raise InputError(where or "infusion", f"{shown(inf)} is not a mapping")
+    _check_keys(inf, _KNOWN_INFUSION_KEYS, where)
+    pre = f"{where}." if where else ""
+    route = parse_choice(inf.get("route", "subcutaneous"), f"{pre}route", ROUTES)
+    pumps = parse_pumps(inf.get("pumps", 1), f"{pre}pumps")
+    sites = None
+    if inf.get("sites") is not None:
+        try:
+            sites = _whole(inf["sites"])
+            if sites < 1 or sites > MAX_SITES:
+                raise ValueError
+        except (TypeError, ValueError, OverflowError):
+            raise InputError(f"{pre}sites", f"{shown(inf['sites'])} is not a number of sites from 1 to "
+                             f"{MAX_SITES}") from None
+    raw_segments = inf.get("segments")
+    if raw_segments is None and "minutes" in inf:
+        raw_segments = [{"minutes": inf["minutes"]}]
+    if not isinstance(raw_segments, list) or not raw_segments:
+        raise InputError(f"{pre}segments", f"{shown(raw_segments)}: give a list of segments (start/stop or minutes)")
+    segs = tuple(_parse_segment(s, next(numbers), pumps, date) for s in raw_segments)
+    inf_drug = inf.get("drug")
+    drug = parse_drug(inf_drug, f"{pre}drug") if isinstance(inf_drug, Mapping) else None
+    name = (str(inf_drug.get("product") or inf_drug.get("code") or "") if isinstance(inf_drug, Mapping)
+            else str(inf_drug or "")[:200])
+    return Infusion(route=route, pumps=pumps, sites=sites, segments=segs, drug=name,
+                    separate_site_required=bool(inf.get("separate_site_required", False))), drug
+
+
+def _parse_segment(s: Any, seg_no: int, pumps: int, date: dt.date | None) -> Segment:
+    if not isinstance(s, Mapping):
+        raise InputError(f"segment {seg_no}", f"{shown(s)} is not a mapping with start/stop or minutes")
+    _check_keys(s, _KNOWN_SEGMENT_KEYS, f"segment {seg_no}")
+    seg = make_segment(seg_no, s.get("start"), s.get("stop"), minutes=s.get("minutes"),
+                       pump=s.get("pump", 1), flush=bool(s.get("flush", False)), date=date)
+    if seg.pump > pumps:
+        raise InputError(f"segment {seg_no} pump", f"{seg.pump} but the infusion has {pumps} pump set-up(s)")
+    return seg
 
 
 def _flag(obj: Mapping[str, Any], name: str) -> bool:
