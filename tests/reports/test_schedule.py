@@ -56,12 +56,12 @@ def test_second_run_skips_unchanged_and_retries_failed(first_run):
     assert [(r["job"], r["status"]) for r in recs] == [("cpt-96371-2025", "skipped"), ("cpt-99999-2025", "failed")]
 
 
-def test_concurrent_run_exits_with_a_clear_message(first_run, capsys):
+def test_concurrent_run_exits_with_a_clear_message(first_run, caplog):
     out, cfg, _ = first_run
-    with Lock(out / ".lock"):
-        rc = run_schedule(cfg, reports_dir=out, out=__import__("sys").stdout)
+    with Lock(out / ".lock"), caplog.at_level("INFO", logger="infusion.reporting"):
+        rc = run_schedule(cfg, reports_dir=out)
     assert rc == EXIT_LOCKED
-    assert "another render run holds" in capsys.readouterr().out
+    assert "another render run holds" in caplog.text
 
 
 def test_config_errors_name_the_entry(tmp_path):

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from infusion.config import REPO_ROOT
 from infusion.errors import InputError
-from infusion.reporting.render import Job, render, render_jobs, validate_job
+from infusion.reporting.render import Job, render, validate_job
+from infusion.reporting.runner import render_jobs
 from infusion.reporting.schedule import EXIT_LOCKED, expand_jobs, run_schedule
 from infusion.safe_io import Lock, LockedError
 

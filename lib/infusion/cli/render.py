@@ -1,9 +1,14 @@
-"""``render``: notebooks into HTML reports (``--all``, ``--notebook``, ``--config``)."""
+"""``render``: notebooks into HTML reports (``--all``, ``--notebook``, ``--config``).
+
+Every way runs the one render loop (``reporting.runner.run_jobs``); its progress, logged by the
+``infusion.reporting`` logger, is shown on stderr.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -11,32 +16,46 @@ from ..errors import InputError, shown
 from ._common import PROG
 
 
-def cmd_render(args: argparse.Namespace) -> int:
-    from ..reporting.render import Job, render_jobs, validate_job
+def _show_progress() -> None:
+    """The reporting logger's messages on stderr, as lines (once per process)."""
+    logger = logging.getLogger("infusion.reporting")
+    if not any(getattr(h, "_infusion_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._infusion_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+
+
+def _jobs(args: argparse.Namespace) -> list:
+    from ..reporting.render import Job
     from ..reporting.schedule import default_jobs
 
-    if args.config:
-        from ..reporting.schedule import run_schedule
-
-        return run_schedule(args.config, force=args.force)
     if args.all:
-        jobs = default_jobs(args.year)
-    else:
-        if not args.notebook:
-            raise InputError("notebook", "give --all, --config FILE or --notebook NB")
-        params = {}
-        for kv in args.param:
-            if "=" not in kv:
-                raise InputError("param", f"{shown(kv)} is not NAME=VALUE")
-            k, v = kv.split("=", 1)
-            params[k.strip()] = _param_value(v)
-        out = args.output or (Path(args.notebook).stem + ".html")
-        jobs = [validate_job(Job(args.notebook, params, out), "render")]
-    from ..reporting.schedule import EXIT_LOCKED
+        return default_jobs(args.year)
+    if not args.notebook:
+        raise InputError("notebook", "give --all, --config FILE or --notebook NB")
+    params = {}
+    for kv in args.param:
+        if "=" not in kv:
+            raise InputError("param", f"{shown(kv)} is not NAME=VALUE")
+        k, v = kv.split("=", 1)
+        params[k.strip()] = _param_value(v)
+    return [Job(args.notebook, params, args.output or (Path(args.notebook).stem + ".html"))]
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    from ..reporting.render import REPORTS
+    from ..reporting.runner import render_jobs
+    from ..reporting.schedule import EXIT_LOCKED, run_schedule
     from ..safe_io import LockedError
 
+    _show_progress()
+    if args.config:
+        return run_schedule(args.config, force=args.force)
+    jobs = _jobs(args)
     try:
-        failures = render_jobs(jobs)
+        failures = render_jobs(jobs, REPORTS, where="render" if not args.all else None)
     except LockedError as err:
         print(f"{PROG} render: {err}", file=sys.stderr)
         return EXIT_LOCKED
@@ -47,11 +66,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     return 0
 
 
-
 def _param_value(text: str):
     try:
         return json.loads(text)
     except ValueError:
         return text
-
-

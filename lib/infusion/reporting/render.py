@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import datetime as dt
 import keyword
+import logging
 import math
 import os
 import re
-import sys
 import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..config import REPO_ROOT, check_file, reports_dir
 from ..errors import InputError, shown
-from ..safe_io import Lock, atomic_write
+from ..safe_io import atomic_write
 
 NOTEBOOKS = REPO_ROOT / "notebooks"
 REPORTS = reports_dir()
@@ -233,12 +232,15 @@ def ipc_kernel_manager(sockets: str) -> type:
     return IPCKernelManager
 
 
-def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool = True) -> Path:
-    """Execute ``job`` with papermill and write its HTML atomically; returns the HTML path."""
+def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool = True,
+           validated: bool = False) -> Path:
+    """Execute ``job`` with papermill and write its HTML atomically; returns the HTML path.
+    ``validated``: the caller has checked the job (``runner.run_jobs`` does, once)."""
     import nbformat
     import papermill as pm
 
-    validate_job(job, f"job {job.output}", reports_dir)
+    if not validated:
+        validate_job(job, f"job {job.output}", reports_dir)
     reports_dir.mkdir(parents=True, exist_ok=True)
     work = reports_dir / ".work"
     work.mkdir(exist_ok=True)
@@ -275,32 +277,5 @@ def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool 
         try:
             export_pngs(nb, reports_dir / "img", job.name)
         except RuntimeError as err:
-            print(f"      warning: {err}", file=sys.stderr)
+            logging.getLogger("infusion.reporting").warning("      warning: %s", err)
     return target
-
-
-def render_jobs(jobs: list[Job], reports_dir: Path = REPORTS, out=sys.stderr) -> list[tuple[Job, str]]:
-    """Render each job (all of them, even after a failure), holding the reports lock (``LockedError``
-    at once when another run holds it); return (job, error) for failures. Each job is validated
-    first (``validate_job``: InputError before anything renders)."""
-    for i, job in enumerate(jobs):
-        validate_job(job, f"job {job.output or i + 1}", reports_dir)
-    with Lock(reports_dir / ".lock"):
-        return _render_each(jobs, reports_dir, out)
-
-
-def _render_each(jobs: list[Job], reports_dir: Path, out) -> list[tuple[Job, str]]:
-    failures = []
-    for i, job in enumerate(jobs, start=1):
-        t0 = time.monotonic()
-        print(f"[{i}/{len(jobs)}] {job.output} <- {job.notebook} {job.parameters}", file=out, flush=True)
-        try:
-            path = render(job, reports_dir)
-        except RenderError as err:
-            failures.append((job, str(err)))
-            keep = f"; executed notebook kept at {err.kept}" if err.kept else ""
-            print(f"      FAILED after {time.monotonic() - t0:.1f}s: {err}{keep}", file=out, flush=True)
-        else:
-            size = path.stat().st_size / 1e6
-            print(f"      done in {time.monotonic() - t0:.1f}s: {path} ({size:.1f} MB)", file=out, flush=True)
-    return failures

@@ -17,23 +17,20 @@ one job per combination, with an ``output`` pattern such as ``cpt-{code}-{year}.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import itertools
 import json
 import math
 import string
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from ..config import REPO_ROOT, data_dir
 from ..errors import InputError, shown
-from ..escape import terminal
-from ..safe_io import Lock, LockedError, atomic_write, wait_seconds
+from ..safe_io import Lock, LockedError, wait_seconds
 from ..yamlio import load_yaml_file
-from .render import NOTEBOOKS, REPORTS, Job, RenderError, render, validate_job
+from .render import NOTEBOOKS, REPORTS, Job
+from .runner import RunState, log, run_jobs
 
 __all__ = ["EXIT_LOCKED", "Lock", "LockedError", "expand_jobs", "run_schedule", "fingerprint"]
 MAX_JOBS = 500  # jobs one config may expand to (a matrix is a product: 4 x 200 values is 1.6 billion)
@@ -157,84 +154,24 @@ def _file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path = REPORTS,
-                 out=sys.stderr) -> int:
-    """Run every job of the config (see module doc); return the exit code: 0, 1 when a job failed
-    to render, 2 when a job was invalid (named, not run: the others still run), 75 when locked."""
+def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path = REPORTS) -> int:
+    """Run every job of the config through the one render loop (``runner.run_jobs``, see the
+    module doc); return the exit code: 0, 1 when a job failed to render, 2 when a job was invalid
+    (named, not run: the others still run), 75 when locked."""
     config = load_yaml_file(config_path, "config")
-    if isinstance(config, dict) and "wait_seconds" in config:
-        wait = wait_seconds(config["wait_seconds"])
-    else:
-        wait = 0.0
+    wait = wait_seconds(config["wait_seconds"]) if isinstance(config, dict) and "wait_seconds" in config else 0.0
     jobs = expand_jobs(config)
     logs = reports_dir / "logs"
-    state_path = logs / "state.json"
-    log_path = logs / "render-log.jsonl"
-    lock = Lock(reports_dir / ".lock", wait)
+    data_v, code_v = data_version(), code_version()
+    state = RunState(logs, lambda job: fingerprint(job, data_v, code_v), output_hash, force=force,
+                     versions={"data_version": data_v, "code_version": code_v})
     try:
-        lock.__enter__()
+        outcomes = run_jobs(jobs, reports_dir, strict=False, wait=wait, state=state)
     except LockedError as e:
-        print(f"python -m infusion render: {e}", file=out)
+        log.error("render: %s", e)
         return EXIT_LOCKED
-    try:
-        logs.mkdir(parents=True, exist_ok=True)
-        try:
-            state = json.loads(state_path.read_text()) if state_path.exists() else {}
-        except ValueError:
-            state = {}  # a damaged state file: every job renders again
-        state = state if isinstance(state, dict) else {}
-        data_v, code_v = data_version(), code_version()
-        failed = invalid = 0
-        for i, (name, job) in enumerate(jobs, start=1):
-            start = dt.datetime.now(dt.timezone.utc)
-            t0 = time.monotonic()
-            record: dict[str, object] = {"job": name, "notebook": job.notebook, "parameters": job.parameters,
-                                         "data_version": data_v, "code_version": code_v,
-                                         "start": start.isoformat(timespec="seconds"),
-                                         "output": str(reports_dir / job.output)}
-            try:
-                validate_job(job, f"job {name!r}", reports_dir)
-            except InputError as err:
-                invalid += 1
-                record.update(status="invalid", error=str(err), duration=0.0)
-                print(terminal(f"[{i}/{len(jobs)}] {name}: INVALID, not run: {err}", 1000), file=out, flush=True)
-                _log(log_path, record)
-                continue
-            fp = fingerprint(job, data_v, code_v)
-            target = reports_dir / job.output
-            last = state.get(name)
-            if (not force and isinstance(last, dict) and last.get("fingerprint") == fp
-                    and last.get("output_sha256") is not None and last.get("output_sha256") == output_hash(target)):
-                record.update(status="skipped", duration=0.0,
-                              reason="inputs, parameters and the report itself unchanged")
-                print(f"[{i}/{len(jobs)}] {name}: unchanged, skipped", file=out, flush=True)
-            else:
-                print(f"[{i}/{len(jobs)}] {name}: rendering {job.notebook} {job.parameters}", file=out, flush=True)
-                try:
-                    render(job, reports_dir)
-                except RenderError as err:
-                    failed += 1
-                    record.update(status="failed", error=str(err),
-                                  kept=str(err.kept) if err.kept else None)
-                    state.pop(name, None)
-                    print(f"      FAILED: {err}", file=out, flush=True)
-                else:
-                    record.update(status="ok")
-                    state[name] = {"fingerprint": fp, "parameters": job.parameters,
-                                   "output_sha256": output_hash(target)}
-                record["duration"] = round(time.monotonic() - t0, 2)
-            _log(log_path, record)
-            atomic_write(state_path, json.dumps(state, indent=1))
-        ok = len(jobs) - failed - invalid
-        print(f"{ok} of {len(jobs)} job(s) ok" + (f", {invalid} invalid (not run)" if invalid else "")
-              + f"; log: {log_path}", file=out)
-        return 2 if invalid else 1 if failed else 0
-    finally:
-        lock.__exit__(None, None, None)
-
-
-def _log(path: Path, record: dict[str, object]) -> None:
-    """One JSON line per job, appended; a value JSON has no form for (a YAML date, bytes, a set in an
-    invalid job's parameters) is written as its bounded text."""
-    with path.open("a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record, default=lambda v: shown(v, 200)) + "\n")
+    failed = sum(o.status == "failed" for o in outcomes)
+    invalid = sum(o.status == "invalid" for o in outcomes)
+    log.info("%d of %d job(s) ok%s; log: %s", len(jobs) - failed - invalid, len(jobs),
+             f", {invalid} invalid (not run)" if invalid else "", logs / "render-log.jsonl")
+    return 2 if invalid else 1 if failed else 0
