@@ -266,17 +266,30 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     if partial is not None:
         targets.update({"partial": partial, "partial (manifest)": Path(str(partial) + ".manifest.json")})
     checked = check_outputs(targets, files)
-    out_path = checked["out"]
     cs = tuple(str(c).strip() for c in codes)
-    total = sum(Path(f).stat().st_size for f in files)
-    results: list[tuple[str, Extraction | None, str | None]] = []
     t0 = time.monotonic()
+    results = _read_all(files, cs, jobs, scheduler, options, progress)
+    table, manifest = _collect(results, files, info)
+    complete = all(m["status"] == "ok" for m in manifest)
+    meta = {"codes": list(cs), "rows": len(table), "seconds": round(time.monotonic() - t0, 2),
+            "complete": complete, "files": manifest}
+    if not complete and partial is None:  # the last good table stays
+        return RunResult(None, len(table), manifest)
+    out_path = checked["out"] if complete else checked["partial"]  # the rows read go to ``partial``
+    _write_table(table, out_path, meta)
+    return RunResult(out_path, len(table), manifest)
+
+
+def _read_all(files: list[str], cs: tuple[str, ...], jobs: int, scheduler: str | None, options: dict,
+              progress: bool) -> list[tuple[str, Extraction | None, str | None]]:
+    """Every file read: (path, its extraction or None, the error), on Dask, in processes or here."""
+    results: list[tuple[str, Extraction | None, str | None]] = []
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=total, unit="B", unit_scale=True, desc="reading", file=sys.stderr,
-                   disable=not sys.stderr.isatty() and os.environ.get("INFUSION_PROGRESS") != "1")
+        bar = tqdm(total=sum(Path(f).stat().st_size for f in files), unit="B", unit_scale=True, desc="reading",
+                   file=sys.stderr, disable=not sys.stderr.isatty() and os.environ.get("INFUSION_PROGRESS") != "1")
     if scheduler:
         for r in _dask_extract(files, cs, scheduler, options):
             results.append(r)
@@ -284,34 +297,36 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
                 bar.update(Path(r[0]).stat().st_size)
     elif jobs <= 1 or len(files) == 1:
         for f in files:
-            results.append(_worker(f, cs, None, options) if bar is None else
-                           _single_with_bar(f, cs, bar, options))
+            results.append(_worker(f, cs, None, options) if bar is None else _single_with_bar(f, cs, bar, options))
     else:
         results.extend(_pool_extract(files, cs, jobs, options, bar))
     if bar is not None:
         bar.close()
+    return results
+
+
+def _collect(results: list[tuple[str, Extraction | None, str | None]], files: list[str], info: list
+             ) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+    """The rows of the files read, in the order given, and the manifest entry of each file."""
     frames: list[pd.DataFrame] = []
     manifest: list[dict[str, object]] = []
     for path, ex, err in sorted(results, key=lambda r: files.index(r[0])):
         if ex is None:
             manifest.append({"file": path, "status": "failed", "error": err, "rows": 0})
-        else:
-            fact = apply_file_info(ex.rows, Path(path).name, info) if info else None
-            frames.append(ex.frame())
-            manifest.append({"file": path, "status": "ok", "format": ex.source_format,
-                             **({"file_info": fact.source} if fact else {}),
-                             "rows": len(ex.rows), "items_read": ex.items_read,
-                             "items_matched": ex.items_matched, "not_read": ex.not_read,
-                             "bytes_read": ex.bytes_read, "warnings": ex.warnings,
-                             **({"columns": ex.columns} if ex.columns else {})})
-    table = pd.concat(frames, ignore_index=True) if frames else to_frame([])
-    complete = all(m["status"] == "ok" for m in manifest)
-    meta = {"codes": list(cs), "rows": len(table), "seconds": round(time.monotonic() - t0, 2),
-            "complete": complete, "files": manifest}
-    if not complete:  # the last good table stays; the rows read go to ``partial`` when asked for
-        if partial is None:
-            return RunResult(None, len(table), manifest)
-        out_path = checked["partial"]
+            continue
+        fact = apply_file_info(ex.rows, Path(path).name, info) if info else None
+        frames.append(ex.frame())
+        manifest.append({"file": path, "status": "ok", "format": ex.source_format,
+                         **({"file_info": fact.source} if fact else {}),
+                         "rows": len(ex.rows), "items_read": ex.items_read,
+                         "items_matched": ex.items_matched, "not_read": ex.not_read,
+                         "bytes_read": ex.bytes_read, "warnings": ex.warnings,
+                         **({"columns": ex.columns} if ex.columns else {})})
+    return (pd.concat(frames, ignore_index=True) if frames else to_frame([])), manifest
+
+
+def _write_table(table: pd.DataFrame, out_path: Path, meta: dict) -> None:
+    """The table atomically, then its manifest (a manifest beside a table means the table is whole)."""
     manifest_path = out_path.with_name(out_path.name + ".manifest.json")
     try:
         with atomic_files([out_path]) as (tmp,):
@@ -320,8 +335,7 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
         meta.update(complete=False, error=f"the table was not written: {err.strerror or err}")
         _write_manifest(manifest_path, meta)
         raise InputError("out", f"cannot write {out_path}: {err.strerror or err}") from None
-    _write_manifest(manifest_path, meta)  # last: a manifest beside a table means the table is whole
-    return RunResult(out_path, len(table), manifest)
+    _write_manifest(manifest_path, meta)
 
 
 def _write_manifest(path: Path, meta: dict) -> None:

@@ -87,6 +87,12 @@ def parse_answer_lines(text: str | None) -> list[AnswerLine]:
         raise InputError("answer", f"no answer given: {HOW}, or none when no code applies")
     if up.strip().rstrip(".") in NO_CODE:
         return []
+    return _merged(_tokens(norm, up))
+
+
+def _tokens(norm: str, up: str) -> list[_Line]:
+    """The lines the answer's tokens make, in order (``up``: the answer upper-cased, ``norm`` as
+    written, for messages)."""
     lines: list[_Line] = []
     current: _Line | None = None
     pending: int | None = None  # units written before their code (2 x 96370)
@@ -103,46 +109,52 @@ def parse_answer_lines(text: str | None) -> list[AnswerLine]:
         pos = m.end()
         if m.group("sep") is not None:
             current = None
-            continue
-        if m.group("before") is not None:
+        elif m.group("before") is not None:
             pending = int(m.group("nb"))
-            continue
-        if m.group("code") is not None:
+        elif m.group("code") is not None:
             current = _Line(m.group("code"))
             if pending is not None:
                 current.set_units(pending, str(pending))
                 pending = None
             lines.append(current)
-            continue
-        if current is None:
-            token = norm[m.start():m.end()].strip()
-            raise InputError("answer", f"{shown(token)} is not a code: {HOW}")
-        for name in ("nx", "nu", "nw", "nc"):
-            if m.group(name) is not None:
-                current.set_units(int(m.group(name)), m.group(0).strip())
-                break
+        elif current is None:
+            raise InputError("answer", f"{shown(norm[m.start():m.end()].strip())} is not a code: {HOW}")
         else:
-            if m.group("paren") is not None:
-                for item in re.split(r"[, ]+", m.group("paren")):
-                    if item.isdigit():
-                        _number_or_modifier(current, item)
-                    elif len(item) == 2:
-                        current.mods.append(item)
-                    else:
-                        raise InputError("answer", f"({shown(item)}) after {current.code} is neither units nor a "
-                                         f"modifier; {HOW}")
-            elif m.group("dash") is not None:
-                current.mods.append(m.group("dash"))
-            elif m.group("bare") is not None:
-                bare = m.group("bare")
-                if bare.isdigit():
-                    _number_or_modifier(current, bare)
-                elif len(bare) == 2:
-                    current.mods.append(bare)
-                else:
-                    raise InputError("answer", f"{shown(bare)} is not a code, units or a modifier; {HOW}")
+            _after_code(current, m)
     if pending is not None:
         raise InputError("answer", f"{pending} x: the units are not followed by a code; {HOW}")
+    return lines
+
+
+def _after_code(current: _Line, m: re.Match) -> None:
+    """Units or modifiers written after a code: ``x2``, ``2 units``, ``-XS``, ``(2)``, ``(XS)``, ``XS``."""
+    for name in ("nx", "nu", "nw", "nc"):
+        if m.group(name) is not None:
+            current.set_units(int(m.group(name)), m.group(0).strip())
+            return
+    if m.group("paren") is not None:
+        for item in re.split(r"[, ]+", m.group("paren")):
+            if item.isdigit():
+                _number_or_modifier(current, item)
+            elif len(item) == 2:
+                current.mods.append(item)
+            else:
+                raise InputError("answer", f"({shown(item)}) after {current.code} is neither units nor a "
+                                 f"modifier; {HOW}")
+    elif m.group("dash") is not None:
+        current.mods.append(m.group("dash"))
+    elif m.group("bare") is not None:
+        bare = m.group("bare")
+        if bare.isdigit():
+            _number_or_modifier(current, bare)
+        elif len(bare) == 2:
+            current.mods.append(bare)
+        else:
+            raise InputError("answer", f"{shown(bare)} is not a code, units or a modifier; {HOW}")
+
+
+def _merged(lines: list[_Line]) -> list[AnswerLine]:
+    """A code with the same modifiers given twice: one line, its units added."""
     merged: dict[tuple[str, frozenset[str]], AnswerLine] = {}
     for ln in (x.done() for x in lines):
         key = (ln.code, frozenset(ln.modifiers))
