@@ -122,6 +122,62 @@ def load_rates(path: str | Path, code: str) -> pd.DataFrame:
     return con.execute("SELECT * FROM r").df()
 
 
+# each row: why it is left out of the benchmark (NULL: kept), and its rank among the rows that say
+# the same rate for one provider and payer family (a repeat under another plan name counts once)
+_CLASSIFY_SQL = """
+    CREATE TEMP TABLE c AS
+    SELECT r.*, CASE
+        WHEN negotiated_type IN ('gross charge', 'discounted cash')
+            THEN 'hospital ' || negotiated_type || ' (not a payer rate)'
+        WHEN coalesce(negotiated_type, '') NOT IN ({types})
+            THEN 'not a dollar amount (' || coalesce(negotiated_type, 'no type given') || ')'
+        WHEN NOT {finite} THEN 'rate missing or not a finite number (NaN, infinite)'
+        WHEN coalesce(network, 'in-network') <> 'in-network'
+            THEN network || ' amount (not a negotiated rate)'
+        WHEN setting = 'inpatient' THEN 'inpatient contract (the code is billed on outpatient claims)'
+        END AS why,
+        row_number() OVER (
+            PARTITION BY coalesce(provider_key, ''), payer_family, line_of_business, billing_class,
+                         coalesce(modifiers, ''), coalesce(service_codes, ''), rate,
+                         CASE WHEN payer_family = 'other' THEN coalesce(payer_name, '') ELSE '' END,
+                         (negotiated_type IN ({types}) AND {finite}
+                          AND coalesce(network, 'in-network') = 'in-network'
+                          AND coalesce(setting, '') <> 'inpatient')
+            ORDER BY coalesce(setting, ''), payer_name, plan_name) AS nth
+    FROM r"""
+_LEFT_OUT_SQL = """
+    CREATE TEMP TABLE d AS
+    SELECT c.*, med.medicare,
+           CASE WHEN why IS NOT NULL THEN why
+                WHEN nth > 1 THEN 'same rate repeated for one provider and payer family'
+                WHEN med.medicare IS NOT NULL AND (rate > {high} * med.medicare OR rate < {low} * med.medicare)
+                THEN 'implausible: above {high:g}x or below {low:g}x Medicare'
+           END AS left_out
+    FROM c LEFT JOIN med USING (billing_class)"""
+_EXCLUDED_SQL = """
+    SELECT left_out AS reason, count(*) AS n FROM d WHERE left_out IS NOT NULL
+    GROUP BY left_out ORDER BY n DESC, reason"""
+_TABLE_SQL = """
+    SELECT payer_family, coalesce(line_of_business, 'unknown') AS line_of_business, billing_class,
+           count(*) AS n, count(DISTINCT provider_key) AS providers,
+           string_agg(DISTINCT state, ', ' ORDER BY state) AS states,
+           min(rate) AS min,
+           quantile_cont(rate, 0.10) AS p10, quantile_cont(rate, 0.25) AS p25,
+           quantile_cont(rate, 0.50) AS median, quantile_cont(rate, 0.75) AS p75,
+           quantile_cont(rate, 0.90) AS p90, max(rate) AS max, any_value(medicare) AS medicare,
+           100 * quantile_cont(rate, 0.50) / any_value(medicare) AS median_pct_of_medicare
+    FROM d WHERE left_out IS NULL
+    GROUP BY payer_family, coalesce(line_of_business, 'unknown'), billing_class
+    ORDER BY billing_class, payer_family, line_of_business"""
+_RATES_SQL = """
+    SELECT reporting_entity, state, last_updated, payer_name, plan_name, payer_family,
+           coalesce(line_of_business, 'unknown') AS line_of_business, setting, billing_class,
+           billing_code, rate, source_file, source_column, provider_key, illustrative
+    FROM d WHERE left_out IS NULL
+    ORDER BY payer_family, line_of_business, rate, reporting_entity, payer_name, plan_name, setting,
+             billing_class, source_column"""
+
+
 def summarize(path: str | Path, code: str, year: int = 2026) -> Summary:
     """Percentiles per payer family, line of business and billing class, with the median as a % of
     Medicare, and the individual rates they are made of (see module doc)."""
@@ -131,66 +187,16 @@ def summarize(path: str | Path, code: str, year: int = 2026) -> Summary:
     _rates_table(con, path, code)
     con.execute("CREATE TEMP TABLE med(billing_class VARCHAR, medicare DOUBLE)")
     con.executemany("INSERT INTO med VALUES (?, ?)", [[k, v] for k, v in ref.items()])
-    types = ", ".join(f"'{t}'" for t in DOLLAR_TYPES)
-    con.execute(f"""
-        CREATE TEMP TABLE c AS
-        SELECT r.*, CASE
-            WHEN negotiated_type IN ('gross charge', 'discounted cash')
-                THEN 'hospital ' || negotiated_type || ' (not a payer rate)'
-            WHEN coalesce(negotiated_type, '') NOT IN ({types})
-                THEN 'not a dollar amount (' || coalesce(negotiated_type, 'no type given') || ')'
-            WHEN NOT {FINITE} THEN 'rate missing or not a finite number (NaN, infinite)'
-            WHEN coalesce(network, 'in-network') <> 'in-network'
-                THEN network || ' amount (not a negotiated rate)'
-            WHEN setting = 'inpatient' THEN 'inpatient contract (the code is billed on outpatient claims)'
-            END AS why,
-            row_number() OVER (
-                PARTITION BY coalesce(provider_key, ''), payer_family, line_of_business, billing_class,
-                             coalesce(modifiers, ''), coalesce(service_codes, ''), rate,
-                             CASE WHEN payer_family = 'other' THEN coalesce(payer_name, '') ELSE '' END,
-                             (negotiated_type IN ({types}) AND {FINITE}
-                              AND coalesce(network, 'in-network') = 'in-network'
-                              AND coalesce(setting, '') <> 'inpatient')
-                ORDER BY coalesce(setting, ''), payer_name, plan_name) AS nth
-        FROM r""")
-    con.execute(f"""
-        CREATE TEMP TABLE d AS
-        SELECT c.*, med.medicare,
-               CASE WHEN why IS NOT NULL THEN why
-                    WHEN nth > 1 THEN 'same rate repeated for one provider and payer family'
-                    WHEN med.medicare IS NOT NULL AND (rate > {IMPLAUSIBLE_HIGH} * med.medicare
-                                                       OR rate < {IMPLAUSIBLE_LOW} * med.medicare)
-                    THEN 'implausible: above {IMPLAUSIBLE_HIGH:g}x or below {IMPLAUSIBLE_LOW:g}x Medicare'
-               END AS left_out
-        FROM c LEFT JOIN med USING (billing_class)""")
-    excluded = con.execute("""
-        SELECT left_out AS reason, count(*) AS n FROM d WHERE left_out IS NOT NULL
-        GROUP BY left_out ORDER BY n DESC, reason""").df()
-    table = con.execute("""
-        SELECT payer_family, coalesce(line_of_business, 'unknown') AS line_of_business, billing_class,
-               count(*) AS n, count(DISTINCT provider_key) AS providers,
-               string_agg(DISTINCT state, ', ' ORDER BY state) AS states,
-               min(rate) AS min,
-               quantile_cont(rate, 0.10) AS p10, quantile_cont(rate, 0.25) AS p25,
-               quantile_cont(rate, 0.50) AS median, quantile_cont(rate, 0.75) AS p75,
-               quantile_cont(rate, 0.90) AS p90, max(rate) AS max, any_value(medicare) AS medicare,
-               100 * quantile_cont(rate, 0.50) / any_value(medicare) AS median_pct_of_medicare
-        FROM d WHERE left_out IS NULL
-        GROUP BY payer_family, coalesce(line_of_business, 'unknown'), billing_class
-        ORDER BY billing_class, payer_family, line_of_business""").df()
-    rates = con.execute("""
-        SELECT reporting_entity, state, last_updated, payer_name, plan_name, payer_family,
-               coalesce(line_of_business, 'unknown') AS line_of_business, setting, billing_class,
-               billing_code, rate, source_file, source_column, provider_key, illustrative
-        FROM d WHERE left_out IS NULL
-        ORDER BY payer_family, line_of_business, rate, reporting_entity, payer_name, plan_name, setting,
-                 billing_class, source_column""").df()
+    con.execute(_CLASSIFY_SQL.format(types=", ".join(f"'{t}'" for t in DOLLAR_TYPES), finite=FINITE))
+    con.execute(_LEFT_OUT_SQL.format(high=IMPLAUSIBLE_HIGH, low=IMPLAUSIBLE_LOW))
+    excluded = con.execute(_EXCLUDED_SQL).df()
+    table = con.execute(_TABLE_SQL).df()
+    rates = con.execute(_RATES_SQL).df()
     for t in (table, rates):
         t["payer_family"] = t["payer_family"].map(lambda f: FAMILY_LABELS.get(f, f))
         t["line_of_business"] = t["line_of_business"].map(lambda f: LOB_LABELS.get(f, f))
     flag = con.execute("SELECT coalesce(bool_or(illustrative), false) FROM r").fetchone()
-    illustrative = bool(flag and flag[0])
-    return Summary(code, year, table, excluded.reset_index(drop=True), illustrative, ref, rates)
+    return Summary(code, year, table, excluded.reset_index(drop=True), bool(flag and flag[0]), ref, rates)
 
 
 def format_summary(s: Summary) -> str:
