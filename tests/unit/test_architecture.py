@@ -30,3 +30,10 @@ def test_no_private_name_is_imported_from_another_module():
              for path, tree in _trees() for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
              for alias in node.names if alias.name.startswith("_") and not alias.name.startswith("__")]
     assert found == []
+
+
+def test_no_function_in_the_package_is_longer_than_60_lines():
+    long = [f"{path}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+            for path, tree in _trees() for node in ast.walk(tree)
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 60]
+    assert long == []

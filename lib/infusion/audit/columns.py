@@ -108,6 +108,27 @@ def is_patient_column(name: str, canon: str | None = None) -> bool:
     return bool(PHI_PATTERN.search(name)) and not (canon and normalise(name) in ALIASES[canon])
 
 
+def _mapped(canon: str, src: str, header: list[str], lower: dict[str, str], recognised: list[str],
+            allowed: set[str]) -> str:
+    """The column a ``--map canon=src`` entry names (as written, or else as normalised:
+    code=cpt_code finds "CPT Code"); InputError for a name that is not canonical, a column not in the
+    file, or one that can identify a patient (unless ``--not-patient-data`` names it)."""
+    from ..redact import header_listing
+
+    if canon not in CANONICAL:
+        raise InputError("map", f"{shown(canon, 40)} is not one of {', '.join(CANONICAL)}")
+    if src not in header:
+        if normalise(src) not in lower:
+            raise InputError(f"map {canon}", f"column {shown(src, 40)} is not in the file "
+                             f"({header_listing(header, recognised)})")
+        src = lower[normalise(src)]
+    if is_patient_column(src, canon) and normalise(src) not in allowed:
+        raise InputError(f"map {canon}", f"column {shown(src, 40)} can identify a patient (its name says "
+                         "so) and the audit writes the values of the columns it reads; map another "
+                         f"column, or give --not-patient-data {shown(src, 40)} if it holds none")
+    return src
+
+
 def resolve_columns(header: list[str], mapping: dict[str, str] | None = None,
                     not_patient: list[str] | tuple[str, ...] = (), notes: list[str] | None = None
                     ) -> tuple[dict[str, str], list[str], list[str]]:
@@ -146,18 +167,7 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None,
     recognised = list(out.values())
     allowed = {normalise(n) for n in not_patient}
     for canon, src in mapping.items():
-        if canon not in CANONICAL:
-            raise InputError("map", f"{shown(canon, 40)} is not one of {', '.join(CANONICAL)}")
-        if src not in header:  # as written, or else as normalised: code=cpt_code finds "CPT Code"
-            if normalise(src) not in lower:
-                raise InputError(f"map {canon}", f"column {shown(src, 40)} is not in the file "
-                                 f"({header_listing(header, recognised)})")
-            src = lower[normalise(src)]
-        if is_patient_column(src, canon) and normalise(src) not in allowed:
-            raise InputError(f"map {canon}", f"column {shown(src, 40)} can identify a patient (its name says "
-                             "so) and the audit writes the values of the columns it reads; map another "
-                             f"column, or give --not-patient-data {shown(src, 40)} if it holds none")
-        out[canon] = src
+        out[canon] = _mapped(canon, src, header, lower, recognised, allowed)
     mod_cols = []
     if "modifiers" not in out:
         mod_cols = [h for h in header if MODIFIER_COLUMN.fullmatch(normalise(h))]

@@ -190,6 +190,21 @@ def resolve_locality(year: int, locality: str | None, zip_code: str | None
     return row[0], notes, ""
 
 
+def _gpci(loc_row: dict | None, year: int, date: dt.date | None, notes: list[str]) -> dict[str, float]:
+    """The locality's GPCIs (1.0 each for the national payment); 2026's work GPCI with or without
+    its 1.0 floor by the date of service (the floor ended 31 January 2026), said in ``notes``."""
+    if loc_row is None:
+        return {"work": 1.0, "pe": 1.0, "mp": 1.0}
+    work = float(loc_row["pw_gpci"])
+    if year == 2026 and loc_row.get("pw_gpci_no_floor", "") != "":
+        if date is not None and date <= GPCI_FLOOR_END_2026:
+            notes.append("work GPCI with the 1.0 floor (in force to 31 January 2026)")
+        else:
+            work = float(loc_row["pw_gpci_no_floor"])
+            notes.append("work GPCI without the 1.0 floor (the floor ended 31 January 2026)")
+    return {"work": work, "pe": float(loc_row["pe_gpci"]), "mp": float(loc_row["mp_gpci"])}
+
+
 def payment(code: str, year: int, units: int = 1, locality: str | None = None,
             zip: str | None = None, qp: bool = False, date: dt.date | str | None = None
             ) -> Payment:
@@ -226,17 +241,8 @@ def payment(code: str, year: int, units: int = 1, locality: str | None = None,
     if why:
         return _unavailable(code, year, units, why, missing="locality", **loc_kw)
     sources = [f"RVUs: {rv['source']}", f"CF: {cf_row['source']}"]
-    if loc_row is None:
-        gpci = {"work": 1.0, "pe": 1.0, "mp": 1.0}
-    else:
-        work = float(loc_row["pw_gpci"])
-        if year == 2026 and loc_row.get("pw_gpci_no_floor", "") != "":
-            if date is not None and date <= GPCI_FLOOR_END_2026:
-                notes.append("work GPCI with the 1.0 floor (in force to 31 January 2026)")
-            else:
-                work = float(loc_row["pw_gpci_no_floor"])
-                notes.append("work GPCI without the 1.0 floor (the floor ended 31 January 2026)")
-        gpci = {"work": work, "pe": float(loc_row["pe_gpci"]), "mp": float(loc_row["mp_gpci"])}
+    gpci = _gpci(loc_row, year, date, notes)
+    if loc_row is not None:
         sources.append(f"GPCI: {loc_row['source']}")
     rvu = {"work": float(rv["work_rvu"]), "pe": float(rv["pe_nonfac"]), "mp": float(rv["mp_rvu"])}
     raw = (rvu["work"] * gpci["work"] + rvu["pe"] * gpci["pe"] + rvu["mp"] * gpci["mp"]) * float(cf_row["cf"])

@@ -117,8 +117,6 @@ def _roles(header: list[Any], above: list[Any], sheet_kind: str | None, column_m
     """Each column's role. ``sheet_kind`` is the kind of amount a sheet holds when its name or
     title says so ("Gross Charges", "Discount Cash Price - Gross"): its amount columns are that
     kind, whatever their header says."""
-    cash_sheet = sheet_kind == "discounted cash"
-    cols = []
     mapped = {v.strip().lower(): k for k, v in column_map.items()}
     names = [_text(h) for h in header]
     code_at = next((i for i, h in enumerate(names) if mapped.get(h.lower()) == "code"), None)
@@ -126,6 +124,7 @@ def _roles(header: list[Any], above: list[Any], sheet_kind: str | None, column_m
         code_at = next((i for i, h in enumerate(names) if _CPT.search(h)), None)
         if code_at is None:
             code_at = next((i for i, h in enumerate(names) if _CODE.match(h)), None)
+    cols = []
     for i, h in enumerate(names):
         ip = bool(re.search(r"inpatient|\bip\b", h, re.I)) and not _SETTING.search(h)
         op = bool(re.search(r"outpatient|\bop\b", h, re.I)) and not _SETTING.search(h)
@@ -137,31 +136,35 @@ def _roles(header: list[Any], above: list[Any], sheet_kind: str | None, column_m
             cols.append(Column(i, h, "gross charge" if role == "gross" else "discounted cash", setting=setting))
         elif role and role.startswith("payer:"):
             cols.append(Column(i, h, "payer", role.split(":", 1)[1].strip(), setting))
-        elif not h:
-            cols.append(Column(i, h, "empty"))
-        elif m := _PAYER_HEADER.search(h):
-            cols.append(Column(i, h, "payer", m.group(2).strip(), setting))
-        elif _MINMAX.search(h):
-            cols.append(Column(i, h, "min/max"))
-        elif _EXPECTED.search(h) and i < len(above) and _text(above[i]):
-            cols.append(Column(i, h, "payer", _text(above[i]), setting))
-        elif _CASH.search(h):
-            cols.append(Column(i, h, "discounted cash", setting=setting))
-        elif _GROSS.search(h):
-            cols.append(Column(i, h, "discounted cash" if cash_sheet else "gross charge", setting=setting))
-        elif sheet_kind and not _IDENT.search(h) and not _SETTING.search(h) and not re.search(r"desc", h, re.I):
-            cols.append(Column(i, h, sheet_kind, setting=setting))
-        elif _SETTING.search(h):
-            cols.append(Column(i, h, "setting"))
-        elif re.search(r"desc", h, re.I):
-            cols.append(Column(i, h, "description"))
-        elif _IDENT.search(h):
-            cols.append(Column(i, h, "not read"))
-        elif re.fullmatch(r"[A-Z]{1,4}", h.strip()) and not known_payer(h):
-            cols.append(Column(i, h, "not read"))  # a short code (GL, NRV, RC): an account, not a payer
         else:
-            cols.append(Column(i, h, "payer?", h, setting))  # a payer if it holds amounts
+            cols.append(_header_role(i, h, above, sheet_kind, setting))
     return cols
+
+
+def _header_role(i: int, h: str, above: list[Any], sheet_kind: str | None, setting: str) -> Column:
+    """The role a column's header (and the row above it) says, when no --map names it."""
+    if not h:
+        return Column(i, h, "empty")
+    if m := _PAYER_HEADER.search(h):
+        return Column(i, h, "payer", m.group(2).strip(), setting)
+    if _MINMAX.search(h):
+        return Column(i, h, "min/max")
+    if _EXPECTED.search(h) and i < len(above) and _text(above[i]):
+        return Column(i, h, "payer", _text(above[i]), setting)
+    if _CASH.search(h):
+        return Column(i, h, "discounted cash", setting=setting)
+    if _GROSS.search(h):
+        return Column(i, h, "discounted cash" if sheet_kind == "discounted cash" else "gross charge", setting=setting)
+    descriptive = _IDENT.search(h) or _SETTING.search(h) or re.search(r"desc", h, re.I)
+    if sheet_kind and not descriptive:
+        return Column(i, h, sheet_kind, setting=setting)
+    if _SETTING.search(h):
+        return Column(i, h, "setting")
+    if re.search(r"desc", h, re.I):
+        return Column(i, h, "description")
+    if _IDENT.search(h) or (re.fullmatch(r"[A-Z]{1,4}", h.strip()) and not known_payer(h)):
+        return Column(i, h, "not read")  # an id, or a short code (GL, NRV, RC): an account, not a payer
+    return Column(i, h, "payer?", h, setting)  # a payer if it holds amounts
 
 
 def _find_header(rows: Iterator[list[Any]], column_map: dict[str, str]

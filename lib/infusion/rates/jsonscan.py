@@ -115,7 +115,7 @@ _SCAN_ERRORS = {1: "mismatched bracket", 2: "control character inside a string",
                 4: f"nested more than {MAX_DEPTH} levels deep"}
 
 
-def _scan(a, first_only, closer):
+def _scan(a, first_only, closer):  # noqa: C901 - one state machine, compiled by numba: split, it would cost a call per byte
     """One pass over bytes ``a`` that start outside any string at relative depth 0.
 
     Returns (seps, n_seps, stop, err_at, err): positions of commas at depth 0 (item separators),
@@ -231,6 +231,29 @@ def _value_end(buf: _Buf, what: str, max_item: int = MAX_ITEM) -> int:
             raise StreamError(f"data ends inside {what}", origin)
 
 
+def _member_name(buf: _Buf, max_item: int) -> str:
+    """The next member's name (the window refilled while the name may go on); the buffer left at
+    its value."""
+    m = _KEY.match(buf.data, buf.pos)
+    while (m is None or m.end() == len(buf.data)) and not buf.eof:
+        if buf.peek() != b'"':  # not the start of a member name: no refill can make it one
+            break
+        if len(buf.data) - buf.pos > max_item:
+            raise _too_large("the text where a member name was expected", max_item, buf.offset())
+        buf.fill()  # the member name may continue in the next window
+        m = _KEY.match(buf.data, buf.pos)
+    if not m:
+        got = buf.peek()
+        raise StreamError(f"expected a member name, found {got.decode(errors='replace')!r}"
+                          if got else "data ends where a member name was expected", buf.offset())
+    try:
+        key = json.loads(b'"' + m.group(1) + b'"')
+    except (ValueError, UnicodeDecodeError) as err:  # a raw control character, bad UTF-8 or escape
+        raise StreamError(f"member name not valid JSON text ({str(err).split(':')[0]})", buf.offset()) from None
+    buf.pos = m.end()
+    return key
+
+
 def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
                      chunk: int = 1 << 22, counts: dict[str, int] | None = None,
                      required: dict[str, tuple[str, re.Pattern[bytes]]] | None = None,
@@ -252,23 +275,7 @@ def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
     if buf.peek() == b"}":
         return
     while True:
-        m = _KEY.match(buf.data, buf.pos)
-        while (m is None or m.end() == len(buf.data)) and not buf.eof:
-            if buf.peek() != b'"':  # not the start of a member name: no refill can make it one
-                break
-            if len(buf.data) - buf.pos > max_item:
-                raise _too_large("the text where a member name was expected", max_item, buf.offset())
-            buf.fill()  # the member name may continue in the next window
-            m = _KEY.match(buf.data, buf.pos)
-        if not m:
-            got = buf.peek()
-            raise StreamError(f"expected a member name, found {got.decode(errors='replace')!r}"
-                              if got else "data ends where a member name was expected", buf.offset())
-        try:
-            key = json.loads(b'"' + m.group(1) + b'"')
-        except (ValueError, UnicodeDecodeError) as err:  # a raw control character, bad UTF-8 or escape
-            raise StreamError(f"member name not valid JSON text ({str(err).split(':')[0]})", buf.offset()) from None
-        buf.pos = m.end()
+        key = _member_name(buf, max_item)
         if key in arrays and buf.peek() == b"[":
             buf.pos += 1
             yield from _scan_array(buf, key, arrays[key], counts, (required or {}).get(key), max_item)
@@ -302,6 +309,46 @@ def _skip_ws(seg: bytes, i: int) -> int:
     return i
 
 
+def _items_with(rx: re.Pattern[bytes], seg: bytes, bounds: np.ndarray, item_ends: list) -> set[int]:
+    """The complete items of the window in which ``rx`` matches."""
+    starts = bounds[:len(item_ends)]
+    return {int(np.searchsorted(starts, mm.start(), side="right")) - 1
+            for mm in rx.finditer(seg, 0, int(item_ends[-1]))}
+
+
+def _check_required(buf: _Buf, seg: bytes, key: str, index: int, bounds: np.ndarray, item_ends: list,
+                    required: tuple[str, re.Pattern[bytes]]) -> None:
+    """MissingField for the first complete item of the window without the required member."""
+    name, rx = required
+    have = _items_with(rx, seg, bounds, item_ends)
+    for i in range(len(item_ends)):
+        if i not in have:
+            raise MissingField(f"{key}[{index + i}]: missing required field {name}",
+                               buf.offset(buf.pos + _skip_ws(seg, int(bounds[i]))))
+
+
+def _decoded(buf: _Buf, seg: bytes, key: str, index: int, bounds: np.ndarray, item_ends: list,
+             pattern: re.Pattern[bytes] | None) -> Iterator[Member]:
+    """The window's complete items that match ``pattern`` (all when None), decoded in order; an
+    empty item ("[1, ]") is a JSON error."""
+    complete = len(item_ends)
+    hits = set(range(complete)) if pattern is None else _items_with(pattern, seg, bounds, item_ends)
+    for i in sorted(hits):
+        a, b = int(bounds[i]), int(item_ends[i])
+        raw = seg[a:b]
+        try:
+            value = loads(raw)
+        except ValueError as err:
+            lead = len(raw) - len(raw.lstrip())
+            pos = getattr(err, "pos", 0) or 0
+            raise StreamError(f"{key}[{index + i}]: {err.args[0].split(':')[0]}",
+                              buf.offset(buf.pos + a) + pos if pos else buf.offset(buf.pos + a + lead)) from None
+        yield Member(key, value, index + i, buf.offset(buf.pos + _skip_ws(seg, a)))
+    for i in range(complete):
+        if not seg[int(bounds[i]):int(item_ends[i])].strip():
+            raise StreamError(f"{key}: empty item {index + i}", buf.offset(buf.pos + int(bounds[i])))
+
+
 def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | None,
                 counts: dict[str, int] | None = None,
                 required: tuple[str, re.Pattern[bytes]] | None = None,
@@ -321,40 +368,9 @@ def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | None,
         item_ends = list(seps) + ([stop] if stop is not None else [])
         complete = len(item_ends)
         if complete and required is not None:
-            name, rx = required
-            starts = bounds[:complete]
-            have = np.zeros(complete, dtype=bool)
-            for mm in rx.finditer(seg, 0, int(item_ends[-1])):
-                have[int(np.searchsorted(starts, mm.start(), side="right")) - 1] = True
-            if not have.all():
-                i = int(np.flatnonzero(~have)[0])
-                raise MissingField(f"{key}[{index + i}]: missing required field {name}",
-                                   buf.offset(buf.pos + _skip_ws(seg, int(bounds[i]))))
+            _check_required(buf, seg, key, index, bounds, item_ends, required)
         if complete:
-            hits: set[int] = set()
-            if pattern is None:
-                hits = set(range(complete))
-            else:
-                limit = int(item_ends[-1])
-                starts = bounds[:complete]
-                for mm in pattern.finditer(seg, 0, limit):
-                    hits.add(int(np.searchsorted(starts, mm.start(), side="right")) - 1)
-            for i in sorted(hits):
-                a, b = int(bounds[i]), int(item_ends[i])
-                raw = seg[a:b]
-                try:
-                    value = loads(raw)
-                except ValueError as err:
-                    lead = len(raw) - len(raw.lstrip())
-                    pos = getattr(err, "pos", 0) or 0
-                    raise StreamError(f"{key}[{index + i}]: {err.args[0].split(':')[0]}",
-                                      buf.offset(buf.pos + a) + pos if pos
-                                      else buf.offset(buf.pos + a + lead)) from None
-                yield Member(key, value, index + i, buf.offset(buf.pos + _skip_ws(seg, a)))
-            # empty trailing item before ']' (e.g. "[1, ]") or empty middle items are JSON errors
-            for i in range(complete):
-                if not seg[int(bounds[i]):int(item_ends[i])].strip():
-                    raise StreamError(f"{key}: empty item {index + i}", buf.offset(buf.pos + int(bounds[i])))
+            yield from _decoded(buf, seg, key, index, bounds, item_ends, pattern)
             index += complete
             if counts is not None:
                 counts[key] = index
