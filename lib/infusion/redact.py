@@ -157,6 +157,7 @@ _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 def spreadsheet_safe(df: "pd.DataFrame") -> "pd.DataFrame":
     """``df`` with every text cell that starts like a formula prefixed with ``'`` (numbers, dates
     and missing values as they are), for writing as CSV; a copy when anything changes."""
+    import numpy as np
     import pandas as pd
 
     out = df
@@ -164,7 +165,10 @@ def spreadsheet_safe(df: "pd.DataFrame") -> "pd.DataFrame":
         col = df[name]
         if col.dtype != object and not isinstance(col.dtype, pd.StringDtype):
             continue
-        risky = col.map(lambda v: isinstance(v, str) and v.startswith(_FORMULA))
+        # judged once per distinct value (a findings column repeats a few hundred texts)
+        codes, values = pd.factorize(col)
+        risky_value = np.array([isinstance(v, str) and v.startswith(_FORMULA) for v in values], dtype=bool)
+        risky = pd.Series(np.append(risky_value, False)[codes], index=col.index)  # -1 (missing): not risky
         if risky.any():
             if out is df:
                 out = df.copy()

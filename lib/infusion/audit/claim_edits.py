@@ -79,12 +79,16 @@ def ptp_parts(cl: ClaimLines) -> list[Part]:
     trigger = listed & ~np.isin(cl.fam, [FAMILY.index(c) for c in ("96369", "96370", "96371")])
     if not trigger.any():
         return []
-    keep = np.flatnonzero(listed & np.isin(cl.group, np.unique(cl.group[trigger])))
+    # the claim-dates with a trigger and a family line, marked by group id (dense: no hashing)
+    n_groups = int(cl.group.max()) + 1
+    with_trigger = np.zeros(n_groups, dtype=bool)
+    with_trigger[cl.group[trigger]] = True
+    with_family = np.zeros(n_groups, dtype=bool)
+    with_family[cl.group[cl.fam < len(FAMILY)]] = True
+    keep = np.flatnonzero(listed & (with_trigger & with_family)[cl.group])
     df = pd.DataFrame({"pos": keep, "g": cl.group[keep], "fam": cl.fam[keep], "day": cl.days[keep],
                        "distinct": cl.distinct[keep], "inst": cl.institutional[keep], "units": cl.units[keep],
                        "order": cl.order[keep]}).sort_values("order", kind="stable")
-    has_family = df[df["fam"] < len(FAMILY)]["g"].unique()
-    df = df[df["g"].isin(has_family)]
     per = df.groupby(["g", "fam"], sort=False).agg(pos=("pos", "first"), day=("day", "first"),
                                                    distinct=("distinct", "any"), inst=("inst", "first"),
                                                    units=("units", "sum")).reset_index()
@@ -149,8 +153,11 @@ def drug_parts(cl: ClaimLines) -> list[Part]:
     out: list[Part] = []
     limits = {(f, inst): catalog.mue_for(KEPT[f], "institutional" if inst else "professional")
               for f in drugs for inst in (False, True)}
-    lim = np.array([int((limits[(f, bool(i))] or {"mue": -1})["mue"]) for f, i in zip(per["fam"], per["inst"])],
-                   dtype=np.int64)
+    table = np.full((len(KEPT), 2), -1, dtype=np.int64)  # code index, institutional -> MUE (-1: none)
+    for (f, inst), row in limits.items():
+        if row and str(row["mue"]).isdigit():
+            table[f, int(inst)] = int(row["mue"])
+    lim = table[per["fam"].to_numpy(np.int64), per["inst"].to_numpy(bool).astype(np.int64)]
     over = (lim >= 0) & (per["units"].to_numpy() > lim)
     if over.any():
         o = per[over]
@@ -160,7 +167,9 @@ def drug_parts(cl: ClaimLines) -> list[Part]:
                  for f, u, m, i in zip(o["fam"], o["units"], lim[over], o["inst"])]
         out.append(("U-MUE", o["pos"].to_numpy(np.int64), (o["units"].to_numpy() - lim[over]).astype(np.int64),
                     np.array(names, dtype=object), None))
-    single = per["fam"].map(lambda f: drugs[f]["single_dose"] == "yes").to_numpy(bool)
+    single_dose = np.zeros(len(KEPT), dtype=bool)
+    single_dose[[f for f, r in drugs.items() if r["single_dose"] == "yes"]] = True
+    single = single_dose[per["fam"].to_numpy(np.int64)]
     due = single & per["medicare"].to_numpy(bool) & (per["day"].to_numpy() >= (JZ_FROM - _EPOCH).days)
     missing = due & ~per["jw"].to_numpy(bool) & ~per["jz"].to_numpy(bool)
     both = due & per["jw"].to_numpy(bool) & per["jz"].to_numpy(bool)
