@@ -23,10 +23,10 @@ import pyarrow.compute as pc
 
 from ..coding.modifiers import DISTINCT, modifier_problem, placement_problem
 from ..coding.units import additional_hours
-from ..reference import catalog
+from ..reference import catalog, rows
 from ..reference.payers import classify
 from . import values as V
-from .read import FAMILY, OTHER_INITIAL, Lines
+from .read import FAMILY, KEPT, OTHER_INITIAL, Lines
 
 I69, I70, I71, I72 = range(4)
 NA = V.NA_INT
@@ -399,23 +399,62 @@ def _repeats(lines: Lines, at: list[np.ndarray], g: list[np.ndarray], u: list[np
     return nth, dups
 
 
+def _drug_codes() -> np.ndarray:
+    """Code indexes (into ``read.KEPT``) of the drugs of ``reference/drugs.csv``."""
+    return np.array([KEPT.index(r["hcpcs"]) for r in rows.table("reference", "drugs.csv") if r["hcpcs"] in KEPT],
+                    dtype=np.int64)
+
+
+def _relevant(fam: np.ndarray, claim_gid: np.ndarray, ng: int) -> np.ndarray | None:
+    """Positions of the lines a check can use: every line of a claim with a 96369-96372 line, and
+    every drug line (its MUE and JZ/JW are checked on any claim); None when that is all of them.
+    A partner code (an E/M, another initial code) on a claim without the family is in no pair."""
+    with_family = np.zeros(ng, dtype=bool)
+    with_family[claim_gid[fam < len(FAMILY)]] = True
+    keep = with_family[claim_gid] | np.isin(fam, _drug_codes())
+    return None if keep.all() else np.flatnonzero(keep)
+
+
+def _subset(lines: Lines, keep: np.ndarray) -> Lines:
+    """``lines`` at positions ``keep`` (the same distinct values; rows keep their numbers)."""
+    from dataclasses import replace
+
+    return replace(lines, claim=lines.claim.take(pa.array(keep)), row=lines.row[keep],
+                   cols={k: v[keep] for k, v in lines.cols.items()})
+
+
 def build(lines: Lines) -> ClaimDates:
-    """The claim-dates of ``lines`` and everything the checks read of them (``lines`` is not changed)."""
+    """The claim-dates of ``lines`` and everything the checks read of them (``lines`` is not
+    changed; the context holds the lines a check can use, ``_relevant``)."""
     d, c = lines.distinct, lines.cols
     # the claim ids are hashed (pyarrow, GIL released) while the per-distinct tables are prepared
     with ThreadPoolExecutor(max_workers=1) as pool:
         claim_ids = pool.submit(claim_ids_of, lines.claim)
         fam = d["code"].field(2)[c["code"]]
-        days = d["date_of_service"].field(0)[c["date_of_service"]]
-        at = [np.flatnonzero(fam == k) for k in range(len(FAMILY))]
-        # lines of other initial codes (S-INITIAL): seen, not checked; partner codes come after them
-        other = np.flatnonzero((fam >= len(FAMILY)) & (fam < len(FAMILY) + len(OTHER_INITIAL)))
         mods = modifier_texts(d["modifiers"].field(0))
-        medicare = np.array([traditional_medicare(p) for p in d["payer"].field(0)], dtype=bool)[c["payer"]]
-        facility = _facility_lines(d, c, medicare)
+        medicare_d = np.array([traditional_medicare(p) for p in d["payer"].field(0)], dtype=bool)
         mue = Mue.load()
         line_rank = _text_rank(d["line_number"].field(0))
         claim_gid, ng = claim_ids.result()
+    keep = _relevant(fam, claim_gid, ng)
+    if keep is not None:  # the lines a check can use, their claims numbered densely again
+        lines, claim_gid = _subset(lines, keep), claim_gid[keep]
+        used = np.zeros(ng, dtype=bool)
+        used[claim_gid] = True
+        claim_gid = (np.cumsum(used, dtype=np.int32) - 1)[claim_gid]
+        ng = int(used.sum())
+    return _context(lines, claim_gid, ng, mods, medicare_d, mue, line_rank)
+
+
+def _context(lines: Lines, claim_gid: np.ndarray, ng: int, mods: ModifierTexts, medicare_d: np.ndarray,
+             mue: Mue, line_rank: np.ndarray) -> ClaimDates:
+    d, c = lines.distinct, lines.cols
+    fam = d["code"].field(2)[c["code"]]
+    days = d["date_of_service"].field(0)[c["date_of_service"]]
+    at = [np.flatnonzero(fam == k) for k in range(len(FAMILY))]
+    # lines of other initial codes (S-INITIAL): seen, not checked; partner codes come after them
+    other = np.flatnonzero((fam >= len(FAMILY)) & (fam < len(FAMILY) + len(OTHER_INITIAL)))
+    medicare = medicare_d[c["payer"]]
     institutional = d["claim_type"].field(1)[c["claim_type"]]
     groups = _groups(claim_gid, ng, days, fam, institutional)
     units = d["units"].field(0)[c["units"]]
@@ -428,4 +467,4 @@ def build(lines: Lines) -> ClaimDates:
                       count=count, total=total, times=_times(lines, at, groups, days), nth=nth, dups=dups,
                       mods=mods, institutional=institutional,
                       professional=d["claim_type"].field(0)[c["claim_type"]], medicare=medicare,
-                      facility=facility, units=units, mue=mue, line_rank=line_rank)
+                      facility=_facility_lines(d, c, medicare), units=units, mue=mue, line_rank=line_rank)
