@@ -69,16 +69,15 @@ def _ptp_index() -> dict[tuple[bool, int, int], list[tuple[str, int, str]]]:
     return out
 
 
-def ptp_parts(cl: ClaimLines) -> list[Part]:
-    """N-PTP over the claim-dates that have a family line and a partner code."""
-    index = _ptp_index()
-    codes = np.unique([k[1] for k in index])
+def _ptp_lines(cl: ClaimLines, codes: np.ndarray) -> pd.DataFrame | None:
+    """Per claim-date and code, the lines of listed codes on claim-dates with a trigger (a code other
+    than 96369-96371) and a family line, where two or more codes meet; None when there are none."""
     listed = np.isin(cl.fam, codes)
     # every pair has a code other than 96369-96371 (96372, the E/M, 96523 ...): only claim-dates with
     # one are read further, so a file of infusions alone costs one pass
     trigger = listed & ~np.isin(cl.fam, [FAMILY.index(c) for c in ("96369", "96370", "96371")])
     if not trigger.any():
-        return []
+        return None
     # the claim-dates with a trigger and a family line, marked by group id (dense: no hashing)
     n_groups = int(cl.group.max()) + 1
     with_trigger = np.zeros(n_groups, dtype=bool)
@@ -92,9 +91,15 @@ def ptp_parts(cl: ClaimLines) -> list[Part]:
     per = df.groupby(["g", "fam"], sort=False).agg(pos=("pos", "first"), day=("day", "first"),
                                                    distinct=("distinct", "any"), inst=("inst", "first"),
                                                    units=("units", "sum")).reset_index()
-    multi = per["g"].map(per["g"].value_counts()) > 1
-    per = per[multi]
-    if per.empty:
+    per = per[per["g"].map(per["g"].value_counts()) > 1]
+    return None if per.empty else per
+
+
+def ptp_parts(cl: ClaimLines) -> list[Part]:
+    """N-PTP over the claim-dates that have a family line and a partner code."""
+    index = _ptp_index()
+    per = _ptp_lines(cl, np.unique([k[1] for k in index]))
+    if per is None:
         return []
     pairs = per.merge(per, on="g", suffixes=("_a", "_b"))
     pairs = pairs[(pairs["fam_a"] < pairs["fam_b"]) & ((pairs["fam_a"] < len(FAMILY)) | (pairs["fam_b"] < len(FAMILY)))]
