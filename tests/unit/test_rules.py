@@ -65,3 +65,20 @@ def test_a_line_per_date_of_an_encounter_past_midnight_is_not_a_duplicate(tmp_pa
     (tmp_path / "b.csv").write_text(head + "\n".join(rows).replace("2026-03-03,96370", "2026-03-02,96370") + "\n")
     dup = audit(tmp_path / "b.csv").findings
     assert list(dup.loc[dup["rule"] == "A-DUP", "line_number"]) == ["3"]
+
+
+def test_findings_name_the_right_line_when_other_claims_are_left_out(tmp_path):
+    """The checks skip partner lines of claims without the family (an office visit alone); a
+    finding still points at its own line: its provider is the one on that line."""
+    from infusion.audit import audit
+
+    head = "claim_id,line_number,date_of_service,code,units,pos,start_time,stop_time,rendering_npi\n"
+    rows = ["V1,1,2026-03-02,99213,1,11,,,1111111111",          # no family line: not checked
+            "V2,1,2026-03-02,99214,1,11,,,1111111111",
+            "E1,1,2026-03-02,96369,1,11,09:00,10:00,2222222222",
+            "E1,2,2026-03-02,96370,2,11,09:00,10:00,2222222222"]  # 60 minutes support no 96370
+    (tmp_path / "c.csv").write_text(head + "\n".join(rows) + "\n")
+    res = audit(tmp_path / "c.csv")
+    assert set(res.findings["claim_id"]) == {"E1"} and "U-HOUR" in set(res.findings["rule"])
+    by = res.by_provider.set_index("provider")
+    assert by.loc["2222222222", "lines_with_findings"] == 1 and "1111111111" not in by.index

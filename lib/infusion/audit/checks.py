@@ -307,7 +307,7 @@ def _frame(cx: ClaimDates, parts: list[Part]) -> pd.DataFrame:
     d, c, lines = cx.d, cx.c, cx.lines
     where = np.concatenate([p[1] for p in parts])
     f = pd.DataFrame({
-        "pos": where,
+        "pos": where if cx.kept is None else cx.kept[where],  # the line's position in the lines read
         "rule": np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in parts]),
         "at_risk": np.maximum(np.concatenate([p[2] for p in parts]).astype(np.int64), 0),
         "msg": np.concatenate([np.asarray(p[3], dtype=object) for p in parts]),

@@ -14,7 +14,7 @@ order).
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -274,6 +274,7 @@ class ClaimDates:
     units: np.ndarray             # per line
     mue: Mue
     line_rank: np.ndarray         # per distinct line-number text: its rank as text
+    kept: np.ndarray | None = None  # position in the lines read of each line here (None: the same)
 
     @property
     def d(self) -> dict:
@@ -417,8 +418,6 @@ def _relevant(fam: np.ndarray, claim_gid: np.ndarray, ng: int) -> np.ndarray | N
 
 def _subset(lines: Lines, keep: np.ndarray) -> Lines:
     """``lines`` at positions ``keep`` (the same distinct values; rows keep their numbers)."""
-    from dataclasses import replace
-
     return replace(lines, claim=lines.claim.take(pa.array(keep)), row=lines.row[keep],
                    cols={k: v[keep] for k, v in lines.cols.items()})
 
@@ -443,7 +442,8 @@ def build(lines: Lines) -> ClaimDates:
         used[claim_gid] = True
         claim_gid = (np.cumsum(used, dtype=np.int32) - 1)[claim_gid]
         ng = int(used.sum())
-    return _context(lines, claim_gid, ng, mods, medicare_d, mue, line_rank)
+    cx = _context(lines, claim_gid, ng, mods, medicare_d, mue, line_rank)
+    return cx if keep is None else replace(cx, kept=keep)
 
 
 def _context(lines: Lines, claim_gid: np.ndarray, ng: int, mods: ModifierTexts, medicare_d: np.ndarray,
