@@ -102,7 +102,10 @@ def _add_rates(sub: argparse._SubParsersAction) -> None:
                           "tall or wide, JSON v2/v3) and older hospital chargemasters (CSV, xlsx: "
                           "gross, cash and payer columns named in a header row) and keep the rates "
                           "and charges of the requested codes.")
-    ext.add_argument("files", nargs="+", help="input files")
+    ext.add_argument("files", nargs="+", help="input files or http(s) URLs; an index (table-of-contents) file "
+                     "stands for the in-network files it lists")
+    ext.add_argument("--plan", help="with an index file: only the in-network files of plans whose name, id, "
+                     "sponsor or EIN holds this text")
     ext.add_argument("--codes", default="96369,96370,96371,96372", help="comma-separated codes")
     ext.add_argument("--out", required=True, help="output Parquet file")
     ext.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),

@@ -27,7 +27,8 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
         column_map[role.strip()] = header.strip()
     res = extract_files(args.files, args.out, codes=codes, jobs=args.jobs, scheduler=args.scheduler,
                         billing_class=args.billing_class, column_map=column_map or None,
-                        max_item_mb=args.max_item_mb, file_info=args.file_info, partial=args.partial)
+                        max_item_mb=args.max_item_mb, file_info=args.file_info, partial=args.partial,
+                        plan=args.plan)
     for f in res.files:  # names and messages come from the files: one line each, no control characters
         if f["status"] == "ok":
             print(terminal(f"ok      {f['file']}: {f['rows']} rows ({f['format']}, {f['items_read']} items read, "

@@ -25,25 +25,28 @@ import pandas as pd
 from ..config import check_file, check_outputs
 from ..errors import DataError, InputError, shown
 from ..safe_io import atomic_files, atomic_write
+from .fetch import check_url, head, is_url, url_name
 from .fileinfo import apply_file_info, read_file_info
 from .hospital import read_hospital_csv, read_hospital_json
 from .model import Extraction, to_frame
-from .tic import open_stream, read_tic
+from .tic import UrlFile, as_source, open_stream, read_tic
 
 FAMILY_CODES = ("96369", "96370", "96371", "96372")
 
 
-def sniff(path: Path) -> str:
-    """'tic', 'hpt-json' or 'hpt-csv' from the file's first bytes (after gzip)."""
-    if not path.is_file():
-        raise InputError("file", f"{str(path)!r} does not exist")
-    from .chargemaster import SPREADSHEET_SUFFIXES
+def sniff(path: "Path | UrlFile") -> str:
+    """'tic', 'index', 'hpt-json', 'hpt-csv' or 'chargemaster' from the file's first bytes (after
+    gzip); a URL is read as far as that."""
+    if not isinstance(path, UrlFile):
+        if not path.is_file():
+            raise InputError("file", f"{str(path)!r} does not exist")
+        from .chargemaster import SPREADSHEET_SUFFIXES
 
-    with open(path, "rb") as fh:
-        magic = fh.read(8)
-    if path.suffix.lower() in SPREADSHEET_SUFFIXES or magic[:4] == b"PK\x03\x04" \
-            or magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
-        return "chargemaster"
+        with open(path, "rb") as fh:
+            magic = fh.read(8)
+        if path.suffix.lower() in SPREADSHEET_SUFFIXES or magic[:4] == b"PK\x03\x04" \
+                or magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+            return "chargemaster"
     stream, _ = open_stream(path)
     head = b""
     with stream:
@@ -59,8 +62,7 @@ def sniff(path: Path) -> str:
     if text.startswith("{"):
         if '"in_network"' in text or '"provider_references"' in text or '"reporting_entity_name"' in text:
             if '"reporting_structure"' in text:
-                raise DataError(f"{path.name}: a table-of-contents file; extract the in-network "
-                                "files it lists")
+                return "index"
             if '"out_of_network"' in text:
                 raise DataError(f"{path.name}: an allowed-amounts file, not in-network rates")
             return "tic"
@@ -85,8 +87,13 @@ def extract_file(path: str | Path, codes: Iterable[str] = FAMILY_CODES, on_read=
     ``billing_class`` (professional or institutional) is used for hospital rows whose file does
     not give one; ``column_map`` names the columns of a non-template chargemaster; a JSON item
     (or top-level member) larger than ``max_item_mb`` is refused, so memory stays bounded."""
-    p = Path(path)
+    p = as_source(path)
     kind = sniff(p)
+    if kind == "index":
+        raise DataError(f"{p.name}: a table-of-contents (index) file: its in-network files are read by "
+                        "`rates extract` (extract_files), not one by one")
+    if isinstance(p, UrlFile) and kind == "chargemaster":
+        raise DataError(f"{p.name}: a URL of a chargemaster or spreadsheet: download it and give the file")
     cs = {str(c).strip() for c in codes}
     if kind == "tic":
         return read_tic(p, cs, on_read, max_item=max_item_mb << 20)
@@ -98,7 +105,7 @@ def extract_file(path: str | Path, codes: Iterable[str] = FAMILY_CODES, on_read=
     from .hospital import file_billing_class
 
     ex = read_chargemaster(p, cs, "institutional", column_map)
-    entity = str(ex.rows[0]["reporting_entity"]) if ex.rows else p.stem
+    entity = str(ex.rows[0]["reporting_entity"]) if ex.rows else Path(str(p)).stem
     cls, why = file_billing_class(entity, billing_class)
     for row in ex.rows:
         row["billing_class"] = cls
@@ -118,6 +125,10 @@ class RunResult:
         return [f for f in self.files if f["status"] != "ok"]
 
 
+def _name(path: str) -> str:
+    return url_name(path) if is_url(path) else Path(path).name
+
+
 def _worker(path: str, codes: tuple[str, ...], queue=None, options: dict | None = None
             ) -> tuple[str, Extraction | None, str | None]:
     return _guarded(path, codes, queue.put if queue is not None else None, options or {})
@@ -131,13 +142,13 @@ def _guarded(path: str, codes: tuple[str, ...], on_read, options: dict
     except (DataError, InputError) as err:
         return path, None, str(err)
     except RecursionError:
-        return path, None, f"{Path(path).name}: nested too deeply to read"
+        return path, None, f"{_name(path)}: nested too deeply to read"
     except (EOFError, zlib.error, gzip.BadGzipFile) as err:
-        return path, None, f"{Path(path).name}: the compressed file is truncated or damaged ({err})"
+        return path, None, f"{_name(path)}: the compressed file is truncated or damaged ({err})"
     except MemoryError:
-        return path, None, f"{Path(path).name}: not enough memory to read it"
+        return path, None, f"{_name(path)}: not enough memory to read it"
     except Exception as err:  # noqa: BLE001 - an untrusted file: any failure is that file's, the run goes on
-        return path, None, f"{Path(path).name}: not readable ({type(err).__name__}: {str(err)[:200]})"
+        return path, None, f"{_name(path)}: not readable ({type(err).__name__}: {str(err)[:200]})"
 
 
 SCHEDULER = re.compile(r"(tcp|tls|ucx)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
@@ -169,7 +180,7 @@ def _die_with_parent() -> None:
 
 
 def _died(path: str) -> tuple[str, None, str]:
-    return (path, None, f"{Path(path).name}: the process reading it died (the reader aborted, or it ran out of "
+    return (path, None, f"{_name(path)}: the process reading it died (the reader aborted, or it ran out of "
                         "memory): refused; the other files are read")
 
 
@@ -234,7 +245,7 @@ def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str, opti
             try:
                 yield fut.result()
             except Exception as err:  # noqa: BLE001 - a worker that died or was lost: that file's failure
-                yield (path, None, f"{Path(path).name}: its Dask worker failed ({type(err).__name__}: "
+                yield (path, None, f"{_name(path)}: its Dask worker failed ({type(err).__name__}: "
                                    f"{shown(str(err), 120)}); the other files are read")
 
 
@@ -242,13 +253,18 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
                   jobs: int = 2, scheduler: str | None = None, progress: bool = True,
                   billing_class: str | None = None, column_map: dict[str, str] | None = None,
                   max_item_mb: int = 64, file_info: str | Path | None = None,
-                  partial: str | Path | None = None) -> RunResult:
+                  partial: str | Path | None = None, plan: str | None = None) -> RunResult:
     """Extract ``codes`` from every file into the Parquet ``out`` (see module doc). ``file_info``:
     a sidecar CSV of facts the files may not state (hospital, state, date; ``rates.fileinfo``).
 
     ``out`` is written only when every file was read: a run where a file failed writes nothing there
     (the last good table stays), and writes the rows of the files that were read to ``partial`` when
-    one is given (with its manifest, marked incomplete). ``RunResult.out`` is the file written, or None."""
+    one is given (with its manifest, marked incomplete). ``RunResult.out`` is the file written, or None.
+
+    A file may be an http(s) URL (streamed, ``fetch``), and an index (table-of-contents) file, local
+    or a URL, stands for the in-network files it lists (``plan``: only those of matching plans). A
+    URL whose ETag is the one the last run recorded in ``out``'s manifest is not read again: its
+    rows are taken from ``out``."""
     if billing_class not in (None, "professional", "institutional"):
         raise InputError("billing-class", f"{shown(billing_class)}: give professional or institutional")
     if not 1 <= max_item_mb <= 4096:
@@ -257,22 +273,25 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     info = read_file_info(file_info) if file_info else []
     if scheduler:
         scheduler = check_scheduler(scheduler)
-    files = [str(Path(p)) for p in paths]
+    files = [check_url(str(p)) if is_url(str(p)) else str(Path(p)) for p in paths]
     if not files:
         raise InputError("files", "no input files given")
     for f in files:
-        check_file(f, "file")
+        if not is_url(f):
+            check_file(f, "file")
     targets = {"out": out, "out (manifest)": Path(str(out) + ".manifest.json")}
     if partial is not None:
         targets.update({"partial": partial, "partial (manifest)": Path(str(partial) + ".manifest.json")})
-    checked = check_outputs(targets, files)
+    checked = check_outputs(targets, [f for f in files if not is_url(f)])
     cs = tuple(str(c).strip() for c in codes)
     t0 = time.monotonic()
-    results = _read_all(files, cs, jobs, scheduler, options, progress)
+    files, indexes = _expand_indexes(files, plan)
+    reused, to_read = _unchanged(files, checked["out"]) if any(is_url(f) for f in files) else ([], files)
+    results = reused + _read_all(to_read, cs, jobs, scheduler, options, progress)
     table, manifest = _collect(results, files, info)
     complete = all(m["status"] == "ok" for m in manifest)
     meta = {"codes": list(cs), "rows": len(table), "seconds": round(time.monotonic() - t0, 2),
-            "complete": complete, "files": manifest}
+            "complete": complete, **({"indexes": indexes} if indexes else {}), "files": manifest}
     if not complete and partial is None:  # the last good table stays
         return RunResult(None, len(table), manifest)
     out_path = checked["out"] if complete else checked["partial"]  # the rows read go to ``partial``
@@ -288,12 +307,13 @@ def _read_all(files: list[str], cs: tuple[str, ...], jobs: int, scheduler: str |
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=sum(Path(f).stat().st_size for f in files), unit="B", unit_scale=True, desc="reading",
+        bar = tqdm(total=sum(Path(f).stat().st_size for f in files if not is_url(f)) or None, unit="B",
+                   unit_scale=True, desc="reading",
                    file=sys.stderr, disable=not sys.stderr.isatty() and os.environ.get("INFUSION_PROGRESS") != "1")
     if scheduler:
         for r in _dask_extract(files, cs, scheduler, options):
             results.append(r)
-            if bar is not None:
+            if bar is not None and not is_url(r[0]):
                 bar.update(Path(r[0]).stat().st_size)
     elif jobs <= 1 or len(files) == 1:
         for f in files:
@@ -314,10 +334,12 @@ def _collect(results: list[tuple[str, Extraction | None, str | None]], files: li
         if ex is None:
             manifest.append({"file": path, "status": "failed", "error": err, "rows": 0})
             continue
-        fact = apply_file_info(ex.rows, Path(path).name, info) if info else None
+        fact = apply_file_info(ex.rows, _name(path), info) if info else None
         frames.append(ex.frame())
         manifest.append({"file": path, "status": "ok", "format": ex.source_format,
                          **({"file_info": fact.source} if fact else {}),
+                         **({"fetch": ex.fetched} if ex.fetched else {}),
+                         **({"reused": "ETag unchanged since the last run"} if ex.reused else {}),
                          "rows": len(ex.rows), "items_read": ex.items_read,
                          "items_matched": ex.items_matched, "not_read": ex.not_read,
                          "bytes_read": ex.bytes_read, "warnings": ex.warnings,
@@ -349,3 +371,55 @@ def _write_manifest(path: Path, meta: dict) -> None:
 def _single_with_bar(f: str, codes: tuple[str, ...], bar, options: dict
                      ) -> tuple[str, Extraction | None, str | None]:
     return _guarded(f, codes, bar.update, options)
+
+
+def _expand_indexes(files: list[str], plan: str | None) -> tuple[list[str], list[dict]]:
+    """The files with each index (table-of-contents) file replaced by the in-network files it lists;
+    and, per index, how many it listed (for the manifest)."""
+    from .index import in_network_files
+
+    out: list[str] = []
+    indexes: list[dict] = []
+    for f in files:
+        if f.lower().endswith((".xlsx", ".xls", ".xlsb", ".xlsm", ".ods", ".csv")) or not _is_index(f):
+            out.append(f)
+            continue
+        listed = in_network_files(f, plan)
+        indexes.append({"index": f, "plan": plan, "in_network_files": len(listed)})
+        out += [x.location for x in listed if x.location not in out]
+    return out, indexes
+
+
+def _is_index(f: str) -> bool:
+    """Whether ``f`` is an index file; a file that cannot be sniffed is not (its reading says why)."""
+    try:
+        return sniff(as_source(f)) == "index"
+    except (DataError, InputError, OSError, EOFError, zlib.error):
+        return False
+
+
+def _unchanged(files: list[str], out: Path) -> tuple[list[tuple[str, Extraction | None, str | None]], list[str]]:
+    """The URLs whose ETag is the one ``out``'s manifest recorded for a good read (their rows taken
+    from ``out``), and the files to read."""
+    manifest = out.with_name(out.name + ".manifest.json")
+    try:
+        last = json.loads(manifest.read_text())
+        before = {f["file"]: f for f in last.get("files", []) if f.get("status") == "ok" and f.get("fetch")}
+    except (OSError, ValueError, AttributeError):
+        return [], files
+    reused: list[tuple[str, Extraction | None, str | None]] = []
+    to_read = []
+    for f in files:
+        etag = (before.get(f) or {}).get("fetch", {}).get("etag")
+        try:
+            same = bool(is_url(f) and etag and head(f).etag == etag)
+        except (DataError, OSError, Exception):  # noqa: BLE001 - no answer: the file is read
+            same = False
+        if not same:
+            to_read.append(f)
+            continue
+        old = pd.read_parquet(out, filters=[("source_file", "==", f)])
+        ex = Extraction(f, str(before[f].get("format", "tic")), rows=old.to_dict("records"),
+                        fetched=before[f]["fetch"], reused=True)
+        reused.append((f, ex, None))
+    return reused, to_read

@@ -22,7 +22,7 @@ from ..bounds import BoundedStream
 from ..errors import DataError, shown
 from .jsonscan import MAX_ITEM, StreamError, TooLarge, iter_object_fast
 from .model import ILLUSTRATIVE_MARK, Extraction, clean_name, payer_fields
-from .tic import open_stream
+from .tic import UrlFile, as_source, fetched, open_stream
 
 _PIPE = re.compile(r"\s*\|\s*")
 CODE_TYPES = {"CPT", "HCPCS"}
@@ -42,7 +42,7 @@ def _money(value: Any) -> float | None:
     return float(text)
 
 
-def _head(path: Path) -> tuple[dict[str, str], list[str], list[str]]:
+def _head(path: "Path | UrlFile") -> tuple[dict[str, str], list[str], list[str]]:
     stream, _ = open_stream(path)
     with stream:
         text = io.TextIOWrapper(cast(BinaryIO, stream), encoding="utf-8-sig", errors="replace", newline="")
@@ -194,7 +194,7 @@ def file_billing_class(entity: str, given: str | None) -> tuple[str, str | None]
 
 def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_000,
                       billing_class: str | None = None) -> Extraction:
-    p = Path(path)
+    p = as_source(path)
     f = _HospitalCsv(p, billing_class)
     ex = f.ex
     stream, raw = open_stream(p)
@@ -219,13 +219,14 @@ def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_00
                 raise
             raise DataError(str(err)) from None
     ex.bytes_read = raw.count
+    ex.fetched = fetched(raw)
     return ex
 
 
 class _HospitalCsv:
     """A CMS template CSV (v2/v3, tall or wide): its header, payer columns and the rows read."""
 
-    def __init__(self, p: Path, billing_class: str | None):
+    def __init__(self, p: "Path | UrlFile", billing_class: str | None):
         self.p = p
         self.general, self.header, self.original = _head(p)
         version = self.general.get("version", "")
@@ -307,7 +308,8 @@ class _HospitalCsv:
             self._add(r, payer, plan, value, kind, method, cls, used)
 
 
-def _amount(p: Path, line: int, col: str | None, value: Any, ex: Extraction, payer: str = "") -> float | None:
+def _amount(p: "Path | UrlFile", line: int, col: str | None, value: Any, ex: Extraction,
+            payer: str = "") -> float | None:
     """A charge cell as a number (None when empty; DataError naming line, column and value when it
     is text that is not an amount; "N/A" and the like are counted as not given)."""
     text = "" if value is None else str(value).strip()
@@ -326,7 +328,7 @@ def _amount(p: Path, line: int, col: str | None, value: Any, ex: Extraction, pay
     return v
 
 
-def _row(p: Path, fmt: str, hospital: str, general: dict, r: Any, payer: str, plan: str,
+def _row(p: "Path | UrlFile", fmt: str, hospital: str, general: dict, r: Any, payer: str, plan: str,
          rate: float, negotiated_type: str, method: str, billing_class: str = "institutional",
          column: str = "", default_lob: str | None = None) -> dict:
     setting = str(r.get("setting") or "").strip().lower() or None
@@ -346,7 +348,7 @@ def _row(p: Path, fmt: str, hospital: str, general: dict, r: Any, payer: str, pl
     }
 
 
-def _objects(value: Any, where: str, path: Path) -> list[dict]:
+def _objects(value: Any, where: str, path: "Path | UrlFile") -> list[dict]:
     """``value`` as a list of objects (None or absent: none); DataError naming ``where`` when it is
     something else (the file does not follow the schema there)."""
     if value is None:
@@ -361,7 +363,7 @@ def _text(value: Any) -> str:
     return "" if value is None else value if isinstance(value, str) else json.dumps(value)
 
 
-def _json_amount(v: Any, where: str, path: Path) -> float:
+def _json_amount(v: Any, where: str, path: "Path | UrlFile") -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")) \
             or v < 0:
         raise DataError(f"{path.name}: {where}: {shown(v)} is not an amount")
@@ -370,7 +372,7 @@ def _json_amount(v: Any, where: str, path: Path) -> float:
 
 def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | None = None,
                        max_item: int = MAX_ITEM) -> Extraction:
-    p = Path(path)
+    p = as_source(path)
     stream, raw = open_stream(p)
     top: dict[str, Any] = {}
     ex = Extraction(str(p), "hpt-json")
@@ -396,6 +398,7 @@ def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | N
     if "standard_charge_information" not in counts and not any("not an array" in w for w in ex.warnings):
         ex.warnings.append("the file has no standard_charge_information member: no charges in this file")
     ex.source_format = f"hpt-json-{top.get('version', '?')}"
+    ex.fetched = fetched(raw)
     licence = top.get("license_information")
     state = hospital_state([], top.get("hospital_address"), licence.get("state") if isinstance(licence, dict) else None)
     for row in ex.rows:  # the members may follow the items: set once all are read
@@ -416,7 +419,8 @@ def _json_top(m: Any, top: dict[str, Any], ex: Extraction) -> None:
         ex.warnings.append("standard_charge_information is not an array: no charges in this file")
 
 
-def _json_item(m: Any, codes: set[str], top: dict[str, Any], ex: Extraction, p: Path, file_class: str) -> None:
+def _json_item(m: Any, codes: set[str], top: dict[str, Any], ex: Extraction, p: "Path | UrlFile",
+               file_class: str) -> None:
     """One standard_charge_information item: its charges and payer rates when it has a requested code."""
     item = m.value
     where = f"standard_charge_information[{m.index}] (byte {m.offset})"
@@ -446,7 +450,7 @@ def _json_item(m: Any, codes: set[str], top: dict[str, Any], ex: Extraction, p: 
         ex.count("item of a requested code with no charge in it")
 
 
-def _json_payer(pi: dict, at: str, r: dict, cls: str, top: dict[str, Any], ex: Extraction, p: Path) -> None:
+def _json_payer(pi: dict, at: str, r: dict, cls: str, top: dict[str, Any], ex: Extraction, p: "Path | UrlFile") -> None:
     """One payers_information entry: its dollar amount, or its percentage when no dollar amount."""
     d = pi.get("standard_charge_dollar")
     q = pi.get("standard_charge_percentage")

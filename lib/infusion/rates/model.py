@@ -52,6 +52,8 @@ class Extraction:
     items_matched: int = 0
     not_read: dict[str, int] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
+    fetched: dict | None = None  # read over HTTP: URL, size, ETag, Last-Modified, bytes, retries
+    reused: bool = False  # a URL whose ETag had not changed: rows taken from the last run's table
 
     def count(self, reason: str, n: int = 1) -> None:
         """Count a value of a requested code that was seen and not made a rate, with why."""

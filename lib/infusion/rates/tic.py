@@ -29,7 +29,7 @@ TOP_FIELDS = ("reporting_entity_name", "reporting_entity_type", "plan_name", "pl
 class CountingReader(io.RawIOBase):
     """Wraps a binary file and counts the bytes read from it (for progress and error offsets)."""
 
-    def __init__(self, raw: io.BufferedReader, on_read=None) -> None:
+    def __init__(self, raw: io.RawIOBase | io.BufferedReader, on_read=None) -> None:
         self.raw = raw
         self.count = 0
         self.on_read = on_read
@@ -106,12 +106,39 @@ class ReadAhead(io.BufferedIOBase):
         super().close()
 
 
-def open_stream(path: Path, on_read=None, read_ahead: bool = False) -> tuple[io.BufferedIOBase, CountingReader]:
+class UrlFile(str):
+    """A file named by its http(s) URL: ``str`` is the URL, ``name`` the last part of its path (as
+    ``Path.name`` for a local file, in messages)."""
+
+    @property
+    def name(self) -> str:
+        from .fetch import url_name
+
+        return url_name(str(self))
+
+
+def as_source(path: str | Path) -> Path | UrlFile:
+    """A local path, or a :class:`UrlFile` for an http(s) URL (which ``Path`` would mangle)."""
+    from .fetch import is_url
+
+    return UrlFile(str(path)) if isinstance(path, str) and is_url(path) else Path(path)
+
+
+def fetched(raw: Any) -> dict | None:
+    """What was fetched over HTTP for a stream (URL, size, ETag ...), None for a local file."""
+    info = getattr(getattr(raw, "raw", None), "info", None)
+    return info.as_dict() if info is not None else None
+
+
+def open_stream(path: Path | UrlFile, on_read=None, read_ahead: bool = False
+                ) -> tuple[io.BufferedIOBase, CountingReader]:
     """The decompressed stream of ``path`` (gzip by magic bytes) and the raw byte counter.
 
     With ``read_ahead``, a gzip file is decompressed in a background thread.
     """
-    raw = CountingReader(open(path, "rb"), on_read)
+    from .fetch import HttpStream
+
+    raw = CountingReader(HttpStream(str(path)) if isinstance(path, UrlFile) else open(path, "rb"), on_read)
     buffered = io.BufferedReader(raw, buffer_size=1 << 20)
     if buffered.peek(2)[:2] == b"\x1f\x8b":
         gz = gzip.GzipFile(fileobj=buffered, mode="rb")
@@ -123,11 +150,11 @@ def _kind(value: Any) -> str:
     return {type(None): "null", dict: "an object", str: "text", bool: "a boolean"}.get(type(value), "a number")
 
 
-def _fail(path: Path, message: str) -> DataError:
+def _fail(path: "Path | UrlFile", message: str) -> DataError:
     return DataError(f"{path.name}: {message}")
 
 
-def _num(value: Any, where: str, path: Path) -> float:
+def _num(value: Any, where: str, path: "Path | UrlFile") -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise _fail(path, f"{where}: negotiated_rate {str(value)[:40]!r} is not a number")
     if value < 0:
@@ -135,7 +162,7 @@ def _num(value: Any, where: str, path: Path) -> float:
     return float(value)
 
 
-def _provider_summary(groups: Any, where: str, path: Path) -> tuple[int, int]:
+def _provider_summary(groups: Any, where: str, path: "Path | UrlFile") -> tuple[int, int]:
     """(provider groups, distinct NPIs) of a ``provider_groups`` list; DataError naming ``where``
     when it does not have the schema's shape (a list of objects whose ``npi`` is a list)."""
     if not isinstance(groups, list):
@@ -153,7 +180,7 @@ def _provider_summary(groups: Any, where: str, path: Path) -> tuple[int, int]:
     return len(groups), len(npis)
 
 
-def _group_id(value: Any, where: str, path: Path) -> int | float | str:
+def _group_id(value: Any, where: str, path: "Path | UrlFile") -> int | float | str:
     """A provider group id: the key that negotiated rates refer to. The schema types it as a
     number and real 1.x files carry fractional ones (62.0004808658, mrfparse issue 17), so any
     finite number is kept as it is (an integral float as its int, so 7.0 and 7 are one key), and
@@ -183,7 +210,7 @@ def code_pattern(codes: set[str]) -> "re.Pattern[bytes]":
 def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MAX_ITEM) -> Extraction:
     """Rows for ``codes`` from one in-network file. DataError names the file and the byte offset
     (or the in_network item and field) of the first problem; nothing partial is returned."""
-    p = Path(path)
+    p = as_source(path)
     stream, raw = open_stream(p, on_read, read_ahead=True)
     ex = Extraction(str(p), "tic")
     top: dict[str, Any] = {}
@@ -200,6 +227,7 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
             else:
                 pending += _item_rows(m, codes, ex, p)
     ex.bytes_read = raw.count
+    ex.fetched = fetched(raw)
     ex.items_read = counts.get("in_network", 0)
     if "in_network" not in counts and "in_network" not in top:
         ex.warnings.append("the file has no in_network member: no rates in this file")
@@ -217,7 +245,7 @@ def _top_member(m: Any, top: dict[str, Any], ex: Extraction) -> None:
 
 
 @contextmanager
-def _read_errors(p: Path, raw: Any, pending: list) -> Iterator[None]:
+def _read_errors(p: "Path | UrlFile", raw: Any, pending: list) -> Iterator[None]:
     """The reading's failures as one DataError naming the file and where (nothing partial kept)."""
     try:
         yield
@@ -236,7 +264,7 @@ def _read_errors(p: Path, raw: Any, pending: list) -> Iterator[None]:
                     f"({err}); {len(pending)} rows read before it are not used") from None
 
 
-def _reference(m: Any, refs: dict[Any, tuple[int, int, str]], ex: Extraction, p: Path) -> None:
+def _reference(m: Any, refs: dict[Any, tuple[int, int, str]], ex: Extraction, p: "Path | UrlFile") -> None:
     """One provider_references entry: its groups and NPIs counted, or a remote file noted."""
     ref = m.value
     where = f"provider_references[{m.index}] (byte {m.offset})"
@@ -252,7 +280,7 @@ def _reference(m: Any, refs: dict[Any, tuple[int, int, str]], ex: Extraction, p:
         refs[gid] = (g, n, f"ref:{gid}")
 
 
-def _check_providers(nr: dict, where: str, p: Path) -> None:
+def _check_providers(nr: dict, where: str, p: "Path | UrlFile") -> None:
     """A negotiated_rates entry's providers: inline groups (1.x) or reference ids."""
     if "provider_groups" in nr:
         _provider_summary(nr["provider_groups"] or [], where, p)
@@ -264,7 +292,7 @@ def _check_providers(nr: dict, where: str, p: Path) -> None:
         _group_id(i, f"{where}.provider_references", p)
 
 
-def _item_rows(m: Any, codes: set[str], ex: Extraction, p: Path) -> list[tuple[dict, dict]]:
+def _item_rows(m: Any, codes: set[str], ex: Extraction, p: "Path | UrlFile") -> list[tuple[dict, dict]]:
     """The rows of one in_network item of a requested code, each with its negotiated_rates entry."""
     item = m.value
     where = f"in_network[{m.index}] (byte {m.offset})"
@@ -290,7 +318,7 @@ def _item_rows(m: Any, codes: set[str], ex: Extraction, p: Path) -> list[tuple[d
     return out
 
 
-def _price_row(item: dict, price: Any, w: str, p: Path) -> dict:
+def _price_row(item: dict, price: Any, w: str, p: "Path | UrlFile") -> dict:
     """One negotiated price as a row (the item's code and arrangement, the price's fields)."""
     if not isinstance(price, dict):
         raise _fail(p, f"{w}: expected an object, found {type(price).__name__}")
@@ -311,7 +339,7 @@ def _price_row(item: dict, price: Any, w: str, p: Path) -> dict:
     }
 
 
-def _providers_of(nr: dict, refs: dict[Any, tuple[int, int, str]], p: Path, unresolved: set
+def _providers_of(nr: dict, refs: dict[Any, tuple[int, int, str]], p: "Path | UrlFile", unresolved: set
                   ) -> tuple[int, int, str, bool, bool]:
     """(groups, NPIs, provider key, remote, a reference to no group) of a negotiated_rates entry."""
     if "provider_groups" in nr:  # schema 1.x inline (checked as it was read)
@@ -337,7 +365,7 @@ def _providers_of(nr: dict, refs: dict[Any, tuple[int, int, str]], p: Path, unre
 
 
 def _finish_rows(ex: Extraction, pending: list[tuple[dict, dict]], refs: dict[Any, tuple[int, int, str]],
-                 top: dict[str, Any], p: Path) -> None:
+                 top: dict[str, Any], p: "Path | UrlFile") -> None:
     """The rows with the file's payer, plan and line of business and each one's providers."""
     entity = top.get("reporting_entity_name") or ""
     payer = top.get("issuer_name") or entity
