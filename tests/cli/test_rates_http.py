@@ -174,3 +174,39 @@ def test_an_index_url_is_extracted_end_to_end_and_an_unchanged_file_is_not_read_
     got = {k: _Handler.hits[k] - before.get(k, 0) for k in _Handler.hits if _Handler.hits[k] != before.get(k, 0)}
     assert got == {"files/index.json": 2}  # the index itself (sniffed, then listed); no in-network file
     assert all(f.get("reused") for f in again.files) and again.rows == res.rows
+
+
+def _expected_rows(path: Path, codes: set[str], keep_ref) -> int:
+    """Rows a provider filter must keep, counted from the JSON itself."""
+    doc = json.loads(path.read_text())
+    refs = {r["provider_group_id"]: r for r in doc["provider_references"] if keep_ref(r)}
+    return sum(len(nr["negotiated_prices"]) for item in doc["in_network"] if item["billing_code"] in codes
+               for nr in item["negotiated_rates"] if any(i in refs for i in nr.get("provider_references", [])))
+
+
+def test_an_npi_or_tin_list_keeps_only_those_providers_rates(tmp_path, run_cli):
+    from infusion.rates.extract import read_provider_list
+    from infusion.rates.tic import ProviderFilter
+
+    f = TIC / "illustrative_aetna_in-network-rates.json"
+    codes = {"96369", "96370", "96371", "96372"}
+    doc = json.loads(f.read_text())
+    npi = str(doc["provider_references"][0]["provider_groups"][0]["npi"][0])
+    tin = doc["provider_references"][1]["provider_groups"][0]["tin"]["value"]
+    npis, tins = tmp_path / "npi.txt", tmp_path / "tin.csv"
+    npis.write_text(f"npi\n# our clinic\n{npi}\n")
+    tins.write_text(f"tin,name\n{tin},ILLUSTRATIVE\n")
+    by_npi = extract_files([str(f)], tmp_path / "a.parquet", jobs=1, progress=False,
+                           providers=ProviderFilter(read_provider_list(npis, "npi")))
+    want = _expected_rows(f, codes, lambda r: any(int(npi) in g["npi"] for g in r["provider_groups"]))
+    every = _expected_rows(f, codes, lambda r: True)
+    assert 0 < by_npi.rows == want < every
+    assert by_npi.files[0]["not_read"]["rate of providers not in the NPI/TIN list"] == every - want
+    by_tin = extract_files([str(f)], tmp_path / "b.parquet", jobs=1, progress=False,
+                           providers=ProviderFilter(tin=read_provider_list(tins, "tin")))
+    assert 0 < by_tin.rows == _expected_rows(f, codes, lambda r: any(g["tin"]["value"] == tin
+                                                                     for g in r["provider_groups"]))
+    # a bad list is exit 2 naming the option, the line and the value
+    npis.write_text("1234567890\n12345\n")
+    proc = run_cli("rates", "extract", str(f), "--out", str(tmp_path / "c.parquet"), "--npi", str(npis))
+    assert proc.returncode == 2 and "npi: npi.txt line 2: '12345' is not a 10-digit NPI" in proc.stderr

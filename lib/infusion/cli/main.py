@@ -104,6 +104,9 @@ def _add_rates(sub: argparse._SubParsersAction) -> None:
                           "and charges of the requested codes.")
     ext.add_argument("files", nargs="+", help="input files or http(s) URLs; an index (table-of-contents) file "
                      "stands for the in-network files it lists")
+    ext.add_argument("--npi", metavar="FILE", help="keep only the rates of providers with one of these NPIs (a "
+                     "file, one per line or the first CSV column); payers' in-network files")
+    ext.add_argument("--tin", metavar="FILE", help="keep only the rates of providers with one of these TINs (EINs)")
     ext.add_argument("--plan", help="with an index file: only the in-network files of plans whose name, id, "
                      "sponsor or EIN holds this text")
     ext.add_argument("--codes", default="96369,96370,96371,96372", help="comma-separated codes")

@@ -25,10 +25,17 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
         if not sep or not role.strip() or not header.strip():
             raise InputError("map", f"{shown(m)} is not ROLE=HEADER (e.g. code=\"CPT/HCPCS\")")
         column_map[role.strip()] = header.strip()
+    from ..rates.extract import read_provider_list
+    from ..rates.tic import ProviderFilter
+
+    providers = None
+    if args.npi or args.tin:
+        providers = ProviderFilter(read_provider_list(args.npi, "npi") if args.npi else frozenset(),
+                                   read_provider_list(args.tin, "tin") if args.tin else frozenset())
     res = extract_files(args.files, args.out, codes=codes, jobs=args.jobs, scheduler=args.scheduler,
                         billing_class=args.billing_class, column_map=column_map or None,
                         max_item_mb=args.max_item_mb, file_info=args.file_info, partial=args.partial,
-                        plan=args.plan)
+                        plan=args.plan, providers=providers)
     for f in res.files:  # names and messages come from the files: one line each, no control characters
         if f["status"] == "ok":
             print(terminal(f"ok      {f['file']}: {f['rows']} rows ({f['format']}, {f['items_read']} items read, "

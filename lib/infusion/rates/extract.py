@@ -29,7 +29,7 @@ from .fetch import check_url, head, is_url, url_name
 from .fileinfo import apply_file_info, read_file_info
 from .hospital import read_hospital_csv, read_hospital_json
 from .model import Extraction, to_frame
-from .tic import UrlFile, as_source, open_stream, read_tic
+from .tic import ProviderFilter, UrlFile, as_source, open_stream, read_tic
 
 FAMILY_CODES = ("96369", "96370", "96371", "96372")
 
@@ -81,7 +81,7 @@ def sniff(path: "Path | UrlFile") -> str:
 
 def extract_file(path: str | Path, codes: Iterable[str] = FAMILY_CODES, on_read=None,
                  billing_class: str | None = None, column_map: dict[str, str] | None = None,
-                 max_item_mb: int = 64) -> Extraction:
+                 max_item_mb: int = 64, providers: ProviderFilter | None = None) -> Extraction:
     """Read one file of any supported format.
 
     ``billing_class`` (professional or institutional) is used for hospital rows whose file does
@@ -96,7 +96,10 @@ def extract_file(path: str | Path, codes: Iterable[str] = FAMILY_CODES, on_read=
         raise DataError(f"{p.name}: a URL of a chargemaster or spreadsheet: download it and give the file")
     cs = {str(c).strip() for c in codes}
     if kind == "tic":
-        return read_tic(p, cs, on_read, max_item=max_item_mb << 20)
+        return read_tic(p, cs, on_read, max_item=max_item_mb << 20, providers=providers)
+    if providers is not None:
+        raise DataError(f"{p.name}: a hospital or chargemaster file: the NPI/TIN list applies to payers' "
+                        "in-network files (a hospital file's rates are the hospital's own)")
     if kind == "hpt-json":
         return read_hospital_json(p, cs, billing_class, max_item=max_item_mb << 20)
     if kind == "hpt-csv":
@@ -253,7 +256,8 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
                   jobs: int = 2, scheduler: str | None = None, progress: bool = True,
                   billing_class: str | None = None, column_map: dict[str, str] | None = None,
                   max_item_mb: int = 64, file_info: str | Path | None = None,
-                  partial: str | Path | None = None, plan: str | None = None) -> RunResult:
+                  partial: str | Path | None = None, plan: str | None = None,
+                  providers: ProviderFilter | None = None) -> RunResult:
     """Extract ``codes`` from every file into the Parquet ``out`` (see module doc). ``file_info``:
     a sidecar CSV of facts the files may not state (hospital, state, date; ``rates.fileinfo``).
 
@@ -269,7 +273,8 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
         raise InputError("billing-class", f"{shown(billing_class)}: give professional or institutional")
     if not 1 <= max_item_mb <= 4096:
         raise InputError("max-item-mb", f"{max_item_mb} is not a size from 1 to 4096 MB")
-    options = {"billing_class": billing_class, "column_map": column_map, "max_item_mb": max_item_mb}
+    options = {"billing_class": billing_class, "column_map": column_map, "max_item_mb": max_item_mb,
+               "providers": providers}
     info = read_file_info(file_info) if file_info else []
     if scheduler:
         scheduler = check_scheduler(scheduler)
@@ -423,3 +428,28 @@ def _unchanged(files: list[str], out: Path) -> tuple[list[tuple[str, Extraction 
                         fetched=before[f]["fetch"], reused=True)
         reused.append((f, ex, None))
     return reused, to_read
+
+
+MAX_PROVIDER_LIST = 10 << 20  # bytes of an NPI or TIN list file
+
+
+def read_provider_list(path: str | Path, kind: str) -> frozenset[str]:
+    """The NPIs (10 digits) or TINs (9 digits, dashes dropped) of a list file: one per line, or
+    the first column of a CSV; blank lines and lines starting with # skipped, a header line
+    ("npi", "tin") too. InputError naming the option, the line and the value otherwise."""
+    digits = {"npi": 10, "tin": 9}[kind]
+    f = check_file(path, kind)
+    if f.stat().st_size > MAX_PROVIDER_LIST:
+        raise InputError(kind, f"{f.name} is larger than {MAX_PROVIDER_LIST >> 20} MB: not a list of {kind.upper()}s")
+    out = set()
+    for n, line in enumerate(f.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
+        value = line.split(",")[0].strip().strip('"')
+        if not value or value.startswith("#") or (n == 1 and value.lower() in (kind, kind + "s")):
+            continue
+        clean = value.replace("-", "")
+        if not (clean.isascii() and clean.isdigit() and len(clean) == digits):
+            raise InputError(kind, f"{f.name} line {n}: {shown(value)} is not a {digits}-digit {kind.upper()}")
+        out.add(clean)
+    if not out:
+        raise InputError(kind, f"{f.name} lists no {kind.upper()}")
+    return frozenset(out)

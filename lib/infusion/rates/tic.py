@@ -15,6 +15,7 @@ import re
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -162,6 +163,27 @@ def _num(value: Any, where: str, path: "Path | UrlFile") -> float:
     return float(value)
 
 
+@dataclass(frozen=True)
+class ProviderFilter:
+    """Keep only the rates of providers with one of these NPIs or TINs (digits only)."""
+
+    npi: frozenset[str] = frozenset()
+    tin: frozenset[str] = frozenset()
+
+    def matches(self, groups: Any) -> bool:
+        """Whether a ``provider_groups`` list holds one of the NPIs or TINs."""
+        for g in groups if isinstance(groups, list) else ():
+            if not isinstance(g, dict):
+                continue
+            if self.npi and any(str(n) in self.npi for n in (g.get("npi") or []) if not isinstance(n, bool)):
+                return True
+            tin = g.get("tin")
+            if self.tin and isinstance(tin, dict) and "".join(c for c in str(tin.get("value", "")) if c.isdigit()) \
+                    in self.tin:
+                return True
+        return False
+
+
 def _provider_summary(groups: Any, where: str, path: "Path | UrlFile") -> tuple[int, int]:
     """(provider groups, distinct NPIs) of a ``provider_groups`` list; DataError naming ``where``
     when it does not have the schema's shape (a list of objects whose ``npi`` is a list)."""
@@ -207,14 +229,17 @@ def code_pattern(codes: set[str]) -> "re.Pattern[bytes]":
     return re.compile(rb'"billing_code"\s*:\s*(?:"?\s*(?:' + alts + rb')\s*["\s,}]|"[^"]*\\)')
 
 
-def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MAX_ITEM) -> Extraction:
-    """Rows for ``codes`` from one in-network file. DataError names the file and the byte offset
-    (or the in_network item and field) of the first problem; nothing partial is returned."""
+def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MAX_ITEM,
+             providers: ProviderFilter | None = None) -> Extraction:
+    """Rows for ``codes`` from one in-network file (``providers``: only those of the providers
+    listed). DataError names the file and the byte offset (or the in_network item and field) of the
+    first problem; nothing partial is returned."""
     p = as_source(path)
     stream, raw = open_stream(p, on_read, read_ahead=True)
     ex = Extraction(str(p), "tic")
     top: dict[str, Any] = {}
     refs: dict[Any, tuple[int, int, str]] = {}  # id -> (groups, npis, key) ; key "remote" if URL
+    matched: set = set()  # ids of the provider groups with a listed NPI or TIN (``providers``)
     pending: list[tuple[dict, dict]] = []  # (row, its negotiated_rates entry)
     counts: dict[str, int] = {}
     with _read_errors(p, raw, pending), stream:
@@ -224,6 +249,9 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
                 _top_member(m, top, ex)
             elif m.key == "provider_references":
                 _reference(m, refs, ex, p)
+                if providers is not None and isinstance(m.value, dict) and \
+                        providers.matches(m.value.get("provider_groups")):
+                    matched.add(_group_id(m.value.get("provider_group_id"), "", p))
             else:
                 pending += _item_rows(m, codes, ex, p)
     ex.bytes_read = raw.count
@@ -231,8 +259,27 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
     ex.items_read = counts.get("in_network", 0)
     if "in_network" not in counts and "in_network" not in top:
         ex.warnings.append("the file has no in_network member: no rates in this file")
+    if providers is not None:
+        pending = _of_providers(pending, providers, matched, ex, p)
     _finish_rows(ex, pending, refs, top, p)
     return ex
+
+
+def _of_providers(pending: list[tuple[dict, dict]], providers: ProviderFilter, matched: set, ex: Extraction,
+                  p: "Path | UrlFile") -> list[tuple[dict, dict]]:
+    """The rows whose providers (inline groups, or referenced groups) hold a listed NPI or TIN; the
+    others counted. A remote reference cannot be checked: its rates are not kept."""
+    kept = []
+    for row, nr in pending:
+        if "provider_groups" in nr:
+            ok = providers.matches(nr.get("provider_groups"))
+        else:
+            ok = any(_group_id(i, "", p) in matched for i in nr.get("provider_references") or [])
+        if ok:
+            kept.append((row, nr))
+        else:
+            ex.count("rate of providers not in the NPI/TIN list")
+    return kept
 
 
 def _top_member(m: Any, top: dict[str, Any], ex: Extraction) -> None:
