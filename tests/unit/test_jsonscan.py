@@ -241,3 +241,28 @@ def test_a_small_file_loads_no_compiler_and_a_large_one_gives_the_same_rows(tmp_
     light = extract_file(TIC_SAMPLE).rows
     monkeypatch.setattr(jsonscan, "SMALL", 0)  # every window to the compiled kernel
     assert extract_file(TIC_SAMPLE).rows == light and light
+
+
+@pytest.mark.parametrize("ref", [
+    {"provider_group_id": 7,
+     "provider_groups": [{"npi": [1111111111, 2222222222], "tin": {"type": "ein", "value": "1"}}]},
+    {"provider_group_id": 8,
+     "provider_groups": [{"npi": [1111111111, 1111111111, 0], "tin": {"type": "ein", "value": "2"}},
+                         {"npi": [3333333333], "tin": {"type": "npi", "value": "3"}}]},
+    {"provider_group_id": 9, "provider_groups": []},
+    {"provider_group_id": 10, "provider_groups": [{"npi": [], "tin": {"type": "ein", "value": "4"}}]},
+])
+def test_a_provider_reference_read_from_its_bytes_counts_as_decoded(ref):
+    """The fast path (no json.loads per reference) gives the groups and distinct NPIs the checked
+    JSON path gives; other shapes fall back to the JSON path."""
+    from pathlib import Path
+
+    from infusion.rates.tic import _provider_summary, _reference_bytes
+
+    for raw in (json.dumps(ref).encode(), json.dumps(ref, separators=(",", ":")).encode()):
+        fast = _reference_bytes(raw)
+        assert fast is not None and fast[0] == ref["provider_group_id"]
+        assert fast[1:] == _provider_summary(ref["provider_groups"], "", Path("x"))
+    odd = dict(ref, provider_groups=True)
+    assert _reference_bytes(json.dumps(odd).encode()) is None
+    assert _reference_bytes(json.dumps(dict(ref, location="https://x/y.json")).encode()) is None

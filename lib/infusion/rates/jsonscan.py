@@ -257,13 +257,14 @@ def _member_name(buf: _Buf, max_item: int) -> str:
 def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
                      chunk: int = 1 << 22, counts: dict[str, int] | None = None,
                      required: dict[str, tuple[str, re.Pattern[bytes]]] | None = None,
-                     max_item: int = MAX_ITEM) -> Iterator[Member]:
+                     max_item: int = MAX_ITEM, raw_keys: frozenset[str] = frozenset()) -> Iterator[Member]:
     """Yield the members of the top-level JSON object in ``fp`` (binary, decompressed), in order.
 
     Members named in ``arrays`` whose value is an array are streamed item by item: only items
     matching their byte pattern (all items when the pattern is None) are decoded and yielded, with
     their index; ``counts`` receives how many items each array had; ``required`` names a member
-    every item must have (checked without decoding). Any other member is decoded whole.
+    every item must have (checked without decoding); ``raw_keys`` names arrays whose items are
+    yielded as their bytes, for the caller to read. Any other member is decoded whole.
     """
     buf = _Buf(fp, chunk)
     buf.peek()
@@ -278,7 +279,7 @@ def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
         key = _member_name(buf, max_item)
         if key in arrays and buf.peek() == b"[":
             buf.pos += 1
-            yield from _scan_array(buf, key, arrays[key], counts, (required or {}).get(key), max_item)
+            yield from _scan_array(buf, key, arrays[key], counts, (required or {}).get(key), max_item, key in raw_keys)
         else:
             end = _value_end(buf, f"member {key!r}", max_item)
             at = buf.offset()
@@ -312,8 +313,8 @@ def _skip_ws(seg: bytes, i: int) -> int:
 def _items_with(rx: re.Pattern[bytes], seg: bytes, bounds: np.ndarray, item_ends: list) -> set[int]:
     """The complete items of the window in which ``rx`` matches."""
     starts = bounds[:len(item_ends)]
-    return {int(np.searchsorted(starts, mm.start(), side="right")) - 1
-            for mm in rx.finditer(seg, 0, int(item_ends[-1]))}
+    at = np.fromiter((mm.start() for mm in rx.finditer(seg, 0, int(item_ends[-1]))), dtype=np.int64)
+    return set((np.unique(np.searchsorted(starts, at, side="right")) - 1).tolist())
 
 
 def _check_required(buf: _Buf, seg: bytes, key: str, index: int, bounds: np.ndarray, item_ends: list,
@@ -328,14 +329,18 @@ def _check_required(buf: _Buf, seg: bytes, key: str, index: int, bounds: np.ndar
 
 
 def _decoded(buf: _Buf, seg: bytes, key: str, index: int, bounds: np.ndarray, item_ends: list,
-             pattern: re.Pattern[bytes] | None) -> Iterator[Member]:
-    """The window's complete items that match ``pattern`` (all when None), decoded in order; an
-    empty item ("[1, ]") is a JSON error."""
+             pattern: re.Pattern[bytes] | None, raw_items: bool = False) -> Iterator[Member]:
+    """The window's complete items that match ``pattern`` (all when None), decoded in order (with
+    ``raw_items``, as their bytes: the caller decodes what it needs); an empty item ("[1, ]") is a
+    JSON error."""
     complete = len(item_ends)
     hits = set(range(complete)) if pattern is None else _items_with(pattern, seg, bounds, item_ends)
     for i in sorted(hits):
         a, b = int(bounds[i]), int(item_ends[i])
         raw = seg[a:b]
+        if raw_items:
+            yield Member(key, bytes(raw), index + i, buf.offset(buf.pos + _skip_ws(seg, a)))
+            continue
         try:
             value = loads(raw)
         except ValueError as err:
@@ -352,7 +357,7 @@ def _decoded(buf: _Buf, seg: bytes, key: str, index: int, bounds: np.ndarray, it
 def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | None,
                 counts: dict[str, int] | None = None,
                 required: tuple[str, re.Pattern[bytes]] | None = None,
-                max_item: int = MAX_ITEM) -> Iterator[Member]:
+                max_item: int = MAX_ITEM, raw: bool = False) -> Iterator[Member]:
     index = 0
     if buf.peek() == b"]":
         buf.pos += 1
@@ -370,7 +375,7 @@ def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | None,
         if complete and required is not None:
             _check_required(buf, seg, key, index, bounds, item_ends, required)
         if complete:
-            yield from _decoded(buf, seg, key, index, bounds, item_ends, pattern)
+            yield from _decoded(buf, seg, key, index, bounds, item_ends, pattern, raw)
             index += complete
             if counts is not None:
                 counts[key] = index

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DataError, shown
-from .jsonscan import MAX_ITEM, MissingField, StreamError, TooLarge, iter_object_fast
+from .jsonscan import MAX_ITEM, MissingField, StreamError, TooLarge, iter_object_fast, loads
 from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer, join
 
 TOP_FIELDS = ("reporting_entity_name", "reporting_entity_type", "plan_name", "plan_id",
@@ -238,13 +238,14 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
     stream, raw = open_stream(p, on_read, read_ahead=True)
     ex = Extraction(str(p), "tic")
     top: dict[str, Any] = {}
-    refs: dict[Any, tuple[int, int, str]] = {}  # id -> (groups, npis, key) ; key "remote" if URL
+    refs: dict[Any, int] = {}  # id -> groups << 32 | NPIs; -1 for a remote reference (one int per group)
     matched: set = set()  # ids of the provider groups with a listed NPI or TIN (``providers``)
     pending: list[tuple[dict, dict]] = []  # (row, its negotiated_rates entry)
     counts: dict[str, int] = {}
     with _read_errors(p, raw, pending), stream:
         for m in iter_object_fast(stream, {"in_network": code_pattern(codes), "provider_references": None},
-                                  counts=counts, required=REQUIRED, max_item=max_item):
+                                  counts=counts, required=REQUIRED, max_item=max_item,
+                                  raw_keys=frozenset() if providers is not None else RAW):
             if m.index is None:
                 _top_member(m, top, ex)
             elif m.key == "provider_references":
@@ -311,20 +312,63 @@ def _read_errors(p: "Path | UrlFile", raw: Any, pending: list) -> Iterator[None]
                     f"({err}); {len(pending)} rows read before it are not used") from None
 
 
-def _reference(m: Any, refs: dict[Any, tuple[int, int, str]], ex: Extraction, p: "Path | UrlFile") -> None:
+RAW = frozenset({"provider_references"})  # read from their bytes (``_reference_bytes``), not decoded
+_GID = re.compile(rb'"provider_group_id"\s*:\s*(-?[0-9][0-9.eE+-]*|"[^"\\]*")')
+_NPIS = re.compile(rb'"npi"\s*:\s*\[([^\]\[{}"]*)\]')
+_TIN = re.compile(rb'"tin"\s*:\s*\{')
+_GROUPS = re.compile(rb'"provider_groups"\s*:\s*\[')
+_NPI_KEY = re.compile(rb'"npi"\s*:')  # the key (a TIN's type may be the text "npi")
+
+
+def _reference_bytes(raw: bytes) -> tuple[Any, int, int] | None:
+    """(group id, groups, distinct NPIs) of a provider_references entry read from its bytes, for the
+    plain shape (one id, no location, each group an ``npi`` list of numbers and a ``tin``, no escape);
+    None for anything else, which is decoded and checked as JSON."""
+    if b"\\" in raw or b'"location"' in raw:
+        return None
+    gid = _GID.findall(raw)
+    lists = _NPIS.findall(raw)
+    if (len(gid) != 1 or len(lists) != len(_TIN.findall(raw)) or len(_NPI_KEY.findall(raw)) != len(lists)
+            or len(_GROUPS.findall(raw)) != 1 or raw.count(b'"provider_groups"') != 1):
+        return None  # another shape (provider_groups not a list ...): decoded and checked as JSON
+    npis: set[bytes] = set()
+    for text in lists:
+        tokens = text.translate(None, b" \n\t\r")
+        if not tokens:
+            continue
+        if not tokens.replace(b",", b"").isdigit() or b",," in tokens or tokens[:1] == b"," or tokens[-1:] == b",":
+            return None  # not a plain list of numbers: read as JSON
+        npis.update(tokens.split(b","))
+    npis.discard(b"0")  # a 0 in place of an NPI is none
+    g = gid[0]
+    return (int(g) if g.isdigit() else loads(g)), len(lists), len(npis)
+
+
+def _reference(m: Any, refs: dict[Any, int], ex: Extraction, p: "Path | UrlFile") -> None:
     """One provider_references entry: its groups and NPIs counted, or a remote file noted."""
-    ref = m.value
     where = f"provider_references[{m.index}] (byte {m.offset})"
+    if isinstance(m.value, bytes):
+        fast = _reference_bytes(m.value)
+        if fast is not None:
+            gid, g, n = fast
+            refs[_group_id(gid, where, p)] = g << 32 | n
+            return
+        try:
+            ref = loads(m.value)
+        except ValueError as err:
+            raise _fail(p, f"{where}: {err.args[0].split(':')[0]}") from None
+    else:
+        ref = m.value
     if not isinstance(ref, dict) or "provider_group_id" not in ref:
         raise _fail(p, f"{where}: missing provider_group_id")
     gid = _group_id(ref["provider_group_id"], where, p)
     if ref.get("location"):
-        refs[gid] = (0, 0, "remote")
+        refs[gid] = -1
         ex.warnings.append(f"provider_references[{m.index}] id {gid} is a remote file ({ref['location']}): not "
                            "fetched; its rates are kept with remote_reference=True and no NPI count")
     else:
         g, n = _provider_summary(ref.get("provider_groups") or [], where, p)
-        refs[gid] = (g, n, f"ref:{gid}")
+        refs[gid] = g << 32 | n
 
 
 def _check_providers(nr: dict, where: str, p: "Path | UrlFile") -> None:
@@ -386,7 +430,7 @@ def _price_row(item: dict, price: Any, w: str, p: "Path | UrlFile") -> dict:
     }
 
 
-def _providers_of(nr: dict, refs: dict[Any, tuple[int, int, str]], p: "Path | UrlFile", unresolved: set
+def _providers_of(nr: dict, refs: dict[Any, int], p: "Path | UrlFile", unresolved: set
                   ) -> tuple[int, int, str, bool, bool]:
     """(groups, NPIs, provider key, remote, a reference to no group) of a negotiated_rates entry."""
     if "provider_groups" in nr:  # schema 1.x inline (checked as it was read)
@@ -404,14 +448,16 @@ def _providers_of(nr: dict, refs: dict[Any, tuple[int, int, str]], p: "Path | Ur
             unresolved.add(i)
             missing = True
             continue
-        gi, ni, kind = refs[i]
-        remote = remote or kind == "remote"
-        g += gi
-        n += ni
+        packed = refs[i]
+        if packed < 0:
+            remote = True
+            continue
+        g += packed >> 32
+        n += packed & 0xFFFFFFFF
     return g, n, "refs:" + join(sorted(str(i) for i in ids)), remote, missing
 
 
-def _finish_rows(ex: Extraction, pending: list[tuple[dict, dict]], refs: dict[Any, tuple[int, int, str]],
+def _finish_rows(ex: Extraction, pending: list[tuple[dict, dict]], refs: dict[Any, int],
                  top: dict[str, Any], p: "Path | UrlFile") -> None:
     """The rows with the file's payer, plan and line of business and each one's providers."""
     entity = top.get("reporting_entity_name") or ""
