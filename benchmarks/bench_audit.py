@@ -24,7 +24,7 @@ parse floor plus the checks above it):
 
 * throughput: at least 1 million lines a second from CSV and 2 million from Parquet on 2 cores,
   printed beside pyarrow's read alone and beside the same checks written as one DuckDB SQL query
-  over the file (``DUCKDB_SQL``: what an analyst would otherwise run), which the audit must beat;
+  over the file (``competitors.DUCKDB_SQL``: what an analyst would otherwise run), which the audit must beat;
   the query's counts by rule are compared with the audit's;
 * scale (``--scale``, default 20,000,000 lines; 0 skips it): a CSV of a large health system's year,
   a tenth of its lines 96369-96372, audited at 1M, 5M and 20M lines in fresh processes: peak
@@ -130,68 +130,12 @@ def generate_scale(path: Path, lines: int, chunk: int = 1_000_000, seed: int = 5
     tmp.replace(path)
 
 
-# The same checks as one DuckDB query over the file (the families, the facility places, the MUEs
-# and the modifier lists are the engine's, passed in as lists): counts by rule.
-DUCKDB_SQL = """
-WITH l AS (
-  SELECT trim(claim_id::VARCHAR) AS claim_id, trim(line_number::VARCHAR) AS line_number,
-         try_cast(date_of_service::VARCHAR AS DATE) AS dos, trim(hcpcs::VARCHAR) AS code,
-         try_cast(units AS INTEGER) AS units, coalesce(modifiers::VARCHAR, '') AS modifiers,
-         lpad(trim(pos::VARCHAR), 2, '0') AS pos, coalesce(claim_type::VARCHAR, 'professional') AS claim_type,
-         hour(try_strptime(start_time::VARCHAR, '%H:%M')) * 60 + minute(try_strptime(start_time::VARCHAR, '%H:%M'))
-           AS t0,
-         hour(try_strptime(stop_time::VARCHAR, '%H:%M')) * 60 + minute(try_strptime(stop_time::VARCHAR, '%H:%M'))
-           AS t1
-  FROM {source}
-  WHERE trim(hcpcs::VARCHAR) IN ('96369', '96370', '96371', '96372')),
-g AS (
-  SELECT claim_id, dos, count(*) FILTER (WHERE code = '96369') AS n69,
-         sum(units) FILTER (WHERE code = '96370') AS u70,
-         max(t1) FILTER (WHERE code IN ('96369', '96370')) - min(t0) FILTER (WHERE code IN ('96369', '96370'))
-           AS minutes
-  FROM l GROUP BY claim_id, dos),
-f AS (
-  SELECT l.*, g.n69, g.u70, g.minutes,
-         CASE WHEN g.minutes > 90 THEN (g.minutes - 91) // 60 + 1 ELSE 0 END AS supported
-  FROM l JOIN g USING (claim_id, dos)),
-m AS (SELECT code, trim(t.m) AS m FROM f, unnest(regexp_split_to_array(upper(f.modifiers), '[ ,;|]+')) AS t(m)
-      WHERE trim(t.m) <> ''),
-mue AS (SELECT claim_id, dos, code, sum(units) AS total FROM f GROUP BY ALL)
-SELECT rule, count(*) AS n FROM (
-  SELECT 'U-ADDON' AS rule FROM f WHERE code IN ('96370', '96371') AND n69 = 0
-  UNION ALL SELECT 'U-INIT' FROM f WHERE code = '96369' AND units > 1
-  UNION ALL SELECT 'U-PUMP' FROM f WHERE code = '96371' AND units > 1
-  UNION ALL SELECT 'U-SHORT' FROM f WHERE code IN ('96369', '96370', '96371') AND minutes BETWEEN 0 AND 15
-  UNION ALL SELECT 'U-HOUR' FROM f WHERE code = '96370' AND minutes > 15 AND u70 > supported
-  UNION ALL SELECT 'T-DOC' FROM f WHERE code = '96370' AND minutes IS NULL
-  UNION ALL SELECT 'S-FACILITY' FROM f WHERE claim_type LIKE 'prof%' AND list_contains($facility, pos)
-  UNION ALL SELECT 'M-VALID' FROM m WHERE list_contains($invalid, m) OR NOT regexp_full_match(m, '[0-9A-Z]{2}')
-                                       OR (regexp_full_match(m, '[0-9]{2}') AND NOT list_contains($numeric, m))
-  UNION ALL SELECT 'U-MUE' FROM mue JOIN (SELECT unnest($mue_codes) AS code, unnest($mue_limits) AS lim) USING (code)
-            WHERE total > lim
-) GROUP BY rule ORDER BY rule
-"""
-
-
 def duckdb_counts(path: str) -> dict[str, int]:
-    """Counts by rule of ``DUCKDB_SQL`` over ``path`` (CSV read as text, or Parquet)."""
-    import duckdb
-    from infusion.audit.claim_dates import mue_by_family as _mue_by_family
-    from infusion.audit.read import FAMILY
-    from infusion.coding.modifiers import CPT_NUMERIC_MODIFIERS
-    from infusion.reference import catalog
+    """Counts by rule of ``DUCKDB_SQL`` over ``path`` (CSV read as text, or Parquet), with the
+    engine's lists and limits (``competitors.reference``)."""
+    from competitors import reference, run_duckdb
 
-    table = catalog.modifiers()
-    source = (f"read_csv('{path}', all_varchar = true, header = true)" if path.endswith(".csv")
-              else f"read_parquet('{path}')")
-    limits = [(c, int(m)) for c, m in zip(FAMILY, _mue_by_family()) if m >= 0]
-    params = {"facility": sorted(catalog.facility_places()),
-              "invalid": sorted(table.index[table["valid"] == "no"]),
-              "numeric": sorted(CPT_NUMERIC_MODIFIERS),
-              "mue_codes": [c for c, _ in limits], "mue_limits": [m for _, m in limits]}
-    con = duckdb.connect()
-    con.execute("SET threads = 2")
-    return {r: int(n) for r, n in con.execute(DUCKDB_SQL.replace("{source}", source), params).fetchall()}
+    return run_duckdb(path, reference())
 
 
 def peak_rss_mb() -> float:
