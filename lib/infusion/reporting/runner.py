@@ -58,16 +58,18 @@ class RunState:
             state = {}  # a damaged state file: every job renders again
         self.state = state if isinstance(state, dict) else {}
 
-    def unchanged(self, name: str, job: Job, target: Path) -> bool:
+    def unchanged(self, name: str, fp: str, target: Path) -> bool:
+        """Whether the job's last good render had fingerprint ``fp`` and wrote the very ``target``."""
         last = self.state.get(name)
-        return (not self.force and isinstance(last, dict) and last.get("fingerprint") == self.fingerprint(job)
+        return (not self.force and isinstance(last, dict) and last.get("fingerprint") == fp
                 and last.get("output_sha256") is not None and last.get("output_sha256") == self.output_hash(target))
 
-    def record(self, outcome: Outcome, target: Path, start: dt.datetime) -> None:
-        """The job's line in the run log, and the state after it."""
+    def record(self, outcome: Outcome, target: Path, start: dt.datetime, fp: str | None) -> None:
+        """The job's line in the run log, and the state after it (``fp``: its fingerprint, taken
+        once before it ran; None for an invalid job)."""
         job = outcome.job
         if outcome.status == "ok":
-            self.state[outcome.name] = {"fingerprint": self.fingerprint(job), "parameters": job.parameters,
+            self.state[outcome.name] = {"fingerprint": fp, "parameters": job.parameters,
                                         "output_sha256": self.output_hash(target)}
         elif outcome.status == "failed":
             self.state.pop(outcome.name, None)
@@ -101,10 +103,11 @@ def _validated(jobs: list[tuple[str, Job]], reports_dir: Path, strict: bool, whe
     return invalid
 
 
-def _one(i: int, n: int, name: str, job: Job, reports_dir: Path, state: RunState | None) -> Outcome:
+def _one(i: int, n: int, name: str, job: Job, reports_dir: Path, state: RunState | None, fp: str | None
+         ) -> Outcome:
     t0 = time.monotonic()
     target = reports_dir / job.output
-    if state is not None and state.unchanged(name, job, target):
+    if state is not None and fp is not None and state.unchanged(name, fp, target):
         log.info("[%d/%d] %s: unchanged, skipped", i, n, name)
         return Outcome(name, job, "skipped")
     log.info("[%d/%d] %s: rendering %s %s", i, n, name, job.notebook, job.parameters)
@@ -131,13 +134,15 @@ def run_jobs(jobs: list[tuple[str, Job]], reports_dir: Path, *, strict: bool = T
             state.load()
         for i, (name, job) in enumerate(jobs, start=1):
             start = dt.datetime.now(dt.timezone.utc)
+            # what the job's report depends on, hashed once (its *_path files may be gigabytes)
+            fp = state.fingerprint(job) if state is not None and name not in invalid else None
             if name in invalid:
                 log.error("%s", terminal(f"[{i}/{len(jobs)}] {name}: INVALID, not run: {invalid[name]}", 1000))
                 outcome = Outcome(name, job, "invalid", invalid[name])
             else:
-                outcome = _one(i, len(jobs), name, job, reports_dir, state)
+                outcome = _one(i, len(jobs), name, job, reports_dir, state, fp)
             if state is not None:
-                state.record(outcome, reports_dir / job.output, start)
+                state.record(outcome, reports_dir / job.output, start, fp)
             outcomes.append(outcome)
     return outcomes
 
