@@ -62,11 +62,13 @@ class FetchInfo:
         return asdict(self)
 
 
-def _pool():
+def _pool(timeout: tuple[float, float] | None = None):
+    """A connection pool: redirects followed, 5xx and retries left to the caller (``HttpStream``)."""
     import urllib3
 
+    connect, read = timeout or TIMEOUT
     return urllib3.PoolManager(retries=urllib3.Retry(total=3, redirect=5, status=0, backoff_factor=0),
-                               timeout=urllib3.Timeout(connect=TIMEOUT[0], read=TIMEOUT[1]))
+                               timeout=urllib3.Timeout(connect=connect, read=read))
 
 
 def head(url: str) -> FetchInfo:
@@ -94,8 +96,7 @@ class HttpStream(io.RawIOBase):
         import urllib3
 
         self._urllib3 = urllib3
-        self._pool = urllib3.PoolManager(retries=urllib3.Retry(total=3, redirect=5, status=0, backoff_factor=0),
-                                         timeout=urllib3.Timeout(connect=timeout[0], read=timeout[1]))
+        self._pool = _pool(timeout)
         self.info = FetchInfo(url)
         self._resp: Any = None
         self._open(first=True)
