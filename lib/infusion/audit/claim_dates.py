@@ -23,10 +23,11 @@ import pyarrow.compute as pc
 
 from ..coding.modifiers import DISTINCT, modifier_problem, placement_problem
 from ..coding.units import additional_hours
-from ..reference import catalog, rows
+from ..reference import catalog
 from ..reference.payers import classify
 from . import values as V
-from .read import FAMILY, KEPT, OTHER_INITIAL, Lines
+from .claim_edits import drug_rows
+from .read import FAMILY, OTHER_INITIAL, Lines
 
 I69, I70, I71, I72 = range(4)
 NA = V.NA_INT
@@ -400,19 +401,13 @@ def _repeats(lines: Lines, at: list[np.ndarray], g: list[np.ndarray], u: list[np
     return nth, dups
 
 
-def _drug_codes() -> np.ndarray:
-    """Code indexes (into ``read.KEPT``) of the drugs of ``reference/drugs.csv``."""
-    return np.array([KEPT.index(r["hcpcs"]) for r in rows.table("reference", "drugs.csv") if r["hcpcs"] in KEPT],
-                    dtype=np.int64)
-
-
 def _relevant(fam: np.ndarray, claim_gid: np.ndarray, ng: int) -> np.ndarray | None:
     """Positions of the lines a check can use: every line of a claim with a 96369-96372 line, and
     every drug line (its MUE and JZ/JW are checked on any claim); None when that is all of them.
     A partner code (an E/M, another initial code) on a claim without the family is in no pair."""
     with_family = np.zeros(ng, dtype=bool)
     with_family[claim_gid[fam < len(FAMILY)]] = True
-    keep = with_family[claim_gid] | np.isin(fam, _drug_codes())
+    keep = with_family[claim_gid] | np.isin(fam, np.fromiter(drug_rows(), dtype=np.int64))
     return None if keep.all() else np.flatnonzero(keep)
 
 

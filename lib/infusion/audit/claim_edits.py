@@ -137,14 +137,15 @@ def ptp_parts(cl: ClaimLines) -> list[Part]:
             for s in ("error", "warning") if (sev == s).any()]
 
 
-def _drug_rows() -> dict[int, dict[str, str]]:
+def drug_rows() -> dict[int, dict[str, str]]:
+    """The drugs of ``reference/drugs.csv`` by their code index into ``read.KEPT``."""
     at = {c: i for i, c in enumerate(KEPT)}
     return {at[r["hcpcs"]]: r for r in rows.table("reference", "drugs.csv") if r["hcpcs"] in at}
 
 
 def drug_parts(cl: ClaimLines) -> list[Part]:
     """U-MUE and D-WASTE of the drug lines, per code and date of service."""
-    drugs = _drug_rows()
+    drugs = drug_rows()
     keep = np.flatnonzero(np.isin(cl.fam, list(drugs)))
     if not len(keep):
         return []
