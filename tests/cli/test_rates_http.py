@@ -186,7 +186,7 @@ def _expected_rows(path: Path, codes: set[str], keep_ref) -> int:
 
 def test_an_npi_or_tin_list_keeps_only_those_providers_rates(tmp_path, run_cli):
     from infusion.rates.extract import read_provider_list
-    from infusion.rates.tic import ProviderFilter
+    from infusion.rates.providers import ProviderFilter
 
     f = TIC / "illustrative_aetna_in-network-rates.json"
     codes = {"96369", "96370", "96371", "96372"}

@@ -87,8 +87,20 @@ def test_required_member_checked_without_decoding():
     doc = b'{"items": [{"code": "1"}, {"other": 2}, {"code": "3"}]}'
     with pytest.raises(MissingField) as e:
         list(iter_object_fast(io.BytesIO(doc), {"items": re.compile(rb'"code": "3"')}, chunk=8,
-                              required={"items": ("code", re.compile(rb'"code"\s*:'))}))
+                              required={"items": "code"}))
     assert "items[1]: missing required field code" in str(e.value) and e.value.offset == doc.index(b'{"other"')
+
+
+@pytest.mark.parametrize("item", [b'{"x": {"code": 1}}', b'{"x": "code"}', b'["code", 1]', b'"code"', b"7",
+                                  b'{"cod": 1, "codes": 2}'])
+@pytest.mark.parametrize("chunk", [3, 1 << 20])
+def test_a_required_member_counts_only_among_the_items_own_members(item, chunk):
+    doc = b'{"items": [{"code": 1}, ' + item + b', {"code": 2}]}'
+    with pytest.raises(MissingField, match=r"items\[1\]: missing required field code"):
+        list(iter_object_fast(io.BytesIO(doc), {"items": None}, chunk=chunk, required={"items": "code"}))
+    ok = b'{"items": [{"code": 1}, {"x": {"code": 0}, "code" : 3}, {"y": [], "code": 2}]}'
+    assert [m.value["code"] for m in iter_object_fast(io.BytesIO(ok), {"items": None}, chunk=chunk,
+                                                      required={"items": "code"})] == [1, 3, 2]
 
 
 # ---- untrusted files (issue 18): structure checked in every item, decoded or not ------------------
@@ -217,14 +229,18 @@ def test_scanner_on_any_bytes_gives_items_or_its_own_error(data, chunk):
                                    lambda c: (st.lists(c, max_size=4)
                                               | st.dictionaries(st.text(max_size=4), c, max_size=4)),
                                    max_leaves=20).map(lambda v: json.dumps(v).encode())),
-       first_only=st.booleans(), closer=st.sampled_from([93, 125]))
-def test_the_python_scan_and_the_compiled_kernel_agree(data, first_only, closer):
+       first_only=st.booleans(), closer=st.sampled_from([93, 125]), word=st.sampled_from([b"", b"a", b"ab"]))
+def test_the_python_scan_and_the_compiled_kernel_agree(data, first_only, closer, word):
     """Issue 17: small windows are scanned in Python (no numba loaded), large ones by the kernel."""
     from infusion.rates import jsonscan
 
-    py = jsonscan._scan(data, first_only, closer)
-    nb = jsonscan.compiled_scan()(np.frombuffer(data, dtype=np.uint8), first_only, closer)
-    assert list(py[0][: py[1]]) == list(nb[0][: nb[1]]) and py[1:] == tuple(int(x) for x in nb[1:])
+    py = jsonscan._scan(data, first_only, closer, word, jsonscan.KINDS)
+    nb = jsonscan.compiled_scan()(np.frombuffer(data, dtype=np.uint8), first_only, closer,
+                                  np.frombuffer(word, dtype=np.uint8), np.frombuffer(jsonscan.KINDS, dtype=np.uint8))
+    assert py[1:] == tuple(int(x) for x in nb[1:])
+    k, stop = py[1], py[2]  # separators, and where each item's ``word`` value starts (the last one's at the end)
+    assert py[0][0, :k].tolist() == nb[0][0, :k].tolist()
+    assert py[0][1, :k + (stop >= 0)].tolist() == nb[0][1, :k + (stop >= 0)].tolist()
 
 
 def test_a_small_file_loads_no_compiler_and_a_large_one_gives_the_same_rows(tmp_path, monkeypatch):
@@ -243,26 +259,41 @@ def test_a_small_file_loads_no_compiler_and_a_large_one_gives_the_same_rows(tmp_
     assert extract_file(TIC_SAMPLE).rows == light and light
 
 
-@pytest.mark.parametrize("ref", [
-    {"provider_group_id": 7,
-     "provider_groups": [{"npi": [1111111111, 2222222222], "tin": {"type": "ein", "value": "1"}}]},
-    {"provider_group_id": 8,
-     "provider_groups": [{"npi": [1111111111, 1111111111, 0], "tin": {"type": "ein", "value": "2"}},
-                         {"npi": [3333333333], "tin": {"type": "npi", "value": "3"}}]},
-    {"provider_group_id": 9, "provider_groups": []},
-    {"provider_group_id": 10, "provider_groups": [{"npi": [], "tin": {"type": "ein", "value": "4"}}]},
-])
-def test_a_provider_reference_read_from_its_bytes_counts_as_decoded(ref):
-    """The fast path (no json.loads per reference) gives the groups and distinct NPIs the checked
-    JSON path gives; other shapes fall back to the JSON path."""
-    from pathlib import Path
+code_value = st.one_of(
+    st.sampled_from(["96369", "96370", "99213", "J1559", "9636", "963690"]),
+    st.tuples(st.text(" \t", max_size=70), st.sampled_from(["96369", "96370"]), st.text(" ", max_size=3)).map("".join),
+    st.sampled_from([96369, 96370, 96369.0, 12]),
+    st.text(max_size=12), st.none(), st.just({"v": "96369"}))
 
-    from infusion.rates.tic import _provider_summary, _reference_bytes
 
-    for raw in (json.dumps(ref).encode(), json.dumps(ref, separators=(",", ":")).encode()):
-        fast = _reference_bytes(raw)
-        assert fast is not None and fast[0] == ref["provider_group_id"]
-        assert fast[1:] == _provider_summary(ref["provider_groups"], "", Path("x"))
-    odd = dict(ref, provider_groups=True)
-    assert _reference_bytes(json.dumps(odd).encode()) is None
-    assert _reference_bytes(json.dumps(dict(ref, location="https://x/y.json")).encode()) is None
+@settings(max_examples=300, deadline=None)
+@given(items=st.lists(st.fixed_dictionaries({"billing_code": code_value},
+                                            optional={"a": st.text(",}\"\\ 96369", max_size=6),
+                                                      "z": st.lists(st.integers(96360, 96372), max_size=3)}),
+                      min_size=1, max_size=8),
+       ascii_only=st.booleans(), sep=st.sampled_from([(",", ":"), (", ", ": "), (" ,", " :  ")]),
+       chunk=st.sampled_from([5, 64, 1 << 20]))
+def test_values_select_every_item_whose_code_is_wanted(items, ascii_only, sep, chunk):
+    """``Values`` (issue 31: no regular expression over the window) never loses an item whose
+    billing_code, decoded and stripped, is one of the codes, whatever its spelling (spaces, a
+    number, escapes)."""
+    from infusion.rates.jsonscan import Values
+
+    want = {"96369", "96370"}
+    doc = json.dumps({"items": items}, ensure_ascii=ascii_only, separators=sep).encode()
+    got = [m.index for m in iter_object_fast(io.BytesIO(doc), {"items": Values((b"96369", b"96370"))}, chunk=chunk,
+                                             required={"items": "billing_code"})]
+    needed = [i for i, it in enumerate(items)
+              if not isinstance(it["billing_code"], dict) and str(it["billing_code"]).strip() in want]
+    assert set(needed) <= set(got)
+
+
+@pytest.mark.parametrize("value", [rb'"\u0039\u0036\u0033\u0036\u0039"', b'"' + b" " * 100 + b'96369"',
+                                   b" " * 100 + b"96369", rb'"9636\u0039 "', b'"96369"', b"96369"])
+def test_values_select_a_code_spelt_with_escapes_or_far_from_its_member(value):
+    from infusion.rates.jsonscan import Values
+
+    doc = b'{"items": [{"billing_code": "1"}, {"billing_code": ' + value + b', "x": 1}, {"billing_code": 2}]}'
+    got = [m.value for m in iter_object_fast(io.BytesIO(doc), {"items": Values((b"96369",))},
+                                             required={"items": "billing_code"})]
+    assert [str(v["billing_code"]).strip() for v in got] == ["96369"]

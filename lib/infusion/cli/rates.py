@@ -26,7 +26,7 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
             raise InputError("map", f"{shown(m)} is not ROLE=HEADER (e.g. code=\"CPT/HCPCS\")")
         column_map[role.strip()] = header.strip()
     from ..rates.extract import read_provider_list
-    from ..rates.tic import ProviderFilter
+    from ..rates.providers import ProviderFilter
 
     providers = None
     if args.npi or args.tin:

@@ -18,18 +18,19 @@ import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable
 
 from ..config import check_file, check_outputs
 from ..errors import DataError, InputError, shown
 from ..safe_io import atomic_files, atomic_write
 from .fetch import check_url, head, is_url, url_name
 from .fileinfo import apply_file_info, read_file_info
-from .hospital import read_hospital_csv, read_hospital_json
 from .model import Extraction, to_frame
-from .tic import ProviderFilter, UrlFile, as_source, open_stream, read_tic
+from .providers import ProviderFilter
+from .tic import UrlFile, as_source, open_stream, read_tic
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 FAMILY_CODES = ("96369", "96370", "96371", "96372")
 
@@ -100,6 +101,8 @@ def extract_file(path: str | Path, codes: Iterable[str] = FAMILY_CODES, on_read=
     if providers is not None:
         raise DataError(f"{p.name}: a hospital or chargemaster file: the NPI/TIN list applies to payers' "
                         "in-network files (a hospital file's rates are the hospital's own)")
+    from .hospital import read_hospital_csv, read_hospital_json  # pandas: loaded for hospital files only
+
     if kind == "hpt-json":
         return read_hospital_json(p, cs, billing_class, max_item=max_item_mb << 20)
     if kind == "hpt-csv":
@@ -292,6 +295,7 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     t0 = time.monotonic()
     files, indexes = _expand_indexes(files, plan)
     reused, to_read = _unchanged(files, checked["out"]) if any(is_url(f) for f in files) else ([], files)
+    pass  # _import_in_background("pandas")  # the table's builder loads while the files are read
     results = reused + _read_all(to_read, cs, jobs, scheduler, options, progress)
     table, manifest = _collect(results, files, info)
     complete = all(m["status"] == "ok" for m in manifest)
@@ -333,6 +337,8 @@ def _read_all(files: list[str], cs: tuple[str, ...], jobs: int, scheduler: str |
 def _collect(results: list[tuple[str, Extraction | None, str | None]], files: list[str], info: list
              ) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     """The rows of the files read, in the order given, and the manifest entry of each file."""
+    import pandas as pd
+
     frames: list[pd.DataFrame] = []
     manifest: list[dict[str, object]] = []
     for path, ex, err in sorted(results, key=lambda r: files.index(r[0])):
@@ -423,6 +429,8 @@ def _unchanged(files: list[str], out: Path) -> tuple[list[tuple[str, Extraction 
         if not same:
             to_read.append(f)
             continue
+        import pandas as pd
+
         old = pd.read_parquet(out, filters=[("source_file", "==", f)])
         ex = Extraction(f, str(before[f].get("format", "tic")), rows=old.to_dict("records"),
                         fetched=before[f]["fetch"], reused=True)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError, shown
-from .hospital import US_STATES
+from .model import US_STATES
 
 COLUMNS = ("file", "hospital_in_file", "hospital", "state", "file_date", "address", "source")
 MAX_BYTES = 1 << 20

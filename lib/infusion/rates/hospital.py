@@ -21,7 +21,7 @@ import pandas as pd
 from ..bounds import BoundedStream
 from ..errors import DataError, shown
 from .jsonscan import MAX_ITEM, StreamError, TooLarge, iter_object_fast
-from .model import ILLUSTRATIVE_MARK, Extraction, clean_name, payer_fields
+from .model import ILLUSTRATIVE_MARK, US_STATES, Extraction, clean_name, payer_fields
 from .tic import UrlFile, as_source, fetched, open_stream
 
 _PIPE = re.compile(r"\s*\|\s*")
@@ -59,11 +59,6 @@ def _head(path: "Path | UrlFile") -> tuple[dict[str, str], list[str], list[str]]
     if twice:
         raise DataError(f"{path.name}: the data header (row 3) names the column {shown(twice[0])} more than once")
     return general, header, [norm_header(h, False) for h in data_header]
-
-
-US_STATES = frozenset(
-    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
-    "OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY GU VI AS MP".split())
 
 
 def hospital_state(headers: list[str], address: Any = None, licence_state: Any = None) -> str | None:

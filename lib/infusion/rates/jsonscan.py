@@ -112,69 +112,94 @@ class _Buf:
 MAX_DEPTH = 512  # nesting the scanner accepts inside one item (json.loads recurses ~1,000 deep)
 _SCAN_ERRORS = {1: "mismatched bracket", 2: "control character inside a string",
                 3: "a character that is not JSON outside a string (a bare word?)",
-                4: f"nested more than {MAX_DEPTH} levels deep"}
+                4: f"nested more than {MAX_DEPTH} levels deep",
+                5: "empty item (a comma with no value before it)", 6: "missing required field"}
 
 
-def _scan(a, first_only, closer):  # noqa: C901 - one state machine, compiled by numba: split, it would cost a call per byte
-    """One pass over bytes ``a`` that start outside any string at relative depth 0.
+# ``_scan``: one pass over bytes ``a`` that start outside any string at relative depth 0. Returns
+# (seps, n_seps, stop, err_at, err): positions of commas at depth 0 (item separators), their count,
+# and the position of the closing bracket ``closer`` at depth 0 (the end of the enclosing array or
+# object), or -1 when the bytes end first. With ``first_only`` it returns at the first separator or
+# closer (the end of one value). Brackets are matched (a stack of their kinds), strings are skipped
+# with their escapes and may hold no control character, and outside strings only JSON's own bytes
+# may appear (``kinds``: 1 whitespace and the comma, 2 digits, sign, point, exponent, the letters of
+# true/false/null and the colon, 0 anything else); an item with nothing in it ("[1, ]", "[1,,2]")
+# is an error unless ``first_only``, and so is an item without the member named ``word`` (when
+# not empty) among its own members; the first violation stops the pass with ``err`` (see
+# _SCAN_ERRORS) at ``err_at``.
+KINDS = bytes(1 if c in b" \t\r\n," else 2 if c in b"0123456789-+.eEtrufalsn:" else 0 for c in range(256))
 
-    Returns (seps, n_seps, stop, err_at, err): positions of commas at depth 0 (item separators),
-    their count, and the position of the closing bracket ``closer`` at depth 0 (the end of the
-    enclosing array or object), or -1 when the bytes end first. With ``first_only`` it returns at
-    the first separator or closer (the end of one value). Brackets are matched (a stack of their
-    kinds), strings are skipped with their escapes and may hold no control character, and outside
-    strings only JSON's own bytes may appear (structure, digits, sign, point, exponent and the
-    letters of true/false/null); the first violation stops the pass with ``err`` (see
-    _SCAN_ERRORS) at ``err_at``.
-    """
+
+def _scan(a, first_only, closer, word, kinds):  # noqa: C901 - one state machine, compiled by numba
+    """See the comment above (kept there: this body is the hot loop)."""
     n = len(a)
-    seps = np.empty(n // 2 + 1, dtype=np.int64)
+    out = np.empty((2, n // 2 + 2), dtype=np.int64)  # separators; where each item's ``word`` value starts
     stack = np.empty(MAX_DEPTH + 1, dtype=np.uint8)
-    k = 0
-    depth = 0
-    in_str = False
-    i = 0
+    k = depth = ks = ke = i = 0
+    vp = -1
+    in_str = content = False
     while i < n:
         c = a[i]
         if in_str:
             if c == 92:  # backslash: skip the escaped byte
-                i += 2
-                continue
-            if c == 34:
+                i += 1
+            elif c == 34:
                 in_str = False
+                ke = i
             elif c < 32:
-                return seps, k, -1, i, 2
+                return out, k, -1, i, 2
         elif c == 34:
-            in_str = True
+            in_str = content = True
+            ks = i + 1
         elif c == 123 or c == 91:
             if depth == MAX_DEPTH:
-                return seps, k, -1, i, 4
+                return out, k, -1, i, 4
             stack[depth] = c + 2  # the closer that matches: } is { + 2, ] is [ + 2
             depth += 1
-        elif c == 125 or c == 93:
-            if depth == 0:
-                if c != closer:
-                    return seps, k, -1, i, 1
-                return seps, k, i, -1, 0
+            content = True
+        elif depth > 0 and (c == 125 or c == 93):
             depth -= 1
             if stack[depth] != c:
-                return seps, k, -1, i, 1
-        elif c == 44:
-            if depth == 0:
-                seps[k] = i
-                k += 1
-                if first_only:
-                    return seps, k, -1, -1, 0
-        elif not (c == 32 or c == 10 or c == 13 or c == 9 or c == 58 or (48 <= c <= 57) or c == 45
-                  or c == 43 or c == 46 or c == 101 or c == 69 or c == 116 or c == 114 or c == 117
-                  or c == 102 or c == 97 or c == 108 or c == 115 or c == 110):
-            return seps, k, -1, i, 3
+                return out, k, -1, i, 1
+        elif depth == 0 and (c == 125 or c == 93 or c == 44):  # the end of an item
+            if c != 44 and c != closer:
+                return out, k, -1, i, 1
+            if not content and not first_only:
+                return out, k, -1, i, 5
+            if len(word) > 0 and vp < 0:  # (a caller with ``first_only`` gives no word)
+                return out, k, -1, i, 6
+            out[1, k] = vp
+            if c != 44:
+                return out, k, i, -1, 0
+            out[0, k] = i
+            k += 1
+            content = False
+            vp = -1
+            if first_only:
+                return out, k, -1, -1, 0
+        elif kinds[c] == 0:
+            return out, k, -1, i, 3
+        elif c == 58:  # a member's value follows: the one named ``word`` (its last, as json.loads keeps)?
+            if depth == 1 and ke - ks == len(word):
+                t = 0
+                while t < len(word) and a[ks + t] == word[t]:
+                    t += 1
+                if t == len(word):
+                    vp = i + 1
+        elif kinds[c] == 2:
+            content = True
         i += 1
-    return seps, k, -1, -1, 0
+    return out, k, -1, -1, 0
 
 
 SMALL = 1 << 18  # bytes: windows up to this size are scanned in Python (no numba import, ~0.3 s)
 _compiled: list[Any] = []  # the numba kernel, once loaded
+_KINDS_ARRAY = np.frombuffer(KINDS, dtype=np.uint8)
+
+
+def kernel_loaded() -> bool:
+    """Whether numba's kernels are loaded (then even a small window goes to them)."""
+    return bool(_compiled)
 
 
 def compiled_scan() -> Any:
@@ -186,15 +211,18 @@ def compiled_scan() -> Any:
     return _compiled[0]
 
 
-def _separators(seg: bytes, first_only: bool = False, closer: int = 93) -> tuple[np.ndarray, int, int, int]:
-    """(separators, stop, err_at, err) of ``seg``; see ``_scan``. A window of more than ``SMALL``
+def _separators(seg: bytes, first_only: bool = False, closer: int = 93, word: bytes = b"",
+                ) -> tuple[np.ndarray, np.ndarray, int, int, int]:
+    """(separators, value starts, stop, err_at, err) of ``seg``; see ``_scan`` (value starts: where
+    the value of each complete item's ``word`` member starts). A window of more than ``SMALL``
     bytes (or any, once the kernel is loaded) goes to the compiled kernel; a smaller one is scanned
     by ``_scan`` as Python (same results: tests run both)."""
     if _compiled or len(seg) > SMALL:
-        seps, k, stop, err_at, err = compiled_scan()(np.frombuffer(seg, dtype=np.uint8), first_only, closer)
+        out, k, stop, err_at, err = compiled_scan()(np.frombuffer(seg, dtype=np.uint8), first_only, closer,
+                                                    np.frombuffer(word, dtype=np.uint8), _KINDS_ARRAY)
     else:
-        seps, k, stop, err_at, err = _scan(seg, first_only, closer)
-    return seps[:k], int(stop), int(err_at), int(err)
+        out, k, stop, err_at, err = _scan(seg, first_only, closer, word, KINDS)
+    return out[0, :k], out[1, :k + (stop >= 0)], int(stop), int(err_at), int(err)
 
 
 def _scan_error(err: int, where: str, at: int) -> StreamError:
@@ -220,7 +248,7 @@ def _value_end(buf: _Buf, what: str, max_item: int = MAX_ITEM) -> int:
         if len(buf.data) - buf.pos > max_item:
             raise _too_large(what, max_item, origin)
         seg = buf.data[buf.pos:]
-        seps, stop, err_at, err = _separators(seg, first_only=True, closer=125)
+        seps, _, stop, err_at, err = _separators(seg, first_only=True, closer=125)
         if len(seps) and (err_at < 0 or err_at > int(seps[0])):
             return buf.pos + int(seps[0])
         if err:
@@ -254,17 +282,19 @@ def _member_name(buf: _Buf, max_item: int) -> str:
     return key
 
 
-def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | None],
+def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | Values | None],
                      chunk: int = 1 << 22, counts: dict[str, int] | None = None,
-                     required: dict[str, tuple[str, re.Pattern[bytes]]] | None = None,
+                     required: dict[str, str] | None = None,
                      max_item: int = MAX_ITEM, raw_keys: frozenset[str] = frozenset()) -> Iterator[Member]:
     """Yield the members of the top-level JSON object in ``fp`` (binary, decompressed), in order.
 
     Members named in ``arrays`` whose value is an array are streamed item by item: only items
-    matching their byte pattern (all items when the pattern is None) are decoded and yielded, with
-    their index; ``counts`` receives how many items each array had; ``required`` names a member
-    every item must have (checked without decoding); ``raw_keys`` names arrays whose items are
-    yielded as their bytes, for the caller to read. Any other member is decoded whole.
+    matching their byte pattern (all items when the pattern is None; with ``Values``, the items
+    whose ``required`` member may hold one of its texts) are decoded and yielded, with
+    their index; ``counts`` receives how many items each array had; ``required`` names, per array, a
+    member every item must have among its own (checked by the scanner, without decoding);
+    ``raw_keys`` names arrays whose items are yielded a window at a time as ``RawItems``, for the
+    caller to read. Any other member is decoded whole.
     """
     buf = _Buf(fp, chunk)
     buf.peek()
@@ -310,37 +340,76 @@ def _skip_ws(seg: bytes, i: int) -> int:
     return i
 
 
-def _items_with(rx: re.Pattern[bytes], seg: bytes, bounds: np.ndarray, item_ends: list) -> set[int]:
-    """The complete items of the window in which ``rx`` matches."""
-    starts = bounds[:len(item_ends)]
-    at = np.fromiter((mm.start() for mm in rx.finditer(seg, 0, int(item_ends[-1]))), dtype=np.int64)
-    return set((np.unique(np.searchsorted(starts, at, side="right")) - 1).tolist())
+@dataclass(frozen=True)
+class RawItems:
+    """The complete items of one window, as bytes, for a caller that reads many at once: item ``i``
+    is ``data[starts[i]:ends[i]]`` (with the whitespace around it), its index ``first + i``, and
+    ``data[0]`` is at byte ``base`` of the stream."""
+
+    data: bytes
+    starts: np.ndarray
+    ends: np.ndarray
+    first: int
+    base: int
+
+    def __len__(self) -> int:
+        return len(self.ends)
+
+    def item(self, i: int) -> Member:
+        """Item ``i`` as a Member holding its bytes, at the offset of its first byte."""
+        a = int(self.starts[i])
+        return Member("", self.data[a:int(self.ends[i])], self.first + i, self.base + _skip_ws(self.data, a))
 
 
-def _check_required(buf: _Buf, seg: bytes, key: str, index: int, bounds: np.ndarray, item_ends: list,
-                    required: tuple[str, re.Pattern[bytes]]) -> None:
-    """MissingField for the first complete item of the window without the required member."""
-    name, rx = required
-    have = _items_with(rx, seg, bounds, item_ends)
-    for i in range(len(item_ends)):
-        if i not in have:
-            raise MissingField(f"{key}[{index + i}]: missing required field {name}",
-                               buf.offset(buf.pos + _skip_ws(seg, int(bounds[i]))))
+def _items_of(rx: re.Pattern[bytes], seg: bytes, starts: np.ndarray, end: int) -> np.ndarray:
+    """The item (index into ``starts``) of each match of ``rx`` in ``seg[:end]``."""
+    at = np.fromiter(map(re.Match.start, rx.finditer(seg, 0, end)), dtype=np.int64)
+    return np.searchsorted(starts, at, side="right") - 1
 
 
-def _decoded(buf: _Buf, seg: bytes, key: str, index: int, bounds: np.ndarray, item_ends: list,
-             pattern: re.Pattern[bytes] | None, raw_items: bool = False) -> Iterator[Member]:
-    """The window's complete items that match ``pattern`` (all when None), decoded in order (with
-    ``raw_items``, as their bytes: the caller decodes what it needs); an empty item ("[1, ]") is a
-    JSON error."""
-    complete = len(item_ends)
-    hits = set(range(complete)) if pattern is None else _items_with(pattern, seg, bounds, item_ends)
-    for i in sorted(hits):
-        a, b = int(bounds[i]), int(item_ends[i])
+@dataclass(frozen=True)
+class Values:
+    """Select the items whose required member may hold one of ``texts`` (a number or a string, with
+    spaces around it, or a string with escapes): found from where the scanner saw that member's
+    value start, with no regular expression over the window. A superset: the caller compares the
+    decoded value. No text may hold a comma or a closing brace."""
+
+    texts: tuple[bytes, ...]
+
+
+SPAN = 16  # bytes of a value looked at; a value that does not end within them is decoded
+
+
+def _may_hold(seg: bytes, at: np.ndarray, ends: np.ndarray, texts: tuple[bytes, ...]) -> np.ndarray:
+    """Items whose value starting at ``at`` may be one of ``texts`` (see ``Values``)."""
+    cols = np.arange(SPAN)
+    idx = at[:, None] + cols
+    m = np.frombuffer(seg, dtype=np.uint8)[np.minimum(idx, len(seg) - 1)]
+    m[idx >= ends[:, None]] = 44  # the item ends: as a comma would
+    lead = (m == 32) | (m == 34) | (m == 9) | (m == 10) | (m == 13)  # spaces and a quote before the text
+    first = np.argmin(lead, axis=1)  # 0 when every byte is one of them: such a value is decoded
+    end = (m == 44) | (m == 125)
+    stop = np.where(end.any(1), np.argmax(end, axis=1), SPAN)
+    hit = (stop == SPAN) | (lead[:, 0] & (first == 0)) | ((m == 92) & (cols < stop[:, None])).any(1)
+    rows = np.arange(len(at))[:, None]
+    for t in texts:
+        got = m[rows, np.minimum(first[:, None] + np.arange(len(t)), SPAN - 1)]
+        hit |= (got == np.frombuffer(t, dtype=np.uint8)).all(1) & (first + len(t) <= SPAN)
+    return hit
+
+
+def _decoded(buf: _Buf, seg: bytes, key: str, index: int, starts: np.ndarray, ends: np.ndarray,
+             pattern: re.Pattern[bytes] | Values | None, values: np.ndarray) -> Iterator[Member]:
+    """The window's complete items that match ``pattern`` (all when None), decoded in order."""
+    if pattern is None:
+        hits: Any = range(len(ends))
+    elif isinstance(pattern, Values):
+        hits = np.flatnonzero(_may_hold(seg, values[:len(ends)], ends, pattern.texts)).tolist()
+    else:
+        hits = np.unique(_items_of(pattern, seg, starts, int(ends[-1]))).tolist()
+    for i in hits:
+        a, b = int(starts[i]), int(ends[i])
         raw = seg[a:b]
-        if raw_items:
-            yield Member(key, bytes(raw), index + i, buf.offset(buf.pos + _skip_ws(seg, a)))
-            continue
         try:
             value = loads(raw)
         except ValueError as err:
@@ -349,40 +418,42 @@ def _decoded(buf: _Buf, seg: bytes, key: str, index: int, bounds: np.ndarray, it
             raise StreamError(f"{key}[{index + i}]: {err.args[0].split(':')[0]}",
                               buf.offset(buf.pos + a) + pos if pos else buf.offset(buf.pos + a + lead)) from None
         yield Member(key, value, index + i, buf.offset(buf.pos + _skip_ws(seg, a)))
-    for i in range(complete):
-        if not seg[int(bounds[i]):int(item_ends[i])].strip():
-            raise StreamError(f"{key}: empty item {index + i}", buf.offset(buf.pos + int(bounds[i])))
 
 
-def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | None,
+def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | Values | None,
                 counts: dict[str, int] | None = None,
-                required: tuple[str, re.Pattern[bytes]] | None = None,
-                max_item: int = MAX_ITEM, raw: bool = False) -> Iterator[Member]:
+                required: str | None = None, max_item: int = MAX_ITEM, raw: bool = False) -> Iterator[Member]:
+    if isinstance(pattern, Values) and not required:
+        raise ValueError(f"{key}: Values select items by their required member: name it in required")
     index = 0
     if buf.peek() == b"]":
         buf.pos += 1
         return
     while True:
         seg = buf.data[buf.pos:]
-        seps, stop_at, err_at, bad = _separators(seg)
+        seps, values, stop_at, err_at, bad = _separators(seg, word=required.encode() if required else b"")
         if bad:
             done = int(np.searchsorted(seps, err_at))  # complete items before the error
+            if bad == 6:  # at the item's own start
+                at = _skip_ws(seg, int(seps[done - 1]) + 1 if done else 0)
+                raise MissingField(f"{key}[{index + done}]: missing required field {required}",
+                                   buf.offset(buf.pos + at))
             raise _scan_error(bad, f"{key}[{index + done}]", buf.offset(buf.pos + err_at))
+        starts = np.concatenate(([0], seps + 1))  # item starts (relative); the last one may be incomplete
+        ends = seps if stop_at < 0 else np.append(seps, stop_at)
+        complete = len(ends)
+        if complete and raw:
+            yield Member(key, RawItems(seg, starts[:complete], ends, index, buf.offset()), index, buf.offset())
+        elif complete:
+            yield from _decoded(buf, seg, key, index, starts, ends, pattern, values)
+        index += complete
+        if counts is not None and complete:
+            counts[key] = index
         stop = stop_at if stop_at >= 0 else None
-        bounds = np.concatenate(([0], seps + 1))  # item starts (relative)
-        item_ends = list(seps) + ([stop] if stop is not None else [])
-        complete = len(item_ends)
-        if complete and required is not None:
-            _check_required(buf, seg, key, index, bounds, item_ends, required)
-        if complete:
-            yield from _decoded(buf, seg, key, index, bounds, item_ends, pattern, raw)
-            index += complete
-            if counts is not None:
-                counts[key] = index
         if stop is not None:
             buf.pos += stop + 1
             return
-        consumed = int(bounds[complete]) if complete else 0
+        consumed = int(starts[complete])
         buf.pos += consumed
         pending = len(buf.data) - buf.pos
         if pending > max_item:

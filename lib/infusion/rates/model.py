@@ -36,6 +36,11 @@ LOB_LABELS = {"commercial": "commercial", "medicare_advantage": "Medicare Advant
               "international": "international", "other_government": "other government program",
               "self_pay": "self-pay (not a payer)", "unknown": "unknown"}
 DOLLAR_TYPES = ("negotiated", "derived", "fee schedule")
+# the two-letter codes a rate's state may have (states, DC and the territories)
+US_STATES = frozenset(
+    "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
+    "OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY GU VI AS MP".split())
+
 ILLUSTRATIVE_MARK = "ILLUSTRATIVE"
 
 
