@@ -176,6 +176,20 @@ def test_an_index_url_is_extracted_end_to_end_and_an_unchanged_file_is_not_read_
     assert all(f.get("reused") for f in again.files) and again.rows == res.rows
 
 
+def test_urls_are_read_by_the_workers_of_a_local_dask_cluster(server, tmp_path):
+    """``--scheduler local``: URLs go to the workers of a local cluster; one that cannot be read (a
+    404) is that file's failure, the others are read and give the rows they give here."""
+    base, _ = server
+    names = ["illustrative_aetna_in-network-rates.json", "illustrative_bcbs_in-network-rates.json.gz"]
+    urls = [f"{base}/drop/{names[0]}", f"{base}/files/{names[1]}", f"{base}/files/nope.json"]
+    res = extract_files(urls, tmp_path / "r.parquet", scheduler="local", jobs=2, progress=False,
+                        partial=tmp_path / "partial.parquet")
+    assert [f["status"] for f in res.files] == ["ok", "ok", "failed"] and "HTTP 404" in res.files[2]["error"]
+    local = extract_files([str(TIC / n) for n in names], tmp_path / "local.parquet", jobs=1, progress=False)
+    assert res.rows == local.rows > 0
+    pd.testing.assert_frame_equal(_rows(tmp_path / "partial.parquet"), _rows(tmp_path / "local.parquet"))
+
+
 def _expected_rows(path: Path, codes: set[str], keep_ref) -> int:
     """Rows a provider filter must keep, counted from the JSON itself."""
     doc = json.loads(path.read_text())

@@ -113,7 +113,8 @@ def _add_rates(sub: argparse._SubParsersAction) -> None:
     ext.add_argument("--out", required=True, help="output Parquet file")
     ext.add_argument("--jobs", type=int, default=min(2, os.cpu_count() or 1),
                      help="files read in parallel (processes)")
-    ext.add_argument("--scheduler", help="Dask scheduler address (tcp://host:8786) to run on a cluster")
+    ext.add_argument("--scheduler", help="run on Dask: a scheduler address (tcp://host:8786), or local (a local "
+                     "cluster of --jobs worker processes)")
     ext.add_argument("--billing-class", choices=("professional", "institutional"),
                      help="billing class of hospital rows whose file gives none (default: institutional, "
                      "or professional for a physician group's file)")

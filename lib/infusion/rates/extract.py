@@ -8,13 +8,11 @@ input file with its status, rows and warnings, so a partial run never passes for
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
 import sys
 import time
-import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +25,7 @@ from .fetch import check_url, head, is_url, url_name
 from .fileinfo import apply_file_info, read_file_info
 from .model import Extraction, to_frame
 from .providers import ProviderFilter
-from .tic import UrlFile, as_source, open_stream, read_tic
+from .tic import GZIP_ERRORS, UrlFile, as_source, open_stream, read_tic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -57,7 +55,7 @@ def sniff(path: "Path | UrlFile") -> str:
                 if not chunk:
                     break
                 head += chunk
-        except (EOFError, OSError, zlib.error):
+        except (OSError,) + GZIP_ERRORS:
             pass
     text = head.decode("utf-8", errors="replace").lstrip("\ufeff \r\n\t")
     if text.startswith("{"):
@@ -149,7 +147,7 @@ def _guarded(path: str, codes: tuple[str, ...], on_read, options: dict
         return path, None, str(err)
     except RecursionError:
         return path, None, f"{_name(path)}: nested too deeply to read"
-    except (EOFError, zlib.error, gzip.BadGzipFile) as err:
+    except GZIP_ERRORS as err:
         return path, None, f"{_name(path)}: the compressed file is truncated or damaged ({err})"
     except MemoryError:
         return path, None, f"{_name(path)}: not enough memory to read it"
@@ -161,10 +159,11 @@ SCHEDULER = re.compile(r"(tcp|tls|ucx)://[A-Za-z0-9.\-\[\]:]+:\d{1,5}")
 
 
 def check_scheduler(address: str) -> str:
-    """``address`` when it has the form of a Dask scheduler address; InputError("scheduler")."""
-    if not SCHEDULER.fullmatch(address.strip()):
+    """``address`` when it has the form of a Dask scheduler address, or ``local`` (a local cluster
+    started for the run); InputError("scheduler")."""
+    if address.strip() != "local" and not SCHEDULER.fullmatch(address.strip()):
         raise InputError("scheduler", f"{shown(address)} is not a Dask scheduler address "
-                         "(tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786)")
+                         "(tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786, or local)")
     return address.strip()
 
 
@@ -237,22 +236,36 @@ def _pool_extract(files: list[str], codes: tuple[str, ...], jobs: int, options: 
     return [out[f] for f in files]
 
 
-def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str, options: dict):
-    from dask.distributed import Client
+def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str, options: dict, jobs: int = 2):
+    """Each file (or URL) read by a worker of the Dask cluster at ``scheduler`` (``local``: a local
+    cluster of ``jobs`` worker processes, started for the run); a worker that fails or is lost is
+    that file's failure."""
+    from contextlib import ExitStack
 
-    try:
-        client = Client(scheduler, timeout="10s")
-    except (OSError, TimeoutError, ValueError) as err:
-        raise InputError("scheduler", f"cannot reach the Dask scheduler at {scheduler} "
-                         f"({str(err).splitlines()[0][:120]})") from None
-    with client:
-        futures = client.map(_worker, paths, codes=codes, options=options, pure=False)
-        for path, fut in zip(paths, futures):
-            try:
-                yield fut.result()
-            except Exception as err:  # noqa: BLE001 - a worker that died or was lost: that file's failure
-                yield (path, None, f"{_name(path)}: its Dask worker failed ({type(err).__name__}: "
-                                   f"{shown(str(err), 120)}); the other files are read")
+    from dask.distributed import Client, LocalCluster
+
+    with ExitStack() as stack:
+        if scheduler == "local":
+            cluster = stack.enter_context(LocalCluster(n_workers=max(1, jobs), threads_per_worker=1,
+                                                       processes=True, dashboard_address=None))
+            scheduler = cluster.scheduler_address
+        try:
+            client = stack.enter_context(Client(scheduler, timeout="10s"))
+        except (OSError, TimeoutError, ValueError) as err:
+            raise InputError("scheduler", f"cannot reach the Dask scheduler at {scheduler} "
+                             f"({str(err).splitlines()[0][:120]})") from None
+        yield from _dask_results(client, paths, codes, options)
+
+
+def _dask_results(client, paths: list[str], codes: tuple[str, ...], options: dict):
+    """The files' results in the order given, as the workers finish them."""
+    futures = client.map(_worker, paths, codes=codes, options=options, pure=False)
+    for path, fut in zip(paths, futures):
+        try:
+            yield fut.result()
+        except Exception as err:  # noqa: BLE001 - a worker that died or was lost: that file's failure
+            yield (path, None, f"{_name(path)}: its Dask worker failed ({type(err).__name__}: "
+                               f"{shown(str(err), 120)}); the other files are read")
 
 
 def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[str] = FAMILY_CODES,
@@ -320,7 +333,7 @@ def _read_all(files: list[str], cs: tuple[str, ...], jobs: int, scheduler: str |
                    unit_scale=True, desc="reading",
                    file=sys.stderr, disable=not sys.stderr.isatty() and os.environ.get("INFUSION_PROGRESS") != "1")
     if scheduler:
-        for r in _dask_extract(files, cs, scheduler, options):
+        for r in _dask_extract(files, cs, scheduler, options, jobs):
             results.append(r)
             if bar is not None and not is_url(r[0]):
                 bar.update(Path(r[0]).stat().st_size)
@@ -405,7 +418,7 @@ def _is_index(f: str) -> bool:
     """Whether ``f`` is an index file; a file that cannot be sniffed is not (its reading says why)."""
     try:
         return sniff(as_source(f)) == "index"
-    except (DataError, InputError, OSError, EOFError, zlib.error):
+    except (DataError, InputError, OSError) + GZIP_ERRORS:
         return False
 
 
