@@ -167,3 +167,14 @@ def test_references_past_the_bound_go_to_a_temporary_file_and_are_found_there():
     assert t.lookup([1, 2, 3, 4, 5]) == {1: 11, 2: 21, 3: 30, 4: 40}
     assert t.lookup([3]) == {3: 30}  # read again from the start
     t.close()
+
+
+def test_references_decoded_one_by_one_are_spilled_too():
+    """The provider filter's path (every reference decoded) keeps memory as flat as the fast path."""
+    t = RefTable(spill=1000)
+    for i in range(10_000):
+        t.add(i, i * 2)
+    t.add(5, 7)
+    assert t._spilled >= 8000 and len(t) == 10_001
+    assert t.lookup([0, 5, 9_999, 10_000]) == {0: 0, 5: 7, 9_999: 19_998}
+    t.close()

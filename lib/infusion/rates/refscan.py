@@ -53,17 +53,19 @@ class RefTable:
     def add_many(self, ids: np.ndarray, packed: np.ndarray) -> None:
         """References read from their bytes, in file order."""
         self._flush()
-        self._ids.append(ids)
-        self._packed.append(packed)
-        if sum(len(a) for a in self._ids) > self.spill:
-            self._to_file()
+        self._keep(ids, packed)
 
     def _flush(self) -> None:
         if self._one:
             one = np.array(self._one, dtype=np.int64)
-            self._ids.append(one[:, 0].copy())
-            self._packed.append(one[:, 1].copy())
             self._one.clear()
+            self._keep(one[:, 0].copy(), one[:, 1].copy())
+
+    def _keep(self, ids: np.ndarray, packed: np.ndarray) -> None:
+        self._ids.append(ids)
+        self._packed.append(packed)
+        if sum(len(a) for a in self._ids) > self.spill:
+            self._to_file()
 
     def _to_file(self) -> None:
         if self._file is None:
