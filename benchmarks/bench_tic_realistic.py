@@ -13,7 +13,11 @@ rounds, median with min-max, peak memory by GNU time (``%M``):
 * an ijson (yajl2_c) loop over ``in_network.item`` keeping the family codes' items (what a Python
   user would write instead)
 
-Usage: python benchmarks/bench_tic_realistic.py [--sizes 300,1200] [--repeat 5] [--dir /tmp/bench_tic_real]
+Then ``--many N`` files (links to the first size's file) read by one process, by ``--jobs 2`` and by
+a local Dask cluster of two workers (``--scheduler local``), beside ``gzip -dc`` of each in turn.
+
+Usage: python benchmarks/bench_tic_realistic.py [--sizes 300,1200,2400] [--many 4] [--repeat 5]
+       [--dir /tmp/bench_tic_real]
 """
 
 from __future__ import annotations
@@ -115,28 +119,56 @@ def timed(argv: list[str], shell: bool = False) -> tuple[float, float, str]:
     return seconds, kb / 1024, proc.stdout.decode()
 
 
+def _extract(paths: list[Path], out: Path, *options: str) -> tuple[list[str], bool]:
+    return ([sys.executable, "-m", "infusion", "rates", "extract", *map(str, paths), "--out", str(out),
+             "--codes", ",".join(FAMILY), *options], False)
+
+
 def bench(path: Path, repeat: int, out: Path) -> dict:
     cmds = {
-        "extract": ([sys.executable, "-m", "infusion", "rates", "extract", str(path), "--out", str(out), "--jobs",
-                     "1", "--codes", ",".join(FAMILY)], False),
+        "extract": _extract([path], out, "--jobs", "1"),
         "gzip -dc": ([f"gzip -dc '{path}' > /dev/null"], True),
         "ijson": ([sys.executable, "-c", IJSON, str(path)], False),
     }
+    return run_rounds(cmds, repeat, path.name)
+
+
+def bench_many(path: Path, n: int, repeat: int, out: Path) -> dict:
+    """``n`` files (links to ``path``) read with one process, two, and a local Dask cluster of two
+    workers, beside ``gzip -dc`` of each in turn."""
+    links = []
+    for i in range(n):
+        link = path.with_name(f"many-{i}-{path.name}")
+        if not link.exists():
+            link.symlink_to(path)
+        links.append(link)
+    cmds = {
+        "--jobs 1": _extract(links, out, "--jobs", "1"),
+        "--jobs 2": _extract(links, out, "--jobs", "2"),
+        "--scheduler local": _extract(links, out, "--jobs", "2", "--scheduler", "local"),
+        "gzip -dc each": ([" && ".join(f"gzip -dc '{x}' > /dev/null" for x in links)], True),
+    }
+    return run_rounds(cmds, repeat, f"{n} x {path.name}")
+
+
+def run_rounds(cmds: dict[str, tuple[list[str], bool]], repeat: int, label: str) -> dict:
+    """Every command once per round, the order rotated; times and peaks per command."""
     names = list(cmds)
     times: dict[str, list[float]] = {n: [] for n in names}
     peaks: dict[str, list[float]] = {n: [] for n in names}
     for i in range(repeat):
-        for name in names[i % 3:] + names[: i % 3]:
+        for name in names[i % len(names):] + names[: i % len(names)]:
             s, mb, _ = timed(*cmds[name])
             times[name].append(s)
             peaks[name].append(mb)
-            print(f"  {path.name} round {i + 1} {name}: {s:.2f} s, {mb:.0f} MB", file=sys.stderr, flush=True)
-    return {"file": path.name, "times": times, "peaks": peaks}
+            print(f"  {label} round {i + 1} {name}: {s:.2f} s, {mb:.0f} MB", file=sys.stderr, flush=True)
+    return {"file": label, "times": times, "peaks": peaks}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="300,1200", help="MB of JSON per file")
+    ap.add_argument("--sizes", default="300,1200,2400", help="MB of JSON per file")
+    ap.add_argument("--many", type=int, default=4, help="files of the first size read together (0: not run)")
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/bench_tic_real"))
     args = ap.parse_args(argv)
@@ -162,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
                     f"{max(r['peaks']['extract']):.0f} / {max(r['peaks']['gzip -dc']):.0f} / "
                     f"{max(r['peaks']['ijson']):.0f} |")
         print("\n".join(rows), flush=True)
+    if args.many:
+        first = args.dir / f"in-network-{args.sizes.split(',')[0]}MB.json.gz"
+        r = bench_many(first, args.many, args.repeat, args.dir / "out.parquet")
+        print(f"\n| {args.many} files of {first.name} | seconds, median (min-max) | peak MB |\n|---|---|---|")
+        for k, t in r["times"].items():
+            print(f"| {k} | {statistics.median(t):.2f} ({min(t):.2f}-{max(t):.2f}) | {max(r['peaks'][k]):.0f} |")
     return 0
 
 
