@@ -292,3 +292,21 @@ def test_parquet_columns_of_any_type_give_an_audit_or_an_input_error(tmp_path, d
         assert str(err).startswith("claims:"), str(err)
         return
     assert res.lines_in == res.lines_checked + res.rejects == n
+
+
+_PIECES = list("AZaz09-_.:#/ ()\t\u00a0\u2028\u1680\u001cé") + ["123-45-6789", "(555) 123-4567", "555.123.4567",
+                                                                  "1234567890" * 4]
+key_text = st.lists(st.sampled_from(_PIECES), max_size=14).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(values=st.lists(st.one_of(st.none(), key_text, st.integers(-5, 10**7).map(str)), max_size=30))
+def test_keys_shown_in_bulk_are_shown_as_one_by_one(values):
+    """``show_all`` (plain keys and line numbers recognised by pyarrow's RE2) answers what
+    ``show_key`` and ``show_line`` answer for each value: nothing shown that one by one would hide."""
+    import pyarrow as pa
+    from infusion.redact import show_all, show_key, show_line
+
+    assert show_all(values, "key") == [show_key(v) for v in values]
+    assert show_all(values, "line") == [show_line(v) for v in values]
+    assert show_all(pa.array(values, type=pa.large_string()), "key") == [show_key(v) for v in values]

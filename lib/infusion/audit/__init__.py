@@ -34,11 +34,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from ..coding.rules import cite
 from ..config import check_file
 from ..errors import InputError, shown
-from ..redact import show_key, show_line, show_value
+from ..redact import show_all, show_key, show_line, show_value
 from .checks import SEVERITY, find
 from .columns import ALIASES, CANONICAL, PHI_PATTERN, REQUIRED, resolve_columns
 from .outputs import describe_source, footer_html, output_paths, write_outputs
@@ -187,15 +188,18 @@ def _finish(f: pd.DataFrame) -> pd.DataFrame:
         prices[short] -= _prices(f.loc[short].assign(code="96372"))
     f["dollars_at_risk"] = np.round(f["units_at_risk"].to_numpy() * prices, 2)
     f = f.sort_values(["claim_id", "line_no", "line_number", "row", "rule", "message"], kind="stable")
-    f["claim_id"] = _shown(f["claim_id"], show_key)  # a key as written; other text as its digest
-    f["line_number"] = _shown(f["line_number"], show_line)
+    f["claim_id"] = _shown(f["claim_id"], "key")  # a key as written; other text as its digest
+    f["line_number"] = _shown(f["line_number"], "line")
     return f[FINDING_COLUMNS + ["pos"]].reset_index(drop=True)
 
 
-def _shown(col: pd.Series, show) -> pd.Series:
-    """``col`` with each distinct value as ``show`` writes it (``redact.show_key``, ``show_line``)."""
-    uniques = col.dropna().unique()
-    return col.map(dict(zip(uniques, (show(u) for u in uniques))))
+def _shown(col: pd.Series, kind: str) -> pd.Series:
+    """``col`` with each distinct value as ``redact.show_key`` (``kind`` "key") or ``show_line``
+    ("line") writes it (``redact.show_all``: the plain ones in bulk)."""
+    codes, uniques = pd.factorize(col)  # -1: missing
+    values = pa.array(uniques) if isinstance(uniques.dtype, pd.ArrowDtype | pd.StringDtype) else uniques.tolist()
+    shown = np.array(show_all(values, kind) + [None], dtype=object)
+    return pd.Series(shown[codes], index=col.index, dtype=object)
 
 
 def _summary(f: pd.DataFrame) -> pd.DataFrame:
