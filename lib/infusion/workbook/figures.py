@@ -53,21 +53,33 @@ def timeline_figure(result: CodingResult, title: str = "Infusion time and the un
                              hovertemplate=f"counted {result.total_minutes} min<extra></extra>",
                              showlegend=False))
     span = max(result.total_minutes, offset, 60) + 40
-    fig.add_vline(x=15, line_dash="dot", line_color="#9467bd")
-    fig.add_annotation(x=15, y=1.08, yref="paper", text="15", showarrow=False, font={"size": 10})
-    for h in range(60, int(span) + 1, 60):
-        fig.add_vline(x=h, line_color="#888")
-        fig.add_annotation(x=h, y=1.08, yref="paper", text=f"{h // 60} h", showarrow=False,
-                           font={"size": 10})
-    for t in hour_thresholds(int(span)):
-        fig.add_vline(x=t, line_dash="dash", line_color="#d62728")
-        fig.add_annotation(x=t, y=-0.12, yref="paper", text=f"{t}: 96370 x{additional_hours(t)}",
-                           showarrow=False, font={"size": 9, "color": "#d62728"})
+    shapes, notes = _marks(span)
+    fig.update_layout(shapes=shapes, annotations=notes)  # once: add_vline re-checks every shape each call
     codes = ", ".join(f"{ln.code} x{ln.units}" for ln in result.lines) or "no administration line"
     fig.update_layout(title=f"{title}<br><sup>{result.total_minutes} min counted: {codes}</sup>",
                       xaxis_title="minutes", barmode="overlay", height=300,
                       xaxis_range=[0, span], margin={"b": 90, "t": 80})
     return fig
+
+
+def _marks(span: float) -> tuple[list[dict], list[dict]]:
+    """The timeline's vertical lines and their labels: 15 min (injection limit), each hour, and
+    where each 96370 unit starts (91, 151, ...), as plain layout dicts."""
+    def vline(x: int, **line: str) -> dict:
+        return {"type": "line", "x0": x, "x1": x, "xref": "x", "y0": 0, "y1": 1, "yref": "y domain", "line": line}
+
+    def label(x: int, y: float, text: str, **font: object) -> dict:
+        return {"x": x, "y": y, "yref": "paper", "text": text, "showarrow": False, "font": font}
+
+    shapes = [vline(15, dash="dot", color="#9467bd")]
+    notes = [label(15, 1.08, "15", size=10)]
+    for h in range(60, int(span) + 1, 60):
+        shapes.append(vline(h, color="#888"))
+        notes.append(label(h, 1.08, f"{h // 60} h", size=10))
+    for t in hour_thresholds(int(span)):
+        shapes.append(vline(t, dash="dash", color="#d62728"))
+        notes.append(label(t, -0.12, f"{t}: 96370 x{additional_hours(t)}", size=9, color="#d62728"))
+    return shapes, notes
 
 
 def units_step_figure(max_minutes: int = 300) -> go.Figure:
