@@ -308,7 +308,6 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     t0 = time.monotonic()
     files, indexes = _expand_indexes(files, plan)
     reused, to_read = _unchanged(files, checked["out"]) if any(is_url(f) for f in files) else ([], files)
-    pass  # _import_in_background("pandas")  # the table's builder loads while the files are read
     results = reused + _read_all(to_read, cs, jobs, scheduler, options, progress)
     table, manifest = _collect(results, files, info)
     complete = all(m["status"] == "ok" for m in manifest)

@@ -290,17 +290,17 @@ def _read_errors(p: "Path | UrlFile", raw: Any, pending: list) -> Iterator[None]
         yield
     except TooLarge as err:
         raise file_error(p, f"{err.reason} (at decompressed byte {err.offset}); refused so memory stays bounded; "
-                    f"{len(pending)} rows read before it are not used") from None
+                         f"{len(pending)} rows read before it are not used") from None
     except MissingField as err:
         raise file_error(p, f"{err.reason} (byte {err.offset}); {len(pending)} rows read before it are "
-                    "not used") from None
+                         "not used") from None
     except StreamError as err:
         raise file_error(p, f"invalid JSON at decompressed byte {err.offset} ({err.reason}); "
-                    f"{raw.count} bytes of the file read; {len(pending)} rows read before it are "
-                    "not used") from None
+                         f"{raw.count} bytes of the file read; {len(pending)} rows read before it are "
+                         "not used") from None
     except GZIP_ERRORS as err:
         raise file_error(p, f"gzip stream is damaged or truncated after {raw.count} bytes of the file "
-                    f"({err}); {len(pending)} rows read before it are not used") from None
+                         f"({err}); {len(pending)} rows read before it are not used") from None
 
 
 def _item_rows(m: Any, codes: set[str], ex: Extraction, p: "Path | UrlFile", providers: ProviderFilter | None
