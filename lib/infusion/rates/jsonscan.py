@@ -426,12 +426,13 @@ def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | Values | None,
     if isinstance(pattern, Values) and not required:
         raise ValueError(f"{key}: Values select items by their required member: name it in required")
     index = 0
+    word = required.encode() if required else b""
     if buf.peek() == b"]":
         buf.pos += 1
         return
     while True:
         seg = buf.data[buf.pos:]
-        seps, values, stop_at, err_at, bad = _separators(seg, word=required.encode() if required else b"")
+        seps, values, stop_at, err_at, bad = _separators(seg, word=word)
         if bad:
             done = int(np.searchsorted(seps, err_at))  # complete items before the error
             if bad == 6:  # at the item's own start
@@ -449,9 +450,8 @@ def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | Values | None,
         index += complete
         if counts is not None and complete:
             counts[key] = index
-        stop = stop_at if stop_at >= 0 else None
-        if stop is not None:
-            buf.pos += stop + 1
+        if stop_at >= 0:
+            buf.pos += stop_at + 1
             return
         consumed = int(starts[complete])
         buf.pos += consumed

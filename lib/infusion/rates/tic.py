@@ -220,45 +220,34 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
     stream, raw = open_stream(p, on_read, read_ahead=True)
     ex = Extraction(str(p), "tic")
     top: dict[str, Any] = {}
-    refs = RefTable()  # id -> groups << 32 | NPIs; -1 for a remote reference (arrays, 16 bytes a group)
     matched: set = set()  # ids of the provider groups with a listed NPI or TIN (``providers``)
     pending: list[tuple[dict, RateProviders]] = []  # (row, its providers)
     counts: dict[str, int] = {}
-    with _read_errors(p, raw, pending), stream, _closed_on_error(refs):
-        for m in iter_object_fast(stream, {"in_network": code_filter(codes), "provider_references": None},
-                                  counts=counts, required=REQUIRED, max_item=max_item,
-                                  raw_keys=frozenset() if providers is not None else RAW):
-            if m.index is None:
-                _top_member(m, top, ex)
-            elif isinstance(m.value, RawItems):
-                read_references(m.value, refs, ex, p)
-            elif m.key == "provider_references":
-                refs.add(*read_reference(m, ex, p))
-                if providers is not None and isinstance(m.value, dict) and \
-                        providers.matches(m.value.get("provider_groups")):
-                    matched.add(group_id(m.value.get("provider_group_id"), "", p))
-            else:
-                pending += _item_rows(m, codes, ex, p, providers)
-    ex.bytes_read = raw.count
-    ex.fetched = fetched(raw)
-    ex.items_read = counts.get("in_network", 0)
-    if "in_network" not in counts and "in_network" not in top:
-        ex.warnings.append("the file has no in_network member: no rates in this file")
-    if providers is not None:
-        pending = _of_providers(pending, matched, ex)
-    with closing(refs):
+    with closing(RefTable()) as refs:  # id -> groups << 32 | NPIs (-1: remote); its temp file removed at the end
+        with _read_errors(p, raw, pending), stream:
+            for m in iter_object_fast(stream, {"in_network": code_filter(codes), "provider_references": None},
+                                      counts=counts, required=REQUIRED, max_item=max_item,
+                                      raw_keys=frozenset() if providers is not None else RAW):
+                if m.index is None:
+                    _top_member(m, top, ex)
+                elif isinstance(m.value, RawItems):
+                    read_references(m.value, refs, ex, p)
+                elif m.key == "provider_references":
+                    refs.add(*read_reference(m, ex, p))
+                    if providers is not None and isinstance(m.value, dict) and \
+                            providers.matches(m.value.get("provider_groups")):
+                        matched.add(group_id(m.value.get("provider_group_id"), "", p))
+                else:
+                    pending += _item_rows(m, codes, ex, p, providers)
+        ex.bytes_read = raw.count
+        ex.fetched = fetched(raw)
+        ex.items_read = counts.get("in_network", 0)
+        if "in_network" not in counts and "in_network" not in top:
+            ex.warnings.append("the file has no in_network member: no rates in this file")
+        if providers is not None:
+            pending = _of_providers(pending, matched, ex)
         _finish_rows(ex, pending, refs, top, p)
     return ex
-
-
-@contextmanager
-def _closed_on_error(refs: RefTable) -> Iterator[None]:
-    """The table's temporary file removed when the reading fails."""
-    try:
-        yield
-    except BaseException:
-        refs.close()
-        raise
 
 
 def _of_providers(pending: list[tuple[dict, RateProviders]], matched: set, ex: Extraction
