@@ -41,6 +41,7 @@ from ..config import check_file
 from ..errors import InputError, shown
 from ..redact import show_all, show_key, show_line, show_value
 from .checks import SEVERITY, find
+from .claim_dates import CHUNK_LINES
 from .columns import ALIASES, CANONICAL, PHI_PATTERN, REQUIRED, resolve_columns
 from .outputs import describe_source, footer_html, output_paths, write_outputs
 from .read import FAMILY, REJECT_REASONS, SHAPE_OF, VALUE_OF, Lines, read_lines
@@ -60,11 +61,12 @@ PROVIDER_COLUMNS = ["provider"] + PAYER_COLUMNS[1:]
 
 def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
           progress: bool = False, encoding: str = "utf-8", sheet: str | None = None,
-          not_patient: tuple[str, ...] = ()) -> AuditResult:
+          not_patient: tuple[str, ...] = (), chunk_lines: int = CHUNK_LINES) -> AuditResult:
     """Audit a claims file; returns findings, summary, rejects and counts (see module doc).
 
-    ``block_mb``: size of the CSV blocks read at a time (memory in flight); ``progress``: a
-    progress bar on stderr; ``encoding``: of a CSV file (``cp1252`` for many Windows extracts);
+    ``block_mb``: size of the CSV blocks read at a time (memory in flight); ``chunk_lines``: lines
+    of whole claims checked at a time (the checks' memory); ``progress``: a progress bar on stderr;
+    ``encoding``: of a CSV file (``cp1252`` for many Windows extracts);
     ``sheet``: of a spreadsheet (default: its first sheet); ``not_patient``: columns whose names
     say they can identify a patient (``Subscriber ID``) that a map may name all the same.
     """
@@ -73,10 +75,12 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
     if not 1 <= block_mb <= MAX_BLOCK_MB:
         raise InputError("block_mb", f"{block_mb} is not a number of megabytes from 1 to {MAX_BLOCK_MB}")
     check_encoding(encoding)
+    if not 1 <= chunk_lines <= MAX_CHUNK_LINES:
+        raise InputError("chunk_lines", f"{chunk_lines} is not a number of lines from 1 to {MAX_CHUNK_LINES:,}")
     with _small_pages():
         lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet,
                            not_patient=tuple(not_patient))
-        priced = _finish(find(lines))
+        priced = _finish(find(lines, chunk_lines))
         findings = priced[FINDING_COLUMNS]
         rejected = _rejected(lines)
         by_payer = _share_by(lines, priced, "payer", "all payers")
@@ -93,6 +97,7 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
 
 
 MAX_BLOCK_MB = 1024
+MAX_CHUNK_LINES = 2**31 - 1
 
 
 def check_encoding(encoding: str) -> str:

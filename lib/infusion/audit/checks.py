@@ -50,7 +50,7 @@ from ..coding.modifiers import DISTINCT
 from ..coding.rules import RULES, cite
 from ..coding.units import SHORT_MAX_MINUTES
 from ..reference import tables
-from .claim_dates import I69, I70, I71, I72, NA, ClaimDates, build, first_in_group
+from .claim_dates import CHUNK_LINES, I69, I70, I71, I72, NA, ClaimDates, contexts, first_in_group
 from .claim_edits import ClaimLines, Part, drug_parts, ptp_parts
 from .read import FAMILY, KEPT, Lines
 
@@ -302,12 +302,14 @@ def zip_localities(zips: list[str | None]) -> np.ndarray:
     return np.array([loc.get(z) if z else None for z in five], dtype=object)
 
 
-def _frame(cx: ClaimDates, parts: list[Part]) -> pd.DataFrame:
-    """The findings with the keys of their lines and what pricing needs."""
+def _frame(cx: ClaimDates, parts: list[Part], claim: pa.ChunkedArray) -> pd.DataFrame:
+    """The findings with the keys of their lines (``claim``: the claim ids of the lines read) and
+    what pricing needs."""
     d, c, lines = cx.d, cx.c, cx.lines
     where = np.concatenate([p[1] for p in parts])
+    pos = where if cx.kept is None else cx.kept[where]  # the line's position in the lines read
     f = pd.DataFrame({
-        "pos": where if cx.kept is None else cx.kept[where],  # the line's position in the lines read
+        "pos": pos,
         "rule": np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in parts]),
         "at_risk": np.maximum(np.concatenate([p[2] for p in parts]).astype(np.int64), 0),
         "msg": np.concatenate([np.asarray(p[3], dtype=object) for p in parts]),
@@ -315,7 +317,7 @@ def _frame(cx: ClaimDates, parts: list[Part]) -> pd.DataFrame:
     })
     loc_given = d["locality"].field(0)[c["locality"][where]]
     loc_zip = zip_localities(d["zip"].field(0).tolist())[c["zip"][where]]
-    f["claim_id"] = lines.claim.take(pa.array(where)).to_numpy(zero_copy_only=False)
+    f["claim_id"] = claim.take(pa.array(pos)).to_numpy(zero_copy_only=False)
     f["line_number"] = d["line_number"].field(0)[c["line_number"][where]]
     number = d["line_number"].field(1)[c["line_number"][where]]
     f["line_no"] = np.where(number == NA, np.iinfo(np.int64).max, number)
@@ -329,11 +331,14 @@ def _frame(cx: ClaimDates, parts: list[Part]) -> pd.DataFrame:
     return f
 
 
-def find(lines: Lines) -> pd.DataFrame:
+def find(lines: Lines, chunk_lines: int = CHUNK_LINES) -> pd.DataFrame:
     """One row per finding: keys of the line (claim, line, date, code, payer), the rule, units at
-    risk and message (without the rule's reference), plus what pricing needs (institutional, loc)."""
-    if len(lines.row) == 0:
-        return pd.DataFrame(columns=EMPTY_COLUMNS)
-    cx = build(lines)
-    parts = [p for check in CHECKS.values() for p in check(cx)]
-    return _frame(cx, parts) if parts else pd.DataFrame(columns=EMPTY_COLUMNS)
+    risk and message (without the rule's reference), plus what pricing needs (institutional, loc).
+    Claims are checked ``chunk_lines`` lines at a time (``claim_dates.contexts``)."""
+    frames = []
+    if len(lines.row):
+        for cx in contexts(lines, chunk_lines):
+            parts = [p for check in CHECKS.values() for p in check(cx)]
+            if parts:
+                frames.append(_frame(cx, parts, lines.claim))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EMPTY_COLUMNS)

@@ -13,6 +13,7 @@ order).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
@@ -90,8 +91,11 @@ def claim_ids_of(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     offsets = np.frombuffer(heads.buffers()[1], dtype=np.int32)[heads.offset: heads.offset + len(heads) + 1]
     if increasing(heads, np.diff(offsets)):
         return run, len(heads)
+    padded = padded_ids(heads, np.diff(offsets))
+    if padded is not None:
+        return padded[0][run], padded[1]
     data = np.frombuffer(heads.buffers()[2], dtype=np.uint8)
-    half = data[np.maximum(offsets[1:] - 1, 0)] & 1
+    half = np.where(np.diff(offsets) > 0, data[np.maximum(offsets[1:] - 1, 0)] & 1, 0)  # "": no last byte
     parts = [np.flatnonzero(half == b) for b in (0, 1)]
     with ThreadPoolExecutor(max_workers=2) as pool:
         encoded = list(pool.map(lambda p: pc.dictionary_encode(heads.take(pa.array(p))), parts))
@@ -101,6 +105,66 @@ def claim_ids_of(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
         head_ids[p] = enc.indices.to_numpy(zero_copy_only=False) + base
         base += len(enc.dictionary)
     return head_ids[run], base
+
+
+def padded_ids(texts: pa.Array, lengths: np.ndarray, max_bytes: int = 32) -> tuple[np.ndarray, int] | None:
+    """Dense ids of ``texts`` (no nulls; ids in order of first appearance) and how many, from their
+    bytes: each text padded to a whole number of 8-byte words (at most ``max_bytes``), the words and
+    the length hashed to 64 bits and the hashes numbered (a hash table of integers: several times
+    faster than one of texts). Every text is then compared with the first text of its id, word by
+    word and by length, so the ids are exact; None when a text is longer than ``max_bytes`` or not
+    ASCII, or when two different texts share a hash (the caller then numbers the texts themselves)."""
+    n = len(texts)
+    width = int(lengths.max()) if n else 0
+    if not n or width > max_bytes:
+        return None
+    words = -(-max(width, 1) // 8)
+    padded = pc.utf8_rpad(texts, words * 8, "\0")  # padding counts characters: fixed bytes if ASCII
+    offsets = np.frombuffer(padded.buffers()[1], dtype=np.int32)[padded.offset: padded.offset + n + 1]
+    if offsets[-1] - offsets[0] != n * words * 8:
+        return None
+    mat = np.frombuffer(padded.buffers()[2], dtype=np.uint64, count=n * words,
+                        offset=int(offsets[0])).reshape(n, words)
+    h = lengths.astype(np.uint64)
+    for j in range(words):
+        h = (h ^ (h >> np.uint64(29))) * np.uint64(0x9E3779B97F4A7C15) + mat[:, j]
+    ids, first = number_hashes(h)
+    rep = first[ids]
+    if not ((mat == mat[rep]).all() and (lengths == lengths[rep]).all()):
+        return None
+    return ids, len(first)
+
+
+def number_hashes(h: np.ndarray, bits: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Dense int32 ids of the 64-bit values ``h``, and the position of each id's first value.
+
+    The values are split by their top ``bits`` bits (a stable radix sort) and each part numbered by
+    its own small hash table (pandas), two threads taking half the parts each: a table that fits
+    the processor's cache is several times faster than one of millions of entries. Ids rise part by
+    part, in order of first appearance within a part."""
+    top = (h >> np.uint64(64 - bits)).astype(np.uint8 if bits <= 8 else np.uint16)
+    order = np.argsort(top, kind="stable")
+    hs = h[order]
+    bounds = np.searchsorted(top[order], np.arange(2**bits + 1))
+    ids_sorted = np.empty(len(h), dtype=np.int32)
+
+    def number(parts: range) -> list[int]:
+        counts = []
+        for p in parts:
+            part_ids, uniques = pd.factorize(hs[bounds[p]: bounds[p + 1]])
+            ids_sorted[bounds[p]: bounds[p + 1]] = part_ids
+            counts.append(len(uniques))
+        return counts
+
+    half = 2 ** (bits - 1)
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        counts = [c for part in pool.map(number, (range(half), range(half, 2 * half))) for c in part]
+    ids_sorted += np.repeat(np.cumsum([0] + counts[:-1], dtype=np.int32), np.diff(bounds))
+    seen = np.maximum.accumulate(ids_sorted)  # sorted ids rise where an id is new
+    first = order[np.flatnonzero(np.r_[True, ids_sorted[1:] > seen[:-1]][: len(h)])]
+    ids = np.empty(len(h), dtype=np.int32)
+    ids[order] = ids_sorted
+    return ids, first
 
 
 def increasing(texts: pa.Array, lengths: np.ndarray) -> bool:
@@ -145,21 +209,46 @@ def _overnight(gid: np.ndarray, ng: int, days: np.ndarray, fam: np.ndarray, inst
 def _covered_seconds(groups: np.ndarray, start: np.ndarray, stop: np.ndarray, ng: int
                      ) -> tuple[np.ndarray, np.ndarray]:
     """Per group: the seconds covered by the union of the [start, stop] intervals of its lines that
-    have both times in order, and whether it has any such line."""
+    have both times in order, and whether it has any such line. A group of one such line covers
+    its interval; the others are taken in order of group and start (no sort when the lines come
+    so, as in a file listing a claim's lines together in time order)."""
     covered = np.zeros(ng, dtype=np.int64)
     has = np.zeros(ng, dtype=bool)
     ok = (start != NA) & (stop != NA) & (stop >= start)
     if not ok.any():
         return covered, has
     g, a, b = groups[ok], start[ok], stop[ok]
-    order = np.lexsort((a, g))
-    g, a, b = g[order], a[order], b[order]
-    reach = pd.Series(b).groupby(g).cummax().to_numpy()   # the furthest stop so far in the group
-    before = np.r_[np.iinfo(np.int64).min, reach[:-1]]
-    before[np.r_[True, g[1:] != g[:-1]]] = np.iinfo(np.int64).min
-    np.add.at(covered, g, np.maximum(b - np.maximum(a, before), 0))
     has[g] = True
+    per_group = np.bincount(g, minlength=ng)
+    one = per_group[g] == 1
+    covered[g[one]] = (b - a)[one]
+    g, a, b = g[~one], a[~one], b[~one]
+    if not len(g):
+        return covered, has
+    same = g[1:] == g[:-1]
+    if not (np.count_nonzero(~same) + 1 == np.count_nonzero(per_group > 1) and (a[1:] >= a[:-1])[same].all()):
+        order = np.lexsort((a, g))
+        g, a, b = g[order], a[order], b[order]
+        same = g[1:] == g[:-1]
+    starts = np.r_[True, ~same]
+    reach = _running_max(b, starts)   # the furthest stop so far in the group
+    before = np.r_[np.iinfo(np.int64).min, reach[:-1]]
+    before[starts] = np.iinfo(np.int64).min
+    heads = np.flatnonzero(starts)  # each group's lines are one run now
+    covered[g[heads]] = np.add.reduceat(np.maximum(b - np.maximum(a, before), 0), heads)
     return covered, has
+
+
+def _running_max(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """The running maximum of ``values`` (int64), restarting where ``starts`` is True: each run
+    lifted above the one before it, so one cumulative maximum serves all (pandas' grouped one when
+    the lifted values would not fit in 64 bits)."""
+    run = np.cumsum(starts) - 1
+    low, span = int(values.min()), int(values.max()) - int(values.min()) + 1
+    if span * (int(run[-1]) + 1) < 2**62:
+        lift = run * span - low
+        return np.maximum.accumulate(values + lift) - lift
+    return pd.Series(values).groupby(run).cummax().to_numpy()
 
 
 def line_order(number: np.ndarray, rank: np.ndarray, row: np.ndarray) -> np.ndarray:
@@ -345,7 +434,7 @@ def _groups(claim_gid: np.ndarray, ng: int, days: np.ndarray, fam: np.ndarray,
 def _times(lines: Lines, at: list[np.ndarray], groups: Groups, days: np.ndarray) -> Times:
     """Documented time per group (see :class:`Times`)."""
     d, c, gid, ng = lines.distinct, lines.cols, groups.gid, groups.ng
-    timed = np.concatenate([at[I69], at[I70]])
+    timed = np.sort(np.concatenate([at[I69], at[I70]]), kind="stable")  # file order (two sorted runs)
     g_t = gid[timed]
     t_start, t_stop = _when(d, c, "start_time", timed, days), _when(d, c, "stop_time", timed, days)
     if groups.joined:  # times of an encounter's later dates, from its first date's midnight
@@ -412,38 +501,78 @@ def _relevant(fam: np.ndarray, claim_gid: np.ndarray, ng: int) -> np.ndarray | N
 
 
 def _subset(lines: Lines, keep: np.ndarray) -> Lines:
-    """``lines`` at positions ``keep`` (the same distinct values; rows keep their numbers)."""
-    return replace(lines, claim=lines.claim.take(pa.array(keep)), row=lines.row[keep],
+    """``lines`` at positions ``keep`` (the same distinct values; rows keep their numbers). The claim
+    ids are not carried (an empty array): a context numbers its claims (``claim_gid``), and a finding
+    takes its claim id from the lines read, by its position there (``ClaimDates.kept``)."""
+    return replace(lines, claim=pa.chunked_array([], pa.string()), row=lines.row[keep],
                    cols={k: v[keep] for k, v in lines.cols.items()})
 
 
-def build(lines: Lines) -> ClaimDates:
-    """The claim-dates of ``lines`` and everything the checks read of them (``lines`` is not
-    changed; the context holds the lines a check can use, ``_relevant``)."""
+@dataclass(frozen=True)
+class Shared:
+    """What every claim-date context reads of the distinct values (built once per audit)."""
+
+    mods: ModifierTexts
+    medicare_d: np.ndarray  # per distinct payer: traditional Medicare
+    mue: Mue
+    line_rank: np.ndarray   # per distinct line-number text: its rank as text
+
+
+# lines of whole claims checked at a time (``contexts``): the memory the checks take grows with it
+CHUNK_LINES = 1_000_000
+
+
+def contexts(lines: Lines, chunk_lines: int = CHUNK_LINES) -> Iterator[ClaimDates]:
+    """The claim-date contexts of ``lines``, whole claims at a time, each of about ``chunk_lines``
+    lines (a claim with more lines is one context), holding the lines a check can use (``_relevant``);
+    every rule is judged within a claim, so the findings do not depend on the cut. ``lines`` is not
+    changed; each context's ``kept`` gives its lines' positions in ``lines``."""
     d, c = lines.distinct, lines.cols
-    # the claim ids are hashed (pyarrow, GIL released) while the per-distinct tables are prepared
+    # the claim ids are hashed (GIL released) while the per-distinct tables are prepared
     with ThreadPoolExecutor(max_workers=1) as pool:
         claim_ids = pool.submit(claim_ids_of, lines.claim)
         fam = d["code"].field(2)[c["code"]]
-        mods = modifier_texts(d["modifiers"].field(0))
-        medicare_d = np.array([traditional_medicare(p) for p in d["payer"].field(0)], dtype=bool)
-        mue = Mue.load()
-        line_rank = _text_rank(d["line_number"].field(0))
+        shared = Shared(mods=modifier_texts(d["modifiers"].field(0)),
+                        medicare_d=np.array([traditional_medicare(p) for p in d["payer"].field(0)], dtype=bool),
+                        mue=Mue.load(), line_rank=_text_rank(d["line_number"].field(0)))
         claim_gid, ng = claim_ids.result()
     keep = _relevant(fam, claim_gid, ng)
-    if keep is not None:  # the lines a check can use, their claims numbered densely again
-        lines, claim_gid = _subset(lines, keep), claim_gid[keep]
-        used = np.zeros(ng, dtype=bool)
-        used[claim_gid] = True
-        claim_gid = (np.cumsum(used, dtype=np.int32) - 1)[claim_gid]
-        ng = int(used.sum())
-    cx = _context(lines, claim_gid, ng, mods, medicare_d, mue, line_rank)
-    return cx if keep is None else replace(cx, kept=keep)
+    if keep is not None:
+        claim_gid = claim_gid[keep]
+    for part in _chunks(claim_gid, ng, chunk_lines):
+        at = part if keep is None else keep[part]
+        sub, gid = (lines, claim_gid) if len(at) == len(lines.row) else (_subset(lines, at), claim_gid[part])
+        used = np.zeros(ng, dtype=bool)  # the claims of the part, numbered densely again
+        used[gid] = True
+        yield replace(_context(sub, (np.cumsum(used, dtype=np.int32) - 1)[gid], int(used.sum()), shared), kept=at)
 
 
-def _context(lines: Lines, claim_gid: np.ndarray, ng: int, mods: ModifierTexts, medicare_d: np.ndarray,
-             mue: Mue, line_rank: np.ndarray) -> ClaimDates:
+def _chunks(claim_gid: np.ndarray, ng: int, chunk_lines: int) -> Iterator[np.ndarray]:
+    """Positions of the lines in parts of whole claims, about ``chunk_lines`` lines each (claims in
+    id order), each part in file order."""
+    n = len(claim_gid)
+    if n <= chunk_lines:
+        yield np.arange(n)
+        return
+    per_claim = np.bincount(claim_gid, minlength=ng)
+    part_of_claim = (np.cumsum(per_claim) - per_claim) // chunk_lines
+    parts = int(part_of_claim.max()) + 1
+    part = part_of_claim.astype(np.uint16 if parts < 2**16 else np.int64)[claim_gid]
+    order = np.argsort(part, kind="stable")
+    bounds = np.searchsorted(part[order], np.arange(parts + 1))
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        if hi > lo:
+            yield order[lo:hi]
+
+
+def build(lines: Lines) -> ClaimDates:
+    """The claim-dates of ``lines`` as one context (``contexts`` with every line at once)."""
+    return next(contexts(lines, chunk_lines=max(len(lines.row), 1)))
+
+
+def _context(lines: Lines, claim_gid: np.ndarray, ng: int, shared: Shared) -> ClaimDates:
     d, c = lines.distinct, lines.cols
+    mods, medicare_d, mue, line_rank = shared.mods, shared.medicare_d, shared.mue, shared.line_rank
     fam = d["code"].field(2)[c["code"]]
     days = d["date_of_service"].field(0)[c["date_of_service"]]
     at = [np.flatnonzero(fam == k) for k in range(len(FAMILY))]

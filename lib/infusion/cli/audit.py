@@ -22,6 +22,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         mapping[k.strip()] = v.strip()
     check_outputs(output_paths(args.out, args.rejects), [args.claims])  # before the audit, not after it
     res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty(),
+                chunk_lines=args.chunk_lines,
                 encoding=args.encoding, sheet=args.sheet, not_patient=tuple(args.not_patient_data))
     if res.source_kind == "x12":
         print(f"notice: {', '.join(res.dropped_phi)} were skipped, never kept", file=sys.stderr)

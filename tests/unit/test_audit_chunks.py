@@ -1,0 +1,149 @@
+"""The claim-date context at volume: claims numbered by hashes checked exactly, the documented time
+of a group with and without a sort, and claims checked a chunk at a time giving the findings of
+all at once (hypothesis)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from infusion.audit import audit, claim_dates
+from infusion.audit.claim_dates import NA, claim_ids_of, number_hashes, padded_ids
+
+texts = st.one_of(
+    st.sampled_from(["A1", "A1\x00", "B2", "C10", "C9", "é", "e", "F0-C12345678901234", "x" * 40, "x" * 41, ""]),
+    st.text(max_size=12),
+    st.text(alphabet="AB", min_size=30, max_size=34),
+)
+
+
+def _same_exactly(ids, values) -> bool:
+    return all((ids[i] == ids[j]) == (values[i] == values[j]) for i in range(len(values)) for j in range(len(values)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(texts, min_size=1, max_size=40), cut=st.integers(0, 40))
+def test_claim_ids_are_equal_exactly_for_equal_texts(values, cut):
+    cut = min(cut, len(values))
+    ids, n = claim_ids_of(pa.chunked_array([values[:cut], values[cut:]], pa.string()))
+    assert n == len(set(values))
+    assert sorted(set(ids.tolist())) == list(range(n))
+    assert _same_exactly(ids, values)
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 1, 2**63, 2**64 - 1]), max_size=60),
+       bits=st.sampled_from([1, 2, 8, 12]))
+def test_number_hashes_gives_dense_ids_and_first_positions(values, bits):
+    h = np.array(values, dtype=np.uint64)
+    ids, first = number_hashes(h, bits=bits)
+    assert len(first) == len(set(values))
+    assert _same_exactly(ids, values)
+    assert sorted(ids[first].tolist()) == list(range(len(first)))
+    assert all(values.index(values[p]) == p for p in first)  # each id's first value
+
+
+def test_padded_ids_refuses_texts_whose_hashes_collide(monkeypatch):
+    heads = pa.array(["A1", "B2", "A1"])
+    lengths = np.array([2, 2, 2])
+    assert padded_ids(heads, lengths)[1] == 2
+    merged = lambda h, bits=8: (np.zeros(len(h), dtype=np.int32), np.array([0]))  # noqa: E731  every hash equal
+    monkeypatch.setattr(claim_dates, "number_hashes", merged)
+    assert padded_ids(heads, lengths) is None                     # caught by the check of the texts
+    ids, n = claim_ids_of(pa.chunked_array([["B2", "A1", "B2", "C3"]]))  # and numbered by their texts
+    assert n == 3 and _same_exactly(ids, ["B2", "A1", "B2", "C3"])
+
+
+def _covered_by_hand(groups, start, stop, ng):
+    covered, has = [0] * ng, [False] * ng
+    for g in range(ng):
+        spans = sorted((a, b) for x, a, b in zip(groups, start, stop) if x == g and a != NA and b != NA and b >= a)
+        reach = None
+        for a, b in spans:
+            covered[g] += max(0, b - (a if reach is None else max(a, reach)))
+            reach = b if reach is None else max(reach, b)
+        has[g] = bool(spans)
+    return covered, has
+
+
+moment = st.one_of(st.integers(-86400, 3 * 86400), st.sampled_from([-(2**61), 2**61]))
+interval = st.one_of(
+    st.tuples(st.integers(0, 5), moment, moment),                                  # any two moments
+    st.tuples(st.integers(0, 3), st.integers(0, 600), st.integers(-10, 300)).map(  # mostly in order
+        lambda t: (t[0], t[1], t[1] + t[2])),
+    st.tuples(st.integers(0, 5), st.just(NA), moment), st.tuples(st.integers(0, 5), moment, st.just(NA)),
+)
+
+
+@pytest.mark.parametrize("g, a, b, want", [
+    ([0, 0, 1, 1], [0, 0, 0, 0], [100, 100, 10, 20], [100, 20]),   # a group's reach is its own
+    ([0, 0, 0], [0, 50, 200], [100, 150, 260], [210]),              # overlap counted once, a gap not at all
+    ([0, 0], [0, 10], [100, 20], [100]),                            # one interval inside another
+])
+def test_covered_seconds_examples(g, a, b, want):
+    for order in ([0, 1, 2, 3][: len(g)], list(reversed(range(len(g))))):  # in order, and not
+        arr = [np.array([x[i] for i in order], dtype=np.int64) for x in (g, a, b)]
+        assert claim_dates._covered_seconds(*arr, len(want))[0].tolist() == want
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines=st.lists(interval, max_size=30), in_order=st.booleans())
+def test_covered_seconds_is_the_union_of_the_intervals(lines, in_order):
+    if in_order:  # a file listing each group's lines together, in time order: no sort needed
+        lines = sorted(lines, key=lambda t: (t[0], t[1]))
+    g = np.array([t[0] for t in lines], dtype=np.int64)
+    a = np.array([t[1] for t in lines], dtype=np.int64)
+    b = np.array([t[2] for t in lines], dtype=np.int64)
+    covered, has = claim_dates._covered_seconds(g, a, b, 6)
+    want_covered, want_has = _covered_by_hand(g.tolist(), a.tolist(), b.tolist(), 6)
+    assert covered.tolist() == want_covered
+    assert has.tolist() == want_has
+
+
+HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",
+          "claim_type", "payer", "start_time", "stop_time"]
+line = st.tuples(
+    st.sampled_from(["C1", "C2", "C3", "C4", "C5"]),
+    st.sampled_from(["2026-03-02", "2026-03-03"]),
+    st.sampled_from(["96369", "96370", "96371", "96372", "J1559", "96365", "99213", "J3490"]),
+    st.integers(0, 4),
+    st.sampled_from(["", "JZ", "JW", "XS", "25"]),
+    st.sampled_from(["11", "22"]),
+    st.sampled_from(["professional", "institutional"]),
+    st.sampled_from(["Medicare", "Aetna"]),
+    st.sampled_from(["08:00", "23:00", ""]),
+    st.sampled_from(["09:30", "23:59", ""]),
+)
+
+
+def _keyed(res) -> list[tuple]:
+    f = res.findings
+    return list(zip(f["claim_id"], f["line_number"], f["rule"], f["units_at_risk"], f["message"],
+                    f["dollars_at_risk"].fillna(-1)))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(line, min_size=1, max_size=30), chunk=st.integers(1, 8))
+def test_claims_checked_a_chunk_at_a_time_give_the_findings_of_all_at_once(tmp_path, lines, chunk):
+    path = tmp_path / "claims.csv"
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(HEADER)
+        w.writerows([c, i + 1, *rest] for i, (c, *rest) in enumerate(lines))
+    whole = audit(path)
+    parts = audit(path, chunk_lines=chunk)
+    assert _keyed(parts) == _keyed(whole)
+    assert parts.by_payer.equals(whole.by_payer)
+    assert parts.summary.equals(whole.summary)
+
+
+def test_chunk_lines_out_of_range_is_refused(tmp_path: Path):
+    path = tmp_path / "claims.csv"
+    path.write_text(",".join(HEADER) + "\nC1,1,2026-03-02,96369,1,,11,professional,Aetna,08:00,09:30\n")
+    with pytest.raises(Exception, match="chunk_lines.*0 is not a number of lines"):
+        audit(path, chunk_lines=0)
