@@ -80,6 +80,7 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
     with _small_pages():
         lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet,
                            not_patient=tuple(not_patient))
+        pa.default_memory_pool().release_unused()  # the batches read: their memory back for the checks
         priced = _finish(find(lines, chunk_lines))
         findings = priced[FINDING_COLUMNS]
         rejected = _rejected(lines)

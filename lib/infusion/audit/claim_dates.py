@@ -83,10 +83,9 @@ def claim_ids_of(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     n = len(claim)
     if n == 0:
         return np.empty(0, dtype=np.int32), 0
-    claim = claim.combine_chunks()
-    new_run = np.ones(n, dtype=bool)
-    new_run[1:] = pc.not_equal(claim.slice(1), claim.slice(0, n - 1)).to_numpy(zero_copy_only=False)
-    heads = claim.take(pa.array(np.flatnonzero(new_run)))
+    new_run = np.ones(n, dtype=bool)  # the chunks as read: no copy of every claim id
+    new_run[1:] = pc.not_equal(claim.slice(1), claim.slice(0, n - 1)).to_numpy()
+    heads = claim.filter(pa.array(new_run)).combine_chunks()  # (a take of a chunked array is slower)
     run = np.cumsum(new_run, dtype=np.int32) - 1
     offsets = np.frombuffer(heads.buffers()[1], dtype=np.int32)[heads.offset: heads.offset + len(heads) + 1]
     if increasing(heads, np.diff(offsets)):
@@ -126,12 +125,16 @@ def padded_ids(texts: pa.Array, lengths: np.ndarray, max_bytes: int = 32) -> tup
     mat = np.frombuffer(padded.buffers()[2], dtype=np.uint64, count=n * words,
                         offset=int(offsets[0])).reshape(n, words)
     h = lengths.astype(np.uint64)
-    for j in range(words):
-        h = (h ^ (h >> np.uint64(29))) * np.uint64(0x9E3779B97F4A7C15) + mat[:, j]
+    for j in range(words):  # in place: no temporary arrays of every text
+        h ^= h >> np.uint64(29)
+        h *= np.uint64(0x9E3779B97F4A7C15)
+        h += mat[:, j]
     ids, first = number_hashes(h)
-    rep = first[ids]
-    if not ((mat == mat[rep]).all() and (lengths == lengths[rep]).all()):
-        return None
+    del h
+    for at in range(0, n, 1 << 20):  # a million texts at a time
+        rep = first[ids[at: at + (1 << 20)]]
+        if not ((mat[at: at + len(rep)] == mat[rep]).all() and (lengths[at: at + len(rep)] == lengths[rep]).all()):
+            return None
     return ids, len(first)
 
 
@@ -143,7 +146,7 @@ def number_hashes(h: np.ndarray, bits: int = 8) -> tuple[np.ndarray, np.ndarray]
     the processor's cache is several times faster than one of millions of entries. Ids rise part by
     part, in order of first appearance within a part."""
     top = (h >> np.uint64(64 - bits)).astype(np.uint8 if bits <= 8 else np.uint16)
-    order = np.argsort(top, kind="stable")
+    order = np.argsort(top, kind="stable").astype(np.int32 if len(h) < 2**31 else np.int64)
     hs = h[order]
     bounds = np.searchsorted(top[order], np.arange(2**bits + 1))
     ids_sorted = np.empty(len(h), dtype=np.int32)

@@ -7,12 +7,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from ..config import check_outputs
 from ..errors import InputError, shown
 from ..redact import spreadsheet_safe
 from ..safe_io import atomic_files
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .result import AuditResult
 
 
@@ -72,10 +78,93 @@ def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None 
                 if path.suffix.lower() in (".parquet", ".pq"):
                     df.to_parquet(tmp, index=False)
                 else:
-                    spreadsheet_safe(df).to_csv(tmp, index=False, date_format="%Y-%m-%d")
+                    write_csv(spreadsheet_safe(df), tmp)
     except OSError as err:
         field = "rejects" if rejects and path == rej else "out"
         raise InputError(field, f"cannot write {path}: {err.strerror or err}") from None
     res.outputs = {"findings": str(out), "rejects": str(rej), "summary": str(summ), "payers": str(payers),
                    "providers": str(providers)}
     return res.outputs
+
+
+
+def write_csv(df: pd.DataFrame, path: Path, rows_at_a_time: int = 1 << 20) -> None:
+    """``df`` as CSV, byte for byte what ``df.to_csv(path, index=False, date_format="%Y-%m-%d")``
+    writes (minimal quoting, floats as numpy prints them, missing values empty), each column made
+    text by pyarrow's kernels and the rows joined there, ``rows_at_a_time`` at a time: several times
+    faster than pandas for the findings of a large file. Columns of another kind than text, whole
+    numbers, floats, booleans and datetimes, or repeated column names: pandas writes the file."""
+    import pandas as pd
+
+    if df.columns.duplicated().any() or not all(_csv_kind(df[c]) for c in df.columns) or not len(df.columns):
+        df.to_csv(path, index=False, date_format="%Y-%m-%d")
+        return
+    try:
+        with open(path, "wb") as fh:
+            fh.write(pd.DataFrame(columns=df.columns).to_csv(index=False).encode())  # the header line
+            for at in range(0, len(df), rows_at_a_time):
+                part = df.iloc[at: at + rows_at_a_time]
+                texts = [_csv_text(part[c]) for c in df.columns]
+                if len(texts) > 1:
+                    lines = pc.binary_join_element_wise(*texts, pa.scalar(",", pa.large_string()))
+                else:  # a row of one empty field is written "" (a blank line would be no row)
+                    lines = pc.if_else(pc.equal(texts[0], ""), pa.scalar('""', pa.large_string()), texts[0])
+                lines = pc.binary_join_element_wise(lines, pa.scalar("", pa.large_string()),
+                                                    pa.scalar("\n", pa.large_string()))  # each row, its line break
+                offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset: lines.offset + len(lines) + 1]
+                fh.write(memoryview(lines.buffers()[2])[offsets[0]: offsets[-1]])
+    except ValueError:  # a text column holding other objects
+        df.to_csv(path, index=False, date_format="%Y-%m-%d")
+
+
+def _csv_kind(col: pd.Series) -> str | None:
+    """How ``write_csv`` makes the column text: "text", "int", "float", "bool", "date"; None when it
+    leaves the file to pandas (text columns holding other objects are found when converted)."""
+    import pandas as pd
+
+    t = col.dtype
+    if (isinstance(t, np.dtype) and t.kind == "O") or isinstance(t, pd.StringDtype):
+        return "text"
+    if isinstance(t, np.dtype) and t.kind == "b":
+        return "bool"
+    if pd.api.types.is_integer_dtype(t):
+        return "int"
+    if pd.api.types.is_float_dtype(t) and t.kind == "f":
+        return "float"
+    if isinstance(t, np.dtype) and t.kind == "M":  # naive datetime64: written as its date (date_format)
+        return "date"
+    return None
+
+
+def _csv_text(col: pd.Series) -> pa.Array:
+    """The cells of ``col`` as ``to_csv`` writes them (large_string, no nulls): text quoted when it
+    holds a comma, a quote or a line break (quotes doubled), floats as numpy prints each distinct
+    value, whole numbers as digits, booleans as True/False, datetimes as YYYY-MM-DD, missing as
+    empty. ValueError (then pandas writes) for a text column holding other objects."""
+    import pandas as pd
+
+    kind = _csv_kind(col)
+    if kind == "float":
+        values = col.to_numpy(dtype=np.float64)
+        codes, uniques = pd.factorize(values.view(np.int64))  # by bits: 0.0 and -0.0 print differently
+        shown = uniques.view(np.float64).astype(str)[codes]
+        shown[np.isnan(values)] = ""  # missing: empty
+        return pa.array(shown, type=pa.large_string())
+    if kind == "bool":
+        return pa.array(np.where(col.to_numpy(), "True", "False"), type=pa.large_string())
+    if kind == "text":
+        try:
+            arr = pa.array(col.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+        except (pa.ArrowException, TypeError) as err:
+            raise ValueError(f"column {col.name!r} holds values that are not text") from err
+        enc = arr.dictionary_encode()  # quoted once per distinct text (a findings column repeats many)
+        texts, quote = enc.dictionary, pa.scalar('"', pa.large_string())
+        quoted = pc.binary_join_element_wise(quote, pc.replace_substring(texts, '"', '""'), quote,
+                                             pa.scalar("", pa.large_string()))
+        texts = pc.if_else(pc.match_substring_regex(texts, '[,"\n]'), quoted, texts)
+        arr = pa.DictionaryArray.from_arrays(enc.indices, texts).cast(pa.large_string())
+    else:
+        arr = pa.array(col, from_pandas=True)
+        arr = arr.cast(pa.date32()) if kind == "date" else arr
+        arr = arr.cast(pa.large_string())
+    return pc.fill_null(arr, "")

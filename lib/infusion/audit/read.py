@@ -84,7 +84,7 @@ class Lines:
     code index is ``len(FAMILY)`` or more) and what the reading found."""
 
     claim: pa.ChunkedArray          # claim id, trimmed
-    row: np.ndarray                 # data row (0-based, among well-formed rows)
+    row: np.ndarray                 # data row (0-based, among well-formed rows; int32 while they fit)
     cols: dict[str, np.ndarray]     # per column: ids into ``distinct[column]`` (int16 or int32)
     distinct: dict[str, V.Distinct]
     lines_in: int = 0
@@ -352,11 +352,14 @@ class _Reading:
         no_claim = pc.fill_null(pc.equal(pc.utf8_length(claim), 0), True).to_numpy(zero_copy_only=False)
         with self.lock:
             encoded = {k: d.encode(self.column(batch, k)) for k, d in self.distinct.items()}
+            narrow = {k: len(d.values) <= np.iinfo(np.int16).max for k, d in self.distinct.items()}
             why = {k: self._reject_code(k) for k in WHY}  # reason code of each distinct value so far
             family_of = self.distinct["code"].field(2)
             void_type = self.distinct["claim_type"].field(2)
             void_frequency = self.distinct["claim_frequency"].field(0)
-        ids = {k: v[0] for k, v in encoded.items()}
+        # kept as int16 where the distinct values so far fit (most columns): the lines read are
+        # held until the end, and int32 ids of 14 columns were the largest part of them
+        ids = {k: v[0].astype(np.int16) if narrow[k] else v[0] for k, v in encoded.items()}
         reason, rejected = None, None
         if no_claim.any() or any(why[k][encoded[k][1]].any() for k in WHY):
             reason, rejected = _rejected(no_claim, why, ids, claim)
@@ -377,7 +380,8 @@ class _Reading:
         for part in parsed.batches:
             assert isinstance(part, _Part)
             self.kept["claim"].append(part.claim)
-            self.kept["row"].append(self.rows + part.row)
+            row = self.rows + part.row  # int32 while the rows fit (the lines read are held until the end)
+            self.kept["row"].append(row.astype(np.int32) if self.rows + part.n < 2**31 else row)
             for k in self.distinct:
                 self.kept[k].append(part.ids[k])
             if part.rejects is not None:
@@ -397,7 +401,7 @@ class _Reading:
                                                f"date ({self.cols['claim_date']})"] if dated else [])
         return Lines(
             claim=pa.chunked_array(kept["claim"], type=pa.string()),
-            row=cat(kept.pop("row"), np.int64),
+            row=cat(kept.pop("row"), np.int32),
             cols={k: _joined_ids(kept.pop(k), len(d.values)) for k, d in self.distinct.items()},
             distinct=self.distinct,
             lines_in=self.rows + len(malformed),
