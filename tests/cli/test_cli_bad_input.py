@@ -221,3 +221,18 @@ def test_a_huge_value_is_not_echoed_whole(args):
     """Messages echoed 100 kB and 332 kB values into cron logs (issue 22)."""
     err = exit2(cli(*args))
     assert len(err) < 400, len(err)
+
+
+@pytest.mark.parametrize("value", ["0", "-5", str(2**31)])
+def test_audit_chunk_lines_out_of_range(tmp_path, value):
+    f = tmp_path / "claims.csv"
+    f.write_text("claim_id,line_number,date_of_service,hcpcs,units\nC1,1,2026-03-02,96369,1\n")
+    exit2(cli("audit", str(f), "--out", str(tmp_path / "out.csv"), "--chunk-lines", value),
+          "chunk_lines", value)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_audit_chunk_lines_default_is_the_audits():
+    from infusion.audit.claim_dates import CHUNK_LINES
+
+    assert f"default {CHUNK_LINES})" in " ".join(cli("audit", "--help").stdout.split())

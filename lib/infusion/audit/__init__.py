@@ -28,8 +28,6 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +41,7 @@ from ..redact import show_all, show_key, show_line, show_value
 from .checks import SEVERITY, find
 from .claim_dates import CHUNK_LINES
 from .columns import ALIASES, CANONICAL, PHI_PATTERN, REQUIRED, resolve_columns
+from .memory import release, small_pages
 from .outputs import describe_source, footer_html, output_paths, write_outputs
 from .read import FAMILY, REJECT_REASONS, SHAPE_OF, VALUE_OF, Lines, read_lines
 from .result import AuditResult
@@ -77,10 +76,10 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
     check_encoding(encoding)
     if not 1 <= chunk_lines <= MAX_CHUNK_LINES:
         raise InputError("chunk_lines", f"{chunk_lines} is not a number of lines from 1 to {MAX_CHUNK_LINES:,}")
-    with _small_pages():
+    with small_pages():
         lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet,
                            not_patient=tuple(not_patient))
-        pa.default_memory_pool().release_unused()  # the batches read: their memory back for the checks
+        release()  # the batches read: their memory back for the checks
         priced = _finish(find(lines, chunk_lines))
         findings = priced[FINDING_COLUMNS]
         rejected = _rejected(lines)
@@ -118,25 +117,6 @@ def check_encoding(encoding: str) -> str:
     if info.name in ("punycode", "idna", "undefined", "raw_unicode_escape", "unicode_escape"):
         raise InputError("encoding", f"{shown(encoding)} is not an encoding of text files")
     return encoding
-
-
-@contextmanager
-def _small_pages() -> Iterator[None]:
-    """Ask numpy not to madvise its large arrays into transparent huge pages while auditing.
-
-    The audit allocates many short-lived arrays of a few MB; where the kernel compacts memory on
-    a huge-page fault (``/sys/kernel/mm/transparent_hugepage/defrag`` = madvise, the default) that
-    costs more than it saves: on the benchmark machine the checks of 3M lines took 0.76-0.79 s
-    instead of 1.1-1.35 s (``NUMPY_MADVISE_HUGEPAGE=0`` does the same for a whole process). The
-    setting is numpy's (``_set_madvise_hugepage``) and is restored afterwards.
-    """
-    setter = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
-    previous = setter(False) if setter else None
-    try:
-        yield
-    finally:
-        if setter:
-            setter(previous)
 
 
 def _prices(f: pd.DataFrame) -> np.ndarray:

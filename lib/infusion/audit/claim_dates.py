@@ -75,26 +75,40 @@ def claim_ids_of(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     Extracts list a claim's lines together, so only the first line of each run of equal claim ids
     needs an id; every line takes its run's id. When the run heads are in increasing order (by
     text, or by length then text: ``C9`` < ``C10``), as in an extract sorted by claim, they are
-    all different and a run's number is its claim's id. Otherwise the heads are hashed (pyarrow
-    dictionary encoding), split in two by the low bit of their last byte (equal ids fall in the
-    same half) and the halves hashed in parallel. Correct in any order: a claim in several runs
-    gets the same id for each.
+    all different and a run's number is its claim's id. Otherwise the heads are numbered by their
+    bytes (``padded_ids``: ids of up to 32 ASCII characters, checked exactly) or, failing that,
+    hashed as text (pyarrow dictionary encoding), split in two by the low bit of their last byte
+    (equal ids fall in the same half) and the halves hashed in parallel. Correct in any order: a
+    claim in several runs gets the same id for each.
     """
     n = len(claim)
     if n == 0:
         return np.empty(0, dtype=np.int32), 0
     new_run = np.ones(n, dtype=bool)  # the chunks as read: no copy of every claim id
     new_run[1:] = pc.not_equal(claim.slice(1), claim.slice(0, n - 1)).to_numpy()
-    heads = claim.filter(pa.array(new_run)).combine_chunks()  # (a take of a chunked array is slower)
+    heads = claim.filter(pa.array(new_run))  # chunked still (a take of a chunked array is slower)
     run = np.cumsum(new_run, dtype=np.int32) - 1
-    offsets = np.frombuffer(heads.buffers()[1], dtype=np.int32)[heads.offset: heads.offset + len(heads) + 1]
-    if increasing(heads, np.diff(offsets)):
+    del new_run
+    lengths = np.concatenate([np.diff(_offsets(c)) for c in heads.chunks] or [np.empty(0, np.int32)])
+    if increasing(heads, lengths):
         return run, len(heads)
-    padded = padded_ids(heads, np.diff(offsets))
+    padded = padded_ids(heads, lengths)
     if padded is not None:
         return padded[0][run], padded[1]
+    return _by_text(heads.combine_chunks(), lengths, run)
+
+
+def _offsets(texts: pa.Array) -> np.ndarray:
+    """The int32 offsets of a string array's values (``len + 1`` of them)."""
+    return np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset: texts.offset + len(texts) + 1]
+
+
+def _by_text(heads: pa.Array, lengths: np.ndarray, run: np.ndarray) -> tuple[np.ndarray, int]:
+    """Dense ids of ``heads`` hashed as text (pyarrow dictionary encoding, the two halves split by
+    the low bit of the last byte in parallel), taken for each line by ``run``, and how many."""
+    offsets = _offsets(heads)
     data = np.frombuffer(heads.buffers()[2], dtype=np.uint8)
-    half = np.where(np.diff(offsets) > 0, data[np.maximum(offsets[1:] - 1, 0)] & 1, 0)  # "": no last byte
+    half = np.where(lengths > 0, data[np.maximum(offsets[1:] - 1, 0)] & 1, 0)  # "": no last byte
     parts = [np.flatnonzero(half == b) for b in (0, 1)]
     with ThreadPoolExecutor(max_workers=2) as pool:
         encoded = list(pool.map(lambda p: pc.dictionary_encode(heads.take(pa.array(p))), parts))
@@ -106,7 +120,8 @@ def claim_ids_of(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     return head_ids[run], base
 
 
-def padded_ids(texts: pa.Array, lengths: np.ndarray, max_bytes: int = 32) -> tuple[np.ndarray, int] | None:
+def padded_ids(texts: pa.Array | pa.ChunkedArray, lengths: np.ndarray, max_bytes: int = 32
+               ) -> tuple[np.ndarray, int] | None:
     """Dense ids of ``texts`` (no nulls; ids in order of first appearance) and how many, from their
     bytes: each text padded to a whole number of 8-byte words (at most ``max_bytes``), the words and
     the length hashed to 64 bits and the hashes numbered (a hash table of integers: several times
@@ -118,17 +133,24 @@ def padded_ids(texts: pa.Array, lengths: np.ndarray, max_bytes: int = 32) -> tup
     if not n or width > max_bytes:
         return None
     words = -(-max(width, 1) // 8)
-    padded = pc.utf8_rpad(texts, words * 8, "\0")  # padding counts characters: fixed bytes if ASCII
-    offsets = np.frombuffer(padded.buffers()[1], dtype=np.int32)[padded.offset: padded.offset + n + 1]
-    if offsets[-1] - offsets[0] != n * words * 8:
-        return None
-    mat = np.frombuffer(padded.buffers()[2], dtype=np.uint64, count=n * words,
-                        offset=int(offsets[0])).reshape(n, words)
+    mat = np.empty((n, words), dtype=np.uint64)  # the padded texts, a chunk at a time
+    at = 0
+    for chunk in texts.chunks if isinstance(texts, pa.ChunkedArray) else [texts]:
+        padded = pc.utf8_rpad(chunk, words * 8, "\0")  # padding counts characters: fixed bytes if ASCII
+        offsets = _offsets(padded)
+        if offsets[-1] - offsets[0] != len(chunk) * words * 8:
+            return None
+        mat[at: at + len(chunk)] = np.frombuffer(padded.buffers()[2], dtype=np.uint64, count=len(chunk) * words,
+                                                 offset=int(offsets[0])).reshape(-1, words)
+        at += len(chunk)
     h = lengths.astype(np.uint64)
+    shifted = np.empty_like(h)
     for j in range(words):  # in place: no temporary arrays of every text
-        h ^= h >> np.uint64(29)
+        np.right_shift(h, np.uint64(29), out=shifted)
+        h ^= shifted
         h *= np.uint64(0x9E3779B97F4A7C15)
         h += mat[:, j]
+    del shifted
     ids, first = number_hashes(h)
     del h
     for at in range(0, n, 1 << 20):  # a million texts at a time
@@ -148,7 +170,8 @@ def number_hashes(h: np.ndarray, bits: int = 8) -> tuple[np.ndarray, np.ndarray]
     top = (h >> np.uint64(64 - bits)).astype(np.uint8 if bits <= 8 else np.uint16)
     order = np.argsort(top, kind="stable").astype(np.int32 if len(h) < 2**31 else np.int64)
     hs = h[order]
-    bounds = np.searchsorted(top[order], np.arange(2**bits + 1))
+    bounds = np.searchsorted(np.sort(top), np.arange(2**bits + 1))
+    del top
     ids_sorted = np.empty(len(h), dtype=np.int32)
 
     def number(parts: range) -> list[int]:
@@ -162,19 +185,24 @@ def number_hashes(h: np.ndarray, bits: int = 8) -> tuple[np.ndarray, np.ndarray]
     half = 2 ** (bits - 1)
     with ThreadPoolExecutor(max_workers=2) as pool:
         counts = [c for part in pool.map(number, (range(half), range(half, 2 * half))) for c in part]
-    ids_sorted += np.repeat(np.cumsum([0] + counts[:-1], dtype=np.int32), np.diff(bounds))
+    base = np.cumsum([0] + counts[:-1], dtype=np.int32)
+    for p in np.flatnonzero(base):  # each part's ids after the parts before it
+        ids_sorted[bounds[p]: bounds[p + 1]] += base[p]
     seen = np.maximum.accumulate(ids_sorted)  # sorted ids rise where an id is new
-    first = order[np.flatnonzero(np.r_[True, ids_sorted[1:] > seen[:-1]][: len(h)])]
+    new_id = np.ones(len(h), dtype=bool)
+    np.greater(ids_sorted[1:], seen[:-1], out=new_id[1:])
+    del seen
+    first = order[np.flatnonzero(new_id)]
     ids = np.empty(len(h), dtype=np.int32)
     ids[order] = ids_sorted
     return ids, first
 
 
-def increasing(texts: pa.Array, lengths: np.ndarray) -> bool:
+def increasing(texts: pa.Array | pa.ChunkedArray, lengths: np.ndarray) -> bool:
     """Whether each of ``texts`` (no nulls) is after the one before it, by bytes or by (length, bytes)."""
     if len(texts) < 2:
         return True
-    after = pc.greater(texts.slice(1), texts.slice(0, len(texts) - 1)).to_numpy(zero_copy_only=False)
+    after = np.asarray(pc.greater(texts.slice(1), texts.slice(0, len(texts) - 1)))
     if after.all():
         return True
     longer, same = lengths[1:] > lengths[:-1], lengths[1:] == lengths[:-1]
@@ -500,7 +528,7 @@ def _relevant(fam: np.ndarray, claim_gid: np.ndarray, ng: int) -> np.ndarray | N
     with_family = np.zeros(ng, dtype=bool)
     with_family[claim_gid[fam < len(FAMILY)]] = True
     keep = with_family[claim_gid] | np.isin(fam, np.fromiter(drug_rows(), dtype=np.int64))
-    return None if keep.all() else np.flatnonzero(keep)
+    return None if keep.all() else np.flatnonzero(keep).astype(np.int32 if len(keep) < 2**31 else np.int64)
 
 
 def _subset(lines: Lines, keep: np.ndarray) -> Lines:
@@ -522,7 +550,7 @@ class Shared:
 
 
 # lines of whole claims checked at a time (``contexts``): the memory the checks take grows with it
-CHUNK_LINES = 1_000_000
+CHUNK_LINES = 500_000
 
 
 def contexts(lines: Lines, chunk_lines: int = CHUNK_LINES) -> Iterator[ClaimDates]:
@@ -561,8 +589,10 @@ def _chunks(claim_gid: np.ndarray, ng: int, chunk_lines: int) -> Iterator[np.nda
     part_of_claim = (np.cumsum(per_claim) - per_claim) // chunk_lines
     parts = int(part_of_claim.max()) + 1
     part = part_of_claim.astype(np.uint16 if parts < 2**16 else np.int64)[claim_gid]
-    order = np.argsort(part, kind="stable")
-    bounds = np.searchsorted(part[order], np.arange(parts + 1))
+    del per_claim, part_of_claim
+    order = np.argsort(part, kind="stable").astype(np.int32 if n < 2**31 else np.int64)
+    bounds = np.r_[0, np.cumsum(np.bincount(part, minlength=parts))]
+    del part
     for lo, hi in zip(bounds[:-1], bounds[1:]):
         if hi > lo:
             yield order[lo:hi]

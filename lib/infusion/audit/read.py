@@ -49,6 +49,7 @@ from . import values as V
 from . import x12
 from .columns import resolve_columns
 from .csv_source import ascii_compatible, open_decoded, quiet_row_decoding, sniff_encoding, wire
+from .memory import release
 from .sources import CsvRecordSource, Parsed, Source, X12Source, open_source
 
 FAMILY = ("96369", "96370", "96371", "96372")
@@ -393,6 +394,7 @@ class _Reading:
         self.physical += parsed.rows
 
     def lines(self, **fields: Any) -> Lines:
+        release()  # what the batches used, before the lines kept are joined
         malformed = sorted(self.malformed)
         kept, rejects = self.kept, self.rejects
         cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype))

@@ -21,9 +21,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
         k, v = kv.split("=", 1)
         mapping[k.strip()] = v.strip()
     check_outputs(output_paths(args.out, args.rejects), [args.claims])  # before the audit, not after it
-    res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty(),
-                chunk_lines=args.chunk_lines,
-                encoding=args.encoding, sheet=args.sheet, not_patient=tuple(args.not_patient_data))
+    chunk = {} if args.chunk_lines is None else {"chunk_lines": args.chunk_lines}  # else the audit's default
+    res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty(), encoding=args.encoding,
+                sheet=args.sheet, not_patient=tuple(args.not_patient_data), **chunk)
     if res.source_kind == "x12":
         print(f"notice: {', '.join(res.dropped_phi)} were skipped, never kept", file=sys.stderr)
     elif res.dropped_phi:

@@ -166,9 +166,9 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
                      "holds none, so that --map may name it (repeatable)")
     aud.add_argument("--block-mb", type=int, default=16,
                      help="CSV read in blocks of this many MB (memory in flight; default 16)")
-    aud.add_argument("--chunk-lines", type=int, default=1_000_000,
+    aud.add_argument("--chunk-lines", type=int, default=None,
                      help="claims checked this many lines at a time, whole claims (the checks' memory grows "
-                     "with it; default 1000000)")
+                     "with it; default 500000)")
     aud.add_argument("--encoding", default="utf-8",
                      help="text encoding of a CSV file (default utf-8, or UTF-16 when the file starts "
                      "with its byte-order mark; cp1252 for many Windows extracts)")
