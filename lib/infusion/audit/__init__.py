@@ -173,7 +173,8 @@ def _finish(f: pd.DataFrame) -> pd.DataFrame:
     if short.any():  # billed as 96369, due as 96372: at risk is the difference (not available without 96372's)
         prices[short] -= _prices(f.loc[short].assign(code="96372"))
     f["dollars_at_risk"] = np.round(f["units_at_risk"].to_numpy() * prices, 2)
-    f = f.iloc[_order(f, ["claim_id", "line_no", "line_number", "row", "rule", "message"])]
+    order = _order(f, ["claim_id", "line_no", "line_number", "row", "rule", "message"])
+    f = f[FINDING_COLUMNS + ["pos"]].iloc[order]  # only the columns published are reordered
     f["claim_id"] = _shown(f["claim_id"], "key")  # a key as written; other text as its digest
     f["line_number"] = _shown(f["line_number"], "line")
     return f[FINDING_COLUMNS + ["pos"]].reset_index(drop=True)
@@ -187,7 +188,7 @@ def _order(f: pd.DataFrame, keys: list[str]) -> np.ndarray:
     import pyarrow.compute as pc
 
     try:
-        table = pa.table({k: pa.array(f[k].to_numpy(), from_pandas=True) for k in keys})
+        table = pa.table({k: pa.array(f[k], from_pandas=True) for k in keys})  # str columns: their arrow data
     except (pa.ArrowException, TypeError):
         return f.reset_index(drop=True).sort_values(keys, kind="stable").index.to_numpy()
     return pc.sort_indices(table, sort_keys=[(k, "ascending", "at_end") for k in keys]).to_numpy()
