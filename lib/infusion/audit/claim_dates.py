@@ -27,7 +27,7 @@ from ..coding.units import additional_hours
 from ..reference import catalog
 from ..reference.payers import classify
 from . import values as V
-from .claim_edits import drug_rows
+from .claim_edits import code_mask, drug_rows
 from .read import FAMILY, OTHER_INITIAL, Lines
 
 I69, I70, I71, I72 = range(4)
@@ -527,7 +527,7 @@ def _relevant(fam: np.ndarray, claim_gid: np.ndarray, ng: int) -> np.ndarray | N
     A partner code (an E/M, another initial code) on a claim without the family is in no pair."""
     with_family = np.zeros(ng, dtype=bool)
     with_family[claim_gid[fam < len(FAMILY)]] = True
-    keep = with_family[claim_gid] | np.isin(fam, np.fromiter(drug_rows(), dtype=np.int64))
+    keep = with_family[claim_gid] | code_mask(fam, list(drug_rows()))
     return None if keep.all() else np.flatnonzero(keep).astype(np.int32 if len(keep) < 2**31 else np.int64)
 
 
@@ -568,34 +568,38 @@ def contexts(lines: Lines, chunk_lines: int = CHUNK_LINES) -> Iterator[ClaimDate
                         mue=Mue.load(), line_rank=_text_rank(d["line_number"].field(0)))
         claim_gid, ng = claim_ids.result()
     keep = _relevant(fam, claim_gid, ng)
-    if keep is not None:
+    if keep is not None:  # the claims of the lines kept, numbered densely again
         claim_gid = claim_gid[keep]
-    for part in _chunks(claim_gid, ng, chunk_lines):
+        used = np.zeros(ng, dtype=bool)
+        used[claim_gid] = True
+        claim_gid = (np.cumsum(used, dtype=np.int32) - 1)[claim_gid]
+        ng = int(used.sum())
+    for part, first, n_claims in _chunks(claim_gid, ng, chunk_lines):
         at = part if keep is None else keep[part]
-        sub, gid = (lines, claim_gid) if len(at) == len(lines.row) else (_subset(lines, at), claim_gid[part])
-        used = np.zeros(ng, dtype=bool)  # the claims of the part, numbered densely again
-        used[gid] = True
-        yield replace(_context(sub, (np.cumsum(used, dtype=np.int32) - 1)[gid], int(used.sum()), shared), kept=at)
+        sub, gid = (lines, claim_gid) if len(at) == len(lines.row) else (_subset(lines, at), claim_gid[part] - first)
+        yield replace(_context(sub, gid, n_claims, shared), kept=at)
 
 
-def _chunks(claim_gid: np.ndarray, ng: int, chunk_lines: int) -> Iterator[np.ndarray]:
-    """Positions of the lines in parts of whole claims, about ``chunk_lines`` lines each (claims in
-    id order), each part in file order."""
+def _chunks(claim_gid: np.ndarray, ng: int, chunk_lines: int) -> Iterator[tuple[np.ndarray, int, int]]:
+    """Parts of whole claims, about ``chunk_lines`` lines each: the positions of a part's lines (in
+    file order), its first claim id and how many claims it has (a part holds a range of claim ids;
+    ``claim_gid`` are dense, so every id of the range has lines)."""
     n = len(claim_gid)
     if n <= chunk_lines:
-        yield np.arange(n)
+        yield np.arange(n), 0, ng
         return
     per_claim = np.bincount(claim_gid, minlength=ng)
-    part_of_claim = (np.cumsum(per_claim) - per_claim) // chunk_lines
+    part_of_claim = (np.cumsum(per_claim) - per_claim) // chunk_lines  # rises with the claim id
     parts = int(part_of_claim.max()) + 1
+    first_claim = np.searchsorted(part_of_claim, np.arange(parts + 1))
     part = part_of_claim.astype(np.uint16 if parts < 2**16 else np.int64)[claim_gid]
     del per_claim, part_of_claim
     order = np.argsort(part, kind="stable").astype(np.int32 if n < 2**31 else np.int64)
     bounds = np.r_[0, np.cumsum(np.bincount(part, minlength=parts))]
     del part
-    for lo, hi in zip(bounds[:-1], bounds[1:]):
-        if hi > lo:
-            yield order[lo:hi]
+    for p in range(parts):
+        if bounds[p + 1] > bounds[p]:
+            yield order[bounds[p]: bounds[p + 1]], int(first_claim[p]), int(first_claim[p + 1] - first_claim[p])
 
 
 def build(lines: Lines) -> ClaimDates:

@@ -69,13 +69,21 @@ def _ptp_index() -> dict[tuple[bool, int, int], list[tuple[str, int, str]]]:
     return out
 
 
+def code_mask(fam: np.ndarray, codes) -> np.ndarray:
+    """Whether each line's code (its index into ``read.KEPT``) is one of ``codes`` (indexes): one
+    lookup per line in a table of the kept codes (``np.isin`` sorts)."""
+    table = np.zeros(len(KEPT), dtype=bool)
+    table[np.asarray(codes, dtype=np.int64)] = True
+    return table[fam]
+
+
 def _ptp_lines(cl: ClaimLines, codes: np.ndarray) -> pd.DataFrame | None:
     """Per claim-date and code, the lines of listed codes on claim-dates with a trigger (a code other
     than 96369-96371) and a family line, where two or more codes meet; None when there are none."""
-    listed = np.isin(cl.fam, codes)
+    listed = code_mask(cl.fam, codes)
     # every pair has a code other than 96369-96371 (96372, the E/M, 96523 ...): only claim-dates with
     # one are read further, so a file of infusions alone costs one pass
-    trigger = listed & ~np.isin(cl.fam, [FAMILY.index(c) for c in ("96369", "96370", "96371")])
+    trigger = listed & ~code_mask(cl.fam, [FAMILY.index(c) for c in ("96369", "96370", "96371")])
     if not trigger.any():
         return None
     # the claim-dates with a trigger and a family line, marked by group id (dense: no hashing)
@@ -146,7 +154,7 @@ def drug_rows() -> dict[int, dict[str, str]]:
 def drug_parts(cl: ClaimLines) -> list[Part]:
     """U-MUE and D-WASTE of the drug lines, per code and date of service."""
     drugs = drug_rows()
-    keep = np.flatnonzero(np.isin(cl.fam, list(drugs)))
+    keep = np.flatnonzero(code_mask(cl.fam, list(drugs)))
     if not len(keep):
         return []
     df = pd.DataFrame({"pos": keep, "g": cl.group[keep], "fam": cl.fam[keep], "units": cl.units[keep],
