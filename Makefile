@@ -13,6 +13,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $@
 
 venv: $(STAMP)
+	@$(BIN)/python -m compileall -q lib  # byte-compiled as pip installs a package (PYTHONDONTWRITEBYTECODE or not)
 
 ## Render the publication and benchmark reports from data/ into reports/.
 reports: venv
