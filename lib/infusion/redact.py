@@ -199,7 +199,15 @@ def spreadsheet_safe(df: "pd.DataFrame") -> "pd.DataFrame":
             continue
         # judged once per distinct value (a findings column repeats a few hundred texts)
         codes, values = pd.factorize(col)
-        risky_value = np.array([isinstance(v, str) and v.startswith(_FORMULA) for v in values], dtype=bool)
+        if isinstance(col.dtype, pd.StringDtype):  # text held by arrow: judged there, at once
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            firsts = pc.utf8_slice_codeunits(pa.array(values, type=pa.large_string()), 0, 1)
+            risky_value = pc.fill_null(pc.is_in(firsts, pa.array(_FORMULA, pa.large_string())), False).to_numpy(
+                zero_copy_only=False)
+        else:
+            risky_value = np.array([isinstance(v, str) and v.startswith(_FORMULA) for v in values], dtype=bool)
         risky = pd.Series(np.append(risky_value, False)[codes], index=col.index)  # -1 (missing): not risky
         if risky.any():
             if out is df:

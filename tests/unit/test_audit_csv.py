@@ -68,3 +68,24 @@ def test_the_findings_of_a_large_frame_are_written_in_parts(tmp_path):
     write_csv(df, tmp_path / "ours.csv", rows_at_a_time=999)
     df.to_csv(tmp_path / "pandas.csv", index=False)
     assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+def test_text_columns_held_by_arrow_in_several_chunks(tmp_path):
+    parts = [pd.DataFrame({"claim_id": pd.Series([f"C{i}", None, 'say "x", twice'], dtype="str"),
+                           "units_at_risk": [i, 2, 3]}) for i in range(3)]
+    df = pd.concat(parts, ignore_index=True)  # the findings of several chunks of claims, concatenated
+    write_csv(df, tmp_path / "ours.csv", rows_at_a_time=4)
+    df.to_csv(tmp_path / "pandas.csv", index=False)
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(values=st.lists(st.one_of(text, st.sampled_from(["=1", "+1", "-2", "@SUM(1)", "\tx", "\rx", "é=", "-"])),
+                       max_size=12))
+def test_formula_cells_are_prefixed_alike_whether_arrow_or_python_holds_the_text(values):
+    from infusion.redact import spreadsheet_safe
+
+    held = {kind: spreadsheet_safe(pd.DataFrame({"a": pd.Series(values, dtype=kind)}))["a"]
+            for kind in ("str", object)}
+    assert list(held["str"].fillna("")) == list(held[object].fillna(""))
+    assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in held["str"].dropna())

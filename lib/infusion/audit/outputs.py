@@ -154,7 +154,8 @@ def _csv_text(col: pd.Series) -> pa.Array:
         return pa.array(np.where(col.to_numpy(), "True", "False"), type=pa.large_string())
     if kind == "text":
         try:
-            arr = pa.array(col.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+            arr = pa.array(col, type=pa.large_string(), from_pandas=True)  # a str column: its arrow data
+            arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
         except (pa.ArrowException, TypeError) as err:
             raise ValueError(f"column {col.name!r} holds values that are not text") from err
         enc = arr.dictionary_encode()  # quoted once per distinct text (a findings column repeats many)
