@@ -357,6 +357,10 @@ def find(lines: Lines, chunk_lines: int = CHUNK_LINES) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=EMPTY_COLUMNS)
     f = pd.concat(frames, ignore_index=True)
+    for name in f.columns:  # text held by arrow in one chunk per frame: one chunk (a take across many is slow)
+        arr = pa.array(f[name]) if isinstance(f[name].dtype, pd.StringDtype) else None
+        if isinstance(arr, pa.ChunkedArray) and arr.num_chunks > 1:
+            f[name] = pd.Series(arr.combine_chunks(), dtype=f[name].dtype, index=f.index)
     f.insert(5, "claim_id", claims_at(lines.claim, f["pos"].to_numpy()))
     return f
 
