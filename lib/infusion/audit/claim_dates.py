@@ -7,6 +7,10 @@ of the start-stop intervals of the 96369/96370 lines), the units of 96370 those 
 which line is first of a repeated code, and the duplicates. Per distinct modifier text: what the
 modifier checks need. The aggregates are ``np.bincount`` / ``ufunc.at`` over integer group ids.
 
+Claims are numbered once (``claim_ids_of``) and the contexts built whole claims at a time
+(``contexts``, ``CHUNK_LINES`` lines each by default): every rule is judged within a claim, so the
+cut changes no finding, and the memory the checks take is bounded by the chunk, not by the file.
+
 "First" on a claim-date means the lowest line number (then the line number as written, then file
 order).
 """
@@ -122,10 +126,10 @@ def _by_text(heads: pa.Array, lengths: np.ndarray, run: np.ndarray) -> tuple[np.
 
 def padded_ids(texts: pa.Array | pa.ChunkedArray, lengths: np.ndarray, max_bytes: int = 32
                ) -> tuple[np.ndarray, int] | None:
-    """Dense ids of ``texts`` (no nulls; ids in order of first appearance) and how many, from their
-    bytes: each text padded to a whole number of 8-byte words (at most ``max_bytes``), the words and
-    the length hashed to 64 bits and the hashes numbered (a hash table of integers: several times
-    faster than one of texts). Every text is then compared with the first text of its id, word by
+    """Dense ids of ``texts`` (no nulls) and how many, from their bytes: each text padded to a whole
+    number of 8-byte words (at most ``max_bytes``), the words and the length hashed to 64 bits and
+    the hashes numbered (``number_hashes``: tables of integers, several times faster than one of
+    texts). Every text is then compared with the first text of its id, word by
     word and by length, so the ids are exact; None when a text is longer than ``max_bytes`` or not
     ASCII, or when two different texts share a hash (the caller then numbers the texts themselves)."""
     n = len(texts)
@@ -600,11 +604,6 @@ def _chunks(claim_gid: np.ndarray, ng: int, chunk_lines: int) -> Iterator[tuple[
     for p in range(parts):
         if bounds[p + 1] > bounds[p]:
             yield order[bounds[p]: bounds[p + 1]], int(first_claim[p]), int(first_claim[p + 1] - first_claim[p])
-
-
-def build(lines: Lines) -> ClaimDates:
-    """The claim-dates of ``lines`` as one context (``contexts`` with every line at once)."""
-    return next(contexts(lines, chunk_lines=max(len(lines.row), 1)))
 
 
 def _context(lines: Lines, claim_gid: np.ndarray, ng: int, shared: Shared) -> ClaimDates:
