@@ -351,8 +351,10 @@ class _Reading:
         n = batch.num_rows
         claim = self._claim(batch)
         no_claim = pc.fill_null(pc.equal(pc.utf8_length(claim), 0), True).to_numpy(zero_copy_only=False)
+        # each column's distinct values found here, in parallel; only their ids are taken under the lock
+        columns = {k: V.dictionary(self.column(batch, k)) for k in self.distinct}
         with self.lock:
-            encoded = {k: d.encode(self.column(batch, k)) for k, d in self.distinct.items()}
+            encoded = {k: d.encode(columns[k]) for k, d in self.distinct.items()}
             narrow = {k: len(d.values) <= np.iinfo(np.int16).max for k, d in self.distinct.items()}
             why = {k: self._reject_code(k) for k in WHY}  # reason code of each distinct value so far
             family_of = self.distinct["code"].field(2)

@@ -146,11 +146,10 @@ class X12Source:
 
 
 def _convert(used: list[str]) -> pacsv.ConvertOptions:
-    """The used columns only: the claim id as text (too many distinct values for a dictionary),
-    the others dictionary-encoded."""
-    types = {c: pa.dictionary(pa.int32(), pa.string()) for c in used}
-    types[used[0]] = pa.string()
-    return pacsv.ConvertOptions(include_columns=used, column_types=types)
+    """The used columns only, as text. Not as dictionaries: building them in the parser halved its
+    speed (a 64 MB block of the benchmark file: 0.30 s, against 0.14 s as text and 0.09 s for the
+    dictionaries ``values.Distinct.encode`` builds afterwards)."""
+    return pacsv.ConvertOptions(include_columns=used, column_types={c: pa.string() for c in used})
 
 
 @dataclass

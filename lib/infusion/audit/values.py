@@ -73,6 +73,14 @@ def text_batch(columns: dict[str, list[str | None]]) -> pa.RecordBatch:
     return out
 
 
+def dictionary(arr: pa.Array) -> pa.Array:
+    """``arr`` dictionary-encoded (nulls as an entry of their own), as ``Distinct.encode`` reads it;
+    as it is when it is a dictionary already or holds only nulls."""
+    if pa.types.is_dictionary(arr.type) or (len(arr) and arr.null_count == len(arr)):
+        return arr
+    return pc.dictionary_encode(arr, null_encoding="encode")
+
+
 class Distinct:
     """The distinct values of one column across blocks, each parsed once.
 
@@ -94,7 +102,7 @@ class Distinct:
         if len(arr) and arr.null_count == len(arr):  # a column the file does not have: no hashing
             local = self._ids([None])
             return np.full(len(arr), local[0], dtype=np.int32), local
-        enc = arr if pa.types.is_dictionary(arr.type) else pc.dictionary_encode(arr, null_encoding="encode")
+        enc = dictionary(arr)
         raws = _python_values(enc.dictionary)
         indices = enc.indices
         if indices.null_count:  # a dictionary array read with nulls: one more entry for them
