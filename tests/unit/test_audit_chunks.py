@@ -191,3 +191,37 @@ def test_release_hands_freed_heap_memory_back():
     before, kept, after = map(int, out.split())
     assert kept > before - 50          # freeing them alone hands nothing back
     assert after < kept - 100          # release does
+
+
+def test_progress_shows_the_reading_and_the_checks(tmp_path, capsys):
+    path = tmp_path / "claims.csv"
+    rows = [f"C{i},1,2026-03-02,96369,1,,11,professional,Aetna,08:00,09:30" for i in range(50)]
+    path.write_text(",".join(HEADER) + "\n" + "\n".join(rows) + "\n")
+    quiet = audit(path, chunk_lines=7)
+    assert capsys.readouterr().err == ""
+    shown = audit(path, chunk_lines=7, progress=True)
+    err = capsys.readouterr().err
+    assert "audit claims.csv" in err and "checks:" in err and "/50.0 [" in err  # the lines read, to check
+    assert _keyed(shown) == _keyed(quiet)
+
+
+def test_the_checks_count_every_line_chunk_by_chunk(tmp_path):
+    from infusion.audit import checks, read
+
+    path = tmp_path / "claims.csv"
+    rows = [f"C{i // 2},{i % 2 + 1},2026-03-02,{'96369' if i % 2 else '99213'},1,,11,professional,Aetna,08:00,09:30"
+            for i in range(40)] + [f"D{i},1,2026-03-02,99213,1,,11,professional,Aetna,," for i in range(10)]
+    path.write_text(",".join(HEADER) + "\n" + "\n".join(rows) + "\n")
+    lines = read.read_lines(path)
+
+    class Bar(checks._Count):
+        steps: list[int] = []
+
+        def update(self, k: int) -> None:
+            self.steps.append(k)
+            super().update(k)
+
+    bar = Bar(len(lines.row))
+    frames = checks._find_chunks(lines, 7, bar)
+    assert bar.n == bar.total == 50                     # the lines of D claims (no check) counted last
+    assert len([k for k in bar.steps if k]) >= 5 and len(frames) == len(bar.steps) - 1

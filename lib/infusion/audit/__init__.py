@@ -81,7 +81,7 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
         lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet,
                            not_patient=tuple(not_patient))
         release()  # the batches read: their memory back for the checks
-        priced = _finish(find(lines, chunk_lines))
+        priced = _finish(find(lines, chunk_lines, progress))
         findings = priced[FINDING_COLUMNS]
         rejected = _rejected(lines)
         by_payer = _share_by(lines, priced, "payer", "all payers")

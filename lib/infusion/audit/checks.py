@@ -41,8 +41,9 @@ order); a second 96369, the MUE and duplicates are judged from it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 
 import numpy as np
 import pandas as pd
@@ -332,27 +333,16 @@ def _frame(cx: ClaimDates, parts: list[Part], localities: np.ndarray) -> pd.Data
     return f
 
 
-def find(lines: Lines, chunk_lines: int = CHUNK_LINES) -> pd.DataFrame:
+def find(lines: Lines, chunk_lines: int = CHUNK_LINES, progress: bool = False) -> pd.DataFrame:
     """One row per finding: keys of the line (claim, line, date, code, payer), the rule, units at
     risk and message (without the rule's reference), plus what pricing needs (institutional, loc).
     Claims are checked ``chunk_lines`` lines at a time (``claim_dates.contexts``): a worker thread
-    runs the checks of one chunk while the next chunk's context is built (at most two waiting)."""
+    runs the checks of one chunk while the next chunk's context is built (at most two waiting).
+    ``progress``: a bar of the lines checked on stderr."""
     frames: list[pd.DataFrame | None] = []
     if len(lines.row):
-        localities = zip_localities(lines.distinct["zip"].field(0).tolist())
-
-        def check_all(cx: ClaimDates) -> pd.DataFrame | None:
-            parts = [p for check in CHECKS.values() for p in check(cx)]
-            return _frame(cx, parts, localities) if parts else None
-
-        with ThreadPoolExecutor(max_workers=1) as pool:  # two workers measured no faster on 2 cores
-            pending: deque = deque()
-            for cx in contexts(lines, chunk_lines):
-                pending.append(pool.submit(check_all, cx))
-                del cx
-                if len(pending) >= 2:
-                    frames.append(pending.popleft().result())
-            frames.extend(p.result() for p in pending)
+        with _lines_bar(len(lines.row), progress) as bar:
+            frames = _find_chunks(lines, chunk_lines, bar)
     frames = [f for f in frames if f is not None]
     if not frames:
         return pd.DataFrame(columns=EMPTY_COLUMNS)
@@ -363,6 +353,56 @@ def find(lines: Lines, chunk_lines: int = CHUNK_LINES) -> pd.DataFrame:
             f[name] = pd.Series(arr.combine_chunks(), dtype=f[name].dtype, index=f.index)
     f.insert(5, "claim_id", claims_at(lines.claim, f["pos"].to_numpy()))
     return f
+
+
+def _find_chunks(lines: Lines, chunk_lines: int, bar) -> list[pd.DataFrame | None]:
+    """The findings of each chunk of claims (None: none), in order; ``bar`` counts the lines."""
+    localities = zip_localities(lines.distinct["zip"].field(0).tolist())
+
+    def check_all(cx: ClaimDates) -> pd.DataFrame | None:
+        parts = [p for check in CHECKS.values() for p in check(cx)]
+        return _frame(cx, parts, localities) if parts else None
+
+    frames: list[pd.DataFrame | None] = []
+    with ThreadPoolExecutor(max_workers=1) as pool:  # two workers measured no faster on 2 cores
+        pending: deque = deque()
+        for cx in contexts(lines, chunk_lines):
+            pending.append((pool.submit(check_all, cx), len(cx.lines.row)))
+            del cx
+            while len(pending) >= 2 or (pending and pending[0][0].done()):
+                done, n = pending.popleft()
+                frames.append(done.result())
+                bar.update(n)
+        for done, n in pending:
+            frames.append(done.result())
+            bar.update(n)
+    bar.update(bar.total - bar.n)  # the lines no check can use (``claim_dates._relevant``) need none
+    return frames
+
+
+class _Count:
+    """A progress bar that shows nothing (tqdm is not loaded): it counts."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.n = total, 0
+
+    def update(self, k: int) -> None:
+        self.n += k
+
+
+@contextmanager
+def _lines_bar(total: int, shown: bool) -> Iterator:
+    """A progress bar of the lines checked on stderr (tqdm) when ``shown``, else a ``_Count``."""
+    if not shown:
+        yield _Count(total)
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, unit="lines", unit_scale=True, desc="checks", leave=False)
+    try:
+        yield bar
+    finally:
+        bar.close()
 
 
 def claims_at(claim: pa.ChunkedArray, pos: np.ndarray) -> np.ndarray:
