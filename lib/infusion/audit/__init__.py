@@ -80,7 +80,7 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
     with small_pages():
         lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet,
                            not_patient=tuple(not_patient))
-        release()  # the batches read: their memory back for the checks
+        release()  # the per-batch arrays the reading joined: their memory back for the checks
         priced = _finish(find(lines, chunk_lines, progress))
         findings = priced[FINDING_COLUMNS]
         rejected = _rejected(lines)
@@ -178,7 +178,7 @@ def _finish(f: pd.DataFrame) -> pd.DataFrame:
     f = f[FINDING_COLUMNS + ["pos"]].iloc[order]  # only the columns published are reordered
     f["claim_id"] = _shown(f["claim_id"], "key")  # a key as written; other text as its digest
     f["line_number"] = _shown(f["line_number"], "line")
-    return f[FINDING_COLUMNS + ["pos"]].reset_index(drop=True)
+    return f.reset_index(drop=True)
 
 
 def _order(f: pd.DataFrame, keys: list[str]) -> np.ndarray:

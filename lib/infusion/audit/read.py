@@ -6,8 +6,9 @@ pyarrow in one of two worker threads; Parquet by record batches; a spreadsheet (
 ``.xlsm``, ``.xlsb``, ``.xls``, ``.ods``: its first sheet or the one named, header in the first row)
 by python-calamine, in batches of rows; an X12 837 by ``x12.X12Reader``. Only the columns the audit
 uses are converted (patient columns are never read; a spreadsheet's are parsed with its sheet, never
-kept), the short repeated values as dictionaries, and each block's values are parsed per distinct
-value (``values.Distinct``) in a worker thread while the next block is read. Rows that cannot be
+kept), as text (a Parquet file's dictionaries as they are), each column dictionary-encoded and its
+values parsed per distinct value (``values.Distinct``) in a worker thread while the next block is
+read. Rows that cannot be
 read go to rejects with their row number and reason:
 
 * a malformed CSV row (wrong number of fields),
