@@ -956,3 +956,32 @@ def test_an_837_names_the_rendering_provider_of_the_line_then_the_claim_then_the
     res = audit(tmp_path / "c.837")
     t = res.by_provider.set_index("provider")["infusion_lines"].to_dict()
     assert t == {"1111111112": 1, "1234567893": 1, "2222222224": 1, "all providers": 3}
+
+
+def test_claim_ids_that_are_blank_in_any_way_reject_the_line_and_kept_ids_are_trimmed(tmp_path):
+    """The reader judges a claim id missing when it is empty or only white space (ASCII or not)
+    on every line, family or not, and trims the ids it keeps and rejects."""
+    rows = [L("  A1\t", 1, "96369"), L("A1", 2, "96370", 3),
+            L("", 1, "96369"), L("   ", 1, "96370"), L("\u00a0\u2003", 1, "J1559"), L("\t", 1, "99213")]
+    res = run(tmp_path, rows)
+    assert (res.lines_in, res.lines_checked, res.rejects) == (6, 2, 4)
+    assert list(res.rejected["reason"]) == ["missing claim_id"] * 4
+    assert set(res.findings["claim_id"]) == {"A1"}  # "  A1\t" and "A1" are one claim: U-HOUR on line 2
+    assert rules(res) == {("A1", "2", "U-HOUR")}
+
+
+def test_a_provider_column_counts_as_given_even_when_only_other_codes_fill_it(tmp_path):
+    """Columns only the lines kept need (provider, payer, times ...) are read for those lines; the
+    provider table is still there when the file's provider column is filled on other lines only,
+    and the payers of other lines are never read."""
+    header = HEADER + ["rendering_npi"]
+    rows = [L("A7", 1, "96369") + [""], L("A7", 2, "85025", payer="Only On Other Lines") + ["1234567893"]]
+    res = run(tmp_path, rows, header=header)
+    assert list(res.by_provider["provider"]) == ["not given", "all providers"]
+    assert list(res.by_payer["payer"]) == ["Aetna", "all payers"]
+    from infusion.audit.read import read_lines
+
+    lines = read_lines(_write(tmp_path, header, rows))
+    assert lines.provider_given and "Only On Other Lines" not in lines.distinct["payer"].values
+    empty = read_lines(_write(tmp_path, header, [r[:-1] + [""] for r in rows], name="empty.csv"))
+    assert empty.provider_given  # a CSV column of empty cells: given (blank), as before

@@ -78,6 +78,7 @@ REJECT_REASONS = ("", "missing claim_id", "missing line_number", "bad date_of_se
 VALUE_OF = {3: "date_of_service", 4: "units", 5: "code"}  # reason -> the column whose value it quotes
 SHAPE_OF = {"date_of_service": "date", "units": "units", "code": "code"}  # its kind (``redact.show_value``)
 WHY = {"line_number": 2, "date_of_service": 3, "units": 4, "code": 5}  # column -> its reject reason
+EVERY_ROW = (*WHY, "claim_type", "claim_frequency")  # read on every row; the other columns on lines kept
 
 
 @dataclass
@@ -99,6 +100,7 @@ class Lines:
     quoted_breaks: bool = False  # values in quotes hold line breaks: data rows are not file lines
     segments: np.ndarray | None = None  # X12: the SV1/SV2 segment number of each data row
     void: int = 0  # readable lines of void claims: lines in, left out of the audit (not checked)
+    provider_given: bool = False  # the file has a provider column with a value in some row
 
 
 def _distinct() -> dict[str, V.Distinct]:
@@ -317,6 +319,7 @@ class _Reading:
                                                          *VALUE_OF.values())}
         self.malformed: list[tuple[int, str]] = []
         self.rows = self.physical = self.void_rows = 0  # rows parsed; data rows (parsed and malformed); void
+        self.provider_given = False  # a provider column with a value in some row (of any code)
 
     def column(self, batch: pa.RecordBatch, canon: str) -> pa.Array:
         cols, mod_cols = self.cols, self.mod_cols
@@ -342,30 +345,30 @@ class _Reading:
         return np.where(bad, WHY[k], 0).astype(np.int8)
 
     def _claim(self, batch: pa.RecordBatch) -> pa.Array:
+        """The claim ids as text, not yet trimmed (only the lines kept and rejected are)."""
         claim = self.column(batch, "claim_id")
-        if not pa.types.is_string(claim.type):
-            claim = claim.cast(pa.string())
-        return pc.utf8_trim_whitespace(claim)
+        return claim if pa.types.is_string(claim.type) else claim.cast(pa.string())
 
     def process(self, batch: pa.RecordBatch) -> _Part:
-        """One batch's lines: value ids, the rejected rows with their reason, the family lines kept."""
+        """One batch's lines: value ids, the rejected rows with their reason, the family lines kept.
+
+        The columns that judge every row (``EVERY_ROW``: its reject reason, whether it is a family
+        line, whether its claim is void) are encoded for all rows; the others, and the claim id's
+        trimming, only for the lines kept (most lines of a claims file are other codes: their
+        places, times and payers are never read)."""
         n = batch.num_rows
         claim = self._claim(batch)
-        no_claim = pc.fill_null(pc.equal(pc.utf8_length(claim), 0), True).to_numpy(zero_copy_only=False)
+        no_claim = _blank(claim)
         # each column's distinct values found here, in parallel; only their ids are taken under the lock
-        columns = {k: V.dictionary(self.column(batch, k)) for k in self.distinct}
+        columns = {k: V.dictionary(self.column(batch, k)) for k in EVERY_ROW}
         with self.lock:
-            encoded = {k: d.encode(columns[k]) for k, d in self.distinct.items()}
-            narrow = {k: len(d.values) <= np.iinfo(np.int16).max for k, d in self.distinct.items()}
+            ids, seen = self._encode(columns)
             why = {k: self._reject_code(k) for k in WHY}  # reason code of each distinct value so far
             family_of = self.distinct["code"].field(2)
             void_type = self.distinct["claim_type"].field(2)
             void_frequency = self.distinct["claim_frequency"].field(0)
-        # kept as int16 where the distinct values so far fit (most columns): the lines read are
-        # held until the end, and int32 ids of 14 columns were the largest part of them
-        ids = {k: v[0].astype(np.int16) if narrow[k] else v[0] for k, v in encoded.items()}
         reason, rejected = None, None
-        if no_claim.any() or any(why[k][encoded[k][1]].any() for k in WHY):
+        if no_claim.any() or any(why[k][seen[k]].any() for k in WHY):
             reason, rejected = _rejected(no_claim, why, ids, claim)
         family = family_of[ids["code"]] >= 0
         void = void_type[ids["claim_type"]] | void_frequency[ids["claim_frequency"]]
@@ -375,10 +378,24 @@ class _Reading:
         n_void = int(void.sum())
         if n_void:
             family &= ~void
-        if family.all():
-            return _Part(n, claim, np.arange(n), ids, rejected)
-        keep = np.flatnonzero(family)
-        return _Part(n, claim.take(pa.array(keep)), keep, {k: v[keep] for k, v in ids.items()}, rejected, n_void)
+        keep = None if family.all() else pa.array(np.flatnonzero(family))
+        rest = {k: self.column(batch, k) for k in self.distinct if k not in EVERY_ROW}
+        self.provider_given = self.provider_given or rest["provider"].null_count < n
+        rest = {k: V.dictionary(v if keep is None else v.take(keep)) for k, v in rest.items()}
+        with self.lock:
+            ids.update(self._encode(rest)[0])
+        if keep is None:
+            return _Part(n, pc.utf8_trim_whitespace(claim), np.arange(n), ids, rejected)
+        at = keep.to_numpy()
+        return _Part(n, pc.utf8_trim_whitespace(claim.take(keep)), at,
+                     {k: v if k in rest else v[at] for k, v in ids.items()}, rejected, n_void)
+
+    def _encode(self, columns: dict[str, pa.Array]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """The value ids of ``columns``' rows (under the lock), int16 where the distinct values so far
+        fit (most columns; the lines read are held until the end, and int32 ids of 14 columns were
+        the largest part of them); and the ids of the distinct values each holds."""
+        encoded = {k: self.distinct[k].encode(arr, narrow=True) for k, arr in columns.items()}
+        return {k: e[0] for k, e in encoded.items()}, {k: e[1] for k, e in encoded.items()}
 
     def merge(self, parsed: Parsed) -> None:
         for part in parsed.batches:
@@ -417,6 +434,7 @@ class _Reading:
                      **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
             malformed=malformed,
             void=self.void_rows,
+            provider_given=self.provider_given,
             **{**fields, "notes": notes + fields.get("notes", [])})
 
 
@@ -429,11 +447,18 @@ def _rejected(no_claim: np.ndarray, why: dict[str, np.ndarray], ids: dict[str, n
         reason = np.where(reason == 0, why[k][ids[k]], reason)
     bad = np.flatnonzero(reason)
     r = reason[bad]
-    rejected: dict[str, Any] = {"row": bad, "claim": claim.take(pa.array(bad)), "line_number": ids["line_number"][bad],
+    rejected: dict[str, Any] = {"row": bad, "claim": pc.utf8_trim_whitespace(claim.take(pa.array(bad))),
+                                "line_number": ids["line_number"][bad],
                                 "reason": r}
     for code, name in VALUE_OF.items():
         rejected[name] = np.where(r == code, ids[name][bad], -1).astype(np.int32)
     return reason, rejected
+
+
+def _blank(claim: pa.Array) -> np.ndarray:
+    """Whether each claim id is missing: null, empty, or only white space."""
+    empty = pc.or_kleene(pc.equal(pc.binary_length(claim), 0), pc.utf8_is_space(claim))
+    return pc.fill_null(empty, True).to_numpy(zero_copy_only=False)
 
 
 def _as_text(arr: pa.Array) -> pa.Array:

@@ -96,12 +96,12 @@ class Distinct:
         self._parsed: list[list] = [[] for _ in dtypes]
         self._arrays: list[np.ndarray] = [np.empty(0, dtype=d) for d in dtypes]
 
-    def encode(self, arr: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-        """Ids (int32) of the rows of ``arr``, and the ids of its distinct values; new distinct
-        values are parsed."""
+    def encode(self, arr: pa.Array, narrow: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Ids of the rows of ``arr`` (int32; int16 when ``narrow`` and the distinct values so far
+        fit), and the ids of its distinct values; new distinct values are parsed."""
         if len(arr) and arr.null_count == len(arr):  # a column the file does not have: no hashing
             local = self._ids([None])
-            return np.full(len(arr), local[0], dtype=np.int32), local
+            return np.full(len(arr), local[0], dtype=self._dtype(narrow)), local
         enc = dictionary(arr)
         raws = _python_values(enc.dictionary)
         indices = enc.indices
@@ -109,7 +109,14 @@ class Distinct:
             indices = pc.fill_null(indices, len(raws))
             raws.append(None)
         local = self._ids(raws)
-        return local[indices.to_numpy(zero_copy_only=False)], local
+        at = indices.to_numpy(zero_copy_only=False)
+        dtype = self._dtype(narrow)
+        if np.array_equal(local, np.arange(len(local))):  # the batch's dictionary in the order of ours
+            return at.astype(dtype), local
+        return local.astype(dtype)[at], local
+
+    def _dtype(self, narrow: bool) -> type:
+        return np.int16 if narrow and len(self.values) <= np.iinfo(np.int16).max else np.int32
 
     def _ids(self, raws: list) -> np.ndarray:
         """The id of each of ``raws`` (as text), parsing those not seen before."""
