@@ -35,6 +35,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas only where a frame is made safe: the engine's messages import this module too
+    import numpy as np
     import pandas as pd
 
 # the characters a value of each kind of column is made of (ASCII only)
@@ -186,6 +187,24 @@ def header_listing(header: list[str], found: Iterable[str], most: int = 40) -> s
 _FORMULA = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _starts_like_formula(values: Iterable[object]) -> "np.ndarray":
+    """Whether each of ``values`` (the distinct values of a column) is text that starts like a
+    formula: judged by pyarrow when they are all text (a column of claim ids has a value per
+    line), else one by one (text among other objects)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    try:
+        texts = pa.array(values, from_pandas=True)  # text infers a string type; bytes, numbers ... do not
+    except (pa.ArrowException, TypeError):
+        texts = None
+    if texts is None or not (pa.types.is_string(texts.type) or pa.types.is_large_string(texts.type)):
+        return np.array([isinstance(v, str) and v.startswith(_FORMULA) for v in values], dtype=bool)
+    firsts = pc.utf8_slice_codeunits(texts, 0, 1)
+    return pc.fill_null(pc.is_in(firsts, pa.array(_FORMULA, pa.large_string())), False).to_numpy(zero_copy_only=False)
+
+
 def spreadsheet_safe(df: "pd.DataFrame") -> "pd.DataFrame":
     """``df`` with every text cell that starts like a formula prefixed with ``'`` (numbers, dates
     and missing values as they are), for writing as CSV; a copy when anything changes."""
@@ -199,15 +218,7 @@ def spreadsheet_safe(df: "pd.DataFrame") -> "pd.DataFrame":
             continue
         # judged once per distinct value (a findings column repeats a few hundred texts)
         codes, values = pd.factorize(col)
-        if isinstance(col.dtype, pd.StringDtype):  # text held by arrow: judged there, at once
-            import pyarrow as pa
-            import pyarrow.compute as pc
-
-            firsts = pc.utf8_slice_codeunits(pa.array(values, type=pa.large_string()), 0, 1)
-            risky_value = pc.fill_null(pc.is_in(firsts, pa.array(_FORMULA, pa.large_string())), False).to_numpy(
-                zero_copy_only=False)
-        else:
-            risky_value = np.array([isinstance(v, str) and v.startswith(_FORMULA) for v in values], dtype=bool)
+        risky_value = _starts_like_formula(values)
         risky = pd.Series(np.append(risky_value, False)[codes], index=col.index)  # -1 (missing): not risky
         if risky.any():
             if out is df:

@@ -88,4 +88,8 @@ def test_formula_cells_are_prefixed_alike_whether_arrow_or_python_holds_the_text
     held = {kind: spreadsheet_safe(pd.DataFrame({"a": pd.Series(values, dtype=kind)}))["a"]
             for kind in ("str", object)}
     assert list(held["str"].fillna("")) == list(held[object].fillna(""))
-    assert not any(v.startswith(("=", "+", "-", "@", "\t", "\r")) for v in held["str"].dropna())
+    by_hand = ["'" + v if v is not None and v.startswith(("=", "+", "-", "@", "\t", "\r")) else v for v in values]
+    assert list(held[object]) == by_hand
+    # text among other objects (a number, bytes, a missing value): the text judged one by one, the rest as it is
+    mixed = spreadsheet_safe(pd.DataFrame({"a": pd.Series(values + [7, b"=b", None], dtype=object)}))["a"]
+    assert list(mixed) == by_hand + [7, b"=b", None]
