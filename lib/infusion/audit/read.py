@@ -8,8 +8,8 @@ by python-calamine, in batches of rows; an X12 837 by ``x12.X12Reader``. Only th
 uses are converted (patient columns are never read; a spreadsheet's are parsed with its sheet, never
 kept), as text (a Parquet file's dictionaries as they are), each column dictionary-encoded and its
 values parsed per distinct value (``values.Distinct``) in a worker thread while the next block is
-read. Rows that cannot be
-read go to rejects with their row number and reason:
+read: the columns that judge a row (``EVERY_ROW``) on every row, the others on the lines kept only.
+Rows that cannot be read go to rejects with their row number and reason:
 
 * a malformed CSV row (wrong number of fields),
 * missing claim id or line number,
