@@ -117,13 +117,14 @@ def test_held_out_cases_from_the_sources(run_cli, tmp_path, encounter, lines, fi
 
 
 @pytest.mark.parametrize("argv, heavy", [
-    (["code", "--minutes", "91"], ("pandas", "pyarrow", "numba", "pandera")),
-    (["price", "--code", "96370", "--year", "2026"], ("pandas", "pyarrow", "numba", "pandera")),
+    (["code", "--minutes", "91"], ("pandas", "pyarrow", "numba", "pandera", "importlib.metadata")),
+    (["price", "--code", "96370", "--year", "2026"], ("pandas", "pyarrow", "numba", "pandera", "importlib.metadata")),
     (["rates", "extract", "data/samples/tic/illustrative_aetna_in-network-rates.json", "--out", "{out}"], ("numba",)),
 ])
 def test_the_interactive_paths_load_no_heavy_library(tmp_path, argv, heavy):
-    """Issue 17: code and price answer without pandas, pyarrow or numba; a small TiC file is
-    scanned without loading numba's compiler (the light path; the compiled one is for big files)."""
+    """Issue 17: code and price answer without pandas, pyarrow or numba (nor importlib.metadata: the
+    version is looked up for --version only); a small TiC file is scanned without loading numba's
+    compiler (the light path; the compiled one is for big files)."""
     import subprocess
     import sys
     from pathlib import Path

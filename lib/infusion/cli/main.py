@@ -9,6 +9,8 @@ import sys
 import threading
 from typing import Sequence
 
+import infusion
+
 from ..coding.encounter import (
     CLAIM_TYPES,
     PAYERS,
@@ -39,12 +41,24 @@ def _add_price_location(p: argparse.ArgumentParser) -> None:
     p.add_argument("--date", dest="on", help="date of service YYYY-MM-DD (2024 has two CF periods)")
 
 
+class _Version(argparse.Action):
+    """``--version``: the package's version, looked up only when asked (``importlib.metadata`` and the
+    lookup cost 15-40 ms that every other command would pay)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str = argparse.SUPPRESS) -> None:
+        super().__init__(option_strings, dest=dest, default=argparse.SUPPRESS, nargs=0,
+                         help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        print(f"{PROG} {infusion.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line: one sub-parser per command, each built by its own function below."""
-    from .. import __version__
-
     parser = _Parser(prog=PROG, description="Subcutaneous infusion coding and Medicare payment.")
-    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--version", action=_Version)
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for add in (_add_code, _add_price, _add_rates, _add_audit, _add_render):
         add(sub)
