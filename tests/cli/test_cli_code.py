@@ -119,17 +119,21 @@ def test_held_out_cases_from_the_sources(run_cli, tmp_path, encounter, lines, fi
 @pytest.mark.parametrize("argv, heavy", [
     (["code", "--minutes", "91"], ("pandas", "pyarrow", "numba", "pandera", "importlib.metadata")),
     (["price", "--code", "96370", "--year", "2026"], ("pandas", "pyarrow", "numba", "pandera", "importlib.metadata")),
-    (["rates", "extract", "data/samples/tic/illustrative_aetna_in-network-rates.json", "--out", "{out}"], ("numba",)),
+    (["rates", "extract", "data/samples/tic/illustrative_aetna_in-network-rates.json", "--out", "{out}"],
+     ("numba", "yaml", "infusion.coding.encounter")),
+    (["audit", "data/samples/claims/illustrative_claims.csv", "--out", "{out}"],
+     ("yaml", "infusion.coding.encounter", "importlib.metadata")),
 ])
 def test_the_interactive_paths_load_no_heavy_library(tmp_path, argv, heavy):
     """Issue 17: code and price answer without pandas, pyarrow or numba (nor importlib.metadata: the
     version is looked up for --version only); a small TiC file is scanned without loading numba's
-    compiler (the light path; the compiled one is for big files)."""
+    compiler (the light path; the compiled one is for big files); a command loads its own handler
+    only (rates and audit: not the engine's encounter module, nor YAML)."""
     import subprocess
     import sys
     from pathlib import Path
 
-    argv = [a.replace("{out}", str(tmp_path / "r.parquet")) for a in argv]
+    argv = [a.replace("{out}", str(tmp_path / ("f.csv" if argv[0] == "audit" else "r.parquet"))) for a in argv]
     code = ("import sys; from infusion.cli import main; rc = main(%r); "
             "print(rc, sorted(m for m in %r if m in sys.modules))" % (argv, heavy))
     root = Path(__file__).resolve().parents[2]

@@ -7,22 +7,16 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Callable
+from importlib import import_module
 from typing import Sequence
 
 import infusion
 
-from ..coding.encounter import (
-    CLAIM_TYPES,
-    PAYERS,
-)
+from ..coding.choices import CLAIM_TYPES, PAYERS
 from ..errors import INPUT_FAILURES, shown
 from ..escape import terminal
 from ._common import PROG
-from .audit import cmd_audit
-from .code import cmd_code
-from .price import cmd_price
-from .rates import cmd_rates_extract, cmd_rates_summary
-from .render import cmd_render
 
 
 class _Parser(argparse.ArgumentParser):
@@ -89,7 +83,7 @@ def _add_code(sub: argparse._SubParsersAction) -> None:
     code.add_argument("--price", action="store_true", help="add Medicare PFS payment per line")
     code.add_argument("--year", type=_year, help="fee schedule year for --price")
     _add_price_location(code)
-    code.set_defaults(func=cmd_code)
+    code.set_defaults(handler=("code", "cmd_code"))
 
 
 def _add_price(sub: argparse._SubParsersAction) -> None:
@@ -103,7 +97,7 @@ def _add_price(sub: argparse._SubParsersAction) -> None:
     price.add_argument("--year", required=True, type=_year, help="fee schedule year")
     price.add_argument("--json", action="store_true", help="machine-readable output")
     _add_price_location(price)
-    price.set_defaults(func=cmd_price)
+    price.set_defaults(handler=("price", "cmd_price"))
 
 
 def _add_rates(sub: argparse._SubParsersAction) -> None:
@@ -145,7 +139,7 @@ def _add_rates(sub: argparse._SubParsersAction) -> None:
                      help="facts the files may not state (hospital, state, file date, where published): a CSV "
                      "with columns file,hospital_in_file,hospital,state,file_date,address,source "
                      "(see data/benchmarks/real_rate_files.csv)")
-    ext.set_defaults(func=cmd_rates_extract)
+    ext.set_defaults(handler=("rates", "cmd_rates_extract"))
     _add_rates_summary(rsub)
 
 
@@ -157,7 +151,7 @@ def _add_rates_summary(rsub: argparse._SubParsersAction) -> None:
                       "data/benchmarks/real_rates.parquet; 'illustrative' for the generated sample)")
     summ.add_argument("--year", type=_year, default=2026, help="Medicare reference year")
     summ.add_argument("--json", action="store_true")
-    summ.set_defaults(func=cmd_rates_summary)
+    summ.set_defaults(handler=("rates", "cmd_rates_summary"))
 
 
 def _add_audit(sub: argparse._SubParsersAction) -> None:
@@ -188,7 +182,7 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
                      "with its byte-order mark; cp1252 for many Windows extracts)")
     aud.add_argument("--sheet", default=None,
                      help="the sheet of a spreadsheet (xlsx, xlsm, xlsb, xls, ods) to read (default: the first)")
-    aud.set_defaults(func=cmd_audit)
+    aud.set_defaults(handler=("audit", "cmd_audit"))
 
 
 def _add_render(sub: argparse._SubParsersAction) -> None:
@@ -201,7 +195,7 @@ def _add_render(sub: argparse._SubParsersAction) -> None:
     render.add_argument("--notebook", help="one notebook in notebooks/")
     render.add_argument("--param", action="append", default=[], help="NAME=VALUE (JSON values)")
     render.add_argument("--output", help="HTML file name in reports/")
-    render.set_defaults(func=cmd_render)
+    render.set_defaults(handler=("render", "cmd_render"))
 
 
 def _year(text: str) -> int:
@@ -219,6 +213,14 @@ def _on_signal(signum: int, frame: object) -> None:
     raise _Terminated(signum)
 
 
+def _handler(args: argparse.Namespace) -> Callable[[argparse.Namespace], int]:
+    """The function that runs the command: ``handler`` (module of this package, function name),
+    loaded now, so that a command does not pay for another's imports (``code`` loads the engine
+    and YAML, ``audit`` pandas and pyarrow)."""
+    module, name = args.handler
+    return getattr(import_module(f".{module}", __package__), name)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -226,7 +228,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for sig in (signal.SIGTERM, signal.SIGHUP):
             signal.signal(sig, _on_signal)
     try:
-        return int(args.func(args))
+        return int(_handler(args)(args))
     except INPUT_FAILURES as err:  # one line, bounded, no control characters: it may quote a file
         print(terminal(f"{PROG} {args.command}: error: {err}", 2000), file=sys.stderr)
         return 2

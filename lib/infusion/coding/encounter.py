@@ -19,13 +19,12 @@ from typing import Any, Mapping
 
 from ..errors import InputError, nesting_error, shown
 from ..yamlio import load_yaml_file, no_constant, number_problem, read_text_file
+from .choices import CLAIM_TYPES, PAYERS
 from .clock import CLOCK, DIGITS_CLOCK, clock_seconds
 from .drugs import DrugGiven, parse_drug
 from .edits import Injection, parse_injections
 
 ROUTES = ("subcutaneous", "intravenous")
-CLAIM_TYPES = ("professional", "institutional", "dme")
-PAYERS = ("medicare", "medicare_advantage", "medicaid", "aetna", "bcbs", "cigna", "uhc", "other")
 OFF_CAMPUS = ("excepted", "nonexcepted")
 MAX_PUMPS = 20
 MAX_SITES = 50  # sites fed by one pump: a handful in practice; 50 is far past any real set-up
