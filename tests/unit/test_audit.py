@@ -985,3 +985,27 @@ def test_a_provider_column_counts_as_given_even_when_only_other_codes_fill_it(tm
     assert lines.provider_given and "Only On Other Lines" not in lines.distinct["payer"].values
     empty = read_lines(_write(tmp_path, header, [r[:-1] + [""] for r in rows], name="empty.csv"))
     assert empty.provider_given  # a CSV column of empty cells: given (blank), as before
+
+
+def test_lines_that_take_their_claims_date_are_all_counted_when_two_workers_read(tmp_path, monkeypatch):
+    """The count of lines whose empty date of service took the claim's date is kept by both
+    reading workers at once: every block's lines are counted (a count updated without the lock
+    lost blocks when a worker's sum released the GIL between the read and the write: the sum is
+    slowed here so that the two workers meet there)."""
+    import time
+
+    import pyarrow.compute as pc
+
+    real_sum = pc.sum
+    monkeypatch.setattr(pc, "sum", lambda *a, **k: (time.sleep(0.01), real_sum(*a, **k))[1])
+    header = ["claim_id", "line_number", "date_of_service", "claim_date", "code", "units"]
+    n = 120_000
+    p = tmp_path / "c.csv"
+    with p.open("w") as fh:
+        fh.write(",".join(header) + "\n")
+        for i in range(n):
+            fh.write(f"C{i // 2},{i % 2 + 1},,2026-03-02,{'96369' if i % 2 == 0 else '99213'},1\n")
+    from infusion.audit.read import read_lines
+
+    lines = read_lines(p, block_mb=1)  # a few dozen blocks, parsed by two workers
+    assert f"{n} line(s) with no line date of service took their claim's date (claim_date)" in lines.notes

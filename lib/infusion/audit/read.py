@@ -324,8 +324,10 @@ class _Reading:
     def column(self, batch: pa.RecordBatch, canon: str) -> pa.Array:
         cols, mod_cols = self.cols, self.mod_cols
         if canon == "date_of_service" and "claim_date" in cols:
-            return _date_or_claim_date(batch.column(cols["date_of_service"]), batch.column(cols["claim_date"]),
-                                       self.claim_dated)
+            dates, took = _date_or_claim_date(batch.column(cols["date_of_service"]), batch.column(cols["claim_date"]))
+            with self.lock:  # the workers count into one total
+                self.claim_dated[0] += took
+            return dates
         if canon == "modifiers" and mod_cols:
             # an empty cell is "" (not null): a join with nulls skipped drops the rows where every
             # modifier column is empty, and the line count with them
@@ -380,7 +382,8 @@ class _Reading:
             family &= ~void
         keep = None if family.all() else pa.array(np.flatnonzero(family))
         rest = {k: self.column(batch, k) for k in self.distinct if k not in EVERY_ROW}
-        self.provider_given = self.provider_given or rest["provider"].null_count < n
+        if rest["provider"].null_count < n:  # only ever set, never cleared: no update of another worker lost
+            self.provider_given = True
         rest = {k: V.dictionary(v if keep is None else v.take(keep)) for k, v in rest.items()}
         with self.lock:
             ids.update(self._encode(rest)[0])
@@ -471,15 +474,14 @@ def _as_text(arr: pa.Array) -> pa.Array:
     return arr if pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type) else arr.cast(pa.string())
 
 
-def _date_or_claim_date(line_date: pa.Array, claim_date: pa.Array, counter: list[int]) -> pa.Array:
-    """The line's date of service, or the claim's date where the line's is empty; ``counter[0]`` counts
-    the lines that took the claim's."""
+def _date_or_claim_date(line_date: pa.Array, claim_date: pa.Array) -> tuple[pa.Array, int]:
+    """The line's date of service, or the claim's date where the line's is empty; and how many lines
+    took the claim's."""
     d, c = _as_text(line_date), _as_text(claim_date)
     empty = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(d), ""), True)
     has_claim = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(c), ""), False)
     took = pc.and_(empty, has_claim)
-    counter[0] += int(pc.sum(took).as_py() or 0)
-    return pc.if_else(took, c, d)
+    return pc.if_else(took, c, d), int(pc.sum(took).as_py() or 0)
 
 
 def _void_note(n: int) -> list[str]:
