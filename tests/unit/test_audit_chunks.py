@@ -193,6 +193,50 @@ def test_release_hands_freed_heap_memory_back():
     assert after < kept - 100          # release does
 
 
+def test_one_heap_gives_pyarrow_malloc_while_held_and_restores_it(monkeypatch):
+    """Inside one_heap pyarrow allocates from malloc (the system pool) and malloc keeps blocks up to
+    32 MB in its heaps; nested holds change and restore nothing (the command holds it around the
+    audit, which holds it too); an error inside still restores what it found."""
+    import pyarrow as pa
+    import pytest
+    from infusion.audit import memory
+
+    assert memory._MALLOPT is not None  # glibc, as on every machine the suite runs on
+    calls: list[tuple] = []
+    mallopt, trim = memory._MALLOPT, memory._TRIM
+    monkeypatch.setattr(memory, "_MALLOPT", lambda *a: calls.append(("mallopt", *a)) or mallopt(*a))
+    monkeypatch.setattr(memory, "_TRIM", lambda *a: calls.append(("trim", *a)) or trim(*a))
+    before = pa.default_memory_pool().backend_name
+    assert before != "system"
+    with memory.one_heap():
+        assert pa.default_memory_pool().backend_name == "system"
+        assert calls == [("mallopt", memory.M_MMAP_THRESHOLD, 32 << 20), ("mallopt", memory.M_TRIM_THRESHOLD, 1 << 30)]
+        buf = pa.allocate_buffer(1 << 20)
+        with memory.one_heap():
+            assert pa.default_memory_pool().backend_name == "system"
+        assert pa.default_memory_pool().backend_name == "system"  # the outer one still holds
+        assert len(calls) == 2
+    assert pa.default_memory_pool().backend_name == before
+    assert calls[2:] == [("mallopt", memory.M_MMAP_THRESHOLD, 128 << 10),
+                         ("mallopt", memory.M_TRIM_THRESHOLD, 128 << 10), ("trim", 0)]
+    assert buf.size == 1 << 20 and buf.to_pybytes()[:1] is not None  # outlives the hold
+    with pytest.raises(ValueError):
+        with memory.one_heap():
+            raise ValueError("inside")
+    assert pa.default_memory_pool().backend_name == before and memory._HEAP_DEPTH == []
+
+
+def test_one_heap_changes_nothing_where_malloc_is_not_glibc(monkeypatch):
+    import pyarrow as pa
+    from infusion.audit import memory
+
+    monkeypatch.setattr(memory, "_MALLOPT", None)
+    before = pa.default_memory_pool().backend_name
+    with memory.one_heap():
+        assert pa.default_memory_pool().backend_name == before
+    assert memory._HEAP_DEPTH == []
+
+
 def test_progress_shows_the_reading_and_the_checks(tmp_path, capsys):
     path = tmp_path / "claims.csv"
     rows = [f"C{i},1,2026-03-02,96369,1,,11,professional,Aetna,08:00,09:30" for i in range(50)]

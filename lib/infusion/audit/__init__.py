@@ -43,7 +43,7 @@ from ..redact import show_all, show_key, show_line, show_value
 from .checks import SEVERITY, find
 from .claim_dates import CHUNK_LINES
 from .columns import ALIASES, CANONICAL, PHI_PATTERN, REQUIRED, resolve_columns
-from .memory import release, small_pages
+from .memory import one_heap, release, small_pages
 from .outputs import describe_source, footer_html, output_paths, write_outputs
 from .read import FAMILY, REJECT_REASONS, SHAPE_OF, VALUE_OF, Lines, read_lines
 from .result import AuditResult
@@ -78,7 +78,7 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
     check_encoding(encoding)
     if not 1 <= chunk_lines <= MAX_CHUNK_LINES:
         raise InputError("chunk_lines", f"{chunk_lines} is not a number of lines from 1 to {MAX_CHUNK_LINES:,}")
-    with small_pages():
+    with small_pages(), one_heap():
         lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet,
                            not_patient=tuple(not_patient))
         release()  # the per-batch arrays the reading joined: their memory back for the checks

@@ -1,11 +1,12 @@
-"""Memory the audit hands back while it runs (``release``), and the page size it asks numpy for
-(``small_pages``): the audit allocates and frees many arrays of a few MB, whose freed memory the
-allocators would otherwise keep."""
+"""Memory the audit hands back while it runs (``release``), the page size it asks numpy for
+(``small_pages``) and the heap numpy and pyarrow share while it runs (``one_heap``): the audit
+allocates and frees many arrays of a few MB."""
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
@@ -13,16 +14,19 @@ import numpy as np
 import pyarrow as pa
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
-    """glibc's ``malloc_trim`` (None elsewhere: musl, macOS, Windows)."""
+def _glibc(name: str) -> Callable[..., int] | None:
+    """glibc's function ``name`` (``malloc_trim``, ``mallopt``); None elsewhere (musl, macOS, Windows)."""
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return libc.malloc_trim
+        return getattr(libc, name)
     except (OSError, AttributeError):
         return None
 
 
-_TRIM = _malloc_trim()
+_TRIM = _glibc("malloc_trim")
+_MALLOPT = _glibc("mallopt")
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+GLIBC_DEFAULT_THRESHOLD = 128 * 1024  # both thresholds' defaults (DEFAULT_MMAP_THRESHOLD_MIN, DEFAULT_TRIM_THRESHOLD)
 
 
 def release() -> None:
@@ -54,3 +58,54 @@ def small_pages() -> Iterator[None]:
     finally:
         if setter:
             setter(previous)
+
+
+@contextmanager
+def one_heap(mmap_mb: int = 32, keep_mb: int = 1024) -> Iterator[None]:
+    """numpy's arrays and pyarrow's buffers from one malloc heap while auditing, freed memory kept
+    there for the next array instead of handed back and faulted in again (glibc only; elsewhere
+    nothing changes). Re-entrant: the settings change when the first is entered and come back when
+    the last is left (the ``audit`` command holds it around the audit and its output files).
+
+    By default pyarrow allocates from its own heap (mimalloc) and numpy from malloc, which maps each
+    block over its threshold (128 kB, raised as blocks are freed) afresh and unmaps it when freed:
+    each new array is faulted in page by page, and memory one library freed is not reused by the
+    other. Inside: pyarrow's default pool is the system pool (malloc), blocks up to ``mmap_mb`` come
+    from malloc's heaps, and up to ``keep_mb`` of free memory stays at a heap's top. Both are
+    needed: the pool alone with the trim threshold raised made a 10M-line audit 1.5x slower
+    (benchmarks/README.md has the measurements). Afterwards: the previous pool, both thresholds at
+    glibc's defaults (fixed, no longer raised as blocks are freed: as in a process started with
+    ``MALLOC_MMAP_THRESHOLD_=131072``), and the free memory handed back (``malloc_trim``).
+    """
+    with _HEAP_LOCK:
+        _HEAP_DEPTH.append(not _HEAP_DEPTH and _share_heap(mmap_mb, keep_mb))
+    try:
+        yield
+    finally:
+        with _HEAP_LOCK:
+            if _HEAP_DEPTH.pop():
+                _unshare_heap()
+
+
+def _share_heap(mmap_mb: int, keep_mb: int) -> bool:
+    """one_heap's settings made; False (nothing changed) where malloc is not glibc's or refuses them."""
+    if _MALLOPT is None or _TRIM is None or not _MALLOPT(M_MMAP_THRESHOLD, mmap_mb << 20):
+        return False
+    _MALLOPT(M_TRIM_THRESHOLD, keep_mb << 20)
+    _HEAP_PREVIOUS.append(pa.default_memory_pool())
+    pa.set_memory_pool(pa.system_memory_pool())
+    return True
+
+
+def _unshare_heap() -> None:
+    """one_heap's settings undone (see there)."""
+    assert _MALLOPT is not None and _TRIM is not None  # _share_heap made them
+    pa.set_memory_pool(_HEAP_PREVIOUS.pop())
+    _MALLOPT(M_MMAP_THRESHOLD, GLIBC_DEFAULT_THRESHOLD)
+    _MALLOPT(M_TRIM_THRESHOLD, GLIBC_DEFAULT_THRESHOLD)
+    _TRIM(0)
+
+
+_HEAP_LOCK = threading.Lock()
+_HEAP_DEPTH: list[bool] = []  # one entry per one_heap entered; True for the one that changed the settings
+_HEAP_PREVIOUS: list[pa.MemoryPool] = []

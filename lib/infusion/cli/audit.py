@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..config import check_outputs
 from ..errors import InputError, shown
+
+if TYPE_CHECKING:
+    from ..audit import AuditResult
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from ..audit import audit, describe_source, output_paths, write_outputs
+    from ..audit.memory import one_heap
 
     mapping = {}
     for kv in args.map:
@@ -22,24 +27,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
         mapping[k.strip()] = v.strip()
     check_outputs(output_paths(args.out, args.rejects), [args.claims])  # before the audit, not after it
     chunk = {} if args.chunk_lines is None else {"chunk_lines": args.chunk_lines}  # else the audit's default
-    res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty(), encoding=args.encoding,
-                sheet=args.sheet, not_patient=tuple(args.not_patient_data), **chunk)
-    if res.source_kind == "x12":
-        print(f"notice: {', '.join(res.dropped_phi)} were skipped, never kept", file=sys.stderr)
-    elif res.dropped_phi:
-        how = ("left out (parsed with the sheet, never kept)" if res.source_kind == "spreadsheet"
-               else "not read")
-        print(f"notice: {len(res.dropped_phi)} column(s) that can identify patients were {how}: "
-              f"{', '.join(res.dropped_phi)}", file=sys.stderr)
-    for note in res.notes:
-        print(f"notice: {note}", file=sys.stderr)
-    if res.by_record:
-        print("notice: malformed rows held quotes (values in quotes may hold line breaks): the file was "
-              "read again record by record; rejects give data rows, file lines are not known", file=sys.stderr)
-    elif res.quoted_breaks:
-        print("notice: values in quotes hold line breaks: rejects give data rows, file lines are not known",
-              file=sys.stderr)
-    out = write_outputs(res, args.out, args.rejects)
+    with one_heap():  # the audit and its output files (audit() alone enters it too)
+        res = audit(args.claims, mapping, block_mb=args.block_mb, progress=sys.stderr.isatty(),
+                    encoding=args.encoding, sheet=args.sheet, not_patient=tuple(args.not_patient_data), **chunk)
+        _notices(res)
+        out = write_outputs(res, args.out, args.rejects)
     print(describe_source(args.claims, res))  # says ILLUSTRATIVE for the repository's samples
     print(res.accounting())
     by_provider = f"; by provider -> {out['providers']}" if len(res.by_provider) else ""
@@ -65,3 +57,20 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return 0
 
 
+def _notices(res: AuditResult) -> None:
+    """What the audit left out or read in a second way, on stderr."""
+    if res.source_kind == "x12":
+        print(f"notice: {', '.join(res.dropped_phi)} were skipped, never kept", file=sys.stderr)
+    elif res.dropped_phi:
+        how = ("left out (parsed with the sheet, never kept)" if res.source_kind == "spreadsheet"
+               else "not read")
+        print(f"notice: {len(res.dropped_phi)} column(s) that can identify patients were {how}: "
+              f"{', '.join(res.dropped_phi)}", file=sys.stderr)
+    for note in res.notes:
+        print(f"notice: {note}", file=sys.stderr)
+    if res.by_record:
+        print("notice: malformed rows held quotes (values in quotes may hold line breaks): the file was "
+              "read again record by record; rejects give data rows, file lines are not known", file=sys.stderr)
+    elif res.quoted_breaks:
+        print("notice: values in quotes hold line breaks: rejects give data rows, file lines are not known",
+              file=sys.stderr)
