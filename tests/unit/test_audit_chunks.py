@@ -217,8 +217,8 @@ def test_one_heap_gives_pyarrow_malloc_while_held_and_restores_it(monkeypatch):
         assert pa.default_memory_pool().backend_name == "system"  # the outer one still holds
         assert len(calls) == 2
     assert pa.default_memory_pool().backend_name == before
-    assert calls[2:] == [("mallopt", memory.M_MMAP_THRESHOLD, 128 << 10),
-                         ("mallopt", memory.M_TRIM_THRESHOLD, 128 << 10), ("trim", 0)]
+    assert calls[2:] == [("mallopt", memory.M_MMAP_THRESHOLD, 32 << 20),
+                         ("mallopt", memory.M_TRIM_THRESHOLD, 64 << 20), ("trim", 0)]
     assert buf.size == 1 << 20 and buf.to_pybytes()[:1] is not None  # outlives the hold
     with pytest.raises(ValueError):
         with memory.one_heap():

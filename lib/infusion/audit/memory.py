@@ -26,7 +26,7 @@ def _glibc(name: str) -> Callable[..., int] | None:
 _TRIM = _glibc("malloc_trim")
 _MALLOPT = _glibc("mallopt")
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
-GLIBC_DEFAULT_THRESHOLD = 128 * 1024  # both thresholds' defaults (DEFAULT_MMAP_THRESHOLD_MIN, DEFAULT_TRIM_THRESHOLD)
+GLIBC_MMAP_MAX = 32 << 20  # the highest mmap threshold glibc's own adjustment reaches (DEFAULT_MMAP_THRESHOLD_MAX)
 
 
 def release() -> None:
@@ -71,11 +71,13 @@ def one_heap(mmap_mb: int = 32, keep_mb: int = 1024) -> Iterator[None]:
     block over its threshold (128 kB, raised as blocks are freed) afresh and unmaps it when freed:
     each new array is faulted in page by page, and memory one library freed is not reused by the
     other. Inside: pyarrow's default pool is the system pool (malloc), blocks up to ``mmap_mb`` come
-    from malloc's heaps, and up to ``keep_mb`` of free memory stays at a heap's top. Both are
-    needed: the pool alone with the trim threshold raised made a 10M-line audit 1.5x slower
-    (benchmarks/README.md has the measurements). Afterwards: the previous pool, both thresholds at
-    glibc's defaults (fixed, no longer raised as blocks are freed: as in a process started with
-    ``MALLOC_MMAP_THRESHOLD_=131072``), and the free memory handed back (``malloc_trim``).
+    from malloc's heaps, and up to ``keep_mb`` of free memory stays at a heap's top. All three
+    are needed: the pool with only the trim threshold raised made a 10M-line audit 1.5x slower
+    (benchmarks/README.md has the measurements). Afterwards: the previous pool; the thresholds where
+    glibc's own adjustment leaves them once a process has freed a 32 MB block (blocks to 32 MB from
+    the heaps, 64 MB of free memory kept at a heap's top: a setting cannot hand that adjustment
+    back, and its starting point, every block over 128 kB mapped afresh, would slow what the
+    process does next); and the free memory handed back (``malloc_trim``).
     """
     with _HEAP_LOCK:
         _HEAP_DEPTH.append(not _HEAP_DEPTH and _share_heap(mmap_mb, keep_mb))
@@ -101,8 +103,8 @@ def _unshare_heap() -> None:
     """one_heap's settings undone (see there)."""
     assert _MALLOPT is not None and _TRIM is not None  # _share_heap made them
     pa.set_memory_pool(_HEAP_PREVIOUS.pop())
-    _MALLOPT(M_MMAP_THRESHOLD, GLIBC_DEFAULT_THRESHOLD)
-    _MALLOPT(M_TRIM_THRESHOLD, GLIBC_DEFAULT_THRESHOLD)
+    _MALLOPT(M_MMAP_THRESHOLD, GLIBC_MMAP_MAX)
+    _MALLOPT(M_TRIM_THRESHOLD, 2 * GLIBC_MMAP_MAX)
     _TRIM(0)
 
 
