@@ -71,13 +71,13 @@ def one_heap(mmap_mb: int = 32, keep_mb: int = 1024) -> Iterator[None]:
     block over its threshold (128 kB, raised as blocks are freed) afresh and unmaps it when freed:
     each new array is faulted in page by page, and memory one library freed is not reused by the
     other. Inside: pyarrow's default pool is the system pool (malloc), blocks up to ``mmap_mb`` come
-    from malloc's heaps, and up to ``keep_mb`` of free memory stays at a heap's top. All three
-    are needed: the pool with only the trim threshold raised made a 10M-line audit 1.5x slower
-    (benchmarks/README.md has the measurements). Afterwards: the previous pool; the thresholds where
-    glibc's own adjustment leaves them once a process has freed a 32 MB block (blocks to 32 MB from
-    the heaps, 64 MB of free memory kept at a heap's top: a setting cannot hand that adjustment
-    back, and its starting point, every block over 128 kB mapped afresh, would slow what the
-    process does next); and the free memory handed back (``malloc_trim``).
+    from malloc's heaps, and up to ``keep_mb`` of free memory stays at a heap's top. The pool and
+    both thresholds are needed: the pool with only the trim threshold raised made a 10M-line audit
+    1.5x slower (benchmarks/README.md has the measurements). Afterwards: the previous pool; the
+    thresholds where glibc's own adjustment leaves them once a process has freed a 32 MB block
+    (blocks to 32 MB from the heaps, 64 MB of free memory kept at a heap's top: a setting cannot
+    hand that adjustment back, and its starting point, every block over 128 kB mapped afresh, would
+    slow what the process does next); and the free memory handed back (``malloc_trim``).
     """
     with _HEAP_LOCK:
         _HEAP_DEPTH.append(not _HEAP_DEPTH and _share_heap(mmap_mb, keep_mb))
