@@ -5,7 +5,6 @@ allocates and frees many arrays of a few MB."""
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,17 +13,18 @@ import numpy as np
 import pyarrow as pa
 
 
-def _glibc(name: str) -> Callable[..., int] | None:
-    """glibc's function ``name`` (``malloc_trim``, ``mallopt``); None elsewhere (musl, macOS, Windows)."""
+def _glibc() -> tuple[Callable[[int], int] | None, Callable[[int, int], int] | None]:
+    """glibc's ``malloc_trim`` and ``mallopt``, from the symbols this process has loaded (no search
+    for the library: ``ctypes.util.find_library`` runs ``ldconfig``, 20 ms); None elsewhere (musl,
+    macOS, Windows)."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return getattr(libc, name)
-    except (OSError, AttributeError):
-        return None
+        libc = ctypes.CDLL(None)
+        return libc.malloc_trim, libc.mallopt
+    except (OSError, AttributeError, TypeError):
+        return None, None
 
 
-_TRIM = _glibc("malloc_trim")
-_MALLOPT = _glibc("mallopt")
+_TRIM, _MALLOPT = _glibc()
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
 GLIBC_MMAP_MAX = 32 << 20  # the highest mmap threshold glibc's own adjustment reaches (DEFAULT_MMAP_THRESHOLD_MAX)
 
