@@ -235,7 +235,7 @@ def _one_heap_holds(pa, memory, calls: list[tuple]) -> None:
     with pytest.raises(ValueError):
         with memory.one_heap():
             raise ValueError("inside")
-    assert pa.default_memory_pool().backend_name == before and memory._HEAP_DEPTH == []
+    assert pa.default_memory_pool().backend_name == before and memory._HOLD.count == 0
 
 
 def test_one_heap_changes_nothing_where_malloc_is_not_glibc(monkeypatch):
@@ -246,7 +246,7 @@ def test_one_heap_changes_nothing_where_malloc_is_not_glibc(monkeypatch):
     before = pa.default_memory_pool().backend_name
     with memory.one_heap():
         assert pa.default_memory_pool().backend_name == before
-    assert memory._HEAP_DEPTH == []
+    assert memory._HOLD.count == 0
 
 
 def test_progress_shows_the_reading_and_the_checks(tmp_path, capsys):

@@ -8,6 +8,7 @@ import ctypes
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 import pyarrow as pa
@@ -79,35 +80,47 @@ def one_heap(mmap_mb: int = 32, keep_mb: int = 1024) -> Iterator[None]:
     hand that adjustment back, and its starting point, every block over 128 kB mapped afresh, would
     slow what the process does next); and the free memory handed back (``malloc_trim``).
     """
-    with _HEAP_LOCK:
-        _HEAP_DEPTH.append(not _HEAP_DEPTH and _share_heap(mmap_mb, keep_mb))
+    with _HOLD.lock:
+        if not _HOLD.count:
+            _HOLD.previous = _share_heap(mmap_mb, keep_mb)
+        _HOLD.count += 1
     try:
         yield
     finally:
-        with _HEAP_LOCK:
-            if _HEAP_DEPTH.pop():
-                _unshare_heap()
+        with _HOLD.lock:
+            _HOLD.count -= 1
+            if not _HOLD.count and _HOLD.previous is not None:
+                _unshare_heap(_HOLD.previous)
+                _HOLD.previous = None
 
 
-def _share_heap(mmap_mb: int, keep_mb: int) -> bool:
-    """one_heap's settings made; False (nothing changed) where malloc is not glibc's or refuses them."""
+def _share_heap(mmap_mb: int, keep_mb: int) -> pa.MemoryPool | None:
+    """one_heap's settings made, and the pool they replaced; None (nothing changed) where malloc is
+    not glibc's or refuses them."""
     if _MALLOPT is None or _TRIM is None or not _MALLOPT(M_MMAP_THRESHOLD, mmap_mb << 20):
-        return False
+        return None
     _MALLOPT(M_TRIM_THRESHOLD, keep_mb << 20)
-    _HEAP_PREVIOUS.append(pa.default_memory_pool())
+    previous = pa.default_memory_pool()
     pa.set_memory_pool(pa.system_memory_pool())
-    return True
+    return previous
 
 
-def _unshare_heap() -> None:
-    """one_heap's settings undone (see there)."""
+def _unshare_heap(previous: pa.MemoryPool) -> None:
+    """one_heap's settings undone (see there), ``previous`` the default pool again."""
     assert _MALLOPT is not None and _TRIM is not None  # _share_heap made them
-    pa.set_memory_pool(_HEAP_PREVIOUS.pop())
+    pa.set_memory_pool(previous)
     _MALLOPT(M_MMAP_THRESHOLD, GLIBC_MMAP_MAX)
     _MALLOPT(M_TRIM_THRESHOLD, 2 * GLIBC_MMAP_MAX)
     _TRIM(0)
 
 
-_HEAP_LOCK = threading.Lock()
-_HEAP_DEPTH: list[bool] = []  # one entry per one_heap entered; True for the one that changed the settings
-_HEAP_PREVIOUS: list[pa.MemoryPool] = []
+@dataclass
+class _Held:
+    """How many one_heap holds are open, and the pool the first one replaced (None: it changed nothing)."""
+
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    count: int = 0
+    previous: pa.MemoryPool | None = None
+
+
+_HOLD = _Held()
