@@ -73,11 +73,7 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
     """
     t0 = time.monotonic()
     path = check_file(claims, "claims")
-    if not 1 <= block_mb <= MAX_BLOCK_MB:
-        raise InputError("block_mb", f"{block_mb} is not a number of megabytes from 1 to {MAX_BLOCK_MB}")
-    check_encoding(encoding)
-    if not 1 <= chunk_lines <= MAX_CHUNK_LINES:
-        raise InputError("chunk_lines", f"{chunk_lines} is not a number of lines from 1 to {MAX_CHUNK_LINES:,}")
+    _check_options(block_mb, encoding, chunk_lines)
     with small_pages(), one_heap():
         lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet,
                            not_patient=tuple(not_patient))
@@ -95,6 +91,15 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
                       notes=lines.notes, lines_void=lines.void)
     res.seconds = round(time.monotonic() - t0, 2)
     return res
+
+
+def _check_options(block_mb: int, encoding: str, chunk_lines: int) -> None:
+    """InputError naming the option when ``block_mb``, ``encoding`` or ``chunk_lines`` is out of range."""
+    if not 1 <= block_mb <= MAX_BLOCK_MB:
+        raise InputError("block_mb", f"{block_mb} is not a number of megabytes from 1 to {MAX_BLOCK_MB}")
+    check_encoding(encoding)
+    if not 1 <= chunk_lines <= MAX_CHUNK_LINES:
+        raise InputError("chunk_lines", f"{chunk_lines} is not a number of lines from 1 to {MAX_CHUNK_LINES:,}")
 
 
 MAX_BLOCK_MB = 1024

@@ -157,14 +157,24 @@ def drug_parts(cl: ClaimLines) -> list[Part]:
     keep = np.flatnonzero(code_mask(cl.fam, list(drugs)))
     if not len(keep):
         return []
+    per = _drug_dates(cl, keep)
+    return _drug_mue(per, drugs) + _drug_waste(per, drugs)
+
+
+def _drug_dates(cl: ClaimLines, keep: np.ndarray) -> pd.DataFrame:
+    """The drug lines ``keep`` summed up per claim-date and code, in line order: the first line's
+    position, kind of claim, payer and day; the units; whether any line has JW, JZ."""
     df = pd.DataFrame({"pos": keep, "g": cl.group[keep], "fam": cl.fam[keep], "units": cl.units[keep],
                        "jw": cl.jw[keep], "jz": cl.jz[keep], "inst": cl.institutional[keep],
                        "medicare": cl.medicare[keep], "day": cl.days[keep],
                        "order": cl.order[keep]}).sort_values("order", kind="stable")
-    per = df.groupby(["g", "fam"], sort=False).agg(pos=("pos", "first"), units=("units", "sum"), jw=("jw", "any"),
-                                                   jz=("jz", "any"), inst=("inst", "first"),
-                                                   medicare=("medicare", "first"), day=("day", "first")).reset_index()
-    out: list[Part] = []
+    return df.groupby(["g", "fam"], sort=False).agg(pos=("pos", "first"), units=("units", "sum"), jw=("jw", "any"),
+                                                    jz=("jz", "any"), inst=("inst", "first"),
+                                                    medicare=("medicare", "first"), day=("day", "first")).reset_index()
+
+
+def _drug_mue(per: pd.DataFrame, drugs: dict[int, dict]) -> list[Part]:
+    """U-MUE of the drugs' units per claim-date (``_drug_dates``), by the kind of claim's MUE."""
     limits = {(f, inst): catalog.mue_for(KEPT[f], "institutional" if inst else "professional")
               for f in drugs for inst in (False, True)}
     table = np.full((len(KEPT), 2), -1, dtype=np.int64)  # code index, institutional -> MUE (-1: none)
@@ -173,20 +183,27 @@ def drug_parts(cl: ClaimLines) -> list[Part]:
             table[f, int(inst)] = int(row["mue"])
     lim = table[per["fam"].to_numpy(np.int64), per["inst"].to_numpy(bool).astype(np.int64)]
     over = (lim >= 0) & (per["units"].to_numpy() > lim)
-    if over.any():
-        o = per[over]
-        names = [f"{KEPT[f]} x{u} on the date of service (every line, JW too) is above the MUE of {m} (Medicare "
-                 f"{'outpatient hospital' if i else 'practitioner'} MUE 2024-07-01, MAI "
-                 f"{(limits[(f, bool(i))] or {}).get('mai') or 'data not available'})"
-                 for f, u, m, i in zip(o["fam"], o["units"], lim[over], o["inst"])]
-        out.append(("U-MUE", o["pos"].to_numpy(np.int64), (o["units"].to_numpy() - lim[over]).astype(np.int64),
-                    np.array(names, dtype=object), None))
+    if not over.any():
+        return []
+    o = per[over]
+    names = [f"{KEPT[f]} x{u} on the date of service (every line, JW too) is above the MUE of {m} (Medicare "
+             f"{'outpatient hospital' if i else 'practitioner'} MUE 2024-07-01, MAI "
+             f"{(limits[(f, bool(i))] or {}).get('mai') or 'data not available'})"
+             for f, u, m, i in zip(o["fam"], o["units"], lim[over], o["inst"])]
+    return [("U-MUE", o["pos"].to_numpy(np.int64), (o["units"].to_numpy() - lim[over]).astype(np.int64),
+             np.array(names, dtype=object), None)]
+
+
+def _drug_waste(per: pd.DataFrame, drugs: dict[int, dict]) -> list[Part]:
+    """D-WASTE per claim-date (``_drug_dates``): a single-dose drug on a Medicare claim from 1 July
+    2023 with neither JZ nor JW, or with both."""
     single_dose = np.zeros(len(KEPT), dtype=bool)
     single_dose[[f for f, r in drugs.items() if r["single_dose"] == "yes"]] = True
     single = single_dose[per["fam"].to_numpy(np.int64)]
     due = single & per["medicare"].to_numpy(bool) & (per["day"].to_numpy() >= (JZ_FROM - _EPOCH).days)
     missing = due & ~per["jw"].to_numpy(bool) & ~per["jz"].to_numpy(bool)
     both = due & per["jw"].to_numpy(bool) & per["jz"].to_numpy(bool)
+    out: list[Part] = []
     for mask, why in ((missing, "from single-dose vials on a Medicare claim with neither JZ (nothing discarded) "
                                 "nor a JW line (the discarded units): one of them is required from 1 July 2023"),
                       (both, "with both JZ and JW on the date of service: JZ says nothing was discarded, JW "

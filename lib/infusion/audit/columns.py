@@ -129,6 +129,27 @@ def _mapped(canon: str, src: str, header: list[str], lower: dict[str, str], reco
     return src
 
 
+def _recognised(lower: dict[str, str], mapping: dict[str, str], notes: list[str] | None) -> dict[str, str]:
+    """Canonical name -> the first column of ``lower`` (normalised name -> column) that is one of
+    its aliases. Two candidates for a required column not in ``mapping``: InputError naming both;
+    for another column, a notice in ``notes`` names the ones left."""
+    out: dict[str, str] = {}
+    for canon in CANONICAL:
+        candidates = [lower[alias] for alias in ALIASES[canon] if alias in lower]
+        if not candidates:
+            continue
+        out[canon] = candidates[0]
+        if len(candidates) > 1 and canon not in mapping:
+            if canon in REQUIRED:
+                raise InputError(canon, f"two columns could hold the {canon.replace('_', ' ')}: "
+                                 f"{shown(candidates[0], 40)} and {shown(candidates[1], 40)}; name the one to read "
+                                 f"with --map {canon}=COLUMN")
+            if notes is not None:
+                notes.append(f"{canon}: read from {shown(candidates[0], 40)}, not from "
+                             + ", ".join(shown(c, 40) for c in candidates[1:3]) + " (give --map to choose)")
+    return out
+
+
 def resolve_columns(header: list[str], mapping: dict[str, str] | None = None,
                     not_patient: list[str] | tuple[str, ...] = (), notes: list[str] | None = None
                     ) -> tuple[dict[str, str], list[str], list[str]]:
@@ -150,20 +171,7 @@ def resolve_columns(header: list[str], mapping: dict[str, str] | None = None,
     lower: dict[str, str] = {}
     for h in header:  # the first column of each normalised name
         lower.setdefault(normalise(h), h)
-    out: dict[str, str] = {}
-    for canon in CANONICAL:
-        candidates = [lower[alias] for alias in ALIASES[canon] if alias in lower]
-        if not candidates:
-            continue
-        out[canon] = candidates[0]
-        if len(candidates) > 1 and canon not in (mapping or {}):
-            if canon in REQUIRED:
-                raise InputError(canon, f"two columns could hold the {canon.replace('_', ' ')}: "
-                                 f"{shown(candidates[0], 40)} and {shown(candidates[1], 40)}; name the one to read "
-                                 f"with --map {canon}=COLUMN")
-            if notes is not None:
-                notes.append(f"{canon}: read from {shown(candidates[0], 40)}, not from "
-                             + ", ".join(shown(c, 40) for c in candidates[1:3]) + " (give --map to choose)")
+    out = _recognised(lower, mapping, notes)
     recognised = list(out.values())
     allowed = {normalise(n) for n in not_patient}
     for canon, src in mapping.items():

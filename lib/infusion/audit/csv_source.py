@@ -160,9 +160,7 @@ def csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: Ca
         fh.read(skip)  # the header (a compressed stream cannot seek)
         while True:
             if len(carry) > MAX_RECORD_BYTES:
-                raise InputError("claims", f"{path.name}: a record longer than {MAX_RECORD_BYTES >> 20} MB starts "
-                                 f"at byte {total - len(carry):,} (after decompression): no claim line is that long "
-                                 "(a value bomb, or a quote that is never closed); refused")
+                _refuse_long_record(path, total - len(carry))
             buf = free.pop()
             if buf is None or buf.size < len(carry) + size:
                 buf = pa.allocate_buffer(len(carry) + size)
@@ -171,8 +169,7 @@ def csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: Ca
                 n = fh.readinto(view[len(carry): len(carry) + size])
                 on_bytes(n)
                 total += n
-                if total > MAX_TOTAL_BYTES:
-                    raise InputError("claims", f"{path.name} unpacks to more than {MAX_TOTAL_BYTES >> 30} GB: refused")
+                _bound_unpacked(path, total)
                 end = len(carry) + n
                 if n == 0 and end == 0:
                     free.append(buf)
@@ -256,22 +253,40 @@ def csv_records(path: Path, header: list[str], delim: str, encoding: str, block_
             at = fh.tell()
             on_bytes(at - seen)
             seen = at
-            if at > MAX_TOTAL_BYTES:
-                raise InputError("claims", f"{path.name} unpacks to more than {MAX_TOTAL_BYTES >> 30} GB: refused")
-            if unclosed:
-                row, breaks = unclosed[0]
-                raise InputError("claims", f"{path.name}: data row {row} is a quoted value running over {breaks:,} "
-                                 "line breaks: a quote that is never closed, which would make the rest of the file "
-                                 "one value; fix the quote in that row")
-            for name, col in zip(batch.schema.names, batch.columns):  # a quoted value swallowing lines
-                values = col.dictionary if pa.types.is_dictionary(col.type) else col
-                longest = pc.max(pc.utf8_length(values)).as_py() if len(values) else 0
-                if longest and longest > MAX_VALUE_CHARS:
-                    raise InputError("claims", f"{path.name}: column {name!r} holds a value of {longest:,} characters "
-                                     "(a claim field is never that long: a quote that is never closed?); refused")
+            _bound_unpacked(path, at)
+            _refuse_swallowed_lines(path, batch, unclosed)
             if replace and (col := with_replacement(pa.Table.from_batches([batch]))) is not None:
                 raise pa.ArrowInvalid(f"invalid UTF8 data in column {col!r}")
             yield batch
+
+
+def _refuse_long_record(path: Path, at: int) -> None:
+    """InputError: a record starting at byte ``at`` (after decompression) is over the record bound."""
+    raise InputError("claims", f"{path.name}: a record longer than {MAX_RECORD_BYTES >> 20} MB starts "
+                     f"at byte {at:,} (after decompression): no claim line is that long "
+                     "(a value bomb, or a quote that is never closed); refused")
+
+
+def _bound_unpacked(path: Path, total: int) -> None:
+    """InputError when the bytes read so far (after decompression) are over the file bound."""
+    if total > MAX_TOTAL_BYTES:
+        raise InputError("claims", f"{path.name} unpacks to more than {MAX_TOTAL_BYTES >> 30} GB: refused")
+
+
+def _refuse_swallowed_lines(path: Path, batch: pa.RecordBatch, unclosed: list[tuple[int, int]]) -> None:
+    """InputError when a quoted value of the record reader's ``batch`` swallowed lines: a malformed
+    record over many line breaks (``unclosed``: its data row and breaks) or a value over the bound."""
+    if unclosed:
+        row, breaks = unclosed[0]
+        raise InputError("claims", f"{path.name}: data row {row} is a quoted value running over {breaks:,} "
+                         "line breaks: a quote that is never closed, which would make the rest of the file "
+                         "one value; fix the quote in that row")
+    for name, col in zip(batch.schema.names, batch.columns):
+        values = col.dictionary if pa.types.is_dictionary(col.type) else col
+        longest = pc.max(pc.utf8_length(values)).as_py() if len(values) else 0
+        if longest and longest > MAX_VALUE_CHARS:
+            raise InputError("claims", f"{path.name}: column {name!r} holds a value of {longest:,} characters "
+                             "(a claim field is never that long: a quote that is never closed?); refused")
 
 
 def _unclosed_quote_line(path: Path, encoding: str, delim: str = ",") -> int | None:
