@@ -140,6 +140,18 @@ def drug_lines(drug: DrugGiven, claim: str, date: dt.date | None, payer: str = "
     per = f"{drug.dosage_mg:g} mg"
     why_units = (f"{_mg(drug.dose_mg)} of {drug.product} is {exact:g} units of {drug.hcpcs} (per {per})"
                  + (f", rounded up to {given}" if given != exact else "") + f" {cite('D-UNITS')}")
+    opened = _vials_opened(drug, given, per, findings)
+    if claim == "dme":
+        return _dme_lines(drug, given, opened, date, why_units, findings)
+    lines = [ClaimLine(drug.hcpcs, given, (), ("D-UNITS",), why_units)]
+    _discards(drug, (exact, given, opened), date, payer, lines, findings)
+    return lines, findings
+
+
+def _vials_opened(drug: DrugGiven, given: int, per: str, findings: list[Finding]) -> int:
+    """The units in the vials opened (0: none given); InputError when a vial is not whole units or
+    the vials hold less than the dose's ``given`` units; a D-UNITS finding for a vial that is not one
+    of the code's packages."""
     vial_units = [drug.units(v) for v in drug.vials_mg]
     for mg, u in zip(drug.vials_mg, vial_units):
         if abs(u - round(u)) > 1e-9:
@@ -153,37 +165,48 @@ def drug_lines(drug: DrugGiven, claim: str, date: dt.date | None, payer: str = "
     opened = sum(round(u) for u in vial_units)
     if drug.vials_mg and opened < given:
         raise InputError("drug.vials", f"the vials hold {opened} units of {drug.hcpcs}, less than the "
-                         f"{given} units of the dose ({_mg(drug.dose_mg)})")
-    if claim == "dme":
-        return _dme_lines(drug, given, opened, date, why_units, findings)
-    lines = [ClaimLine(drug.hcpcs, given, (), ("D-UNITS",), why_units)]
+                         f"{given} units of the dose ({_mg(drug.dose_mg or 0)})")
+    return opened
+
+
+def _discards(drug: DrugGiven, units: tuple[float, int, int], date: dt.date | None, payer: str,
+              lines: list[ClaimLine], findings: list[Finding]) -> None:
+    """D-WASTE on a practitioner's or hospital's claim: the discarded units of single-dose vials on a
+    JW line, or JZ on the dose line (``lines[0]``) when nothing was discarded (``lines`` and
+    ``findings`` extended). ``units``: of the dose (exact, and rounded up) and of the vials opened."""
     if not drug.single_dose:
         findings.append(Finding("info", "D-WASTE", f"{drug.product} comes in multi-dose vials: JW and JZ "
                                 f"apply only to single-dose containers {cite('D-WASTE')}", code=drug.hcpcs))
-        return lines, findings
+        return
     if not drug.vials_mg:
         findings.append(Finding("warning", "D-WASTE", f"{drug.product} comes in single-dose vials: give the "
                                 "vials opened (vials: [10 g, 1 g]) so the line can carry JZ (nothing "
                                 f"discarded) or a JW line the discarded units {cite('D-WASTE')}",
                                 code=drug.hcpcs, modifier="JZ"))
-        return lines, findings
+        return
+    _jw_or_jz(drug, units, date, lines)
+    if payer not in ("medicare", "medicare_advantage", "medicaid"):
+        findings.append(Finding("info", "D-WASTE", "JW and JZ are Medicare's requirement (S27); commercial "
+                                f"payers' policies on them vary {cite('D-WASTE')}", code=drug.hcpcs))
+
+
+def _jw_or_jz(drug: DrugGiven, units: tuple[float, int, int], date: dt.date | None, lines: list[ClaimLine]) -> None:
+    """The discarded units of single-dose vials on a JW line after the dose line (``lines[0]``), or JZ
+    on the dose line when nothing was discarded (from 1 July 2023)."""
+    exact, given, opened = units
     wasted = opened - given
     if wasted:
         held = sum(drug.vials_mg)
-        part = (f"; {_mg(held - drug.dose_mg)} was discarded, of which the part inside the rounded-up unit is "
-                f"already billed on the dose line" if given != exact else "")
+        part = (f"; {_mg(held - (drug.dose_mg or 0))} was discarded, of which the part inside the rounded-up unit "
+                f"is already billed on the dose line" if given != exact else "")
         lines.append(ClaimLine(drug.hcpcs, wasted, ("JW",), ("D-WASTE",),
                                f"single-dose vials of {opened} units ({_mg(held)}) were opened for {given}{part}: "
                                f"the {wasted} whole units discarded go on their own line with JW, paid with the "
                                f"dose; the two lines add up to the {opened} units opened {cite('D-WASTE')}"))
     elif date is None or date >= JZ_FROM:
         lines[0] = ClaimLine(drug.hcpcs, given, ("JZ",), ("D-UNITS", "D-WASTE"),
-                             why_units + f"; nothing discarded from the single-dose vials, so JZ "
+                             lines[0].rationale + f"; nothing discarded from the single-dose vials, so JZ "
                              f"(Medicare from 1 July 2023) {cite('D-WASTE')}")
-    if payer not in ("medicare", "medicare_advantage", "medicaid"):
-        findings.append(Finding("info", "D-WASTE", "JW and JZ are Medicare's requirement (S27); commercial "
-                                f"payers' policies on them vary {cite('D-WASTE')}", code=drug.hcpcs))
-    return lines, findings
 
 
 def _dme_lines(drug: DrugGiven, given: int, opened: int, date: dt.date | None, why_units: str,

@@ -28,18 +28,7 @@ def home_lines(enc: Encounter, minutes: int) -> tuple[list[ClaimLine], list[Find
     """The home visit's lines for ``enc`` (POS 12, not self-administered) and ``minutes`` of visit."""
     ref = cite("S-HOME")
     if enc.payer in ("medicare", "medicare_advantage"):
-        code, which = ("G0089", "the first visit") if enc.first_visit else ("G0069", "a later visit")
-        lines = [ClaimLine(code, 1, (), ("S-HOME",),
-                           f"Medicare home infusion therapy, SC immunotherapy (category 2), {which}: {code} "
-                           f"x1 for the infusion day, billed by a qualified home infusion supplier {ref}")]
-        findings = [Finding("info", "S-HOME", "the home infusion G-codes have PFS status X and OPPS status A: "
-                            "they are not priced on the physician fee schedule (data not available here) "
-                            f"{ref}", code=code)]
-        if enc.payer == "medicare_advantage":
-            findings.append(Finding("info", "S-HOME", "a Medicare Advantage plan covers home infusion under its "
-                                    "own billing rules; some take 99601/S9338 instead: check the plan "
-                                    f"{ref}", code=code))
-        return lines, findings
+        return _medicare_home(enc)
     if minutes <= 0:
         return [], []
     extra = further_hours(minutes)
@@ -57,4 +46,21 @@ def home_lines(enc: Encounter, minutes: int) -> tuple[list[ClaimLine], list[Find
     if enc.payer == "medicaid":
         findings.append(Finding("info", "S-HOME", "Medicaid home infusion codes are set by each state's program: "
                                 f"check the state's fee schedule {ref}"))
+    return lines, findings
+
+
+def _medicare_home(enc: Encounter) -> tuple[list[ClaimLine], list[Finding]]:
+    """Medicare's (and a Medicare Advantage plan's) home infusion therapy G-code for ``enc``."""
+    ref = cite("S-HOME")
+    code, which = ("G0089", "the first visit") if enc.first_visit else ("G0069", "a later visit")
+    lines = [ClaimLine(code, 1, (), ("S-HOME",),
+                       f"Medicare home infusion therapy, SC immunotherapy (category 2), {which}: {code} "
+                       f"x1 for the infusion day, billed by a qualified home infusion supplier {ref}")]
+    findings = [Finding("info", "S-HOME", "the home infusion G-codes have PFS status X and OPPS status A: "
+                        "they are not priced on the physician fee schedule (data not available here) "
+                        f"{ref}", code=code)]
+    if enc.payer == "medicare_advantage":
+        findings.append(Finding("info", "S-HOME", "a Medicare Advantage plan covers home infusion under its "
+                                "own billing rules; some take 99601/S9338 instead: check the plan "
+                                f"{ref}", code=code))
     return lines, findings

@@ -72,38 +72,14 @@ def apply_modifiers(enc: ModifierSetting, lines: list[ClaimLine], second_initial
     """Add the modifiers the claim needs and check those the coder proposed."""
     findings: list[Finding] = []
     out: list[ClaimLine] = []
-    auto: tuple[str, ...] = ()
-    if enc.claim == "institutional" and enc.pos == "19":
-        if enc.off_campus == "excepted":
-            auto = ("PO",)
-        elif enc.off_campus == "nonexcepted":
-            auto = ("PN",)
-        else:
-            findings.append(Finding(
-                "warning", "M-PO-PN",
-                "institutional claim from an off-campus department (POS 19): every line needs PO "
-                "(excepted) or PN (non-excepted); give off_campus to choose "
-                f"{cite('M-PO-PN')}"))
+    auto = _off_campus(enc, findings)
     for line in lines:
         mods = list(dict.fromkeys(line.modifiers + auto))
         rules = list(line.rules) + (["M-PO-PN"] if auto else [])
         for m in enc.modifiers.get(line.code, ()):
-            problem = modifier_problem(m)
-            if problem:
-                findings.append(Finding("error", "M-VALID", f"{line.code}: {problem}; it is left "
-                                        f"off the line {cite('M-VALID')}", code=line.code, modifier=m))
-            elif placed := placement_problem(m):
-                rule, why = placed
-                findings.append(Finding("warning", rule, f"{line.code}: {why}; left off {cite(rule)}",
-                                        code=line.code, modifier=m))
-            elif m in ("PO", "PN") and (enc.claim != "institutional" or enc.pos != "19"):
-                findings.append(Finding("warning", "M-PO-PN", f"{line.code}: {m} is for institutional "
-                                        "claims from an off-campus department (POS 19); left off "
-                                        f"{cite('M-PO-PN')}", code=line.code, modifier=m))
-            elif m in DISTINCT and not (second_initial and line.code == "96369"):
-                findings.append(Finding("warning", "M-DISTINCT", f"{line.code}: {m} marks a second "
-                                        "initial service at a separate site, and there is none on "
-                                        f"this claim; left off {cite('M-DISTINCT')}", code=line.code, modifier=m))
+            refused = _refused(enc, line.code, m, second_initial)
+            if refused:
+                findings.append(refused)
             elif m not in mods:
                 mods.append(m)
                 if m in DISTINCT:
@@ -119,3 +95,38 @@ def apply_modifiers(enc: ModifierSetting, lines: list[ClaimLine], second_initial
             "separately identifiable from the administration; Cigna asks for the records "
             f"{cite('M-25')}"))
     return out, findings
+
+
+def _off_campus(enc: ModifierSetting, findings: list[Finding]) -> tuple[str, ...]:
+    """PO or PN for every line of an institutional claim from an off-campus department (POS 19);
+    a M-PO-PN warning in ``findings`` when which one is not given."""
+    if not (enc.claim == "institutional" and enc.pos == "19"):
+        return ()
+    if enc.off_campus == "excepted":
+        return ("PO",)
+    if enc.off_campus == "nonexcepted":
+        return ("PN",)
+    findings.append(Finding(
+        "warning", "M-PO-PN",
+        "institutional claim from an off-campus department (POS 19): every line needs PO "
+        "(excepted) or PN (non-excepted); give off_campus to choose "
+        f"{cite('M-PO-PN')}"))
+    return ()
+
+
+def _refused(enc: ModifierSetting, code: str, m: str, second_initial: bool) -> Finding | None:
+    """Why the coder's modifier ``m`` is left off the ``code`` line (a finding), or None when it goes on."""
+    problem = modifier_problem(m)
+    if problem:
+        return Finding("error", "M-VALID", f"{code}: {problem}; it is left off the line {cite('M-VALID')}",
+                       code=code, modifier=m)
+    if placed := placement_problem(m):
+        rule, why = placed
+        return Finding("warning", rule, f"{code}: {why}; left off {cite(rule)}", code=code, modifier=m)
+    if m in ("PO", "PN") and (enc.claim != "institutional" or enc.pos != "19"):
+        return Finding("warning", "M-PO-PN", f"{code}: {m} is for institutional claims from an off-campus "
+                       f"department (POS 19); left off {cite('M-PO-PN')}", code=code, modifier=m)
+    if m in DISTINCT and not (second_initial and code == "96369"):
+        return Finding("warning", "M-DISTINCT", f"{code}: {m} marks a second initial service at a separate "
+                       f"site, and there is none on this claim; left off {cite('M-DISTINCT')}", code=code, modifier=m)
+    return None

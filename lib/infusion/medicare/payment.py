@@ -213,18 +213,8 @@ def payment(code: str, year: int, units: int = 1, locality: str | None = None,
     Unknown codes, localities and ZIPs, and malformed input, raise InputError; a year, code or
     locality we have no data for gives ``Payment(available=False, reason=...)``.
     """
-    code = _normalise_code(code)
-    if isinstance(date, str):
-        try:
-            date = dt.date.fromisoformat(date)
-        except ValueError:
-            raise InputError("date", f"{date!r} is not a date (YYYY-MM-DD)") from None
-    if not isinstance(units, int) or units < 1:
-        raise InputError("units", f"{units!r} is not a positive whole number")
+    code, date = _checked(code, units, date)
     years = known_years()
-    if code not in _rvu_codes():
-        raise InputError("code", f"{code} is not in data/medicare/pfs_rvu.csv (the drug "
-                         "administration codes 96360-96379, 96401-96417, 96521-96523)")
     rv = _rvus(code, year, qp)
     if rv is None:
         return _unavailable(code, year, units, f"no RVUs for {code} in {year} (we have "
@@ -234,10 +224,7 @@ def payment(code: str, year: int, units: int = 1, locality: str | None = None,
         return _unavailable(code, year, units, why, missing="year")
     loc_row, loc_notes, why = resolve_locality(year, locality, zip)
     notes += loc_notes
-    loc_kw: dict[str, Any] = {}
-    if loc_row is not None:
-        loc_kw = {"locality": f"{loc_row['mac']}-{loc_row['locality']}",
-                  "locality_name": f"{loc_row['locality_name'].title()} ({loc_row['state']})"}
+    loc_kw = _locality_fields(loc_row)
     if why:
         return _unavailable(code, year, units, why, missing="locality", **loc_kw)
     sources = [f"RVUs: {rv['source']}", f"CF: {cf_row['source']}"]
@@ -247,17 +234,54 @@ def payment(code: str, year: int, units: int = 1, locality: str | None = None,
     rvu = {"work": float(rv["work_rvu"]), "pe": float(rv["pe_nonfac"]), "mp": float(rv["mp_rvu"])}
     raw = (rvu["work"] * gpci["work"] + rvu["pe"] * gpci["pe"] + rvu["mp"] * gpci["mp"]) * float(cf_row["cf"])
     per_unit = round(raw + 1e-9, 2)
+    notes += _confidence_notes(rv, cf_row)
+    return Payment(code=code, year=year, units=units, available=True, cf=float(cf_row["cf"]),
+                   cf_period=_cf_period(cf_row), gpci=gpci, rvu=rvu, per_unit=per_unit,
+                   amount=round(per_unit * units, 2), notes=tuple(notes), sources=tuple(sources),
+                   **loc_kw)
+
+
+def _locality_fields(loc_row: dict[str, Any] | None) -> dict[str, Any]:
+    """A ``Payment``'s locality (``01112-05``) and its name, from the GPCI row (none: national)."""
+    if loc_row is None:
+        return {}
+    return {"locality": f"{loc_row['mac']}-{loc_row['locality']}",
+            "locality_name": f"{loc_row['locality_name'].title()} ({loc_row['state']})"}
+
+
+def _checked(code: str, units: int, date: dt.date | str | None) -> tuple[str, dt.date | None]:
+    """``payment``'s code (normalised, one of the RVU file's) and date (parsed); InputError naming
+    the field for a malformed code, date or number of units."""
+    code = _normalise_code(code)
+    if isinstance(date, str):
+        try:
+            date = dt.date.fromisoformat(date)
+        except ValueError:
+            raise InputError("date", f"{date!r} is not a date (YYYY-MM-DD)") from None
+    if not isinstance(units, int) or units < 1:
+        raise InputError("units", f"{units!r} is not a positive whole number")
+    if code not in _rvu_codes():
+        raise InputError("code", f"{code} is not in data/medicare/pfs_rvu.csv (the drug "
+                         "administration codes 96360-96379, 96401-96417, 96521-96523)")
+    return code, date
+
+
+def _confidence_notes(rv: dict[str, Any], cf_row: dict[str, Any]) -> list[str]:
+    """Notes on RVUs or a conversion factor that do not come straight from a CMS file."""
+    notes = []
     if rv["confidence"] != "H":
         notes.append(f"RVUs from a processed copy of the CMS file (confidence {rv['confidence']})")
     if cf_row["confidence"] != "H":
         notes.append(f"conversion factor from secondary sources (confidence {cf_row['confidence']})")
+    return notes
+
+
+def _cf_period(cf_row: dict[str, Any]) -> str:
+    """The conversion factor's period, and the APM participants it is for when not all."""
     period = f"{cf_row['start']:%Y-%m-%d} to {cf_row['end']:%Y-%m-%d}"
     if cf_row["variant"] != "all":
         period += f", {'qualifying' if cf_row['variant'] == 'qp' else 'non-qualifying'} APM participant"
-    return Payment(code=code, year=year, units=units, available=True, cf=float(cf_row["cf"]),
-                   cf_period=period, gpci=gpci, rvu=rvu, per_unit=per_unit,
-                   amount=round(per_unit * units, 2), notes=tuple(notes), sources=tuple(sources),
-                   **loc_kw)
+    return period
 
 
 @dataclass(frozen=True)
