@@ -104,6 +104,12 @@ def _add_rates(sub: argparse._SubParsersAction) -> None:
     """``rates extract`` and ``rates summary``."""
     rates = sub.add_parser("rates", help="commercial negotiated rates from price-transparency files")
     rsub = rates.add_subparsers(dest="rates_command", required=True, parser_class=_Parser)
+    _add_rates_extract(rsub)
+    _add_rates_summary(rsub)
+
+
+def _add_rates_extract(rsub: argparse._SubParsersAction) -> None:
+    """``rates extract``: the rates of the codes asked for, from payers' and hospitals' files."""
     ext = rsub.add_parser("extract", help="read TiC / hospital files into one Parquet table",
                           description="Stream payers' Transparency in Coverage in-network files "
                           "(.json, .json.gz), hospital standard-charge files (CMS template CSV v2/v3 "
@@ -123,6 +129,12 @@ def _add_rates(sub: argparse._SubParsersAction) -> None:
                      help="files read in parallel (processes)")
     ext.add_argument("--scheduler", help="run on Dask: a scheduler address (tcp://host:8786), or local (a local "
                      "cluster of --jobs worker processes)")
+    _add_extract_file_options(ext)
+    ext.set_defaults(handler=("rates", "cmd_rates_extract"))
+
+
+def _add_extract_file_options(ext: argparse.ArgumentParser) -> None:
+    """``rates extract``'s options on what the files hold or leave out, and on a failed file."""
     ext.add_argument("--billing-class", choices=("professional", "institutional"),
                      help="billing class of hospital rows whose file gives none (default: institutional, "
                      "or professional for a physician group's file)")
@@ -139,8 +151,6 @@ def _add_rates(sub: argparse._SubParsersAction) -> None:
                      help="facts the files may not state (hospital, state, file date, where published): a CSV "
                      "with columns file,hospital_in_file,hospital,state,file_date,address,source "
                      "(see data/benchmarks/real_rate_files.csv)")
-    ext.set_defaults(handler=("rates", "cmd_rates_extract"))
-    _add_rates_summary(rsub)
 
 
 def _add_rates_summary(rsub: argparse._SubParsersAction) -> None:

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import InputError, shown
 from ..escape import terminal
 from ._common import PROG
+
+if TYPE_CHECKING:
+    from ..rates.providers import ProviderFilter
 
 
 def cmd_rates_extract(args: argparse.Namespace) -> int:
@@ -19,33 +23,11 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
         raise InputError("codes", f"{shown(args.codes)} names no code")
     if not 1 <= args.jobs <= 64:
         raise InputError("jobs", f"{args.jobs} is not a number of processes from 1 to 64")
-    column_map = {}
-    for m in args.map:
-        role, sep, header = m.partition("=")
-        if not sep or not role.strip() or not header.strip():
-            raise InputError("map", f"{shown(m)} is not ROLE=HEADER (e.g. code=\"CPT/HCPCS\")")
-        column_map[role.strip()] = header.strip()
-    from ..rates.extract import read_provider_list
-    from ..rates.providers import ProviderFilter
-
-    providers = None
-    if args.npi or args.tin:
-        providers = ProviderFilter(read_provider_list(args.npi, "npi") if args.npi else frozenset(),
-                                   read_provider_list(args.tin, "tin") if args.tin else frozenset())
     res = extract_files(args.files, args.out, codes=codes, jobs=args.jobs, scheduler=args.scheduler,
-                        billing_class=args.billing_class, column_map=column_map or None,
+                        billing_class=args.billing_class, column_map=_column_map(args.map) or None,
                         max_item_mb=args.max_item_mb, file_info=args.file_info, partial=args.partial,
-                        plan=args.plan, providers=providers)
-    for f in res.files:  # names and messages come from the files: one line each, no control characters
-        if f["status"] == "ok":
-            print(terminal(f"ok      {f['file']}: {f['rows']} rows ({f['format']}, {f['items_read']} items read, "
-                           f"{f['items_matched']} of the requested codes)", 1000))
-            for why, n in f["not_read"].items():
-                print(terminal(f"        not read: {n} {why}", 1000))
-            for w in f["warnings"]:
-                print(terminal(f"        warning: {w}", 1000))
-        else:
-            print(terminal(f"FAILED  {f['error']}", 1000), file=sys.stderr)
+                        plan=args.plan, providers=_providers(args.npi, args.tin))
+    _print_files(res.files)
     read = len(res.files) - len(res.failed)
     if res.out is not None:
         print(f"{res.rows} rows from {read} of {len(res.files)} file(s) -> {res.out}")
@@ -58,6 +40,43 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
               "when every file is read", file=sys.stderr)
         return 2
     return 0
+
+
+def _column_map(entries: list[str]) -> dict[str, str]:
+    """``--map ROLE=HEADER`` entries as role -> header; InputError for one that is not."""
+    column_map = {}
+    for m in entries:
+        role, sep, header = m.partition("=")
+        if not sep or not role.strip() or not header.strip():
+            raise InputError("map", f"{shown(m)} is not ROLE=HEADER (e.g. code=\"CPT/HCPCS\")")
+        column_map[role.strip()] = header.strip()
+    return column_map
+
+
+def _providers(npi: str | None, tin: str | None) -> ProviderFilter | None:
+    """The providers ``--npi`` and ``--tin`` name (files), None when neither is given."""
+    if not (npi or tin):
+        return None
+    from ..rates.extract import read_provider_list
+    from ..rates.providers import ProviderFilter
+
+    return ProviderFilter(read_provider_list(npi, "npi") if npi else frozenset(),
+                          read_provider_list(tin, "tin") if tin else frozenset())
+
+
+def _print_files(files: list[dict]) -> None:
+    """A line per file read (stdout) or failed (stderr), with what was not read and the warnings;
+    names and messages come from the files: one line each, no control characters."""
+    for f in files:
+        if f["status"] == "ok":
+            print(terminal(f"ok      {f['file']}: {f['rows']} rows ({f['format']}, {f['items_read']} items read, "
+                           f"{f['items_matched']} of the requested codes)", 1000))
+            for why, n in f["not_read"].items():
+                print(terminal(f"        not read: {n} {why}", 1000))
+            for w in f["warnings"]:
+                print(terminal(f"        warning: {w}", 1000))
+        else:
+            print(terminal(f"FAILED  {f['error']}", 1000), file=sys.stderr)
 
 
 def cmd_rates_summary(args: argparse.Namespace) -> int:

@@ -294,16 +294,7 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     info = read_file_info(file_info) if file_info else []
     if scheduler:
         scheduler = check_scheduler(scheduler)
-    files = [check_url(str(p)) if is_url(str(p)) else str(Path(p)) for p in paths]
-    if not files:
-        raise InputError("files", "no input files given")
-    for f in files:
-        if not is_url(f):
-            check_file(f, "file")
-    targets = {"out": out, "out (manifest)": Path(str(out) + ".manifest.json")}
-    if partial is not None:
-        targets.update({"partial": partial, "partial (manifest)": Path(str(partial) + ".manifest.json")})
-    checked = check_outputs(targets, [f for f in files if not is_url(f)])
+    files, checked = _checked_paths(paths, out, partial)
     cs = tuple(str(c).strip() for c in codes)
     t0 = time.monotonic()
     files, indexes = _expand_indexes(files, plan)
@@ -318,6 +309,22 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     out_path = checked["out"] if complete else checked["partial"]  # the rows read go to ``partial``
     _write_table(table, out_path, meta)
     return RunResult(out_path, len(table), manifest)
+
+
+def _checked_paths(paths: Iterable[str | Path], out: str | Path, partial: str | Path | None
+                   ) -> tuple[list[str], dict[str, Path]]:
+    """The input files (URLs checked, local files readable; InputError when there are none) and the
+    output paths (``out``, ``partial`` and their manifests) checked writable and apart from them."""
+    files = [check_url(str(p)) if is_url(str(p)) else str(Path(p)) for p in paths]
+    if not files:
+        raise InputError("files", "no input files given")
+    for f in files:
+        if not is_url(f):
+            check_file(f, "file")
+    targets = {"out": out, "out (manifest)": Path(str(out) + ".manifest.json")}
+    if partial is not None:
+        targets.update({"partial": partial, "partial (manifest)": Path(str(partial) + ".manifest.json")})
+    return files, check_outputs(targets, [f for f in files if not is_url(f)])
 
 
 def _read_all(files: list[str], cs: tuple[str, ...], jobs: int, scheduler: str | None, options: dict,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Iterable
 
 import pandas as pd
@@ -245,16 +246,21 @@ def medicare_payment_table(p: Params) -> pd.DataFrame:
                      "basis": "GPCI-adjusted" if loc.available else loc.reason})
     rows.append({"system": "Physician fee schedule, facility setting", "where": "any",
                  "per unit": "not payable", "basis": "facility NA indicator: no facility price"})
+    return pd.DataFrame(rows + _opps_rows(p))
+
+
+def _opps_rows(p: Params) -> list[dict[str, str]]:
+    """The OPPS rows of ``medicare_payment_table``: the national rate, and packaging beside 96369."""
     o = opps_rate(p.code, p.year).to_dict()
-    rows.append({"system": "OPPS (hospital outpatient, institutional claim)", "where": "national",
-                 "per unit": fmt_money(o.get("payment_rate")) if o["available"] else NOT_AVAILABLE,
-                 "basis": (f"SI {o['si']}, APC {o['apc'] or NOT_AVAILABLE}, Addendum B {o['edition']}"
-                           if o["available"] else o["reason"])})
+    rows = [{"system": "OPPS (hospital outpatient, institutional claim)", "where": "national",
+             "per unit": fmt_money(o.get("payment_rate")) if o["available"] else NOT_AVAILABLE,
+             "basis": (f"SI {o['si']}, APC {o['apc'] or NOT_AVAILABLE}, Addendum B {o['edition']}"
+                       if o["available"] else o["reason"])}]
     if o["available"] and o["si"] == "Q1":
         rows.append({"system": "OPPS, beside 96369 (status S) on the same date", "where": "national",
                      "per unit": "packaged ($0 separately)",
                      "basis": "status indicator Q1: conditionally packaged into 96369's APC (P-PACKAGE)"})
-    return pd.DataFrame(rows)
+    return rows
 
 
 def medicare_by_year(codes_: Iterable[str] = PUBLICATION_CODES) -> pd.DataFrame:
@@ -412,6 +418,17 @@ def _line(rows: pd.DataFrame, payer: str, lob: str, cls: str, medicare: float | 
             "would fill it": ""}
 
 
+def _no_rates_file(path: Path) -> Benchmarks:
+    """The benchmarks section when the rates file ``path`` is missing: what would fill it."""
+    from ..escape import md
+
+    return Benchmarks(
+        f"**Negotiated rates: {NOT_AVAILABLE}.** The rates file {md(path.name)} is missing. Extract "
+        "hospital standard-charge files or payers' Transparency in Coverage in-network files with "
+        "`infusion rates extract FILE... --out rates.parquet` and render with `rates_path` set to it.",
+        None, "", None, ())
+
+
 def commercial_benchmarks(p: Params) -> Benchmarks:
     """Negotiated in-network rates for ``p.code``: commercial lines per payer family and one
     Medicare Advantage line, each with n, hospitals, states, median and range and the median as a %
@@ -422,11 +439,7 @@ def commercial_benchmarks(p: Params) -> Benchmarks:
 
     path = rates_file(p.rates_path)
     if not path.exists():
-        return Benchmarks(
-            f"**Negotiated rates: {NOT_AVAILABLE}.** The rates file {md(path.name)} is missing. Extract "
-            "hospital standard-charge files or payers' Transparency in Coverage in-network files with "
-            "`infusion rates extract FILE... --out rates.parquet` and render with `rates_path` set to it.",
-            None, "", None, ())
+        return _no_rates_file(path)
     s = summarize(path, p.code, p.year)
     wanted = [FAMILY_LABELS[f] for f in p.payers if f != "medicare"] + ["Other"]
     r = s.rates

@@ -105,21 +105,7 @@ class ScenarioBuilder(W.VBox):
         self.remove_button = W.Button(description="remove last", icon="minus")
         self.pumps = W.BoundedIntText(value=1, min=1, max=20, description="pump set-ups", continuous_update=True,
                                       style={"description_width": "initial"})
-        pos = places_of_service()
-        self.pos = W.Dropdown(options=[(f"{p} {n}", p) for p, n in zip(pos["pos"], pos["name"])],
-                              value="11", description="place")
-        self.claim = W.ToggleButtons(options=["professional", "institutional"], value="professional",
-                                     description="claim")
-        self.payer = W.Dropdown(options=[(PAYER_LABELS[p], p) for p in PAYERS], value="medicare",
-                                description="payer")
-        self.year = W.Dropdown(options=list(range(2026, 2018, -1)), value=year, description="year")
-        self.zip = W.Text(value="", placeholder="ZIP for a locality", description="ZIP")
-        drugs = rows.table("reference", "drugs.csv")
-        self.drug = W.Dropdown(options=[("no drug line", "")] + [(f"{d['hcpcs']} {d['product']}", d["hcpcs"])
-                                                                  for d in drugs], value="", description="drug")
-        self.dose = W.Text(value="", placeholder="dose, e.g. 10.25 g", description="dose", continuous_update=False)
-        self.vials = W.Text(value="", placeholder="vials opened, e.g. 10 g, 1 g", description="vials",
-                            continuous_update=False)
+        self._setting_controls(year)
         self.lines = W.HTML()
         self.findings = W.HTML()
         self.error = W.HTML()
@@ -147,6 +133,24 @@ class ScenarioBuilder(W.VBox):
         super().__init__([controls, self.error, self.lines, self.findings, self.plot])
         self.add_class("infusion-builder")
         self.update()
+
+    def _setting_controls(self, year: int) -> None:
+        """The place, claim type, payer, year, ZIP and drug controls."""
+        pos = places_of_service()
+        self.pos = W.Dropdown(options=[(f"{p} {n}", p) for p, n in zip(pos["pos"], pos["name"])],
+                              value="11", description="place")
+        self.claim = W.ToggleButtons(options=["professional", "institutional"], value="professional",
+                                     description="claim")
+        self.payer = W.Dropdown(options=[(PAYER_LABELS[p], p) for p in PAYERS], value="medicare",
+                                description="payer")
+        self.year = W.Dropdown(options=list(range(2026, 2018, -1)), value=year, description="year")
+        self.zip = W.Text(value="", placeholder="ZIP for a locality", description="ZIP")
+        drugs = rows.table("reference", "drugs.csv")
+        self.drug = W.Dropdown(options=[("no drug line", "")] + [(f"{d['hcpcs']} {d['product']}", d["hcpcs"])
+                                                                  for d in drugs], value="", description="drug")
+        self.dose = W.Text(value="", placeholder="dose, e.g. 10.25 g", description="dose", continuous_update=False)
+        self.vials = W.Text(value="", placeholder="vials opened, e.g. 10 g, 1 g", description="vials",
+                            continuous_update=False)
 
     def _watch_rows(self) -> None:
         for row in self.rows.children:
@@ -234,25 +238,7 @@ class QuizWidget(W.VBox):
         self.next = W.Button(description="next question")
         self.feedback = W.HTML()
         self.score = W.HTML()
-        # the trainer's panel
-        self.choose = W.SelectMultiple(options=[(f"{s.id} ({s.level})", s.id) for s in self.full_bank],
-                                       value=[s.id for s in self.full_bank], rows=8, description="vignettes",
-                                       layout=W.Layout(width="520px"))
-        self.trainee = W.Text(value="", placeholder="trainee's name or id", description="trainee")
-        self.questions = W.BoundedIntText(value=min(10, len(self.full_bank)), min=1, max=len(self.full_bank),
-                                          description="questions")
-        self.minutes = W.BoundedIntText(value=0, min=0, max=600, description="minutes (0: untimed)",
-                                        style={"description_width": "initial"})
-        self.start_exam = W.Button(description="start exam", button_style="warning")
-        self.use_chosen = W.Button(description="practise the chosen vignettes")
-        self.sheet = W.HTML()
-        self.key_button = W.ToggleButton(value=False, description="show the answer key")
-        self.key = W.HTML()
-        self.trainer = W.Accordion(children=[W.VBox([self.choose, self.use_chosen,
-                                                     W.HBox([self.trainee, self.questions, self.minutes]),
-                                                     self.start_exam, self.sheet, self.key_button, self.key])])
-        self.trainer.set_title(0, "Trainer: choose vignettes, run a timed exam, download the score sheet")
-        self.trainer.selected_index = None
+        self._trainer_panel()
         for w, cls in ((self.picker, "quiz-picker"), (self.answer, "quiz-answer"),
                        (self.submit, "quiz-grade"), (self.next, "quiz-next"),
                        (self.feedback, "quiz-feedback-out"), (self.score, "quiz-score-out"),
@@ -272,6 +258,27 @@ class QuizWidget(W.VBox):
                           self.feedback, self.score, self.trainer])
         self.add_class("infusion-quiz")
         self.go(start)
+
+    def _trainer_panel(self) -> None:
+        """The trainer's panel (closed at first): vignettes, a timed exam, the score sheet, the key."""
+        self.choose = W.SelectMultiple(options=[(f"{s.id} ({s.level})", s.id) for s in self.full_bank],
+                                       value=[s.id for s in self.full_bank], rows=8, description="vignettes",
+                                       layout=W.Layout(width="520px"))
+        self.trainee = W.Text(value="", placeholder="trainee's name or id", description="trainee")
+        self.questions = W.BoundedIntText(value=min(10, len(self.full_bank)), min=1, max=len(self.full_bank),
+                                          description="questions")
+        self.minutes = W.BoundedIntText(value=0, min=0, max=600, description="minutes (0: untimed)",
+                                        style={"description_width": "initial"})
+        self.start_exam = W.Button(description="start exam", button_style="warning")
+        self.use_chosen = W.Button(description="practise the chosen vignettes")
+        self.sheet = W.HTML()
+        self.key_button = W.ToggleButton(value=False, description="show the answer key")
+        self.key = W.HTML()
+        self.trainer = W.Accordion(children=[W.VBox([self.choose, self.use_chosen,
+                                                     W.HBox([self.trainee, self.questions, self.minutes]),
+                                                     self.start_exam, self.sheet, self.key_button, self.key])])
+        self.trainer.set_title(0, "Trainer: choose vignettes, run a timed exam, download the score sheet")
+        self.trainer.selected_index = None
 
     def _show_key(self, shown_: bool) -> None:
         """The trainer's answer key of the questions in play, only when asked for."""
