@@ -48,9 +48,18 @@ def make_files(d: Path, lines: int, fraction: float, formats: list[str]) -> list
         import pyarrow.parquet as pqm
 
         print(f"making {pq.name}", file=sys.stderr)
-        opts = pacsv.ConvertOptions(column_types={"claim_id": "string", "line_number": "string", "hcpcs": "string",
-                                                  "modifiers": "string", "pos": "string", "zip": "string",
-                                                  "start_time": "string", "stop_time": "string"})
+        opts = pacsv.ConvertOptions(
+            column_types={
+                "claim_id": "string",
+                "line_number": "string",
+                "hcpcs": "string",
+                "modifiers": "string",
+                "pos": "string",
+                "zip": "string",
+                "start_time": "string",
+                "stop_time": "string",
+            }
+        )
         table = pacsv.read_csv(csv, convert_options=opts)
         pqm.write_table(table, pq.with_suffix(".tmp"), row_group_size=1_000_000)
         pq.with_suffix(".tmp").replace(pq)
@@ -98,28 +107,39 @@ def bench(path: Path, repeat: int, out: Path) -> dict:
     times: dict[str, list[float]] = {t: [] for t in tools}
     peaks: dict[str, list[float]] = {t: [] for t in tools}
     for i in range(repeat):
-        for tool in tools[i % 3:] + tools[: i % 3]:  # rotated order
+        for tool in tools[i % 3 :] + tools[: i % 3]:  # rotated order
             s, mb, _ = run_waited(command(tool, path, out))
             times[tool].append(s)
             peaks[tool].append(mb)
             print(f"  {path.name} round {i + 1} {tool}: {s:.2f} s, {mb:.0f} MB", file=sys.stderr, flush=True)
-    return {"file": path.name, "bytes": path.stat().st_size, "agree": agree, "counts": duck, "audit_counts": ours,
-            **{f"{t}_{k}": v for t in tools for k, v in (("times", times[t]), ("peak_mb", max(peaks[t])))}}
+    return {
+        "file": path.name,
+        "bytes": path.stat().st_size,
+        "agree": agree,
+        "counts": duck,
+        "audit_counts": ours,
+        **{f"{t}_{k}": v for t in tools for k, v in (("times", times[t]), ("peak_mb", max(peaks[t])))},
+    }
 
 
 def table(results: list[dict]) -> str:
     def cell(ts: list[float]) -> str:
         return f"{statistics.median(ts):.2f} ({min(ts):.2f}-{max(ts):.2f})"
 
-    rows = ["| file | audit s | DuckDB s | polars s | audit / DuckDB | audit / polars "
-            "| peak MB audit / DuckDB / polars | same counts |", "|---|---|---|---|---|---|---|---|"]
+    rows = [
+        "| file | audit s | DuckDB s | polars s | audit / DuckDB | audit / polars "
+        "| peak MB audit / DuckDB / polars | same counts |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for r in results:
         med = {t: statistics.median(r[f"{t}_times"]) for t in ("audit", "duckdb", "polars")}
-        rows.append(f"| {r['file']} ({r['bytes'] / 1e6:,.0f} MB) | {cell(r['audit_times'])} "
-                    f"| {cell(r['duckdb_times'])} | {cell(r['polars_times'])} "
-                    f"| {med['audit'] / med['duckdb']:.2f} | {med['audit'] / med['polars']:.2f} "
-                    f"| {r['audit_peak_mb']:,.0f} / {r['duckdb_peak_mb']:,.0f} / {r['polars_peak_mb']:,.0f} "
-                    f"| {'yes' if r['agree'] else 'NO'} |")
+        rows.append(
+            f"| {r['file']} ({r['bytes'] / 1e6:,.0f} MB) | {cell(r['audit_times'])} "
+            f"| {cell(r['duckdb_times'])} | {cell(r['polars_times'])} "
+            f"| {med['audit'] / med['duckdb']:.2f} | {med['audit'] / med['polars']:.2f} "
+            f"| {r['audit_peak_mb']:,.0f} / {r['duckdb_peak_mb']:,.0f} / {r['polars_peak_mb']:,.0f} "
+            f"| {'yes' if r['agree'] else 'NO'} |"
+        )
     return "\n".join(rows)
 
 

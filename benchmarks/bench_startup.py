@@ -85,12 +85,21 @@ def main(argv: list[str] | None = None) -> int:
     cases = [
         ("python -c pass (baseline)", [py, "-c", "pass"], None),
         ("code --minutes 91", [py, "-m", "infusion", "code", "--minutes", "91"], (0.3, 60)),
-        ("price --code 96370 --year 2026", [py, "-m", "infusion", "price", "--code", "96370", "--year", "2026"],
-         (0.3, 60)),
-        ("rates extract (37 kB TiC file)", [py, "-m", "infusion", "rates", "extract", str(SAMPLE_TIC),
-                                            "--out", str(out / "r.parquet")], (0.6, None)),
-        ("audit (331-line sample CSV)", [py, "-m", "infusion", "audit", str(SAMPLE_CLAIMS),
-                                         "--out", str(out / "f.csv")], None),
+        (
+            "price --code 96370 --year 2026",
+            [py, "-m", "infusion", "price", "--code", "96370", "--year", "2026"],
+            (0.3, 60),
+        ),
+        (
+            "rates extract (37 kB TiC file)",
+            [py, "-m", "infusion", "rates", "extract", str(SAMPLE_TIC), "--out", str(out / "r.parquet")],
+            (0.6, None),
+        ),
+        (
+            "audit (331-line sample CSV)",
+            [py, "-m", "infusion", "audit", str(SAMPLE_CLAIMS), "--out", str(out / "f.csv")],
+            None,
+        ),
     ]
     print(f"fresh processes, best and median of {args.repeat} (after one warm-up run each)")
     print(f"{'command':>34} {'best':>8} {'median':>8} {'peak RSS':>10} {'vs pass':>9}  goal")
@@ -109,13 +118,17 @@ def main(argv: list[str] | None = None) -> int:
             met = secs[0] <= limit_s and (limit_mb is None or peak <= limit_mb)
             text = f"<= {limit_s} s" + (f", <= {limit_mb} MB" if limit_mb else "") + (": MET" if met else ": NOT MET")
             verdicts.append(f"{label} {'MET' if met else 'NOT MET'}")
-        print(f"{label:>34} {secs[0]:>7.3f}s {statistics.median(secs):>7.3f}s {peak:>7.0f} MB "
-              f"{secs[0] - base:>+8.3f}s  {text}")
+        print(
+            f"{label:>34} {secs[0]:>7.3f}s {statistics.median(secs):>7.3f}s {peak:>7.0f} MB "
+            f"{secs[0] - base:>+8.3f}s  {text}"
+        )
     update, engine = widget_update_ms()
     met = update < 50
     verdicts.append(f"widget update {'MET' if met else 'NOT MET'}")
-    print(f"\nwidget: ScenarioBuilder.update after a segment change, median of 30: {update:.1f} ms "
-          f"(the engine alone {engine:.2f} ms); goal < 50 ms: {'MET' if met else 'NOT MET'}")
+    print(
+        f"\nwidget: ScenarioBuilder.update after a segment change, median of 30: {update:.1f} ms "
+        f"(the engine alone {engine:.2f} ms); goal < 50 ms: {'MET' if met else 'NOT MET'}"
+    )
     print("goals (issue 17): " + "; ".join(verdicts))
     return 0
 

@@ -34,13 +34,20 @@ FAMILY = ("96369", "96370", "96371")
 def _rates_body(rng: random.Random, n_rates: int) -> str:
     rates = []
     for _ in range(n_rates):
-        prices = [{"negotiated_type": rng.choice(["negotiated", "fee schedule", "derived"]),
-                   "negotiated_rate": round(rng.uniform(5, 5000), 2), "expiration_date": "9999-12-31",
-                   "service_code": rng.sample(["11", "19", "22", "49", "12"], 2),
-                   "billing_class": rng.choice(["professional", "institutional"]),
-                   "setting": "outpatient"} for _ in range(rng.randint(1, 3))]
-        rates.append({"provider_references": rng.sample(range(1, 2001), rng.randint(1, 4)),
-                      "negotiated_prices": prices})
+        prices = [
+            {
+                "negotiated_type": rng.choice(["negotiated", "fee schedule", "derived"]),
+                "negotiated_rate": round(rng.uniform(5, 5000), 2),
+                "expiration_date": "9999-12-31",
+                "service_code": rng.sample(["11", "19", "22", "49", "12"], 2),
+                "billing_class": rng.choice(["professional", "institutional"]),
+                "setting": "outpatient",
+            }
+            for _ in range(rng.randint(1, 3))
+        ]
+        rates.append(
+            {"provider_references": rng.sample(range(1, 2001), rng.randint(1, 4)), "negotiated_prices": prices}
+        )
     return json.dumps(rates, separators=(",", ":"))
 
 
@@ -49,12 +56,29 @@ def generate(path: Path, mb: int, seed: int = 1) -> dict:
     rng = random.Random(seed)
     bodies = [_rates_body(rng, rng.randint(4, 14)) for _ in range(200)]
     target = mb * 1_000_000
-    head = {"reporting_entity_name": "BENCHMARK (synthetic)", "reporting_entity_type": "health insurance issuer",
-            "plan_name": "BENCHMARK PPO", "plan_id_type": "hios", "plan_id": "00000", "plan_market_type": "group",
-            "last_updated_on": "2026-11-01", "version": "2.0.0"}
-    refs = [{"provider_group_id": i, "network_name": ["BENCH"],
-             "provider_groups": [{"npi": [1000000000 + i * 7 + k for k in range(rng.randint(1, 6))],
-                                  "tin": {"type": "ein", "value": f"{i:09d}"}}]} for i in range(1, 2001)]
+    head = {
+        "reporting_entity_name": "BENCHMARK (synthetic)",
+        "reporting_entity_type": "health insurance issuer",
+        "plan_name": "BENCHMARK PPO",
+        "plan_id_type": "hios",
+        "plan_id": "00000",
+        "plan_market_type": "group",
+        "last_updated_on": "2026-11-01",
+        "version": "2.0.0",
+    }
+    refs = [
+        {
+            "provider_group_id": i,
+            "network_name": ["BENCH"],
+            "provider_groups": [
+                {
+                    "npi": [1000000000 + i * 7 + k for k in range(rng.randint(1, 6))],
+                    "tin": {"type": "ein", "value": f"{i:09d}"},
+                }
+            ],
+        }
+        for i in range(1, 2001)
+    ]
     items = family = 0
     with path.open("w", encoding="utf-8") as fh:
         fh.write(json.dumps(head)[:-1] + ',"provider_references":' + json.dumps(refs) + ',"in_network":[')
@@ -68,9 +92,11 @@ def generate(path: Path, mb: int, seed: int = 1) -> dict:
                 code = str(rng.randint(10000, 99999))
                 if code in FAMILY:
                     code = "10000"
-            item = ('{"negotiation_arrangement":"ffs","name":"service","billing_code_type":"CPT",'
-                    f'"billing_code_type_version":"2026","billing_code":"{code}","description":"synthetic",'
-                    f'"negotiated_rates":{bodies[rng.randrange(len(bodies))]}}}')
+            item = (
+                '{"negotiation_arrangement":"ffs","name":"service","billing_code_type":"CPT",'
+                f'"billing_code_type_version":"2026","billing_code":"{code}","description":"synthetic",'
+                f'"negotiated_rates":{bodies[rng.randrange(len(bodies))]}}}'
+            )
             if not first:
                 item = "," + item
             first = False
@@ -109,8 +135,12 @@ def child(kind: str, path: str) -> None:
     elif kind == "json_load":
         with open(path, "rb") as fh:
             doc = json.load(fh)
-        rows = sum(len(p["negotiated_prices"]) for i in doc["in_network"] if i["billing_code"] in FAMILY
-                   for p in i["negotiated_rates"])
+        rows = sum(
+            len(p["negotiated_prices"])
+            for i in doc["in_network"]
+            if i["billing_code"] in FAMILY
+            for p in i["negotiated_rates"]
+        )
     else:
         raise SystemExit(f"unknown kind {kind}")
     secs = time.perf_counter() - t0
@@ -119,8 +149,9 @@ def child(kind: str, path: str) -> None:
 
 
 def measure(kind: str, path: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", kind, str(path)], capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(path)], capture_output=True, text=True, check=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -134,8 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--dir", default="/tmp/bench_tic")
     ap.add_argument("--sizes", default="100,1000", help="file sizes in MB")
-    ap.add_argument("--json-load-max", type=int, default=200,
-                    help="largest file (MB) to try json.load on (it needs ~10x the file in RAM)")
+    ap.add_argument(
+        "--json-load-max",
+        type=int,
+        default=200,
+        help="largest file (MB) to try json.load on (it needs ~10x the file in RAM)",
+    )
     ap.add_argument("--child", nargs=2, metavar=("KIND", "PATH"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
@@ -161,16 +196,23 @@ def main(argv: list[str] | None = None) -> int:
         ex_plain = measure("extract", plain)
         ex_gz = measure("extract", gz)
         dc = gzip_dc(gz)
-        r = {"size_mb": round(raw_mb), "gz_mb": round(gz_mb, 1), "items": info["items"],
-             "family_items": info["family_items"],
-             "extract_plain_s": round(ex_plain["seconds"], 2),
-             "extract_plain_MBps": round(raw_mb / ex_plain["seconds"], 1),
-             "extract_plain_peak_mb": round(ex_plain["peak_mb"]),
-             "extract_gz_s": round(ex_gz["seconds"], 2), "extract_gz_MBps": round(raw_mb / ex_gz["seconds"], 1),
-             "extract_gz_peak_mb": round(ex_gz["peak_mb"]), "rows": ex_gz["rows"],
-             "kernel_warmup_s": round(ex_gz["warmup_s"], 2),
-             "gzip_dc_s": round(dc, 2), "gzip_dc_MBps": round(raw_mb / dc, 1),
-             "ratio_to_gzip_dc": round(dc / ex_gz["seconds"], 2)}
+        r = {
+            "size_mb": round(raw_mb),
+            "gz_mb": round(gz_mb, 1),
+            "items": info["items"],
+            "family_items": info["family_items"],
+            "extract_plain_s": round(ex_plain["seconds"], 2),
+            "extract_plain_MBps": round(raw_mb / ex_plain["seconds"], 1),
+            "extract_plain_peak_mb": round(ex_plain["peak_mb"]),
+            "extract_gz_s": round(ex_gz["seconds"], 2),
+            "extract_gz_MBps": round(raw_mb / ex_gz["seconds"], 1),
+            "extract_gz_peak_mb": round(ex_gz["peak_mb"]),
+            "rows": ex_gz["rows"],
+            "kernel_warmup_s": round(ex_gz["warmup_s"], 2),
+            "gzip_dc_s": round(dc, 2),
+            "gzip_dc_MBps": round(raw_mb / dc, 1),
+            "ratio_to_gzip_dc": round(dc / ex_gz["seconds"], 2),
+        }
         if mb <= args.json_load_max:
             jl = measure("json_load", plain)
             assert jl["rows"] == ex_plain["rows"], (jl["rows"], ex_plain["rows"])
@@ -178,16 +220,22 @@ def main(argv: list[str] | None = None) -> int:
         results[mb] = r
         rows.append(r)
     print("\nTiC in-network extraction (MB/s of decompressed JSON; peak RSS of a fresh process)")
-    print(f"{'file':>8} {'items':>8} {'ours plain':>18} {'ours gzip':>18} {'gzip -dc':>10} {'ours/gzip-dc':>12} "
-          f"{'json.load':>18}")
+    print(
+        f"{'file':>8} {'items':>8} {'ours plain':>18} {'ours gzip':>18} {'gzip -dc':>10} {'ours/gzip-dc':>12} "
+        f"{'json.load':>18}"
+    )
     for r in rows:
-        jl = (f"{r['json_load_s']:>7.1f}s {r['json_load_peak_mb']:>6} MB" if "json_load_s" in r else "      not run")
-        print(f"{r['size_mb']:>6}MB {r['items']:>8} {r['extract_plain_MBps']:>7.0f}MB/s "
-              f"{r['extract_plain_peak_mb']:>5}MB "
-              f"{r['extract_gz_MBps']:>7.0f}MB/s {r['extract_gz_peak_mb']:>5}MB {r['gzip_dc_MBps']:>6.0f}MB/s "
-              f"{r['ratio_to_gzip_dc']:>11.2f}x {jl}")
-    print("(the numba kernel loads once per process, about "
-          f"{max(r['kernel_warmup_s'] for r in rows):.2f} s, not counted above)")
+        jl = f"{r['json_load_s']:>7.1f}s {r['json_load_peak_mb']:>6} MB" if "json_load_s" in r else "      not run"
+        print(
+            f"{r['size_mb']:>6}MB {r['items']:>8} {r['extract_plain_MBps']:>7.0f}MB/s "
+            f"{r['extract_plain_peak_mb']:>5}MB "
+            f"{r['extract_gz_MBps']:>7.0f}MB/s {r['extract_gz_peak_mb']:>5}MB {r['gzip_dc_MBps']:>6.0f}MB/s "
+            f"{r['ratio_to_gzip_dc']:>11.2f}x {jl}"
+        )
+    print(
+        "(the numba kernel loads once per process, about "
+        f"{max(r['kernel_warmup_s'] for r in rows):.2f} s, not counted above)"
+    )
     sizes = sorted(results)
     peak = max(max(r["extract_plain_peak_mb"], r["extract_gz_peak_mb"]) for r in rows)
     ok_mem = peak < 256
@@ -195,8 +243,10 @@ def main(argv: list[str] | None = None) -> int:
     ok_flat = len(sizes) < 2 or peaks[-1] <= 1.25 * peaks[0] + 16
     ok_speed = all(r["ratio_to_gzip_dc"] >= 0.5 for r in rows)
     print(f"\ntarget peak memory < 256 MB and flat: {'MET' if ok_mem and ok_flat else 'NOT MET'} (max {peak} MB)")
-    print(f"target throughput >= 0.5x gzip -dc: {'MET' if ok_speed else 'NOT MET'} "
-          f"({', '.join(str(r['ratio_to_gzip_dc']) + 'x' for r in rows)})")
+    print(
+        f"target throughput >= 0.5x gzip -dc: {'MET' if ok_speed else 'NOT MET'} "
+        f"({', '.join(str(r['ratio_to_gzip_dc']) + 'x' for r in rows)})"
+    )
     (d / "results.json").write_text(json.dumps(rows, indent=1))
     return 0
 

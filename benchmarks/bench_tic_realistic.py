@@ -56,8 +56,13 @@ def _heavy(rng: random.Random, low: int, high: int, alpha: float = 1.3) -> int:
 
 
 def _groups(rng: random.Random, first_npi: int, n: int) -> list[dict]:
-    return [{"npi": [first_npi + k for k in range(_heavy(rng, 1, 40))],
-             "tin": {"type": "ein", "value": f"{rng.randrange(10**8, 10**9)}"}} for _ in range(n)]
+    return [
+        {
+            "npi": [first_npi + k for k in range(_heavy(rng, 1, 40))],
+            "tin": {"type": "ein", "value": f"{rng.randrange(10**8, 10**9)}"},
+        }
+        for _ in range(n)
+    ]
 
 
 def generate(path: Path, mb: int, seed: int = 7) -> dict:
@@ -65,10 +70,16 @@ def generate(path: Path, mb: int, seed: int = 7) -> dict:
     rng = random.Random(seed)
     target = mb * 1_000_000
     n_groups = GROUPS_PER_MB * mb
-    head = {"reporting_entity_name": "BENCHMARK (synthetic, realistic shape)",
-            "reporting_entity_type": "health insurance issuer", "plan_name": "BENCHMARK PPO",
-            "plan_id_type": "hios", "plan_id": "00000", "plan_market_type": "group",
-            "last_updated_on": "2026-12-01", "version": "1.0.0"}
+    head = {
+        "reporting_entity_name": "BENCHMARK (synthetic, realistic shape)",
+        "reporting_entity_type": "health insurance issuer",
+        "plan_name": "BENCHMARK PPO",
+        "plan_id_type": "hios",
+        "plan_id": "00000",
+        "plan_market_type": "group",
+        "last_updated_on": "2026-12-01",
+        "version": "1.0.0",
+    }
     codes = [f"{10000 + i:05d}" for i in range(CODES)]
     written = items = family = 0
     with gzip.open(path, "wt", encoding="utf-8", compresslevel=6) as fh:
@@ -84,27 +95,48 @@ def generate(path: Path, mb: int, seed: int = 7) -> dict:
             code = rng.choice(FAMILY) if fam else rng.choice(codes)
             rates = []
             for _ in range(_heavy(rng, 1, 300)):
-                prices = [{"negotiated_type": "negotiated", "negotiated_rate": round(rng.uniform(5, 5000), 2),
-                           "expiration_date": "9999-12-31",
-                           "billing_class": rng.choice(["professional", "institutional"]),
-                           "service_code": ["11", "22"], "billing_code_modifier": []}]
+                prices = [
+                    {
+                        "negotiated_type": "negotiated",
+                        "negotiated_rate": round(rng.uniform(5, 5000), 2),
+                        "expiration_date": "9999-12-31",
+                        "billing_class": rng.choice(["professional", "institutional"]),
+                        "service_code": ["11", "22"],
+                        "billing_code_modifier": [],
+                    }
+                ]
                 if rng.random() < INLINE_SHARE:
                     inline = _groups(rng, 1_900_000_000 + rng.randrange(10**7), rng.randint(1, 3))
                     rates.append({"provider_groups": inline, "negotiated_prices": prices})
                 else:
-                    rates.append({"provider_references": rng.sample(range(1, n_groups + 1), rng.randint(1, 5)),
-                                  "negotiated_prices": prices})
-            item = {"negotiation_arrangement": "ffs", "name": "service", "billing_code_type": "CPT",
-                    "billing_code_type_version": "2026", "billing_code": code, "description": "synthetic",
-                    "negotiated_rates": rates}
+                    rates.append(
+                        {
+                            "provider_references": rng.sample(range(1, n_groups + 1), rng.randint(1, 5)),
+                            "negotiated_prices": prices,
+                        }
+                    )
+            item = {
+                "negotiation_arrangement": "ffs",
+                "name": "service",
+                "billing_code_type": "CPT",
+                "billing_code_type_version": "2026",
+                "billing_code": code,
+                "description": "synthetic",
+                "negotiated_rates": rates,
+            }
             text = ("," if items else "") + json.dumps(item, separators=(",", ":"))
             fh.write(text)
             written += len(text)
             items += 1
             family += fam
         fh.write("]}")
-    return {"json_mb": round(written / 1e6), "gz_mb": round(path.stat().st_size / 1e6), "items": items,
-            "family_items": family, "provider_groups": n_groups}
+    return {
+        "json_mb": round(written / 1e6),
+        "gz_mb": round(path.stat().st_size / 1e6),
+        "items": items,
+        "family_items": family,
+        "provider_groups": n_groups,
+    }
 
 
 def timed(argv: list[str], shell: bool = False) -> tuple[float, float, str]:
@@ -120,8 +152,22 @@ def timed(argv: list[str], shell: bool = False) -> tuple[float, float, str]:
 
 
 def _extract(paths: list[Path], out: Path, *options: str) -> tuple[list[str], bool]:
-    return ([sys.executable, "-m", "infusion", "rates", "extract", *map(str, paths), "--out", str(out),
-             "--codes", ",".join(FAMILY), *options], False)
+    return (
+        [
+            sys.executable,
+            "-m",
+            "infusion",
+            "rates",
+            "extract",
+            *map(str, paths),
+            "--out",
+            str(out),
+            "--codes",
+            ",".join(FAMILY),
+            *options,
+        ],
+        False,
+    )
 
 
 def bench(path: Path, repeat: int, out: Path) -> dict:
@@ -157,7 +203,7 @@ def run_rounds(cmds: dict[str, tuple[list[str], bool]], repeat: int, label: str)
     times: dict[str, list[float]] = {n: [] for n in names}
     peaks: dict[str, list[float]] = {n: [] for n in names}
     for i in range(repeat):
-        for name in names[i % len(names):] + names[: i % len(names)]:
+        for name in names[i % len(names) :] + names[: i % len(names)]:
             s, mb, _ = timed(*cmds[name])
             times[name].append(s)
             peaks[name].append(mb)
@@ -173,8 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/bench_tic_real"))
     args = ap.parse_args(argv)
     args.dir.mkdir(parents=True, exist_ok=True)
-    rows = ["| file (JSON / gz) | extract s | gzip -dc s | ijson s | extract / gzip -dc (speed) | extract / ijson | "
-            "peak MB extract / gzip / ijson |", "|---|---|---|---|---|---|---|"]
+    rows = [
+        "| file (JSON / gz) | extract s | gzip -dc s | ijson s | extract / gzip -dc (speed) | extract / ijson | "
+        "peak MB extract / gzip / ijson |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for mb in (int(x) for x in args.sizes.split(",")):
         path = args.dir / f"in-network-{mb}MB.json.gz"
         meta_path = path.with_suffix(".meta.json")
@@ -188,11 +237,13 @@ def main(argv: list[str] | None = None) -> int:
         def cell(k: str, med: dict = med, t: dict = r["times"]) -> str:
             return f"{med[k]:.2f} ({min(t[k]):.2f}-{max(t[k]):.2f})"
 
-        rows.append(f"| {meta['json_mb']} MB / {meta['gz_mb']} MB, {meta['provider_groups']:,} groups | "
-                    f"{cell('extract')} | {cell('gzip -dc')} | {cell('ijson')} | "
-                    f"{med['gzip -dc'] / med['extract']:.2f}x | {med['ijson'] / med['extract']:.2f}x faster | "
-                    f"{max(r['peaks']['extract']):.0f} / {max(r['peaks']['gzip -dc']):.0f} / "
-                    f"{max(r['peaks']['ijson']):.0f} |")
+        rows.append(
+            f"| {meta['json_mb']} MB / {meta['gz_mb']} MB, {meta['provider_groups']:,} groups | "
+            f"{cell('extract')} | {cell('gzip -dc')} | {cell('ijson')} | "
+            f"{med['gzip -dc'] / med['extract']:.2f}x | {med['ijson'] / med['extract']:.2f}x faster | "
+            f"{max(r['peaks']['extract']):.0f} / {max(r['peaks']['gzip -dc']):.0f} / "
+            f"{max(r['peaks']['ijson']):.0f} |"
+        )
         print("\n".join(rows), flush=True)
     if args.many:
         first = args.dir / f"in-network-{args.sizes.split(',')[0]}MB.json.gz"

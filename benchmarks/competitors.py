@@ -26,10 +26,12 @@ def reference() -> dict:
     from infusion.reference import catalog, rows
 
     mue = {c: catalog.mue_for(c, "professional") for c in FAMILY}  # as the audit's (no pandas imported)
-    return {"facility": sorted(catalog.facility_places()),
-            "invalid": sorted(r["modifier"] for r in rows.table("reference", "modifiers.csv") if r["valid"] == "no"),
-            "numeric": sorted(CPT_NUMERIC_MODIFIERS),
-            "mue": {c: int(r["mue"]) for c, r in mue.items() if r and str(r["mue"]).isdigit()}}
+    return {
+        "facility": sorted(catalog.facility_places()),
+        "invalid": sorted(r["modifier"] for r in rows.table("reference", "modifiers.csv") if r["valid"] == "no"),
+        "numeric": sorted(CPT_NUMERIC_MODIFIERS),
+        "mue": {c: int(r["mue"]) for c, r in mue.items() if r and str(r["mue"]).isdigit()},
+    }
 
 
 DUCKDB_SQL = """
@@ -76,10 +78,16 @@ SELECT rule, count(*) AS n FROM (
 def run_duckdb(path: str, ref: dict) -> dict[str, int]:
     import duckdb
 
-    source = (f"read_csv('{path}', all_varchar = true, header = true)" if path.endswith(".csv")
-              else f"read_parquet('{path}')")
-    params = {"facility": ref["facility"], "invalid": ref["invalid"], "numeric": ref["numeric"],
-              "mue_codes": list(ref["mue"]), "mue_limits": list(ref["mue"].values())}
+    source = (
+        f"read_csv('{path}', all_varchar = true, header = true)" if path.endswith(".csv") else f"read_parquet('{path}')"
+    )
+    params = {
+        "facility": ref["facility"],
+        "invalid": ref["invalid"],
+        "numeric": ref["numeric"],
+        "mue_codes": list(ref["mue"]),
+        "mue_limits": list(ref["mue"].values()),
+    }
     con = duckdb.connect()
     con.execute("SET threads = 2")
     return {r: int(n) for r, n in con.execute(DUCKDB_SQL.replace("{source}", source), params).fetchall()}
@@ -88,30 +96,47 @@ def run_duckdb(path: str, ref: dict) -> dict[str, int]:
 def run_polars(path: str, ref: dict) -> dict[str, int]:
     import polars as pl
 
-    cols = ["claim_id", "date_of_service", "hcpcs", "units", "modifiers", "pos", "claim_type", "start_time",
-            "stop_time"]
+    cols = [
+        "claim_id",
+        "date_of_service",
+        "hcpcs",
+        "units",
+        "modifiers",
+        "pos",
+        "claim_type",
+        "start_time",
+        "stop_time",
+    ]
     src = (pl.scan_csv(path, infer_schema=False) if path.endswith(".csv") else pl.scan_parquet(path)).select(cols)
 
     def minutes(c: str) -> pl.Expr:
         t = pl.col(c).cast(pl.Utf8).str.strptime(pl.Time, "%H:%M", strict=False)
         return t.dt.hour().cast(pl.Int32) * 60 + t.dt.minute().cast(pl.Int32)
 
-    lines = (src.with_columns(code=pl.col("hcpcs").cast(pl.Utf8).str.strip_chars())
-             .filter(pl.col("code").is_in(list(FAMILY)))
-             .select(claim_id=pl.col("claim_id").cast(pl.Utf8).str.strip_chars(),
-                     dos=pl.col("date_of_service").cast(pl.Utf8).str.to_date(strict=False), code="code",
-                     units=pl.col("units").cast(pl.Int32, strict=False),
-                     modifiers=pl.col("modifiers").cast(pl.Utf8).fill_null(""),
-                     pos=pl.col("pos").cast(pl.Utf8).str.strip_chars().str.zfill(2),
-                     claim_type=pl.col("claim_type").cast(pl.Utf8).fill_null("professional"),
-                     t0=minutes("start_time"), t1=minutes("stop_time")))
+    lines = (
+        src.with_columns(code=pl.col("hcpcs").cast(pl.Utf8).str.strip_chars())
+        .filter(pl.col("code").is_in(list(FAMILY)))
+        .select(
+            claim_id=pl.col("claim_id").cast(pl.Utf8).str.strip_chars(),
+            dos=pl.col("date_of_service").cast(pl.Utf8).str.to_date(strict=False),
+            code="code",
+            units=pl.col("units").cast(pl.Int32, strict=False),
+            modifiers=pl.col("modifiers").cast(pl.Utf8).fill_null(""),
+            pos=pl.col("pos").cast(pl.Utf8).str.strip_chars().str.zfill(2),
+            claim_type=pl.col("claim_type").cast(pl.Utf8).fill_null("professional"),
+            t0=minutes("start_time"),
+            t1=minutes("stop_time"),
+        )
+    )
     timed = pl.col("code").is_in(["96369", "96370"])
     groups = lines.group_by("claim_id", "dos").agg(
         n69=(pl.col("code") == "96369").sum(),
         u70=pl.col("units").filter(pl.col("code") == "96370").sum(),
-        minutes=pl.col("t1").filter(timed).max() - pl.col("t0").filter(timed).min())
+        minutes=pl.col("t1").filter(timed).max() - pl.col("t0").filter(timed).min(),
+    )
     f = lines.join(groups, on=["claim_id", "dos"]).with_columns(
-        supported=pl.when(pl.col("minutes") > 90).then((pl.col("minutes") - 91) // 60 + 1).otherwise(0))
+        supported=pl.when(pl.col("minutes") > 90).then((pl.col("minutes") - 91) // 60 + 1).otherwise(0)
+    )
     code = pl.col("code")
     rules = {
         "U-ADDON": code.is_in(["96370", "96371"]) & (pl.col("n69") == 0),
@@ -123,16 +148,32 @@ def run_polars(path: str, ref: dict) -> dict[str, int]:
         "S-FACILITY": pl.col("claim_type").str.starts_with("prof") & pl.col("pos").is_in(ref["facility"]),
     }
     counts = f.select(**{r: e.sum() for r, e in rules.items()})
-    mods = (f.select(m=pl.col("modifiers").str.to_uppercase().str.split_by_regex(r"[ ,;|]+"))  # type: ignore[attr-defined]
-            if hasattr(pl.Expr.str, "split_by_regex") else
-            f.select(m=pl.col("modifiers").str.to_uppercase().str.replace_all(r"[ ,;|]+", "|").str.split("|")))
+    mods = (
+        f.select(m=pl.col("modifiers").str.to_uppercase().str.split_by_regex(r"[ ,;|]+"))  # type: ignore[attr-defined]
+        if hasattr(pl.Expr.str, "split_by_regex")
+        else f.select(m=pl.col("modifiers").str.to_uppercase().str.replace_all(r"[ ,;|]+", "|").str.split("|"))
+    )
     m = pl.col("m").str.strip_chars()
-    bad = (mods.explode("m").filter(m != "")
-           .select(**{"M-VALID": (m.is_in(ref["invalid"]) | ~m.str.contains(r"^[0-9A-Z]{2}$")
-                                  | (m.str.contains(r"^[0-9]{2}$") & ~m.is_in(ref["numeric"]))).sum()}))
+    bad = (
+        mods.explode("m")
+        .filter(m != "")
+        .select(
+            **{
+                "M-VALID": (
+                    m.is_in(ref["invalid"])
+                    | ~m.str.contains(r"^[0-9A-Z]{2}$")
+                    | (m.str.contains(r"^[0-9]{2}$") & ~m.is_in(ref["numeric"]))
+                ).sum()
+            }
+        )
+    )
     limits = pl.LazyFrame({"code": list(ref["mue"]), "lim": list(ref["mue"].values())})
-    mue = (f.group_by("claim_id", "dos", "code").agg(total=pl.col("units").sum()).join(limits, on="code")
-           .select(**{"U-MUE": (pl.col("total") > pl.col("lim")).sum()}))
+    mue = (
+        f.group_by("claim_id", "dos", "code")
+        .agg(total=pl.col("units").sum())
+        .join(limits, on="code")
+        .select(**{"U-MUE": (pl.col("total") > pl.col("lim")).sum()})
+    )
     out = pl.concat([counts, bad, mue], how="horizontal").collect().row(0, named=True)
     return {r: int(n) for r, n in sorted(out.items()) if n}
 

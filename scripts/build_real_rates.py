@@ -37,13 +37,16 @@ def build(files_dir: Path, info_path: Path, out: Path) -> int:
     names = list(dict.fromkeys(i.file for i in info))
     missing = [n for n in names if not (files_dir / n).is_file()]
     if missing:
-        print(f"build_real_rates: error: {len(missing)} listed file(s) not in {files_dir}: "
-              + ", ".join(missing[:5]), file=sys.stderr)
+        print(
+            f"build_real_rates: error: {len(missing)} listed file(s) not in {files_dir}: " + ", ".join(missing[:5]),
+            file=sys.stderr,
+        )
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / out.name
-        res = extract_files([files_dir / n for n in names], staged, codes=FAMILY_CODES, jobs=1,
-                            progress=False, file_info=info_path)
+        res = extract_files(
+            [files_dir / n for n in names], staged, codes=FAMILY_CODES, jobs=1, progress=False, file_info=info_path
+        )
         if res.failed:
             for f in res.failed:
                 print(f"build_real_rates: error: {f['error']}", file=sys.stderr)
@@ -62,10 +65,18 @@ def build(files_dir: Path, info_path: Path, out: Path) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--files", type=Path, default=ROOT.parent / "shared" / "real-files" / "hpt",
-                    help="folder holding the files the sidecar lists")
-    ap.add_argument("--info", type=Path, default=ROOT / "data" / "benchmarks" / "real_rate_files.csv",
-                    help="the sidecar CSV (file, hospital_in_file, hospital, state, file_date, address, source)")
+    ap.add_argument(
+        "--files",
+        type=Path,
+        default=ROOT.parent / "shared" / "real-files" / "hpt",
+        help="folder holding the files the sidecar lists",
+    )
+    ap.add_argument(
+        "--info",
+        type=Path,
+        default=ROOT / "data" / "benchmarks" / "real_rate_files.csv",
+        help="the sidecar CSV (file, hospital_in_file, hospital, state, file_date, address, source)",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "data" / "benchmarks" / "real_rates.parquet")
     args = ap.parse_args(argv)
     try:

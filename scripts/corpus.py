@@ -49,10 +49,19 @@ def _sources(text: str) -> dict[tuple[str, str], dict[str, str]]:
         if len(cells) < 4:
             continue
         name, repo, path, commit = cells[0], cells[1].split(" ")[0], cells[2], cells[3].split(" ")[0]
-        whole = ("EXCERPT" not in name and "CONSTRUCTED" not in line and " + " not in path
-                 and "built from" not in path and re.fullmatch(r"[0-9a-f]{40}", commit))
-        out[(folder, name)] = {"repo": repo, "commit": commit, "path": path.split(" ")[0],
-                               "fetch": "github" if whole else "copy from shared/"}
+        whole = (
+            "EXCERPT" not in name
+            and "CONSTRUCTED" not in line
+            and " + " not in path
+            and "built from" not in path
+            and re.fullmatch(r"[0-9a-f]{40}", commit)
+        )
+        out[(folder, name)] = {
+            "repo": repo,
+            "commit": commit,
+            "path": path.split(" ")[0],
+            "fetch": "github" if whole else "copy from shared/",
+        }
     return out
 
 
@@ -62,8 +71,9 @@ def manifest(shared: Path) -> int:
     rows = []
     for f in sorted(p for p in real.rglob("*") if p.is_file() and p.name != "SOURCES.md"):
         folder = f.parent.relative_to(real).as_posix()
-        src = sources.get((folder.split("/")[0], f.name), {"repo": "", "commit": "", "path": "",
-                                                            "fetch": "copy from shared/"})
+        src = sources.get(
+            (folder.split("/")[0], f.name), {"repo": "", "commit": "", "path": "", "fetch": "copy from shared/"}
+        )
         rows.append({"folder": folder, "file": f.name, "bytes": f.stat().st_size, "sha256": _sha256(f), **src})
     with MANIFEST.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=FIELDS)

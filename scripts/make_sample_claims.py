@@ -23,20 +23,66 @@ sys.path.insert(0, str(ROOT / "lib"))
 from infusion.coding.units import time_codes  # noqa: E402
 
 OUT = ROOT / "data" / "samples" / "claims"
-HEADER = ["claim_id", "line_number", "date_of_service", "hcpcs", "units", "modifier_1", "modifier_2",
-          "pos", "claim_type", "payer", "start_time", "stop_time", "zip", "rendering_provider", "patient_name",
-          "member_id", "dob", "source"]
+HEADER = [
+    "claim_id",
+    "line_number",
+    "date_of_service",
+    "hcpcs",
+    "units",
+    "modifier_1",
+    "modifier_2",
+    "pos",
+    "claim_type",
+    "payer",
+    "start_time",
+    "stop_time",
+    "zip",
+    "rendering_provider",
+    "patient_name",
+    "member_id",
+    "dob",
+    "source",
+]
 CLINICS = ["ILLUSTRATIVE Clinic A", "ILLUSTRATIVE Clinic B", "ILLUSTRATIVE Clinic C"]  # the claim's number picks one
 SOURCE = "ILLUSTRATIVE sample written by scripts/make_sample_claims.py (not real claims)"
 PAYERS = ["Medicare", "Aetna", "BCBS", "Cigna", "UnitedHealthcare"]
 
 
-def line(claim, n, code, units, start="", stop="", pos="11", claim_type="professional", payer="Aetna",
-         mods=("", ""), dos="2026-03-02", zip_code="94103"):
+def line(
+    claim,
+    n,
+    code,
+    units,
+    start="",
+    stop="",
+    pos="11",
+    claim_type="professional",
+    payer="Aetna",
+    mods=("", ""),
+    dos="2026-03-02",
+    zip_code="94103",
+):
     k = int(claim[1:])
-    return [claim, n, dos, code, units, mods[0], mods[1], pos, claim_type, payer, start, stop, zip_code,
-            CLINICS[k % len(CLINICS)], f"ILLUSTRATIVE PATIENT {k:04d}", f"ILLUSTRATIVE-M{k:07d}", "1950-01-01",
-            SOURCE]
+    return [
+        claim,
+        n,
+        dos,
+        code,
+        units,
+        mods[0],
+        mods[1],
+        pos,
+        claim_type,
+        payer,
+        start,
+        stop,
+        zip_code,
+        CLINICS[k % len(CLINICS)],
+        f"ILLUSTRATIVE PATIENT {k:04d}",
+        f"ILLUSTRATIVE-M{k:07d}",
+        "1950-01-01",
+        SOURCE,
+    ]
 
 
 def planted() -> tuple[list[list], list[tuple[str, int, str]], list[tuple[int, str]]]:
@@ -48,13 +94,17 @@ def planted() -> tuple[list[list], list[tuple[str, int, str]], list[tuple[int, s
     expected += [("P003", 1, "U-INIT"), ("P003", 1, "U-MUE")]  # 2 units: also above the MUE of 1
     rows += [line("P004", 1, "96369", 1, "09:00", "09:50"), line("P004", 2, "96371", 2)]
     expected += [("P004", 2, "U-PUMP"), ("P004", 2, "U-MUE")]
-    rows += [line("P005", 1, "96369", 1, "09:00", "10:35", payer="Medicare"),
-             line("P005", 2, "96370", 2, "09:00", "10:35", payer="Medicare")]
+    rows += [
+        line("P005", 1, "96369", 1, "09:00", "10:35", payer="Medicare"),
+        line("P005", 2, "96370", 2, "09:00", "10:35", payer="Medicare"),
+    ]
     expected += [("P005", 2, "U-HOUR")]
     rows += [line("P006", 1, "96369", 1, payer="BCBS"), line("P006", 2, "96370", 1, payer="BCBS")]
     expected += [("P006", 2, "T-DOC")]
-    rows += [line("P007", 1, "96369", 1, "08:00", "13:00", payer="Medicare"),
-             line("P007", 2, "96370", 4, "08:00", "13:00", payer="Medicare")]
+    rows += [
+        line("P007", 1, "96369", 1, "08:00", "13:00", payer="Medicare"),
+        line("P007", 2, "96370", 4, "08:00", "13:00", payer="Medicare"),
+    ]
     expected += [("P007", 2, "U-MUE")]
     rows += [line("P008", 1, "96369", 1, "09:00", "09:50", pos="22")]
     expected += [("P008", 1, "S-FACILITY")]
@@ -64,8 +114,11 @@ def planted() -> tuple[list[list], list[tuple[str, int, str]], list[tuple[int, s
     expected += [("P010", 1, "M-VALID")]
     rows += [line("P011", 1, "96369", 1, "09:00", "09:50"), line("P011", 2, "96372", 1)]
     expected += [("P011", 2, "N-PTP")]  # the NCCI pair 96369/96372 (indicator 1) without XS/59
-    rows += [line("P012", 1, "96369", 1, "09:00", "11:40"), line("P012", 2, "96370", 1, "09:00", "11:40"),
-             line("P012", 3, "96370", 1, "09:00", "11:40")]
+    rows += [
+        line("P012", 1, "96369", 1, "09:00", "11:40"),
+        line("P012", 2, "96370", 1, "09:00", "11:40"),
+        line("P012", 3, "96370", 1, "09:00", "11:40"),
+    ]
     expected += [("P012", 3, "A-DUP")]
     opps = dict(pos="22", claim_type="institutional", payer="Medicare", start="09:00", stop="10:40")
     rows += [line("P013", 1, "96369", 1, **opps), line("P013", 2, "96370", 1, **opps)]
@@ -81,21 +134,29 @@ def planted() -> tuple[list[list], list[tuple[str, int, str]], list[tuple[int, s
     rows += [line("P019", 1, "96369", 1, "09:00", "09:50"), line("P019", 2, "96370", 2, "11:00", "11:45")]
     expected += [("P019", 2, "U-HOUR")]
     med = dict(payer="Medicare", dos="2026-01-15")
-    rows += [line("P020", 1, "96369", 1, "09:00", "10:35", **med), line("P020", 2, "96370", 1, "09:00", "10:35", **med),
-             line("P020", 3, "J1559", 100, **med)]                      # single-dose drug, neither JZ nor JW
+    rows += [
+        line("P020", 1, "96369", 1, "09:00", "10:35", **med),
+        line("P020", 2, "96370", 1, "09:00", "10:35", **med),
+        line("P020", 3, "J1559", 100, **med),
+    ]  # single-dose drug, neither JZ nor JW
     expected += [("P020", 3, "D-WASTE")]
-    rows += [line("P021", 1, "96369", 1, "09:00", "09:50", **med),
-             line("P021", 2, "J1559", 2500, mods=("JZ", ""), **med)]
-    expected += [("P021", 2, "U-MUE")]                                    # MUE of J1559: 2400
+    rows += [
+        line("P021", 1, "96369", 1, "09:00", "09:50", **med),
+        line("P021", 2, "J1559", 2500, mods=("JZ", ""), **med),
+    ]
+    expected += [("P021", 2, "U-MUE")]  # MUE of J1559: 2400
     rows += [line("P022", 1, "96369", 1, "09:00", "09:50", **med), line("P022", 2, "96523", 1, **med)]
-    expected += [("P022", 1, "N-PTP")]                                    # indicator 0: never together
+    expected += [("P022", 1, "N-PTP")]  # indicator 0: never together
     rows += [line("P023", 1, "99213", 1), line("P023", 2, "96369", 1, "09:00", "09:50")]
-    expected += [("P023", 2, "N-PTP")]                                    # E/M without 25
+    expected += [("P023", 2, "N-PTP")]  # E/M without 25
     rows += [line("P024", 1, "99213", 1, mods=("25", "")), line("P024", 2, "96369", 1, "09:00", "09:50")]
-    rows += [line("P025", 1, "96369", 1, "09:00", "10:35", **med), line("P025", 2, "96370", 1, "09:00", "10:35", **med),
-             line("P025", 3, "J1559", 103, **med), line("P025", 4, "J1559", 7, mods=("JW", ""), **med)]
-    bad = [line("R001", 1, "96369", 1, dos="2026-02-30"), line("R002", 1, "96369", "two"),
-           line("R003", 1, "9636", 1)]
+    rows += [
+        line("P025", 1, "96369", 1, "09:00", "10:35", **med),
+        line("P025", 2, "96370", 1, "09:00", "10:35", **med),
+        line("P025", 3, "J1559", 103, **med),
+        line("P025", 4, "J1559", 7, mods=("JW", ""), **med),
+    ]
+    bad = [line("R001", 1, "96369", 1, dos="2026-02-30"), line("R002", 1, "96369", "two"), line("R003", 1, "9636", 1)]
     rows += bad
     rejects = [("R001", "bad date_of_service"), ("R002", "non-numeric units"), ("R003", "unknown code format")]
     return rows, expected, rejects
@@ -113,8 +174,9 @@ def filler(rng: np.random.Generator, n: int) -> list[list]:
         payer = PAYERS[int(rng.integers(0, len(PAYERS)))]
         codes, _ = time_codes(minutes, pumps)
         for n_line, (code, units) in enumerate(codes.items(), start=1):
-            rows.append(line(claim, n_line, code, units, start.strftime("%H:%M"), stop.strftime("%H:%M"),
-                             payer=payer, dos=dos))
+            rows.append(
+                line(claim, n_line, code, units, start.strftime("%H:%M"), stop.strftime("%H:%M"), payer=payer, dos=dos)
+            )
     return rows
 
 

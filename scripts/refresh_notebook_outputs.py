@@ -22,9 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def refresh(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     with tempfile.TemporaryDirectory(prefix="infusion-kernel-") as sockets:  # as render does: no TCP port
-        client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                                kernel_manager_class=ipc_kernel_manager(sockets),
-                                resources={"metadata": {"path": str(path.parent)}})
+        client = NotebookClient(
+            nb,
+            timeout=600,
+            kernel_name="python3",
+            kernel_manager_class=ipc_kernel_manager(sockets),
+            resources={"metadata": {"path": str(path.parent)}},
+        )
         client.execute()
     for cell in nb.cells:
         if cell.cell_type != "code":

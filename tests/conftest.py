@@ -16,8 +16,9 @@ def run_cli():
     """Run ``python -m infusion ARGS``; return the CompletedProcess (text)."""
 
     def _run(*args: str, check_rc: int | None = None) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run([sys.executable, "-m", "infusion", *args], capture_output=True,
-                              text=True, cwd=ROOT, timeout=120)
+        proc = subprocess.run(
+            [sys.executable, "-m", "infusion", *args], capture_output=True, text=True, cwd=ROOT, timeout=120
+        )
         if check_rc is not None:
             assert proc.returncode == check_rc, (proc.returncode, proc.stdout, proc.stderr)
         return proc

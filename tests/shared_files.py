@@ -26,8 +26,12 @@ def _candidates() -> list[Path]:
     out = [Path(os.environ["INFUSION_SHARED_DIR"])] if os.environ.get("INFUSION_SHARED_DIR") else []
     out.append(_ROOT.parent / "shared")
     try:
-        origin = subprocess.run(["git", "-C", str(_ROOT), "config", "--get", "remote.origin.url"],
-                                capture_output=True, text=True, check=False).stdout.strip()
+        origin = subprocess.run(
+            ["git", "-C", str(_ROOT), "config", "--get", "remote.origin.url"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
     except OSError:  # no git
         origin = ""
     if origin and Path(origin).is_dir():  # cloned from a checkout on this machine
@@ -53,8 +57,10 @@ def _real_files() -> tuple[Path, str]:
         return SHARED / "real-files", f"real files from {SHARED / 'real-files'}"
     if CORPUS.is_dir():
         return CORPUS, f"real files from the pinned corpus {CORPUS} (scripts/corpus.py fetch; EXCERPT files copied)"
-    return (Path("/real-files-NOT-FOUND (no shared/real-files; run `python scripts/corpus.py fetch`)"),
-            "real files NOT FOUND: run `python scripts/corpus.py fetch` or set INFUSION_SHARED_DIR")
+    return (
+        Path("/real-files-NOT-FOUND (no shared/real-files; run `python scripts/corpus.py fetch`)"),
+        "real files NOT FOUND: run `python scripts/corpus.py fetch` or set INFUSION_SHARED_DIR",
+    )
 
 
 REAL_FILES, REAL_FILES_FROM = _real_files()

@@ -14,8 +14,15 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-_EXPORTS = {"code_encounter": ".coding.engine", "code_minutes": ".coding.engine", "payment": ".medicare.payment",
-            "opps_rate": ".medicare.payment", "audit": ".audit", "InputError": ".errors", "DataError": ".errors"}
+_EXPORTS = {
+    "code_encounter": ".coding.engine",
+    "code_minutes": ".coding.engine",
+    "payment": ".medicare.payment",
+    "opps_rate": ".medicare.payment",
+    "audit": ".audit",
+    "InputError": ".errors",
+    "DataError": ".errors",
+}
 
 __all__ = [*_EXPORTS, "__version__"]
 
@@ -27,7 +34,6 @@ def _version() -> str:
         return version("infusion-workbook")
     except PackageNotFoundError:  # imported from a checkout that was never installed
         return "0+unknown"
-
 
 
 def __getattr__(name: str) -> Any:

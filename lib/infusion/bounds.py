@@ -83,26 +83,34 @@ def _check_xlsx(path: Path, field: str) -> None:
             infos = z.infolist()
             total = sum(i.file_size for i in infos)
             if total > MAX_TOTAL_BYTES:
-                raise InputError(field, f"{path.name} unpacks to {total:,} bytes (more than "
-                                 f"{MAX_TOTAL_BYTES >> 30} GB): refused")
+                raise InputError(
+                    field, f"{path.name} unpacks to {total:,} bytes (more than {MAX_TOTAL_BYTES >> 30} GB): refused"
+                )
             for info in infos:
                 name = info.filename.lower()
                 if name.endswith("sharedstrings.xml") and info.file_size > MAX_RECORD_BYTES:
-                    raise InputError(field, f"{path.name}: its shared strings unpack to {info.file_size:,} bytes "
-                                     f"(more than {MAX_RECORD_BYTES >> 20} MB): refused")
+                    raise InputError(
+                        field,
+                        f"{path.name}: its shared strings unpack to {info.file_size:,} bytes "
+                        f"(more than {MAX_RECORD_BYTES >> 20} MB): refused",
+                    )
                 if name.startswith("xl/worksheets/") and name.endswith(".xml"):
                     with z.open(info) as fh:
                         rows, cols = _sheet_extent(fh)
                     if rows * cols > MAX_SHEET_CELLS:
-                        raise InputError(field, f"{path.name}: sheet {shown(Path(info.filename).stem)} spans "
-                                         f"{rows:,} rows x {cols:,} columns (more than {MAX_SHEET_CELLS:,} cells, "
-                                         "from its first cell to its last): refused; save only the rows and "
-                                         "columns of the claims")
+                        raise InputError(
+                            field,
+                            f"{path.name}: sheet {shown(Path(info.filename).stem)} spans "
+                            f"{rows:,} rows x {cols:,} columns (more than {MAX_SHEET_CELLS:,} cells, "
+                            "from its first cell to its last): refused; save only the rows and "
+                            "columns of the claims",
+                        )
     except InputError:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError) as err:
-        raise InputError(field, f"{path.name} is not a readable spreadsheet ({type(err).__name__}: "
-                         f"{shown(str(err), 80)})") from None
+        raise InputError(
+            field, f"{path.name} is not a readable spreadsheet ({type(err).__name__}: {shown(str(err), 80)})"
+        ) from None
 
 
 _CHILD = """
@@ -128,8 +136,11 @@ def _check_in_child(path: Path, field: str) -> None:
         raise InputError(field, f"{path.name}: {proc.stdout.strip()} (more than {MAX_SHEET_CELLS:,} cells): refused")
     if proc.returncode != 0:
         last = (proc.stderr.strip().splitlines() or ["its reader failed"])[-1]
-        raise InputError(field, f"{path.name} is not a readable spreadsheet (its reader, given "
-                         f"{_CHILD_MEMORY >> 30} GB, failed: {shown(last, 100)})")
+        raise InputError(
+            field,
+            f"{path.name} is not a readable spreadsheet (its reader, given "
+            f"{_CHILD_MEMORY >> 30} GB, failed: {shown(last, 100)})",
+        )
 
 
 class BoundedStream:
@@ -148,8 +159,10 @@ class BoundedStream:
         at = data.rfind(b"\n")
         self.since_break = len(data) - at - 1 if at >= 0 else self.since_break + len(data)
         if self.since_break > self.record:
-            raise ValueError(f"{self.name} has a line longer than {self.record >> 20} MB (at byte "
-                             f"{self.count - self.since_break:,}): no claim or price record is that long; refused")
+            raise ValueError(
+                f"{self.name} has a line longer than {self.record >> 20} MB (at byte "
+                f"{self.count - self.since_break:,}): no claim or price record is that long; refused"
+            )
 
     def read(self, n: int = -1) -> bytes:
         data = self.raw.read(n if n is not None and n >= 0 else self.record + 1)

@@ -55,10 +55,13 @@ def data_path(*parts: str) -> Path:
     root = data_dir()
     if not root.is_dir() or (parts and not (root / parts[0]).is_dir()):
         where = "INFUSION_DATA_DIR" if os.environ.get("INFUSION_DATA_DIR") else "data"
-        raise InputError(where, f"{str(root)!r} " + ("does not exist" if not root.is_dir() else
-                                               f"has no {parts[0]}/ folder, as the repository's data/ has")
-                         + "; unset INFUSION_DATA_DIR, point it (or INFUSION_HOME, the folder holding data/) "
-                         "at a copy of the project's data/, or restore data/ with `git checkout -- data`")
+        raise InputError(
+            where,
+            f"{str(root)!r} "
+            + ("does not exist" if not root.is_dir() else f"has no {parts[0]}/ folder, as the repository's data/ has")
+            + "; unset INFUSION_DATA_DIR, point it (or INFUSION_HOME, the folder holding data/) "
+            "at a copy of the project's data/, or restore data/ with `git checkout -- data`",
+        )
     return root.joinpath(*parts)
 
 
@@ -68,8 +71,10 @@ def data_file(*parts: str) -> Path:
     path = data_path(*parts)
     if not path.is_file():
         what = "does not exist" if not path.exists() else "is not a regular file (a folder, FIFO or device)"
-        raise DataError(f"data/{'/'.join(parts)} {what}; restore data/ with `git checkout -- data` "
-                        "or point INFUSION_DATA_DIR at a whole copy")
+        raise DataError(
+            f"data/{'/'.join(parts)} {what}; restore data/ with `git checkout -- data` "
+            "or point INFUSION_DATA_DIR at a whole copy"
+        )
     return path
 
 
@@ -78,8 +83,13 @@ def check_file(path: str | Path, field: str) -> Path:
     directory otherwise."""
     p = Path(path)
     if not p.is_file():
-        what = ("is a directory, not a file" if p.is_dir() else
-                "is not a regular file (a pipe, socket or device)" if p.exists() else "does not exist")
+        what = (
+            "is a directory, not a file"
+            if p.is_dir()
+            else "is not a regular file (a pipe, socket or device)"
+            if p.exists()
+            else "does not exist"
+        )
         raise InputError(field, f"{str(p)!r} {what}")
     return p
 
@@ -120,12 +130,18 @@ def check_outputs(outputs: Mapping[str, str | Path], inputs: Iterable[str | Path
             if stat.S_ISDIR(mode):
                 raise InputError(field, f"cannot write {p}: it is a directory")
             if not stat.S_ISREG(mode):
-                raise InputError(field, f"{str(p)!r} is not a regular file (a pipe, socket or device): "
-                                 "outputs are written as new files, give a file name")
+                raise InputError(
+                    field,
+                    f"{str(p)!r} is not a regular file (a pipe, socket or device): "
+                    "outputs are written as new files, give a file name",
+                )
             for i in ins:
                 if i.exists() and os.path.samefile(p, i):
-                    raise InputError(field, f"{str(p)!r} is also an input ({i.name}): writing it would "
-                                     "replace the input; give another name")
+                    raise InputError(
+                        field,
+                        f"{str(p)!r} is also an input ({i.name}): writing it would "
+                        "replace the input; give another name",
+                    )
         key = p.resolve()
         if key in seen:
             raise InputError(field, f"{str(p)!r} is also the {seen[key]} output: give each output its own name")

@@ -32,8 +32,7 @@ def shown(value: object, limit: int = 60) -> str:
 
 def nesting_error(field: str, name: str) -> InputError:
     """The error for input nested deeper than Python's parsers go (a RecursionError)."""
-    return InputError(field, f"{name}: nested too deeply to read (more than about 1,000 levels of "
-                      "lists or objects)")
+    return InputError(field, f"{name}: nested too deeply to read (more than about 1,000 levels of lists or objects)")
 
 
 # The failures the CLI reports as bad input (exit 2, one line). Any other exception is a bug

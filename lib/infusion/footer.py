@@ -17,11 +17,13 @@ def report_footer(what: str, data_sources: Iterable[str], note: str = "") -> str
     today = dt.date.today().isoformat()
     items = "".join(f"<li>{html.escape(s)}</li>" for s in data_sources)
     extra = f"{html.escape(note)} " if note else ""
-    return (f"<footer class='report-footer' style='border-top:1px solid #ccc;margin-top:2em;"
-            f"font-size:85%;color:#444'><p>Rendered {today} by infusion-workbook; {html.escape(what)}</p>"
-            f"<p>Data sources:</p><ul>{items}</ul>"
-            f"<p>{extra}CPT codes are AMA copyright; descriptions here are the project's own words.</p>"
-            "</footer>")
+    return (
+        f"<footer class='report-footer' style='border-top:1px solid #ccc;margin-top:2em;"
+        f"font-size:85%;color:#444'><p>Rendered {today} by infusion-workbook; {html.escape(what)}</p>"
+        f"<p>Data sources:</p><ul>{items}</ul>"
+        f"<p>{extra}CPT codes are AMA copyright; descriptions here are the project's own words.</p>"
+        "</footer>"
+    )
 
 
 DEFAULT_DATA_SOURCES = (

@@ -42,8 +42,11 @@ if TYPE_CHECKING:  # pandas only where a frame is made safe: the engine's messag
 _SHAPES = {
     "date": re.compile(r"[0-9][0-9/.\- :T]{0,24}", re.ASCII),
     # a count, or the 837 reader's own note on a quantity that is not in units (``x12``)
-    "units": re.compile(r"[-+]?[0-9][0-9.,]{0,11}|[0-9.]{1,12} (minutes|unit basis [A-Z0-9]{1,3}) "
-                        r"\(SV[12]0[345] [A-Z0-9]{1,3}, not units: not converted; bill units, UN\)", re.ASCII),
+    "units": re.compile(
+        r"[-+]?[0-9][0-9.,]{0,11}|[0-9.]{1,12} (minutes|unit basis [A-Z0-9]{1,3}) "
+        r"\(SV[12]0[345] [A-Z0-9]{1,3}, not units: not converted; bill units, UN\)",
+        re.ASCII,
+    ),
     "code": re.compile(r"(?=[A-Za-z]{0,7}[0-9])[A-Za-z0-9.\-]{1,8}", re.ASCII),
     "key": re.compile(r"(?=[^0-9]{0,39}[0-9])[A-Za-z0-9_.:#/\-]{1,40}", re.ASCII),
     "modifier": re.compile(r"[A-Za-z0-9]{1,3}", re.ASCII),
@@ -59,7 +62,9 @@ _ORG = re.compile(
     r"partners|network|services?|systems?|hospital|clinic|center|centre|medical|medicine|physicians?|"
     r"practice|department|dept|unit|infusion|pharmacy|oncology|rheumatology|immunology|neurology|"
     r"foundation|trust|fund|administrators?|tpa|commercial|government|state|county|university|"
-    r"self[- ]?pay|unknown|other)\b", re.I)
+    r"self[- ]?pay|unknown|other)\b",
+    re.I,
+)
 _NPI = re.compile(r"\d{10}", re.ASCII)
 # characters no payer or clinic name needs, that markup or a terminal would act on
 _MARKUP = re.compile(r"[<>`\\\x00-\x1f\x7f-\x9f]")
@@ -79,9 +84,16 @@ def show_value(value: object, kind: str) -> str:
     text = str(value).strip()
     if shape_of(text, kind):
         return f"'{text}'"
-    kinds = [k for k, has in (("letters", any(c.isalpha() for c in text)), ("digits", any(c.isdigit() for c in text)),
-                              ("spaces", any(c.isspace() for c in text)),
-                              ("other characters", any(not (c.isalnum() or c.isspace()) for c in text))) if has]
+    kinds = [
+        k
+        for k, has in (
+            ("letters", any(c.isalpha() for c in text)),
+            ("digits", any(c.isdigit() for c in text)),
+            ("spaces", any(c.isspace() for c in text)),
+            ("other characters", any(not (c.isalnum() or c.isspace()) for c in text)),
+        )
+        if has
+    ]
     return f"(a value of {len(text):,} character{'s' if len(text) > 1 else ''}: {', '.join(kinds)}; not shown)"
 
 
@@ -125,8 +137,9 @@ def show_all(values: Iterable[object], kind: str) -> list[str | None]:
     import pyarrow.compute as pc
 
     show = show_key if kind == "key" else show_line
-    if isinstance(values, (pa.Array, pa.ChunkedArray)) and (pa.types.is_string(values.type)
-                                                          or pa.types.is_large_string(values.type)):
+    if isinstance(values, (pa.Array, pa.ChunkedArray)) and (
+        pa.types.is_string(values.type) or pa.types.is_large_string(values.type)
+    ):
         arr = values
         texts = arr.to_pylist()
     else:
@@ -158,8 +171,13 @@ def show_org(value: object, kind: str = "payer", known: Callable[[str], bool] = 
     text = "" if value is None else str(value).strip()
     if not text:
         return text
-    if (len(text) <= 120 and (_NPI.fullmatch(text) or shape_of(text, "key") or _ORG.search(text) or known(text))
-            and not _PERSON_NUMBER.search(text) and not _has_member_id(text) and not _MARKUP.search(text)):
+    if (
+        len(text) <= 120
+        and (_NPI.fullmatch(text) or shape_of(text, "key") or _ORG.search(text) or known(text))
+        and not _PERSON_NUMBER.search(text)
+        and not _has_member_id(text)
+        and not _MARKUP.search(text)
+    ):
         return text
     return digest(text, kind)
 
@@ -167,8 +185,9 @@ def show_org(value: object, kind: str = "payer", known: Callable[[str], bool] = 
 def _has_member_id(text: str) -> bool:
     """Whether a name holds what looks like a member or person id: a run of 6 or more digits with
     letters before it (``MBR998877665``), or a date of birth."""
-    return bool(re.search(r"[A-Za-z]{1,4}\d{6,}|\b(19|20)\d{2}[-/]?\d{2}[-/]?\d{2}\b|\b\d{1,2}/\d{1,2}/(19|20)\d{2}\b",
-                          text))
+    return bool(
+        re.search(r"[A-Za-z]{1,4}\d{6,}|\b(19|20)\d{2}[-/]?\d{2}[-/]?\d{2}\b|\b\d{1,2}/\d{1,2}/(19|20)\d{2}\b", text)
+    )
 
 
 def header_listing(header: list[str], found: Iterable[str], most: int = 40) -> str:
@@ -176,9 +195,11 @@ def header_listing(header: list[str], found: Iterable[str], most: int = 40) -> s
     sentence saying the first line names none of them and may be a data row, with only its number
     of fields (its values may be a patient's)."""
     if not list(found):
-        return (f"its first line, of {len(header)} field(s), names none of the columns an audit needs: "
-                "if the file has no header line, add one (the fields are not shown: they may be "
-                "patient data)")
+        return (
+            f"its first line, of {len(header)} field(s), names none of the columns an audit needs: "
+            "if the file has no header line, add one (the fields are not shown: they may be "
+            "patient data)"
+        )
     names = [h if len(h) <= 40 else h[:37] + "..." for h in header[:most]]
     more = f" and {len(header) - most} more" if len(header) > most else ""
     return f"columns: {', '.join(names)}{more}"

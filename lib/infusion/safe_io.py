@@ -86,8 +86,9 @@ class Lock:
                     holder = fh.read().strip()[:200] or "another process"
                     fh.close()
                     self.fh = None
-                    raise LockedError(f"another render run holds {self.path} ({holder}); try again "
-                                      "when it ends") from None
+                    raise LockedError(
+                        f"another render run holds {self.path} ({holder}); try again when it ends"
+                    ) from None
                 time.sleep(0.5)
         fh.seek(0)
         fh.truncate()

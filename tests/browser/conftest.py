@@ -19,8 +19,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -35,8 +42,9 @@ def browser():
     from playwright.sync_api import sync_playwright
 
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"chromium not found at {CHROMIUM}: run `make test` (it installs Debian's "
-                    "chromium) or set CHROMIUM")
+        pytest.fail(
+            f"chromium not found at {CHROMIUM}: run `make test` (it installs Debian's chromium) or set CHROMIUM"
+        )
     with sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield b
@@ -69,9 +77,18 @@ def voila_url():
     port = _free_port()
     voila = shutil.which("voila", path=str(Path(sys.executable).parent)) or "voila"
     log = open(ARTIFACTS.parent / "voila.log", "w") if ARTIFACTS.parent.exists() else subprocess.DEVNULL
-    proc = subprocess.Popen([voila, str(ROOT / "notebooks" / "01_infusion_time_scenarios.ipynb"),
-                             "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1"],
-                            stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+    proc = subprocess.Popen(
+        [
+            voila,
+            str(ROOT / "notebooks" / "01_infusion_time_scenarios.ipynb"),
+            "--no-browser",
+            f"--port={port}",
+            "--Voila.ip=127.0.0.1",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=ROOT,
+    )
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -98,6 +115,8 @@ def rendered_reports(tmp_path_factory) -> list[Path]:
     from infusion.reporting.render import BENCHMARKS, PUBLICATION, Job, render
 
     out = tmp_path_factory.mktemp("browser-reports")
-    jobs = [Job(PUBLICATION, {"code": "96370", "year": 2026}, "cpt-96370-publication.html"),
-            Job(BENCHMARKS, {"code": "96370", "year": 2026}, "payer-benchmarks.html")]
+    jobs = [
+        Job(PUBLICATION, {"code": "96370", "year": 2026}, "cpt-96370-publication.html"),
+        Job(BENCHMARKS, {"code": "96370", "year": 2026}, "payer-benchmarks.html"),
+    ]
     return [render(j, out, png=False) for j in jobs]

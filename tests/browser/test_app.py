@@ -12,8 +12,9 @@ TIMEOUT = 60_000
 
 def lines(page) -> dict[str, str]:
     rows = page.locator(".infusion-lines tr.line")
-    return {rows.nth(i).get_attribute("data-code"): rows.nth(i).get_attribute("data-units")
-            for i in range(rows.count())}
+    return {
+        rows.nth(i).get_attribute("data-code"): rows.nth(i).get_attribute("data-units") for i in range(rows.count())
+    }
 
 
 def type_into(page, selector: str, value: str) -> None:
@@ -53,7 +54,9 @@ def screenshot_on_failure(request, app):
 def wait_summary(page, text: str) -> None:
     page.wait_for_function(
         "t => [...document.querySelectorAll('.infusion-summary')].some(e => e.innerText.includes(t))",
-        arg=text, timeout=TIMEOUT)
+        arg=text,
+        timeout=TIMEOUT,
+    )
 
 
 def test_95_minute_scenario_gives_96369_and_96370(app):
@@ -98,25 +101,30 @@ def test_wrong_quiz_answer_shows_the_explanation(app):
 
 def pick_question(page, number: int) -> None:
     page.select_option(".quiz-picker select", index=number - 1)
-    page.wait_for_function("n => document.querySelector('.quiz-story h4').innerText.startsWith('Question ' + n + ' ')",
-                           arg=str(number), timeout=TIMEOUT)
+    page.wait_for_function(
+        "n => document.querySelector('.quiz-story h4').innerText.startsWith('Question ' + n + ' ')",
+        arg=str(number),
+        timeout=TIMEOUT,
+    )
 
 
 def grade_answer(page, text: str):
     box = page.locator(".quiz-answer input").first
     box.fill(text)
     page.click("button.quiz-grade")
-    page.wait_for_function("t => { const e = document.querySelector('.quiz-feedback-out');"
-                           " return e && e.innerText.length > 0 && !e.innerText.includes(t); }",
-                           arg="__never__", timeout=TIMEOUT)
+    page.wait_for_function(
+        "t => { const e = document.querySelector('.quiz-feedback-out');"
+        " return e && e.innerText.length > 0 && !e.innerText.includes(t); }",
+        arg="__never__",
+        timeout=TIMEOUT,
+    )
     return page.locator(".quiz-feedback").first
 
 
 def test_quiz_reads_codes_separated_by_spaces(app):
     pick_question(app, 5)  # 91 minutes: 96369 + 96370
     fb = grade_answer(app, "96369 96370")
-    app.wait_for_function("() => document.querySelector('.quiz-feedback').dataset.correct === 'true'",
-                          timeout=TIMEOUT)
+    app.wait_for_function("() => document.querySelector('.quiz-feedback').dataset.correct === 'true'", timeout=TIMEOUT)
     assert "you gave 963" not in fb.inner_text()
 
 
@@ -124,16 +132,19 @@ def test_quiz_refuses_what_is_not_a_code_and_does_not_count_it(app):
     pick_question(app, 2)
     before = app.inner_text(".quiz-score-out")
     fb = grade_answer(app, "hello")
-    app.wait_for_function("() => document.querySelector('.quiz-feedback').innerText.includes('is not a code')",
-                          timeout=TIMEOUT)
+    app.wait_for_function(
+        "() => document.querySelector('.quiz-feedback').innerText.includes('is not a code')", timeout=TIMEOUT
+    )
     assert "for example 96369 x1" in fb.inner_text() and app.inner_text(".quiz-score-out") == before
     grade_answer(app, "   ")
-    app.wait_for_function("() => document.querySelector('.quiz-feedback').innerText.includes('no answer given')",
-                          timeout=TIMEOUT)
+    app.wait_for_function(
+        "() => document.querySelector('.quiz-feedback').innerText.includes('no answer given')", timeout=TIMEOUT
+    )
 
 
 def test_no_answer_or_title_is_on_the_page_before_it_is_asked(app):
     import sys
+
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "lib"))
     from infusion.workbook.scenarios import load_bank
 
@@ -141,8 +152,12 @@ def test_no_answer_or_title_is_on_the_page_before_it_is_asked(app):
     shown = " ".join(app.inner_text(sel) for sel in (".quiz-story", ".quiz-picker", ".quiz-choose"))
     shown += " ".join(t.inner_text() for t in app.locator("table").all() if "scenarios by level" in t.inner_text())
     leaked = [s.title for s in load_bank() if s.title in shown]
-    answers = [a for s in load_bank() for a in [", ".join(f"{ln.code} x{ln.units}" for ln in s.answer_lines())]
-               if a and a in shown]
+    answers = [
+        a
+        for s in load_bank()
+        for a in [", ".join(f"{ln.code} x{ln.units}" for ln in s.answer_lines())]
+        if a and a in shown
+    ]
     assert not leaked and not answers
     assert "scenarios by level" in app.inner_text("body")
     pick_question(app, 5)
@@ -152,8 +167,10 @@ def test_no_answer_or_title_is_on_the_page_before_it_is_asked(app):
 
 
 def test_trainer_runs_a_timed_exam_and_downloads_the_score_sheet(app):
-    app.click(".infusion-quiz .p-Accordion-child .p-Collapse-header, .infusion-quiz .jupyter-widget-Collapse-header,"
-              " .infusion-quiz .lm-Accordion .widget-collapse-header, .infusion-quiz .p-Collapse-header")
+    app.click(
+        ".infusion-quiz .p-Accordion-child .p-Collapse-header, .infusion-quiz .jupyter-widget-Collapse-header,"
+        " .infusion-quiz .lm-Accordion .widget-collapse-header, .infusion-quiz .p-Collapse-header"
+    )
     app.wait_for_selector(".quiz-trainee input", state="visible", timeout=TIMEOUT)
     app.locator(".quiz-trainee input").fill("Trainee 3")
     app.locator(".quiz-questions input").fill("2")
@@ -161,12 +178,14 @@ def test_trainer_runs_a_timed_exam_and_downloads_the_score_sheet(app):
     app.locator(".quiz-minutes input").fill("20")
     app.locator(".quiz-minutes input").press("Tab")
     app.click("button.quiz-start-exam")
-    app.wait_for_function("() => document.querySelector('.quiz-sheet-out').innerText.includes('0 of 2 answered')",
-                          timeout=TIMEOUT)
+    app.wait_for_function(
+        "() => document.querySelector('.quiz-sheet-out').innerText.includes('0 of 2 answered')", timeout=TIMEOUT
+    )
     assert app.locator(".quiz-picker select option").count() == 2
     grade_answer(app, "96369 x1")
-    app.wait_for_function("() => document.querySelector('.quiz-sheet-out').innerText.includes('1 of 2 answered')",
-                          timeout=TIMEOUT)
+    app.wait_for_function(
+        "() => document.querySelector('.quiz-sheet-out').innerText.includes('1 of 2 answered')", timeout=TIMEOUT
+    )
     assert "min left" in app.inner_text(".quiz-sheet-out")
     with app.expect_download(timeout=TIMEOUT) as dl:
         app.click("a.quiz-sheet")
@@ -208,9 +227,11 @@ def test_builder_says_why_a_locality_payment_is_not_available(app):
     type_into(app, ".seg-stop input", "10:35")
     app.select_option(".year select", label="2023")
     type_into(app, ".zip input", "94103")
-    app.wait_for_function("() => document.querySelector('.infusion-lines').innerText.includes('GPCIs for 2023')",
-                          timeout=TIMEOUT)
+    app.wait_for_function(
+        "() => document.querySelector('.infusion-lines').innerText.includes('GPCIs for 2023')", timeout=TIMEOUT
+    )
     type_into(app, ".zip input", "")
     app.select_option(".year select", label="2026")
-    app.wait_for_function("() => document.querySelector('.infusion-lines').innerText.includes('$144.96')",
-                          timeout=TIMEOUT)
+    app.wait_for_function(
+        "() => document.querySelector('.infusion-lines').innerText.includes('$144.96')", timeout=TIMEOUT
+    )

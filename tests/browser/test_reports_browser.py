@@ -23,8 +23,8 @@ def test_report_draws_offline(page, rendered_reports, index):
     n = divs.count()
     assert n >= 2
     page.wait_for_function(
-        "n => document.querySelectorAll('.plotly-graph-div svg.main-svg').length >= n", arg=n,
-        timeout=60_000)
+        "n => document.querySelectorAll('.plotly-graph-div svg.main-svg').length >= n", arg=n, timeout=60_000
+    )
     for i in range(n):
         assert divs.nth(i).locator("svg.main-svg").count() >= 1, f"chart {i} did not draw"
     assert outside == [], f"requests left the machine: {outside}"

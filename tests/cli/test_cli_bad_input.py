@@ -22,8 +22,14 @@ SEG = '"segments": [{"start": "09:00", "stop": "10:35"}]'
 
 
 def cli(*args: str, env: dict | None = None, timeout: int = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "infusion", *args], capture_output=True, text=True,
-                          cwd=ROOT, timeout=timeout, env={**os.environ, **(env or {})})
+    return subprocess.run(
+        [sys.executable, "-m", "infusion", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def exit2(proc: subprocess.CompletedProcess[str], *words: str) -> str:
@@ -35,20 +41,29 @@ def exit2(proc: subprocess.CompletedProcess[str], *words: str) -> str:
     return err
 
 
-@pytest.mark.parametrize("name, text", [
-    ("deep.json", "{" + SEG + ', "note": ' + "[" * 5000 + "]" * 5000 + "}"),
-    ("deep.yaml", "segments: []\nnote: " + "[" * 5000 + "]" * 5000 + "\n"),
-])
+@pytest.mark.parametrize(
+    "name, text",
+    [
+        ("deep.json", "{" + SEG + ', "note": ' + "[" * 5000 + "]" * 5000 + "}"),
+        ("deep.yaml", "segments: []\nnote: " + "[" * 5000 + "]" * 5000 + "\n"),
+    ],
+)
 def test_code_file_nested_deeply(tmp_path, name, text):
     f = tmp_path / name
     f.write_text(text)
     exit2(cli("code", "--file", str(f)), name, "nested too deeply")
 
 
-@pytest.mark.parametrize("value, words", [
-    ("Infinity", ["Infinity is not a number"]), ("1e999", ["sites", "inf"]),
-    ("9" * 5000, ["thousands of digits"]), ("2.5", ["sites"]), ("true", ["sites"]),
-])
+@pytest.mark.parametrize(
+    "value, words",
+    [
+        ("Infinity", ["Infinity is not a number"]),
+        ("1e999", ["sites", "inf"]),
+        ("9" * 5000, ["thousands of digits"]),
+        ("2.5", ["sites"]),
+        ("true", ["sites"]),
+    ],
+)
 def test_code_file_sites_out_of_range(tmp_path, value, words):
     f = tmp_path / "e.json"
     f.write_text("{" + SEG + f', "sites": {value}' + "}")
@@ -62,8 +77,10 @@ def test_code_file_pumps_huge_integer_yaml(tmp_path):
     exit2(cli("code", "--file", str(f)), "e.yaml", "thousands of digits")
 
 
-@pytest.mark.parametrize("units, words", [("9" * 4000, ["units", "4,000 chars"]), ("10000", ["units", "9,999"]),
-                                          ("1e3", ["units"]), ("-1", ["units"])])
+@pytest.mark.parametrize(
+    "units, words",
+    [("9" * 4000, ["units", "4,000 chars"]), ("10000", ["units", "9,999"]), ("1e3", ["units"]), ("-1", ["units"])],
+)
 def test_price_units_out_of_range(units, words):
     err = exit2(cli("price", "--code", "96370", "--year", "2026", "--units", units), *words)
     assert len(err) < 300
@@ -82,11 +99,16 @@ def _extract(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return cli("rates", "extract", *args, "--out", str(tmp_path / "o.parquet"))
 
 
-@pytest.mark.parametrize("body", [
-    '{"reporting_entity_name": "x", "version": ' + "[" * 5000 + "]" * 5000 + ', "in_network": []}',
-    '{"reporting_entity_name": "x", "in_network": [{"billing_code": "96370", "negotiated_rates": '
-    + "[" * 5000 + "]" * 5000 + "}]}",
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"reporting_entity_name": "x", "version": ' + "[" * 5000 + "]" * 5000 + ', "in_network": []}',
+        '{"reporting_entity_name": "x", "in_network": [{"billing_code": "96370", "negotiated_rates": '
+        + "[" * 5000
+        + "]" * 5000
+        + "}]}",
+    ],
+)
 def test_tic_nested_deeply_is_that_files_failure(tmp_path, body):
     f = tmp_path / "deep.json"
     f.write_text(body)
@@ -106,8 +128,13 @@ def test_truncated_gzip_hospital_csv_is_named(tmp_path):
     assert "internal error" not in proc.stderr
 
 
-@pytest.mark.parametrize("address, words", [("not a url", ["scheduler", "not a Dask scheduler address"]),
-                                            ("tcp://127.0.0.1:1", ["scheduler", "cannot reach"])])
+@pytest.mark.parametrize(
+    "address, words",
+    [
+        ("not a url", ["scheduler", "not a Dask scheduler address"]),
+        ("tcp://127.0.0.1:1", ["scheduler", "cannot reach"]),
+    ],
+)
 def test_scheduler_option_is_input(tmp_path, address, words):
     f = ROOT / "data" / "samples" / "tic"
     first = sorted(f.iterdir())[0]
@@ -141,19 +168,41 @@ def test_extract_of_a_fifo_does_not_hang(tmp_path):
 def test_item_larger_than_the_bound_is_refused_with_bounded_memory(tmp_path):
     f = tmp_path / "bomb.json.gz"
     with gzip.open(f, "wb") as fh:
-        fh.write(b'{"reporting_entity_name": "x", "in_network": [{"billing_code": "96370", '
-                 b'"negotiated_rates": [], "name": "')
+        fh.write(
+            b'{"reporting_entity_name": "x", "in_network": [{"billing_code": "96370", "negotiated_rates": [], "name": "'
+        )
         for _ in range(40):
             fh.write(b"a" * (1 << 20))
         fh.write(b'"}]}')
     # numba compiles the scanner on its first use in a fresh checkout (~150 MB, once): not the bound's
-    subprocess.run([sys.executable, "-c", "from infusion.rates.jsonscan import _separators; _separators(b'[]')"],
-                   check=True, cwd=ROOT, timeout=120)
-    script = ("import resource, sys; from infusion.cli import main; rc = main(sys.argv[1:]); "
-              "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)")
-    proc = subprocess.run([sys.executable, "-c", script, "rates", "extract", str(f), "--out",
-                           str(tmp_path / "o.parquet"), "--max-item-mb", "8"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", "from infusion.rates.jsonscan import _separators; _separators(b'[]')"],
+        check=True,
+        cwd=ROOT,
+        timeout=120,
+    )
+    script = (
+        "import resource, sys; from infusion.cli import main; rc = main(sys.argv[1:]); "
+        "print('RSS', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss); sys.exit(rc)"
+    )
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            script,
+            "rates",
+            "extract",
+            str(f),
+            "--out",
+            str(tmp_path / "o.parquet"),
+            "--max-item-mb",
+            "8",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 2, proc.stderr
     assert "in_network[0] is larger than 8 MB" in proc.stderr and "--max-item-mb" in proc.stderr
     rss_mb = int(proc.stdout.split("RSS")[1]) / 1024
@@ -162,15 +211,37 @@ def test_item_larger_than_the_bound_is_refused_with_bounded_memory(tmp_path):
     # read-ahead stays within about 3x the 8 MB bound
     small = tmp_path / "small.json.gz"
     with gzip.open(small, "wb") as fh:
-        fh.write(b'{"reporting_entity_name": "x", "in_network": [{"billing_code": "96370", '
-                 b'"negotiated_rates": [], "name": "' + b"a" * (2 << 20) + b'"}]}')
-    base = subprocess.run([sys.executable, "-c", script, "rates", "extract", str(small), "--out",
-                           str(tmp_path / "s.parquet")], capture_output=True, text=True, cwd=ROOT, timeout=120)
+        fh.write(
+            b'{"reporting_entity_name": "x", "in_network": [{"billing_code": "96370", '
+            b'"negotiated_rates": [], "name": "' + b"a" * (2 << 20) + b'"}]}'
+        )
+    base = subprocess.run(
+        [sys.executable, "-c", script, "rates", "extract", str(small), "--out", str(tmp_path / "s.parquet")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     base_mb = int(base.stdout.split("RSS")[1]) / 1024
     assert rss_mb < base_mb + 3 * 8 + 16, (rss_mb, base_mb)
-    ok = subprocess.run([sys.executable, "-m", "infusion", "rates", "extract", str(f), "--out",
-                         str(tmp_path / "p.parquet"), "--max-item-mb", "64"],
-                        capture_output=True, text=True, cwd=ROOT, timeout=120)
+    ok = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "infusion",
+            "rates",
+            "extract",
+            str(f),
+            "--out",
+            str(tmp_path / "p.parquet"),
+            "--max-item-mb",
+            "64",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr  # raised, the same file is read
 
 
@@ -183,11 +254,12 @@ def test_extract_numeric_options_bounded(tmp_path, option, value):
 # JSON literals: integers of any size (up to 6,000 digits, past Python's int-string limit), floats
 # with NaN, the infinities and overflow (1e999), text, booleans, null
 _LITERALS = st.one_of(
-    st.integers(min_value=-(10 ** 18), max_value=10 ** 18).map(str),
+    st.integers(min_value=-(10**18), max_value=10**18).map(str),
     st.integers(min_value=1, max_value=6000).map(lambda n: "9" * n),
     st.floats(allow_nan=False, allow_infinity=False).map(repr),
     st.sampled_from(["NaN", "Infinity", "-Infinity", "1e999", "-1e999", "true", "false", "null", "2.5"]),
-    st.text(max_size=30).map(json.dumps))
+    st.text(max_size=30).map(json.dumps),
+)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -203,20 +275,37 @@ def test_encounter_numbers_and_nesting_fuzzed(tmp_path, pumps, sites, depth):
         assert len(str(err)) < 400
 
 
-@pytest.mark.parametrize("args", [["--minutes", "\u0669\u0661"], ["--minutes", "\uff19\uff11"], ["--minutes", "9_1"],
-                                  ["--segment", "\u0660\u0669:\u0660\u0660-\u0661\u0660:\u0663\u0661"],
-                                  ["--minutes", "91", "--pumps", "\u0662"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--minutes", "\u0669\u0661"],
+        ["--minutes", "\uff19\uff11"],
+        ["--minutes", "9_1"],
+        ["--segment", "\u0660\u0669:\u0660\u0660-\u0661\u0660:\u0663\u0661"],
+        ["--minutes", "91", "--pumps", "\u0662"],
+    ],
+)
 def test_digits_other_than_ascii_are_not_minutes(args):
     """int() reads Arabic-Indic and full-width digits: 91 minutes from '٩١' (issue 22)."""
     exit2(cli("code", *args), "is not")
 
 
-@pytest.mark.parametrize("args", [
-    ["code", "--segment", "9" * 100_000],
-    ["audit", "data/samples/claims/illustrative_claims.csv", "--out", "/tmp/f.csv", "--map", "code=" + "x" * 100_000],
-    ["audit", "data/samples/claims/illustrative_claims.csv", "--out", "/tmp/f.csv", "--map", "y" * 100_000],
-    ["render", "--notebook", "03_code_publication.ipynb", "--param", "code=" + '"' + "z" * 100_000 + '"'],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["code", "--segment", "9" * 100_000],
+        [
+            "audit",
+            "data/samples/claims/illustrative_claims.csv",
+            "--out",
+            "/tmp/f.csv",
+            "--map",
+            "code=" + "x" * 100_000,
+        ],
+        ["audit", "data/samples/claims/illustrative_claims.csv", "--out", "/tmp/f.csv", "--map", "y" * 100_000],
+        ["render", "--notebook", "03_code_publication.ipynb", "--param", "code=" + '"' + "z" * 100_000 + '"'],
+    ],
+)
 def test_a_huge_value_is_not_echoed_whole(args):
     """Messages echoed 100 kB and 332 kB values into cron logs (issue 22)."""
     err = exit2(cli(*args))
@@ -227,8 +316,7 @@ def test_a_huge_value_is_not_echoed_whole(args):
 def test_audit_chunk_lines_out_of_range(tmp_path, value):
     f = tmp_path / "claims.csv"
     f.write_text("claim_id,line_number,date_of_service,hcpcs,units\nC1,1,2026-03-02,96369,1\n")
-    exit2(cli("audit", str(f), "--out", str(tmp_path / "out.csv"), "--chunk-lines", value),
-          "chunk_lines", value)
+    exit2(cli("audit", str(f), "--out", str(tmp_path / "out.csv"), "--chunk-lines", value), "chunk_lines", value)
     assert not (tmp_path / "out.csv").exists()
 
 

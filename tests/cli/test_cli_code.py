@@ -20,8 +20,7 @@ def test_minutes_91_json(run_cli):
 
 
 def test_repeated_segments_and_three_pumps_text_table(run_cli):
-    proc = run_cli("code", "--segment", "09:00-10:00", "--segment", "10:15-11:20", "--pumps", "3",
-                   check_rc=0)
+    proc = run_cli("code", "--segment", "09:00-10:00", "--segment", "10:15-11:20", "--pumps", "3", check_rc=0)
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("Counted infusion time: 125 min")
     table = {ln.split()[0]: ln.split()[1] for ln in lines[2:6] if ln[:1].isdigit()}
@@ -30,8 +29,7 @@ def test_repeated_segments_and_three_pumps_text_table(run_cli):
 
 
 def test_midnight_with_iso_dates(run_cli):
-    out = json.loads(run_cli("code", "--segment", "2026-03-01T23:30/2026-03-02T01:05", "--json",
-                             check_rc=0).stdout)
+    out = json.loads(run_cli("code", "--segment", "2026-03-01T23:30/2026-03-02T01:05", "--json", check_rc=0).stdout)
     assert out["total_minutes"] == 95
 
 
@@ -63,8 +61,10 @@ def test_file_input(run_cli, tmp_path):
         (["--file", "/nonexistent/enc.json"], "file: '/nonexistent/enc.json' does not exist"),
         (["--file", "/"], "file: '/' is a directory, not a file"),
         ([], "no infusion time given"),
-        (["--minutes", "91", "--zip", "94103", "--date", "2026-02-30"],
-         "price: --zip, --date only apply when pricing: add --price"),
+        (
+            ["--minutes", "91", "--zip", "94103", "--date", "2026-02-30"],
+            "price: --zip, --date only apply when pricing: add --price",
+        ),
         (["--minutes", "30", "--nonsense"], "unrecognized arguments: --nonsense"),
     ],
 )
@@ -85,27 +85,42 @@ def test_a_file_that_is_not_utf8_exit_2(run_cli, tmp_path):
 
 
 # Held-out cases written from the sources of issue 20 (not from the engine): CLI, --json.
-@pytest.mark.parametrize("encounter, lines, finding", [
-    # 100-04 ch. 12 §20.4.2: POS 32 (Part B resident of a nursing facility) is non-facility for Medicare
-    ({"pos": "32", "payer": "medicare", "segments": [{"minutes": 95}]}, {"96369": 1, "96370": 1}, None),
-    ({"pos": "32", "payer": "aetna", "segments": [{"minutes": 95}]}, {}, ("error", "S-FACILITY")),
-    # offsets across the March 2026 clock change: 40 minutes
-    ({"segments": [{"start": "2026-03-08T01:30-05:00", "stop": "2026-03-08T03:10-04:00"}]}, {"96369": 1}, None),
-    # local times across it: the lower count (40 min) and a warning (issue 29)
-    ({"date": "2026-03-08", "segments": [{"start": "01:30", "stop": "03:10"}]}, {"96369": 1},
-     ("warning", "T-DATE")),
-    # an inpatient stay: paid by DRG, no line (issue 29)
-    ({"pos": "21", "claim": "institutional", "payer": "medicare", "segments": [{"minutes": 95}]}, {},
-     ("info", "S-INPATIENT")),
-    # separate infusions: the times added, the other reading named
-    ({"infusions": [{"segments": [{"minutes": 70}]}, {"segments": [{"minutes": 25}]}]},
-     {"96369": 1, "96370": 1, "96371": 1}, ("info", "T-SUM")),
-    # no stop time: nothing time-based, T-DOC
-    ({"segments": [{"start": "09:00"}]}, {}, ("error", "T-DOC")),
-    # an institutional claim from an office POS: a warning
-    ({"pos": "11", "claim": "institutional", "payer": "aetna", "segments": [{"minutes": 95}]},
-     {"96369": 1, "96370": 1}, ("warning", "S-FACILITY")),
-])
+@pytest.mark.parametrize(
+    "encounter, lines, finding",
+    [
+        # 100-04 ch. 12 §20.4.2: POS 32 (Part B resident of a nursing facility) is non-facility for Medicare
+        ({"pos": "32", "payer": "medicare", "segments": [{"minutes": 95}]}, {"96369": 1, "96370": 1}, None),
+        ({"pos": "32", "payer": "aetna", "segments": [{"minutes": 95}]}, {}, ("error", "S-FACILITY")),
+        # offsets across the March 2026 clock change: 40 minutes
+        ({"segments": [{"start": "2026-03-08T01:30-05:00", "stop": "2026-03-08T03:10-04:00"}]}, {"96369": 1}, None),
+        # local times across it: the lower count (40 min) and a warning (issue 29)
+        (
+            {"date": "2026-03-08", "segments": [{"start": "01:30", "stop": "03:10"}]},
+            {"96369": 1},
+            ("warning", "T-DATE"),
+        ),
+        # an inpatient stay: paid by DRG, no line (issue 29)
+        (
+            {"pos": "21", "claim": "institutional", "payer": "medicare", "segments": [{"minutes": 95}]},
+            {},
+            ("info", "S-INPATIENT"),
+        ),
+        # separate infusions: the times added, the other reading named
+        (
+            {"infusions": [{"segments": [{"minutes": 70}]}, {"segments": [{"minutes": 25}]}]},
+            {"96369": 1, "96370": 1, "96371": 1},
+            ("info", "T-SUM"),
+        ),
+        # no stop time: nothing time-based, T-DOC
+        ({"segments": [{"start": "09:00"}]}, {}, ("error", "T-DOC")),
+        # an institutional claim from an office POS: a warning
+        (
+            {"pos": "11", "claim": "institutional", "payer": "aetna", "segments": [{"minutes": 95}]},
+            {"96369": 1, "96370": 1},
+            ("warning", "S-FACILITY"),
+        ),
+    ],
+)
 def test_held_out_cases_from_the_sources(run_cli, tmp_path, encounter, lines, finding):
     f = tmp_path / "e.json"
     f.write_text(json.dumps(encounter))
@@ -116,14 +131,24 @@ def test_held_out_cases_from_the_sources(run_cli, tmp_path, encounter, lines, fi
     assert "Medicare pays it through OPPS" not in json.dumps(out) or encounter.get("payer") == "medicare"
 
 
-@pytest.mark.parametrize("argv, heavy", [
-    (["code", "--minutes", "91"], ("pandas", "pyarrow", "numba", "pandera", "importlib.metadata")),
-    (["price", "--code", "96370", "--year", "2026"], ("pandas", "pyarrow", "numba", "pandera", "importlib.metadata")),
-    (["rates", "extract", "data/samples/tic/illustrative_aetna_in-network-rates.json", "--out", "{out}"],
-     ("numba", "yaml", "infusion.coding.encounter")),
-    (["audit", "data/samples/claims/illustrative_claims.csv", "--out", "{out}"],
-     ("yaml", "infusion.coding.encounter", "importlib.metadata")),
-])
+@pytest.mark.parametrize(
+    "argv, heavy",
+    [
+        (["code", "--minutes", "91"], ("pandas", "pyarrow", "numba", "pandera", "importlib.metadata")),
+        (
+            ["price", "--code", "96370", "--year", "2026"],
+            ("pandas", "pyarrow", "numba", "pandera", "importlib.metadata"),
+        ),
+        (
+            ["rates", "extract", "data/samples/tic/illustrative_aetna_in-network-rates.json", "--out", "{out}"],
+            ("numba", "yaml", "infusion.coding.encounter"),
+        ),
+        (
+            ["audit", "data/samples/claims/illustrative_claims.csv", "--out", "{out}"],
+            ("yaml", "infusion.coding.encounter", "importlib.metadata"),
+        ),
+    ],
+)
 def test_the_interactive_paths_load_no_heavy_library(tmp_path, argv, heavy):
     """Issue 17: code and price answer without pandas, pyarrow or numba (nor importlib.metadata: the
     version is looked up for --version only); a small TiC file is scanned without loading numba's
@@ -134,8 +159,10 @@ def test_the_interactive_paths_load_no_heavy_library(tmp_path, argv, heavy):
     from pathlib import Path
 
     argv = [a.replace("{out}", str(tmp_path / ("f.csv" if argv[0] == "audit" else "r.parquet"))) for a in argv]
-    code = ("import sys; from infusion.cli import main; rc = main(%r); "
-            "print(rc, sorted(m for m in %r if m in sys.modules))" % (argv, heavy))
+    code = (
+        "import sys; from infusion.cli import main; rc = main(%r); "
+        "print(rc, sorted(m for m in %r if m in sys.modules))" % (argv, heavy)
+    )
     root = Path(__file__).resolve().parents[2]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root, check=True)
     assert out.stdout.strip().splitlines()[-1] == "0 []", out.stdout[-300:]

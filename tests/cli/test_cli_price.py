@@ -19,11 +19,14 @@ def test_price_96370_2026_json(run_cli):
 def test_price_shows_both_medicare_systems(run_cli):
     """The fee schedule (office, professional claim) and OPPS (hospital outpatient, institutional
     claim) for the same code and year; OPPS 'data not available' for a year without an edition."""
-    out = json.loads(run_cli("price", "--code", "96370", "--units", "2", "--year", "2026", "--json",
-                             check_rc=0).stdout)
+    out = json.loads(run_cli("price", "--code", "96370", "--units", "2", "--year", "2026", "--json", check_rc=0).stdout)
     assert out["amount"] == 34.06
     assert (out["opps"]["si"], out["opps"]["apc"], out["opps"]["payment_rate"], out["opps"]["amount"]) == (
-        "S", "5691", 47.84, 95.68)
+        "S",
+        "5691",
+        47.84,
+        95.68,
+    )
     text = run_cli("price", "--code", "96371", "--year", "2025", check_rc=0).stdout
     assert "Office, professional claim: Medicare physician fee schedule" in text
     assert "Hospital outpatient, institutional claim: Medicare OPPS" in text
@@ -33,22 +36,25 @@ def test_price_shows_both_medicare_systems(run_cli):
 
 
 def test_price_units_and_zip(run_cli):
-    out = json.loads(run_cli("price", "--code", "96370", "--units", "2", "--year", "2026", "--json",
-                             check_rc=0).stdout)
+    out = json.loads(run_cli("price", "--code", "96370", "--units", "2", "--year", "2026", "--json", check_rc=0).stdout)
     assert out["amount"] == 34.06
-    out = json.loads(run_cli("price", "--code", "96369", "--year", "2025", "--zip", "94103", "--json",
-                             check_rc=0).stdout)
+    out = json.loads(
+        run_cli("price", "--code", "96369", "--year", "2025", "--zip", "94103", "--json", check_rc=0).stdout
+    )
     assert out["locality"] == "01112-05" and out["per_unit"] == 187.29
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["--code", "99999", "--year", "2025"], "code: 99999"),
-    (["--code", "96369", "--year", "2017"], "year: data not available"),
-    (["--code", "96369", "--year", "2023", "--locality", "01112-05"], "locality: data not available"),
-    (["--code", "96369", "--year", "2025", "--zip", "00000"], "zip: 00000"),
-    (["--code", "96369", "--year", "2025", "--locality", "12345-67"], "locality: 12345-67"),
-    (["--code", "96369", "--year", "twenty"], "year: 'twenty'"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["--code", "99999", "--year", "2025"], "code: 99999"),
+        (["--code", "96369", "--year", "2017"], "year: data not available"),
+        (["--code", "96369", "--year", "2023", "--locality", "01112-05"], "locality: data not available"),
+        (["--code", "96369", "--year", "2025", "--zip", "00000"], "zip: 00000"),
+        (["--code", "96369", "--year", "2025", "--locality", "12345-67"], "locality: 12345-67"),
+        (["--code", "96369", "--year", "twenty"], "year: 'twenty'"),
+    ],
+)
 def test_price_bad_input_exit_2(run_cli, args, needle):
     proc = run_cli("price", *args)
     assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
@@ -56,8 +62,7 @@ def test_price_bad_input_exit_2(run_cli, args, needle):
 
 
 def test_code_with_price_adds_payment_and_total(run_cli):
-    out = json.loads(run_cli("code", "--minutes", "95", "--price", "--year", "2026", "--json",
-                             check_rc=0).stdout)
+    out = json.loads(run_cli("code", "--minutes", "95", "--price", "--year", "2026", "--json", check_rc=0).stdout)
     assert [ln["payment"]["amount"] for ln in out["lines"]] == [144.96, 17.03]
     assert out["payment"]["total"] == 161.99
 
@@ -67,13 +72,16 @@ def test_code_price_needs_year(run_cli):
     assert proc.returncode == 2 and "year: --price needs --year" in proc.stderr
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["price", "--code", "96370", "--year", "2026", "--units", "0"], "units: 0 is not a positive number"),
-    (["render", "--notebook", "nope.ipynb"], "notebook: 'nope.ipynb' is not a notebook in notebooks/"),
-    (["render", "--config", "/nope.yaml"], "config: '/nope.yaml' does not exist"),
-    (["rates", "summary", "--code", "96370", "--rates", "/nope.parquet"], "rates: '/nope.parquet' does not exist"),
-    (["audit", "/nope.csv", "--out", "/tmp/f.csv"], "claims: '/nope.csv' does not exist"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["price", "--code", "96370", "--year", "2026", "--units", "0"], "units: 0 is not a positive number"),
+        (["render", "--notebook", "nope.ipynb"], "notebook: 'nope.ipynb' is not a notebook in notebooks/"),
+        (["render", "--config", "/nope.yaml"], "config: '/nope.yaml' does not exist"),
+        (["rates", "summary", "--code", "96370", "--rates", "/nope.parquet"], "rates: '/nope.parquet' does not exist"),
+        (["audit", "/nope.csv", "--out", "/tmp/f.csv"], "claims: '/nope.csv' does not exist"),
+    ],
+)
 def test_other_commands_bad_input_exit_2(run_cli, args, needle):
     proc = run_cli(*args)
     assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr

@@ -21,8 +21,9 @@ def test_rates_summary_of_the_sample(run_cli):
         assert col in out
     for fam in ("Aetna", "BCBS", "Cigna", "UnitedHealthcare"):
         assert fam in out
-    js = json.loads(run_cli("rates", "summary", "--code", "96370", "--rates", "illustrative", "--json",
-                            check_rc=0).stdout)
+    js = json.loads(
+        run_cli("rates", "summary", "--code", "96370", "--rates", "illustrative", "--json", check_rc=0).stdout
+    )
     assert js["illustrative"] and js["medicare"]["professional"] == 17.03
 
 
@@ -32,9 +33,14 @@ def test_rates_summary_defaults_to_the_real_hospital_rates_from_any_folder(run_c
     import subprocess
     import sys
 
-    proc = subprocess.run([sys.executable, "-m", "infusion", "rates", "summary", "--code", "96369", "--json"],
-                          capture_output=True, text=True, cwd=tmp_path, timeout=120,
-                          env={**os.environ, "PYTHONPATH": str(REPO / "lib")})
+    proc = subprocess.run(
+        [sys.executable, "-m", "infusion", "rates", "summary", "--code", "96369", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(REPO / "lib")},
+    )
     assert proc.returncode == 0, proc.stderr
     js = json.loads(proc.stdout)
     assert not js["illustrative"] and js["medicare"]["institutional"] == 217.31
@@ -44,8 +50,10 @@ def test_rates_summary_defaults_to_the_real_hospital_rates_from_any_folder(run_c
 
 
 def test_rates_extract_official_examples(run_cli, tmp_path):
-    files = [str(REF / "tic" / "in-network-rates-fee-for-service-single-plan-sample.json"),
-             str(REF / "hpt" / "V3.0.0_Tall_CSV_Format_Example.csv")]
+    files = [
+        str(REF / "tic" / "in-network-rates-fee-for-service-single-plan-sample.json"),
+        str(REF / "hpt" / "V3.0.0_Tall_CSV_Format_Example.csv"),
+    ]
     out = tmp_path / "r.parquet"
     proc = run_cli("rates", "extract", *files, "--codes", "27447,70551", "--out", str(out), check_rc=0)
     # TiC: 3 rates of 27447; the tall CSV: 70551's gross and cash once, and two payers' rates
@@ -65,7 +73,7 @@ def test_audit_sample_prints_the_count_and_summary(run_cli, tmp_path):
     payers = pd.read_csv(tmp_path / "f.payers.csv")
     assert payers["payer"].iloc[-1] == "all payers" and payers["infusion_lines"].iloc[-1] == 337
     assert payers["infusion_lines"].iloc[:-1].sum() == 337
-    assert "all payers" in proc.stdout and "4.0%" in proc.stdout   # 13 of 325 lines (96365 lines not counted)
+    assert "all payers" in proc.stdout and "4.0%" in proc.stdout  # 13 of 325 lines (96365 lines not counted)
 
 
 def test_audit_summary_shows_the_20_providers_with_the_largest_shares(run_cli, tmp_path):
@@ -98,9 +106,10 @@ def test_audit_that_cannot_write_keeps_the_last_outputs_and_exits_2(run_cli, tmp
     blocked.write_text("a file where a directory should be")
     proc = run_cli("audit", str(claims), "--out", str(out), "--rejects", str(blocked / "r.csv"), check_rc=2)
     assert f"rejects: cannot write {blocked / 'r.csv'}" in proc.stderr and "Traceback" not in proc.stderr
-    assert out.read_bytes() == before                                   # the last good findings
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(      # no temporary files left
-        ["c.csv", "f.csv", "f.summary.csv", "f.payers.csv", "f.providers.csv", "f.rejects.csv", "not-a-dir"])
+    assert out.read_bytes() == before  # the last good findings
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(  # no temporary files left
+        ["c.csv", "f.csv", "f.summary.csv", "f.payers.csv", "f.providers.csv", "f.rejects.csv", "not-a-dir"]
+    )
 
 
 def test_audit_of_a_file_that_is_not_text_exits_2(run_cli, tmp_path):
@@ -116,13 +125,19 @@ def test_rates_extract_to_a_path_it_cannot_write_fails_before_reading(run_cli, t
     src = str(REF / "hpt" / "V3.0.0_Tall_CSV_Format_Example.csv")
     proc = run_cli("rates", "extract", src, "--codes", "27447", "--out", str(blocked / "r.parquet"), check_rc=2)
     assert f"out: cannot write {blocked / 'r.parquet'}" in proc.stderr and "Traceback" not in proc.stderr
-    assert proc.stdout == ""                                    # nothing was read
+    assert proc.stdout == ""  # nothing was read
 
 
-@pytest.mark.parametrize("content, why", [
-    (b"not parquet at all", "No magic bytes"),
-    (None, "missing 25 of its 27 columns: source_file, source_format, reporting_entity, payer_name, payer_family, ..."),
-])
+@pytest.mark.parametrize(
+    "content, why",
+    [
+        (b"not parquet at all", "No magic bytes"),
+        (
+            None,
+            "missing 25 of its 27 columns: source_file, source_format, reporting_entity, payer_name, payer_family, ...",
+        ),
+    ],
+)
 def test_rates_summary_of_a_file_that_is_not_a_rates_file_exit_2(run_cli, tmp_path, content, why):
     p = tmp_path / "r.parquet"
     if content is None:
@@ -136,10 +151,12 @@ def test_rates_summary_of_a_file_that_is_not_a_rates_file_exit_2(run_cli, tmp_pa
 
 def test_audit_of_a_file_with_a_quoted_malformed_row_says_it_read_record_by_record(run_cli, tmp_path):
     claims = tmp_path / "c.csv"
-    claims.write_text('claim_id,line_number,date_of_service,code,units,notes\n'
-                      'C,1,2026-03-02,96369,1,"first\nsecond"\n'
-                      'C,2,2026-03-02,"96370" x,1\n'
-                      'D,1,2026-03-02,96370,1,ok\n')
+    claims.write_text(
+        "claim_id,line_number,date_of_service,code,units,notes\n"
+        'C,1,2026-03-02,96369,1,"first\nsecond"\n'
+        'C,2,2026-03-02,"96370" x,1\n'
+        "D,1,2026-03-02,96370,1,ok\n"
+    )
     proc = run_cli("audit", str(claims), "--out", str(tmp_path / "f.csv"), check_rc=0)
     assert "lines in 3 = checked 2 + rejected 1" in proc.stdout
     assert "read again record by record" in proc.stderr
@@ -153,19 +170,20 @@ def test_audit_of_a_spreadsheet_names_the_sheet_rows_and_what_it_left_out(run_cl
 
     wb = openpyxl.Workbook()
     wb.active.title = "Lines"
-    for row in (["claim_id", "line_number", "date_of_service", "code", "units", "member_id"],
-                ["C", 1, "2026-03-02", "96370", 1, "M123"], ["D", 1, "2026-03-02", "96369", "two", "M456"]):
+    for row in (
+        ["claim_id", "line_number", "date_of_service", "code", "units", "member_id"],
+        ["C", 1, "2026-03-02", "96370", 1, "M123"],
+        ["D", 1, "2026-03-02", "96369", "two", "M456"],
+    ):
         wb.active.append(row)
     wb.save(tmp_path / "c.xlsx")
-    proc = run_cli("audit", str(tmp_path / "c.xlsx"), "--sheet", "Lines", "--out", str(tmp_path / "f.csv"),
-                   check_rc=0)
+    proc = run_cli("audit", str(tmp_path / "c.xlsx"), "--sheet", "Lines", "--out", str(tmp_path / "f.csv"), check_rc=0)
     assert "lines in 2 = checked 1 + rejected 1" in proc.stdout
     assert "were left out (parsed with the sheet, never kept): member_id" in proc.stderr
     rej = pd.read_csv(tmp_path / "f.rejects.csv")
     assert list(rej["sheet_row"]) == [3]
     assert rej["reason"][0] == "non-numeric units (a value of 3 characters: letters; not shown)"
-    proc = run_cli("audit", str(tmp_path / "c.xlsx"), "--sheet", "Claims", "--out", str(tmp_path / "f.csv"),
-                   check_rc=2)
+    proc = run_cli("audit", str(tmp_path / "c.xlsx"), "--sheet", "Claims", "--out", str(tmp_path / "f.csv"), check_rc=2)
     assert "sheet: 'Claims' is not a sheet of c.xlsx (sheets: Lines)" in proc.stderr
 
 
@@ -173,13 +191,15 @@ def test_audit_counts_the_lines_of_void_claims_apart_from_those_checked(run_cli,
     """A void claim's lines are lines in but not checked: the count line gives them a term of
     their own, and a notice says they were left out."""
     claims = tmp_path / "c.csv"
-    claims.write_text("claim_id,line_number,date_of_service,code,units,claim_frequency,start_time,stop_time\n"
-                      "A,1,2026-03-02,96369,1,1,09:00,11:00\n"
-                      "A,2,2026-03-02,96370,1,1,09:00,11:00\n"
-                      "V,1,2026-03-02,96369,1,8,09:00,10:00\n"
-                      "V,2,2026-03-02,96370,3,8,09:00,10:00\n"   # would be U-HOUR and U-MUE if audited
-                      "V,3,2026-03-02,99213,1,8,,\n"
-                      "B,1,bad,96369,1,1,,\n")
+    claims.write_text(
+        "claim_id,line_number,date_of_service,code,units,claim_frequency,start_time,stop_time\n"
+        "A,1,2026-03-02,96369,1,1,09:00,11:00\n"
+        "A,2,2026-03-02,96370,1,1,09:00,11:00\n"
+        "V,1,2026-03-02,96369,1,8,09:00,10:00\n"
+        "V,2,2026-03-02,96370,3,8,09:00,10:00\n"  # would be U-HOUR and U-MUE if audited
+        "V,3,2026-03-02,99213,1,8,,\n"
+        "B,1,bad,96369,1,1,,\n"
+    )
     proc = run_cli("audit", str(claims), "--out", str(tmp_path / "f.csv"), check_rc=0)
     assert "lines in 6 = checked 2 + void claims (left out) 3 + rejected 1" in proc.stdout
     assert "notice: 3 service line(s) of void claims (frequency code 8) were left out, not audited" in proc.stderr

@@ -31,23 +31,36 @@ def _copy_source(to: Path) -> Path:
 def test_a_wheel_installed_outside_the_checkout_codes_and_says_its_version(tmp_path):
     src = _copy_source(tmp_path / "src")
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    subprocess.run([*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(src)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(tmp_path / "dist"), str(src)],
+        check=True,
+        capture_output=True,
+    )
     wheel = next((tmp_path / "dist").glob("infusion_workbook-*.whl"))
     site = tmp_path / "site"
-    subprocess.run([*pip, "install", "--no-deps", "--no-compile", "--target", str(site), str(wheel)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--no-compile", "--target", str(site), str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {k: v for k, v in os.environ.items() if not k.startswith("INFUSION_")}
     env["PYTHONPATH"] = str(site)
 
     def run(*argv: str) -> subprocess.CompletedProcess:
-        return subprocess.run([str(site / "bin" / "infusion"), *argv], capture_output=True, text=True,
-                              cwd=elsewhere, env=env)
+        return subprocess.run(
+            [str(site / "bin" / "infusion"), *argv], capture_output=True, text=True, cwd=elsewhere, env=env
+        )
 
-    where = subprocess.run([sys.executable, "-c", "import infusion; print(infusion.__file__)"], cwd=elsewhere,
-                           env=env, capture_output=True, text=True, check=True).stdout
+    where = subprocess.run(
+        [sys.executable, "-c", "import infusion; print(infusion.__file__)"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert where.startswith(str(site))  # the wheel's copy, not the checkout
     version = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
     assert run("--version").stdout.strip() == f"infusion {version}"

@@ -134,8 +134,13 @@ def test_a_fault_the_client_recovers_from_gives_the_rows_of_the_file(server, tmp
 def test_faults_it_cannot_recover_from_are_that_files_failure(server, tmp_path):
     base, _ = server
     good = f"{base}/files/illustrative_aetna_in-network-rates.json"
-    res = extract_files([good, f"{base}/badlen/illustrative_cigna_in-network-rates.json", f"{base}/files/nope.json"],
-                        tmp_path / "r.parquet", jobs=1, progress=False, partial=tmp_path / "partial.parquet")
+    res = extract_files(
+        [good, f"{base}/badlen/illustrative_cigna_in-network-rates.json", f"{base}/files/nope.json"],
+        tmp_path / "r.parquet",
+        jobs=1,
+        progress=False,
+        partial=tmp_path / "partial.parquet",
+    )
     status = {f["file"].rsplit("/", 2)[-2]: (f["status"], f.get("error", "")) for f in res.files}
     assert status["files"][0] in ("ok", "failed") and res.out == tmp_path / "partial.parquet"
     assert status["badlen"][0] == "failed" and "HTTP 416" in status["badlen"][1]
@@ -145,16 +150,35 @@ def test_faults_it_cannot_recover_from_are_that_files_failure(server, tmp_path):
 
 def test_an_index_url_is_extracted_end_to_end_and_an_unchanged_file_is_not_read_again(server, tmp_path):
     base, files = server
-    listed = ["drop/illustrative_cigna_in-network-rates.json", "err500/illustrative_aetna_in-network-rates.json",
-              "redirect/illustrative_bcbs_in-network-rates.json.gz", "files/cms.json"]
-    index = {"reporting_entity_name": "ILLUSTRATIVE payer", "reporting_entity_type": "health insurance issuer",
-             "reporting_structure": [
-                 {"reporting_plans": [{"plan_name": "ILLUSTRATIVE Gold PPO", "plan_id": "111", "plan_id_type": "ein",
-                                       "plan_market_type": "group"}],
-                  "in_network_files": [{"description": "in-network", "location": f"/{x}"} for x in listed[:3]]},
-                 {"reporting_plans": [{"plan_name": "Other plan", "plan_id": "222", "plan_id_type": "ein",
-                                       "plan_market_type": "group"}],
-                  "in_network_files": [{"description": "cms", "location": f"{base}/{listed[3]}"}]}]}
+    listed = [
+        "drop/illustrative_cigna_in-network-rates.json",
+        "err500/illustrative_aetna_in-network-rates.json",
+        "redirect/illustrative_bcbs_in-network-rates.json.gz",
+        "files/cms.json",
+    ]
+    index = {
+        "reporting_entity_name": "ILLUSTRATIVE payer",
+        "reporting_entity_type": "health insurance issuer",
+        "reporting_structure": [
+            {
+                "reporting_plans": [
+                    {
+                        "plan_name": "ILLUSTRATIVE Gold PPO",
+                        "plan_id": "111",
+                        "plan_id_type": "ein",
+                        "plan_market_type": "group",
+                    }
+                ],
+                "in_network_files": [{"description": "in-network", "location": f"/{x}"} for x in listed[:3]],
+            },
+            {
+                "reporting_plans": [
+                    {"plan_name": "Other plan", "plan_id": "222", "plan_id_type": "ein", "plan_market_type": "group"}
+                ],
+                "in_network_files": [{"description": "cms", "location": f"{base}/{listed[3]}"}],
+            },
+        ],
+    }
     files["index.json"] = json.dumps(index).encode()
     out = tmp_path / "rates.parquet"
     res = extract_files([f"{base}/files/index.json"], out, jobs=1, progress=False, codes=("96369", "96370", "27447"))
@@ -165,8 +189,9 @@ def test_an_index_url_is_extracted_end_to_end_and_an_unchanged_file_is_not_read_
     rows = pd.read_parquet(out)
     assert set(rows["billing_code"]) >= {"96369", "27447"}
     # --plan keeps the files of matching plans only
-    gold = extract_files([f"{base}/files/index.json"], tmp_path / "gold.parquet", jobs=1, progress=False,
-                         plan="gold ppo")
+    gold = extract_files(
+        [f"{base}/files/index.json"], tmp_path / "gold.parquet", jobs=1, progress=False, plan="gold ppo"
+    )
     assert len(gold.files) == 3
     # a second run: the ETags are unchanged, nothing is downloaded again, the same rows
     before = dict(_Handler.hits)
@@ -182,8 +207,9 @@ def test_urls_are_read_by_the_workers_of_a_local_dask_cluster(server, tmp_path):
     base, _ = server
     names = ["illustrative_aetna_in-network-rates.json", "illustrative_bcbs_in-network-rates.json.gz"]
     urls = [f"{base}/drop/{names[0]}", f"{base}/files/{names[1]}", f"{base}/files/nope.json"]
-    res = extract_files(urls, tmp_path / "r.parquet", scheduler="local", jobs=2, progress=False,
-                        partial=tmp_path / "partial.parquet")
+    res = extract_files(
+        urls, tmp_path / "r.parquet", scheduler="local", jobs=2, progress=False, partial=tmp_path / "partial.parquet"
+    )
     assert [f["status"] for f in res.files] == ["ok", "ok", "failed"] and "HTTP 404" in res.files[2]["error"]
     local = extract_files([str(TIC / n) for n in names], tmp_path / "local.parquet", jobs=1, progress=False)
     assert res.rows == local.rows > 0
@@ -194,8 +220,13 @@ def _expected_rows(path: Path, codes: set[str], keep_ref) -> int:
     """Rows a provider filter must keep, counted from the JSON itself."""
     doc = json.loads(path.read_text())
     refs = {r["provider_group_id"]: r for r in doc["provider_references"] if keep_ref(r)}
-    return sum(len(nr["negotiated_prices"]) for item in doc["in_network"] if item["billing_code"] in codes
-               for nr in item["negotiated_rates"] if any(i in refs for i in nr.get("provider_references", [])))
+    return sum(
+        len(nr["negotiated_prices"])
+        for item in doc["in_network"]
+        if item["billing_code"] in codes
+        for nr in item["negotiated_rates"]
+        if any(i in refs for i in nr.get("provider_references", []))
+    )
 
 
 def test_an_npi_or_tin_list_keeps_only_those_providers_rates(tmp_path, run_cli):
@@ -210,16 +241,29 @@ def test_an_npi_or_tin_list_keeps_only_those_providers_rates(tmp_path, run_cli):
     npis, tins = tmp_path / "npi.txt", tmp_path / "tin.csv"
     npis.write_text(f"npi\n# our clinic\n{npi}\n")
     tins.write_text(f"tin,name\n{tin},ILLUSTRATIVE\n")
-    by_npi = extract_files([str(f)], tmp_path / "a.parquet", jobs=1, progress=False,
-                           providers=ProviderFilter(read_provider_list(npis, "npi")))
+    by_npi = extract_files(
+        [str(f)],
+        tmp_path / "a.parquet",
+        jobs=1,
+        progress=False,
+        providers=ProviderFilter(read_provider_list(npis, "npi")),
+    )
     want = _expected_rows(f, codes, lambda r: any(int(npi) in g["npi"] for g in r["provider_groups"]))
     every = _expected_rows(f, codes, lambda r: True)
     assert 0 < by_npi.rows == want < every
     assert by_npi.files[0]["not_read"]["rate of providers not in the NPI/TIN list"] == every - want
-    by_tin = extract_files([str(f)], tmp_path / "b.parquet", jobs=1, progress=False,
-                           providers=ProviderFilter(tin=read_provider_list(tins, "tin")))
-    assert 0 < by_tin.rows == _expected_rows(f, codes, lambda r: any(g["tin"]["value"] == tin
-                                                                     for g in r["provider_groups"]))
+    by_tin = extract_files(
+        [str(f)],
+        tmp_path / "b.parquet",
+        jobs=1,
+        progress=False,
+        providers=ProviderFilter(tin=read_provider_list(tins, "tin")),
+    )
+    assert (
+        0
+        < by_tin.rows
+        == _expected_rows(f, codes, lambda r: any(g["tin"]["value"] == tin for g in r["provider_groups"]))
+    )
     # a bad list is exit 2 naming the option, the line and the value
     npis.write_text("1234567890\n12345\n")
     proc = run_cli("rates", "extract", str(f), "--out", str(tmp_path / "c.parquet"), "--npi", str(npis))

@@ -57,8 +57,7 @@ def test_failed_render_keeps_last_good_report(rendered):
 def test_the_kernel_talks_over_unix_sockets_not_tcp(tmp_path, capfd):
     """Reports render with the kernel on IPC sockets in a private temporary directory: no port is
     opened, and the kernel's warning about unencrypted TCP never reaches the render log."""
-    path = render(Job("02_payer_benchmarks.ipynb", {"code": "96370", "year": 2026}, "bench.html"), tmp_path,
-                  png=False)
+    path = render(Job("02_payer_benchmarks.ipynb", {"code": "96370", "year": 2026}, "bench.html"), tmp_path, png=False)
     err = capfd.readouterr().err
     assert path.exists() and "Medicare" in path.read_text(encoding="utf-8")
     assert "without encryption" not in err and "TCP" not in err
@@ -67,11 +66,24 @@ def test_the_kernel_talks_over_unix_sockets_not_tcp(tmp_path, capfd):
 def test_the_claims_audit_renders_with_its_source_and_no_patient_data(tmp_path):
     """Notebook 04 rendered on an 837 that names a subscriber: the file and its kind, the counts,
     the footer with the date and sources; the subscriber's name and id are nowhere in the report."""
-    segments = ["GS*HC*S*R*20260302*1200*1*X*005010X222A1", "ST*837*0001*005010X222A1", "HL*1**20*1",
-                "NM1*85*2*CLINIC*****XX*1", "N4*SAN FRANCISCO*CA*94103", "HL*2*1*22*0",
-                "NM1*IL*1*SUBSCRIBERNAME*X****MI*1AB2CD3EF45", "DMG*D8*19500101*F", "NM1*PR*2*AETNA",
-                "CLM*A1*1***11:B:1", "LX*1", "SV1*HC:96370*1*UN*1***1", "DTP*472*D8*20260302",
-                "SE*12*0001", "GE*1*1", "IEA*1*000000001"]
+    segments = [
+        "GS*HC*S*R*20260302*1200*1*X*005010X222A1",
+        "ST*837*0001*005010X222A1",
+        "HL*1**20*1",
+        "NM1*85*2*CLINIC*****XX*1",
+        "N4*SAN FRANCISCO*CA*94103",
+        "HL*2*1*22*0",
+        "NM1*IL*1*SUBSCRIBERNAME*X****MI*1AB2CD3EF45",
+        "DMG*D8*19500101*F",
+        "NM1*PR*2*AETNA",
+        "CLM*A1*1***11:B:1",
+        "LX*1",
+        "SV1*HC:96370*1*UN*1***1",
+        "DTP*472*D8*20260302",
+        "SE*12*0001",
+        "GE*1*1",
+        "IEA*1*000000001",
+    ]
     claims = tmp_path / "month.837"
     claims.write_text(isa(sender="S", receiver="R") + "~".join(segments) + "~")
     path = render(Job("04_claims_audit.ipynb", {"claims_path": str(claims)}, "audit.html"), tmp_path, png=False)

@@ -66,33 +66,53 @@ def test_concurrent_run_exits_with_a_clear_message(first_run, caplog):
 
 def test_config_errors_name_the_entry(tmp_path):
     with pytest.raises(InputError, match="two jobs write"):
-        expand_jobs({"jobs": [{"notebook": "03_code_publication.ipynb", "matrix": {"code": ["96369", "96370"]},
-                               "output": "same.html"}]})
+        expand_jobs(
+            {
+                "jobs": [
+                    {
+                        "notebook": "03_code_publication.ipynb",
+                        "matrix": {"code": ["96369", "96370"]},
+                        "output": "same.html",
+                    }
+                ]
+            }
+        )
 
 
 NB = "03_code_publication.ipynb"
 
 
-@pytest.mark.parametrize("job, message", [
-    ({"notebook": 3, "output": "x.html"}, r"jobs\[0\]\.notebook: 3 is not text"),
-    ({"notebook": NB, "output": ["x.html"]}, r"jobs\[0\]\.output: \['x.html'\] is not text"),
-    ({"notebook": NB, "output": "x.html", "parameters": ["code", "96370"]}, r"jobs\[0\]\.parameters: .* not a mapping"),
-    ({"notebook": NB, "output": "x.html", "matrix": "code"}, r"jobs\[0\]\.matrix: 'code' is not a mapping"),
-    ({"notebook": NB, "output": "cpt-{code.html"}, r"jobs\[0\]\.output: 'cpt-\{code.html' is not a pattern"),
-    ({"notebook": NB, "output": "x-{code}.html", "parameters": {"code": "1"}, "name": "{0}"},
-     r"jobs\[0\]\.name: '\{0\}': '\{0\}' is not a plain \{parameter\} name"),
-])
+@pytest.mark.parametrize(
+    "job, message",
+    [
+        ({"notebook": 3, "output": "x.html"}, r"jobs\[0\]\.notebook: 3 is not text"),
+        ({"notebook": NB, "output": ["x.html"]}, r"jobs\[0\]\.output: \['x.html'\] is not text"),
+        (
+            {"notebook": NB, "output": "x.html", "parameters": ["code", "96370"]},
+            r"jobs\[0\]\.parameters: .* not a mapping",
+        ),
+        ({"notebook": NB, "output": "x.html", "matrix": "code"}, r"jobs\[0\]\.matrix: 'code' is not a mapping"),
+        ({"notebook": NB, "output": "cpt-{code.html"}, r"jobs\[0\]\.output: 'cpt-\{code.html' is not a pattern"),
+        (
+            {"notebook": NB, "output": "x-{code}.html", "parameters": {"code": "1"}, "name": "{0}"},
+            r"jobs\[0\]\.name: '\{0\}': '\{0\}' is not a plain \{parameter\} name",
+        ),
+    ],
+)
 def test_a_job_of_the_wrong_shape_is_named_not_a_python_error(job, message):
     """Found by fuzzing: these stopped the scheduled run with TypeError/ValueError/AttributeError."""
     with pytest.raises(InputError, match=message):
         expand_jobs({"jobs": [job]})
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"jobs: [\n  - notebook: x\n", r"config: schedule.yaml line 2: not valid YAML \(expected the node content"),
-    ("jobs: [] # caf\u00e9\n".encode("cp1252"), r"config: schedule.yaml is not UTF-8 text \(byte 14:"),
-    (None, r"config: '.*' is a directory, not a file"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"jobs: [\n  - notebook: x\n", r"config: schedule.yaml line 2: not valid YAML \(expected the node content"),
+        ("jobs: [] # caf\u00e9\n".encode("cp1252"), r"config: schedule.yaml is not UTF-8 text \(byte 14:"),
+        (None, r"config: '.*' is a directory, not a file"),
+    ],
+)
 def test_a_config_that_cannot_be_read_is_named_before_anything_runs(tmp_path, content, message):
     cfg = tmp_path / "schedule.yaml"
     cfg.mkdir() if content is None else cfg.write_bytes(content)
@@ -105,8 +125,12 @@ def test_make_reports_renders_the_shipped_schedule_for_the_year():
     from infusion.reporting.schedule import default_jobs
 
     jobs = default_jobs(2025)
-    assert [j.output for j in jobs] == ["cpt-96369-publication.html", "cpt-96370-publication.html",
-                                        "cpt-96371-publication.html", "payer-benchmarks.html"]
+    assert [j.output for j in jobs] == [
+        "cpt-96369-publication.html",
+        "cpt-96370-publication.html",
+        "cpt-96371-publication.html",
+        "payer-benchmarks.html",
+    ]
     assert {j.parameters["year"] for j in jobs} == {2025}
     assert [j.parameters["code"] for j in jobs] == ["96369", "96370", "96371", "96370"]
 
@@ -115,5 +139,9 @@ def test_shipped_schedule_expands_to_the_four_reports():
     from infusion.yamlio import load_yaml
 
     jobs = expand_jobs(load_yaml((REPO_ROOT / "reports" / "schedule.yaml").read_text()))
-    assert [j.output for _, j in jobs] == ["cpt-96369-publication.html", "cpt-96370-publication.html",
-                                           "cpt-96371-publication.html", "payer-benchmarks.html"]
+    assert [j.output for _, j in jobs] == [
+        "cpt-96369-publication.html",
+        "cpt-96370-publication.html",
+        "cpt-96371-publication.html",
+        "payer-benchmarks.html",
+    ]

@@ -24,33 +24,53 @@ GOOD = {"notebook": NB, "parameters": {"code": "96371", "year": 2025}, "output":
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "infusion", *args], capture_output=True, text=True,
-                          cwd=REPO_ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "infusion", *args], capture_output=True, text=True, cwd=REPO_ROOT, timeout=120
+    )
 
 
 def log(reports: Path) -> list[dict]:
     return [json.loads(ln) for ln in (reports / "logs" / "render-log.jsonl").read_text().splitlines()]
 
 
-@pytest.mark.parametrize("job, field, words", [
-    ({"notebook": NB, "output": "../README.md"}, "output", "not an .html file name inside reports/"),
-    ({"notebook": NB, "output": "/tmp/x.html"}, "output", "no absolute path"),
-    ({"notebook": NB, "output": "logs/x.html"}, "output", "not in logs/"),
-    ({"notebook": NB, "output": "."}, "output", "not an .html file name"),
-    ({"notebook": NB, "output": ""}, "output", "not an .html file name"),
-    ({"notebook": "../README.md", "output": "x.html"}, "notebook", "not a notebook in notebooks/"),
-    ({"notebook": "/etc/passwd", "output": "x.html"}, "notebook", "not a notebook in notebooks/"),
-    ({"notebook": NB, "output": "x.html", "parameters": {"__import__('os').system('touch /tmp/pwn')#": 1}},
-     "parameters", "is not a parameter name"),
-    ({"notebook": NB, "output": "x.html", "parameters": {"colour": "red"}}, "parameters.colour",
-     "declares no parameter 'colour'"),
-    ({"notebook": NB, "output": "x.html", "parameters": {"year": "2026"}}, "parameters.year",
-     "(int, as its default 2026)"),
-    ({"notebook": NB, "output": "x.html", "parameters": {"year": float("nan")}}, "parameters.year", "not of the"),
-    ({"notebook": NB, "output": "x.html", "parameters": {"payers": [["nested"]]}}, "parameters.payers", "not of the"),
-    ({"notebook": NB, "output": "x.html", "parameters": {"rates_path": "/dev/null"}}, "parameters.rates_path",
-     "not a regular file"),
-])
+@pytest.mark.parametrize(
+    "job, field, words",
+    [
+        ({"notebook": NB, "output": "../README.md"}, "output", "not an .html file name inside reports/"),
+        ({"notebook": NB, "output": "/tmp/x.html"}, "output", "no absolute path"),
+        ({"notebook": NB, "output": "logs/x.html"}, "output", "not in logs/"),
+        ({"notebook": NB, "output": "."}, "output", "not an .html file name"),
+        ({"notebook": NB, "output": ""}, "output", "not an .html file name"),
+        ({"notebook": "../README.md", "output": "x.html"}, "notebook", "not a notebook in notebooks/"),
+        ({"notebook": "/etc/passwd", "output": "x.html"}, "notebook", "not a notebook in notebooks/"),
+        (
+            {"notebook": NB, "output": "x.html", "parameters": {"__import__('os').system('touch /tmp/pwn')#": 1}},
+            "parameters",
+            "is not a parameter name",
+        ),
+        (
+            {"notebook": NB, "output": "x.html", "parameters": {"colour": "red"}},
+            "parameters.colour",
+            "declares no parameter 'colour'",
+        ),
+        (
+            {"notebook": NB, "output": "x.html", "parameters": {"year": "2026"}},
+            "parameters.year",
+            "(int, as its default 2026)",
+        ),
+        ({"notebook": NB, "output": "x.html", "parameters": {"year": float("nan")}}, "parameters.year", "not of the"),
+        (
+            {"notebook": NB, "output": "x.html", "parameters": {"payers": [["nested"]]}},
+            "parameters.payers",
+            "not of the",
+        ),
+        (
+            {"notebook": NB, "output": "x.html", "parameters": {"rates_path": "/dev/null"}},
+            "parameters.rates_path",
+            "not a regular file",
+        ),
+    ],
+)
 def test_a_job_that_would_write_outside_reports_or_run_code_is_named(tmp_path, job, field, words):
     [(name, j)] = expand_jobs({"jobs": [job]})
     with pytest.raises(InputError) as err:
@@ -62,10 +82,17 @@ def test_an_invalid_job_is_reported_and_the_others_still_run(tmp_path):
     reports = tmp_path / "reports"
     cfg = tmp_path / "s.yaml"
     pwn = tmp_path / "pwned"
-    cfg.write_text(json.dumps({"jobs": [
-        {"notebook": NB, "output": "."},
-        {"notebook": NB, "output": "x.html", "parameters": {f"__import__('os').system('touch {pwn}')#": 1}},
-        GOOD]}))
+    cfg.write_text(
+        json.dumps(
+            {
+                "jobs": [
+                    {"notebook": NB, "output": "."},
+                    {"notebook": NB, "output": "x.html", "parameters": {f"__import__('os').system('touch {pwn}')#": 1}},
+                    GOOD,
+                ]
+            }
+        )
+    )
     rc = run_schedule(cfg, reports_dir=reports)
     assert rc == 2 and not pwn.exists()
     assert [r["status"] for r in log(reports)] == ["invalid", "invalid", "ok"]
@@ -84,14 +111,23 @@ def test_render_param_names_are_not_code():
 JOB = "jobs: [{notebook: " + NB + ", output: x.html}]\n"
 
 
-@pytest.mark.parametrize("text, words", [
-    ("wait_seconds: !!float .nan\n" + JOB, "wait_seconds: nan is not a number of seconds from 0"),
-    ("wait_seconds: !!float 1e400\n" + JOB, "wait_seconds: inf is not a number of seconds from 0"),
-    ("wait_seconds: 1e400\n" + JOB, "wait_seconds: '1e400' is not a number of seconds"),
-    ("wait_seconds: -1\n" + JOB, "wait_seconds: -1 is not a number of seconds from 0"),
-    ("jobs: [{notebook: " + NB + ", output: '{a}{b}{c}{d}.html', matrix: {"
-     + ", ".join(f"{k}: {list(range(200))}" for k in "abcd") + "}}]\n", "expands to 1,600,000,000 jobs"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("wait_seconds: !!float .nan\n" + JOB, "wait_seconds: nan is not a number of seconds from 0"),
+        ("wait_seconds: !!float 1e400\n" + JOB, "wait_seconds: inf is not a number of seconds from 0"),
+        ("wait_seconds: 1e400\n" + JOB, "wait_seconds: '1e400' is not a number of seconds"),
+        ("wait_seconds: -1\n" + JOB, "wait_seconds: -1 is not a number of seconds from 0"),
+        (
+            "jobs: [{notebook: "
+            + NB
+            + ", output: '{a}{b}{c}{d}.html', matrix: {"
+            + ", ".join(f"{k}: {list(range(200))}" for k in "abcd")
+            + "}}]\n",
+            "expands to 1,600,000,000 jobs",
+        ),
+    ],
+)
 def test_numbers_in_a_config_are_bounded(tmp_path, text, words):
     cfg = tmp_path / "s.yaml"
     cfg.write_text(text)
@@ -102,7 +138,8 @@ def test_numbers_in_a_config_are_bounded(tmp_path, text, words):
 
 def test_an_alias_bomb_in_a_config_or_an_encounter_is_refused(tmp_path):
     bomb = "a: &a [x,x,x,x,x,x,x,x,x,x]\n" + "".join(
-        f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi"))
+        f"{n}: &{n} [{', '.join(['*' + p] * 10)}]\n" for p, n in zip("abcdefgh", "bcdefghi")
+    )
     cfg = tmp_path / "s.yaml"
     cfg.write_text(bomb + "jobs: [{notebook: " + NB + ", output: x.html, parameters: {payers: *i}}]\n")
     with pytest.raises(InputError, match="aliases expand to more than 100,000 values"):
@@ -120,7 +157,7 @@ def test_every_render_path_takes_the_lock(tmp_path):
             render_jobs([Job(**GOOD)], reports)
     assert not (reports / "good.html").exists()
     with Lock(REPO_ROOT / "reports" / ".lock"):
-        proc = cli("render", "--notebook", NB, "--param", "code=\"96371\"", "--output", "lock-test.html")
+        proc = cli("render", "--notebook", NB, "--param", 'code="96371"', "--output", "lock-test.html")
     assert proc.returncode == EXIT_LOCKED and "another render run holds" in proc.stderr
     assert not (REPO_ROOT / "reports" / "lock-test.html").exists()
 

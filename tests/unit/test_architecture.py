@@ -20,20 +20,32 @@ def _trees():
 
 def test_no_import_cycle_even_for_type_checking():
     graph = grimp.build_graph("infusion")
-    cycles = [(a, b) for a in sorted(graph.modules) for b in graph.find_modules_directly_imported_by(a)
-              if graph.chain_exists(importer=b, imported=a)]
+    cycles = [
+        (a, b)
+        for a in sorted(graph.modules)
+        for b in graph.find_modules_directly_imported_by(a)
+        if graph.chain_exists(importer=b, imported=a)
+    ]
     assert cycles == []
 
 
 def test_no_private_name_is_imported_from_another_module():
-    found = [f"{path}:{node.lineno} {alias.name} from {node.module}"
-             for path, tree in _trees() for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-             for alias in node.names if alias.name.startswith("_") and not alias.name.startswith("__")]
+    found = [
+        f"{path}:{node.lineno} {alias.name} from {node.module}"
+        for path, tree in _trees()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+        if alias.name.startswith("_") and not alias.name.startswith("__")
+    ]
     assert found == []
 
 
 def test_no_function_in_the_package_is_longer_than_60_lines():
-    long = [f"{path}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
-            for path, tree in _trees() for node in ast.walk(tree)
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 60]
+    long = [
+        f"{path}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path, tree in _trees()
+        for node in ast.walk(tree)
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno + 1 > 60
+    ]
     assert long == []

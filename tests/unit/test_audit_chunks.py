@@ -37,8 +37,10 @@ def test_claim_ids_are_equal_exactly_for_equal_texts(values, cut):
 
 
 @settings(max_examples=200, deadline=None)
-@given(values=st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 1, 2**63, 2**64 - 1]), max_size=60),
-       bits=st.sampled_from([1, 2, 8, 12]))
+@given(
+    values=st.lists(st.integers(0, 2**64 - 1) | st.sampled_from([0, 1, 2**63, 2**64 - 1]), max_size=60),
+    bits=st.sampled_from([1, 2, 8, 12]),
+)
 def test_number_hashes_gives_dense_ids_and_first_positions(values, bits):
     h = np.array(values, dtype=np.uint64)
     ids, first = number_hashes(h, bits=bits)
@@ -54,7 +56,7 @@ def test_padded_ids_refuses_texts_whose_hashes_collide(monkeypatch):
     assert padded_ids(heads, lengths)[1] == 2
     merged = lambda h, bits=8: (np.zeros(len(h), dtype=np.int32), np.array([0]))  # noqa: E731  every hash equal
     monkeypatch.setattr(claim_dates, "number_hashes", merged)
-    assert padded_ids(heads, lengths) is None                     # caught by the check of the texts
+    assert padded_ids(heads, lengths) is None  # caught by the check of the texts
     ids, n = claim_ids_of(pa.chunked_array([["B2", "A1", "B2", "C3"]]))  # and numbered by their texts
     assert n == 3 and _same_exactly(ids, ["B2", "A1", "B2", "C3"])
 
@@ -73,18 +75,23 @@ def _covered_by_hand(groups, start, stop, ng):
 
 moment = st.one_of(st.integers(-86400, 3 * 86400), st.sampled_from([-(2**61), 2**61]))
 interval = st.one_of(
-    st.tuples(st.integers(0, 5), moment, moment),                                  # any two moments
+    st.tuples(st.integers(0, 5), moment, moment),  # any two moments
     st.tuples(st.integers(0, 3), st.integers(0, 600), st.integers(-10, 300)).map(  # mostly in order
-        lambda t: (t[0], t[1], t[1] + t[2])),
-    st.tuples(st.integers(0, 5), st.just(NA), moment), st.tuples(st.integers(0, 5), moment, st.just(NA)),
+        lambda t: (t[0], t[1], t[1] + t[2])
+    ),
+    st.tuples(st.integers(0, 5), st.just(NA), moment),
+    st.tuples(st.integers(0, 5), moment, st.just(NA)),
 )
 
 
-@pytest.mark.parametrize("g, a, b, want", [
-    ([0, 0, 1, 1], [0, 0, 0, 0], [100, 100, 10, 20], [100, 20]),   # a group's reach is its own
-    ([0, 0, 0], [0, 50, 200], [100, 150, 260], [210]),              # overlap counted once, a gap not at all
-    ([0, 0], [0, 10], [100, 20], [100]),                            # one interval inside another
-])
+@pytest.mark.parametrize(
+    "g, a, b, want",
+    [
+        ([0, 0, 1, 1], [0, 0, 0, 0], [100, 100, 10, 20], [100, 20]),  # a group's reach is its own
+        ([0, 0, 0], [0, 50, 200], [100, 150, 260], [210]),  # overlap counted once, a gap not at all
+        ([0, 0], [0, 10], [100, 20], [100]),  # one interval inside another
+    ],
+)
 def test_covered_seconds_examples(g, a, b, want):
     for order in ([0, 1, 2, 3][: len(g)], list(reversed(range(len(g))))):  # in order, and not
         arr = [np.array([x[i] for i in order], dtype=np.int64) for x in (g, a, b)]
@@ -105,8 +112,19 @@ def test_covered_seconds_is_the_union_of_the_intervals(lines, in_order):
     assert has.tolist() == want_has
 
 
-HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",
-          "claim_type", "payer", "start_time", "stop_time"]
+HEADER = [
+    "claim_id",
+    "line_number",
+    "date_of_service",
+    "code",
+    "units",
+    "modifiers",
+    "pos",
+    "claim_type",
+    "payer",
+    "start_time",
+    "stop_time",
+]
 line = st.tuples(
     st.sampled_from(["C1", "C2", "C3", "C4", "C5"]),
     st.sampled_from(["2026-03-02", "2026-03-03"]),
@@ -123,8 +141,16 @@ line = st.tuples(
 
 def _keyed(res) -> list[tuple]:
     f = res.findings
-    return list(zip(f["claim_id"], f["line_number"], f["rule"], f["units_at_risk"], f["message"],
-                    f["dollars_at_risk"].fillna(-1)))
+    return list(
+        zip(
+            f["claim_id"],
+            f["line_number"],
+            f["rule"],
+            f["units_at_risk"],
+            f["message"],
+            f["dollars_at_risk"].fillna(-1),
+        )
+    )
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -153,8 +179,10 @@ key_text = st.one_of(st.none(), st.sampled_from(["C1", "C10", "C2", "c1", "é", 
 
 
 @settings(max_examples=300, deadline=None)
-@given(rows=st.lists(st.tuples(key_text, st.integers(-3, 3), key_text, st.sampled_from(["U-MUE", "A-DUP"])),
-                     max_size=25), mixed=st.booleans())
+@given(
+    rows=st.lists(st.tuples(key_text, st.integers(-3, 3), key_text, st.sampled_from(["U-MUE", "A-DUP"])), max_size=25),
+    mixed=st.booleans(),
+)
 def test_findings_are_ordered_as_pandas_orders_them(rows, mixed):
     import pandas as pd
     from infusion.audit import _order
@@ -184,13 +212,14 @@ def test_release_hands_freed_heap_memory_back():
         "from infusion.audit import memory\n"
         "mb = lambda: int(Path('/proc/self/statm').read_text().split()[1]) * 4096 >> 20\n"
         "assert memory._TRIM is not None\n"
-        "arrays = [np.ones(8000) for _ in range(3000)]\n"   # about 190 MB
-        "pinned = np.ones(8000)\n"                           # a live block above them
-        "before = mb(); del arrays; kept = mb(); memory.release(); print(before, kept, mb())\n")
+        "arrays = [np.ones(8000) for _ in range(3000)]\n"  # about 190 MB
+        "pinned = np.ones(8000)\n"  # a live block above them
+        "before = mb(); del arrays; kept = mb(); memory.release(); print(before, kept, mb())\n"
+    )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     before, kept, after = map(int, out.split())
-    assert kept > before - 50          # freeing them alone hands nothing back
-    assert after < kept - 100          # release does
+    assert kept > before - 50  # freeing them alone hands nothing back
+    assert after < kept - 100  # release does
 
 
 def test_one_heap_gives_pyarrow_malloc_while_held_and_restores_it(monkeypatch):
@@ -229,8 +258,11 @@ def _one_heap_holds(pa, memory, calls: list[tuple]) -> None:
         assert pa.default_memory_pool().backend_name == "system"  # the outer one still holds
         assert len(calls) == 2
     assert pa.default_memory_pool().backend_name == before
-    assert calls[2:] == [("mallopt", memory.M_MMAP_THRESHOLD, 32 << 20),
-                         ("mallopt", memory.M_TRIM_THRESHOLD, 64 << 20), ("trim", 0)]
+    assert calls[2:] == [
+        ("mallopt", memory.M_MMAP_THRESHOLD, 32 << 20),
+        ("mallopt", memory.M_TRIM_THRESHOLD, 64 << 20),
+        ("trim", 0),
+    ]
     assert buf.size == 1 << 20  # outlives the hold
     with pytest.raises(ValueError):
         with memory.one_heap():
@@ -265,8 +297,10 @@ def test_the_checks_count_every_line_chunk_by_chunk(tmp_path):
     from infusion.audit import checks, read
 
     path = tmp_path / "claims.csv"
-    rows = [f"C{i // 2},{i % 2 + 1},2026-03-02,{'96369' if i % 2 else '99213'},1,,11,professional,Aetna,08:00,09:30"
-            for i in range(40)] + [f"D{i},1,2026-03-02,99213,1,,11,professional,Aetna,," for i in range(10)]
+    rows = [
+        f"C{i // 2},{i % 2 + 1},2026-03-02,{'96369' if i % 2 else '99213'},1,,11,professional,Aetna,08:00,09:30"
+        for i in range(40)
+    ] + [f"D{i},1,2026-03-02,99213,1,,11,professional,Aetna,," for i in range(10)]
     path.write_text(",".join(HEADER) + "\n" + "\n".join(rows) + "\n")
     lines = read.read_lines(path)
 
@@ -279,5 +313,5 @@ def test_the_checks_count_every_line_chunk_by_chunk(tmp_path):
 
     bar = Bar(len(lines.row))
     frames = checks._find_chunks(lines, 7, bar)
-    assert bar.n == bar.total == 50                     # the lines of D claims (no check) counted last
+    assert bar.n == bar.total == 50  # the lines of D claims (no check) counted last
     assert len([k for k in bar.steps if k]) >= 5 and len(frames) == len(bar.steps) - 1

@@ -20,8 +20,18 @@ from infusion.coding import units
 from infusion.coding.engine import code_encounter
 from infusion.medicare.payment import payment
 
-HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos", "claim_type",
-          "start_time", "stop_time"]
+HEADER = [
+    "claim_id",
+    "line_number",
+    "date_of_service",
+    "code",
+    "units",
+    "modifiers",
+    "pos",
+    "claim_type",
+    "start_time",
+    "stop_time",
+]
 DAY = dt.datetime(2026, 3, 2)
 
 
@@ -64,9 +74,17 @@ def test_held_out_claims_give_exactly_their_planted_findings(tmp_path):
         ["M1", 1, "2026-03-02", "96369", 1, "00", "11", "professional", "09:00", "10:00"],
     ]
     res = audit(write(tmp_path / "c.csv", rows))
-    assert found(res) == {("S1", "1", "U-SHORT"), ("S2", "1", "U-SHORT"), ("S2", "2", "U-SHORT"),
-                          ("H1", "2", "U-HOUR"), ("A1", "1", "U-ADDON"), ("P1", "2", "U-PUMP"),
-                          ("P1", "2", "U-MUE"), ("F1", "1", "S-FACILITY"), ("M1", "1", "M-VALID")}
+    assert found(res) == {
+        ("S1", "1", "U-SHORT"),
+        ("S2", "1", "U-SHORT"),
+        ("S2", "2", "U-SHORT"),
+        ("H1", "2", "U-HOUR"),
+        ("A1", "1", "U-ADDON"),
+        ("P1", "2", "U-PUMP"),
+        ("P1", "2", "U-MUE"),
+        ("F1", "1", "S-FACILITY"),
+        ("M1", "1", "M-VALID"),
+    }
     f = res.findings.set_index(["claim_id", "rule"])
     short = f.loc[("S1", "U-SHORT")]
     assert short["severity"] == "error" and "12 documented minutes" in short["message"]
@@ -94,11 +112,21 @@ def encounters(draw):
         at = segments[-1][1]
     claim = draw(st.sampled_from(["professional", "institutional"]))
     pos = draw(st.sampled_from(["11", "11", "49", "19", "22"] if claim == "institutional" else ["11", "11", "49"]))
-    return {"date": DAY.date().isoformat(), "pos": pos, "claim": claim,
-            "off_campus": "excepted" if pos == "19" else None,
-            "infusions": [{"pumps": draw(st.integers(1, 3)),
-                           "segments": [{"start": a.isoformat(timespec="minutes"),
-                                         "stop": b.isoformat(timespec="minutes")} for a, b in segments]}]}
+    return {
+        "date": DAY.date().isoformat(),
+        "pos": pos,
+        "claim": claim,
+        "off_campus": "excepted" if pos == "19" else None,
+        "infusions": [
+            {
+                "pumps": draw(st.integers(1, 3)),
+                "segments": [
+                    {"start": a.isoformat(timespec="minutes"), "stop": b.isoformat(timespec="minutes")}
+                    for a, b in segments
+                ],
+            }
+        ],
+    }
 
 
 def claim_rows(enc: dict, lines, claim_id: str = "E1") -> list[list[object]]:
@@ -106,8 +134,21 @@ def claim_rows(enc: dict, lines, claim_id: str = "E1") -> list[list[object]]:
     96370 past midnight is on the next date) with the encounter's first start and last stop."""
     segs = enc["infusions"][0]["segments"]
     first, last = min(s["start"] for s in segs), max(s["stop"] for s in segs)
-    return [[claim_id, i, (ln.date.isoformat() if ln.date else enc["date"]), ln.code, ln.units,
-             "|".join(ln.modifiers), enc["pos"], enc["claim"], first, last] for i, ln in enumerate(lines, start=1)]
+    return [
+        [
+            claim_id,
+            i,
+            (ln.date.isoformat() if ln.date else enc["date"]),
+            ln.code,
+            ln.units,
+            "|".join(ln.modifiers),
+            enc["pos"],
+            enc["claim"],
+            first,
+            last,
+        ]
+        for i, ln in enumerate(lines, start=1)
+    ]
 
 
 def engine_rules(result) -> set[str]:
@@ -197,23 +238,38 @@ def test_one_definition_of_each_threshold():
     assert catalog.is_facility_pos("22") and not catalog.is_facility_pos("11")
 
 
-@pytest.mark.parametrize("pos, medicare, commercial", [("32", False, True), ("25", False, True), ("54", False, True),
-                                                        ("41", True, False), ("53", True, False), ("56", True, False),
-                                                        ("22", True, True), ("11", False, False)])
+@pytest.mark.parametrize(
+    "pos, medicare, commercial",
+    [
+        ("32", False, True),
+        ("25", False, True),
+        ("54", False, True),
+        ("41", True, False),
+        ("53", True, False),
+        ("56", True, False),
+        ("22", True, True),
+        ("11", False, False),
+    ],
+)
 def test_facility_places_by_program_in_the_engine_and_the_audit(tmp_path, pos, medicare, commercial):
     """100-04 ch. 12 §20.4.2: POS 32 (Part B resident of a nursing facility), 25 and 54 are
     non-facility for Medicare, 41, 42, 53 and 56 facility; the payers' policies differ (issue 20)."""
     from infusion.reference import catalog
 
     assert (pos in catalog.facility_places("medicare"), pos in catalog.facility_places("commercial")) == (
-        medicare, commercial)
+        medicare,
+        commercial,
+    )
     for payer, payer_text, facility in (("medicare", "MEDICARE PART B", medicare), ("aetna", "Aetna", commercial)):
         result = code_encounter({"pos": pos, "payer": payer, "segments": [{"minutes": 100}]})
         assert bool(result.lines) is not facility, (pos, payer)
         assert ("S-FACILITY" in {f.rule for f in result.findings if f.severity == "error"}) is facility
         path = tmp_path / f"c-{payer}.csv"  # with a payer column: the audit takes the program from it
-        path.write_text(",".join(HEADER + ["payer"]) + "\n"
-                        + f"C1,1,2026-03-02,96369,1,,{pos},professional,09:00,10:40,{payer_text}\n")
+        path.write_text(
+            ",".join(HEADER + ["payer"])
+            + "\n"
+            + f"C1,1,2026-03-02,96369,1,,{pos},professional,09:00,10:40,{payer_text}\n"
+        )
         assert (("C1", "1", "S-FACILITY") in found(audit(path))) is facility, (pos, payer)
 
 
@@ -240,12 +296,14 @@ def test_a_hospital_encounter_past_midnight_is_one_encounter(tmp_path):
 
 def test_institutional_claims_are_judged_by_the_outpatient_hospital_mue(tmp_path):
     """Issue 29 item 2: the outpatient hospital MUE of 96372 is 5, the practitioner's 4; of 96370 both 3."""
-    rows = [["H1", 1, "2026-03-02", "96369", 1, "", "", "131", "08:00", "13:00"],
-            ["H1", 2, "2026-03-02", "96370", 4, "", "", "131", "08:00", "13:00"],   # 300 min: 4 units, MUE 3
-            ["H2", 1, "2026-03-02", "96372", 5, "", "", "131", "", ""],              # outpatient MUE 5: passes
-            ["P1", 1, "2026-03-02", "96369", 1, "", "11", "professional", "08:00", "13:00"],
-            ["P1", 2, "2026-03-02", "96370", 4, "", "11", "professional", "08:00", "13:00"],
-            ["P2", 1, "2026-03-02", "96372", 5, "", "11", "professional", "", ""]]   # practitioner MUE 4
+    rows = [
+        ["H1", 1, "2026-03-02", "96369", 1, "", "", "131", "08:00", "13:00"],
+        ["H1", 2, "2026-03-02", "96370", 4, "", "", "131", "08:00", "13:00"],  # 300 min: 4 units, MUE 3
+        ["H2", 1, "2026-03-02", "96372", 5, "", "", "131", "", ""],  # outpatient MUE 5: passes
+        ["P1", 1, "2026-03-02", "96369", 1, "", "11", "professional", "08:00", "13:00"],
+        ["P1", 2, "2026-03-02", "96370", 4, "", "11", "professional", "08:00", "13:00"],
+        ["P2", 1, "2026-03-02", "96372", 5, "", "11", "professional", "", ""],
+    ]  # practitioner MUE 4
     res = audit(write(tmp_path / "c.csv", rows))
     assert found(res) == {("H1", "2", "U-MUE"), ("P1", "2", "U-MUE"), ("P2", "1", "U-MUE")}
     msg = res.findings.set_index("claim_id")["message"]
@@ -256,8 +314,9 @@ def test_institutional_claims_are_judged_by_the_outpatient_hospital_mue(tmp_path
     assert "above the MUE of 3 (medicare outpatient hospital" in mue[0].message
     said = " ".join(f.message for f in result.findings)
     assert "Medicare pays it through OPPS" not in said and "hospital contract" in said
-    medicare = code_encounter({"pos": "22", "claim": "institutional", "payer": "medicare",
-                               "segments": [{"minutes": 95}]})
+    medicare = code_encounter(
+        {"pos": "22", "claim": "institutional", "payer": "medicare", "segments": [{"minutes": 95}]}
+    )
     assert "Medicare pays it through OPPS" in " ".join(f.message for f in medicare.findings)
     office = code_encounter({"pos": "11", "claim": "institutional", "segments": [{"minutes": 95}]})
     assert any(f.severity == "warning" and "not a hospital setting" in f.message for f in office.findings)

@@ -14,8 +14,19 @@ from infusion.audit import audit
 from infusion.coding.units import additional_hours
 from x12_text import isa
 
-HEADER = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos",
-          "claim_type", "payer", "start_time", "stop_time"]
+HEADER = [
+    "claim_id",
+    "line_number",
+    "date_of_service",
+    "code",
+    "units",
+    "modifiers",
+    "pos",
+    "claim_type",
+    "payer",
+    "start_time",
+    "stop_time",
+]
 
 line = st.tuples(
     st.sampled_from(["C1", "C2", "C3", "C4"]),
@@ -49,8 +60,10 @@ def keyed(res) -> list[tuple]:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(lines=st.lists(line, min_size=1, max_size=25), seed=st.integers(0, 10**6))
 def test_findings_do_not_depend_on_line_order_and_match_a_per_claim_computation(tmp_path, lines, seed):
-    rows = [[c, i + 1, dos, code, units, mods, pos, "professional", "Aetna", start, stop]
-            for i, (c, dos, code, units, mods, pos, start, stop) in enumerate(lines)]
+    rows = [
+        [c, i + 1, dos, code, units, mods, pos, "professional", "Aetna", start, stop]
+        for i, (c, dos, code, units, mods, pos, start, stop) in enumerate(lines)
+    ]
     res = audit(write(tmp_path / "a.csv", rows))
     shuffled = rows[:]
     random.Random(seed).shuffle(shuffled)
@@ -77,8 +90,7 @@ def test_findings_do_not_depend_on_line_order_and_match_a_per_claim_computation(
         for r in g.itertuples():
             if r.code in ("96370", "96371") and not has69:
                 expect.add((claim, str(r.line_number), "U-ADDON"))
-            if (r.code == "96370" and minutes is not None and minutes >= 0
-                    and u70 > additional_hours(minutes)):
+            if r.code == "96370" and minutes is not None and minutes >= 0 and u70 > additional_hours(minutes):
                 expect.add((claim, str(r.line_number), "U-HOUR"))
             if r.code == "96369" and r.modifiers != "XS":  # S-INITIAL: 96365 beside it, no XS on either
                 iv = g[g["code"] == "96365"]
@@ -89,16 +101,23 @@ def test_findings_do_not_depend_on_line_order_and_match_a_per_claim_computation(
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(lines=st.lists(line, min_size=1, max_size=20), void=st.lists(line, min_size=1, max_size=10),
-       seed=st.integers(0, 10**6))
+@given(
+    lines=st.lists(line, min_size=1, max_size=20),
+    void=st.lists(line, min_size=1, max_size=10),
+    seed=st.integers(0, 10**6),
+)
 def test_the_lines_of_void_claims_change_no_finding(tmp_path, lines, void, seed):
     """Lines of void claims (frequency 8), mixed anywhere into a file, are invisible to every check:
     the findings are those of the file without them, and the note counts them."""
     header = HEADER + ["claim_frequency"]
-    rows = [[c, i + 1, dos, code, units, mods, pos, "professional", "Aetna", start, stop, "1"]
-            for i, (c, dos, code, units, mods, pos, start, stop) in enumerate(lines)]
-    voids = [[c.replace("C", "V"), i + 1, dos, code, units, mods, pos, "professional", "Aetna", start, stop, "8"]
-             for i, (c, dos, code, units, mods, pos, start, stop) in enumerate(void)]
+    rows = [
+        [c, i + 1, dos, code, units, mods, pos, "professional", "Aetna", start, stop, "1"]
+        for i, (c, dos, code, units, mods, pos, start, stop) in enumerate(lines)
+    ]
+    voids = [
+        [c.replace("C", "V"), i + 1, dos, code, units, mods, pos, "professional", "Aetna", start, stop, "8"]
+        for i, (c, dos, code, units, mods, pos, start, stop) in enumerate(void)
+    ]
     mixed = rows + voids
     random.Random(seed).shuffle(mixed)
 
@@ -112,9 +131,14 @@ def test_the_lines_of_void_claims_change_no_finding(tmp_path, lines, void, seed)
     alone, with_void = run("a.csv", rows), run("b.csv", mixed)
     assert keyed(with_void) == keyed(alone)
     assert (with_void.lines_in, with_void.lines_checked, with_void.lines_void, with_void.rejects) == (
-        alone.lines_in + len(voids), alone.lines_checked, len(voids), alone.rejects)
-    assert with_void.notes == [f"{len(voids)} service line(s) of void claims (frequency code 8) were left out, "
-                               "not audited"]
+        alone.lines_in + len(voids),
+        alone.lines_checked,
+        len(voids),
+        alone.rejects,
+    )
+    assert with_void.notes == [
+        f"{len(voids)} service line(s) of void claims (frequency code 8) were left out, not audited"
+    ]
 
 
 x12_line = st.tuples(
@@ -144,8 +168,11 @@ def as_837(rows: list[tuple]) -> str:
             out.append(f"HL*{hl}*1*22*0~NM1*IL*1*PATIENT*X~NM1*PR*2*{lines[0][8]}~CLM*{claim}*1***{where}~")
             for _claim, number, dos, code, units, mods, pos, _, _ in lines:
                 service = ":".join(["HC", code] + [m for m in mods.split("|") if m])
-                seg = (f"SV1*{service}*1*UN*{units}*{pos}" if kind == "professional"
-                       else f"SV2*0260*{service}*1*UN*{units}")
+                seg = (
+                    f"SV1*{service}*1*UN*{units}*{pos}"
+                    if kind == "professional"
+                    else f"SV2*0260*{service}*1*UN*{units}"
+                )
                 out.append(f"LX*{number}~{seg}~DTP*472*D8*{dos.replace('-', '')}~")
         out.append("SE*1*0001~")
     out.append("GE*1*1~IEA*1*000000001~")
@@ -161,15 +188,15 @@ def test_an_837_gives_the_findings_of_the_same_lines_as_csv(tmp_path, lines):
     first = {}
     for c, _, _, _, _, _, ctype, payer in lines:
         first.setdefault(c, (ctype, payer))
-    rows = [(c, i + 1, dos, code, units, mods, pos if first[c][0] == "professional" else "", *first[c])
-            for i, (c, dos, code, units, mods, pos, _, _) in enumerate(lines)]
-    header = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos", "claim_type",
-              "payer"]
+    rows = [
+        (c, i + 1, dos, code, units, mods, pos if first[c][0] == "professional" else "", *first[c])
+        for i, (c, dos, code, units, mods, pos, _, _) in enumerate(lines)
+    ]
+    header = ["claim_id", "line_number", "date_of_service", "code", "units", "modifiers", "pos", "claim_type", "payer"]
     with (tmp_path / "c.csv").open("w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(header + ["zip"])
-        w.writerows([list(r[:7]) + ["131" if r[7] == "institutional" else "professional", r[8], "94103"]
-                     for r in rows])
+        w.writerows([list(r[:7]) + ["131" if r[7] == "institutional" else "professional", r[8], "94103"] for r in rows])
     (tmp_path / "c.837").write_text(as_837(rows))
     a, b = audit(tmp_path / "c.csv"), audit(tmp_path / "c.837")
     assert (b.lines_in, b.rejects) == (a.lines_in, a.rejects)
@@ -177,11 +204,42 @@ def test_an_837_gives_the_findings_of_the_same_lines_as_csv(tmp_path, lines):
     assert b.findings[cols].fillna(-1).values.tolist() == a.findings[cols].fillna(-1).values.tolist()
 
 
-cell = st.one_of(st.sampled_from(["", "96369", "96370", "96372", "1", "2", "-1", "1.5", "x", "00|JZ", "XS",
-                                  "2026-03-02", "03/02/2026", "20260302", "09:00", "9:30 PM", "0930",
-                                  "2026-03-02T23:30", "22", "12", "131", "0138", "8", " ", "NaN", "null",
-                                  "²", "١٢", "9:30\u00a0AM"]),
-                 st.text(max_size=12))
+cell = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "96369",
+            "96370",
+            "96372",
+            "1",
+            "2",
+            "-1",
+            "1.5",
+            "x",
+            "00|JZ",
+            "XS",
+            "2026-03-02",
+            "03/02/2026",
+            "20260302",
+            "09:00",
+            "9:30 PM",
+            "0930",
+            "2026-03-02T23:30",
+            "22",
+            "12",
+            "131",
+            "0138",
+            "8",
+            " ",
+            "NaN",
+            "null",
+            "²",
+            "١٢",
+            "9:30\u00a0AM",
+        ]
+    ),
+    st.text(max_size=12),
+)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -223,14 +281,65 @@ def test_any_bytes_give_an_audit_or_an_input_error(tmp_path, body, header):
     assert res.lines_in == res.lines_checked + res.rejects
 
 
-element = st.one_of(st.sampled_from(["", "HC:96369", "HC:96370:XS", "HC", "96369", "1", "x", "UN", "11", "D8",
-                                     "RD8", "472", "434", "20260302", "20260302-20260303", "2026", "131", "13:A:8",
-                                     "11:B:1", "PR", "IL", "85", "77", "0260", "*", ":", "1:2:3"]),
-                    st.text(alphabet=st.characters(blacklist_characters="*~:", blacklist_categories=("Cs",)),
-                            max_size=8))
-segment = st.tuples(st.sampled_from(["ST", "BHT", "HL", "NM1", "N4", "CLM", "LX", "SV1", "SV2", "DTP", "REF",
-                                     "SBR", "SE", "GS", "GE", "IEA", "HI", "XYZ"]),
-                    st.lists(element, max_size=7))
+element = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            "HC:96369",
+            "HC:96370:XS",
+            "HC",
+            "96369",
+            "1",
+            "x",
+            "UN",
+            "11",
+            "D8",
+            "RD8",
+            "472",
+            "434",
+            "20260302",
+            "20260302-20260303",
+            "2026",
+            "131",
+            "13:A:8",
+            "11:B:1",
+            "PR",
+            "IL",
+            "85",
+            "77",
+            "0260",
+            "*",
+            ":",
+            "1:2:3",
+        ]
+    ),
+    st.text(alphabet=st.characters(blacklist_characters="*~:", blacklist_categories=("Cs",)), max_size=8),
+)
+segment = st.tuples(
+    st.sampled_from(
+        [
+            "ST",
+            "BHT",
+            "HL",
+            "NM1",
+            "N4",
+            "CLM",
+            "LX",
+            "SV1",
+            "SV2",
+            "DTP",
+            "REF",
+            "SBR",
+            "SE",
+            "GS",
+            "GE",
+            "IEA",
+            "HI",
+            "XYZ",
+        ]
+    ),
+    st.lists(element, max_size=7),
+)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -256,14 +365,19 @@ def _typed_column(kind: str, n: int) -> st.SearchStrategy:
 
     import pyarrow as pa
 
-    values = {"int": (st.integers(-3, 99999), pa.int64()), "float": (st.floats(allow_nan=True), pa.float64()),
-              "bool": (st.booleans(), pa.bool_()), "date": (st.dates(), pa.date32()),
-              "timestamp": (st.datetimes(), pa.timestamp("us")), "time": (st.times(), pa.time64("us")),
-              "decimal": (st.decimals(min_value=-5, max_value=500, places=2), pa.decimal128(8, 2)),
-              "binary": (st.binary(max_size=5), pa.binary()),
-              "text": (st.sampled_from(["96369", "96370", "1", "2026-03-02", "09:00", "C1", "11", ""]), pa.string()),
-              "list": (st.lists(st.sampled_from(["25", "XS", "00"]), max_size=2), pa.list_(pa.string())),
-              "duration": (st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=1)), pa.duration("us"))}
+    values = {
+        "int": (st.integers(-3, 99999), pa.int64()),
+        "float": (st.floats(allow_nan=True), pa.float64()),
+        "bool": (st.booleans(), pa.bool_()),
+        "date": (st.dates(), pa.date32()),
+        "timestamp": (st.datetimes(), pa.timestamp("us")),
+        "time": (st.times(), pa.time64("us")),
+        "decimal": (st.decimals(min_value=-5, max_value=500, places=2), pa.decimal128(8, 2)),
+        "binary": (st.binary(max_size=5), pa.binary()),
+        "text": (st.sampled_from(["96369", "96370", "1", "2026-03-02", "09:00", "C1", "11", ""]), pa.string()),
+        "list": (st.lists(st.sampled_from(["25", "XS", "00"]), max_size=2), pa.list_(pa.string())),
+        "duration": (st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=1)), pa.duration("us")),
+    }
     strategy, type_ = values[kind]
     return st.lists(st.one_of(st.none(), strategy), min_size=n, max_size=n).map(lambda v: pa.array(v, type_))
 
@@ -283,8 +397,11 @@ def test_parquet_columns_of_any_type_give_an_audit_or_an_input_error(tmp_path, d
 
     n = 4
     names = HEADER + ["zip", "claim_frequency"]
-    arrays = {name: data.draw(st.sampled_from(KINDS).flatmap(lambda k: _typed_column(k, n)))
-              for name in names if name in HEADER[:5] or data.draw(st.booleans())}
+    arrays = {
+        name: data.draw(st.sampled_from(KINDS).flatmap(lambda k: _typed_column(k, n)))
+        for name in names
+        if name in HEADER[:5] or data.draw(st.booleans())
+    }
     pq.write_table(pa.table(arrays), tmp_path / "any.parquet")
     try:
         res = audit(tmp_path / "any.parquet")
@@ -294,8 +411,12 @@ def test_parquet_columns_of_any_type_give_an_audit_or_an_input_error(tmp_path, d
     assert res.lines_in == res.lines_checked + res.rejects == n
 
 
-_PIECES = list("AZaz09-_.:#/ ()\t\u00a0\u2028\u1680\u001cé") + ["123-45-6789", "(555) 123-4567", "555.123.4567",
-                                                                  "1234567890" * 4]
+_PIECES = list("AZaz09-_.:#/ ()\t\u00a0\u2028\u1680\u001cé") + [
+    "123-45-6789",
+    "(555) 123-4567",
+    "555.123.4567",
+    "1234567890" * 4,
+]
 key_text = st.lists(st.sampled_from(_PIECES), max_size=14).map("".join)
 
 

@@ -27,8 +27,14 @@ PATIENT = ("patient_name", "member_id", "dob")
 
 
 def cli(*args: str, cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "infusion", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120, env={**os.environ, "INFUSION_DEBUG": ""})
+    return subprocess.run(
+        [sys.executable, "-m", "infusion", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        env={**os.environ, "INFUSION_DEBUG": ""},
+    )
 
 
 def rules(res) -> set[tuple[str, str, str]]:
@@ -83,12 +89,15 @@ def test_a_block_cut_inside_a_quoted_note_invents_no_line_and_leaks_no_text(tmp_
         assert "Jane" not in Path(path).read_text() and "4455667" not in Path(path).read_text()
 
 
-@pytest.mark.parametrize("text, end, delim, want", [
-    (b'a,"x\ny"\nb,c\n', 12, ",", (12, False, True)),    # the break in quotes is not a cut
-    (b'a,"x\ny', 6, ",", (0, False, False)),            # a value open at the end: no cut in it
-    (b'a,5" tube\nb,c\n', 14, ",", (None, True, False)),  # a quote inside a value: read record by record
-    (b'a|"q""r"|s\n', 11, "|", (11, False, False)),    # an escaped quote keeps the count even
-])
+@pytest.mark.parametrize(
+    "text, end, delim, want",
+    [
+        (b'a,"x\ny"\nb,c\n', 12, ",", (12, False, True)),  # the break in quotes is not a cut
+        (b'a,"x\ny', 6, ",", (0, False, False)),  # a value open at the end: no cut in it
+        (b'a,5" tube\nb,c\n', 14, ",", (None, True, False)),  # a quote inside a value: read record by record
+        (b'a|"q""r"|s\n', 11, "|", (11, False, False)),  # an escaped quote keeps the count even
+    ],
+)
 def test_a_block_is_cut_only_between_records(text, end, delim, want):
     cut, stray, breaks = R._record_cut(memoryview(text), end, delim, eof=False)
     assert (stray, breaks) == want[1:] and (stray or cut == want[0])
@@ -114,11 +123,19 @@ NOTES = st.lists(st.sampled_from(list("abc ,\"\n\r;|'=+-@") + ["Jane", "\r\n", '
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.tuples(NAMES, NOTES, st.sampled_from(["96369", "96370", "9637", "9637X"]),
-                               st.sampled_from(["1", "2", "x", ""])), min_size=1, max_size=40),
-       unit=st.integers(16, 400))
-def test_no_patient_or_free_text_reaches_an_output_and_every_record_is_counted(tmp_path, monkeypatch, capsys, rows,
-                                                                              unit):
+@given(
+    rows=st.lists(
+        st.tuples(
+            NAMES, NOTES, st.sampled_from(["96369", "96370", "9637", "9637X"]), st.sampled_from(["1", "2", "x", ""])
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    unit=st.integers(16, 400),
+)
+def test_no_patient_or_free_text_reaches_an_output_and_every_record_is_counted(
+    tmp_path, monkeypatch, capsys, rows, unit
+):
     """For any claims file with patient columns and a free-text note of any content (line breaks,
     commas, quotes), cut into blocks anywhere: lines in = checked + rejected = the records
     written, and no value of those columns is in any output file or message."""
@@ -148,10 +165,11 @@ def test_no_patient_or_free_text_reaches_an_output_and_every_record_is_counted(t
 def test_an_output_that_is_an_input_or_another_output_is_refused(tmp_path):
     claims = tmp_path / "c.csv"
     claims.write_bytes(SAMPLE.read_bytes())
-    for args, field in ((["--out", str(claims)], "out"), (["--out", str(tmp_path / "f.csv"), "--rejects", str(claims)],
-                                                          "rejects"),
-                        (["--out", str(tmp_path / "f.csv"), "--rejects", str(tmp_path / "f.summary.csv")],
-                         "out (summary)")):
+    for args, field in (
+        (["--out", str(claims)], "out"),
+        (["--out", str(tmp_path / "f.csv"), "--rejects", str(claims)], "rejects"),
+        (["--out", str(tmp_path / "f.csv"), "--rejects", str(tmp_path / "f.summary.csv")], "out (summary)"),
+    ):
         proc = cli("audit", str(claims), *args)
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.startswith(f"python -m infusion audit: error: {field}:"), proc.stderr
@@ -172,8 +190,12 @@ def test_special_files_are_not_outputs(tmp_path):
     os.mkfifo(fifo)
     (tmp_path / "real.csv").write_text("x")
     (tmp_path / "link.csv").symlink_to(tmp_path / "real.csv")
-    for target, words in ((fifo, "not a regular file"), (tmp_path / "link.csv", "symbolic link"),
-                          (Path("/dev/null"), "not a regular file"), (tmp_path, "not a file name")):
+    for target, words in (
+        (fifo, "not a regular file"),
+        (tmp_path / "link.csv", "symbolic link"),
+        (Path("/dev/null"), "not a regular file"),
+        (tmp_path, "not a file name"),
+    ):
         with pytest.raises(InputError, match=words):
             output_paths(target) if target == tmp_path else check_outputs(output_paths(target), [SAMPLE])
     assert (tmp_path / "real.csv").read_text() == "x" and fifo.exists() and not fifo.is_file()
@@ -184,8 +206,7 @@ def test_special_files_are_not_outputs(tmp_path):
 
 def test_ln_is_not_the_line_number_and_a_mapped_patient_column_is_refused(tmp_path):
     p = tmp_path / "c.csv"
-    p.write_text("claim_id,FN,LN,date_of_service,code,units,Subscriber ID\n"
-                 "C1,Jane,Doe,2026-03-02,96369,1,XYZ123456\n")
+    p.write_text("claim_id,FN,LN,date_of_service,code,units,Subscriber ID\nC1,Jane,Doe,2026-03-02,96369,1,XYZ123456\n")
     with pytest.raises(InputError, match="no column for line_number"):
         audit(p)
     p.write_text("Claim,line,date_of_service,code,units,Subscriber ID\nC1,1,2026-03-02,96369,1,XYZ123456\n")
@@ -228,8 +249,10 @@ def test_a_utf16_837_is_named_not_printed(tmp_path):
 
 def test_a_rejected_value_is_quoted_only_when_it_has_its_columns_shape():
     assert show_value("2026-02-30", "date") == "'2026-02-30'"
-    assert show_value("DOB 01/02/1950", "date") == "(a value of 14 characters: letters, digits, spaces, other " \
-                                                   "characters; not shown)"
+    assert (
+        show_value("DOB 01/02/1950", "date") == "(a value of 14 characters: letters, digits, spaces, other "
+        "characters; not shown)"
+    )
     assert show_value("9636", "code") == "'9636'" and show_value("Jane", "code").startswith("(a value of 4")
     assert show_value("", "units") == "(empty)" and show_value("٣", "units").startswith("(a value")
 
@@ -250,9 +273,11 @@ def test_a_truncated_837_is_refused(tmp_path):
 
 def test_cells_that_a_spreadsheet_would_run_are_prefixed(tmp_path):
     p = tmp_path / "c.csv"
-    p.write_text("claim_id,line_number,date_of_service,code,units,payer,rendering_npi\n"
-                 '-2026-7,1,2026-03-02,96370,1,=HYPERLINK("http://x") Health Plan,+Infusion Clinic\n'
-                 '=HYPERLINK("http://y"),1,2026-03-02,96370,1,@SUM(1),+1\n')
+    p.write_text(
+        "claim_id,line_number,date_of_service,code,units,payer,rendering_npi\n"
+        '-2026-7,1,2026-03-02,96370,1,=HYPERLINK("http://x") Health Plan,+Infusion Clinic\n'
+        '=HYPERLINK("http://y"),1,2026-03-02,96370,1,@SUM(1),+1\n'
+    )
     res = audit(p)
     # values of their column's shape are written as they are, and prefixed where a spreadsheet
     # would run them; the others are digests, which never start like a formula
@@ -260,7 +285,7 @@ def test_cells_that_a_spreadsheet_would_run_are_prefixed(tmp_path):
     assert any(c.startswith("claim#") for c in res.findings["claim_id"])
     write_outputs(res, tmp_path / "f.csv")
     text = (tmp_path / "f.csv").read_text()
-    assert "'-2026-7" in text and "'=HYPERLINK(\"\"http://x\"\") Health Plan" in text and ",=" not in text
+    assert "'-2026-7" in text and '\'=HYPERLINK(""http://x"") Health Plan' in text and ",=" not in text
     assert "@SUM" not in text and "http://y" not in text
     assert "'+Infusion Clinic" in (tmp_path / "f.providers.csv").read_text()
     df = pd.DataFrame({"a": ["-2", "ok", None], "n": [-1, 2, 3]})

@@ -16,9 +16,19 @@ SAMPLES = sorted(p for p in (DATA / "samples").rglob("*") if p.is_file() and p.n
 
 def test_data_files_exist():
     names = {p.name for p in CSV}
-    for n in ["codes.csv", "modifiers.csv", "places_of_service.csv", "mue.csv", "sources.csv",
-              "payer_policies.csv", "policy_timeline.csv", "pfs_rvu.csv", "gpci.csv",
-              "conversion_factors.csv", "opps_rates.csv"]:
+    for n in [
+        "codes.csv",
+        "modifiers.csv",
+        "places_of_service.csv",
+        "mue.csv",
+        "sources.csv",
+        "payer_policies.csv",
+        "policy_timeline.csv",
+        "pfs_rvu.csv",
+        "gpci.csv",
+        "conversion_factors.csv",
+        "opps_rates.csv",
+    ]:
         assert n in names
 
 
@@ -83,8 +93,11 @@ def test_no_ama_descriptor_column_anywhere():
 def test_a_broken_table_fails_with_file_line_and_column(tmp_path, monkeypatch):
     ref = tmp_path / "reference"
     ref.mkdir()
-    text = (DATA / "reference" / "mue.csv").read_text().replace(
-        "medicaid-practitioner,96370,3,", "medicaid-practitioner,96370,three,")
+    text = (
+        (DATA / "reference" / "mue.csv")
+        .read_text()
+        .replace("medicaid-practitioner,96370,3,", "medicaid-practitioner,96370,three,")
+    )
     (ref / "mue.csv").write_text(text)
     monkeypatch.setenv("INFUSION_DATA_DIR", str(tmp_path))
     catalog.mue.cache_clear()
@@ -110,8 +123,7 @@ def test_a_run_on_the_shipped_data_loads_no_pandera_and_another_data_dir_is_chec
     from infusion.errors import DataError
     from infusion.reference import rows
 
-    code = ("import sys; from infusion.reference import tables; tables.rvu_table();"
-            "print('pandera' in sys.modules)")
+    code = "import sys; from infusion.reference import tables; tables.rvu_table();print('pandera' in sys.modules)"
     env = {k: v for k, v in __import__("os").environ.items() if k != "INFUSION_DATA_DIR"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "False"
@@ -124,8 +136,9 @@ def test_a_run_on_the_shipped_data_loads_no_pandera_and_another_data_dir_is_chec
     cells = text[1].split(",")
     cells[header.index("year")] = "1800"
     rvu.write_text("\n".join([text[0], ",".join(cells)] + text[2:]) + "\n")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         env={**env, "INFUSION_DATA_DIR": str(data)})
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env={**env, "INFUSION_DATA_DIR": str(data)}
+    )
     assert out.returncode != 0 and "pfs_rvu.csv line 2" in out.stderr
     monkeypatch.setenv("INFUSION_DATA_DIR", str(data))
     with pytest.raises(DataError, match="pfs_rvu.csv line 2"):
@@ -136,5 +149,6 @@ def test_zip_localities_agree_with_the_zip_table():
     z = tables.zip_table()
     sample = ["94103", "10001", "35203", "99999"]
     assert tables.zip_localities(sample) == {
-        s: f"{z.loc[s, 'carrier']}-{z.loc[s, 'locality']}" for s in sample if s in z.index}
+        s: f"{z.loc[s, 'carrier']}-{z.loc[s, 'locality']}" for s in sample if s in z.index
+    }
     assert tables.zip_localities([]) == {} and "99999" not in tables.zip_localities(["99999"])

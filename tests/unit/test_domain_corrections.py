@@ -20,8 +20,9 @@ def lines(result) -> dict[str, int]:
 def test_separate_infusions_state_the_reading_applied_and_the_other():
     """70 + 25 min of two drugs: this engine adds them (96369 + 96370 + 96371); CPT Assistant as
     quoted for IV infusions does not add separate infusions' times: 96369 + 96371 from the 70."""
-    r = code_encounter({"infusions": [{"pumps": 1, "segments": [{"minutes": 70}]},
-                                      {"pumps": 1, "segments": [{"minutes": 25}]}]})
+    r = code_encounter(
+        {"infusions": [{"pumps": 1, "segments": [{"minutes": 70}]}, {"pumps": 1, "segments": [{"minutes": 25}]}]}
+    )
     assert lines(r) == {"96369": 1, "96370": 1, "96371": 1}
     reading = [f for f in r.findings if f.rule == "T-SUM" and "separate subcutaneous infusions" in f.message]
     assert len(reading) == 1
@@ -34,8 +35,11 @@ def test_separate_infusions_state_the_reading_applied_and_the_other():
 def test_no_stop_time_names_the_injection_reading():
     r = code_encounter({"segments": [{"start": "09:00"}]})
     assert not r.lines
-    doc = next(f for f in r.findings if f.rule == "T-DOC" and f.severity == "error"
-               and "no documented infusion time" in f.message)
+    doc = next(
+        f
+        for f in r.findings
+        if f.rule == "T-DOC" and f.severity == "error" and "no documented infusion time" in f.message
+    )
     assert "96372 x1" in doc.message and "confidence L" in doc.message and "does not apply it" in doc.message
 
 
@@ -46,10 +50,13 @@ def test_offset_aware_times_across_a_clock_change_are_counted_exactly():
     assert fall.total_minutes == 40
 
 
-@pytest.mark.parametrize("day, counted, codes, text", [
-    ("2026-03-08", 40, {"96369": 1}, "it ran 40 min, not the 100"),       # spring: the lower count, no 96370
-    ("2026-11-01", 100, {"96369": 1, "96370": 1}, "it ran 160 min"),   # autumn: the clock's is the lower
-])
+@pytest.mark.parametrize(
+    "day, counted, codes, text",
+    [
+        ("2026-03-08", 40, {"96369": 1}, "it ran 40 min, not the 100"),  # spring: the lower count, no 96370
+        ("2026-11-01", 100, {"96369": 1, "96370": 1}, "it ran 160 min"),  # autumn: the clock's is the lower
+    ],
+)
 def test_local_times_across_a_clock_change_take_the_lower_count_and_warn(day, counted, codes, text):
     """Issue 29 item 5: 01:30-03:10 on a spring-forward date may have run 40 minutes: units rest on
     the lower count, and the warning names both."""
@@ -57,17 +64,29 @@ def test_local_times_across_a_clock_change_take_the_lower_count_and_warn(day, co
     assert r.total_minutes == counted and lines(r) == codes
     warn = [f for f in r.findings if f.rule == "T-DATE" and f.severity == "warning"]
     assert len(warn) == 1 and text in warn[0].message
-    assert not [f for f in code_encounter({"date": "2026-03-09", "segments": [{"start": "01:30", "stop": "03:10"}]})
-                .findings if f.rule == "T-DATE"]
+    assert not [
+        f
+        for f in code_encounter({"date": "2026-03-09", "segments": [{"start": "01:30", "stop": "03:10"}]}).findings
+        if f.rule == "T-DATE"
+    ]
 
 
 def test_local_and_offset_times_are_still_not_mixed():
     from infusion.errors import InputError
 
     with pytest.raises(InputError, match="local times without one"):
-        code_encounter({"infusions": [{"segments": [
-            {"start": "2026-03-08T01:30-05:00", "stop": "2026-03-08T02:00-05:00"},
-            {"start": "2026-03-08T03:00", "stop": "2026-03-08T03:30"}]}]})
+        code_encounter(
+            {
+                "infusions": [
+                    {
+                        "segments": [
+                            {"start": "2026-03-08T01:30-05:00", "stop": "2026-03-08T02:00-05:00"},
+                            {"start": "2026-03-08T03:00", "stop": "2026-03-08T03:30"},
+                        ]
+                    }
+                ]
+            }
+        )
 
 
 def test_reference_data_as_the_sources_say():

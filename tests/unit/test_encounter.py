@@ -17,8 +17,7 @@ def test_yaml_keeps_clock_times_as_strings():
 
 def test_yaml_file_round_trip(tmp_path):
     p = tmp_path / "enc.yaml"
-    p.write_text("date: 2026-03-01\npos: '11'\npayer: cigna\nsegments:\n"
-                 "  - {start: 09:00, stop: 10:35}\n")
+    p.write_text("date: 2026-03-01\npos: '11'\npayer: cigna\nsegments:\n  - {start: 09:00, stop: 10:35}\n")
     enc = read_encounter_file(p)
     assert enc.payer == "cigna" and enc.infusions[0].segments[0].stop.hour == 10
 
@@ -34,7 +33,7 @@ def test_yaml_file_round_trip(tmp_path):
         ({"segments": [{"minutes": 30}], "payer": "kaiser"}, "payer", "kaiser"),
         ({"segments": [{"minutes": 30}], "date": "2026-13-01"}, "date", "2026-13-01"),
         ({"segments": [{"minutes": 30, "pump": 2}]}, "segment 1 pump", "2"),
-        ({"segments": [{"minutes": 30, "pump": "²"}]}, "segment 1 pump", "²"),   # isdigit(), not a number
+        ({"segments": [{"minutes": 30, "pump": "²"}]}, "segment 1 pump", "²"),  # isdigit(), not a number
         ({"segments": [{"minutes": 30}], "colour": "red"}, "colour", "unknown field"),
         ({"infusions": [{"route": "oral", "segments": [{"minutes": 30}]}]}, "infusions[0].route", "oral"),
         ({"segments": [{"start": "10:00", "stop": "10:00"}]}, "segment 1", "10:00"),
@@ -49,10 +48,16 @@ def test_bad_input_names_field_and_value(obj, field, value):
     assert value in str(e.value)
 
 
-@pytest.mark.parametrize("start, stop, minutes", [
-    ("9:30 AM", "11:05 AM", 95), ("11:30am", "1:05 p.m.", 95), ("12:00 AM", "12:30 AM", 30),
-    ("11:45 AM", "12:15 PM", 30), ("9:30 AM", "14:00", 270),
-])
+@pytest.mark.parametrize(
+    "start, stop, minutes",
+    [
+        ("9:30 AM", "11:05 AM", 95),
+        ("11:30am", "1:05 p.m.", 95),
+        ("12:00 AM", "12:30 AM", 30),
+        ("11:45 AM", "12:15 PM", 30),
+        ("9:30 AM", "14:00", 270),
+    ],
+)
 def test_twelve_hour_times_with_am_or_pm(start, stop, minutes):
     enc = parse_encounter({"segments": [{"start": start, "stop": stop}]})
     seg = enc.infusions[0].segments[0]

@@ -27,12 +27,21 @@ def test_the_layers_contract_holds_and_catches_a_wrong_way_import(tmp_path):
     shutil.copytree(root / "lib", copy / "lib", ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(root / "pyproject.toml", copy / "pyproject.toml")
     units = copy / "lib" / "infusion" / "coding" / "units.py"
-    units.write_text(units.read_text().replace("from .records import", "from ..workbook import figures  # noqa\n"
-                                                                       "from .records import", 1))
-    bad = subprocess.run([str(lint)], capture_output=True, text=True, cwd=copy,
-                         env={"PYTHONPATH": str(copy / "lib"), "PATH": "/usr/bin:/bin"})
-    assert bad.returncode != 0 and "infusion.coding is not allowed to import infusion.workbook" in bad.stdout, \
+    units.write_text(
+        units.read_text().replace(
+            "from .records import", "from ..workbook import figures  # noqa\nfrom .records import", 1
+        )
+    )
+    bad = subprocess.run(
+        [str(lint)],
+        capture_output=True,
+        text=True,
+        cwd=copy,
+        env={"PYTHONPATH": str(copy / "lib"), "PATH": "/usr/bin:/bin"},
+    )
+    assert bad.returncode != 0 and "infusion.coding is not allowed to import infusion.workbook" in bad.stdout, (
         bad.stdout[-800:]
+    )
 
 
 def test_the_package_works_installed_outside_the_checkout(tmp_path):
@@ -41,12 +50,20 @@ def test_the_package_works_installed_outside_the_checkout(tmp_path):
     site = tmp_path / "site"
     shutil.copytree(LIB, site / "infusion", ignore=shutil.ignore_patterns("__pycache__"))
     root = LIB.parents[1]
-    code = ("import infusion, sys; from infusion.config import REPO_ROOT; from infusion.cli import main; "
-            "rc = main(['code', '--minutes', '91', '--price', '--year', '2026']); "
-            "print(rc, infusion.__file__.startswith(sys.argv[1]), REPO_ROOT)")
+    code = (
+        "import infusion, sys; from infusion.config import REPO_ROOT; from infusion.cli import main; "
+        "rc = main(['code', '--minutes', '91', '--price', '--year', '2026']); "
+        "print(rc, infusion.__file__.startswith(sys.argv[1]), REPO_ROOT)"
+    )
     for cwd, env in ((tmp_path, {"INFUSION_HOME": str(root)}), (root, {})):
-        out = subprocess.run([sys.executable, "-c", code, str(site)], capture_output=True, text=True, cwd=cwd,
-                             env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", **env}, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(site)],
+            capture_output=True,
+            text=True,
+            cwd=cwd,
+            env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin", **env},
+            check=True,
+        )
         last = out.stdout.strip().splitlines()[-1]
         assert last == f"0 True {root}", out.stdout[-400:]
         assert "96369" in out.stdout and "$" in out.stdout

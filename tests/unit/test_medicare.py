@@ -45,8 +45,7 @@ def test_pprrvu_bad_value_names_file_line_and_column(tmp_path):
     bad.write_text("\n".join(lines), encoding="latin-1")
     with pytest.raises(DataError) as e:
         read_pprrvu(bad)
-    assert str(e.value) == (f"PPRRVU_bad.csv line {idx + 1} column 'work_rvu': value 'zero.18' is "
-                            "not a number")
+    assert str(e.value) == (f"PPRRVU_bad.csv line {idx + 1} column 'work_rvu': value 'zero.18' is not a number")
 
 
 def test_pprrvu_not_a_cms_file(tmp_path):
@@ -56,9 +55,14 @@ def test_pprrvu_not_a_cms_file(tmp_path):
         read_pprrvu(p)
 
 
-@pytest.mark.parametrize("rel, year, n", [("pfs-2022-jan/GPCI2022.csv", 2022, 112),
-                                          ("pfs-2025-oct/GPCI2025.csv", 2025, 109),
-                                          ("found/GPCI2026.csv", 2026, 109)])
+@pytest.mark.parametrize(
+    "rel, year, n",
+    [
+        ("pfs-2022-jan/GPCI2022.csv", 2022, 112),
+        ("pfs-2025-oct/GPCI2025.csv", 2025, 109),
+        ("found/GPCI2026.csv", 2026, 109),
+    ],
+)
 def test_gpci_files(rel, year, n):
     g = read_gpci(CMS / rel)
     assert len(g) == n and set(g["year"]) == {year}
@@ -72,13 +76,19 @@ def test_gpci_files(rel, year, n):
         assert (al["pw_gpci"], al["pw_gpci_no_floor"]) == (1.0, 0.988)
 
 
-@pytest.mark.parametrize("pe, name, message", [
-    ("n/a", "GPCI_bad.csv", r"GPCI_bad.csv line 4 column '2025 PE GPCI': value 'n/a'"),  # not a number
-    ("9.869", "GPCI_range.csv", r"GPCI_range.csv line 4 column 'pe_gpci'"),             # out of range
-])
+@pytest.mark.parametrize(
+    "pe, name, message",
+    [
+        ("n/a", "GPCI_bad.csv", r"GPCI_bad.csv line 4 column '2025 PE GPCI': value 'n/a'"),  # not a number
+        ("9.869", "GPCI_range.csv", r"GPCI_range.csv line 4 column 'pe_gpci'"),  # out of range
+    ],
+)
 def test_gpci_bad_value_names_line(tmp_path, pe, name, message):
-    text = (CMS / "pfs-2025-oct" / "GPCI2025.csv").read_text(encoding="utf-8-sig").replace(
-        "10112,AL,00,ALABAMA,1,0.869,0.575", f"10112,AL,00,ALABAMA,1,{pe},0.575")
+    text = (
+        (CMS / "pfs-2025-oct" / "GPCI2025.csv")
+        .read_text(encoding="utf-8-sig")
+        .replace("10112,AL,00,ALABAMA,1,0.869,0.575", f"10112,AL,00,ALABAMA,1,{pe},0.575")
+    )
     p = tmp_path / name
     p.write_text(text)
     with pytest.raises(DataError, match=message):

@@ -45,8 +45,7 @@ def test_m_25_on_administration_line_is_left_off_and_em_gets_info():
 
 @pytest.mark.parametrize("status, mod", [("excepted", "PO"), ("nonexcepted", "PN")])
 def test_m_po_pn_added_to_every_line_off_campus(status, mod):
-    r = code_encounter({"segments": SEG, "pos": "19", "claim": "institutional", "off_campus": status,
-                        "pumps": 2})
+    r = code_encounter({"segments": SEG, "pos": "19", "claim": "institutional", "off_campus": status, "pumps": 2})
     assert [line.modifiers for line in r.lines] == [(mod,)] * 3
     assert all("M-PO-PN" in line.rules for line in r.lines)
 

@@ -13,22 +13,25 @@ def hand(work, pe, mp, gw, gp, gm, cf):
     return round((work * gw + pe * gp + mp * gm) * cf + 1e-9, 2)
 
 
-@pytest.mark.parametrize("code, year, kw, expected", [
-    ("96369", 2025, {}, 134.24),
-    ("96370", 2025, {}, 15.85),
-    ("96371", 2025, {}, 55.64),
-    ("96369", 2026, {}, 144.96),
-    ("96370", 2026, {}, 17.03),
-    ("96370", 2026, {"qp": True}, 17.12),
-    ("96369", 2026, {"qp": True}, 145.68),
-    ("96369", 2024, {"date": "2024-02-01"}, 138.84),
-    ("96369", 2024, {"date": "2024-03-09"}, 141.14),
-    ("96369", 2025, {"locality": "01112-05"}, 187.29),
-    ("96370", 2025, {"locality": "01112-05"}, 20.25),
-    ("96369", 2025, {"locality": "10112-00"}, 117.26),   # Alabama
-    ("96369", 2025, {"locality": "13202-01"}, 156.31),   # Manhattan
-    ("96371", 2025, {"locality": "01182-18"}, 66.27),    # Los Angeles
-])
+@pytest.mark.parametrize(
+    "code, year, kw, expected",
+    [
+        ("96369", 2025, {}, 134.24),
+        ("96370", 2025, {}, 15.85),
+        ("96371", 2025, {}, 55.64),
+        ("96369", 2026, {}, 144.96),
+        ("96370", 2026, {}, 17.03),
+        ("96370", 2026, {"qp": True}, 17.12),
+        ("96369", 2026, {"qp": True}, 145.68),
+        ("96369", 2024, {"date": "2024-02-01"}, 138.84),
+        ("96369", 2024, {"date": "2024-03-09"}, 141.14),
+        ("96369", 2025, {"locality": "01112-05"}, 187.29),
+        ("96370", 2025, {"locality": "01112-05"}, 20.25),
+        ("96369", 2025, {"locality": "10112-00"}, 117.26),  # Alabama
+        ("96369", 2025, {"locality": "13202-01"}, 156.31),  # Manhattan
+        ("96371", 2025, {"locality": "01182-18"}, 66.27),  # Los Angeles
+    ],
+)
 def test_payment_matches_published_hand_calculations(code, year, kw, expected):
     p = payment(code, year, **kw)
     assert p.available and p.per_unit == expected
@@ -60,9 +63,14 @@ def test_2024_without_a_date_uses_the_last_period_and_says_so():
     assert p.cf == 33.2875 and any("2 conversion factor periods" in n for n in p.notes)
 
 
-@pytest.mark.parametrize("kw, missing", [({"year": 2018}, "year"),
-                                         ({"year": 2023, "locality": "01112-05"}, "locality"),
-                                         ({"year": 2023, "zip": "94103"}, "locality")])
+@pytest.mark.parametrize(
+    "kw, missing",
+    [
+        ({"year": 2018}, "year"),
+        ({"year": 2023, "locality": "01112-05"}, "locality"),
+        ({"year": 2023, "zip": "94103"}, "locality"),
+    ],
+)
 def test_missing_data_is_not_available_never_zero(kw, missing):
     p = payment("96369", **kw)
     assert not p.available and p.amount is None and p.per_unit is None
@@ -70,11 +78,19 @@ def test_missing_data_is_not_available_never_zero(kw, missing):
     assert p.to_dict()["amount"] == "data not available"
 
 
-@pytest.mark.parametrize("kw, field", [({"code": "99213"}, "code"), ({"code": "9636"}, "code"),
-                                       ({"zip": "00000"}, "zip"), ({"zip": "941"}, "zip"),
-                                       ({"locality": "99999-99"}, "locality"),
-                                       ({"locality": "SF"}, "locality"), ({"qp": True}, "qp"),
-                                       ({"date": "2024-01-01"}, "date")])
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        ({"code": "99213"}, "code"),
+        ({"code": "9636"}, "code"),
+        ({"zip": "00000"}, "zip"),
+        ({"zip": "941"}, "zip"),
+        ({"locality": "99999-99"}, "locality"),
+        ({"locality": "SF"}, "locality"),
+        ({"qp": True}, "qp"),
+        ({"date": "2024-01-01"}, "date"),
+    ],
+)
 def test_bad_input_raises_naming_the_field(kw, field):
     args = {"code": "96369", "year": 2025, **kw}
     with pytest.raises(InputError) as e:
@@ -106,7 +122,7 @@ def test_price_result_professional_and_institutional():
     q1 = inst.lines[2]
     assert q1.code == "96371" and q1.packaged and q1.amount is None and "packaged" in q1.text
     assert "$73.56" in q1.text and q1.to_dict()["amount"] == "packaged"
-    alone = price_result(code_minutes(10), 2026, claim="institutional")   # 96372 alone: Q1 paid separately
+    alone = price_result(code_minutes(10), 2026, claim="institutional")  # 96372 alone: Q1 paid separately
     assert alone.total == alone.lines[0].amount and not alone.lines[0].packaged
     missing = price_result(r, 2023, locality="01112-05")
     assert missing.total is None and "data not available" in missing.total_text

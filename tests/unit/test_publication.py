@@ -9,9 +9,16 @@ from infusion.workbook import publication as pub
 ALL = ["aetna", "bcbs", "cigna", "uhc", "medicare"]
 
 
-@pytest.mark.parametrize("kw, field", [({"code": "96372"}, "code"), ({"year": 2017}, "year"),
-                                       ({"year": "x"}, "year"), ({"payers": ["kaiser"]}, "payers"),
-                                       ({"locality": "99999-99"}, "locality")])
+@pytest.mark.parametrize(
+    "kw, field",
+    [
+        ({"code": "96372"}, "code"),
+        ({"year": 2017}, "year"),
+        ({"year": "x"}, "year"),
+        ({"payers": ["kaiser"]}, "payers"),
+        ({"locality": "99999-99"}, "locality"),
+    ],
+)
 def test_bad_parameters_name_the_parameter(kw, field):
     args = {"code": "96370", "year": 2026, "payers": ALL, "locality": None, "rates_path": None, **kw}
     with pytest.raises(InputError) as e:
@@ -56,12 +63,17 @@ def test_benchmarks_missing_rates_file_says_not_available(tmp_path):
 def test_benchmarks_sample_is_labelled_and_missing_families_not_zero():
     p = pub.validate_params("96370", 2026, ["aetna", "cigna"], None, "illustrative")
     b = pub.commercial_benchmarks(p)
-    assert "ILLUSTRATIVE" in b.note and set(b.table["payer"]) == {"Aetna", "Cigna", "Other",
-                                                                  "Medicare Advantage (all payers)"}
+    assert "ILLUSTRATIVE" in b.note and set(b.table["payer"]) == {
+        "Aetna",
+        "Cigna",
+        "Other",
+        "Medicare Advantage (all payers)",
+    }
     assert b.figure is not None and b.figure.layout.title.text.startswith("ILLUSTRATIVE")
     empty = b.table[b.table["n"] == 0]
-    assert (empty["median"] == "data not available").all() and (b.table.loc[b.table["n"] > 0, "median"]
-                                                                  .str.startswith("$")).all()
+    assert (empty["median"] == "data not available").all() and (
+        b.table.loc[b.table["n"] > 0, "median"].str.startswith("$")
+    ).all()
     aetna = b.table[(b.table["payer"] == "Aetna") & (b.table["billing class"] == "professional")]
     assert int(aetna["n"].iloc[0]) > 0
 

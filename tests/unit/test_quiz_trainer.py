@@ -22,28 +22,46 @@ from infusion.workbook.widgets import QuizWidget, ScenarioBuilder
 # ----------------------------------------------------------------------------- 1: the grammar
 
 
-@pytest.mark.parametrize("text, lines", [
-    ("96369-PO 96370-PO", [("96369", 1, ("PO",)), ("96370", 1, ("PO",))]),   # spaces between lines
-    ("96369 96370", [("96369", 1, ()), ("96370", 1, ())]),
-    ("96370 ×2", [("96370", 2, ())]), ("96370 (2)", [("96370", 2, ())]), ("96370 2 units", [("96370", 2, ())]),
-    ("96370 X 2", [("96370", 2, ())]), ("2 x 96370", [("96370", 2, ())]), ("96370: 2", [("96370", 2, ())]),
-    ("96369 (XS)", [("96369", 1, ("XS",))]), ("96369 XS", [("96369", 1, ("XS",))]),
-    ("96372 (25)", [("96372", 1, ("25",))]), ("96372 x1 -25", [("96372", 1, ("25",))]),
-    ("96369; 96370\n96371", [("96369", 1, ()), ("96370", 1, ()), ("96371", 1, ())]),
-    ("96369 and 96370", [("96369", 1, ()), ("96370", 1, ())]),
-    ("J1559 x103, J1559-JW x7", [("J1559", 103, ()), ("J1559", 7, ("JW",))]),   # drug lines stay apart
-    ("j1559 x100 jz", [("J1559", 100, ("JZ",))]),
-    ("none", []), ("No code.", []),
-])
+@pytest.mark.parametrize(
+    "text, lines",
+    [
+        ("96369-PO 96370-PO", [("96369", 1, ("PO",)), ("96370", 1, ("PO",))]),  # spaces between lines
+        ("96369 96370", [("96369", 1, ()), ("96370", 1, ())]),
+        ("96370 ×2", [("96370", 2, ())]),
+        ("96370 (2)", [("96370", 2, ())]),
+        ("96370 2 units", [("96370", 2, ())]),
+        ("96370 X 2", [("96370", 2, ())]),
+        ("2 x 96370", [("96370", 2, ())]),
+        ("96370: 2", [("96370", 2, ())]),
+        ("96369 (XS)", [("96369", 1, ("XS",))]),
+        ("96369 XS", [("96369", 1, ("XS",))]),
+        ("96372 (25)", [("96372", 1, ("25",))]),
+        ("96372 x1 -25", [("96372", 1, ("25",))]),
+        ("96369; 96370\n96371", [("96369", 1, ()), ("96370", 1, ()), ("96371", 1, ())]),
+        ("96369 and 96370", [("96369", 1, ()), ("96370", 1, ())]),
+        ("J1559 x103, J1559-JW x7", [("J1559", 103, ()), ("J1559", 7, ("JW",))]),  # drug lines stay apart
+        ("j1559 x100 jz", [("J1559", 100, ("JZ",))]),
+        ("none", []),
+        ("No code.", []),
+    ],
+)
 def test_answers_as_trainees_write_them(text, lines):
     assert [(ln.code, ln.units, ln.modifiers) for ln in parse_answer_lines(text)] == lines
 
 
-@pytest.mark.parametrize("text, message", [
-    ("hello", "'hello' is not a code"), ("", "no answer given"), ("   ", "no answer given"),
-    ("96369 x1 x2", "two unit counts"), ("9636", "'9636' is not a code"), ("x2", "is not a code"),
-    ("96370 x0", "units run from 1"), ("2 x", "is not a code"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("hello", "'hello' is not a code"),
+        ("", "no answer given"),
+        ("   ", "no answer given"),
+        ("96369 x1 x2", "two unit counts"),
+        ("9636", "'9636' is not a code"),
+        ("x2", "is not a code"),
+        ("96370 x0", "units run from 1"),
+        ("2 x", "is not a code"),
+    ],
+)
 def test_what_is_not_an_answer_is_refused_saying_how_to_write_one(text, message):
     with pytest.raises(InputError, match=message) as e:
         parse_answer_lines(text)
@@ -59,8 +77,7 @@ SEPS = [", ", "; ", "\n", " ", " and ", " + ", ",", " / "]
 
 
 @settings(max_examples=300, deadline=None)
-@given(lines=st.lists(line, min_size=1, max_size=6, unique_by=lambda x: (x[0], frozenset(x[2]))),
-       forms=st.data())
+@given(lines=st.lists(line, min_size=1, max_size=6, unique_by=lambda x: (x[0], frozenset(x[2]))), forms=st.data())
 def test_any_written_form_reads_back_as_its_lines(lines, forms):
     parts = []
     for code, n, mods in lines:
@@ -77,8 +94,9 @@ def test_any_written_form_reads_back_as_its_lines(lines, forms):
     text = parts[0] + "".join(forms.draw(st.sampled_from(SEPS)) + p for p in parts[1:])
     got = [(ln.code, ln.units, ln.modifiers) for ln in parse_answer_lines(text)]
     assert got == [(c, n, tuple(m)) for c, n, m in lines], text
-    assert parse_answer_lines(answer_text([AnswerLine(c, n, tuple(m)) for c, n, m in lines])) == \
-        [AnswerLine(c, n, tuple(m)) for c, n, m in lines]
+    assert parse_answer_lines(answer_text([AnswerLine(c, n, tuple(m)) for c, n, m in lines])) == [
+        AnswerLine(c, n, tuple(m)) for c, n, m in lines
+    ]
 
 
 # ----------------------------------------------------------------------------- 3-4: grading
@@ -152,7 +170,7 @@ def test_a_timed_exam_and_its_score_sheet():
 
 
 def test_score_sheet_cells_never_run_as_formulas():
-    exam = Exam(load_bank(), n=1, trainee="=HYPERLINK(\"x\")", seed=1)
+    exam = Exam(load_bank(), n=1, trainee='=HYPERLINK("x")', seed=1)
     assert "'=HYPERLINK" in exam.score_sheet_csv()
 
 
@@ -243,19 +261,25 @@ def test_scenario_files_and_the_readme_examples_run_with_file(tmp_path):
 
     root = Path(__file__).resolve().parents[2]
     for f in ("data/scenarios/sc-030.yaml", "data/encounters/hizentra_office_2026-01.yaml"):
-        out = subprocess.run([sys.executable, "-m", "infusion", "code", "--file", str(root / f)],
-                             capture_output=True, text=True, timeout=120)
+        out = subprocess.run(
+            [sys.executable, "-m", "infusion", "code", "--file", str(root / f)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert out.returncode == 0 and "96369" in out.stdout, out.stderr
     # every example of the README (render aside: the report tests run it) and every `code` example of
     # docs/cli.md runs as written
     readme = (root / "README.md").read_text()
     cli = (root / "docs" / "cli.md").read_text()
     pattern = r"^\.venv/bin/python -m infusion ((?:{}) [^\n#]+?)\s*(?:#.*)?$"
-    commands = (re.findall(pattern.format("code|price|rates|audit"), readme, re.M)
-                + re.findall(pattern.format("code"), cli, re.M))
+    commands = re.findall(pattern.format("code|price|rates|audit"), readme, re.M) + re.findall(
+        pattern.format("code"), cli, re.M
+    )
     assert len(commands) >= 10
     for cmd in commands:
         args = [a.strip('"') for a in re.findall(r'"[^"]*"|\S+', cmd)]
-        out = subprocess.run([sys.executable, "-m", "infusion", *args], capture_output=True, text=True,
-                             timeout=120, cwd=root)
+        out = subprocess.run(
+            [sys.executable, "-m", "infusion", *args], capture_output=True, text=True, timeout=120, cwd=root
+        )
         assert out.returncode == 0, (cmd, out.stderr)

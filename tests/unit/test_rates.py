@@ -18,17 +18,20 @@ REF = SHARED / "reference-formats"
 SAMPLES = REPO_ROOT / "data" / "samples"
 
 
-@pytest.mark.parametrize("name, codes, n, fmt", [
-    ("tic/in-network-rates-fee-for-service-single-plan-sample.json", ["27447"], 2, "tic-2.0.0"),
-    ("tic/in-network-rates-all-negotiated-types-sample.json", ["27447"], 2, "tic-2.0.0"),
-    ("tic/in-network-rates-multiple-plans-sample.json", ["27447", "27448"], 4, "tic-2.0.0"),
-    ("tic/in-network-rates-no-npi.json", ["27447", "27448", "43283"], None, "tic-2.0.0"),
-    ("hpt/V3.0.0_Tall_CSV_Format_Example.csv", ["70551"], 2, "hpt-csv-tall-3.0.0"),
-    ("hpt/V3.0.0_Wide_CSV_Format_Example.csv", ["70551"], 2, "hpt-csv-wide-3.0.0"),
-    ("hpt/v3_json_format_example.json", ["70551"], 2, "hpt-json-3.0.0"),
-    ("hpt/V2.0.0_Tall_CSV_Format_Example.csv", ["70551", "27447"], None, "hpt-csv-tall-2.0.0"),
-    ("hpt/V2.0.0_Wide_CSV_Format_Example.csv", ["70551", "27447"], None, "hpt-csv-wide-2.0.0"),
-])
+@pytest.mark.parametrize(
+    "name, codes, n, fmt",
+    [
+        ("tic/in-network-rates-fee-for-service-single-plan-sample.json", ["27447"], 2, "tic-2.0.0"),
+        ("tic/in-network-rates-all-negotiated-types-sample.json", ["27447"], 2, "tic-2.0.0"),
+        ("tic/in-network-rates-multiple-plans-sample.json", ["27447", "27448"], 4, "tic-2.0.0"),
+        ("tic/in-network-rates-no-npi.json", ["27447", "27448", "43283"], None, "tic-2.0.0"),
+        ("hpt/V3.0.0_Tall_CSV_Format_Example.csv", ["70551"], 2, "hpt-csv-tall-3.0.0"),
+        ("hpt/V3.0.0_Wide_CSV_Format_Example.csv", ["70551"], 2, "hpt-csv-wide-3.0.0"),
+        ("hpt/v3_json_format_example.json", ["70551"], 2, "hpt-json-3.0.0"),
+        ("hpt/V2.0.0_Tall_CSV_Format_Example.csv", ["70551", "27447"], None, "hpt-csv-tall-2.0.0"),
+        ("hpt/V2.0.0_Wide_CSV_Format_Example.csv", ["70551", "27447"], None, "hpt-csv-wide-2.0.0"),
+    ],
+)
 def test_official_examples_load(name, codes, n, fmt):
     ex = extract_file(REF / name, codes)
     assert ex.source_format == fmt
@@ -50,12 +53,13 @@ def test_tic_values_and_provider_counts():
 def test_hospital_wide_keeps_payer_names():
     df = extract_file(REF / "hpt/V3.0.0_Wide_CSV_Format_Example.csv", ["70551"]).frame()
     paid = df[df["negotiated_type"] == "negotiated"]
-    assert dict(zip(paid["payer_name"], paid["rate"])) == {"Platform Health Insurance": 400.0,
-                                                           "Region Health Insurance": 250.0}
+    assert dict(zip(paid["payer_name"], paid["rate"])) == {
+        "Platform Health Insurance": 400.0,
+        "Region Health Insurance": 250.0,
+    }
     assert set(paid["plan_name"]) == {"PPO", "HMO"}
     charges = df[df["payer_name"].isna()]  # the file's own charges, as rows of their own kind
-    assert dict(zip(charges["negotiated_type"], charges["rate"])) == {"gross charge": 1200.0,
-                                                                      "discounted cash": 1080.0}
+    assert dict(zip(charges["negotiated_type"], charges["rate"])) == {"gross charge": 1200.0, "discounted cash": 1080.0}
     assert set(df["billing_class"]) == {"institutional"}
 
 
@@ -71,13 +75,23 @@ def test_other_tic_file_types_are_refused_clearly(name):
         extract_file(REF / name)
 
 
-@pytest.mark.parametrize("names, family", [
-    (("Anthem Blue Cross",), "bcbs"), (("Highmark Inc.",), "bcbs"), (("Regence BlueShield",), "bcbs"),
-    (("Florida Blue",), "bcbs"), (("United HealthCare Services, Inc.",), "uhc"), (("UHC",), "uhc"),
-    (("Aetna Life Insurance Company",), "aetna"), (("Cigna Health and Life Insurance Company",), "cigna"),
-    (("Medicare Advantage",), "other"), (("Aetna Medicare Advantage",), "aetna"),
-    (("Kaiser Foundation Health Plan",), "other"), ((None, ""), "other"),
-])
+@pytest.mark.parametrize(
+    "names, family",
+    [
+        (("Anthem Blue Cross",), "bcbs"),
+        (("Highmark Inc.",), "bcbs"),
+        (("Regence BlueShield",), "bcbs"),
+        (("Florida Blue",), "bcbs"),
+        (("United HealthCare Services, Inc.",), "uhc"),
+        (("UHC",), "uhc"),
+        (("Aetna Life Insurance Company",), "aetna"),
+        (("Cigna Health and Life Insurance Company",), "cigna"),
+        (("Medicare Advantage",), "other"),
+        (("Aetna Medicare Advantage",), "aetna"),
+        (("Kaiser Foundation Health Plan",), "other"),
+        ((None, ""), "other"),
+    ],
+)
 def test_payer_families(names, family):
     assert classify(*names).family == family
 
@@ -121,17 +135,39 @@ def _write(path: Path, doc: dict, gz: bool = False) -> Path:
 
 
 def _tic(rate=12.5, drop=None):
-    price = {"negotiated_type": "negotiated", "negotiated_rate": rate, "expiration_date": "9999-12-31",
-             "billing_class": "professional", "setting": "outpatient", "service_code": ["11"]}
-    item = {"negotiation_arrangement": "ffs", "name": "x", "billing_code_type": "CPT",
-            "billing_code_type_version": "2026", "billing_code": "96370", "description": "x",
-            "negotiated_rates": [{"provider_references": [1], "negotiated_prices": [price]}]}
+    price = {
+        "negotiated_type": "negotiated",
+        "negotiated_rate": rate,
+        "expiration_date": "9999-12-31",
+        "billing_class": "professional",
+        "setting": "outpatient",
+        "service_code": ["11"],
+    }
+    item = {
+        "negotiation_arrangement": "ffs",
+        "name": "x",
+        "billing_code_type": "CPT",
+        "billing_code_type_version": "2026",
+        "billing_code": "96370",
+        "description": "x",
+        "negotiated_rates": [{"provider_references": [1], "negotiated_prices": [price]}],
+    }
     if drop:
         item.pop(drop)
-    return {"reporting_entity_name": "Cigna", "reporting_entity_type": "x", "last_updated_on": "2026-01-01",
-            "version": "2.0.0", "provider_references": [{"provider_group_id": 1, "network_name": ["n"],
-            "provider_groups": [{"npi": [1234567890], "tin": {"type": "ein", "value": "1"}}]}],
-            "in_network": [item, item]}
+    return {
+        "reporting_entity_name": "Cigna",
+        "reporting_entity_type": "x",
+        "last_updated_on": "2026-01-01",
+        "version": "2.0.0",
+        "provider_references": [
+            {
+                "provider_group_id": 1,
+                "network_name": ["n"],
+                "provider_groups": [{"npi": [1234567890], "tin": {"type": "ein", "value": "1"}}],
+            }
+        ],
+        "in_network": [item, item],
+    }
 
 
 def test_gzip_round_trip(tmp_path):
@@ -161,20 +197,35 @@ def test_wrong_type_names_the_item(tmp_path):
         extract_file(p)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda d: d["provider_references"][0].update(provider_groups=True),
-     r"provider_references\[0\].*provider_groups is bool, not a list"),
-    (lambda d: d["provider_references"][0]["provider_groups"][0].update(npi="1234567890"),
-     r"provider_references\[0\].*provider_groups\[0\]\.npi: '1234567890' is not a list of NPI numbers"),
-    (lambda d: d["provider_references"][0].update(provider_group_id=[1]),
-     r"provider_references\[0\].*provider group id \[1\] is not a number"),
-    (lambda d: d["in_network"][0]["negotiated_rates"][0].update(provider_references={"1": 1}),
-     r"in_network\[0\].*negotiated_rates\[0\]\.provider_references is dict, not a list"),
-    (lambda d: d["in_network"][0]["negotiated_rates"][0].update(negotiated_prices=["12.5"]),
-     r"in_network\[0\].*negotiated_prices\[0\]: expected an object, found str"),
-    (lambda d: d["in_network"][0]["negotiated_rates"][0].update(provider_groups=[5]),
-     r"in_network\[0\].*negotiated_rates\[0\]\.provider_groups\[0\]: expected an object, found int"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (
+            lambda d: d["provider_references"][0].update(provider_groups=True),
+            r"provider_references\[0\].*provider_groups is bool, not a list",
+        ),
+        (
+            lambda d: d["provider_references"][0]["provider_groups"][0].update(npi="1234567890"),
+            r"provider_references\[0\].*provider_groups\[0\]\.npi: '1234567890' is not a list of NPI numbers",
+        ),
+        (
+            lambda d: d["provider_references"][0].update(provider_group_id=[1]),
+            r"provider_references\[0\].*provider group id \[1\] is not a number",
+        ),
+        (
+            lambda d: d["in_network"][0]["negotiated_rates"][0].update(provider_references={"1": 1}),
+            r"in_network\[0\].*negotiated_rates\[0\]\.provider_references is dict, not a list",
+        ),
+        (
+            lambda d: d["in_network"][0]["negotiated_rates"][0].update(negotiated_prices=["12.5"]),
+            r"in_network\[0\].*negotiated_prices\[0\]: expected an object, found str",
+        ),
+        (
+            lambda d: d["in_network"][0]["negotiated_rates"][0].update(provider_groups=[5]),
+            r"in_network\[0\].*negotiated_rates\[0\]\.provider_groups\[0\]: expected an object, found int",
+        ),
+    ],
+)
 def test_a_file_off_the_schema_names_the_place_not_a_python_error(tmp_path, change, message):
     """Found by fuzzing: these used to stop with TypeError / AttributeError from deep inside."""
     doc = json.loads(json.dumps(_tic()))
@@ -184,15 +235,22 @@ def test_a_file_off_the_schema_names_the_place_not_a_python_error(tmp_path, chan
 
 
 def _hospital(charges) -> dict:
-    return {"hospital_name": "H", "version": "3.0.0",
-            "standard_charge_information": [{"code_information": [{"code": "96369", "type": "CPT"}],
-                                             "standard_charges": charges}]}
+    return {
+        "hospital_name": "H",
+        "version": "3.0.0",
+        "standard_charge_information": [
+            {"code_information": [{"code": "96369", "type": "CPT"}], "standard_charges": charges}
+        ],
+    }
 
 
-@pytest.mark.parametrize("charges, message", [
-    (5, r"standard_charge_information\[0\].*standard_charges: expected a list of objects, found 5"),
-    ([{"payers_information": 7}], r"standard_charges\[0\]\.payers_information: expected a list of objects"),
-])
+@pytest.mark.parametrize(
+    "charges, message",
+    [
+        (5, r"standard_charge_information\[0\].*standard_charges: expected a list of objects, found 5"),
+        ([{"payers_information": 7}], r"standard_charges\[0\]\.payers_information: expected a list of objects"),
+    ],
+)
 def test_a_hospital_json_off_the_schema_names_the_place(tmp_path, charges, message):
     with pytest.raises(DataError, match=message):
         extract_file(_write(tmp_path / "h.json", _hospital(charges)))
@@ -237,8 +295,7 @@ def test_a_failed_file_is_reported_and_the_run_is_marked_incomplete(tmp_path):
     good = _write(tmp_path / "good.json", _tic())
     bad = tmp_path / "bad.json"
     bad.write_text("{not json")
-    res = extract_files([good, bad], tmp_path / "o.parquet", jobs=2, progress=False,
-                        partial=tmp_path / "p.parquet")
+    res = extract_files([good, bad], tmp_path / "o.parquet", jobs=2, progress=False, partial=tmp_path / "p.parquet")
     assert [f["status"] for f in res.files] == ["ok", "failed"]
     assert res.out == tmp_path / "p.parquet" and not (tmp_path / "o.parquet").exists()
     manifest = json.loads((tmp_path / "p.parquet.manifest.json").read_text())

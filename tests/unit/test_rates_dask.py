@@ -15,8 +15,7 @@ def test_extract_on_a_two_worker_local_cluster(tmp_path):
     files = sorted((SAMPLES / "tic").iterdir()) + sorted((SAMPLES / "hospital").iterdir())
     local = extract_files(files, tmp_path / "local.parquet", jobs=1, progress=False)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        remote = extract_files(files, tmp_path / "dask.parquet", scheduler=cluster.scheduler_address,
-                               progress=False)
+        remote = extract_files(files, tmp_path / "dask.parquet", scheduler=cluster.scheduler_address, progress=False)
     assert remote.rows == local.rows > 0 and not remote.failed
     order = ["source_file", "billing_code", "rate"]
     a = pd.read_parquet(tmp_path / "local.parquet").sort_values(order).reset_index(drop=True)
@@ -31,7 +30,6 @@ def test_a_bad_file_on_the_cluster_is_reported(tmp_path):
     bad.write_text('{"in_network": [')
     good = SAMPLES / "tic" / "illustrative_aetna_in-network-rates.json"
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        res = extract_files([good, bad], tmp_path / "o.parquet", scheduler=cluster.scheduler_address,
-                            progress=False)
+        res = extract_files([good, bad], tmp_path / "o.parquet", scheduler=cluster.scheduler_address, progress=False)
     assert [f["status"] for f in res.files] == ["ok", "failed"]
     assert "bad.json" in res.failed[0]["error"]

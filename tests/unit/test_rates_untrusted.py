@@ -16,8 +16,10 @@ from infusion.rates.extract import extract_file, extract_files
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = '{"reporting_entity_name": "Aetna Life", "reporting_entity_type": "issuer", "version": "1.0.0", '
-PRICE = ('{"negotiated_type": "negotiated", "negotiated_rate": %s, "expiration_date": "9999-12-31", '
-         '"billing_class": "professional"}')
+PRICE = (
+    '{"negotiated_type": "negotiated", "negotiated_rate": %s, "expiration_date": "9999-12-31", '
+    '"billing_class": "professional"}'
+)
 
 
 def tic(tmp_path: Path, body: str, name: str = "t.json") -> Path:
@@ -27,9 +29,11 @@ def tic(tmp_path: Path, body: str, name: str = "t.json") -> Path:
 
 
 def item(code: str = '"96370"', rate: str = "20.5") -> str:
-    return ('{"negotiation_arrangement": "ffs", "billing_code_type": "CPT", "billing_code": %s, '
-            '"negotiated_rates": [{"provider_groups": [{"npi": [1], "tin": {"type": "ein", "value": "1"}}], '
-            '"negotiated_prices": [%s]}]}' % (code, PRICE % rate))
+    return (
+        '{"negotiation_arrangement": "ffs", "billing_code_type": "CPT", "billing_code": %s, '
+        '"negotiated_rates": [{"provider_groups": [{"npi": [1], "tin": {"type": "ein", "value": "1"}}], '
+        '"negotiated_prices": [%s]}]}' % (code, PRICE % rate)
+    )
 
 
 def test_escaped_billing_code_is_matched(tmp_path):
@@ -38,11 +42,14 @@ def test_escaped_billing_code_is_matched(tmp_path):
     assert list(df["billing_code"]) == ["96370"] and list(df["rate"]) == [20.5]
 
 
-@pytest.mark.parametrize("body, warning", [
-    ('"in_network": null', "in_network is null, not an array"),
-    ('"in_network": {"a": 1}', "in_network is an object, not an array"),
-    ('"plan_name": "x"', "no in_network member"),
-])
+@pytest.mark.parametrize(
+    "body, warning",
+    [
+        ('"in_network": null', "in_network is null, not an array"),
+        ('"in_network": {"a": 1}', "in_network is an object, not an array"),
+        ('"plan_name": "x"', "no in_network member"),
+    ],
+)
 def test_in_network_missing_or_not_an_array_is_a_warning(tmp_path, body, warning):
     ex = extract_file(tic(tmp_path, body), ["96370"])
     assert ex.rows == [] and any(warning in w for w in ex.warnings)
@@ -58,9 +65,27 @@ def test_good_and_bad_file_in_one_run(tmp_path):
     good = tic(tmp_path, '"in_network": [' + item() + "]", "good.json")
     bad = tic(tmp_path, '"in_network": [' + item() + ', {"billing_code": "1", "x": [1}]', "bad.json")
     out = tmp_path / "r.parquet"
-    proc = subprocess.run([sys.executable, "-m", "infusion", "rates", "extract", str(good), str(bad),
-                           "--out", str(out), "--partial", str(tmp_path / "p.parquet"), "--codes", "96370"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "infusion",
+            "rates",
+            "extract",
+            str(good),
+            str(bad),
+            "--out",
+            str(out),
+            "--partial",
+            str(tmp_path / "p.parquet"),
+            "--codes",
+            "96370",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "bad.json" in proc.stderr and "mismatched bracket" in proc.stderr
     assert "byte" in proc.stderr and "in_network[1]" in proc.stderr and not out.exists()
     out = tmp_path / "p.parquet"

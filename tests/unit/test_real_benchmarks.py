@@ -31,8 +31,11 @@ MARSHALL = "010005_marshall-medical-center-south_standardcharges_EXCERPT-9636x.c
 MGH = "mgh__042697983_Massachusetts-General-Hospital_StandardCharges_EXCERPT-9636x.csv"
 UW = "uw-medical-center__916001537_university-of-washington-medical-center_standardcharges_EXCERPT-9636x.json"
 LOS_BANOS = "941156621-1366896300_MEMORIAL-HOSPITAL-LOS-BANOS_standardcharges.csv"
-SUTTER = [LOS_BANOS, "940562680-1104059153_NOVATO-COMMUNITY-HOSPITAL_standardcharges.csv",
-          "942988520-1700960267_SUTTER-COAST-HOSPITAL_standardcharges.csv"]
+SUTTER = [
+    LOS_BANOS,
+    "940562680-1104059153_NOVATO-COMMUNITY-HOSPITAL_standardcharges.csv",
+    "942988520-1700960267_SUTTER-COAST-HOSPITAL_standardcharges.csv",
+]
 
 
 def _rows(name: str, code: str = "96369") -> pd.DataFrame:
@@ -54,8 +57,11 @@ def test_marshall_medicare_advantage_columns():
     blue = _one(df, "Blue Advantage Recurring")  # Blue_Advantage_Recurring|M4R: 181.57
     assert (blue["payer_family"], blue["line_of_business"], blue["rate"]) == ("bcbs", "medicare_advantage", 181.57)
     spring = _one(df, "Healthsprings Outpatient")  # Healthsprings_Outpatient|MSO: 134.67
-    assert (spring["payer_family"], spring["line_of_business"], spring["rate"]) == ("cigna", "medicare_advantage",
-                                                                                  134.67)
+    assert (spring["payer_family"], spring["line_of_business"], spring["rate"]) == (
+        "cigna",
+        "medicare_advantage",
+        134.67,
+    )
     commercial = df[df["line_of_business"] == "commercial"]
     assert set(commercial["rate"]) == {582.62, 157.72, 322.0, 65.0}  # BCBS, BCBS "_2" plans, UHC/UMR, Cigna 65%
     assert classify("KelseyCare MedicareAdvantage", "Outpatient").line_of_business == "medicare_advantage"
@@ -65,8 +71,11 @@ def test_marshall_medicare_advantage_columns():
 def test_mgh_medicare_itself_and_its_commercial_plans():
     df = _rows(MGH)
     medicare = _one(df, "MEDICARE [2001]", "HB MGH MEDICARE")  # 250.18, the OPPS rate (both settings)
-    assert (medicare["payer_family"], medicare["line_of_business"], medicare["rate"]) == ("medicare", "medicare",
-                                                                                        250.18)
+    assert (medicare["payer_family"], medicare["line_of_business"], medicare["rate"]) == (
+        "medicare",
+        "medicare",
+        250.18,
+    )
     blue = _one(df, "BLUE CROSS BLUE SHIELD [110001]", "HB MGH MEDICARE")  # a Blue plan's Medicare plan
     assert (blue["payer_family"], blue["line_of_business"]) == ("bcbs", "medicare_advantage")
     hmo = _one(df, "MGB HEALTH PLAN [150001]", "HB AMC MGBHP COMMERCIAL HMO")
@@ -105,16 +114,21 @@ def test_out_of_network_amounts_are_kept_but_never_benchmarked(tmp_path):
     op = df[df["setting"] == "outpatient"]
     # line 12114 (OP-52000033): Aetna OON 337.84, OON emergency 313.12, HMO/PPO 309.00
     got = {r.payer_name: (r.network, r.rate) for r in op.itertuples() if r.payer_name.startswith("Aetna")}
-    assert got == {"Aetna Commercial Out of Network": ("out-of-network", 337.84),
-                   "Aetna Commercial Out of Network - Emergency Services": ("out-of-network emergency", 313.12),
-                   "Aetna HMO/PPO": ("in-network", 309.0)}
+    assert got == {
+        "Aetna Commercial Out of Network": ("out-of-network", 337.84),
+        "Aetna Commercial Out of Network - Emergency Services": ("out-of-network emergency", 313.12),
+        "Aetna HMO/PPO": ("in-network", 309.0),
+    }
     out = tmp_path / "r.parquet"
     extract_files([HPT / f for f in SUTTER], out, codes=["96369"], progress=False)
     s = summarize(out, "96369", 2026)
     assert not s.rates["payer_name"].str.contains("Out of Network").any()
     why = dict(zip(s.excluded["reason"], s.excluded["n"]))
-    assert why["out-of-network amount (not a negotiated rate)"] == why["out-of-network emergency amount " \
-                                                                      "(not a negotiated rate)"] > 0
+    assert (
+        why["out-of-network amount (not a negotiated rate)"]
+        == why["out-of-network emergency amount (not a negotiated rate)"]
+        > 0
+    )
 
 
 # 8. the file's setting column is read; an outpatient code's benchmark uses outpatient rates
@@ -131,8 +145,7 @@ def test_sutter_service_setting_is_read_and_inpatient_rates_are_left_out(tmp_pat
 
 
 def test_setting_in_the_name_narrows_the_files_both():
-    df = _rows("md-anderson__74-6001118_MD%20Anderson%20Cancer%20Center_StandardCharges_EXCERPT-9636x.csv",
-               "96370")
+    df = _rows("md-anderson__74-6001118_MD%20Anderson%20Cancer%20Center_StandardCharges_EXCERPT-9636x.csv", "96370")
     aetna = df[df["payer_name"] == "Aetna"].set_index("plan_name")["setting"].to_dict()
     assert aetna["HMO Inpatient"] == "inpatient" and aetna["HMO Outpatient"] == "outpatient"
     assert aetna["SCT"] == "both"  # the file's own setting where the name says none
@@ -144,7 +157,9 @@ def test_oshpd_chargemaster_gl_and_nrv_are_not_rates():
     df = ex.frame()
     r = df[df["billing_code"] == "96369"]  # row 08187: GL 4010, NRV 0450, IP 456, OP 456
     assert sorted(zip(r["negotiated_type"], r["setting"], r["rate"])) == [
-        ("gross charge", "inpatient", 456.0), ("gross charge", "outpatient", 456.0)]
+        ("gross charge", "inpatient", 456.0),
+        ("gross charge", "outpatient", 456.0),
+    ]
     assert df["payer_name"].isna().all() and not (df["rate"] == 4010).any() and not (df["rate"] == 450).any()
     roles = {k.split(": ", 1)[1]: v for k, v in ex.columns.items()}
     assert roles["GL"] == "not read" and roles["NRV"] == "not read"
@@ -173,8 +188,11 @@ def test_publication_benchmark_is_real_and_cited():
     assert (t["n"] > 0).all() and t.loc["Aetna", "states"] == "CA, WA"
     assert "OPPS rate $217.31" in b.note and "not wage-adjusted" in b.note
     r = b.rates
-    uw = r[(r["hospital"] == "University of Washington Medical Center") & (r["payer"] == "Aetna")
-           & (r["line of business"] == "commercial")]
+    uw = r[
+        (r["hospital"] == "University of Washington Medical Center")
+        & (r["payer"] == "Aetna")
+        & (r["line of business"] == "commercial")
+    ]
     assert list(uw["amount"]) == ["$758.32"] and list(uw["file date"]) == ["2026-04-01"]
     assert r["file"].str.len().gt(0).all() and r["hospital"].notna().all()
     assert not r["payer"].str.contains("Out of Network").any()
@@ -201,9 +219,21 @@ def test_illustrative_sample_is_a_named_demo_option():
 
 # 11. a claim line without its own date takes the claim's (Tuva's institutional lines)
 def test_tuva_lines_without_a_date_take_the_claims(tmp_path):
-    proc = subprocess.run([sys.executable, "-m", "infusion", "audit",
-                           str(REAL_FILES / "claims" / "tuva_demo_medical_claim.csv"),
-                           "--out", str(tmp_path / "f.csv")], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "infusion",
+            "audit",
+            str(REAL_FILES / "claims" / "tuva_demo_medical_claim.csv"),
+            "--out",
+            str(tmp_path / "f.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "1157 line(s) with no line date of service took their claim's date (claim_start_date)" in proc.stderr
     rejects = pd.read_csv(tmp_path / "f.rejects.csv")
@@ -217,13 +247,18 @@ def test_every_real_payer_name_has_the_family_and_line_a_person_gives_it():
     payer's own description of the plan); the classifier must agree on every one, and a new name in
     the data must be added to the list."""
     with open(DATA / "payer_names_real.csv", newline="", encoding="utf-8") as fh:
-        want = {(r["payer"], r["plan"]): (r["family"], r["line_of_business"], r["network"], r["setting"] or None)
-                for r in csv.DictReader(fh)}
+        want = {
+            (r["payer"], r["plan"]): (r["family"], r["line_of_business"], r["network"], r["setting"] or None)
+            for r in csv.DictReader(fh)
+        }
     df = pd.read_parquet(ROOT / "data" / "benchmarks" / "real_rates.parquet")
     have = set(zip(df["payer_name"].dropna(), df.loc[df["payer_name"].notna(), "plan_name"].fillna("")))
     assert have == set(want)
-    wrong = {k: (tuple(classify(*k).__dict__.values()), v) for k, v in want.items()
-             if tuple(classify(*k).__dict__.values()) != v}
+    wrong = {
+        k: (tuple(classify(*k).__dict__.values()), v)
+        for k, v in want.items()
+        if tuple(classify(*k).__dict__.values()) != v
+    }
     assert wrong == {}
 
 
@@ -244,14 +279,26 @@ def test_unmatched_names_stay_unknown_never_guessed():
         assert classify(name) == payers.PayerClass("other", "unknown")
 
 
-@pytest.mark.parametrize("row, message", [
-    ({"pattern": "(unclosed"}, "line 2: column 'pattern': not a regular expression"),
-    ({"family": "kaiser"}, "line 2: column 'family': 'kaiser' is not one of"),
-    ({"source": ""}, "line 2: column 'source' is empty"),
-])
+@pytest.mark.parametrize(
+    "row, message",
+    [
+        ({"pattern": "(unclosed"}, "line 2: column 'pattern': not a regular expression"),
+        ({"family": "kaiser"}, "line 2: column 'family': 'kaiser' is not one of"),
+        ({"source": ""}, "line 2: column 'source' is empty"),
+    ],
+)
 def test_a_bad_row_of_the_payer_table_is_named(tmp_path, monkeypatch, row, message):
-    base = {"order": "1", "kind": "brand", "pattern": "acme", "family": "other", "line_of_business": "",
-            "network": "", "setting": "", "note": "x", "source": "a source of ten characters"}
+    base = {
+        "order": "1",
+        "kind": "brand",
+        "pattern": "acme",
+        "family": "other",
+        "line_of_business": "",
+        "network": "",
+        "setting": "",
+        "note": "x",
+        "source": "a source of ten characters",
+    }
     (tmp_path / "reference").mkdir()
     with open(tmp_path / "reference" / "payer_names.csv", "w", newline="") as fh:
         w = csv.DictWriter(fh, list(base))
@@ -271,8 +318,13 @@ def test_a_bad_row_of_the_payer_table_is_named(tmp_path, monkeypatch, row, messa
 # the shipped table: built by the script, from the sidecar's files, facts only
 def test_shipped_real_rates_rebuild_identically(tmp_path):
     out = tmp_path / "real_rates.parquet"
-    proc = subprocess.run([sys.executable, "scripts/build_real_rates.py", "--files", str(HPT), "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "scripts/build_real_rates.py", "--files", str(HPT), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stderr
     shipped = pd.read_parquet(ROOT / "data" / "benchmarks" / "real_rates.parquet")
     pd.testing.assert_frame_equal(pd.read_parquet(out), shipped)
@@ -287,7 +339,12 @@ def test_shipped_real_rates_rebuild_identically(tmp_path):
 def test_build_script_keeps_the_last_good_table_when_a_file_is_missing(tmp_path):
     out = tmp_path / "real_rates.parquet"
     out.write_bytes(b"last good")
-    proc = subprocess.run([sys.executable, "scripts/build_real_rates.py", "--files", str(tmp_path), "--out", str(out)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "scripts/build_real_rates.py", "--files", str(tmp_path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 2 and "listed file(s) not in" in proc.stderr
     assert out.read_bytes() == b"last good"

@@ -33,8 +33,7 @@ def _frame(name: str, codes=FAMILY, **kw) -> pd.DataFrame:
 
 def _paid(df: pd.DataFrame) -> dict[tuple[str, str], float]:
     rows = df[df["payer_name"].notna()]
-    return {(r.payer_name, r.plan_name if isinstance(r.plan_name, str) else ""): r.rate
-            for r in rows.itertuples()}
+    return {(r.payer_name, r.plan_name if isinstance(r.plan_name, str) else ""): r.rate for r in rows.itertuples()}
 
 
 # 1. wide CSV: payer-only columns (no plan segment) are read, and upper-case headers
@@ -42,8 +41,12 @@ def test_wide_csv_payer_only_columns_lake_martin():
     ex = extract_file(HPT / "631282722_lake-martin-community-hospital_standardcharges.csv", ["96372"])
     df = ex.frame()
     assert ex.items_matched == 4  # four 96372 rows in the file (lines 2388-2391)
-    one = {("MEDICARE", ""): 67.47, ("TRICARE", "ALL PLANS"): 60.72, ("VIVA MEDICARE ALL PLANS", ""): 67.47,
-           ("HUMANA ALL PLANS", ""): 85.0}
+    one = {
+        ("MEDICARE", ""): 67.47,
+        ("TRICARE", "ALL PLANS"): 60.72,
+        ("VIVA MEDICARE ALL PLANS", ""): 67.47,
+        ("HUMANA ALL PLANS", ""): 85.0,
+    }
     assert _paid(df) == one
     assert (df["payer_name"].notna()).sum() == 4 * 4 and len(df) == 4 * 6  # + gross 34, cash 17 each
     humana = df[df["payer_name"] == "HUMANA ALL PLANS"]
@@ -100,8 +103,9 @@ def test_summary_does_not_merge_payers_grove_hill(tmp_path):
     from infusion.rates.extract import extract_files
 
     out = tmp_path / "r.parquet"
-    extract_files([HPT / "630436871_grove-hill-memorial-hospital_standardcharges.csv"], out,
-                  codes=["96372"], progress=False)
+    extract_files(
+        [HPT / "630436871_grove-hill-memorial-hospital_standardcharges.csv"], out, codes=["96372"], progress=False
+    )
     s = summarize(out, "96372", 2026)
     t = s.table.set_index(["payer_family", "line_of_business"])
     # BCBS, Medicare, Aetna, Cigna, Humana, Medicaid: $38 each, six rates, none merged
@@ -115,44 +119,47 @@ def test_summary_does_not_merge_payers_grove_hill(tmp_path):
 
 
 # 4. payer families and lines of business, on payer/plan names from the real files
-@pytest.mark.parametrize("payer, plan, family, lob", [
-    ("UHCCP OF NJ MCO", "", "uhc", "medicaid_managed_care"),
-    ("UHCCP DUAL COVERAGE", "", "uhc", "medicare_advantage"),
-    ("United Behavioral Health/UBH", "", "uhc", "commercial"),
-    ("United / Secure Horizons", "", "uhc", "medicare_advantage"),
-    ("Hix United", "", "uhc", "exchange"),
-    ("United Medicare", "Mmc Uhc Mcare Solutions", "uhc", "medicare_advantage"),
-    ("MEDICARE", "", "medicare", "medicare"),
-    ("[Medicare]", "[Alabama]", "medicare", "medicare"),
-    ("[Medicaid]", "[Alabama]", "other", "medicaid"),
-    ("MEDICAID", "", "other", "medicaid"),
-    ("VIVA MEDICARE ALL PLANS", "", "other", "medicare_advantage"),
-    ("TRICARE", "ALL PLANS", "other", "tricare"),
-    ("HUMANA ALL PLANS", "", "other", "unknown"),
-    ("AETNA", "HMO", "aetna", "commercial"),
-    ("AETNA_MA", "PPO", "aetna", "medicare_advantage"),
-    ("CIGNA_MA", "PREFERRED", "cigna", "medicare_advantage"),
-    ("HIGHMARK_MA", "SIGNATURE", "bcbs", "medicare_advantage"),
-    ("HIGHMARK", "DELAWARE_EXCHANGE", "bcbs", "exchange"),
-    ("HIGHMARK", "STATE_OF_DE_EMPLOYEES", "bcbs", "commercial"),
-    ("UHC_AARP", "HMO", "uhc", "medicare_advantage"),
-    ("UHC_MA", "DSNP", "uhc", "medicare_advantage"),
-    ("AMBETTER", "", "other", "exchange"),
-    ("AMERIHEALTH_CARITAS_NEXT", "", "other", "exchange"),
-    ("AMERIHEALTH_CARITAS_VIP_CARE", "", "other", "medicare_advantage"),
-    ("AMERIHEALTH CARITAS", "", "other", "medicaid_managed_care"),
-    ("DELAWARE_FIRST_HEALTH", "", "other", "medicaid_managed_care"),
-    ("HEALTH_OPTIONS", "", "other", "medicaid_managed_care"),
-    ("WELLCARE", "", "other", "medicare_advantage"),
-    ("BCBS of AL", "", "bcbs", "commercial"),
-    ("Cigna Medicare Adv", "", "cigna", "medicare_advantage"),
-    ("Simpra Advantage Inc MCR Adv (Plan: All)", "", "other", "medicare_advantage"),
-    ("Anthem BCBS-Par/Traditional", "", "bcbs", "commercial"),
-    ("Meritain", "", "aetna", "commercial"),
-    ("Premera", "", "bcbs", "commercial"),
-    ("Regence OR", "", "bcbs", "commercial"),
-    ("Kaiser", "", "other", "unknown"),
-])
+@pytest.mark.parametrize(
+    "payer, plan, family, lob",
+    [
+        ("UHCCP OF NJ MCO", "", "uhc", "medicaid_managed_care"),
+        ("UHCCP DUAL COVERAGE", "", "uhc", "medicare_advantage"),
+        ("United Behavioral Health/UBH", "", "uhc", "commercial"),
+        ("United / Secure Horizons", "", "uhc", "medicare_advantage"),
+        ("Hix United", "", "uhc", "exchange"),
+        ("United Medicare", "Mmc Uhc Mcare Solutions", "uhc", "medicare_advantage"),
+        ("MEDICARE", "", "medicare", "medicare"),
+        ("[Medicare]", "[Alabama]", "medicare", "medicare"),
+        ("[Medicaid]", "[Alabama]", "other", "medicaid"),
+        ("MEDICAID", "", "other", "medicaid"),
+        ("VIVA MEDICARE ALL PLANS", "", "other", "medicare_advantage"),
+        ("TRICARE", "ALL PLANS", "other", "tricare"),
+        ("HUMANA ALL PLANS", "", "other", "unknown"),
+        ("AETNA", "HMO", "aetna", "commercial"),
+        ("AETNA_MA", "PPO", "aetna", "medicare_advantage"),
+        ("CIGNA_MA", "PREFERRED", "cigna", "medicare_advantage"),
+        ("HIGHMARK_MA", "SIGNATURE", "bcbs", "medicare_advantage"),
+        ("HIGHMARK", "DELAWARE_EXCHANGE", "bcbs", "exchange"),
+        ("HIGHMARK", "STATE_OF_DE_EMPLOYEES", "bcbs", "commercial"),
+        ("UHC_AARP", "HMO", "uhc", "medicare_advantage"),
+        ("UHC_MA", "DSNP", "uhc", "medicare_advantage"),
+        ("AMBETTER", "", "other", "exchange"),
+        ("AMERIHEALTH_CARITAS_NEXT", "", "other", "exchange"),
+        ("AMERIHEALTH_CARITAS_VIP_CARE", "", "other", "medicare_advantage"),
+        ("AMERIHEALTH CARITAS", "", "other", "medicaid_managed_care"),
+        ("DELAWARE_FIRST_HEALTH", "", "other", "medicaid_managed_care"),
+        ("HEALTH_OPTIONS", "", "other", "medicaid_managed_care"),
+        ("WELLCARE", "", "other", "medicare_advantage"),
+        ("BCBS of AL", "", "bcbs", "commercial"),
+        ("Cigna Medicare Adv", "", "cigna", "medicare_advantage"),
+        ("Simpra Advantage Inc MCR Adv (Plan: All)", "", "other", "medicare_advantage"),
+        ("Anthem BCBS-Par/Traditional", "", "bcbs", "commercial"),
+        ("Meritain", "", "aetna", "commercial"),
+        ("Premera", "", "bcbs", "commercial"),
+        ("Regence OR", "", "bcbs", "commercial"),
+        ("Kaiser", "", "other", "unknown"),
+    ],
+)
 def test_payer_family_and_line_of_business(payer, plan, family, lob):
     assert classify_payer(payer, plan) == (family, lob)
 
@@ -161,10 +168,13 @@ def test_every_payer_name_in_the_real_hospital_files_is_classified():
     """Each payer/plan pair the readers find gets a family and a line of business, and none of the
     four private families' Medicare Advantage or Medicaid plans is taken as commercial."""
     names = set()
-    for f in ("631282722_lake-martin-community-hospital_standardcharges.csv",
-              "630436871_grove-hill-memorial-hospital_standardcharges.csv",
-              "Community_Hospital_Machine_Readable_Standard_Charges_12_2020.csv",
-              "CH+Website+CDM+3.15.24.xlsx", "peacehealth.xlsx"):
+    for f in (
+        "631282722_lake-martin-community-hospital_standardcharges.csv",
+        "630436871_grove-hill-memorial-hospital_standardcharges.csv",
+        "Community_Hospital_Machine_Readable_Standard_Charges_12_2020.csv",
+        "CH+Website+CDM+3.15.24.xlsx",
+        "peacehealth.xlsx",
+    ):
         df = _frame(f)
         names |= set(zip(df["payer_name"].dropna(), df.loc[df["payer_name"].notna(), "plan_name"].fillna("")))
     df = extract_file(HPT / "823462523_BayhealthEmergencyPhysicians_StandardCharges.csv", ["10060"]).frame()
@@ -184,8 +194,9 @@ def test_physician_group_file_is_professional_and_json_billing_class_is_kept():
     ex = extract_file(HPT / "823462523_BayhealthEmergencyPhysicians_StandardCharges.csv", ["10060"])
     assert set(ex.frame()["billing_class"]) == {"professional"}
     assert any("professional from the publisher's name" in w for w in ex.warnings)
-    told = extract_file(HPT / "823462523_BayhealthEmergencyPhysicians_StandardCharges.csv", ["10060"],
-                        billing_class="institutional").frame()
+    told = extract_file(
+        HPT / "823462523_BayhealthEmergencyPhysicians_StandardCharges.csv", ["10060"], billing_class="institutional"
+    ).frame()
     assert set(told["billing_class"]) == {"institutional"}
     js = _frame("hospital-charges-listing", ["96372"])
     assert set(js["billing_class"]) == {"institutional"}  # "billing_class": "facility" in every item
@@ -213,11 +224,19 @@ def test_chargemaster_uwmc_xlsx():
 def test_chargemaster_seattle_childrens_csv():
     df = _frame("910564748_seattlechildrenshospital_standardcharges.csv")
     got = sorted(zip(df["billing_code"], df["negotiated_type"], df["rate"]))
-    want = sorted([("96372", "gross charge", 92.7), ("96372", "discounted cash", 69.53)] * 2 + [
-        ("96369", "gross charge", 628.0), ("96369", "discounted cash", 471.0),
-        ("96370", "gross charge", 59.0), ("96370", "discounted cash", 44.25),
-        ("96371", "gross charge", 247.0), ("96371", "discounted cash", 185.25),
-        ("96372", "gross charge", 56.0), ("96372", "discounted cash", 42.0)])
+    want = sorted(
+        [("96372", "gross charge", 92.7), ("96372", "discounted cash", 69.53)] * 2
+        + [
+            ("96369", "gross charge", 628.0),
+            ("96369", "discounted cash", 471.0),
+            ("96370", "gross charge", 59.0),
+            ("96370", "discounted cash", 44.25),
+            ("96371", "gross charge", 247.0),
+            ("96371", "discounted cash", 185.25),
+            ("96372", "gross charge", 56.0),
+            ("96372", "discounted cash", 42.0),
+        ]
+    )
     assert got == want
 
 
@@ -233,23 +252,37 @@ def test_chargemaster_virginia_mason_csv_counts_its_na():
     assert ex.items_matched == len(hits) == len(df) == 12 and ex.not_read == {}
     # a code whose fee is "N/A" (lines 9 and 10): counted as not given, never a rate of 0
     na = extract_file(HPT / "hospital-chargemaster.csv", ["0022U"])
-    assert na.rows == [] and na.not_read == {"charge given as 'N/A' (no amount)": 2,
-                                             "row of a requested code with no charge in it": 2}
+    assert na.rows == [] and na.not_read == {
+        "charge given as 'N/A' (no amount)": 2,
+        "row of a requested code with no charge in it": 2,
+    }
 
 
 def test_chargemaster_community_2020_payer_columns():
     df = _frame("Community_Hospital_Machine_Readable_Standard_Charges_12_2020.csv", ["96372"])
     assert len(df) == 3 * 9  # three 96372 rows: gross, cash and seven payers each
-    assert _paid(df) == {("BCBS of AL", ""): 23.68, ("Cigna", ""): 30.08, ("Cigna Medicare Adv", ""): 25.6,
-                         ("Simpra Advantage Inc MCR Adv (Plan: All)", ""): 25.6, ("Tricare", ""): 30.08,
-                         ("United Healthcare", ""): 30.08, ("VIVA", ""): 25.6}
+    assert _paid(df) == {
+        ("BCBS of AL", ""): 23.68,
+        ("Cigna", ""): 30.08,
+        ("Cigna Medicare Adv", ""): 25.6,
+        ("Simpra Advantage Inc MCR Adv (Plan: All)", ""): 25.6,
+        ("Tricare", ""): 30.08,
+        ("United Healthcare", ""): 30.08,
+        ("VIVA", ""): 25.6,
+    }
 
 
 def test_chargemaster_peacehealth_sheets_are_hospitals():
     df = _frame("peacehealth.xlsx", ["96372"])
     sj = df[df["reporting_entity"] == "PeaceHealth St Joseph Hospital"]
-    assert _paid(sj) == {("Cigna", ""): 177.86, ("First Health", ""): 202.73, ("Intercare", ""): 73.39,
-                         ("Premera", ""): 209.0, ("Meritain", ""): 197.09, ("United Health Care", ""): 186.57}
+    assert _paid(sj) == {
+        ("Cigna", ""): 177.86,
+        ("First Health", ""): 202.73,
+        ("Intercare", ""): 73.39,
+        ("Premera", ""): 209.0,
+        ("Meritain", ""): 197.09,
+        ("United Health Care", ""): 186.57,
+    }
     assert dict(zip(sj["negotiated_type"], sj["rate"]))["gross charge"] == 209.0
     assert dict(zip(sj["negotiated_type"], sj["rate"]))["discounted cash"] == 135.85
     assert df["reporting_entity"].nunique() == 10  # one hospital per "Output" sheet
@@ -291,8 +324,13 @@ def test_chargemaster_column_map_names_the_code_column(tmp_path):
 
 # 6 and 7. claims layouts and the 837's unit basis
 def _audit(path: Path, out: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "infusion", "audit", str(path), "--out", str(out), *extra],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "infusion", "audit", str(path), "--out", str(out), *extra],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
 
 
 def test_ccw_rif_trailing_delimiter_is_an_empty_field(tmp_path):
@@ -308,8 +346,9 @@ def test_ccw_rif_trailing_delimiter_is_an_empty_field(tmp_path):
     assert "lines in 1 = checked 1 + rejected 0" in proc.stdout, proc.stdout + proc.stderr
 
 
-@pytest.mark.parametrize("name", ["DE1_0_2008_to_2010_Carrier_Claims_Sample_0A.csv",
-                                  "DE1_0_2008_to_2010_Outpatient_Claims_Sample_0.csv"])
+@pytest.mark.parametrize(
+    "name", ["DE1_0_2008_to_2010_Carrier_Claims_Sample_0A.csv", "DE1_0_2008_to_2010_Outpatient_Claims_Sample_0.csv"]
+)
 def test_desynpuf_claim_per_row_layout_is_named(tmp_path, name):
     proc = _audit(REAL / "claims" / name, tmp_path / "f.csv")
     assert proc.returncode == 2 and "claim-per-row layout (HCPCS_CD_1 .." in proc.stderr
@@ -338,16 +377,34 @@ def test_837_minutes_unit_basis_is_not_taken_as_units(tmp_path):
 
 # every real file through the CLI: exit 0 or a clear exit 2, and an exact accounting
 HPT_FILES = sorted(p.name for p in HPT.iterdir())
-CLAIM_FILES = sorted([f"claims/{p.name}" for p in (REAL / "claims").iterdir()]
-                     + [f"x12/{p.name}" for p in (REAL / "x12").iterdir()])
+CLAIM_FILES = sorted(
+    [f"claims/{p.name}" for p in (REAL / "claims").iterdir()] + [f"x12/{p.name}" for p in (REAL / "x12").iterdir()]
+)
 
 
 def test_every_price_transparency_file_ends_in_the_manifest(tmp_path):
     files = [str(HPT / n) for n in HPT_FILES] + [str(REAL / "tic" / "mrfparse_Q5116_excerpt_in-network.json")]
     out, partial = tmp_path / "r.parquet", tmp_path / "partial.parquet"
-    proc = subprocess.run([sys.executable, "-m", "infusion", "rates", "extract", *files, "--out", str(out),
-                           "--partial", str(partial), "--codes", ",".join(FAMILY + ["Q5116"])],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "infusion",
+            "rates",
+            "extract",
+            *files,
+            "--out",
+            str(out),
+            "--partial",
+            str(partial),
+            "--codes",
+            ",".join(FAMILY + ["Q5116"]),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "internal error" not in proc.stderr
     assert not out.exists()  # a run where a file failed never writes the table asked for
     out = partial
@@ -358,11 +415,13 @@ def test_every_price_transparency_file_ends_in_the_manifest(tmp_path):
     # refused, each with its reason: a shoppable-services list and a chargemaster without codes,
     # the broken .txt as published, and the two traps whose internal ids look like 96369-96372
     # ("Procedure ID" 96369 = "OVA 1 TM QL", "Internal ID" 96371 = a needle): no CPT column, no rate
-    assert set(failed) == {"27-4000610_Encompass Health Rehabilitation Hospital of Gadsden_shoppableservices.csv",
-                           "CRMC-Standard-Charges1.1.csv",
-                           "823462523_BayhealthEmergencyPhysicians_StandardCharges.txt",
-                           "CapitalDivision_CJWMedicalCenter_CM.csv",
-                           "fy19-standard-hospital-services-chargemaster.csv"}
+    assert set(failed) == {
+        "27-4000610_Encompass Health Rehabilitation Hospital of Gadsden_shoppableservices.csv",
+        "CRMC-Standard-Charges1.1.csv",
+        "823462523_BayhealthEmergencyPhysicians_StandardCharges.txt",
+        "CapitalDivision_CJWMedicalCenter_CM.csv",
+        "fy19-standard-hospital-services-chargemaster.csv",
+    }
     for trap in ("CapitalDivision_CJWMedicalCenter_CM.csv", "fy19-standard-hospital-services-chargemaster.csv"):
         assert "no header row naming a CPT/HCPCS code column" in failed[trap]
     df = pd.read_parquet(out)
@@ -372,8 +431,12 @@ def test_every_price_transparency_file_ends_in_the_manifest(tmp_path):
         if f["status"] == "ok" and f["rows"]:
             assert f["items_matched"] > 0, f["file"]
     have = set(df["reporting_entity"])
-    assert {"Lake Martin Community Hospital", "Grove Hill Memorial Hospital", "Andalusia Health",
-            "PeaceHealth St Joseph Hospital"} <= have
+    assert {
+        "Lake Martin Community Hospital",
+        "Grove Hill Memorial Hospital",
+        "Andalusia Health",
+        "PeaceHealth St Joseph Hospital",
+    } <= have
 
 
 @pytest.mark.parametrize("name", CLAIM_FILES)
@@ -382,8 +445,9 @@ def test_every_claims_file_audits_or_is_refused_clearly(tmp_path, name):
     assert proc.returncode in (0, 2), proc.stderr
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
     if proc.returncode == 0:
-        m = re.search(r"lines in (\d+) = checked (\d+)(?: \+ void claims \(left out\) (\d+))? \+ rejected (\d+)",
-                      proc.stdout)
+        m = re.search(
+            r"lines in (\d+) = checked (\d+)(?: \+ void claims \(left out\) (\d+))? \+ rejected (\d+)", proc.stdout
+        )
         assert m, proc.stdout
         total, checked, void, rejected = (int(x or 0) for x in m.groups())
         assert total == checked + void + rejected
@@ -392,10 +456,14 @@ def test_every_claims_file_audits_or_is_refused_clearly(tmp_path, name):
         assert proc.stderr.count("\n") == 1  # one line naming what is wrong
 
 
-@pytest.mark.parametrize("name, code_from", [
-    ("x12/CHPW_Claimdata.txt", r"HC:\d{5}"), ("x12/Molina_Mock_UP_837P_File.txt", r"HC:\d{5}"),
-    ("claims/sample-a-bcarrier-multiple-lines.txt", None),
-])
+@pytest.mark.parametrize(
+    "name, code_from",
+    [
+        ("x12/CHPW_Claimdata.txt", r"HC:\d{5}"),
+        ("x12/Molina_Mock_UP_837P_File.txt", r"HC:\d{5}"),
+        ("claims/sample-a-bcarrier-multiple-lines.txt", None),
+    ],
+)
 def test_real_claims_with_family_codes_substituted_are_checked(tmp_path, name, code_from):
     """As SOURCES.md suggests: the real files with 96369-96372 on their service lines."""
     text = (REAL / name).read_text()

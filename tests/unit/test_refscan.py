@@ -28,8 +28,12 @@ def _compiled():
 def _window(refs: list[bytes]) -> RawItems:
     """The references as one window, as the scanner hands them over (numba path forced)."""
     doc = b'{"provider_references": [' + b",".join(refs) + b"]}"
-    got = [m.value for m in iter_object_fast(io.BytesIO(doc), {"provider_references": None},
-                                             raw_keys=frozenset({"provider_references"}))]
+    got = [
+        m.value
+        for m in iter_object_fast(
+            io.BytesIO(doc), {"provider_references": None}, raw_keys=frozenset({"provider_references"})
+        )
+    ]
     assert len(got) == 1 and isinstance(got[0], RawItems)
     return got[0]
 
@@ -41,23 +45,29 @@ def _by_json(raw: bytes) -> tuple[object, int]:
 
 
 PLAIN = [
-    {"provider_group_id": 7,
-     "provider_groups": [{"npi": [1111111111, 2222222222], "tin": {"type": "ein", "value": "1"}}]},
-    {"provider_group_id": 8,
-     "provider_groups": [{"npi": [1111111111, 1111111111, 0], "tin": {"type": "ein", "value": "2"}},
-                         {"npi": [3333333333], "tin": {"type": "npi", "value": "3"}}]},
+    {
+        "provider_group_id": 7,
+        "provider_groups": [{"npi": [1111111111, 2222222222], "tin": {"type": "ein", "value": "1"}}],
+    },
+    {
+        "provider_group_id": 8,
+        "provider_groups": [
+            {"npi": [1111111111, 1111111111, 0], "tin": {"type": "ein", "value": "2"}},
+            {"npi": [3333333333], "tin": {"type": "npi", "value": "3"}},
+        ],
+    },
     {"provider_group_id": 9, "provider_groups": []},
     {"provider_group_id": 10, "provider_groups": [{"npi": [], "tin": {"type": "ein", "value": "4"}}]},
     {"provider_groups": [{"tin": {"value": "5", "type": "ein"}, "npi": [5, 5, 6]}], "provider_group_id": 11},
 ]
 ODD = [
-    {"provider_group_id": "12", "provider_groups": []},                      # a text id
-    {"provider_group_id": 12.5, "provider_groups": []},                      # a fractional id
-    {"provider_group_id": -3, "provider_groups": []},                        # a negative id
-    {"provider_group_id": 13, "location": "https://x/y.json"},               # a remote file
+    {"provider_group_id": "12", "provider_groups": []},  # a text id
+    {"provider_group_id": 12.5, "provider_groups": []},  # a fractional id
+    {"provider_group_id": -3, "provider_groups": []},  # a negative id
+    {"provider_group_id": 13, "location": "https://x/y.json"},  # a remote file
     {"provider_group_id": 14, "provider_groups": [{"npi": ["1111111111"], "tin": {"type": "ein", "value": "6"}}]},
-    {"provider_group_id": 15, "provider_groups": [{"npi": [1], "tin": {"type": "ein", "value": "a\\\"b"}}]},
-    {"provider_group_id": 16, "provider_groups": [{"npi": [1]}]},            # a group without a tin
+    {"provider_group_id": 15, "provider_groups": [{"npi": [1], "tin": {"type": "ein", "value": 'a\\"b'}}]},
+    {"provider_group_id": 16, "provider_groups": [{"npi": [1]}]},  # a group without a tin
     {"provider_group_id": 17, "provider_groups": [{"npi": [10**20], "tin": {"type": "ein", "value": "7"}}]},
     {"provider_group_id": 18, "provider_groups": [{"npi": [1.5], "tin": {"type": "ein", "value": "8"}}]},
 ]
@@ -68,7 +78,7 @@ def test_plain_references_are_summed_up_as_the_json_path_does_and_odd_ones_are_h
     raws = [json.dumps(r, separators=sep).encode() for r in PLAIN + ODD]
     plain, ids, packed = read_window(_window(raws))
     assert plain.tolist() == [True] * len(PLAIN) + [False] * len(ODD)
-    assert [(int(i), int(p)) for i, p in zip(ids[plain], packed[plain])] == [_by_json(r) for r in raws[:len(PLAIN)]]
+    assert [(int(i), int(p)) for i, p in zip(ids[plain], packed[plain])] == [_by_json(r) for r in raws[: len(PLAIN)]]
     assert int(packed[1]) == 2 << 32 | 2  # two groups; 1111111111 once, 0 is no NPI, 3333333333
 
 
@@ -91,19 +101,32 @@ def test_the_table_keeps_the_last_definition_of_an_id_and_ids_of_every_kind():
     assert t.lookup([1, 2, 3, 4, "x", 2.5, 1 << 70]) == {1: 10, 2: 21, 3: 31, "x": 5, 2.5: 6, 1 << 70: 7}
 
 
-npi = st.one_of(st.integers(0, 3), st.integers(1_000_000_000, 1_000_000_003), st.integers(10**15, 10**16),
-                st.text("0123", min_size=1, max_size=3), st.floats(0, 5, allow_nan=False))
-tin = st.fixed_dictionaries({"type": st.sampled_from(["ein", "npi"]), "value": st.text("12\\\"npi", max_size=4)})
+npi = st.one_of(
+    st.integers(0, 3),
+    st.integers(1_000_000_000, 1_000_000_003),
+    st.integers(10**15, 10**16),
+    st.text("0123", min_size=1, max_size=3),
+    st.floats(0, 5, allow_nan=False),
+)
+tin = st.fixed_dictionaries({"type": st.sampled_from(["ein", "npi"]), "value": st.text('12\\"npi', max_size=4)})
 group = st.one_of(
     st.fixed_dictionaries({"npi": st.lists(npi, max_size=5), "tin": tin}),
     st.fixed_dictionaries({"npi": st.lists(npi, max_size=3)}),
-    st.fixed_dictionaries({"tin": tin, "npi": st.lists(st.integers(0, 5), max_size=3),
-                           "extra": st.sampled_from(["npi", "provider_groups", "location", 1])}),
+    st.fixed_dictionaries(
+        {
+            "tin": tin,
+            "npi": st.lists(st.integers(0, 5), max_size=3),
+            "extra": st.sampled_from(["npi", "provider_groups", "location", 1]),
+        }
+    ),
 )
 reference = st.fixed_dictionaries(
-    {"provider_group_id": st.one_of(st.integers(-2, 10**16), st.sampled_from(["7", 3.0, 2.5])),
-     "provider_groups": st.lists(group, max_size=4)},
-    optional={"location": st.just("https://example.test/g.json")})
+    {
+        "provider_group_id": st.one_of(st.integers(-2, 10**16), st.sampled_from(["7", 3.0, 2.5])),
+        "provider_groups": st.lists(group, max_size=4),
+    },
+    optional={"location": st.just("https://example.test/g.json")},
+)
 layout = st.sampled_from([(",", ":"), (", ", ": "), (",\n ", " : ")])
 
 
@@ -123,12 +146,31 @@ def test_a_file_read_with_the_compiled_pass_gives_the_rows_of_the_json_path(refs
     """Whole files: rates that use the references, read with every window to the compiled pass and
     with every reference decoded as JSON (the provider filter's path), give the same rows."""
     ids = [r["provider_group_id"] for r in refs]
-    doc = {"reporting_entity_name": "T", "provider_references": refs,
-           "in_network": [{"negotiation_arrangement": "ffs", "name": "x", "billing_code_type": "CPT",
-                           "billing_code": "96369", "negotiated_rates": [
-                               {"provider_references": ids, "negotiated_prices": [
-                                   {"negotiated_type": "negotiated", "negotiated_rate": 1.5,
-                                    "billing_class": "professional", "expiration_date": "9999-12-31"}]}]}]}
+    doc = {
+        "reporting_entity_name": "T",
+        "provider_references": refs,
+        "in_network": [
+            {
+                "negotiation_arrangement": "ffs",
+                "name": "x",
+                "billing_code_type": "CPT",
+                "billing_code": "96369",
+                "negotiated_rates": [
+                    {
+                        "provider_references": ids,
+                        "negotiated_prices": [
+                            {
+                                "negotiated_type": "negotiated",
+                                "negotiated_rate": 1.5,
+                                "billing_class": "professional",
+                                "expiration_date": "9999-12-31",
+                            }
+                        ],
+                    }
+                ],
+            }
+        ],
+    }
     path = tmp_path_factory.mktemp("ref") / "in.json"
     path.write_text(json.dumps(doc, separators=sep))
     by_json = _outcome(lambda: read_tic(path, {"96369"}, providers=_all_providers()))

@@ -57,9 +57,11 @@ def test_a_line_per_date_of_an_encounter_past_midnight_is_not_a_duplicate(tmp_pa
     from infusion.audit import audit
 
     head = "claim_id,line_number,date_of_service,code,units,modifiers,pos,claim_type,start_time,stop_time\n"
-    rows = ["E1,1,2026-03-02,96369,1,,22,institutional,2026-03-02T21:00,2026-03-03T01:40",
-            "E1,2,2026-03-02,96370,1,,22,institutional,2026-03-02T21:00,2026-03-03T01:40",
-            "E1,3,2026-03-03,96370,1,,22,institutional,2026-03-02T21:00,2026-03-03T01:40"]
+    rows = [
+        "E1,1,2026-03-02,96369,1,,22,institutional,2026-03-02T21:00,2026-03-03T01:40",
+        "E1,2,2026-03-02,96370,1,,22,institutional,2026-03-02T21:00,2026-03-03T01:40",
+        "E1,3,2026-03-03,96370,1,,22,institutional,2026-03-02T21:00,2026-03-03T01:40",
+    ]
     (tmp_path / "a.csv").write_text(head + "\n".join(rows) + "\n")
     assert "A-DUP" not in set(audit(tmp_path / "a.csv").findings["rule"])
     (tmp_path / "b.csv").write_text(head + "\n".join(rows).replace("2026-03-03,96370", "2026-03-02,96370") + "\n")
@@ -73,10 +75,12 @@ def test_findings_name_the_right_line_when_other_claims_are_left_out(tmp_path):
     from infusion.audit import audit
 
     head = "claim_id,line_number,date_of_service,code,units,pos,start_time,stop_time,rendering_npi\n"
-    rows = ["V1,1,2026-03-02,99213,1,11,,,1111111111",          # no family line: not checked
-            "V2,1,2026-03-02,99214,1,11,,,1111111111",
-            "E1,1,2026-03-02,96369,1,11,09:00,10:00,2222222222",
-            "E1,2,2026-03-02,96370,2,11,09:00,10:00,2222222222"]  # 60 minutes support no 96370
+    rows = [
+        "V1,1,2026-03-02,99213,1,11,,,1111111111",  # no family line: not checked
+        "V2,1,2026-03-02,99214,1,11,,,1111111111",
+        "E1,1,2026-03-02,96369,1,11,09:00,10:00,2222222222",
+        "E1,2,2026-03-02,96370,2,11,09:00,10:00,2222222222",
+    ]  # 60 minutes support no 96370
     (tmp_path / "c.csv").write_text(head + "\n".join(rows) + "\n")
     res = audit(tmp_path / "c.csv")
     assert set(res.findings["claim_id"]) == {"E1"} and "U-HOUR" in set(res.findings["rule"])

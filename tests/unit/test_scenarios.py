@@ -19,8 +19,23 @@ def test_bank_has_at_least_30_sourced_scenarios():
 
 def test_bank_covers_every_unit_setting_and_time_rule():
     covered = {r for s in BANK for r in s.rules}
-    for rid in ["T-DOC", "T-SUM", "U-SHORT", "U-INIT", "U-HOUR", "U-PUMP", "U-ADDON", "U-MUE",
-                "S-FACILITY", "S-HOME", "S-INITIAL", "S-IV", "M-VALID", "M-DRUG", "M-PO-PN"]:
+    for rid in [
+        "T-DOC",
+        "T-SUM",
+        "U-SHORT",
+        "U-INIT",
+        "U-HOUR",
+        "U-PUMP",
+        "U-ADDON",
+        "U-MUE",
+        "S-FACILITY",
+        "S-HOME",
+        "S-INITIAL",
+        "S-IV",
+        "M-VALID",
+        "M-DRUG",
+        "M-PO-PN",
+    ]:
         assert rid in covered, rid
     assert covered <= set(RULES)
 
@@ -30,12 +45,15 @@ def test_engine_agrees_with_the_hand_written_answer(s):
     assert check_scenario(s) is None, check_scenario(s)
 
 
-@pytest.mark.parametrize("text, parsed", [
-    ("96369 x1, 96370 x2", {"96369": 1, "96370": 2}),
-    ("96369:1 ; 96371", {"96369": 1, "96371": 1}),
-    ("96369 X1", {"96369": 1}),
-    ("none", {}),
-])
+@pytest.mark.parametrize(
+    "text, parsed",
+    [
+        ("96369 x1, 96370 x2", {"96369": 1, "96370": 2}),
+        ("96369:1 ; 96371", {"96369": 1, "96371": 1}),
+        ("96369 X1", {"96369": 1}),
+        ("none", {}),
+    ],
+)
 def test_parse_answer(text, parsed):
     assert parse_answer(text) == parsed
 
@@ -80,23 +98,39 @@ def test_session_keeps_a_running_score():
 
 
 def _scenario(**change):
-    obj = {"id": "sc-x", "title": "t", "story": "s", "source": "written for the test",
-           "encounter": {"segments": [{"start": "09:00", "stop": "10:35"}]},
-           "expected": {"lines": [{"code": "96369", "units": 1}, {"code": "96370", "units": 1}], "rules": ["U-HOUR"]}}
+    obj = {
+        "id": "sc-x",
+        "title": "t",
+        "story": "s",
+        "source": "written for the test",
+        "encounter": {"segments": [{"start": "09:00", "stop": "10:35"}]},
+        "expected": {"lines": [{"code": "96369", "units": 1}, {"code": "96370", "units": 1}], "rules": ["U-HOUR"]},
+    }
     obj.update(change)
     return obj
 
 
-@pytest.mark.parametrize("obj, message", [
-    (None, r"new.yaml: expected a mapping of scenario fields, got NoneType"),
-    (_scenario(expected=["96369"]), r"new.yaml: expected: \['96369'\] is not a mapping"),
-    (_scenario(expected={"lines": [{"code": "96369"}]}), r"expected.lines\[0\]: .* is not a line with code and units"),
-    (_scenario(expected={"lines": [{"code": "96369", "units": "one"}]}), r"expected.lines\[0\].units: 'one' is not"),
-    (_scenario(expected={"lines": [{"code": "96369", "units": 1, "modifiers": {"m": 1}}]}),
-     r"modifiers: .* not a list"),
-    (_scenario(encounter="09:00-10:35"), r"new.yaml: encounter: '09:00-10:35' is not a mapping"),
-    (_scenario(title=["a"]), r"new.yaml: title: \['a'\] is not text"),
-])
+@pytest.mark.parametrize(
+    "obj, message",
+    [
+        (None, r"new.yaml: expected a mapping of scenario fields, got NoneType"),
+        (_scenario(expected=["96369"]), r"new.yaml: expected: \['96369'\] is not a mapping"),
+        (
+            _scenario(expected={"lines": [{"code": "96369"}]}),
+            r"expected.lines\[0\]: .* is not a line with code and units",
+        ),
+        (
+            _scenario(expected={"lines": [{"code": "96369", "units": "one"}]}),
+            r"expected.lines\[0\].units: 'one' is not",
+        ),
+        (
+            _scenario(expected={"lines": [{"code": "96369", "units": 1, "modifiers": {"m": 1}}]}),
+            r"modifiers: .* not a list",
+        ),
+        (_scenario(encounter="09:00-10:35"), r"new.yaml: encounter: '09:00-10:35' is not a mapping"),
+        (_scenario(title=["a"]), r"new.yaml: title: \['a'\] is not text"),
+    ],
+)
 def test_a_scenario_file_of_the_wrong_shape_names_the_field(obj, message):
     """A trainer's new vignette with a slip in it: named, where it stopped the bank with a
     TypeError or KeyError."""
@@ -113,8 +147,9 @@ def test_one_modifier_given_as_text_is_one_modifier():
     assert s.lines[0].modifiers == ("XS",)
 
 
-@pytest.mark.parametrize("sid, answer", [("sc-025", "99601 x1, S9338 x1"), ("sc-026", "G0069 x1"),
-                                         ("sc-027", "E0779-JB x1")])
+@pytest.mark.parametrize(
+    "sid, answer", [("sc-025", "99601 x1, S9338 x1"), ("sc-026", "G0069 x1"), ("sc-027", "E0779-JB x1")]
+)
 def test_home_vignettes_grade_the_codes_they_teach(sid, answer):
     """The feedback named 99601 and S9338 while the quiz scored that answer 0 (issue 20, item 1);
     the DME supplier's pump line carries JB (issue 29, W16)."""
@@ -124,23 +159,32 @@ def test_home_vignettes_grade_the_codes_they_teach(sid, answer):
     assert not grade(scenario(sid), "96369 x1, 96370 x1").correct
 
 
-@pytest.mark.parametrize("answer, parsed", [
-    ("96369-JZ", {"96369": (1, ("JZ",))}), ("96372 x1 -25", {"96372": (1, ("25",))}),
-    ("96370 x2 PO", {"96370": (2, ("PO",))}), ("96369-PO x1, 96370-po", {"96369": (1, ("PO",)), "96370": (1, ("PO",))}),
-    ("96369 x1 XS", {"96369": (1, ("XS",))}), ("99601, S9338 x1", {"99601": (1, ()), "S9338": (1, ())}),
-])
+@pytest.mark.parametrize(
+    "answer, parsed",
+    [
+        ("96369-JZ", {"96369": (1, ("JZ",))}),
+        ("96372 x1 -25", {"96372": (1, ("25",))}),
+        ("96370 x2 PO", {"96370": (2, ("PO",))}),
+        ("96369-PO x1, 96370-po", {"96369": (1, ("PO",)), "96370": (1, ("PO",))}),
+        ("96369 x1 XS", {"96369": (1, ("XS",))}),
+        ("99601, S9338 x1", {"99601": (1, ()), "S9338": (1, ())}),
+    ],
+)
 def test_answers_may_carry_modifiers(answer, parsed):
     from infusion.workbook.quiz import parse_answer_lines
 
     assert {ln.code: (ln.units, ln.modifiers) for ln in parse_answer_lines(answer)} == parsed
 
 
-@pytest.mark.parametrize("sid, right, wrong, why", [
-    ("sc-024", "96369-PO, 96370-PO", "96369 x1, 96370 x1", "PO is expected on this line [M-PO-PN"),
-    ("sc-030", "96365, 96369-XS, 96370 x1", "96365, 96369 x1, 96370 x1", "XS is expected on this line [M-DISTINCT"),
-    ("sc-031", "96369 x1", "96369-00", "'00' is not a CPT or HCPCS modifier"),
-    ("sc-032", "96369 x1", "96369 x1 JZ", "JZ belongs on the drug line"),
-])
+@pytest.mark.parametrize(
+    "sid, right, wrong, why",
+    [
+        ("sc-024", "96369-PO, 96370-PO", "96369 x1, 96370 x1", "PO is expected on this line [M-PO-PN"),
+        ("sc-030", "96365, 96369-XS, 96370 x1", "96365, 96369 x1, 96370 x1", "XS is expected on this line [M-DISTINCT"),
+        ("sc-031", "96369 x1", "96369-00", "'00' is not a CPT or HCPCS modifier"),
+        ("sc-032", "96369 x1", "96369 x1 JZ", "JZ belongs on the drug line"),
+    ],
+)
 def test_modifier_vignettes_grade_their_lesson(sid, right, wrong, why):
     assert grade(scenario(sid), right).correct
     g = grade(scenario(sid), wrong)

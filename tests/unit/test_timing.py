@@ -33,8 +33,15 @@ def test_t_sum_contained_segment_adds_nothing():
 
 
 def test_t_sum_concurrent_pumps_count_clock_time_once():
-    r = code_encounter({"pumps": 2, "segments": [{"start": "09:00", "stop": "10:00", "pump": 1},
-                                                 {"start": "09:00", "stop": "10:00", "pump": 2}]})
+    r = code_encounter(
+        {
+            "pumps": 2,
+            "segments": [
+                {"start": "09:00", "stop": "10:00", "pump": 1},
+                {"start": "09:00", "stop": "10:00", "pump": 2},
+            ],
+        }
+    )
     assert r.total_minutes == 60
     assert r.codes() == {"96369": 1, "96371": 1}
 
@@ -45,8 +52,7 @@ def test_t_sum_adjacent_segments_join_without_gap():
 
 
 def test_t_sum_flush_is_not_counted():
-    r = code_encounter(enc([{"start": "09:00", "stop": "10:30"},
-                            {"start": "10:30", "stop": "10:40", "flush": True}]))
+    r = code_encounter(enc([{"start": "09:00", "stop": "10:30"}, {"start": "10:30", "stop": "10:40", "flush": True}]))
     assert r.total_minutes == 90
     assert r.codes() == {"96369": 1}
     assert any(f.rule == "T-SUM" and "flush" in f.message for f in r.findings)
@@ -61,22 +67,35 @@ def test_t_date_midnight_crossing_with_dates():
 def test_t_date_clock_times_crossing_midnight_are_rejected_with_a_hint():
     with pytest.raises(InputError) as e:
         parse_encounter(enc([{"start": "22:00", "stop": "01:30"}]))
-    assert str(e.value) == ("segment 1: stop 01:30 is before start 22:00; give dates for an "
-                            "infusion that crosses midnight")
+    assert str(e.value) == (
+        "segment 1: stop 01:30 is before start 22:00; give dates for an infusion that crosses midnight"
+    )
     assert e.value.rule == "T-DATE"
 
 
 def test_t_date_times_with_different_offsets_are_counted_exactly():
     """Offsets may differ (issue 20: a daylight-saving change); 06:00-05:00 is 11:00 UTC."""
-    r = code_encounter(enc([{"start": "2026-03-01T09:00+00:00", "stop": "2026-03-01T10:00+00:00"},
-                            {"start": "2026-03-01T06:00-05:00", "stop": "2026-03-01T07:00-05:00"}]))
+    r = code_encounter(
+        enc(
+            [
+                {"start": "2026-03-01T09:00+00:00", "stop": "2026-03-01T10:00+00:00"},
+                {"start": "2026-03-01T06:00-05:00", "stop": "2026-03-01T07:00-05:00"},
+            ]
+        )
+    )
     assert r.total_minutes == 120 and any("gap of 60 min" in f.message for f in r.findings)
 
 
 def test_t_date_local_and_offset_times_rejected():
     with pytest.raises(InputError, match="local times without one"):
-        parse_encounter(enc([{"start": "2026-03-01T09:00+00:00", "stop": "2026-03-01T10:00+00:00"},
-                             {"start": "2026-03-01T11:00", "stop": "2026-03-01T12:00"}]))
+        parse_encounter(
+            enc(
+                [
+                    {"start": "2026-03-01T09:00+00:00", "stop": "2026-03-01T10:00+00:00"},
+                    {"start": "2026-03-01T11:00", "stop": "2026-03-01T12:00"},
+                ]
+            )
+        )
 
 
 def test_t_date_zone_on_one_end_only_rejected():
@@ -103,8 +122,25 @@ def test_partial_minutes_are_dropped():
     assert r.total_minutes == 90 and r.codes() == {"96369": 1}
 
 
-@pytest.mark.parametrize("text", ["0930", "930", "09:30", "9:30 AM", "9:30 p.m.", "09:30:15", "09:30:15.5",
-                                  "2400", "0960", "13:00 PM", "0:30 AM", "9.30", "09h30", "\u0660\u0669:\u0663\u0660"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "0930",
+        "930",
+        "09:30",
+        "9:30 AM",
+        "9:30 p.m.",
+        "09:30:15",
+        "09:30:15.5",
+        "2400",
+        "0960",
+        "13:00 PM",
+        "0:30 AM",
+        "9.30",
+        "09h30",
+        "\u0660\u0669:\u0663\u0660",
+    ],
+)
 def test_one_clock_grammar_for_the_engine_and_the_audit(text):
     """Issue 19: the CLI refused 0930 while the audit read it. Both take what coding.clock takes."""
     from infusion.audit.values import parse_time as audit_time

@@ -58,13 +58,18 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_hizentra_office_visit_from_a_file_gives_the_drug_lines_with_payment_and_source():
     """10.25 g from a 10 g and a 1 g vial (110 units opened) over 95 minutes, January 2026: 96369 x1,
     96370 x1, J1559 x103 (102.5 rounded up, W14) and J1559-JW x7, adding up to 110 (W13)."""
-    out = run_cli("code", "--file", str(ENCOUNTERS / "hizentra_office_2026-01.yaml"), "--price", "--year", "2026",
-                  "--json")
+    out = run_cli(
+        "code", "--file", str(ENCOUNTERS / "hizentra_office_2026-01.yaml"), "--price", "--year", "2026", "--json"
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     got = [(ln["code"], ln["units"], ln["modifiers"], ln["date"]) for ln in data["lines"]]
-    assert got == [("96369", 1, [], "2026-01-15"), ("96370", 1, [], "2026-01-15"),
-                   ("J1559", 103, [], "2026-01-15"), ("J1559", 7, ["JW"], "2026-01-15")]
+    assert got == [
+        ("96369", 1, [], "2026-01-15"),
+        ("96370", 1, [], "2026-01-15"),
+        ("J1559", 103, [], "2026-01-15"),
+        ("J1559", 7, ["JW"], "2026-01-15"),
+    ]
     assert 103 + 7 == 100 + 10  # a 10 g vial (100 units) and a 1 g vial (10 units), CMS crosswalk
     assert {10, 100} <= cms_bill_units("J1559")
     limit = cms_limit("J1559")  # 14.543 per 100 mg, Q1 2026
@@ -91,14 +96,17 @@ def _yaml(path: Path) -> dict:
 # ----------------------------------------------------------------------------- drug lines
 
 
-@pytest.mark.parametrize("drug, units", [
-    ({"product": "Cuvitru", "dose": "7.3 g"}, 73),          # 100 mg units: exact
-    ({"code": "J1559", "dose": "9.96 g"}, 100),             # 99.6 rounded up (W14)
-    ({"product": "Gammagard Liquid", "dose": "10 g"}, 20),  # J1569: 500 mg units
-    ({"product": "deferoxamine", "dose": "2000 mg"}, 4),    # J0895: 500 mg units
-    ({"product": "HyQvia", "dose": "30 g"}, 300),
-    ({"product": "treprostinil", "dose": "2.5 mg"}, 3),     # J3285: 1 mg units
-])
+@pytest.mark.parametrize(
+    "drug, units",
+    [
+        ({"product": "Cuvitru", "dose": "7.3 g"}, 73),  # 100 mg units: exact
+        ({"code": "J1559", "dose": "9.96 g"}, 100),  # 99.6 rounded up (W14)
+        ({"product": "Gammagard Liquid", "dose": "10 g"}, 20),  # J1569: 500 mg units
+        ({"product": "deferoxamine", "dose": "2000 mg"}, 4),  # J0895: 500 mg units
+        ({"product": "HyQvia", "dose": "30 g"}, 300),
+        ({"product": "treprostinil", "dose": "2.5 mg"}, 3),  # J3285: 1 mg units
+    ],
+)
 def test_d_units_is_the_dose_in_the_code_dosage_rounded_up(drug, units):
     r = code_encounter({"segments": [{"minutes": 70}], "drug": drug, "date": "2026-01-15"})
     drug_line = [ln for ln in r.lines if ln.code.startswith("J")][0]
@@ -109,21 +117,30 @@ def test_d_waste_needs_the_vials_and_only_for_single_dose_containers():
     no_vials = code_encounter({"segments": [{"minutes": 70}], "drug": {"product": "Hizentra", "dose": "10 g"}})
     assert lines(no_vials)[1:] == [("J1559", 100, ())]
     assert any(f.rule == "D-WASTE" and f.severity == "warning" and "vials" in f.message for f in no_vials.findings)
-    multi = code_encounter({"segments": [{"minutes": 70}], "drug": {"product": "treprostinil", "dose": "2.5 mg",
-                                                                      "vials": ["20 mg"]}})
+    multi = code_encounter(
+        {"segments": [{"minutes": 70}], "drug": {"product": "treprostinil", "dose": "2.5 mg", "vials": ["20 mg"]}}
+    )
     assert lines(multi)[1:] == [("J3285", 3, ())]  # multi-dose vial: no JW, no JZ
-    before = code_encounter({"segments": [{"minutes": 70}], "date": "2023-06-30",
-                             "drug": {"product": "Hizentra", "dose": "10 g", "vials": ["10 g"]}})
+    before = code_encounter(
+        {
+            "segments": [{"minutes": 70}],
+            "date": "2023-06-30",
+            "drug": {"product": "Hizentra", "dose": "10 g", "vials": ["10 g"]},
+        }
+    )
     assert lines(before)[1:] == [("J1559", 100, ())]  # JZ from 1 July 2023
 
 
-@pytest.mark.parametrize("drug, message", [
-    ({"product": "Hizentra", "dose": "12 g", "vials": ["10 g"]}, "less than the 120 units"),
-    ({"product": "Hizentra", "dose": "1 g", "vials": ["1.05 g"]}, "vials hold whole units"),
-    ({"product": "Hizentra", "dose": "ten grams"}, "is not an amount"),
-    ({"product": "Octagam", "dose": "10 g"}, "is not a drug in data/reference/drugs.csv"),
-    ({"product": "Hizentra", "dose": "10 g", "lot": "x"}, "unknown field"),
-])
+@pytest.mark.parametrize(
+    "drug, message",
+    [
+        ({"product": "Hizentra", "dose": "12 g", "vials": ["10 g"]}, "less than the 120 units"),
+        ({"product": "Hizentra", "dose": "1 g", "vials": ["1.05 g"]}, "vials hold whole units"),
+        ({"product": "Hizentra", "dose": "ten grams"}, "is not an amount"),
+        ({"product": "Octagam", "dose": "10 g"}, "is not a drug in data/reference/drugs.csv"),
+        ({"product": "Hizentra", "dose": "10 g", "lot": "x"}, "unknown field"),
+    ],
+)
 def test_bad_drug_input_names_the_field(drug, message):
     with pytest.raises(InputError, match=message) as e:
         code_encounter({"segments": [{"minutes": 70}], "drug": drug})
@@ -139,17 +156,40 @@ def test_least_waste_is_noridians_example():
 
 
 def test_d_dme_self_infusion_bills_the_pump_and_the_least_waste_packages_with_jb_jz():
-    r = code_encounter({"pos": "12", "self_administered": True, "payer": "medicare", "date": "2026-01-15",
-                        "segments": [{"minutes": 60}], "drug": {"product": "Hizentra", "dose": "10.25 g"}})
+    r = code_encounter(
+        {
+            "pos": "12",
+            "self_administered": True,
+            "payer": "medicare",
+            "date": "2026-01-15",
+            "segments": [{"minutes": 60}],
+            "drug": {"product": "Hizentra", "dose": "10.25 g"},
+        }
+    )
     assert lines(r) == [("E0779", 1, ("JB",)), ("J1559", 110, ("JB", "JZ"))]
     assert not [f for f in r.findings if f.rule == "U-MUE"]  # DME supplier MUEs: E0779 1, J1559 2400
-    wasteful = code_encounter({"claim": "dme", "pos": "12", "date": "2026-01-15", "segments": [{"minutes": 60}],
-                               "drug": {"product": "Hizentra", "dose": "10.25 g", "vials": ["4 x 4 g"]}})
+    wasteful = code_encounter(
+        {
+            "claim": "dme",
+            "pos": "12",
+            "date": "2026-01-15",
+            "segments": [{"minutes": 60}],
+            "drug": {"product": "Hizentra", "dose": "10.25 g", "vials": ["4 x 4 g"]},
+        }
+    )
     assert lines(wasteful)[1] == ("J1559", 160, ("JB", "JZ"))
-    assert any(f.rule == "D-DME" and "least-waste combination" in f.message and "110" in f.message
-               for f in wasteful.findings)
-    before = code_encounter({"claim": "dme", "pos": "12", "date": "2023-10-02", "segments": [{"minutes": 60}],
-                             "drug": {"product": "Hizentra", "dose": "10 g"}})
+    assert any(
+        f.rule == "D-DME" and "least-waste combination" in f.message and "110" in f.message for f in wasteful.findings
+    )
+    before = code_encounter(
+        {
+            "claim": "dme",
+            "pos": "12",
+            "date": "2023-10-02",
+            "segments": [{"minutes": 60}],
+            "drug": {"product": "Hizentra", "dose": "10 g"},
+        }
+    )
     assert lines(before)[1] == ("J1559", 100, ("JB",))  # DME: JZ from 2024 (S53)
 
 
@@ -162,7 +202,7 @@ def test_drug_line_over_its_mue_is_flagged():
 def test_drug_payment_by_quarter_and_not_available_outside_the_files():
     assert drug_payment("J1559", 100, 2026, dt.date(2026, 2, 1)).amount == round(100 * cms_limit("J1559"), 2)
     q = drug_payment("J1559", 1, 2024, dt.date(2024, 1, 10))
-    assert (q.quarter, q.per_unit) == ("2024-Q1", 12.945)   # W10: 12.945 -> 14.543
+    assert (q.quarter, q.per_unit) == ("2024-Q1", 12.945)  # W10: 12.945 -> 14.543
     later = drug_payment("J1559", 1, 2026, dt.date(2026, 5, 1))
     assert not later.available and "2026-Q2" in later.reason and later.to_dict()["amount"] == "data not available"
 
@@ -173,23 +213,45 @@ def test_drug_payment_by_quarter_and_not_available_outside_the_files():
 def test_p_package_q1_beside_96369_is_not_in_the_separately_paid_total():
     """Item 1, rule P-PACKAGE: 96369 (S) + 96371 (Q1) on an institutional claim, 2025 Q4: $210.69
     paid separately, 96371's $71.17 packaged (W24, W26)."""
-    r = code_encounter({"pos": "22", "claim": "institutional", "payer": "medicare", "pumps": 2,
-                        "segments": [{"minutes": 65}]})
+    r = code_encounter(
+        {"pos": "22", "claim": "institutional", "payer": "medicare", "pumps": 2, "segments": [{"minutes": 65}]}
+    )
     p = price_result(r, 2025, claim="institutional")
     assert p.total == 210.69 and [ln.packaged for ln in p.lines] == [False, True]
     assert "$71.17" in p.lines[1].text and "P-PACKAGE" in p.lines[1].text and "packaged" in p.total_text
-    out = run_cli("code", "--minutes", "65", "--pumps", "2", "--pos", "22", "--claim", "institutional",
-                  "--price", "--year", "2025")
+    out = run_cli(
+        "code",
+        "--minutes",
+        "65",
+        "--pumps",
+        "2",
+        "--pos",
+        "22",
+        "--claim",
+        "institutional",
+        "--price",
+        "--year",
+        "2025",
+    )
     assert "total: $210.69 separately paid" in out.stdout and "96371" in out.stdout
 
 
 def test_p_package_opps_drug_status_k_paid_n_packaged():
     """W25: J1559 K at $14.337 per unit (October 2025); J1551 N (packaged) in 2025, K in 2024."""
+
     def drug_price(product: str, year: int):
-        r = code_encounter({"pos": "22", "claim": "institutional", "payer": "medicare", "date": f"{year}-11-03",
-                            "segments": [{"minutes": 50}], "drug": {"product": product, "dose": "10 g",
-                                                                     "vials": ["10 g"]}})
+        r = code_encounter(
+            {
+                "pos": "22",
+                "claim": "institutional",
+                "payer": "medicare",
+                "date": f"{year}-11-03",
+                "segments": [{"minutes": 50}],
+                "drug": {"product": product, "dose": "10 g", "vials": ["10 g"]},
+            }
+        )
         return price_result(r, year, claim="institutional")
+
     k = drug_price("Hizentra", 2025)
     assert k.lines[1].amount == round(100 * 14.337, 2) and k.total == round(210.69 + 1433.70, 2)
     n = drug_price("Cutaquig", 2025)
@@ -207,7 +269,7 @@ def test_s_injection_at_a_separate_site_beside_an_infusion_is_96372_xs():
     same = code_encounter({"segments": [{"minutes": 50}], "injections": [{"separate_site": False}]})
     assert lines(same) == [("96369", 1, ()), ("96372", 1, ())]
     assert {f.rule for f in same.findings if f.severity == "warning"} == {"S-INJECTION", "N-PTP"}
-    alone = code_encounter({"segments": [{"minutes": 10}], "injections": 1})   # a 10-minute "infusion" is 96372
+    alone = code_encounter({"segments": [{"minutes": 10}], "injections": 1})  # a 10-minute "infusion" is 96372
     assert lines(alone) == [("96372", 1, ()), ("96372", 1, ())]
 
 
@@ -217,7 +279,10 @@ def test_t_dos_institutional_lines_carry_the_date_their_service_was_given():
     seg = [{"start": "2026-03-01T22:30", "stop": "2026-03-02T02:00"}]
     inst = code_encounter({"pos": "22", "claim": "institutional", "segments": seg})
     assert [(ln.code, ln.units, str(ln.date)) for ln in inst.lines] == [
-        ("96369", 1, "2026-03-01"), ("96370", 1, "2026-03-01"), ("96370", 1, "2026-03-02")]
+        ("96369", 1, "2026-03-01"),
+        ("96370", 1, "2026-03-01"),
+        ("96370", 1, "2026-03-02"),
+    ]
     assert any(f.rule == "T-DOS" for f in inst.findings)
     pro = code_encounter({"segments": seg})
     assert {str(ln.date) for ln in pro.lines} == {"2026-03-01"} and pro.units("96370") == 2
@@ -232,8 +297,22 @@ def test_medicare_advantage_and_medicaid_are_payers(payer):
 
 
 def test_code_has_sites_and_drug_options():
-    out = run_cli("code", "--minutes", "95", "--sites", "3", "--drug", "Hizentra", "--dose", "10 g",
-                  "--vial", "10 g", "--encounter-date", "2026-01-15", "--json")
+    out = run_cli(
+        "code",
+        "--minutes",
+        "95",
+        "--sites",
+        "3",
+        "--drug",
+        "Hizentra",
+        "--dose",
+        "10 g",
+        "--vial",
+        "10 g",
+        "--encounter-date",
+        "2026-01-15",
+        "--json",
+    )
     assert out.returncode == 0, out.stderr
     got = [(ln["code"], ln["units"], ln["modifiers"]) for ln in json.loads(out.stdout)["lines"]]
     assert got == [("96369", 1, []), ("96370", 1, []), ("J1559", 100, ["JZ"])]
@@ -248,16 +327,16 @@ def test_code_has_sites_and_drug_options():
 
 def test_publication_tables_show_medicare_edits_with_their_values():
     mue = whole_claim.mue_table().set_index("code")
-    assert mue.loc["96372", "Medicare practitioner"] == "4 (MAI 3)"           # W1
-    assert mue.loc["96372", "Medicare outpatient hospital"] == "5 (MAI 3)"    # W2
+    assert mue.loc["96372", "Medicare practitioner"] == "4 (MAI 3)"  # W1
+    assert mue.loc["96372", "Medicare outpatient hospital"] == "5 (MAI 3)"  # W2
     assert mue.loc["96369", "Medicare practitioner"] == "1 (MAI 2)"
-    assert mue.loc["E0779", "Medicare DME supplier"] == "1 (MAI 3)"           # W4
+    assert mue.loc["E0779", "Medicare DME supplier"] == "1 (MAI 3)"  # W4
     assert mue.loc["96369", "Medicare DME supplier"] == "data not available"
     aoc = whole_claim.aoc_table().set_index("add-on code")
     assert aoc.loc["96370", "paid only with"] == "96369" and aoc.loc["99602", "paid only with"] == "99601"
     ptp = whole_claim.ptp_table()
     pair = ptp[(ptp["column 1"] == "96369") & ptp["column 2 (denied)"].str.split(", ").map(lambda c: "96372" in c)]
-    assert list(pair["modifier indicator"]) == ["1"]                          # W7
+    assert list(pair["modifier indicator"]) == ["1"]  # W7
     zero = ptp[(ptp["column 1"] == "96523") & (ptp["modifier indicator"] == "0")]
     assert set(zero["column 2 (denied)"]) >= {"96369"}
     drugs = whole_claim.drug_codes_table().set_index("code")
@@ -268,4 +347,4 @@ def test_publication_tables_show_medicare_edits_with_their_values():
     example = whole_claim.drug_line_example()
     assert list(example["units"]) == [1, 1, 103, 7] and list(example["modifiers"]) == ["-", "-", "-", "JW"]
     opps = whole_claim.opps_by_year().set_index("year")
-    assert opps.loc[2024, "96369"] == "S $204.22" and opps.loc[2024, "96371"] == "Q1 $67.12"   # W23
+    assert opps.loc[2024, "96369"] == "S $204.22" and opps.loc[2024, "96371"] == "Q1 $67.12"  # W23

@@ -48,21 +48,57 @@ from .outputs import describe_source, footer_html, output_paths, write_outputs
 from .read import FAMILY, REJECT_REASONS, SHAPE_OF, VALUE_OF, Lines, read_lines
 from .result import AuditResult
 
-__all__ = ["AuditResult", "audit", "write_outputs", "output_paths", "describe_source", "footer_html",
-           "resolve_columns", "CANONICAL", "REQUIRED", "ALIASES", "PHI_PATTERN", "FAMILY", "SEVERITY"]
+__all__ = [
+    "AuditResult",
+    "audit",
+    "write_outputs",
+    "output_paths",
+    "describe_source",
+    "footer_html",
+    "resolve_columns",
+    "CANONICAL",
+    "REQUIRED",
+    "ALIASES",
+    "PHI_PATTERN",
+    "FAMILY",
+    "SEVERITY",
+]
 
-FINDING_COLUMNS = ["claim_id", "line_number", "date_of_service", "code", "payer", "rule", "severity",
-                   "message", "units_at_risk", "dollars_at_risk"]
-SUMMARY_COLUMNS = ["rule", "severity", "payer", "lines", "units_at_risk", "dollars_at_risk",
-                   "lines_without_price"]
-PAYER_COLUMNS = ["payer", "infusion_lines", "lines_with_findings", "share_with_findings",
-                 "lines_with_errors", "dollars_at_risk", "lines_without_price"]
+FINDING_COLUMNS = [
+    "claim_id",
+    "line_number",
+    "date_of_service",
+    "code",
+    "payer",
+    "rule",
+    "severity",
+    "message",
+    "units_at_risk",
+    "dollars_at_risk",
+]
+SUMMARY_COLUMNS = ["rule", "severity", "payer", "lines", "units_at_risk", "dollars_at_risk", "lines_without_price"]
+PAYER_COLUMNS = [
+    "payer",
+    "infusion_lines",
+    "lines_with_findings",
+    "share_with_findings",
+    "lines_with_errors",
+    "dollars_at_risk",
+    "lines_without_price",
+]
 PROVIDER_COLUMNS = ["provider"] + PAYER_COLUMNS[1:]
 
 
-def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
-          progress: bool = False, encoding: str = "utf-8", sheet: str | None = None,
-          not_patient: tuple[str, ...] = (), chunk_lines: int = CHUNK_LINES) -> AuditResult:
+def audit(
+    claims: str | Path,
+    mapping: dict[str, str] | None = None,
+    block_mb: int = 16,
+    progress: bool = False,
+    encoding: str = "utf-8",
+    sheet: str | None = None,
+    not_patient: tuple[str, ...] = (),
+    chunk_lines: int = CHUNK_LINES,
+) -> AuditResult:
     """Audit a claims file; returns findings, summary, rejects and counts (see module doc).
 
     ``block_mb``: size of the CSV blocks read at a time (memory in flight); ``chunk_lines``: lines
@@ -75,20 +111,41 @@ def audit(claims: str | Path, mapping: dict[str, str] | None = None, block_mb: i
     path = check_file(claims, "claims")
     _check_options(block_mb, encoding, chunk_lines)
     with small_pages(), one_heap():
-        lines = read_lines(path, mapping, block_mb=block_mb, progress=progress, encoding=encoding, sheet=sheet,
-                           not_patient=tuple(not_patient))
+        lines = read_lines(
+            path,
+            mapping,
+            block_mb=block_mb,
+            progress=progress,
+            encoding=encoding,
+            sheet=sheet,
+            not_patient=tuple(not_patient),
+        )
         release()  # the per-batch arrays the reading joined: their memory back for the checks
         priced = _finish(find(lines, chunk_lines, progress))
         findings = priced[FINDING_COLUMNS]
         rejected = _rejected(lines)
         by_payer = _share_by(lines, priced, "payer", "all payers")
-        by_provider = (_share_by(lines, priced, "provider", "all providers") if lines.provider_given
-                       else pd.DataFrame({c: pd.Series(dtype=object) for c in PROVIDER_COLUMNS}))
-    res = AuditResult(lines.lines_in, lines.lines_in - len(rejected) - lines.void, len(rejected), findings,
-                      _summary(findings), lines.dropped_phi, source_kind=lines.source_kind,
-                      rejected=rejected, by_record=lines.by_record, quoted_breaks=lines.quoted_breaks,
-                      by_payer=by_payer, by_provider=by_provider,
-                      notes=lines.notes, lines_void=lines.void)
+        by_provider = (
+            _share_by(lines, priced, "provider", "all providers")
+            if lines.provider_given
+            else pd.DataFrame({c: pd.Series(dtype=object) for c in PROVIDER_COLUMNS})
+        )
+    res = AuditResult(
+        lines.lines_in,
+        lines.lines_in - len(rejected) - lines.void,
+        len(rejected),
+        findings,
+        _summary(findings),
+        lines.dropped_phi,
+        source_kind=lines.source_kind,
+        rejected=rejected,
+        by_record=lines.by_record,
+        quoted_breaks=lines.quoted_breaks,
+        by_payer=by_payer,
+        by_provider=by_provider,
+        notes=lines.notes,
+        lines_void=lines.void,
+    )
     res.seconds = round(time.monotonic() - t0, 2)
     return res
 
@@ -118,8 +175,10 @@ def check_encoding(encoding: str) -> str:
     except (LookupError, UnicodeError, TypeError, ValueError):
         ok = False
     if not ok:
-        raise InputError("encoding", f"{shown(encoding)} is not a text encoding a CSV can be in (for example utf-8, "
-                         "cp1252, latin-1, utf-16)")
+        raise InputError(
+            "encoding",
+            f"{shown(encoding)} is not a text encoding a CSV can be in (for example utf-8, cp1252, latin-1, utf-16)",
+        )
     if info.name in ("punycode", "idna", "undefined", "raw_unicode_escape", "unicode_escape"):
         raise InputError("encoding", f"{shown(encoding)} is not an encoding of text files")
     return encoding
@@ -166,8 +225,9 @@ def _finish(f: pd.DataFrame) -> pd.DataFrame:
     risk, sorted by claim, line and rule; plus ``pos``, the line's position in ``Lines``."""
     if f.empty:
         out = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS + ["pos"]})
-        return out.astype({"units_at_risk": "int64", "dollars_at_risk": "float64",
-                           "date_of_service": "datetime64[s]", "pos": "int64"})
+        return out.astype(
+            {"units_at_risk": "int64", "dollars_at_risk": "float64", "date_of_service": "datetime64[s]", "pos": "int64"}
+        )
     f = f.copy()
     f["date_of_service"] = f["days"].to_numpy().astype("datetime64[D]").astype("datetime64[s]")
     f["severity"] = f["severity"].fillna(f["rule"].map(SEVERITY))
@@ -222,9 +282,12 @@ def _summary(f: pd.DataFrame) -> pd.DataFrame:
     if f.empty:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in SUMMARY_COLUMNS})
     g = f.assign(unpriced=f["dollars_at_risk"].isna()).groupby(["rule", "severity", "payer"], sort=True)
-    s = g.agg(lines=("rule", "size"), units_at_risk=("units_at_risk", "sum"),
-              dollars_at_risk=("dollars_at_risk", lambda x: x.sum(min_count=1)),
-              lines_without_price=("unpriced", "sum")).reset_index()
+    s = g.agg(
+        lines=("rule", "size"),
+        units_at_risk=("units_at_risk", "sum"),
+        dollars_at_risk=("dollars_at_risk", lambda x: x.sum(min_count=1)),
+        lines_without_price=("unpriced", "sum"),
+    ).reset_index()
     s["dollars_at_risk"] = s["dollars_at_risk"].round(2)
     return s.sort_values(["rule", "payer", "severity"]).reset_index(drop=True)[SUMMARY_COLUMNS]
 
@@ -249,24 +312,33 @@ def _share_by(lines: Lines, priced: pd.DataFrame, column: str, total: str) -> pd
     line_payer = ids[pos_sorted[first]]
     line_dollars = np.fmax.reduceat(dollars[order], first) if len(pos) else np.empty(0)  # NaN only if none priced
     priced_line = ~np.isnan(line_dollars)
-    per_id = pd.DataFrame({
-        column: payer_of,
-        "infusion_lines": np.bincount(ids[lines.distinct["code"].field(2)[lines.cols["code"]] < len(FAMILY)],
-                                      minlength=n),  # not the lines of other initial codes
-        "lines_with_findings": np.bincount(line_payer, minlength=n),
-        "lines_with_errors": np.bincount(ids[np.unique(pos[errors])], minlength=n),
-        "priced_lines": np.bincount(line_payer[priced_line], minlength=n),
-        "dollars_at_risk": np.bincount(line_payer[priced_line], weights=line_dollars[priced_line], minlength=n),
-        "lines_without_price": np.bincount(line_payer[~priced_line], minlength=n),
-    })
+    per_id = pd.DataFrame(
+        {
+            column: payer_of,
+            "infusion_lines": np.bincount(
+                ids[lines.distinct["code"].field(2)[lines.cols["code"]] < len(FAMILY)], minlength=n
+            ),  # not the lines of other initial codes
+            "lines_with_findings": np.bincount(line_payer, minlength=n),
+            "lines_with_errors": np.bincount(ids[np.unique(pos[errors])], minlength=n),
+            "priced_lines": np.bincount(line_payer[priced_line], minlength=n),
+            "dollars_at_risk": np.bincount(line_payer[priced_line], weights=line_dollars[priced_line], minlength=n),
+            "lines_without_price": np.bincount(line_payer[~priced_line], minlength=n),
+        }
+    )
     t = per_id.groupby(column, sort=True).sum()
     t = t[t["infusion_lines"] > 0]
     t.loc[total] = t.sum()
     # nothing at risk without findings (0); findings none of which has a price: not available
     t["dollars_at_risk"] = t["dollars_at_risk"].where((t["priced_lines"] > 0) | (t["lines_with_findings"] == 0))
     t["dollars_at_risk"] = t["dollars_at_risk"].round(2)
-    t = t.reset_index().astype({"infusion_lines": "int64", "lines_with_findings": "int64",
-                                "lines_with_errors": "int64", "lines_without_price": "int64"})
+    t = t.reset_index().astype(
+        {
+            "infusion_lines": "int64",
+            "lines_with_findings": "int64",
+            "lines_with_errors": "int64",
+            "lines_without_price": "int64",
+        }
+    )
     t["share_with_findings"] = (t["lines_with_findings"] / t["infusion_lines"]).round(4)
     return t[[column] + PAYER_COLUMNS[1:]]
 
@@ -289,21 +361,35 @@ def _rejected(lines: Lines) -> pd.DataFrame:
     valid_before = bad_rows - np.arange(1, len(bad_rows) + 1)
     v = r["row"] + 1
     data_row = v + np.searchsorted(valid_before, v, side="left")
-    out = pd.DataFrame({
-        "data_row": np.concatenate([data_row, [m[0] for m in lines.malformed]]).astype(np.int64),
-        "claim_id": np.concatenate([[show_key(c) for c in r["claim"].to_numpy(zero_copy_only=False)],
-                                    np.full(len(lines.malformed), None, dtype=object)]),
-        "line_number": np.concatenate([[show_line(x) for x in d["line_number"].field(0)[r["line_number"]]],
-                                       np.full(len(lines.malformed), None, dtype=object)]),
-        "reason": np.concatenate([reason, np.array([m[1] for m in lines.malformed], dtype=object)]),
-    })
+    out = pd.DataFrame(
+        {
+            "data_row": np.concatenate([data_row, [m[0] for m in lines.malformed]]).astype(np.int64),
+            "claim_id": np.concatenate(
+                [
+                    [show_key(c) for c in r["claim"].to_numpy(zero_copy_only=False)],
+                    np.full(len(lines.malformed), None, dtype=object),
+                ]
+            ),
+            "line_number": np.concatenate(
+                [
+                    [show_line(x) for x in d["line_number"].field(0)[r["line_number"]]],
+                    np.full(len(lines.malformed), None, dtype=object),
+                ]
+            ),
+            "reason": np.concatenate([reason, np.array([m[1] for m in lines.malformed], dtype=object)]),
+        }
+    )
     out = out.sort_values("data_row", kind="stable").reset_index(drop=True)
     if lines.source_kind == "spreadsheet":  # the header is row 1
         out.insert(1, "sheet_row", out["data_row"] + 1)
     if lines.segments is not None:  # X12: where the service line is in the file
         out.insert(1, "segment", lines.segments[out["data_row"].to_numpy() - 1])
     if lines.source_kind == "csv":
-        out.insert(1, "file_line", pd.array([pd.NA] * len(out), dtype="Int64")
-                   if lines.by_record or lines.quoted_breaks
-                   else out["data_row"] + 1)
+        out.insert(
+            1,
+            "file_line",
+            pd.array([pd.NA] * len(out), dtype="Int64")
+            if lines.by_record or lines.quoted_breaks
+            else out["data_row"] + 1,
+        )
     return out

@@ -79,23 +79,38 @@ def part(rule: str, where: np.ndarray, at_risk, msg, severity: str | None = None
     return [(rule, where, risk, text, severity)]
 
 
-def code_part(cx: ClaimDates, rule: str, k: int, mask: np.ndarray, at_risk, msg,
-              severity: str | None = None) -> list[Part]:
+def code_part(
+    cx: ClaimDates, rule: str, k: int, mask: np.ndarray, at_risk, msg, severity: str | None = None
+) -> list[Part]:
     """The finding of ``rule`` on the lines of code ``FAMILY[k]`` where ``mask`` (one entry per line
     of the code); ``at_risk`` and ``msg`` take indexes into those lines."""
     i = np.flatnonzero(mask)
-    return part(rule, cx.at[k][i], (lambda j: at_risk(i[j])) if callable(at_risk) else at_risk,
-                (lambda j: msg(i[j])) if callable(msg) else msg, severity)
+    return part(
+        rule,
+        cx.at[k][i],
+        (lambda j: at_risk(i[j])) if callable(at_risk) else at_risk,
+        (lambda j: msg(i[j])) if callable(msg) else msg,
+        severity,
+    )
 
 
 def u_addon(cx: ClaimDates) -> list[Part]:
     """96370/96371 without 96369 on the claim-date (or, institutional, the day before)."""
     out: list[Part] = []
     for k in (I70, I71):
-        out += code_part(cx, "U-ADDON", k, cx.count[I69][cx.g[k]] == 0, lambda i, k=k: cx.u[k][i],
-                         lambda i, k=k: f"add-on {FAMILY[k]} without 96369 on the same claim and date of service"
-                         + np.where(cx.institutional[cx.at[k][i]], " or the day before (one hospital "
-                                    "encounter may pass midnight)", ""))
+        out += code_part(
+            cx,
+            "U-ADDON",
+            k,
+            cx.count[I69][cx.g[k]] == 0,
+            lambda i, k=k: cx.u[k][i],
+            lambda i, k=k: (
+                f"add-on {FAMILY[k]} without 96369 on the same claim and date of service"
+                + np.where(
+                    cx.institutional[cx.at[k][i]], " or the day before (one hospital encounter may pass midnight)", ""
+                )
+            ),
+        )
     return out
 
 
@@ -103,26 +118,45 @@ def u_init(cx: ClaimDates) -> list[Part]:
     """96369 with more than one unit, or a second 96369 line without a distinct-service modifier."""
     u = cx.u[I69]
     second = (cx.nth[I69] > 1) & ~cx.mods.distinct[cx.c["modifiers"][cx.at[I69]]]
-    return (code_part(cx, "U-INIT", I69, u > 1, lambda i: u[i] - 1,
-                      lambda i: "96369 x" + _s(u[i]) + ": one unit per encounter")
-            + code_part(cx, "U-INIT", I69, second, lambda i: u[i],
-                        "a second 96369 on the claim-date without 59/XS/XE/XP/XU: one initial code per encounter"))
+    return code_part(
+        cx, "U-INIT", I69, u > 1, lambda i: u[i] - 1, lambda i: "96369 x" + _s(u[i]) + ": one unit per encounter"
+    ) + code_part(
+        cx,
+        "U-INIT",
+        I69,
+        second,
+        lambda i: u[i],
+        "a second 96369 on the claim-date without 59/XS/XE/XP/XU: one initial code per encounter",
+    )
 
 
 def u_pump(cx: ClaimDates) -> list[Part]:
     """96371 with more than one unit."""
     u = cx.u[I71]
-    return code_part(cx, "U-PUMP", I71, u > 1, lambda i: u[i] - 1,
-                     lambda i: "96371 x" + _s(u[i]) + ": reported once per encounter whatever the number "
-                               "of extra pumps")
+    return code_part(
+        cx,
+        "U-PUMP",
+        I71,
+        u > 1,
+        lambda i: u[i] - 1,
+        lambda i: "96371 x" + _s(u[i]) + ": reported once per encounter whatever the number of extra pumps",
+    )
 
 
 def t_doc(cx: ClaimDates) -> list[Part]:
     """96370 on a claim-date with no documented start and stop."""
     u = cx.u[I70]
-    return code_part(cx, "T-DOC", I70, cx.times.minutes[cx.g[I70]] == NA, lambda i: u[i],
-                     lambda i: "96370 x" + _s(u[i]) + " with no start/stop times documented on the claim-date: "
-                               "the additional hours cannot be supported")
+    return code_part(
+        cx,
+        "T-DOC",
+        I70,
+        cx.times.minutes[cx.g[I70]] == NA,
+        lambda i: u[i],
+        lambda i: (
+            "96370 x" + _s(u[i]) + " with no start/stop times documented on the claim-date: "
+            "the additional hours cannot be supported"
+        ),
+    )
 
 
 def _short(cx: ClaimDates) -> np.ndarray:
@@ -135,15 +169,36 @@ def _short(cx: ClaimDates) -> np.ndarray:
 def u_short(cx: ClaimDates) -> list[Part]:
     """96369 (and its add-ons) on a claim-date of 15 documented minutes or less: 96372."""
     short, minutes = _short(cx), cx.times.minutes
-    out = code_part(cx, "U-SHORT", I69, short[cx.g[I69]], lambda i: cx.u[I69][i],
-                    lambda i: "96369 on a claim-date with " + _s(minutes[cx.g[I69][i]]) + f" documented minutes: "
-                              f"{SHORT_MAX_MINUTES} minutes or less is not an infusion, report 96372 (at risk: "
-                              "96369's payment less 96372's)", "error")
+    out = code_part(
+        cx,
+        "U-SHORT",
+        I69,
+        short[cx.g[I69]],
+        lambda i: cx.u[I69][i],
+        lambda i: (
+            "96369 on a claim-date with " + _s(minutes[cx.g[I69][i]]) + f" documented minutes: "
+            f"{SHORT_MAX_MINUTES} minutes or less is not an infusion, report 96372 (at risk: "
+            "96369's payment less 96372's)"
+        ),
+        "error",
+    )
     for k in (I70, I71):
-        out += code_part(cx, "U-SHORT", k, short[cx.g[k]], lambda i, k=k: cx.u[k][i],
-                         lambda i, k=k: f"{FAMILY[k]} x" + _s(cx.u[k][i]) + " on a claim-date with "
-                         + _s(minutes[cx.g[k][i]]) + f" documented minutes: {SHORT_MAX_MINUTES} minutes or "
-                         "less is 96372, which takes no add-on", "error")
+        out += code_part(
+            cx,
+            "U-SHORT",
+            k,
+            short[cx.g[k]],
+            lambda i, k=k: cx.u[k][i],
+            lambda i, k=k: (
+                f"{FAMILY[k]} x"
+                + _s(cx.u[k][i])
+                + " on a claim-date with "
+                + _s(minutes[cx.g[k][i]])
+                + f" documented minutes: {SHORT_MAX_MINUTES} minutes or "
+                "less is 96372, which takes no add-on"
+            ),
+            "error",
+        )
     return out
 
 
@@ -154,16 +209,32 @@ def u_hour(cx: ClaimDates) -> list[Part]:
     g = cx.g[I70]
     minutes, u70, supported = cx.times.minutes[g], cx.total[I70][g], cx.times.supported[g]
     over = (minutes != NA) & (minutes >= 0) & (u70 > supported) & ~_short(cx)[g]
-    return code_part(cx, "U-HOUR", I70, over, lambda i: np.minimum(cx.u[I70][i], u70[i] - supported[i]),
-                     lambda i: "96370 x" + _s(u70[i]) + " on the claim-date, but " + _s(minutes[i])
-                               + " documented minutes support " + _s(supported[i]))
+    return code_part(
+        cx,
+        "U-HOUR",
+        I70,
+        over,
+        lambda i: np.minimum(cx.u[I70][i], u70[i] - supported[i]),
+        lambda i: (
+            "96370 x"
+            + _s(u70[i])
+            + " on the claim-date, but "
+            + _s(minutes[i])
+            + " documented minutes support "
+            + _s(supported[i])
+        ),
+    )
 
 
 def t_date(cx: ClaimDates) -> list[Part]:
     """A stop time before its start time."""
     t = cx.times
-    return part("T-DATE", t.timed[(t.start != NA) & (t.stop != NA) & (t.stop < t.start)], 0,
-                "stop time before start time on this line: give dates for an infusion that crosses midnight")
+    return part(
+        "T-DATE",
+        t.timed[(t.start != NA) & (t.stop != NA) & (t.stop < t.start)],
+        0,
+        "stop time before start time on this line: give dates for an infusion that crosses midnight",
+    )
 
 
 def _mue_code(cx: ClaimDates, k: int) -> list[Part]:
@@ -177,10 +248,22 @@ def _mue_code(cx: ClaimDates, k: int) -> list[Part]:
     inst = cx.institutional[cx.at[k]]
     limit = np.where(inst, cx.mue.institutional[k], cx.mue.professional[k])
     over = (limit >= 0) & (code_total > limit) & first_of_date
-    return code_part(cx, "U-MUE", k, over, lambda i: np.minimum(cx.u[k][i], code_total[i] - limit[i]),
-                     lambda i: f"{FAMILY[k]} x" + _s(code_total[i]) + " on the claim-date is above the MUE of "
-                     + _s(limit[i]) + " (" + np.where(inst[i], cx.mue.institutional_name[k],
-                                                      cx.mue.professional_name[k]) + ")")
+    return code_part(
+        cx,
+        "U-MUE",
+        k,
+        over,
+        lambda i: np.minimum(cx.u[k][i], code_total[i] - limit[i]),
+        lambda i: (
+            f"{FAMILY[k]} x"
+            + _s(code_total[i])
+            + " on the claim-date is above the MUE of "
+            + _s(limit[i])
+            + " ("
+            + np.where(inst[i], cx.mue.institutional_name[k], cx.mue.professional_name[k])
+            + ")"
+        ),
+    )
 
 
 def u_mue(cx: ClaimDates) -> list[Part]:
@@ -192,20 +275,33 @@ def s_facility(cx: ClaimDates) -> list[Part]:
     """A family code on a professional claim with a facility place of service."""
     pos_text = cx.d["pos"].field(0)
     w = np.flatnonzero(cx.checked(cx.professional & cx.facility))
-    return part("S-FACILITY", w, lambda i: cx.units[w[i]],
-                lambda i: FAMILY_CODE[cx.fam[w[i]]] + " on a professional claim with facility place of service "
-                + pos_text[cx.c["pos"][w[i]]] + np.where(cx.medicare[w[i]], " (a facility setting for Medicare: "
-                                                         "100-04 ch. 12 §20.4.2)", "")
-                + ": the facility bills the administration")
+    return part(
+        "S-FACILITY",
+        w,
+        lambda i: cx.units[w[i]],
+        lambda i: (
+            FAMILY_CODE[cx.fam[w[i]]]
+            + " on a professional claim with facility place of service "
+            + pos_text[cx.c["pos"][w[i]]]
+            + np.where(cx.medicare[w[i]], " (a facility setting for Medicare: 100-04 ch. 12 §20.4.2)", "")
+            + ": the facility bills the administration"
+        ),
+    )
 
 
 def s_home(cx: ClaimDates) -> list[Part]:
     """96369/96370 with place of service 12 (home)."""
     timed = cx.times.timed
     where = timed[(cx.d["pos"].field(0) == "12")[cx.c["pos"][timed]]]
-    return part("S-HOME", where, lambda i: cx.units[where[i]],
-                lambda i: FAMILY_CODE[cx.fam[where[i]]] + " with place of service 12 (home): home infusion uses "
-                          "99601/99602 and a per diem, or Medicare home infusion G-codes")
+    return part(
+        "S-HOME",
+        where,
+        lambda i: cx.units[where[i]],
+        lambda i: (
+            FAMILY_CODE[cx.fam[where[i]]] + " with place of service 12 (home): home infusion uses "
+            "99601/99602 and a per diem, or Medicare home infusion G-codes"
+        ),
+    )
 
 
 def s_initial(cx: ClaimDates) -> list[Part]:
@@ -220,22 +316,36 @@ def s_initial(cx: ClaimDates) -> list[Part]:
     other_code[g_o] = cx.fam[cx.other]  # the code named in the message (one of them)
     g69 = cx.g[I69]
     named = FAMILY_CODE[other_code[g69]]
-    iv_note = np.where(named == "96365", " (an IV infusion beside a subcutaneous one is unusual "
-                       + cite("S-IV") + ")", "")
-    return code_part(cx, "S-INITIAL", I69, (other_n[g69] > 0) & ~other_distinct[g69] & ~distinct[cx.at[I69]],
-                     lambda i: cx.u[I69][i],
-                     lambda i: "96369 and " + named[i] + " on the same claim-date, neither with 59/XE/XS/XP/XU: "
-                               "one initial administration code per encounter unless protocol requires separate "
-                               "sites" + iv_note[i])
+    iv_note = np.where(
+        named == "96365", " (an IV infusion beside a subcutaneous one is unusual " + cite("S-IV") + ")", ""
+    )
+    return code_part(
+        cx,
+        "S-INITIAL",
+        I69,
+        (other_n[g69] > 0) & ~other_distinct[g69] & ~distinct[cx.at[I69]],
+        lambda i: cx.u[I69][i],
+        lambda i: (
+            "96369 and " + named[i] + " on the same claim-date, neither with 59/XE/XS/XP/XU: "
+            "one initial administration code per encounter unless protocol requires separate "
+            "sites" + iv_note[i]
+        ),
+    )
 
 
 def a_dup(cx: ClaimDates) -> list[Part]:
     """The same code, units and modifiers again on one claim-date."""
     ln_text = cx.d["line_number"].field(0)
-    return [p for where, first in cx.dups
-            for p in part("A-DUP", where, lambda i, w=where: cx.units[w[i]],
-                          lambda i, f=first: "duplicate of line " + _s(ln_text[f[i]])
-                          + " (same code, units and modifiers)")]
+    return [
+        p
+        for where, first in cx.dups
+        for p in part(
+            "A-DUP",
+            where,
+            lambda i, w=where: cx.units[w[i]],
+            lambda i, f=first: "duplicate of line " + _s(ln_text[f[i]]) + " (same code, units and modifiers)",
+        )
+    ]
 
 
 def _misplaced(cx: ClaimDates, rule: str) -> list[Part]:
@@ -257,8 +367,12 @@ def m_25(cx: ClaimDates) -> list[Part]:
 def m_po_pn(cx: ClaimDates) -> list[Part]:
     """Both PO and PN on one line."""
     where = np.flatnonzero(cx.checked(cx.mods.po_and_pn[cx.c["modifiers"]]))
-    return part("M-PO-PN", where, lambda i: cx.units[where[i]],
-                "both PO and PN on one line: an off-campus department is excepted (PO) or not (PN), never both")
+    return part(
+        "M-PO-PN",
+        where,
+        lambda i: cx.units[where[i]],
+        "both PO and PN on one line: an off-campus department is excepted (PO) or not (PN), never both",
+    )
 
 
 def m_valid(cx: ClaimDates) -> list[Part]:
@@ -282,19 +396,40 @@ def claim_wide(cx: ClaimDates) -> list[Part]:
         return []
     tokens, mods = cx.mods.tokens, cx.c["modifiers"]
     ptp_bypass = np.array([any(t in DISTINCT or t == "25" for t in ts) for ts in tokens], dtype=bool)
-    cl = ClaimLines(fam=cx.fam, group=cx.groups.by_date, days=cx.days, units=cx.units,
-                    distinct=ptp_bypass[mods], jw=np.array(["JW" in ts for ts in tokens], dtype=bool)[mods],
-                    jz=np.array(["JZ" in ts for ts in tokens], dtype=bool)[mods],
-                    institutional=cx.institutional, medicare=cx.medicare, order=cx.order())
+    cl = ClaimLines(
+        fam=cx.fam,
+        group=cx.groups.by_date,
+        days=cx.days,
+        units=cx.units,
+        distinct=ptp_bypass[mods],
+        jw=np.array(["JW" in ts for ts in tokens], dtype=bool)[mods],
+        jz=np.array(["JZ" in ts for ts in tokens], dtype=bool)[mods],
+        institutional=cx.institutional,
+        medicare=cx.medicare,
+        order=cx.order(),
+    )
     return ptp_parts(cl) + drug_parts(cl)
 
 
 # rule id -> its check; the claim-wide edits give N-PTP, U-MUE of drugs and D-WASTE
 CHECKS: dict[str, Callable[[ClaimDates], list[Part]]] = {
-    "U-ADDON": u_addon, "U-INIT": u_init, "U-PUMP": u_pump, "T-DOC": t_doc, "U-SHORT": u_short,
-    "U-HOUR": u_hour, "T-DATE": t_date, "U-MUE": u_mue, "S-FACILITY": s_facility, "S-HOME": s_home,
-    "S-INITIAL": s_initial, "A-DUP": a_dup, "M-DRUG": m_drug, "M-25": m_25, "M-PO-PN": m_po_pn,
-    "M-VALID": m_valid, "N-PTP": claim_wide,
+    "U-ADDON": u_addon,
+    "U-INIT": u_init,
+    "U-PUMP": u_pump,
+    "T-DOC": t_doc,
+    "U-SHORT": u_short,
+    "U-HOUR": u_hour,
+    "T-DATE": t_date,
+    "U-MUE": u_mue,
+    "S-FACILITY": s_facility,
+    "S-HOME": s_home,
+    "S-INITIAL": s_initial,
+    "A-DUP": a_dup,
+    "M-DRUG": m_drug,
+    "M-25": m_25,
+    "M-PO-PN": m_po_pn,
+    "M-VALID": m_valid,
+    "N-PTP": claim_wide,
 }
 
 
@@ -311,13 +446,15 @@ def _frame(cx: ClaimDates, parts: list[Part], localities: np.ndarray) -> pd.Data
     d, c, lines = cx.d, cx.c, cx.lines
     where = np.concatenate([p[1] for p in parts])
     pos = where if cx.kept is None else cx.kept[where]  # the line's position in the lines read
-    f = pd.DataFrame({
-        "pos": pos,
-        "rule": np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in parts]),
-        "at_risk": np.maximum(np.concatenate([p[2] for p in parts]).astype(np.int64), 0),
-        "msg": np.concatenate([np.asarray(p[3], dtype=object) for p in parts]),
-        "severity": np.concatenate([np.full(len(p[1]), p[4] or SEVERITY[p[0]], dtype=object) for p in parts]),
-    })
+    f = pd.DataFrame(
+        {
+            "pos": pos,
+            "rule": np.concatenate([np.full(len(p[1]), p[0], dtype=object) for p in parts]),
+            "at_risk": np.maximum(np.concatenate([p[2] for p in parts]).astype(np.int64), 0),
+            "msg": np.concatenate([np.asarray(p[3], dtype=object) for p in parts]),
+            "severity": np.concatenate([np.full(len(p[1]), p[4] or SEVERITY[p[0]], dtype=object) for p in parts]),
+        }
+    )
     loc_given = d["locality"].field(0)[c["locality"][where]]
     loc_zip = localities[c["zip"][where]]
     f["line_number"] = d["line_number"].field(0)[c["line_number"][where]]

@@ -45,8 +45,10 @@ def mue_by_family(claim: str) -> tuple[np.ndarray, list[str]]:
     professional claims, the outpatient hospital MUE for institutional ones."""
     rows_ = [catalog.mue_for(c, claim) for c in FAMILY]
     limits = np.array([int(r["mue"]) if r and str(r["mue"]).isdigit() else -1 for r in rows_])
-    names = [f"{r['program'].replace('-', ' ')} MUE {r['effective']}, MAI {r['mai'] or 'data not available'}"
-             if r else "" for r in rows_]
+    names = [
+        f"{r['program'].replace('-', ' ')} MUE {r['effective']}, MAI {r['mai'] or 'data not available'}" if r else ""
+        for r in rows_
+    ]
     return limits, names
 
 
@@ -104,7 +106,7 @@ def claim_ids_of(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
 
 def _offsets(texts: pa.Array) -> np.ndarray:
     """The int32 offsets of a string array's values (``len + 1`` of them)."""
-    return np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset: texts.offset + len(texts) + 1]
+    return np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + len(texts) + 1]
 
 
 def _by_text(heads: pa.Array, lengths: np.ndarray, run: np.ndarray) -> tuple[np.ndarray, int]:
@@ -124,8 +126,9 @@ def _by_text(heads: pa.Array, lengths: np.ndarray, run: np.ndarray) -> tuple[np.
     return head_ids[run], base
 
 
-def padded_ids(texts: pa.Array | pa.ChunkedArray, lengths: np.ndarray, max_bytes: int = 32
-               ) -> tuple[np.ndarray, int] | None:
+def padded_ids(
+    texts: pa.Array | pa.ChunkedArray, lengths: np.ndarray, max_bytes: int = 32
+) -> tuple[np.ndarray, int] | None:
     """Dense ids of ``texts`` (no nulls) and how many, from their bytes: each text padded to a whole
     number of 8-byte words (at most ``max_bytes``), the words and the length hashed to 64 bits and
     the hashes numbered (``number_hashes``: tables of integers, several times faster than one of
@@ -144,8 +147,9 @@ def padded_ids(texts: pa.Array | pa.ChunkedArray, lengths: np.ndarray, max_bytes
         offsets = _offsets(padded)
         if offsets[-1] - offsets[0] != len(chunk) * words * 8:
             return None
-        mat[at: at + len(chunk)] = np.frombuffer(padded.buffers()[2], dtype=np.uint64, count=len(chunk) * words,
-                                                 offset=int(offsets[0])).reshape(-1, words)
+        mat[at : at + len(chunk)] = np.frombuffer(
+            padded.buffers()[2], dtype=np.uint64, count=len(chunk) * words, offset=int(offsets[0])
+        ).reshape(-1, words)
         at += len(chunk)
     h = lengths.astype(np.uint64)
     shifted = np.empty_like(h)
@@ -158,8 +162,8 @@ def padded_ids(texts: pa.Array | pa.ChunkedArray, lengths: np.ndarray, max_bytes
     ids, first = number_hashes(h)
     del h
     for at in range(0, n, 1 << 20):  # a million texts at a time
-        rep = first[ids[at: at + (1 << 20)]]
-        if not ((mat[at: at + len(rep)] == mat[rep]).all() and (lengths[at: at + len(rep)] == lengths[rep]).all()):
+        rep = first[ids[at : at + (1 << 20)]]
+        if not ((mat[at : at + len(rep)] == mat[rep]).all() and (lengths[at : at + len(rep)] == lengths[rep]).all()):
             return None
     return ids, len(first)
 
@@ -181,8 +185,8 @@ def number_hashes(h: np.ndarray, bits: int = 8) -> tuple[np.ndarray, np.ndarray]
     def number(parts: range) -> list[int]:
         counts = []
         for p in parts:
-            part_ids, uniques = pd.factorize(hs[bounds[p]: bounds[p + 1]])
-            ids_sorted[bounds[p]: bounds[p + 1]] = part_ids
+            part_ids, uniques = pd.factorize(hs[bounds[p] : bounds[p + 1]])
+            ids_sorted[bounds[p] : bounds[p + 1]] = part_ids
             counts.append(len(uniques))
         return counts
 
@@ -191,7 +195,7 @@ def number_hashes(h: np.ndarray, bits: int = 8) -> tuple[np.ndarray, np.ndarray]
         counts = [c for part in pool.map(number, (range(half), range(half, 2 * half))) for c in part]
     base = np.cumsum([0] + counts[:-1], dtype=np.int32)
     for p in np.flatnonzero(base):  # each part's ids after the parts before it
-        ids_sorted[bounds[p]: bounds[p + 1]] += base[p]
+        ids_sorted[bounds[p] : bounds[p + 1]] += base[p]
     seen = np.maximum.accumulate(ids_sorted)  # sorted ids rise where an id is new
     new_id = np.ones(len(h), dtype=bool)
     np.greater(ids_sorted[1:], seen[:-1], out=new_id[1:])
@@ -213,8 +217,9 @@ def increasing(texts: pa.Array | pa.ChunkedArray, lengths: np.ndarray) -> bool:
     return bool((longer | (same & after)).all())
 
 
-def _overnight(gid: np.ndarray, ng: int, days: np.ndarray, fam: np.ndarray, institutional: np.ndarray,
-               claim: np.ndarray) -> np.ndarray | None:
+def _overnight(
+    gid: np.ndarray, ng: int, days: np.ndarray, fam: np.ndarray, institutional: np.ndarray, claim: np.ndarray
+) -> np.ndarray | None:
     """Group ids with each institutional claim-date that has 96370/96371 and no 96369 joined to the
     claim's day before, when that day has a 96369 (or has itself been joined to one that has): an
     infusion or observation stay past midnight is one hospital encounter (100-04 ch. 4 §230.2).
@@ -241,8 +246,7 @@ def _overnight(gid: np.ndarray, ng: int, days: np.ndarray, fam: np.ndarray, inst
     return root[gid] if (root != np.arange(ng)).any() else None
 
 
-def _covered_seconds(groups: np.ndarray, start: np.ndarray, stop: np.ndarray, ng: int
-                     ) -> tuple[np.ndarray, np.ndarray]:
+def _covered_seconds(groups: np.ndarray, start: np.ndarray, stop: np.ndarray, ng: int) -> tuple[np.ndarray, np.ndarray]:
     """Per group: the seconds covered by the union of the [start, stop] intervals of its lines that
     have both times in order, and whether it has any such line. A group of one such line covers
     its interval; the others are taken in order of group and start (no sort when the lines come
@@ -266,7 +270,7 @@ def _covered_seconds(groups: np.ndarray, start: np.ndarray, stop: np.ndarray, ng
         g, a, b = g[order], a[order], b[order]
         same = g[1:] == g[:-1]
     starts = np.r_[True, ~same]
-    reach = _running_max(b, starts)   # the furthest stop so far in the group
+    reach = _running_max(b, starts)  # the furthest stop so far in the group
     before = np.r_[np.iinfo(np.int64).min, reach[:-1]]
     before[starts] = np.iinfo(np.int64).min
     heads = np.flatnonzero(starts)  # each group's lines are one run now
@@ -312,12 +316,12 @@ def _when(d: dict, c: dict, which: str, rows: np.ndarray, days: np.ndarray) -> n
 class ModifierTexts:
     """What the checks need of each distinct modifier text (index: ``cols["modifiers"]``)."""
 
-    tokens: list                  # the modifiers of each text
-    key: np.ndarray               # one id per set of modifiers (A-DUP compares them)
-    distinct: np.ndarray          # a 59/XE/XS/XP/XU among them
-    problems: list[list[str]]     # invalid modifiers and why (M-VALID)
+    tokens: list  # the modifiers of each text
+    key: np.ndarray  # one id per set of modifiers (A-DUP compares them)
+    distinct: np.ndarray  # a 59/XE/XS/XP/XU among them
+    problems: list[list[str]]  # invalid modifiers and why (M-VALID)
     misplaced: dict[str, np.ndarray]  # M-DRUG, M-25: why the modifier is misplaced, or ""
-    po_and_pn: np.ndarray         # both PO and PN (M-PO-PN)
+    po_and_pn: np.ndarray  # both PO and PN (M-PO-PN)
 
 
 def modifier_texts(tokens) -> ModifierTexts:
@@ -328,8 +332,10 @@ def modifier_texts(tokens) -> ModifierTexts:
         key=pd.factorize(np.array(["|".join(sorted(t)) for t in tokens], dtype=object))[0],
         distinct=np.array([any(t in DISTINCT for t in ts) for ts in tokens], dtype=bool),
         problems=[[p for t in ts if (p := modifier_problem(t))] for ts in tokens],
-        misplaced={rule: np.array(["; ".join(why for r, why in ps if r == rule) for ps in placed], dtype=object)
-                   for rule in ("M-DRUG", "M-25")},
+        misplaced={
+            rule: np.array(["; ".join(why for r, why in ps if r == rule) for ps in placed], dtype=object)
+            for rule in ("M-DRUG", "M-25")
+        },
         po_and_pn=np.array(["PO" in ts and "PN" in ts for ts in tokens], dtype=bool),
     )
 
@@ -355,23 +361,23 @@ class Mue:
 class Groups:
     """Claim-date group ids of the lines."""
 
-    gid: np.ndarray       # the encounter: claim-date, or claim-dates joined over midnight
+    gid: np.ndarray  # the encounter: claim-date, or claim-dates joined over midnight
     ng: int
-    by_date: np.ndarray   # claim-date (the MUE is per date of service)
-    joined: bool          # some claim-dates were joined
-    split: bool           # some claims have lines on several dates
+    by_date: np.ndarray  # claim-date (the MUE is per date of service)
+    joined: bool  # some claim-dates were joined
+    split: bool  # some claims have lines on several dates
 
 
 @dataclass(frozen=True)
 class Times:
     """Documented time of each group, from its 96369/96370 lines (``timed``)."""
 
-    timed: np.ndarray     # positions of the 96369/96370 lines
-    start: np.ndarray     # their start and stop, seconds from the encounter's first midnight (NA)
+    timed: np.ndarray  # positions of the 96369/96370 lines
+    start: np.ndarray  # their start and stop, seconds from the encounter's first midnight (NA)
     stop: np.ndarray
     documented: np.ndarray  # per group: a start and a stop are documented
-    minutes: np.ndarray     # per group: documented whole minutes (NA where not documented)
-    supported: np.ndarray   # per group: 96370 units those minutes support (``units.additional_hours``)
+    minutes: np.ndarray  # per group: documented whole minutes (NA where not documented)
+    supported: np.ndarray  # per group: 96370 units those minutes support (``units.additional_hours``)
 
 
 @dataclass(frozen=True)
@@ -379,26 +385,26 @@ class ClaimDates:
     """Everything the checks read, built once by :func:`build`."""
 
     lines: Lines
-    fam: np.ndarray               # code index of each line into ``read.KEPT``
-    days: np.ndarray              # date of service, days since 1970
-    at: list[np.ndarray]          # positions of the lines of FAMILY[k]
-    other: np.ndarray             # positions of the lines of OTHER_INITIAL
+    fam: np.ndarray  # code index of each line into ``read.KEPT``
+    days: np.ndarray  # date of service, days since 1970
+    at: list[np.ndarray]  # positions of the lines of FAMILY[k]
+    other: np.ndarray  # positions of the lines of OTHER_INITIAL
     groups: Groups
-    g: list[np.ndarray]           # per code: group of each of its lines
-    u: list[np.ndarray]           # per code: units of each of its lines
-    count: list[np.ndarray]       # per code: its lines per group
-    total: list[np.ndarray]       # per code: its units per group
+    g: list[np.ndarray]  # per code: group of each of its lines
+    u: list[np.ndarray]  # per code: units of each of its lines
+    count: list[np.ndarray]  # per code: its lines per group
+    total: list[np.ndarray]  # per code: its units per group
     times: Times
-    nth: list[np.ndarray]         # per code: 1 for the first line of the code in its group, 2 after
+    nth: list[np.ndarray]  # per code: 1 for the first line of the code in its group, 2 after
     dups: list[tuple[np.ndarray, np.ndarray]]  # (positions, line-number id of the first of their group)
     mods: ModifierTexts
-    institutional: np.ndarray     # per line
-    professional: np.ndarray      # per line
-    medicare: np.ndarray          # per line: traditional Medicare payer
-    facility: np.ndarray          # per line: a facility place of service for the line's program
-    units: np.ndarray             # per line
+    institutional: np.ndarray  # per line
+    professional: np.ndarray  # per line
+    medicare: np.ndarray  # per line: traditional Medicare payer
+    facility: np.ndarray  # per line: a facility place of service for the line's program
+    units: np.ndarray  # per line
     mue: Mue
-    line_rank: np.ndarray         # per distinct line-number text: its rank as text
+    line_rank: np.ndarray  # per distinct line-number text: its rank as text
     kept: np.ndarray | None = None  # position in the lines read of each line here (None: the same)
 
     @property
@@ -437,8 +443,9 @@ def _facility_lines(d: dict, c: dict, medicare: np.ndarray) -> np.ndarray:
     """Per line: a facility place of service for its program, traditional Medicare's (100-04 ch. 12
     §20.4.2) or the payers'."""
     pos_text = d["pos"].field(0)
-    per_prog = {prog: np.array([p in facility_pos(prog) for p in pos_text], dtype=bool)
-                for prog in ("commercial", "medicare")}
+    per_prog = {
+        prog: np.array([p in facility_pos(prog) for p in pos_text], dtype=bool) for prog in ("commercial", "medicare")
+    }
     return np.where(medicare, per_prog["medicare"][c["pos"]], per_prog["commercial"][c["pos"]])
 
 
@@ -447,10 +454,10 @@ def _split_by_date(gid: np.ndarray, ng: int, days: np.ndarray) -> tuple[np.ndarr
     whose (claim, date) pairs get ids of their own."""
     first_day = np.full(ng, np.iinfo(np.int32).max, dtype=np.int32)
     np.minimum.at(first_day, gid, days)
-    multi = days != first_day[gid]              # not on the claim's first date ...
+    multi = days != first_day[gid]  # not on the claim's first date ...
     if not multi.any():
         return gid, ng, False
-    multi |= np.bincount(gid[multi], minlength=ng).astype(bool)[gid]   # ... or its claim has such lines
+    multi |= np.bincount(gid[multi], minlength=ng).astype(bool)[gid]  # ... or its claim has such lines
     pair = gid[multi].astype(np.int64) * (int(days.max()) - int(days.min()) + 1) + (days[multi] - days.min())
     which, uniq = pd.factorize(pair)
     gid = gid.astype(np.int64)
@@ -458,12 +465,10 @@ def _split_by_date(gid: np.ndarray, ng: int, days: np.ndarray) -> tuple[np.ndarr
     return gid, ng + len(uniq), True
 
 
-def _groups(claim_gid: np.ndarray, ng: int, days: np.ndarray, fam: np.ndarray,
-            institutional: np.ndarray) -> Groups:
+def _groups(claim_gid: np.ndarray, ng: int, days: np.ndarray, fam: np.ndarray, institutional: np.ndarray) -> Groups:
     gid, ng, split = _split_by_date(claim_gid, ng, days)
     joined = _overnight(gid, ng, days, fam, institutional, claim_gid) if split else None
-    return Groups(gid=gid if joined is None else joined, ng=ng, by_date=gid, joined=joined is not None,
-                  split=split)
+    return Groups(gid=gid if joined is None else joined, ng=ng, by_date=gid, joined=joined is not None, split=split)
 
 
 def _times(lines: Lines, at: list[np.ndarray], groups: Groups, days: np.ndarray) -> Times:
@@ -498,9 +503,16 @@ def _times(lines: Lines, at: list[np.ndarray], groups: Groups, days: np.ndarray)
     return Times(timed, t_start, t_stop, documented, minutes, supported)
 
 
-def _repeats(lines: Lines, at: list[np.ndarray], g: list[np.ndarray], u: list[np.ndarray],
-             count: list[np.ndarray], mod_key: np.ndarray, line_rank: np.ndarray, by_date: np.ndarray
-             ) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
+def _repeats(
+    lines: Lines,
+    at: list[np.ndarray],
+    g: list[np.ndarray],
+    u: list[np.ndarray],
+    count: list[np.ndarray],
+    mod_key: np.ndarray,
+    line_rank: np.ndarray,
+    by_date: np.ndarray,
+) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]]]:
     """Per code, 1 for the first line of the code in its group (encounter) and 2 for the others;
     and the duplicates (same code, units and modifiers on one claim and date of service: an
     encounter past midnight has a line per date, T-DOS) with the line-number id of the first of each."""
@@ -511,15 +523,14 @@ def _repeats(lines: Lines, at: list[np.ndarray], g: list[np.ndarray], u: list[np
     for k, a in enumerate(at):
         if not len(a) or count[k].max() < 2:
             continue
-        rep = np.flatnonzero(count[k][g[k]] > 1)            # within code k
+        rep = np.flatnonzero(count[k][g[k]] > 1)  # within code k
         pos_rep = a[rep]
         ln_id = c["line_number"][pos_rep]
         number = ln_no[ln_id]
         order_keys = [np.where(number == NA, 0, number), line_rank[ln_id], lines.row[pos_rep]]
         order, first = first_in_group([g[k][rep]], order_keys)
         nth[k][rep[order[~first]]] = 2
-        order, first = first_in_group([by_date[pos_rep], u[k][rep], mod_key[c["modifiers"][pos_rep]]],
-                                      order_keys)
+        order, first = first_in_group([by_date[pos_rep], u[k][rep], mod_key[c["modifiers"][pos_rep]]], order_keys)
         group_start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
         dups.append((pos_rep[order[~first]], ln_id[order[group_start][~first]]))
     return nth, dups
@@ -539,8 +550,12 @@ def _subset(lines: Lines, keep: np.ndarray) -> Lines:
     """``lines`` at positions ``keep`` (the same distinct values; rows keep their numbers). The claim
     ids are not carried (an empty array): a context numbers its claims (``claim_gid``), and a finding
     takes its claim id from the lines read, by its position there (``ClaimDates.kept``)."""
-    return replace(lines, claim=pa.chunked_array([], pa.string()), row=lines.row[keep],
-                   cols={k: v[keep] for k, v in lines.cols.items()})
+    return replace(
+        lines,
+        claim=pa.chunked_array([], pa.string()),
+        row=lines.row[keep],
+        cols={k: v[keep] for k, v in lines.cols.items()},
+    )
 
 
 @dataclass(frozen=True)
@@ -550,7 +565,7 @@ class Shared:
     mods: ModifierTexts
     medicare_d: np.ndarray  # per distinct payer: traditional Medicare
     mue: Mue
-    line_rank: np.ndarray   # per distinct line-number text: its rank as text
+    line_rank: np.ndarray  # per distinct line-number text: its rank as text
 
 
 # lines of whole claims checked at a time (``contexts``): the memory the checks take grows with it
@@ -567,9 +582,12 @@ def contexts(lines: Lines, chunk_lines: int = CHUNK_LINES) -> Iterator[ClaimDate
     with ThreadPoolExecutor(max_workers=1) as pool:
         claim_ids = pool.submit(claim_ids_of, lines.claim)
         fam = d["code"].field(2)[c["code"]]
-        shared = Shared(mods=modifier_texts(d["modifiers"].field(0)),
-                        medicare_d=np.array([traditional_medicare(p) for p in d["payer"].field(0)], dtype=bool),
-                        mue=Mue.load(), line_rank=_text_rank(d["line_number"].field(0)))
+        shared = Shared(
+            mods=modifier_texts(d["modifiers"].field(0)),
+            medicare_d=np.array([traditional_medicare(p) for p in d["payer"].field(0)], dtype=bool),
+            mue=Mue.load(),
+            line_rank=_text_rank(d["line_number"].field(0)),
+        )
         claim_gid, ng = claim_ids.result()
     keep = _relevant(fam, claim_gid, ng)
     if keep is not None:  # the claims of the lines kept, numbered densely again
@@ -603,7 +621,7 @@ def _chunks(claim_gid: np.ndarray, ng: int, chunk_lines: int) -> Iterator[tuple[
     del part
     for p in range(parts):
         if bounds[p + 1] > bounds[p]:
-            yield order[bounds[p]: bounds[p + 1]], int(first_claim[p]), int(first_claim[p + 1] - first_claim[p])
+            yield order[bounds[p] : bounds[p + 1]], int(first_claim[p]), int(first_claim[p + 1] - first_claim[p])
 
 
 def _context(lines: Lines, claim_gid: np.ndarray, ng: int, shared: Shared) -> ClaimDates:
@@ -623,8 +641,26 @@ def _context(lines: Lines, claim_gid: np.ndarray, ng: int, shared: Shared) -> Cl
     count = [np.bincount(gk, minlength=groups.ng) for gk in g]
     total = [np.bincount(gk, weights=uk, minlength=groups.ng).astype(np.int64) for gk, uk in zip(g, u)]
     nth, dups = _repeats(lines, at, g, u, count, mods.key, line_rank, groups.by_date)
-    return ClaimDates(lines=lines, fam=fam, days=days, at=at, other=other, groups=groups, g=g, u=u,
-                      count=count, total=total, times=_times(lines, at, groups, days), nth=nth, dups=dups,
-                      mods=mods, institutional=institutional,
-                      professional=d["claim_type"].field(0)[c["claim_type"]], medicare=medicare,
-                      facility=_facility_lines(d, c, medicare), units=units, mue=mue, line_rank=line_rank)
+    return ClaimDates(
+        lines=lines,
+        fam=fam,
+        days=days,
+        at=at,
+        other=other,
+        groups=groups,
+        g=g,
+        u=u,
+        count=count,
+        total=total,
+        times=_times(lines, at, groups, days),
+        nth=nth,
+        dups=dups,
+        mods=mods,
+        institutional=institutional,
+        professional=d["claim_type"].field(0)[c["claim_type"]],
+        medicare=medicare,
+        facility=_facility_lines(d, c, medicare),
+        units=units,
+        mue=mue,
+        line_rank=line_rank,
+    )

@@ -37,16 +37,16 @@ _NEVER = 10**9  # days: an edit in force with no deletion date
 class ClaimLines:
     """What the claim-wide edits read of the kept lines (one entry per line)."""
 
-    fam: np.ndarray            # code index into ``read.KEPT``
-    group: np.ndarray          # claim-date group id (per date of service)
-    days: np.ndarray           # date of service, days since 1970
+    fam: np.ndarray  # code index into ``read.KEPT``
+    group: np.ndarray  # claim-date group id (per date of service)
+    days: np.ndarray  # date of service, days since 1970
     units: np.ndarray
-    distinct: np.ndarray       # a 59/XE/XS/XP/XU/25 modifier on the line
+    distinct: np.ndarray  # a 59/XE/XS/XP/XU/25 modifier on the line
     jw: np.ndarray
     jz: np.ndarray
     institutional: np.ndarray
-    medicare: np.ndarray       # traditional Medicare payer
-    order: np.ndarray          # rank of each line in its claim: line number, then as written, then file order
+    medicare: np.ndarray  # traditional Medicare payer
+    order: np.ndarray  # rank of each line in its claim: line number, then as written, then file order
 
 
 def _days(text: str) -> int:
@@ -93,12 +93,29 @@ def _ptp_lines(cl: ClaimLines, codes: np.ndarray) -> pd.DataFrame | None:
     with_family = np.zeros(n_groups, dtype=bool)
     with_family[cl.group[cl.fam < len(FAMILY)]] = True
     keep = np.flatnonzero(listed & (with_trigger & with_family)[cl.group])
-    df = pd.DataFrame({"pos": keep, "g": cl.group[keep], "fam": cl.fam[keep], "day": cl.days[keep],
-                       "distinct": cl.distinct[keep], "inst": cl.institutional[keep], "units": cl.units[keep],
-                       "order": cl.order[keep]}).sort_values("order", kind="stable")
-    per = df.groupby(["g", "fam"], sort=False).agg(pos=("pos", "first"), day=("day", "first"),
-                                                   distinct=("distinct", "any"), inst=("inst", "first"),
-                                                   units=("units", "sum")).reset_index()
+    df = pd.DataFrame(
+        {
+            "pos": keep,
+            "g": cl.group[keep],
+            "fam": cl.fam[keep],
+            "day": cl.days[keep],
+            "distinct": cl.distinct[keep],
+            "inst": cl.institutional[keep],
+            "units": cl.units[keep],
+            "order": cl.order[keep],
+        }
+    ).sort_values("order", kind="stable")
+    per = (
+        df.groupby(["g", "fam"], sort=False)
+        .agg(
+            pos=("pos", "first"),
+            day=("day", "first"),
+            distinct=("distinct", "any"),
+            inst=("inst", "first"),
+            units=("units", "sum"),
+        )
+        .reset_index()
+    )
     per = per[per["g"].map(per["g"].value_counts()) > 1]
     return None if per.empty else per
 
@@ -129,20 +146,25 @@ def ptp_parts(cl: ClaimLines) -> list[Part]:
         found["risk"].append(units if code == col2 else 0)
         setting = "outpatient hospital" if r.inst_a else "practitioner"
         if indicator == "0":
-            found["msg"].append(f"{col1}/{col2} on the same claim-date: an NCCI {setting} pair with modifier "
-                                f"indicator 0, {col2} is never paid with {col1}")
+            found["msg"].append(
+                f"{col1}/{col2} on the same claim-date: an NCCI {setting} pair with modifier "
+                f"indicator 0, {col2} is never paid with {col1}"
+            )
             found["sev"].append("error")
         else:
-            found["msg"].append(f"{col1}/{col2} on the same claim-date with no 59/XE/XS/XP/XU (25 on an E/M) on "
-                                f"either line: an NCCI {setting} pair with modifier indicator 1, {col2} is paid "
-                                "only when marked distinct")
+            found["msg"].append(
+                f"{col1}/{col2} on the same claim-date with no 59/XE/XS/XP/XU (25 on an E/M) on "
+                f"either line: an NCCI {setting} pair with modifier indicator 1, {col2} is paid "
+                "only when marked distinct"
+            )
             found["sev"].append("warning")
     if not found["pos"]:
         return []
     sev = np.array(found["sev"], dtype=object)
     pos, risk, msg = (np.array(found[k], dtype=np.int64 if k != "msg" else object) for k in ("pos", "risk", "msg"))
-    return [("N-PTP", pos[sev == s], risk[sev == s], msg[sev == s], s)
-            for s in ("error", "warning") if (sev == s).any()]
+    return [
+        ("N-PTP", pos[sev == s], risk[sev == s], msg[sev == s], s) for s in ("error", "warning") if (sev == s).any()
+    ]
 
 
 def drug_rows() -> dict[int, dict[str, str]]:
@@ -164,19 +186,42 @@ def drug_parts(cl: ClaimLines) -> list[Part]:
 def _drug_dates(cl: ClaimLines, keep: np.ndarray) -> pd.DataFrame:
     """The drug lines ``keep`` summed up per claim-date and code, in line order: the first line's
     position, kind of claim, payer and day; the units; whether any line has JW, JZ."""
-    df = pd.DataFrame({"pos": keep, "g": cl.group[keep], "fam": cl.fam[keep], "units": cl.units[keep],
-                       "jw": cl.jw[keep], "jz": cl.jz[keep], "inst": cl.institutional[keep],
-                       "medicare": cl.medicare[keep], "day": cl.days[keep],
-                       "order": cl.order[keep]}).sort_values("order", kind="stable")
-    return df.groupby(["g", "fam"], sort=False).agg(pos=("pos", "first"), units=("units", "sum"), jw=("jw", "any"),
-                                                    jz=("jz", "any"), inst=("inst", "first"),
-                                                    medicare=("medicare", "first"), day=("day", "first")).reset_index()
+    df = pd.DataFrame(
+        {
+            "pos": keep,
+            "g": cl.group[keep],
+            "fam": cl.fam[keep],
+            "units": cl.units[keep],
+            "jw": cl.jw[keep],
+            "jz": cl.jz[keep],
+            "inst": cl.institutional[keep],
+            "medicare": cl.medicare[keep],
+            "day": cl.days[keep],
+            "order": cl.order[keep],
+        }
+    ).sort_values("order", kind="stable")
+    return (
+        df.groupby(["g", "fam"], sort=False)
+        .agg(
+            pos=("pos", "first"),
+            units=("units", "sum"),
+            jw=("jw", "any"),
+            jz=("jz", "any"),
+            inst=("inst", "first"),
+            medicare=("medicare", "first"),
+            day=("day", "first"),
+        )
+        .reset_index()
+    )
 
 
 def _drug_mue(per: pd.DataFrame, drugs: dict[int, dict]) -> list[Part]:
     """U-MUE of the drugs' units per claim-date (``_drug_dates``), by the kind of claim's MUE."""
-    limits = {(f, inst): catalog.mue_for(KEPT[f], "institutional" if inst else "professional")
-              for f in drugs for inst in (False, True)}
+    limits = {
+        (f, inst): catalog.mue_for(KEPT[f], "institutional" if inst else "professional")
+        for f in drugs
+        for inst in (False, True)
+    }
     table = np.full((len(KEPT), 2), -1, dtype=np.int64)  # code index, institutional -> MUE (-1: none)
     for (f, inst), row in limits.items():
         if row and str(row["mue"]).isdigit():
@@ -186,12 +231,21 @@ def _drug_mue(per: pd.DataFrame, drugs: dict[int, dict]) -> list[Part]:
     if not over.any():
         return []
     o = per[over]
-    names = [f"{KEPT[f]} x{u} on the date of service (every line, JW too) is above the MUE of {m} (Medicare "
-             f"{'outpatient hospital' if i else 'practitioner'} MUE 2024-07-01, MAI "
-             f"{(limits[(f, bool(i))] or {}).get('mai') or 'data not available'})"
-             for f, u, m, i in zip(o["fam"], o["units"], lim[over], o["inst"])]
-    return [("U-MUE", o["pos"].to_numpy(np.int64), (o["units"].to_numpy() - lim[over]).astype(np.int64),
-             np.array(names, dtype=object), None)]
+    names = [
+        f"{KEPT[f]} x{u} on the date of service (every line, JW too) is above the MUE of {m} (Medicare "
+        f"{'outpatient hospital' if i else 'practitioner'} MUE 2024-07-01, MAI "
+        f"{(limits[(f, bool(i))] or {}).get('mai') or 'data not available'})"
+        for f, u, m, i in zip(o["fam"], o["units"], lim[over], o["inst"])
+    ]
+    return [
+        (
+            "U-MUE",
+            o["pos"].to_numpy(np.int64),
+            (o["units"].to_numpy() - lim[over]).astype(np.int64),
+            np.array(names, dtype=object),
+            None,
+        )
+    ]
 
 
 def _drug_waste(per: pd.DataFrame, drugs: dict[int, dict]) -> list[Part]:
@@ -204,12 +258,26 @@ def _drug_waste(per: pd.DataFrame, drugs: dict[int, dict]) -> list[Part]:
     missing = due & ~per["jw"].to_numpy(bool) & ~per["jz"].to_numpy(bool)
     both = due & per["jw"].to_numpy(bool) & per["jz"].to_numpy(bool)
     out: list[Part] = []
-    for mask, why in ((missing, "from single-dose vials on a Medicare claim with neither JZ (nothing discarded) "
-                                "nor a JW line (the discarded units): one of them is required from 1 July 2023"),
-                      (both, "with both JZ and JW on the date of service: JZ says nothing was discarded, JW "
-                             "bills a discarded amount")):
+    for mask, why in (
+        (
+            missing,
+            "from single-dose vials on a Medicare claim with neither JZ (nothing discarded) "
+            "nor a JW line (the discarded units): one of them is required from 1 July 2023",
+        ),
+        (
+            both,
+            "with both JZ and JW on the date of service: JZ says nothing was discarded, JW bills a discarded amount",
+        ),
+    ):
         if mask.any():
             o = per[mask]
-            out.append(("D-WASTE", o["pos"].to_numpy(np.int64), np.zeros(int(mask.sum()), dtype=np.int64),
-                        np.array([f"{KEPT[f]} {why}" for f in o["fam"]], dtype=object), None))
+            out.append(
+                (
+                    "D-WASTE",
+                    o["pos"].to_numpy(np.int64),
+                    np.zeros(int(mask.sum()), dtype=np.int64),
+                    np.array([f"{KEPT[f]} {why}" for f in o["fam"]], dtype=object),
+                    None,
+                )
+            )
     return out

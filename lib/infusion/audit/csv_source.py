@@ -78,11 +78,12 @@ def csv_header(path: Path, encoding: str) -> tuple[list[str], str, int]:
     first = raw.decode(wire(encoding), errors="replace").lstrip("\ufeff")
     delim = _delimiter(first)
     header = next(csv.reader(io.StringIO(first), delimiter=delim), [])
-    rest = start[len(raw):]
+    rest = start[len(raw) :]
     second = rest[: rest.find(b"\n") + 1] if b"\n" in rest else b""
     try:  # only to see whether every data line ends with a delimiter; a quoted line break may cut it
-        row = next(csv.reader(io.StringIO(second.decode(wire(encoding), errors="replace"), newline=""),
-                              delimiter=delim), [])
+        row = next(
+            csv.reader(io.StringIO(second.decode(wire(encoding), errors="replace"), newline=""), delimiter=delim), []
+        )
     except csv.Error:
         row = []
     if header and header[-1] != "" and len(row) == len(header) + 1 and row[-1] == "":
@@ -139,13 +140,20 @@ def _record_cut(view: memoryview, end: int, delim: str, eof: bool) -> tuple[int,
     before = data[np.maximum(opening - 1, 0)]
     opens_ok = (opening == 0) | (before == d) | (before == _LF) | (before == _QUOTE)
     after = data[np.minimum(closing + 1, end - 1)]
-    closes_ok = ((closing + 1 >= end) | (after == d) | (after == _LF) | (after == _CR) | (after == _QUOTE))
+    closes_ok = (closing + 1 >= end) | (after == d) | (after == _LF) | (after == _CR) | (after == _QUOTE)
     return cut, not (opens_ok.all() and closes_ok.all()), bool(inside[breaks < cut].any())
 
 
-def csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: Callable[[int], object],
-                free: list[pa.Buffer | None], delim: str = ",", seen: dict[str, bool] | None = None
-                ) -> Iterator[tuple[pa.Buffer, int]]:
+def csv_blocks(
+    path: Path,
+    encoding: str,
+    skip: int,
+    block_mb: int,
+    on_bytes: Callable[[int], object],
+    free: list[pa.Buffer | None],
+    delim: str = ",",
+    seen: dict[str, bool] | None = None,
+) -> Iterator[tuple[pa.Buffer, int]]:
     """``path`` after its header as (buffer, length): ``block_mb`` of whole records at a time (cut
     at a line break outside quoted values, ``_record_cut``; when the quotes are not of the form
     that cut relies on, ``seen["stray"]`` is set and the caller reads the file again record by
@@ -166,7 +174,7 @@ def csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: Ca
                 buf = pa.allocate_buffer(len(carry) + size)
             with memoryview(buf).cast("B") as view:
                 view[: len(carry)] = carry
-                n = fh.readinto(view[len(carry): len(carry) + size])
+                n = fh.readinto(view[len(carry) : len(carry) + size])
                 on_bytes(n)
                 total += n
                 _bound_unpacked(path, total)
@@ -176,8 +184,11 @@ def csv_blocks(path: Path, encoding: str, skip: int, block_mb: int, on_bytes: Ca
                     return
                 if n == 0 and bytes(view[:end]).count(QUOTE) % 2:  # the last record opens a quote it never closes
                     line = _unclosed_quote_line(path, encoding, delim)
-                    raise InputError("claims", f"{path.name}: a quote opens a value on line {line or 0:,} and is "
-                                     "never closed, so the rest of the file would be one value; fix that quote")
+                    raise InputError(
+                        "claims",
+                        f"{path.name}: a quote opens a value on line {line or 0:,} and is "
+                        "never closed, so the rest of the file would be one value; fix that quote",
+                    )
                 cut, odd, breaks = _record_cut(view, end, delim, eof=n == 0)
                 if seen is not None:
                     seen["stray"] |= odd
@@ -217,9 +228,17 @@ class _Utf8Replacing(io.RawIOBase):
         return n
 
 
-def csv_records(path: Path, header: list[str], delim: str, encoding: str, block_mb: int,
-                 convert: pacsv.ConvertOptions, malformed: list[tuple[int, str]],
-                 on_bytes: Callable[[int], object], replace: bool = False) -> Iterator[pa.RecordBatch]:
+def csv_records(
+    path: Path,
+    header: list[str],
+    delim: str,
+    encoding: str,
+    block_mb: int,
+    convert: pacsv.ConvertOptions,
+    malformed: list[tuple[int, str]],
+    on_bytes: Callable[[int], object],
+    replace: bool = False,
+) -> Iterator[pa.RecordBatch]:
     """``path`` after its header as record batches from pyarrow's quote-aware streaming reader
     (values in quotes may hold line breaks). Its malformed rows are appended to ``malformed`` as
     (data row, 1-based; reason): the reader numbers records, header included, when it runs in
@@ -237,17 +256,24 @@ def csv_records(path: Path, header: list[str], delim: str, encoding: str, block_
         return "skip"
 
     if (line := _unclosed_quote_line(path, encoding, delim)) is not None:
-        raise InputError("claims", f"{path.name}: a quote opens a value on line {line:,} and is never closed, so the "
-                         "rest of the file would be one value; fix that quote")
+        raise InputError(
+            "claims",
+            f"{path.name}: a quote opens a value on line {line:,} and is never closed, so the "
+            "rest of the file would be one value; fix that quote",
+        )
     with open_decoded(path, encoding) as fh:
         reader = pacsv.open_csv(
             io.BufferedReader(_Utf8Replacing(fh)) if replace else fh,
-            read_options=pacsv.ReadOptions(column_names=header, skip_rows=1, use_threads=False,
-                                           block_size=max(block_mb * BLOCK_UNIT, MAX_RECORD_BYTES),
-                                           encoding=wire(encoding)),
-            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True,
-                                             invalid_row_handler=on_invalid),
-            convert_options=convert)
+            read_options=pacsv.ReadOptions(
+                column_names=header,
+                skip_rows=1,
+                use_threads=False,
+                block_size=max(block_mb * BLOCK_UNIT, MAX_RECORD_BYTES),
+                encoding=wire(encoding),
+            ),
+            parse_options=pacsv.ParseOptions(delimiter=delim, newlines_in_values=True, invalid_row_handler=on_invalid),
+            convert_options=convert,
+        )
         seen = 0
         for batch in reader:
             at = fh.tell()
@@ -262,9 +288,12 @@ def csv_records(path: Path, header: list[str], delim: str, encoding: str, block_
 
 def _refuse_long_record(path: Path, at: int) -> None:
     """InputError: a record starting at byte ``at`` (after decompression) is over the record bound."""
-    raise InputError("claims", f"{path.name}: a record longer than {MAX_RECORD_BYTES >> 20} MB starts "
-                     f"at byte {at:,} (after decompression): no claim line is that long "
-                     "(a value bomb, or a quote that is never closed); refused")
+    raise InputError(
+        "claims",
+        f"{path.name}: a record longer than {MAX_RECORD_BYTES >> 20} MB starts "
+        f"at byte {at:,} (after decompression): no claim line is that long "
+        "(a value bomb, or a quote that is never closed); refused",
+    )
 
 
 def _bound_unpacked(path: Path, total: int) -> None:
@@ -278,15 +307,21 @@ def _refuse_swallowed_lines(path: Path, batch: pa.RecordBatch, unclosed: list[tu
     record over many line breaks (``unclosed``: its data row and breaks) or a value over the bound."""
     if unclosed:
         row, breaks = unclosed[0]
-        raise InputError("claims", f"{path.name}: data row {row} is a quoted value running over {breaks:,} "
-                         "line breaks: a quote that is never closed, which would make the rest of the file "
-                         "one value; fix the quote in that row")
+        raise InputError(
+            "claims",
+            f"{path.name}: data row {row} is a quoted value running over {breaks:,} "
+            "line breaks: a quote that is never closed, which would make the rest of the file "
+            "one value; fix the quote in that row",
+        )
     for name, col in zip(batch.schema.names, batch.columns):
         values = col.dictionary if pa.types.is_dictionary(col.type) else col
         longest = pc.max(pc.utf8_length(values)).as_py() if len(values) else 0
         if longest and longest > MAX_VALUE_CHARS:
-            raise InputError("claims", f"{path.name}: column {name!r} holds a value of {longest:,} characters "
-                             "(a claim field is never that long: a quote that is never closed?); refused")
+            raise InputError(
+                "claims",
+                f"{path.name}: column {name!r} holds a value of {longest:,} characters "
+                "(a claim field is never that long: a quote that is never closed?); refused",
+            )
 
 
 def _unclosed_quote_line(path: Path, encoding: str, delim: str = ",") -> int | None:
@@ -356,9 +391,11 @@ def quiet_row_decoding() -> Iterator[None]:
     previous = sys.unraisablehook
 
     def hook(unraisable: Any) -> None:
-        if not (unraisable.exc_type is UnicodeDecodeError
-                and getattr(unraisable.object, "__name__", "") == "on_invalid"):
+        if not (
+            unraisable.exc_type is UnicodeDecodeError and getattr(unraisable.object, "__name__", "") == "on_invalid"
+        ):
             previous(unraisable)
+
     sys.unraisablehook = hook
     try:
         yield

@@ -32,8 +32,9 @@ def describe_source(claims: str | Path, res: AuditResult) -> str:
 
     path = Path(claims).resolve()
     illustrative = path.is_relative_to((data_dir() / "samples").resolve())
-    return (f"claims file: {path.name} ({_KIND_NAMES.get(res.source_kind, res.source_kind)})"
-            + ("; ILLUSTRATIVE sample with planted errors, not real claims" if illustrative else ""))
+    return f"claims file: {path.name} ({_KIND_NAMES.get(res.source_kind, res.source_kind)})" + (
+        "; ILLUSTRATIVE sample with planted errors, not real claims" if illustrative else ""
+    )
 
 
 def footer_html(claims: str | Path, res: AuditResult) -> str:
@@ -41,10 +42,11 @@ def footer_html(claims: str | Path, res: AuditResult) -> str:
     from ..footer import DEFAULT_DATA_SOURCES, report_footer  # the Medicare files (PFS, GPCI, ZIP, OPPS, MUE)
 
     sources = [s for s in DEFAULT_DATA_SOURCES if s.startswith("CMS")] + [
-        "Coding rules: shared/domain/coding-rules.md and research-notes.md (each message names its rule "
-        "id and sources)"]
-    return report_footer(f"{describe_source(claims, res)}; {res.accounting()}.",
-                         sources, note="Claim and line keys and aggregates only.")
+        "Coding rules: shared/domain/coding-rules.md and research-notes.md (each message names its rule id and sources)"
+    ]
+    return report_footer(
+        f"{describe_source(claims, res)}; {res.accounting()}.", sources, note="Claim and line keys and aggregates only."
+    )
 
 
 def output_paths(out: str | Path, rejects: str | Path | None = None) -> dict[str, Path]:
@@ -53,10 +55,13 @@ def output_paths(out: str | Path, rejects: str | Path | None = None) -> dict[str
     out = Path(out)
     if not str(out).strip() or out.name in ("", ".", "..") or out.is_dir():
         raise InputError("out", f"{shown(str(out))} is not a file name (findings.csv or findings.parquet)")
-    return {"out": out, "rejects": Path(rejects) if rejects else out.with_name(out.stem + ".rejects" + out.suffix),
-            "out (summary)": out.with_name(out.stem + ".summary.csv"),
-            "out (by payer)": out.with_name(out.stem + ".payers.csv"),
-            "out (by provider)": out.with_name(out.stem + ".providers.csv")}
+    return {
+        "out": out,
+        "rejects": Path(rejects) if rejects else out.with_name(out.stem + ".rejects" + out.suffix),
+        "out (summary)": out.with_name(out.stem + ".summary.csv"),
+        "out (by payer)": out.with_name(out.stem + ".payers.csv"),
+        "out (by provider)": out.with_name(out.stem + ".providers.csv"),
+    }
 
 
 def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None = None) -> dict[str, str]:
@@ -82,10 +87,14 @@ def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None 
     except OSError as err:
         field = "rejects" if rejects and path == rej else "out"
         raise InputError(field, f"cannot write {path}: {err.strerror or err}") from None
-    res.outputs = {"findings": str(out), "rejects": str(rej), "summary": str(summ), "payers": str(payers),
-                   "providers": str(providers)}
+    res.outputs = {
+        "findings": str(out),
+        "rejects": str(rej),
+        "summary": str(summ),
+        "payers": str(payers),
+        "providers": str(providers),
+    }
     return res.outputs
-
 
 
 def write_csv(df: pd.DataFrame, path: Path, rows_at_a_time: int = 1 << 20) -> None:
@@ -103,16 +112,19 @@ def write_csv(df: pd.DataFrame, path: Path, rows_at_a_time: int = 1 << 20) -> No
         with open(path, "wb") as fh:
             fh.write(pd.DataFrame(columns=df.columns).to_csv(index=False).encode())  # the header line
             for at in range(0, len(df), rows_at_a_time):
-                part = df.iloc[at: at + rows_at_a_time]
+                part = df.iloc[at : at + rows_at_a_time]
                 texts = [_csv_text(part[c]) for c in df.columns]
                 if len(texts) > 1:
                     lines = pc.binary_join_element_wise(*texts, pa.scalar(",", pa.large_string()))
                 else:  # a row of one empty field is written "" (a blank line would be no row)
                     lines = pc.if_else(pc.equal(texts[0], ""), pa.scalar('""', pa.large_string()), texts[0])
-                lines = pc.binary_join_element_wise(lines, pa.scalar("", pa.large_string()),
-                                                    pa.scalar("\n", pa.large_string()))  # each row, its line break
-                offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[lines.offset: lines.offset + len(lines) + 1]
-                fh.write(memoryview(lines.buffers()[2])[offsets[0]: offsets[-1]])
+                lines = pc.binary_join_element_wise(
+                    lines, pa.scalar("", pa.large_string()), pa.scalar("\n", pa.large_string())
+                )  # each row, its line break
+                offsets = np.frombuffer(lines.buffers()[1], dtype=np.int64)[
+                    lines.offset : lines.offset + len(lines) + 1
+                ]
+                fh.write(memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]])
     except ValueError:  # a text column holding other objects
         df.to_csv(path, index=False, date_format="%Y-%m-%d")
 
@@ -160,8 +172,9 @@ def _csv_text(col: pd.Series) -> pa.Array:
             raise ValueError(f"column {col.name!r} holds values that are not text") from err
         enc = arr.dictionary_encode()  # quoted once per distinct text (a findings column repeats many)
         texts, quote = enc.dictionary, pa.scalar('"', pa.large_string())
-        quoted = pc.binary_join_element_wise(quote, pc.replace_substring(texts, '"', '""'), quote,
-                                             pa.scalar("", pa.large_string()))
+        quoted = pc.binary_join_element_wise(
+            quote, pc.replace_substring(texts, '"', '""'), quote, pa.scalar("", pa.large_string())
+        )
         texts = pc.if_else(pc.match_substring_regex(texts, '[,"\n]'), quoted, texts)
         arr = pa.DictionaryArray.from_arrays(enc.indices, texts).cast(pa.large_string())
     else:

@@ -64,8 +64,12 @@ def _partners() -> tuple[str, ...]:
     NCCI PTP pair with the family, and the drugs of ``reference/drugs.csv`` (their MUE, JZ/JW)."""
     from ..reference import rows
 
-    ptp = {c for r in rows.table("reference", "ncci_ptp.csv") for c in (r["column1"], r["column2"])
-           if r["column1"] in FAMILY or r["column2"] in FAMILY}
+    ptp = {
+        c
+        for r in rows.table("reference", "ncci_ptp.csv")
+        for c in (r["column1"], r["column2"])
+        if r["column1"] in FAMILY or r["column2"] in FAMILY
+    }
     drugs = {r["hcpcs"] for r in rows.table("reference", "drugs.csv")}
     return tuple(sorted((ptp | drugs) - set(FAMILY) - set(OTHER_INITIAL)))
 
@@ -73,8 +77,14 @@ def _partners() -> tuple[str, ...]:
 PARTNERS = _partners()
 KEPT = FAMILY + OTHER_INITIAL + PARTNERS
 SPREADSHEET = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods")
-REJECT_REASONS = ("", "missing claim_id", "missing line_number", "bad date_of_service",
-                  "non-numeric units", "unknown code format")
+REJECT_REASONS = (
+    "",
+    "missing claim_id",
+    "missing line_number",
+    "bad date_of_service",
+    "non-numeric units",
+    "unknown code format",
+)
 VALUE_OF = {3: "date_of_service", 4: "units", 5: "code"}  # reason -> the column whose value it quotes
 SHAPE_OF = {"date_of_service": "date", "units": "units", "code": "code"}  # its kind (``redact.show_value``)
 WHY = {"line_number": 2, "date_of_service": 3, "units": 4, "code": 5}  # column -> its reject reason
@@ -86,9 +96,9 @@ class Lines:
     """Family lines (one array entry per line; with the lines of ``OTHER_INITIAL`` codes, whose
     code index is ``len(FAMILY)`` or more) and what the reading found."""
 
-    claim: pa.ChunkedArray          # claim id, trimmed
-    row: np.ndarray                 # data row (0-based, among well-formed rows; int32 while they fit)
-    cols: dict[str, np.ndarray]     # per column: ids into ``distinct[column]`` (int16 or int32)
+    claim: pa.ChunkedArray  # claim id, trimmed
+    row: np.ndarray  # data row (0-based, among well-formed rows; int32 while they fit)
+    cols: dict[str, np.ndarray]  # per column: ids into ``distinct[column]`` (int16 or int32)
     distinct: dict[str, V.Distinct]
     lines_in: int = 0
     rejects: dict[str, Any] = field(default_factory=dict)  # row, claim, line_number, reason, value ids
@@ -144,9 +154,15 @@ def _flat(arr: pa.Array) -> pa.Array:
     return arr
 
 
-def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int = 16,
-               progress: bool = False, encoding: str = "utf-8", sheet: str | None = None,
-               not_patient: tuple[str, ...] = ()) -> Lines:
+def read_lines(
+    path: Path,
+    mapping: dict[str, str] | None = None,
+    block_mb: int = 16,
+    progress: bool = False,
+    encoding: str = "utf-8",
+    sheet: str | None = None,
+    not_patient: tuple[str, ...] = (),
+) -> Lines:
     """Read ``path`` (CSV, Parquet, a spreadsheet: ``sheet`` or its first, or an X12 837) into
     ``Lines``; InputError for an unreadable file.
 
@@ -155,8 +171,15 @@ def read_lines(path: Path, mapping: dict[str, str] | None = None, block_mb: int 
     malformed rows hold a quote is read again record by record (see the module doc).
     """
     suffix = path.suffix.lower()
-    kind = ("parquet" if suffix in (".parquet", ".pq") else "spreadsheet" if suffix in SPREADSHEET
-            else "x12" if x12.is_x12(path) else "csv")
+    kind = (
+        "parquet"
+        if suffix in (".parquet", ".pq")
+        else "spreadsheet"
+        if suffix in SPREADSHEET
+        else "x12"
+        if x12.is_x12(path)
+        else "csv"
+    )
     if kind == "csv":
         encoding = _csv_encoding(path, encoding)
     if kind == "x12" and mapping:
@@ -179,11 +202,17 @@ def _csv_encoding(path: Path, encoding: str) -> str:
     except (pa.ArrowException, OSError) as err:
         raise InputError("claims", f"{path.name} is not a readable CSV file ({err})") from None
     if not ascii_compatible(encoding) and _starts_with_isa(path, encoding):
-        raise InputError("claims", f"{path.name} is an X12 837 saved as {encoding.upper()}; X12 is ASCII "
-                         "text: save it as ASCII or UTF-8 (for example iconv -f UTF-16 -t UTF-8)")
+        raise InputError(
+            "claims",
+            f"{path.name} is an X12 837 saved as {encoding.upper()}; X12 is ASCII "
+            "text: save it as ASCII or UTF-8 (for example iconv -f UTF-16 -t UTF-8)",
+        )
     if x12.missing_envelope(path):
-        raise InputError("claims", f"{path.name} holds X12 segments (GS/ST/BHT) but no ISA interchange "
-                         "header: the X12 envelope is missing; add the ISA segment the sender's file had")
+        raise InputError(
+            "claims",
+            f"{path.name} holds X12 segments (GS/ST/BHT) but no ISA interchange "
+            "header: the X12 envelope is missing; add the ISA segment the sender's file had",
+        )
     return encoding
 
 
@@ -236,8 +265,9 @@ def _read_once(o: _Options, records: bool, replace: bool = False) -> tuple[Lines
     lines are incomplete)."""
     source = open_source(o.path, o.kind, o.encoding, o.sheet, o.block_mb, records, replace)
     if not any(h.strip() for h in source.header):
-        raise InputError("claims", f"{o.path.name} has no header line naming the columns "
-                         "(empty file or blank first line)")
+        raise InputError(
+            "claims", f"{o.path.name} has no header line naming the columns (empty file or blank first line)"
+        )
     column_notes: list[str] = []
     cols, mod_cols, phi = resolve_columns(source.header, o.mapping, o.not_patient, column_notes)
     used = list(dict.fromkeys(list(cols.values()) + mod_cols))
@@ -261,8 +291,10 @@ def _read_once(o: _Options, records: bool, replace: bool = False) -> tuple[Lines
         dropped_phi=[x12.SKIPPED] if x12_reader else phi,
         notes=(x12_reader.notes if x12_reader else []) + column_notes,
         segments=np.array(x12_reader.segments, dtype=np.int64) if x12_reader else None,
-        source_kind=o.kind, by_record=records,
-        quoted_breaks=bool(getattr(source, "seen", {}).get("breaks", False)))
+        source_kind=o.kind,
+        by_record=records,
+        quoted_breaks=bool(getattr(source, "seen", {}).get("breaks", False)),
+    )
     return lines, quote or bool(getattr(source, "seen", {}).get("stray", False))
 
 
@@ -315,8 +347,7 @@ class _Reading:
         self.lock = threading.Lock()
         self.claim_dated = [0]  # lines whose empty date of service took the claim's date
         self.kept: dict[str, list] = {k: [] for k in ("claim", "row", *self.distinct)}
-        self.rejects: dict[str, list] = {k: [] for k in ("row", "claim", "line_number", "reason",
-                                                         *VALUE_OF.values())}
+        self.rejects: dict[str, list] = {k: [] for k in ("row", "claim", "line_number", "reason", *VALUE_OF.values())}
         self.malformed: list[tuple[int, str]] = []
         self.rows = self.physical = self.void_rows = 0  # rows parsed; data rows (parsed and malformed); void
         self.provider_given = False  # a provider column with a value in some row (of any code)
@@ -340,10 +371,12 @@ class _Reading:
     def _reject_code(self, k: str) -> np.ndarray:
         """For each distinct value of column ``k``: 0, or the reject reason it causes."""
         f = self.distinct[k]
-        bad = {"line_number": lambda: f.field(0) == None,  # noqa: E711 (elementwise, object array)
-               "date_of_service": lambda: f.field(0) == V.NA_DAYS,
-               "units": lambda: f.field(0) < 0,
-               "code": lambda: ~f.field(1)}[k]()
+        bad = {
+            "line_number": lambda: f.field(0) == None,  # noqa: E711 (elementwise, object array)
+            "date_of_service": lambda: f.field(0) == V.NA_DAYS,
+            "units": lambda: f.field(0) < 0,
+            "code": lambda: ~f.field(1),
+        }[k]()
         return np.where(bad, WHY[k], 0).astype(np.int8)
 
     def _claim(self, batch: pa.RecordBatch) -> pa.Array:
@@ -390,8 +423,14 @@ class _Reading:
         if keep is None:
             return _Part(n, pc.utf8_trim_whitespace(claim), np.arange(n), ids, rejected)
         at = keep.to_numpy()
-        return _Part(n, pc.utf8_trim_whitespace(claim.take(keep)), at,
-                     {k: v if k in rest else v[at] for k, v in ids.items()}, rejected, n_void)
+        return _Part(
+            n,
+            pc.utf8_trim_whitespace(claim.take(keep)),
+            at,
+            {k: v if k in rest else v[at] for k, v in ids.items()},
+            rejected,
+            n_void,
+        )
 
     def _encode(self, columns: dict[str, pa.Array]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """The value ids of ``columns``' rows (under the lock), int16 where the distinct values so far
@@ -420,29 +459,36 @@ class _Reading:
         release()  # what the batches used, before the lines kept are joined
         malformed = sorted(self.malformed)
         kept, rejects = self.kept, self.rejects
-        cat = (lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype))
+        cat = lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype)
         dated = self.claim_dated[0]
-        notes = _void_note(self.void_rows) + ([f"{dated} line(s) with no line date of service took their claim's "
-                                               f"date ({self.cols['claim_date']})"] if dated else [])
+        notes = _void_note(self.void_rows) + (
+            [f"{dated} line(s) with no line date of service took their claim's date ({self.cols['claim_date']})"]
+            if dated
+            else []
+        )
         return Lines(
             claim=pa.chunked_array(kept["claim"], type=pa.string()),
             row=cat(kept.pop("row"), np.int32),
             cols={k: _joined_ids(kept.pop(k), len(d.values)) for k, d in self.distinct.items()},
             distinct=self.distinct,
             lines_in=self.rows + len(malformed),
-            rejects={"row": cat(rejects["row"], np.int64),
-                     "claim": pa.chunked_array(rejects["claim"], type=pa.string()),
-                     "line_number": cat(rejects["line_number"], np.int32),
-                     "reason": cat(rejects["reason"], np.int8),
-                     **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()}},
+            rejects={
+                "row": cat(rejects["row"], np.int64),
+                "claim": pa.chunked_array(rejects["claim"], type=pa.string()),
+                "line_number": cat(rejects["line_number"], np.int32),
+                "reason": cat(rejects["reason"], np.int8),
+                **{name: cat(rejects[name], np.int32) for name in VALUE_OF.values()},
+            },
             malformed=malformed,
             void=self.void_rows,
             provider_given=self.provider_given,
-            **{**fields, "notes": notes + fields.get("notes", [])})
+            **{**fields, "notes": notes + fields.get("notes", [])},
+        )
 
 
-def _rejected(no_claim: np.ndarray, why: dict[str, np.ndarray], ids: dict[str, np.ndarray], claim: pa.Array
-              ) -> tuple[np.ndarray, dict[str, Any]]:
+def _rejected(
+    no_claim: np.ndarray, why: dict[str, np.ndarray], ids: dict[str, np.ndarray], claim: pa.Array
+) -> tuple[np.ndarray, dict[str, Any]]:
     """Each row's reject reason (0: none; the first in REJECT_REASONS order wins) and the rejected
     rows: row, claim, line number id, reason, and the id of the value that made each unreadable."""
     reason = np.where(no_claim, 1, 0).astype(np.int8)
@@ -450,9 +496,12 @@ def _rejected(no_claim: np.ndarray, why: dict[str, np.ndarray], ids: dict[str, n
         reason = np.where(reason == 0, why[k][ids[k]], reason)
     bad = np.flatnonzero(reason)
     r = reason[bad]
-    rejected: dict[str, Any] = {"row": bad, "claim": pc.utf8_trim_whitespace(claim.take(pa.array(bad))),
-                                "line_number": ids["line_number"][bad],
-                                "reason": r}
+    rejected: dict[str, Any] = {
+        "row": bad,
+        "claim": pc.utf8_trim_whitespace(claim.take(pa.array(bad))),
+        "line_number": ids["line_number"][bad],
+        "reason": r,
+    }
     for code, name in VALUE_OF.items():
         rejected[name] = np.where(r == code, ids[name][bad], -1).astype(np.int32)
     return reason, rejected
@@ -498,6 +547,6 @@ def _joined_ids(parts: list[np.ndarray], n_distinct: int) -> np.ndarray:
     at = 0
     while parts:
         part = parts.pop(0)
-        out[at: at + len(part)] = part
+        out[at : at + len(part)] = part
         at += len(part)
     return out

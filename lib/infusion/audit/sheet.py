@@ -23,8 +23,7 @@ class Sheet:
         book = CalamineWorkbook.from_path(str(path))
         self.names = list(book.sheet_names)
         if sheet is not None and sheet not in self.names:
-            raise InputError("sheet", f"{shown(sheet)} is not a sheet of {path.name} "
-                             f"(sheets: {', '.join(self.names)})")
+            raise InputError("sheet", f"{shown(sheet)} is not a sheet of {path.name} (sheets: {', '.join(self.names)})")
         self.sheet = book.get_sheet_by_index(0) if sheet is None else book.get_sheet_by_name(sheet)
         self.rows = self.sheet.iter_rows()
         first = next(self.rows, [])

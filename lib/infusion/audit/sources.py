@@ -60,7 +60,7 @@ class Parsed:
 class Source(Protocol):
     """A claims file as the audit reads it (see the module doc)."""
 
-    kind: str                 # csv, parquet, spreadsheet or x12
+    kind: str  # csv, parquet, spreadsheet or x12
     header: list[str]
 
     def units(self, used: list[str], on_bytes: Callable[[int], object]) -> Iterator[Any]:
@@ -97,7 +97,7 @@ class ParquetSource:
         kinds = {f.name: f.type for f in self.schema}
         careful = large_parquet_chunks(self.path, used)
         # careful: the claim id too as a dictionary, its values' lengths checked before they are decoded
-        dictionary = [u for u in used[0 if careful else 1:] if not pa.types.is_nested(kinds[u])]
+        dictionary = [u for u in used[0 if careful else 1 :] if not pa.types.is_nested(kinds[u])]
         batches = pq.ParquetFile(self.path, read_dictionary=dictionary).iter_batches(batch_size=1 << 18, columns=used)
         return values_bounded(batches, self.path) if careful else batches
 
@@ -170,16 +170,19 @@ class CsvBlockSource:
 
     def units(self, used: list[str], on_bytes: Callable[[int], object]) -> Iterator[tuple[pa.Buffer, int]]:
         self.convert = _convert(used)
-        return csv_blocks(self.path, self.encoding, self.skip, self.block_mb, on_bytes, self.free, self.delim,
-                          self.seen)
+        return csv_blocks(
+            self.path, self.encoding, self.skip, self.block_mb, on_bytes, self.free, self.delim, self.seen
+        )
 
     def _parse_bytes(self, data: pa.Buffer, on_invalid: Callable[[pacsv.InvalidRow], str]) -> pa.Table:
         return pacsv.read_csv(  # values are copied out of the block into new arrays
             pa.BufferReader(data),
-            read_options=pacsv.ReadOptions(column_names=self.header, use_threads=False, block_size=len(data) + 1,
-                                           encoding=wire(self.encoding)),
+            read_options=pacsv.ReadOptions(
+                column_names=self.header, use_threads=False, block_size=len(data) + 1, encoding=wire(self.encoding)
+            ),
             parse_options=pacsv.ParseOptions(delimiter=self.delim, invalid_row_handler=on_invalid),
-            convert_options=self.convert)
+            convert_options=self.convert,
+        )
 
     def parse(self, unit: tuple[pa.Buffer, int]) -> Parsed:
         buf, length = unit
@@ -196,16 +199,24 @@ class CsvBlockSource:
             # not UTF-8 the handler cannot run and the block fails. Parsed again with such bytes
             # replaced (U+FFFD), the row is rejected as malformed like any other; a used column
             # that holds them still refuses the file (its encoding is not UTF-8: --encoding).
-            fixed = (utf8_replaced(buf.slice(0, length))
-                     if "CSV parse error" in str(err) and wire(self.encoding) == "utf-8" else None)
+            fixed = (
+                utf8_replaced(buf.slice(0, length))
+                if "CSV parse error" in str(err) and wire(self.encoding) == "utf-8"
+                else None
+            )
             if fixed is None:
                 raise
             bad.clear()
             table = self._parse_bytes(fixed, on_invalid)
             if (col := with_replacement(table)) is not None:
                 raise pa.ArrowInvalid(f"invalid UTF8 data in column {col!r}") from None
-        return Parsed(table.to_batches(), [(row.number, malformed_reason(row)) for row in bad],
-                      table.num_rows + len(bad), buf, any('"' in (row.text or "") for row in bad))
+        return Parsed(
+            table.to_batches(),
+            [(row.number, malformed_reason(row)) for row in bad],
+            table.num_rows + len(bad),
+            buf,
+            any('"' in (row.text or "") for row in bad),
+        )
 
     def release(self, buf: pa.Buffer) -> None:
         self.free.append(buf)
@@ -231,8 +242,17 @@ class CsvRecordSource:
         self.seen = {"stray": False, "breaks": False}
 
     def units(self, used: list[str], on_bytes: Callable[[int], object]) -> Iterator[pa.RecordBatch]:
-        return csv_records(self.path, self.header, self.delim, self.encoding, self.block_mb, _convert(used),
-                           self.malformed, on_bytes, self.replace)
+        return csv_records(
+            self.path,
+            self.header,
+            self.delim,
+            self.encoding,
+            self.block_mb,
+            _convert(used),
+            self.malformed,
+            on_bytes,
+            self.replace,
+        )
 
     parse = staticmethod(_batch)
 
@@ -250,8 +270,9 @@ def unreadable(kind: str) -> tuple[type[BaseException], ...]:
     return errors
 
 
-def open_source(path: Path, kind: str, encoding: str, sheet: str | None, block_mb: int, records: bool,
-                replace: bool = False) -> Source:
+def open_source(
+    path: Path, kind: str, encoding: str, sheet: str | None, block_mb: int, records: bool, replace: bool = False
+) -> Source:
     """The source for ``path`` of this ``kind``; InputError for a file that cannot be opened."""
     if sheet is not None and kind != "spreadsheet":
         raise InputError("sheet", f"{shown(sheet)} given, but {path.name} is not a spreadsheet")
@@ -281,8 +302,9 @@ def large_parquet_chunks(path: Path, used: list[str]) -> bool:
     wanted = [i for i, n in enumerate(names) if n in used]
     sizes = [meta.row_group(g).column(i).total_uncompressed_size for g in range(meta.num_row_groups) for i in wanted]
     if sum(sizes) > MAX_TOTAL_BYTES:
-        raise InputError("claims", f"{path.name}: the columns read unpack to more than {MAX_TOTAL_BYTES >> 30} GB: "
-                         "refused")
+        raise InputError(
+            "claims", f"{path.name}: the columns read unpack to more than {MAX_TOTAL_BYTES >> 30} GB: refused"
+        )
     return any(size > MAX_RECORD_BYTES for size in sizes)
 
 
@@ -298,8 +320,11 @@ def values_bounded(batches: Iterator[pa.RecordBatch], path: Path) -> Iterator[pa
                 if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_binary(kind):
                     longest = pc.max(pc.binary_length(values)).as_py() if len(values) else 0
                     if longest and longest > MAX_VALUE_CHARS:
-                        raise InputError("claims", f"{path.name}: column {name!r} holds a value of {longest:,} "
-                                         "bytes (a claim field is never that long): refused")
+                        raise InputError(
+                            "claims",
+                            f"{path.name}: column {name!r} holds a value of {longest:,} "
+                            "bytes (a claim field is never that long): refused",
+                        )
                 if name == batch.schema.names[0]:
                     col = col.cast(values.type)
             cols.append(col)

@@ -44,8 +44,10 @@ _US_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?: .*)?")
 _COMPACT_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})(?:[0-9]{4}(?:[0-9]{2})?)?")
 # 02MAR2026 (SAS), 02-Mar-2026
 _NAMED_MONTH_DATE = re.compile(r"([0-9]{1,2})[- ]?([A-Za-z]{3})[- ]?([0-9]{4})(?:[ :].*)?")
-_MONTHS = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct",
-                                       "nov", "dec"), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), start=1)
+}
 _UNITS = re.compile(r"\+?([0-9]+\.?[0-9]*|\.[0-9]+)([eE]\+?[0-9]+)?")
 _DATE_AND_CLOCK = re.compile(r"(\S+?)(?:[ T]+|(?<=[0-9]{8}))([0-9].*)")
 _COMPACT_DATETIME = re.compile(r"([0-9]{8})([0-9]{4}(?:[0-9]{2})?)")
@@ -257,10 +259,23 @@ def parse_pos(text: str | None) -> tuple[str | None]:
 # CCLF's CLM_TYPE_CD): 71/72 local carrier and 81/82 DME regional carrier claims are professional;
 # 10 HHA, 20/30 SNF, 40 hospital outpatient, 50 hospice, 60/61 inpatient are institutional. A type
 # of bill (three digits, or four with a leading 0: 131, 0131) is only on institutional claims.
-_PROFESSIONAL = {"p", "pro", "837p", "1500", "cms1500", "cms-1500", "hcfa", "hcfa1500", "hcfa-1500",
-                 "carrier", "71", "72", "81", "82"}
-_INSTITUTIONAL = {"i", "837i", "ub04", "ub-04", "ub92", "ub-92", "ub", "10", "20", "30", "40", "50",
-                  "60", "61"}
+_PROFESSIONAL = {
+    "p",
+    "pro",
+    "837p",
+    "1500",
+    "cms1500",
+    "cms-1500",
+    "hcfa",
+    "hcfa1500",
+    "hcfa-1500",
+    "carrier",
+    "71",
+    "72",
+    "81",
+    "82",
+}
+_INSTITUTIONAL = {"i", "837i", "ub04", "ub-04", "ub92", "ub-92", "ub", "10", "20", "30", "40", "50", "60", "61"}
 _TYPE_OF_BILL = re.compile(r"0?[1-8][0-9][0-9xX]")
 
 

@@ -44,8 +44,20 @@ from ..bounds import MAX_RECORD_BYTES, MAX_TOTAL_BYTES
 from ..errors import InputError, shown
 from .values import text_batch
 
-COLUMNS = ["claim_id", "line_number", "date_of_service", "code", "modifiers", "units", "pos",
-           "claim_type", "claim_frequency", "payer", "zip", "provider"]
+COLUMNS = [
+    "claim_id",
+    "line_number",
+    "date_of_service",
+    "code",
+    "modifiers",
+    "units",
+    "pos",
+    "claim_type",
+    "claim_frequency",
+    "payer",
+    "zip",
+    "provider",
+]
 TIMED_FAMILY = ("96369", "96370", "96371", "96372")  # as audit.read.FAMILY (which imports this module)
 SKIPPED = "the 837's subscriber and patient segments (names, member ids, dates of birth, addresses)"
 
@@ -77,11 +89,11 @@ class _Claim:
     claim_id: str | None = None
     pos: str | None = None
     claim_type: str | None = None
-    date: str | None = None          # DTP*472 at claim level
-    statement: str | None = None     # DTP*434, first date (837I)
+    date: str | None = None  # DTP*472 at claim level
+    statement: str | None = None  # DTP*434, first date (837I)
     facility_zip: str | None = None
-    rendering: str | None = None     # NPI of the claim's rendering provider (NM1*82)
-    frequency: str | None = None     # CLM05-3: 1 original, 7 replacement, 8 void
+    rendering: str | None = None  # NPI of the claim's rendering provider (NM1*82)
+    frequency: str | None = None  # CLM05-3: 1 original, 7 replacement, 8 void
 
 
 @dataclass
@@ -93,7 +105,7 @@ class _Line:
     units: str | None = None
     pos: str | None = None
     date: str | None = None
-    rendering: str | None = None     # NPI of the line's rendering provider (NM1*82 after SV1)
+    rendering: str | None = None  # NPI of the line's rendering provider (NM1*82 after SV1)
     has_service: bool = False
 
 
@@ -128,8 +140,11 @@ class X12Reader:
                 yield text_batch(state.cols)
         if any(opened.values()):  # a file cut short (a transfer that stopped): its last claim may be partial
             trailer = ", ".join(t for t, o in closes.items() if opened[o] > 0)
-            raise InputError("claims", f"{self.path.name} is truncated: it ends at segment {number} without "
-                             f"the trailer(s) {trailer} that close its envelopes; ask the sender for the whole file")
+            raise InputError(
+                "claims",
+                f"{self.path.name} is truncated: it ends at segment {number} without "
+                f"the trailer(s) {trailer} that close its envelopes; ask the sender for the whole file",
+            )
         state.emit()
         if state.cols["claim_id"]:
             yield text_batch(state.cols)
@@ -139,7 +154,7 @@ class X12Reader:
         with pa.input_stream(str(self.path), compression="detect") as fh:
             buf = fh.read(1 << 20)
             start = buf.find(b"ISA")
-            head = buf[start:start + 200].decode("ascii", errors="replace") if start >= 0 else ""
+            head = buf[start : start + 200].decode("ascii", errors="replace") if start >= 0 else ""
             # the element separator follows "ISA"; ISA16, the last field, is the component
             # separator and the character after it ends the segment (offsets 104 and 105 when,
             # as the standard says, every field is padded to its length)
@@ -149,11 +164,17 @@ class X12Reader:
             elem, comp, term = head[3], fields[15][0], fields[15][1]
             for name, sep in (("element separator", elem), ("component separator", comp), ("segment terminator", term)):
                 if sep.isalnum() or sep == " ":  # X12 delimiters are never letters, digits or spaces
-                    raise InputError("claims", f"{self.path.name}: the ISA header gives {shown(sep)} as the {name}; "
-                                     "X12 delimiters are not letters, digits or spaces: not a readable 837")
+                    raise InputError(
+                        "claims",
+                        f"{self.path.name}: the ISA header gives {shown(sep)} as the {name}; "
+                        "X12 delimiters are not letters, digits or spaces: not a readable 837",
+                    )
             if len({elem, comp, term}) < 3:
-                raise InputError("claims", f"{self.path.name}: the ISA header gives the same character for two of its "
-                                 "delimiters: not a readable 837")
+                raise InputError(
+                    "claims",
+                    f"{self.path.name}: the ISA header gives the same character for two of its "
+                    "delimiters: not a readable 837",
+                )
             text_sep = term.encode("ascii")
             carry = buf[start:]
             self.bytes_read = len(buf)
@@ -168,15 +189,19 @@ class X12Reader:
                     number += 1
                     yield number, segment.split(elem), comp
                 if len(carry) > MAX_RECORD_BYTES:
-                    raise InputError("claims", f"{self.path.name}: segment {number + 1} runs over "
-                                     f"{MAX_RECORD_BYTES >> 20} MB without its terminator: refused")
+                    raise InputError(
+                        "claims",
+                        f"{self.path.name}: segment {number + 1} runs over "
+                        f"{MAX_RECORD_BYTES >> 20} MB without its terminator: refused",
+                    )
                 more = fh.read(1 << 22)
                 if not more:
                     break
                 self.bytes_read += len(more)
                 if self.bytes_read > MAX_TOTAL_BYTES:
-                    raise InputError("claims", f"{self.path.name} unpacks to more than {MAX_TOTAL_BYTES >> 30} GB: "
-                                     "refused")
+                    raise InputError(
+                        "claims", f"{self.path.name} unpacks to more than {MAX_TOTAL_BYTES >> 30} GB: refused"
+                    )
                 carry += more
             tail = carry.decode("utf-8", errors="replace").strip()
             if tail:
@@ -191,13 +216,13 @@ class _State:
 
     reader: X12Reader
     cols: dict[str, list[str | None]] = field(default_factory=lambda: {c: [] for c in COLUMNS})
-    kind: str | None = None          # "professional" / "institutional" for the transaction set
+    kind: str | None = None  # "professional" / "institutional" for the transaction set
     payer: str | None = None
     billing_zip: str | None = None
     billing_npi: str | None = None
     claim: _Claim = field(default_factory=_Claim)
     line: _Line = field(default_factory=_Line)
-    last_entity: str | None = None   # NM101 of the last NM1: whose N4 follows
+    last_entity: str | None = None  # NM101 of the last NM1: whose N4 follows
     in_claim: bool = False
     in_line: bool = False
 
@@ -206,13 +231,20 @@ class _State:
         line, claim = self.line, self.claim
         if not line.has_service:
             return
-        row = {"claim_id": claim.claim_id, "line_number": line.number,
-               "date_of_service": line.date or claim.date or claim.statement, "code": line.code,
-               "modifiers": line.modifiers, "units": line.units,
-               "pos": (line.pos or claim.pos) if self.kind == "professional" else None,
-               "claim_type": claim.claim_type, "claim_frequency": claim.frequency, "payer": self.payer,
-               "zip": claim.facility_zip or self.billing_zip,
-               "provider": line.rendering or claim.rendering or self.billing_npi}
+        row = {
+            "claim_id": claim.claim_id,
+            "line_number": line.number,
+            "date_of_service": line.date or claim.date or claim.statement,
+            "code": line.code,
+            "modifiers": line.modifiers,
+            "units": line.units,
+            "pos": (line.pos or claim.pos) if self.kind == "professional" else None,
+            "claim_type": claim.claim_type,
+            "claim_frequency": claim.frequency,
+            "payer": self.payer,
+            "zip": claim.facility_zip or self.billing_zip,
+            "provider": line.rendering or claim.rendering or self.billing_npi,
+        }
         for name, value in row.items():
             self.cols[name].append(value)
         self.reader.segments.append(line.segment)
@@ -222,9 +254,12 @@ def _on_st(st: _State, number: int, seg: list[str], comp: str) -> None:
     version = seg[3] if len(seg) > 3 else ""
     st.kind = "professional" if "X222" in version else "institutional" if "X223" in version else None
     if st.kind is None:
-        raise InputError("claims", f"{st.reader.path.name} segment {number}: transaction set "
-                         f"{seg[1] if len(seg) > 1 else '?'} {version or '(no version)'} is not "
-                         "an 837P (005010X222) or 837I (005010X223)")
+        raise InputError(
+            "claims",
+            f"{st.reader.path.name} segment {number}: transaction set "
+            f"{seg[1] if len(seg) > 1 else '?'} {version or '(no version)'} is not "
+            "an 837P (005010X222) or 837I (005010X223)",
+        )
     st.payer = st.billing_zip = st.billing_npi = None
 
 
@@ -300,8 +335,10 @@ def _on_service(st: _State, number: int, seg: list[str], comp: str) -> None:
         return
     tag = seg[0]
     if st.line.has_service:  # a second service in one LX loop: both are lines, said so
-        st.reader.notes.append(f"segment {number}: LX {st.line.number} holds a second {tag} (the first at "
-                               f"segment {st.line.segment}); each is read as a line of its own")
+        st.reader.notes.append(
+            f"segment {number}: LX {st.line.number} holds a second {tag} (the first at "
+            f"segment {st.line.segment}); each is read as a line of its own"
+        )
         st.emit()
         st.line = _Line(number=st.line.number)
     line = st.line
@@ -326,5 +363,14 @@ def _on_service(st: _State, number: int, seg: list[str], comp: str) -> None:
     line.has_service = True
 
 
-_HANDLERS = {"ST": _on_st, "HL": _on_hl, "NM1": _on_nm1, "N4": _on_n4, "CLM": _on_clm, "DTP": _on_dtp,
-             "LX": _on_lx, "SV1": _on_service, "SV2": _on_service}
+_HANDLERS = {
+    "ST": _on_st,
+    "HL": _on_hl,
+    "NM1": _on_nm1,
+    "N4": _on_n4,
+    "CLM": _on_clm,
+    "DTP": _on_dtp,
+    "LX": _on_lx,
+    "SV1": _on_service,
+    "SV2": _on_service,
+}

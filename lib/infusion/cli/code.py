@@ -30,8 +30,18 @@ from ..medicare.payment import PricedResult
 
 def _encounter_from_args(args: argparse.Namespace) -> Encounter:
     if args.file:
-        given = [o for o, v in (("--minutes", args.minutes), ("--segment", args.segment), ("--sites", args.sites),
-                                ("--drug", args.drug), ("--dose", args.dose), ("--vial", args.vial)) if v]
+        given = [
+            o
+            for o, v in (
+                ("--minutes", args.minutes),
+                ("--segment", args.segment),
+                ("--sites", args.sites),
+                ("--drug", args.drug),
+                ("--dose", args.dose),
+                ("--vial", args.vial),
+            )
+            if v
+        ]
         if given:
             raise InputError("file", f"give either --file or {', '.join(given)}, not both")
         enc = read_encounter_file(args.file)
@@ -42,8 +52,7 @@ def _encounter_from_args(args: argparse.Namespace) -> Encounter:
     if args.minutes is not None and args.segment:
         raise InputError("minutes", "give either --minutes or --segment, not both")
     if args.minutes is None and not args.segment:
-        raise InputError("segment", "no infusion time given: use --minutes N, --segment START-STOP "
-                         "or --file")
+        raise InputError("segment", "no infusion time given: use --minutes N, --segment START-STOP or --file")
     segments: list[Segment]
     if args.minutes is not None:
         segments = [Segment(1, minutes=parse_minutes(args.minutes, "minutes"))]
@@ -54,8 +63,11 @@ def _encounter_from_args(args: argparse.Namespace) -> Encounter:
         sites = parse_encounter({"segments": [{"minutes": 1}], "sites": args.sites}).infusions[0].sites
     drug = None
     if args.drug:
-        drug = parse_drug({"product": args.drug, "dose": args.dose, "vials": args.vial or None}, "drug") \
-            if (args.dose or args.vial) else parse_drug({"product": args.drug}, "drug")
+        drug = (
+            parse_drug({"product": args.drug, "dose": args.dose, "vials": args.vial or None}, "drug")
+            if (args.dose or args.vial)
+            else parse_drug({"product": args.drug}, "drug")
+        )
     enc = Encounter(
         infusions=(Infusion(pumps=parse_pumps(args.pumps, "pumps"), sites=sites, segments=tuple(segments)),),
         drug=drug,
@@ -83,11 +95,11 @@ def _line_sources(detail: object) -> list[str]:
 
 def format_result(result: CodingResult, enc: Encounter, priced: PricedResult | None = None) -> str:
     """A readable table of the claim lines with the rationale and the findings under it."""
-    head = (f"Counted infusion time: {result.total_minutes} min   POS {enc.pos}   "
-            f"{enc.claim} claim   payer {enc.payer}")
+    head = f"Counted infusion time: {result.total_minutes} min   POS {enc.pos}   {enc.claim} claim   payer {enc.payer}"
     dated = any(line.date for line in result.lines)
-    rows: list[tuple[str, ...]] = [("code", "units", "modifiers") + (("date",) if dated else ()) + ("rules",)
-                                   + (("payment",) if priced else ())]
+    rows: list[tuple[str, ...]] = [
+        ("code", "units", "modifiers") + (("date",) if dated else ()) + ("rules",) + (("payment",) if priced else ())
+    ]
     for i, line in enumerate(result.lines):
         row: tuple[str, ...] = (line.code, str(line.units), " ".join(line.modifiers) or "-")
         if dated:
@@ -129,8 +141,13 @@ def cmd_code(args: argparse.Namespace) -> int:
     from ..coding.engine import code_encounter
 
     enc = _encounter_from_args(args)
-    pricing = {"--year": args.year, "--locality": args.locality, "--zip": args.zip, "--date": args.on,
-               "--qp": args.qp or None}
+    pricing = {
+        "--year": args.year,
+        "--locality": args.locality,
+        "--zip": args.zip,
+        "--date": args.on,
+        "--qp": args.qp or None,
+    }
     given = [k for k, v in pricing.items() if v is not None]
     if given and not args.price:
         raise InputError("price", f"{', '.join(given)} only apply when pricing: add --price")
@@ -141,8 +158,9 @@ def cmd_code(args: argparse.Namespace) -> int:
 
         if args.year is None:
             raise InputError("year", "--price needs --year YYYY")
-        priced = price_result(result, year=args.year, locality=args.locality, zip_code=args.zip,
-                              qp=args.qp, date=args.on, claim=enc.claim)
+        priced = price_result(
+            result, year=args.year, locality=args.locality, zip_code=args.zip, qp=args.qp, date=args.on, claim=enc.claim
+        )
     if args.json:
         out = result.to_dict()
         if priced:
@@ -153,5 +171,3 @@ def cmd_code(args: argparse.Namespace) -> int:
     else:
         print(format_result(result, enc, priced))
     return 0
-
-

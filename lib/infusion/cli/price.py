@@ -12,8 +12,7 @@ def cmd_price(args: argparse.Namespace) -> int:
     from ..medicare.payment import opps_payment, payment
 
     units = _positive_int(args.units, "units") if args.units is not None else 1
-    result = payment(args.code, args.year, units=units, locality=args.locality, zip=args.zip,
-                     qp=args.qp, date=args.on)
+    result = payment(args.code, args.year, units=units, locality=args.locality, zip=args.zip, qp=args.qp, date=args.on)
     if not result.available:
         if args.json:
             print(json.dumps(result.to_dict(), indent=2))
@@ -38,7 +37,6 @@ def cmd_price(args: argparse.Namespace) -> int:
     return 0
 
 
-
 MAX_UNITS = 9999  # a claim line's unit count: four digits on the CMS-1500 (item 24G)
 
 
@@ -52,5 +50,3 @@ def _positive_int(text: str, field: str, maximum: int = MAX_UNITS) -> int:
     if n > maximum:
         raise InputError(field, f"{n:,} is more than {maximum:,}")
     return n
-
-

@@ -60,8 +60,10 @@ def cmd_render(args: argparse.Namespace) -> int:
         print(f"{PROG} render: {err}", file=sys.stderr)
         return EXIT_LOCKED
     if failures:
-        print(f"{PROG} render: error: {len(failures)} of {len(jobs)} report(s) failed; the last good "
-              "copies were kept", file=sys.stderr)
+        print(
+            f"{PROG} render: error: {len(failures)} of {len(jobs)} report(s) failed; the last good copies were kept",
+            file=sys.stderr,
+        )
         return 1
     return 0
 

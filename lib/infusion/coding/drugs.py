@@ -21,11 +21,11 @@ from ..reference.catalog import drug_for
 from .records import ClaimLine, Finding
 from .rules import cite
 
-MAX_DOSE_MG = 1_000_000        # a kilogram: far above any dose of a pump drug
+MAX_DOSE_MG = 1_000_000  # a kilogram: far above any dose of a pump drug
 MAX_VIALS = 200
-JZ_FROM = dt.date(2023, 7, 1)          # JZ required on Medicare Part B claims from this date (S27)
-JZ_DME_FROM = dt.date(2024, 1, 1)      # ... and on DME supplier claims (S53)
-PUMP_CODE = "E0779"                     # the only pump covered for SC immune globulin (W16)
+JZ_FROM = dt.date(2023, 7, 1)  # JZ required on Medicare Part B claims from this date (S27)
+JZ_DME_FROM = dt.date(2024, 1, 1)  # ... and on DME supplier claims (S53)
+PUMP_CODE = "E0779"  # the only pump covered for SC immune globulin (W16)
 _TO_MG = {"mg": 1.0, "g": 1000.0, "mcg": 0.001}
 _AMOUNT = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(mg|g|mcg)\s*", re.ASCII | re.IGNORECASE)
 _COUNTED = re.compile(r"\s*([0-9]{1,3})\s*[x×]\s*(.+)", re.IGNORECASE)
@@ -78,9 +78,10 @@ def parse_drug(value: Any, where: str = "drug") -> DrugGiven | None:
         raise InputError(where, "give the drug's HCPCS code (code: J1559) or product (product: Hizentra)")
     row = drug_for(name)
     if row is None:
-        raise InputError(f"{where}.{'code' if value.get('code') else 'product'}",
-                         f"{shown(name)} is not a drug in data/reference/drugs.csv (SC immune globulins "
-                         "and SC pump drugs)")
+        raise InputError(
+            f"{where}.{'code' if value.get('code') else 'product'}",
+            f"{shown(name)} is not a drug in data/reference/drugs.csv (SC immune globulins and SC pump drugs)",
+        )
     dose = parse_amount(value["dose"], f"{where}.dose") if value.get("dose") is not None else None
     vials = _parse_vials(value.get("vials"), f"{where}.vials")
     return _given(row, dose, vials)
@@ -88,8 +89,16 @@ def parse_drug(value: Any, where: str = "drug") -> DrugGiven | None:
 
 def _given(row: Mapping[str, str], dose: float | None = None, vials: tuple[float, ...] = ()) -> DrugGiven:
     dosage = float(row["dosage_amount"]) * _TO_MG[row["dosage_unit"]]
-    return DrugGiven(row["hcpcs"], row["product"], dosage, dose, vials, row["single_dose"] == "yes",
-                     tuple(int(u) for u in row["vial_units"].split()), row["source"])
+    return DrugGiven(
+        row["hcpcs"],
+        row["product"],
+        dosage,
+        dose,
+        vials,
+        row["single_dose"] == "yes",
+        tuple(int(u) for u in row["vial_units"].split()),
+        row["source"],
+    )
 
 
 def _parse_vials(value: Any, where: str) -> tuple[float, ...]:
@@ -127,19 +136,30 @@ def least_waste(needed: int, sizes: tuple[int, ...]) -> tuple[int, ...]:
     return ()
 
 
-def drug_lines(drug: DrugGiven, claim: str, date: dt.date | None, payer: str = "other"
-               ) -> tuple[list[ClaimLine], list[Finding]]:
+def drug_lines(
+    drug: DrugGiven, claim: str, date: dt.date | None, payer: str = "other"
+) -> tuple[list[ClaimLine], list[Finding]]:
     """The drug's claim lines (D-UNITS, D-WASTE; D-DME on a ``claim`` of ``"dme"``) and findings."""
     if drug.dose_mg is None:
-        return [], [Finding("warning", "D-UNITS", f"{drug.product} ({drug.hcpcs}) without a dose: the drug "
-                            "line needs the dose given (dose: 10 g) to count its units "
-                            f"{cite('D-UNITS')}", code=drug.hcpcs)]
+        return [], [
+            Finding(
+                "warning",
+                "D-UNITS",
+                f"{drug.product} ({drug.hcpcs}) without a dose: the drug "
+                "line needs the dose given (dose: 10 g) to count its units "
+                f"{cite('D-UNITS')}",
+                code=drug.hcpcs,
+            )
+        ]
     exact = drug.units(drug.dose_mg)
     given = math.ceil(exact - 1e-9)
     findings: list[Finding] = []
     per = f"{drug.dosage_mg:g} mg"
-    why_units = (f"{_mg(drug.dose_mg)} of {drug.product} is {exact:g} units of {drug.hcpcs} (per {per})"
-                 + (f", rounded up to {given}" if given != exact else "") + f" {cite('D-UNITS')}")
+    why_units = (
+        f"{_mg(drug.dose_mg)} of {drug.product} is {exact:g} units of {drug.hcpcs} (per {per})"
+        + (f", rounded up to {given}" if given != exact else "")
+        + f" {cite('D-UNITS')}"
+    )
     opened = _vials_opened(drug, given, per, findings)
     if claim == "dme":
         return _dme_lines(drug, given, opened, date, why_units, findings)
@@ -155,39 +175,78 @@ def _vials_opened(drug: DrugGiven, given: int, per: str, findings: list[Finding]
     vial_units = [drug.units(v) for v in drug.vials_mg]
     for mg, u in zip(drug.vials_mg, vial_units):
         if abs(u - round(u)) > 1e-9:
-            raise InputError("drug.vials", f"a {_mg(mg)} vial is {u:g} units of {drug.hcpcs} (per {per}): "
-                             "vials hold whole units; check the vial size")
+            raise InputError(
+                "drug.vials",
+                f"a {_mg(mg)} vial is {u:g} units of {drug.hcpcs} (per {per}): "
+                "vials hold whole units; check the vial size",
+            )
         if drug.vial_units and round(u) not in drug.vial_units:
-            findings.append(Finding("warning", "D-UNITS", f"a {_mg(mg)} vial ({round(u)} units) is not a "
-                                    f"package of {drug.hcpcs} in the CMS NDC-HCPCS crosswalk (January 2026: "
-                                    f"{', '.join(str(x) for x in drug.vial_units)} units) {cite('D-UNITS')}",
-                                    code=drug.hcpcs))
+            findings.append(
+                Finding(
+                    "warning",
+                    "D-UNITS",
+                    f"a {_mg(mg)} vial ({round(u)} units) is not a "
+                    f"package of {drug.hcpcs} in the CMS NDC-HCPCS crosswalk (January 2026: "
+                    f"{', '.join(str(x) for x in drug.vial_units)} units) {cite('D-UNITS')}",
+                    code=drug.hcpcs,
+                )
+            )
     opened = sum(round(u) for u in vial_units)
     if drug.vials_mg and opened < given:
-        raise InputError("drug.vials", f"the vials hold {opened} units of {drug.hcpcs}, less than the "
-                         f"{given} units of the dose ({_mg(drug.dose_mg or 0)})")
+        raise InputError(
+            "drug.vials",
+            f"the vials hold {opened} units of {drug.hcpcs}, less than the "
+            f"{given} units of the dose ({_mg(drug.dose_mg or 0)})",
+        )
     return opened
 
 
-def _discards(drug: DrugGiven, units: tuple[float, int, int], date: dt.date | None, payer: str,
-              lines: list[ClaimLine], findings: list[Finding]) -> None:
+def _discards(
+    drug: DrugGiven,
+    units: tuple[float, int, int],
+    date: dt.date | None,
+    payer: str,
+    lines: list[ClaimLine],
+    findings: list[Finding],
+) -> None:
     """D-WASTE on a practitioner's or hospital's claim: the discarded units of single-dose vials on a
     JW line, or JZ on the dose line (``lines[0]``) when nothing was discarded (``lines`` and
     ``findings`` extended). ``units``: of the dose (exact, and rounded up) and of the vials opened."""
     if not drug.single_dose:
-        findings.append(Finding("info", "D-WASTE", f"{drug.product} comes in multi-dose vials: JW and JZ "
-                                f"apply only to single-dose containers {cite('D-WASTE')}", code=drug.hcpcs))
+        findings.append(
+            Finding(
+                "info",
+                "D-WASTE",
+                f"{drug.product} comes in multi-dose vials: JW and JZ "
+                f"apply only to single-dose containers {cite('D-WASTE')}",
+                code=drug.hcpcs,
+            )
+        )
         return
     if not drug.vials_mg:
-        findings.append(Finding("warning", "D-WASTE", f"{drug.product} comes in single-dose vials: give the "
-                                "vials opened (vials: [10 g, 1 g]) so the line can carry JZ (nothing "
-                                f"discarded) or a JW line the discarded units {cite('D-WASTE')}",
-                                code=drug.hcpcs, modifier="JZ"))
+        findings.append(
+            Finding(
+                "warning",
+                "D-WASTE",
+                f"{drug.product} comes in single-dose vials: give the "
+                "vials opened (vials: [10 g, 1 g]) so the line can carry JZ (nothing "
+                f"discarded) or a JW line the discarded units {cite('D-WASTE')}",
+                code=drug.hcpcs,
+                modifier="JZ",
+            )
+        )
         return
     _jw_or_jz(drug, units, date, lines)
     if payer not in ("medicare", "medicare_advantage", "medicaid"):
-        findings.append(Finding("info", "D-WASTE", "JW and JZ are Medicare's requirement (S27); commercial "
-                                f"payers' policies on them vary {cite('D-WASTE')}", code=drug.hcpcs))
+        findings.append(
+            Finding(
+                "info",
+                "D-WASTE",
+                "JW and JZ are Medicare's requirement (S27); commercial "
+                f"payers' policies on them vary {cite('D-WASTE')}",
+                code=drug.hcpcs,
+            )
+        )
 
 
 def _jw_or_jz(drug: DrugGiven, units: tuple[float, int, int], date: dt.date | None, lines: list[ClaimLine]) -> None:
@@ -197,39 +256,79 @@ def _jw_or_jz(drug: DrugGiven, units: tuple[float, int, int], date: dt.date | No
     wasted = opened - given
     if wasted:
         held = sum(drug.vials_mg)
-        part = (f"; {_mg(held - (drug.dose_mg or 0))} was discarded, of which the part inside the rounded-up unit "
-                f"is already billed on the dose line" if given != exact else "")
-        lines.append(ClaimLine(drug.hcpcs, wasted, ("JW",), ("D-WASTE",),
-                               f"single-dose vials of {opened} units ({_mg(held)}) were opened for {given}{part}: "
-                               f"the {wasted} whole units discarded go on their own line with JW, paid with the "
-                               f"dose; the two lines add up to the {opened} units opened {cite('D-WASTE')}"))
+        part = (
+            f"; {_mg(held - (drug.dose_mg or 0))} was discarded, of which the part inside the rounded-up unit "
+            f"is already billed on the dose line"
+            if given != exact
+            else ""
+        )
+        lines.append(
+            ClaimLine(
+                drug.hcpcs,
+                wasted,
+                ("JW",),
+                ("D-WASTE",),
+                f"single-dose vials of {opened} units ({_mg(held)}) were opened for {given}{part}: "
+                f"the {wasted} whole units discarded go on their own line with JW, paid with the "
+                f"dose; the two lines add up to the {opened} units opened {cite('D-WASTE')}",
+            )
+        )
     elif date is None or date >= JZ_FROM:
-        lines[0] = ClaimLine(drug.hcpcs, given, ("JZ",), ("D-UNITS", "D-WASTE"),
-                             lines[0].rationale + f"; nothing discarded from the single-dose vials, so JZ "
-                             f"(Medicare from 1 July 2023) {cite('D-WASTE')}")
+        lines[0] = ClaimLine(
+            drug.hcpcs,
+            given,
+            ("JZ",),
+            ("D-UNITS", "D-WASTE"),
+            lines[0].rationale + f"; nothing discarded from the single-dose vials, so JZ "
+            f"(Medicare from 1 July 2023) {cite('D-WASTE')}",
+        )
 
 
-def _dme_lines(drug: DrugGiven, given: int, opened: int, date: dt.date | None, why_units: str,
-               findings: list[Finding]) -> tuple[list[ClaimLine], list[Finding]]:
+def _dme_lines(
+    drug: DrugGiven, given: int, opened: int, date: dt.date | None, why_units: str, findings: list[Finding]
+) -> tuple[list[ClaimLine], list[Finding]]:
     """D-DME: E0779 and the drug with JB; the units billed are the vials dispensed, the least-waste
     combination (W15); JZ from 2024 (S53): a patient's own discards are not reported."""
     best = least_waste(given, drug.vial_units)
     dispensed = opened or sum(best)
     if opened and best and opened > sum(best):
-        findings.append(Finding(
-            "warning", "D-DME", f"the vials dispensed hold {opened} units; the least-waste combination of "
-            f"{drug.hcpcs} packages is {' + '.join(str(b) for b in best)} = {sum(best)} units: a DME MAC pays "
-            f"the least-waste combination {cite('D-DME')}", code=drug.hcpcs))
+        findings.append(
+            Finding(
+                "warning",
+                "D-DME",
+                f"the vials dispensed hold {opened} units; the least-waste combination of "
+                f"{drug.hcpcs} packages is {' + '.join(str(b) for b in best)} = {sum(best)} units: a DME MAC pays "
+                f"the least-waste combination {cite('D-DME')}",
+                code=drug.hcpcs,
+            )
+        )
     mods = ("JB",) + (("JZ",) if drug.single_dose and (date is None or date >= JZ_DME_FROM) else ())
-    how = (f"{' + '.join(str(round(drug.units(v))) for v in drug.vials_mg)} units dispensed" if opened
-           else f"the least-waste packages {' + '.join(str(b) for b in best)} units" if best else f"{given} units")
-    lines = [ClaimLine(PUMP_CODE, 1, ("JB",), ("D-DME",),
-                       f"the pump for SC immune globulin is E0779, the only pump covered for it, with JB "
-                       f"(subcutaneous) {cite('D-DME')}"),
-             ClaimLine(drug.hcpcs, dispensed or given, mods, ("D-UNITS", "D-DME"),
-                       f"{why_units}; a DME supplier bills what it dispenses, {how}, with JB"
-                       + (" and JZ (the supplier discarded nothing)" if "JZ" in mods else "")
-                       + f": the drug is a supply to the pump {cite('D-DME')}")]
+    how = (
+        f"{' + '.join(str(round(drug.units(v))) for v in drug.vials_mg)} units dispensed"
+        if opened
+        else f"the least-waste packages {' + '.join(str(b) for b in best)} units"
+        if best
+        else f"{given} units"
+    )
+    lines = [
+        ClaimLine(
+            PUMP_CODE,
+            1,
+            ("JB",),
+            ("D-DME",),
+            f"the pump for SC immune globulin is E0779, the only pump covered for it, with JB "
+            f"(subcutaneous) {cite('D-DME')}",
+        ),
+        ClaimLine(
+            drug.hcpcs,
+            dispensed or given,
+            mods,
+            ("D-UNITS", "D-DME"),
+            f"{why_units}; a DME supplier bills what it dispenses, {how}, with JB"
+            + (" and JZ (the supplier discarded nothing)" if "JZ" in mods else "")
+            + f": the drug is a supply to the pump {cite('D-DME')}",
+        ),
+    ]
     return lines, findings
 
 

@@ -64,16 +64,29 @@ def injection_lines(injections: tuple[Injection, ...], beside_infusion: bool) ->
         if not beside_infusion:
             lines.append(ClaimLine("96372", 1, (), ("S-INJECTION",), f"{what}: 96372 x1 {cite('S-INJECTION')}"))
         elif inj.separate_site:
-            lines.append(ClaimLine("96372", 1, ("XS",), ("S-INJECTION", "N-PTP", "M-DISTINCT"),
-                                   f"{what} at a site separate from the infusion: 96372 x1 with XS, which "
-                                   "lets the NCCI pair 96369/96372 (modifier indicator 1) pay both "
-                                   f"{cite('S-INJECTION', 'N-PTP')}"))
+            lines.append(
+                ClaimLine(
+                    "96372",
+                    1,
+                    ("XS",),
+                    ("S-INJECTION", "N-PTP", "M-DISTINCT"),
+                    f"{what} at a site separate from the infusion: 96372 x1 with XS, which "
+                    "lets the NCCI pair 96369/96372 (modifier indicator 1) pay both "
+                    f"{cite('S-INJECTION', 'N-PTP')}",
+                )
+            )
         else:
             lines.append(ClaimLine("96372", 1, (), ("S-INJECTION",), f"{what}: 96372 x1 {cite('S-INJECTION')}"))
-            findings.append(Finding("warning", "S-INJECTION", f"{what} is not at a separate site: the NCCI "
-                                    "pair 96369/96372 pays 96372 only for a distinct service; through the "
-                                    f"infusion's site it is part of the infusion {cite('S-INJECTION')}",
-                                    code="96372"))
+            findings.append(
+                Finding(
+                    "warning",
+                    "S-INJECTION",
+                    f"{what} is not at a separate site: the NCCI "
+                    "pair 96369/96372 pays 96372 only for a distinct service; through the "
+                    f"infusion's site it is part of the infusion {cite('S-INJECTION')}",
+                    code="96372",
+                )
+            )
     return lines, findings
 
 
@@ -84,26 +97,43 @@ def ptp_findings(lines: list[ClaimLine], claim: str, payer: str, on: dt.date | N
     out: list[Finding] = []
     seen: set[tuple[str, str]] = set()
     for i, a in enumerate(lines):
-        for b in lines[i + 1:]:
+        for b in lines[i + 1 :]:
             if a.code == b.code or a.date != b.date or (a.code, b.code) in seen:
                 continue
-            day = (a.date or on)
+            day = a.date or on
             edit = ptp_edit(a.code, b.code, claim, day.isoformat() if day else None)
             if edit is None:
                 continue
             seen.add((a.code, b.code))
             col2 = edit["column2"]
             pair = f"{edit['column1']}/{col2}"
-            whose = {"medicare": "", "medicare_advantage": " (Medicare's edit; Medicare Advantage plans commonly "
-                     "apply it)", "medicaid": " (Medicare's edit: Medicaid's NCCI edition is not in the data)"
-                     }.get(payer, " (Medicare's edit; many commercial payers apply NCCI too)")
+            whose = {
+                "medicare": "",
+                "medicare_advantage": " (Medicare's edit; Medicare Advantage plans commonly apply it)",
+                "medicaid": " (Medicare's edit: Medicaid's NCCI edition is not in the data)",
+            }.get(payer, " (Medicare's edit; many commercial payers apply NCCI too)")
             if edit["modifier_indicator"] == "0":
-                out.append(Finding("error", "N-PTP", f"{pair} is an NCCI pair with modifier indicator 0: {col2} "
-                                   f"is never paid with {edit['column1']} on one date, whatever the modifier"
-                                   f"{whose} {cite('N-PTP')}", code=col2))
+                out.append(
+                    Finding(
+                        "error",
+                        "N-PTP",
+                        f"{pair} is an NCCI pair with modifier indicator 0: {col2} "
+                        f"is never paid with {edit['column1']} on one date, whatever the modifier"
+                        f"{whose} {cite('N-PTP')}",
+                        code=col2,
+                    )
+                )
             elif not (set(a.modifiers) | set(b.modifiers)) & PTP_BYPASS:
-                out.append(Finding("warning", "N-PTP", f"{pair} is an NCCI pair with modifier indicator 1: "
-                                   f"{col2} is paid with {edit['column1']} only with a modifier saying the "
-                                   f"services are distinct (59, XS, XE, XP, XU; 25 on an E/M) on the {col2} "
-                                   f"line{whose} {cite('N-PTP')}", code=col2, modifier="XS"))
+                out.append(
+                    Finding(
+                        "warning",
+                        "N-PTP",
+                        f"{pair} is an NCCI pair with modifier indicator 1: "
+                        f"{col2} is paid with {edit['column1']} only with a modifier saying the "
+                        f"services are distinct (59, XS, XE, XP, XU; 25 on an E/M) on the {col2} "
+                        f"line{whose} {cite('N-PTP')}",
+                        code=col2,
+                        modifier="XS",
+                    )
+                )
     return out

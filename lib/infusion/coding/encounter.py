@@ -87,7 +87,7 @@ class Encounter:
     off_campus: str | None = None
     self_administered: bool = False
     note: str = ""
-    drug: DrugGiven | None = None           # the drug line's input (``drugs``)
+    drug: DrugGiven | None = None  # the drug line's input (``drugs``)
     injections: tuple[Injection, ...] = ()  # SC injections beside the infusion (``edits``)
     first_visit: bool = False  # a home visit that is the patient's first (Medicare G0089)
 
@@ -107,8 +107,11 @@ def parse_time(value: Any, where: str, date: dt.date | None) -> dt.datetime:
         secs = clock_seconds(text)
         if secs is None:
             twelve = m.re is CLOCK and m[4]  # with AM/PM
-            raise InputError(where, f"{shown(text)} is not a time of day "
-                             f"({'1:00-12:59 AM or PM' if twelve else '00:00-23:59'})", "T-DATE")
+            raise InputError(
+                where,
+                f"{shown(text)} is not a time of day ({'1:00-12:59 AM or PM' if twelve else '00:00-23:59'})",
+                "T-DATE",
+            )
         return dt.datetime.combine(date or NOMINAL_DATE, dt.time(secs // 3600, secs // 60 % 60, secs % 60))
     if "T" not in text and " " not in text:
         raise InputError(where, f"{shown(text)} is not a time ({_TIME_FORMS})", "T-DATE")
@@ -137,30 +140,44 @@ def make_segment(
     if minutes is not None:
         if start is not None or stop is not None:
             raise InputError(where, "give either start/stop or minutes, not both")
-        return Segment(number, minutes=parse_minutes(minutes, f"{where} minutes"),
-                       pump=parse_pump_number(pump, where), flush=bool(flush))
+        return Segment(
+            number,
+            minutes=parse_minutes(minutes, f"{where} minutes"),
+            pump=parse_pump_number(pump, where),
+            flush=bool(flush),
+        )
     t0 = parse_time(start, f"{where} start", date) if start not in (None, "") else None
     t1 = parse_time(stop, f"{where} stop", date) if stop not in (None, "") else None
     if t0 is not None and t1 is not None:
         if (t0.tzinfo is None) != (t1.tzinfo is None):
-            raise InputError(where, f"start {_fmt(start)} and stop {_fmt(stop)} mix a time zone "
-                             "with none; give both with the same form", "T-DATE")
+            raise InputError(
+                where,
+                f"start {_fmt(start)} and stop {_fmt(stop)} mix a time zone with none; give both with the same form",
+                "T-DATE",
+            )
         if t1 < t0:
-            both_clock = isinstance(start, str) and isinstance(stop, str) and \
-                clock_seconds(start) is not None and clock_seconds(stop) is not None
-            hint = ("; give dates for an infusion that crosses midnight" if both_clock
-                    else "")
-            raise InputError(where, f"stop {_fmt(stop)} is before start {_fmt(start)}{hint}",
-                             "T-DATE")
+            both_clock = (
+                isinstance(start, str)
+                and isinstance(stop, str)
+                and clock_seconds(start) is not None
+                and clock_seconds(stop) is not None
+            )
+            hint = "; give dates for an infusion that crosses midnight" if both_clock else ""
+            raise InputError(where, f"stop {_fmt(stop)} is before start {_fmt(start)}{hint}", "T-DATE")
         if t1 == t0:
-            raise InputError(where, f"stop {_fmt(stop)} equals start {_fmt(start)}; a segment "
-                             "needs a positive duration", "T-DATE")
+            raise InputError(
+                where, f"stop {_fmt(stop)} equals start {_fmt(start)}; a segment needs a positive duration", "T-DATE"
+            )
         if (t1 - t0) > dt.timedelta(minutes=MAX_MINUTES):
-            raise InputError(where, f"{_fmt(start)} to {_fmt(stop)} is longer than 24 hours; "
-                             "check the dates", "T-DATE")
-    return Segment(number, start=t0, stop=t1, pump=parse_pump_number(pump, where),
-                   flush=bool(flush),
-                   text=f"{_fmt(start) if start else '?'}-{_fmt(stop) if stop else '?'}")
+            raise InputError(where, f"{_fmt(start)} to {_fmt(stop)} is longer than 24 hours; check the dates", "T-DATE")
+    return Segment(
+        number,
+        start=t0,
+        stop=t1,
+        pump=parse_pump_number(pump, where),
+        flush=bool(flush),
+        text=f"{_fmt(start) if start else '?'}-{_fmt(stop) if stop else '?'}",
+    )
 
 
 _WHOLE = re.compile(r"[+-]?[0-9]+", re.ASCII)
@@ -197,8 +214,14 @@ def _whole_in(value: Any, where: str, what: str, too_small: str, maximum: int, t
 
 def parse_minutes(value: Any, where: str) -> int:
     """A whole number of minutes, 1 to 1440."""
-    return _whole_in(value, where, "minutes", "{n} is not a positive number of minutes", MAX_MINUTES,
-                     f"{{n}} is more than 24 hours ({MAX_MINUTES} minutes)")
+    return _whole_in(
+        value,
+        where,
+        "minutes",
+        "{n} is not a positive number of minutes",
+        MAX_MINUTES,
+        f"{{n}} is more than 24 hours ({MAX_MINUTES} minutes)",
+    )
 
 
 def parse_pump_number(value: Any, where: str) -> int:
@@ -222,11 +245,13 @@ def parse_segment_arg(text: str, number: int, date: dt.date | None = None) -> Se
     elif raw.count("-") == 1 and "T" not in raw:
         parts = raw.split("-")
     else:
-        raise InputError(where, f"{shown(raw)} is not START-STOP (HH:MM-HH:MM) or START/STOP "
-                         "(ISO datetimes joined by /)")
+        raise InputError(
+            where, f"{shown(raw)} is not START-STOP (HH:MM-HH:MM) or START/STOP (ISO datetimes joined by /)"
+        )
     if len(parts) != 2:
-        raise InputError(where, f"{shown(raw)} is not START-STOP (HH:MM-HH:MM) or START/STOP "
-                         "(ISO datetimes joined by /)")
+        raise InputError(
+            where, f"{shown(raw)} is not START-STOP (HH:MM-HH:MM) or START/STOP (ISO datetimes joined by /)"
+        )
     start, stop = (p.strip() for p in parts)
     return make_segment(number, start or None, stop or None, date=date)
 
@@ -251,15 +276,22 @@ def parse_pos(value: Any, where: str = "pos") -> str:
     if not re.fullmatch(r"\d{2}", text):
         raise InputError(where, f"{shown(value)} is not a two-digit place-of-service code")
     if not known_pos(text):
-        raise InputError(where, f"{text} is not a place-of-service code in the CMS code set "
-                         "(data/reference/places_of_service.csv)")
+        raise InputError(
+            where, f"{text} is not a place-of-service code in the CMS code set (data/reference/places_of_service.csv)"
+        )
     return text
 
 
 def parse_pumps(value: Any, where: str = "pumps") -> int:
     """Number of pump set-ups, 1 to 20."""
-    return _whole_in(value, where, "pump set-ups", "{n}: an infusion needs at least 1 pump set-up", MAX_PUMPS,
-                     f"{{n}} pump set-ups is not plausible (at most {MAX_PUMPS})")
+    return _whole_in(
+        value,
+        where,
+        "pump set-ups",
+        "{n}: an infusion needs at least 1 pump set-up",
+        MAX_PUMPS,
+        f"{{n}} pump set-ups is not plausible (at most {MAX_PUMPS})",
+    )
 
 
 def parse_date(value: Any, where: str = "date") -> dt.date:
@@ -292,12 +324,26 @@ def parse_modifier_map(value: Any, where: str = "modifiers") -> dict[str, tuple[
 # ----------------------------------------------------------------------------- files
 
 _KNOWN_ENCOUNTER_KEYS = {
-    "date", "pos", "claim", "payer", "infusions", "modifiers", "em_same_day", "off_campus",
-    "self_administered", "note", "segments", "pumps", "minutes", "route", "drug", "sites",
-    "injections", "first_visit",
+    "date",
+    "pos",
+    "claim",
+    "payer",
+    "infusions",
+    "modifiers",
+    "em_same_day",
+    "off_campus",
+    "self_administered",
+    "note",
+    "segments",
+    "pumps",
+    "minutes",
+    "route",
+    "drug",
+    "sites",
+    "injections",
+    "first_visit",
 }
-_KNOWN_INFUSION_KEYS = {"route", "pumps", "sites", "segments", "drug", "separate_site_required",
-                        "minutes"}
+_KNOWN_INFUSION_KEYS = {"route", "pumps", "sites", "segments", "drug", "separate_site_required", "minutes"}
 _KNOWN_SEGMENT_KEYS = {"start", "stop", "minutes", "pump", "flush"}
 
 
@@ -358,8 +404,9 @@ def parse_encounter(obj: Any) -> Encounter:
     return enc
 
 
-def _parse_infusion(inf: Any, where: str, date: dt.date | None, numbers: Iterator[int]
-                    ) -> tuple[Infusion, DrugGiven | None]:
+def _parse_infusion(
+    inf: Any, where: str, date: dt.date | None, numbers: Iterator[int]
+) -> tuple[Infusion, DrugGiven | None]:
     """One infusion of an encounter (``where``: ``infusions[i]``, or "" for the shorthand) and the
     drug it names in full, if any."""
     if not isinstance(inf, Mapping):
@@ -375,8 +422,9 @@ def _parse_infusion(inf: Any, where: str, date: dt.date | None, numbers: Iterato
             if sites < 1 or sites > MAX_SITES:
                 raise ValueError
         except (TypeError, ValueError, OverflowError):
-            raise InputError(f"{pre}sites", f"{shown(inf['sites'])} is not a number of sites from 1 to "
-                             f"{MAX_SITES}") from None
+            raise InputError(
+                f"{pre}sites", f"{shown(inf['sites'])} is not a number of sites from 1 to {MAX_SITES}"
+            ) from None
     raw_segments = inf.get("segments")
     if raw_segments is None and "minutes" in inf:
         raw_segments = [{"minutes": inf["minutes"]}]
@@ -385,18 +433,34 @@ def _parse_infusion(inf: Any, where: str, date: dt.date | None, numbers: Iterato
     segs = tuple(_parse_segment(s, next(numbers), pumps, date) for s in raw_segments)
     inf_drug = inf.get("drug")
     drug = parse_drug(inf_drug, f"{pre}drug") if isinstance(inf_drug, Mapping) else None
-    name = (str(inf_drug.get("product") or inf_drug.get("code") or "") if isinstance(inf_drug, Mapping)
-            else str(inf_drug or "")[:200])
-    return Infusion(route=route, pumps=pumps, sites=sites, segments=segs, drug=name,
-                    separate_site_required=bool(inf.get("separate_site_required", False))), drug
+    name = (
+        str(inf_drug.get("product") or inf_drug.get("code") or "")
+        if isinstance(inf_drug, Mapping)
+        else str(inf_drug or "")[:200]
+    )
+    return Infusion(
+        route=route,
+        pumps=pumps,
+        sites=sites,
+        segments=segs,
+        drug=name,
+        separate_site_required=bool(inf.get("separate_site_required", False)),
+    ), drug
 
 
 def _parse_segment(s: Any, seg_no: int, pumps: int, date: dt.date | None) -> Segment:
     if not isinstance(s, Mapping):
         raise InputError(f"segment {seg_no}", f"{shown(s)} is not a mapping with start/stop or minutes")
     _check_keys(s, _KNOWN_SEGMENT_KEYS, f"segment {seg_no}")
-    seg = make_segment(seg_no, s.get("start"), s.get("stop"), minutes=s.get("minutes"),
-                       pump=s.get("pump", 1), flush=bool(s.get("flush", False)), date=date)
+    seg = make_segment(
+        seg_no,
+        s.get("start"),
+        s.get("stop"),
+        minutes=s.get("minutes"),
+        pump=s.get("pump", 1),
+        flush=bool(s.get("flush", False)),
+        date=date,
+    )
     if seg.pump > pumps:
         raise InputError(f"segment {seg_no} pump", f"{seg.pump} but the infusion has {pumps} pump set-up(s)")
     return seg
@@ -420,9 +484,12 @@ def check_time_zones(enc: Encounter) -> None:
                 if t is not None:
                     kinds.setdefault(t.utcoffset() is not None, s.label)
     if len(kinds) > 1:
-        raise InputError(kinds[True], f"{kinds[True]} gives times with a UTC offset and {kinds[False]} "
-                         "local times without one: they cannot be compared; give every time in one form",
-                         "T-DATE")
+        raise InputError(
+            kinds[True],
+            f"{kinds[True]} gives times with a UTC offset and {kinds[False]} "
+            "local times without one: they cannot be compared; give every time in one form",
+            "T-DATE",
+        )
 
 
 def read_encounter_file(path: str | Path) -> Encounter:

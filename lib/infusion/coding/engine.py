@@ -51,9 +51,17 @@ def code_encounter(encounter: Encounter | Mapping[str, Any]) -> CodingResult:
         elif kind == "home":
             new, more = home_lines(enc, timeline.total_minutes)
         elif kind == "dme" and enc.drug is None:
-            new, more = [ClaimLine(PUMP_CODE, 1, ("JB",), ("D-DME",), f"the pump, E0779, with JB {cite('D-DME')}")], [
-                Finding("warning", "D-DME", "name the drug and its dose (drug: {product: Hizentra, dose: 10 g}) for "
-                        f"the supplier's drug line {cite('D-DME')}")]
+            new, more = (
+                [ClaimLine(PUMP_CODE, 1, ("JB",), ("D-DME",), f"the pump, E0779, with JB {cite('D-DME')}")],
+                [
+                    Finding(
+                        "warning",
+                        "D-DME",
+                        "name the drug and its dose (drug: {product: Hizentra, dose: 10 g}) for "
+                        f"the supplier's drug line {cite('D-DME')}",
+                    )
+                ],
+            )
         else:
             new, more = [], []
         lines += new
@@ -97,20 +105,42 @@ def _iv_lines(enc: Encounter) -> list[ClaimLine]:
         return []
     ref = cite("S-IV", "S-INITIAL")
     if minutes <= SHORT_MAX_MINUTES:
-        return [ClaimLine("96374", 1, (), ("S-IV",), f"an IV infusion of {minutes} min is 15 minutes or less: "
-                          f"reported as an IV push, 96374 {ref}")]
-    out = [ClaimLine("96365", 1, (), ("S-IV", "S-INITIAL"),
-                     f"the IV infusion ({minutes} min) at its protocol-required separate site: 96365 x1 for its "
-                     f"first hour, an initial code of its own beside 96369 {ref}")]
-    if (extra := additional_hours(minutes)):
-        out.append(ClaimLine("96366", extra, (), ("S-IV", "U-HOUR"),
-                             f"{minutes} min of IV infusion: each hour after the first counts once more than 30 "
-                             f"minutes of it have passed, 96366 x{extra} {ref}"))
+        return [
+            ClaimLine(
+                "96374",
+                1,
+                (),
+                ("S-IV",),
+                f"an IV infusion of {minutes} min is 15 minutes or less: reported as an IV push, 96374 {ref}",
+            )
+        ]
+    out = [
+        ClaimLine(
+            "96365",
+            1,
+            (),
+            ("S-IV", "S-INITIAL"),
+            f"the IV infusion ({minutes} min) at its protocol-required separate site: 96365 x1 for its "
+            f"first hour, an initial code of its own beside 96369 {ref}",
+        )
+    ]
+    if extra := additional_hours(minutes):
+        out.append(
+            ClaimLine(
+                "96366",
+                extra,
+                (),
+                ("S-IV", "U-HOUR"),
+                f"{minutes} min of IV infusion: each hour after the first counts once more than 30 "
+                f"minutes of it have passed, 96366 x{extra} {ref}",
+            )
+        )
     return out
 
 
-def _drug(enc: Encounter, kind: str, lines: list[ClaimLine], day: dt.date | None
-          ) -> tuple[list[ClaimLine], list[Finding]]:
+def _drug(
+    enc: Encounter, kind: str, lines: list[ClaimLine], day: dt.date | None
+) -> tuple[list[ClaimLine], list[Finding]]:
     """The drug line where this claim carries it: administration and DME claims; not in a facility
     (the facility's claim has it), an inpatient stay or a home visit (the pharmacy bills it)."""
     if enc.drug is None:
@@ -121,10 +151,19 @@ def _drug(enc: Encounter, kind: str, lines: list[ClaimLine], day: dt.date | None
         if kind == "dme":
             new = [ln for ln in new if ln.code != PUMP_CODE or not any(x.code == PUMP_CODE for x in lines)]
         return new, more
-    whose = {"facility": "the facility's institutional claim", "inpatient": "the inpatient stay",
-             "home": "the home infusion pharmacy (or, for Medicare, the DME supplier with JB)"}[kind]
-    return [], [Finding("info", "D-UNITS", f"{enc.drug.product} ({enc.drug.hcpcs}) is not on this claim: "
-                        f"{whose} carries the drug {cite('D-UNITS')}", code=enc.drug.hcpcs)]
+    whose = {
+        "facility": "the facility's institutional claim",
+        "inpatient": "the inpatient stay",
+        "home": "the home infusion pharmacy (or, for Medicare, the DME supplier with JB)",
+    }[kind]
+    return [], [
+        Finding(
+            "info",
+            "D-UNITS",
+            f"{enc.drug.product} ({enc.drug.hcpcs}) is not on this claim: {whose} carries the drug {cite('D-UNITS')}",
+            code=enc.drug.hcpcs,
+        )
+    ]
 
 
 def _separate_infusions(sc: list, total: int, pumps: int) -> Finding:
@@ -135,13 +174,15 @@ def _separate_infusions(sc: list, total: int, pumps: int) -> Finding:
     alt, _ = time_codes(max(each), pumps)
     alt_text = ", ".join(f"{c} x{u}" for c, u in alt.items()) or "no time-based code"
     return Finding(
-        "info", "T-SUM",
+        "info",
+        "T-SUM",
         f"separate subcutaneous infusions ({' + '.join(f'{m} min' for m in each)}): this engine adds their "
         f"times ({total} min), reading one encounter's subcutaneous infusion time as one total (the "
         "subcutaneous family has no sequential-infusion code) " + cite("T-SUM") + ". The other reading: "
         "CPT Assistant guidance as quoted for IV infusions does not add the times of separate "
         f"infusions; by that analogy the encounter is coded from its longest infusion ({max(each)} min): "
-        f"{alt_text} [S43; confidence L: IV guidance applied by analogy]")
+        f"{alt_text} [S43; confidence L: IV guidance applied by analogy]",
+    )
 
 
 def code_minutes(minutes: int, pumps: int = 1, **fields: Any) -> CodingResult:

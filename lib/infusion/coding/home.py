@@ -12,8 +12,8 @@ from .encounter import Encounter
 from .records import ClaimLine, Finding
 from .rules import cite
 
-VISIT_MINUTES = 120   # 99601 covers a visit of up to 2 hours
-PAST_HALF = 30        # a further hour counts once more than 30 minutes of it have passed
+VISIT_MINUTES = 120  # 99601 covers a visit of up to 2 hours
+PAST_HALF = 30  # a further hour counts once more than 30 minutes of it have passed
 
 
 def further_hours(minutes: int) -> int:
@@ -32,20 +32,42 @@ def home_lines(enc: Encounter, minutes: int) -> tuple[list[ClaimLine], list[Find
     if minutes <= 0:
         return [], []
     extra = further_hours(minutes)
-    lines = [ClaimLine("99601", 1, (), ("S-HOME",),
-                       f"home nursing visit of {minutes} min: 99601 x1 covers up to 2 hours {ref}")]
+    lines = [
+        ClaimLine(
+            "99601", 1, (), ("S-HOME",), f"home nursing visit of {minutes} min: 99601 x1 covers up to 2 hours {ref}"
+        )
+    ]
     if extra:
-        lines.append(ClaimLine("99602", extra, (), ("S-HOME",),
-                               f"{minutes} min is {minutes - VISIT_MINUTES} min past the first 2 hours: each "
-                               "further hour counts once more than 30 minutes of it have passed (at 151, 211, "
-                               f"... min), so 99602 x{extra}; an add-on to 99601 (NCCI add-on edit) {ref}"))
-    lines.append(ClaimLine("S9338", 1, (), ("S-HOME",),
-                           "the pharmacy's per diem for home immunotherapy (supplies, pharmacy services, care "
-                           f"coordination), once per infusion day; drugs and nursing are billed apart {ref}"))
+        lines.append(
+            ClaimLine(
+                "99602",
+                extra,
+                (),
+                ("S-HOME",),
+                f"{minutes} min is {minutes - VISIT_MINUTES} min past the first 2 hours: each "
+                "further hour counts once more than 30 minutes of it have passed (at 151, 211, "
+                f"... min), so 99602 x{extra}; an add-on to 99601 (NCCI add-on edit) {ref}",
+            )
+        )
+    lines.append(
+        ClaimLine(
+            "S9338",
+            1,
+            (),
+            ("S-HOME",),
+            "the pharmacy's per diem for home immunotherapy (supplies, pharmacy services, care "
+            f"coordination), once per infusion day; drugs and nursing are billed apart {ref}",
+        )
+    )
     findings = []
     if enc.payer == "medicaid":
-        findings.append(Finding("info", "S-HOME", "Medicaid home infusion codes are set by each state's program: "
-                                f"check the state's fee schedule {ref}"))
+        findings.append(
+            Finding(
+                "info",
+                "S-HOME",
+                f"Medicaid home infusion codes are set by each state's program: check the state's fee schedule {ref}",
+            )
+        )
     return lines, findings
 
 
@@ -53,14 +75,35 @@ def _medicare_home(enc: Encounter) -> tuple[list[ClaimLine], list[Finding]]:
     """Medicare's (and a Medicare Advantage plan's) home infusion therapy G-code for ``enc``."""
     ref = cite("S-HOME")
     code, which = ("G0089", "the first visit") if enc.first_visit else ("G0069", "a later visit")
-    lines = [ClaimLine(code, 1, (), ("S-HOME",),
-                       f"Medicare home infusion therapy, SC immunotherapy (category 2), {which}: {code} "
-                       f"x1 for the infusion day, billed by a qualified home infusion supplier {ref}")]
-    findings = [Finding("info", "S-HOME", "the home infusion G-codes have PFS status X and OPPS status A: "
-                        "they are not priced on the physician fee schedule (data not available here) "
-                        f"{ref}", code=code)]
+    lines = [
+        ClaimLine(
+            code,
+            1,
+            (),
+            ("S-HOME",),
+            f"Medicare home infusion therapy, SC immunotherapy (category 2), {which}: {code} "
+            f"x1 for the infusion day, billed by a qualified home infusion supplier {ref}",
+        )
+    ]
+    findings = [
+        Finding(
+            "info",
+            "S-HOME",
+            "the home infusion G-codes have PFS status X and OPPS status A: "
+            "they are not priced on the physician fee schedule (data not available here) "
+            f"{ref}",
+            code=code,
+        )
+    ]
     if enc.payer == "medicare_advantage":
-        findings.append(Finding("info", "S-HOME", "a Medicare Advantage plan covers home infusion under its "
-                                "own billing rules; some take 99601/S9338 instead: check the plan "
-                                f"{ref}", code=code))
+        findings.append(
+            Finding(
+                "info",
+                "S-HOME",
+                "a Medicare Advantage plan covers home infusion under its "
+                "own billing rules; some take 99601/S9338 instead: check the plan "
+                f"{ref}",
+                code=code,
+            )
+        )
     return lines, findings

@@ -67,8 +67,9 @@ def placement_problem(modifier: str) -> tuple[str, str] | None:
     return None
 
 
-def apply_modifiers(enc: ModifierSetting, lines: list[ClaimLine], second_initial: bool = False
-                    ) -> tuple[list[ClaimLine], list[Finding]]:
+def apply_modifiers(
+    enc: ModifierSetting, lines: list[ClaimLine], second_initial: bool = False
+) -> tuple[list[ClaimLine], list[Finding]]:
     """Add the modifiers the claim needs and check those the coder proposed."""
     findings: list[Finding] = []
     out: list[ClaimLine] = []
@@ -85,15 +86,26 @@ def apply_modifiers(enc: ModifierSetting, lines: list[ClaimLine], second_initial
                 if m in DISTINCT:
                     rules.append("M-DISTINCT")
         if {"PO", "PN"} <= set(mods):
-            findings.append(Finding("error", "M-PO-PN", f"{line.code}: PO and PN never go on one "
-                                    f"line {cite('M-PO-PN')}", code=line.code, modifier="PN"))
+            findings.append(
+                Finding(
+                    "error",
+                    "M-PO-PN",
+                    f"{line.code}: PO and PN never go on one line {cite('M-PO-PN')}",
+                    code=line.code,
+                    modifier="PN",
+                )
+            )
         out.append(replace(line, modifiers=tuple(mods), rules=tuple(dict.fromkeys(rules))))
     if enc.em_same_day:
-        findings.append(Finding(
-            "info", "M-25",
-            "E/M on the same day: report it with modifier 25 only when it is significant and "
-            "separately identifiable from the administration; Cigna asks for the records "
-            f"{cite('M-25')}"))
+        findings.append(
+            Finding(
+                "info",
+                "M-25",
+                "E/M on the same day: report it with modifier 25 only when it is significant and "
+                "separately identifiable from the administration; Cigna asks for the records "
+                f"{cite('M-25')}",
+            )
+        )
     return out, findings
 
 
@@ -106,11 +118,15 @@ def _off_campus(enc: ModifierSetting, findings: list[Finding]) -> tuple[str, ...
         return ("PO",)
     if enc.off_campus == "nonexcepted":
         return ("PN",)
-    findings.append(Finding(
-        "warning", "M-PO-PN",
-        "institutional claim from an off-campus department (POS 19): every line needs PO "
-        "(excepted) or PN (non-excepted); give off_campus to choose "
-        f"{cite('M-PO-PN')}"))
+    findings.append(
+        Finding(
+            "warning",
+            "M-PO-PN",
+            "institutional claim from an off-campus department (POS 19): every line needs PO "
+            "(excepted) or PN (non-excepted); give off_campus to choose "
+            f"{cite('M-PO-PN')}",
+        )
+    )
     return ()
 
 
@@ -118,15 +134,28 @@ def _refused(enc: ModifierSetting, code: str, m: str, second_initial: bool) -> F
     """Why the coder's modifier ``m`` is left off the ``code`` line (a finding), or None when it goes on."""
     problem = modifier_problem(m)
     if problem:
-        return Finding("error", "M-VALID", f"{code}: {problem}; it is left off the line {cite('M-VALID')}",
-                       code=code, modifier=m)
+        return Finding(
+            "error", "M-VALID", f"{code}: {problem}; it is left off the line {cite('M-VALID')}", code=code, modifier=m
+        )
     if placed := placement_problem(m):
         rule, why = placed
         return Finding("warning", rule, f"{code}: {why}; left off {cite(rule)}", code=code, modifier=m)
     if m in ("PO", "PN") and (enc.claim != "institutional" or enc.pos != "19"):
-        return Finding("warning", "M-PO-PN", f"{code}: {m} is for institutional claims from an off-campus "
-                       f"department (POS 19); left off {cite('M-PO-PN')}", code=code, modifier=m)
+        return Finding(
+            "warning",
+            "M-PO-PN",
+            f"{code}: {m} is for institutional claims from an off-campus "
+            f"department (POS 19); left off {cite('M-PO-PN')}",
+            code=code,
+            modifier=m,
+        )
     if m in DISTINCT and not (second_initial and code == "96369"):
-        return Finding("warning", "M-DISTINCT", f"{code}: {m} marks a second initial service at a separate "
-                       f"site, and there is none on this claim; left off {cite('M-DISTINCT')}", code=code, modifier=m)
+        return Finding(
+            "warning",
+            "M-DISTINCT",
+            f"{code}: {m} marks a second initial service at a separate "
+            f"site, and there is none on this claim; left off {cite('M-DISTINCT')}",
+            code=code,
+            modifier=m,
+        )
     return None

@@ -54,8 +54,7 @@ def _fmt_minutes(m: float) -> str:
 
 def merge_intervals(segments: list[Segment]) -> tuple[list[Interval], list[tuple[int, int, float]]]:
     """Merge timed segments into disjoint intervals; also return overlaps (seg a, seg b, minutes)."""
-    timed = sorted((s for s in segments if s.start is not None and s.stop is not None),
-                   key=lambda s: (s.start, s.stop))
+    timed = sorted((s for s in segments if s.start is not None and s.stop is not None), key=lambda s: (s.start, s.stop))
     merged: list[Interval] = []
     overlaps: list[tuple[int, int, float]] = []
     for s in timed:
@@ -103,18 +102,32 @@ def clock_changes(intervals: list[Interval]) -> tuple[list[Finding], int]:
             clock = int((iv.stop - iv.start).total_seconds() // 60)
             if day == spring:
                 less += 60
-                counted, how = clock - 60, (f"counted as {clock - 60} min, the lower count: if the clock was "
-                                           f"changed during the infusion it ran {clock - 60} min, not the "
-                                           f"{clock} the clock shows")
+                counted, how = (
+                    clock - 60,
+                    (
+                        f"counted as {clock - 60} min, the lower count: if the clock was "
+                        f"changed during the infusion it ran {clock - 60} min, not the "
+                        f"{clock} the clock shows"
+                    ),
+                )
             else:
-                counted, how = clock, (f"counted as the clock shows ({clock} min), the lower count: if the "
-                                       f"clock was changed during the infusion, it ran {clock + 60} min")
+                counted, how = (
+                    clock,
+                    (
+                        f"counted as the clock shows ({clock} min), the lower count: if the "
+                        f"clock was changed during the infusion, it ran {clock + 60} min"
+                    ),
+                )
             change = "forward" if day == spring else "back"
-            out.append(Finding(
-                "warning", "T-DATE",
-                f"local times {iv.start:%H:%M}-{iv.stop:%H:%M} on {day.isoformat()}, the day US clocks move "
-                f"{change} an hour at 02:00: {how}; units rest on {counted} min. Give the times with their UTC "
-                f"offsets ({iv.start:%Y-%m-%dT%H:%M}-05:00 ...) to count exactly {cite('T-DATE')}"))
+            out.append(
+                Finding(
+                    "warning",
+                    "T-DATE",
+                    f"local times {iv.start:%H:%M}-{iv.stop:%H:%M} on {day.isoformat()}, the day US clocks move "
+                    f"{change} an hour at 02:00: {how}; units rest on {counted} min. Give the times with their UTC "
+                    f"offsets ({iv.start:%Y-%m-%dT%H:%M}-05:00 ...) to count exactly {cite('T-DATE')}",
+                )
+            )
     return out, less
 
 
@@ -126,26 +139,49 @@ def count_time(segments: list[Segment]) -> tuple[Timeline, list[Finding]]:
     for s in segments:
         if s.flush:
             uncounted.append(s)
-            findings.append(Finding("info", "T-SUM", f"{s.label} is a flush: flush time is not "
-                                    f"infusion time and is not counted {cite('T-SUM')}"))
+            findings.append(
+                Finding(
+                    "info",
+                    "T-SUM",
+                    f"{s.label} is a flush: flush time is not infusion time and is not counted {cite('T-SUM')}",
+                )
+            )
         elif not s.documented:
             uncounted.append(s)
             missing = " and ".join(n for n, t in (("start", s.start), ("stop", s.stop)) if t is None)
-            findings.append(Finding("error", "T-DOC", f"{s.label} has no {missing} time: its time "
-                                    "cannot be counted toward time-based units; document the "
-                                    f"{missing} time {cite('T-DOC')}"))
+            findings.append(
+                Finding(
+                    "error",
+                    "T-DOC",
+                    f"{s.label} has no {missing} time: its time "
+                    "cannot be counted toward time-based units; document the "
+                    f"{missing} time {cite('T-DOC')}",
+                )
+            )
         else:
             counted.append(s)
     intervals, overlaps = merge_intervals(counted)
     for a, b, minutes in overlaps:
-        findings.append(Finding("info", "T-SUM", f"segments {a} and {b} overlap by "
-                                f"{_fmt_minutes(minutes)}: the overlapping time is counted once "
-                                f"{cite('T-SUM')}"))
+        findings.append(
+            Finding(
+                "info",
+                "T-SUM",
+                f"segments {a} and {b} overlap by "
+                f"{_fmt_minutes(minutes)}: the overlapping time is counted once "
+                f"{cite('T-SUM')}",
+            )
+        )
     for prev, nxt in zip(intervals, intervals[1:]):
         gap = (nxt.start - prev.stop).total_seconds() / 60
-        findings.append(Finding("info", "T-SUM", f"gap of {_fmt_minutes(gap)} between segment "
-                                f"{prev.segments[-1]} and segment {nxt.segments[0]}: time with the "
-                                f"pump stopped is not counted {cite('T-SUM')}"))
+        findings.append(
+            Finding(
+                "info",
+                "T-SUM",
+                f"gap of {_fmt_minutes(gap)} between segment "
+                f"{prev.segments[-1]} and segment {nxt.segments[0]}: time with the "
+                f"pump stopped is not counted {cite('T-SUM')}",
+            )
+        )
     clock_findings, less = clock_changes(intervals)
     findings.extend(clock_findings)
     clock_seconds = sum((i.stop - i.start).total_seconds() for i in intervals)
@@ -191,9 +227,18 @@ def date_lines(lines: list[ClaimLine], enc: Encounter, timeline: Timeline) -> tu
     if enc.claim != "institutional":
         dated = [replace(ln, date=start) for ln in lines]
         crosses = bool(timeline.intervals) and timeline.intervals[-1].stop.date() != start
-        return dated, ([Finding("info", "T-DOS", f"the infusion crosses midnight: on a professional claim every "
-                                f"line is dated {start.isoformat()}, the day it started {cite('T-DOS')}")]
-                       if crosses else [])
+        return dated, (
+            [
+                Finding(
+                    "info",
+                    "T-DOS",
+                    f"the infusion crosses midnight: on a professional claim every "
+                    f"line is dated {start.isoformat()}, the day it started {cite('T-DOS')}",
+                )
+            ]
+            if crosses
+            else []
+        )
     out: list[ClaimLine] = []
     findings: list[Finding] = []
     for ln in lines:
@@ -204,10 +249,17 @@ def date_lines(lines: list[ClaimLine], enc: Encounter, timeline: Timeline) -> tu
             for day, n in by_day.items():
                 out.append(replace(ln, units=n, date=day, rules=ln.rules + (("T-DOS",) if len(by_day) > 1 else ())))
             if len(by_day) > 1:
-                findings.append(Finding("info", "T-DOS", "the infusion crosses midnight: on an institutional claim "
-                                        "each additional hour goes on the date it began ("
-                                        + ", ".join(f"96370 x{n} on {d.isoformat()}" for d, n in by_day.items())
-                                        + f"), still one 96369 for the encounter {cite('T-DOS')}", code="96370"))
+                findings.append(
+                    Finding(
+                        "info",
+                        "T-DOS",
+                        "the infusion crosses midnight: on an institutional claim "
+                        "each additional hour goes on the date it began ("
+                        + ", ".join(f"96370 x{n} on {d.isoformat()}" for d, n in by_day.items())
+                        + f"), still one 96369 for the encounter {cite('T-DOS')}",
+                        code="96370",
+                    )
+                )
         elif ln.code == "96371":
             second = [s.start for s in timeline.segments if s.pump > 1 and s.start is not None and not s.flush]
             day = min(second).date() if second and (enc.date or min(second).date() != NOMINAL_DATE) else start

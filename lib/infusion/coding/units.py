@@ -12,9 +12,9 @@ from ..reference.catalog import mue_for
 from .records import ClaimLine, Finding
 from .rules import cite as _ref
 
-SHORT_MAX_MINUTES = 15      # U-SHORT: 15 minutes or less is not an infusion
-FIRST_HOUR_MINUTES = 60     # U-INIT: 96369 covers up to the first hour
-PAST_HALF_MINUTES = 30      # U-HOUR: an additional hour counts once more than 30 min of it passed
+SHORT_MAX_MINUTES = 15  # U-SHORT: 15 minutes or less is not an infusion
+FIRST_HOUR_MINUTES = 60  # U-INIT: 96369 covers up to the first hour
+PAST_HALF_MINUTES = 30  # U-HOUR: an additional hour counts once more than 30 min of it passed
 
 
 def additional_hours(minutes: int) -> int:
@@ -75,17 +75,17 @@ def _rationale(code: str, units: int, minutes: int, pumps: int) -> str:
     beyond = minutes - FIRST_HOUR_MINUTES
     text = {
         "96372": f"{minutes} min of infusion is {SHORT_MAX_MINUTES} minutes or less, so it is not "
-                 "reported as an infusion: report the injection code 96372 x1 instead of 96369",
+        "reported as an infusion: report the injection code 96372 x1 instead of 96369",
         "96369": f"{minutes} min is more than {SHORT_MAX_MINUTES} minutes, so the first hour is "
-                 "96369 x1, once for the encounter; it covers the pump set-up and every site that "
-                 "pump feeds",
+        "96369 x1, once for the encounter; it covers the pump set-up and every site that "
+        "pump feeds",
         "96370": f"{minutes} min is {beyond} min beyond the first hour; each additional hour counts "
-                 "once more than 30 minutes of it have passed (at 91, 151, 211, ... min), so "
-                 f"{units} {'unit' if units == 1 else 'units'}; the next unit would need "
-                 f"{next_unit_at(minutes)} min. 96370 is "
-                 "an add-on reported with 96369",
+        "once more than 30 minutes of it have passed (at 91, 151, 211, ... min), so "
+        f"{units} {'unit' if units == 1 else 'units'}; the next unit would need "
+        f"{next_unit_at(minutes)} min. 96370 is "
+        "an add-on reported with 96369",
         "96371": f"{pumps} pump set-ups: each set-up after the first has new sites, which is 96371, "
-                 "reported once whatever the count; sites fed by one pump are already in 96369",
+        "reported once whatever the count; sites fed by one pump are already in 96369",
     }[code]
     return f"{text} {_ref(*_LINE_RULES[code])}"
 
@@ -94,30 +94,52 @@ def code_time(minutes: int, pumps: int) -> tuple[list[ClaimLine], list[Finding]]
     """Claim lines, with rationale, for ``minutes`` of counted time and ``pumps`` set-ups, and the
     unit findings (the MUE is judged over the whole claim: :func:`mue_findings`)."""
     units, _ = time_codes(minutes, pumps)
-    lines = [ClaimLine(code, n, (), _LINE_RULES[code], _rationale(code, n, minutes, pumps))
-             for code, n in units.items()]
+    lines = [
+        ClaimLine(code, n, (), _LINE_RULES[code], _rationale(code, n, minutes, pumps)) for code, n in units.items()
+    ]
     findings: list[Finding] = []
     if not units:
-        findings.append(Finding("error", "T-DOC", "no documented infusion time: no time-based code "
-                                "(96369, 96370) and no 96372 can be assigned; document start and "
-                                f"stop times {_ref('T-DOC')}. Another reading, in hospital billing "
-                                "guidance as reported (HCPro, 2013, about infusions of undocumented "
-                                "length): report the injection code, 96372 x1 [S43; confidence L: not a "
-                                "CPT or CMS instruction; this engine does not apply it]"))
+        findings.append(
+            Finding(
+                "error",
+                "T-DOC",
+                "no documented infusion time: no time-based code "
+                "(96369, 96370) and no 96372 can be assigned; document start and "
+                f"stop times {_ref('T-DOC')}. Another reading, in hospital billing "
+                "guidance as reported (HCPro, 2013, about infusions of undocumented "
+                "length): report the injection code, 96372 x1 [S43; confidence L: not a "
+                "CPT or CMS instruction; this engine does not apply it]",
+            )
+        )
     elif "96372" in units and pumps > 1:
-        findings.append(Finding("warning", "U-ADDON", f"{pumps} pump set-ups, but 96371 is an "
-                                "add-on that needs 96369 on the same claim; with 96372 it cannot "
-                                f"be reported {_ref('U-ADDON')}", code="96371"))
+        findings.append(
+            Finding(
+                "warning",
+                "U-ADDON",
+                f"{pumps} pump set-ups, but 96371 is an "
+                "add-on that needs 96369 on the same claim; with 96372 it cannot "
+                f"be reported {_ref('U-ADDON')}",
+                code="96371",
+            )
+        )
     elif "96369" in units and "96370" not in units and minutes > FIRST_HOUR_MINUTES:
-        findings.append(Finding("info", "U-HOUR", f"{minutes} min is "
-                                f"{minutes - FIRST_HOUR_MINUTES} min beyond the first hour: an "
-                                "additional hour needs more than 30 minutes of it, so no 96370 "
-                                f"(it starts at 91 min) {_ref('U-HOUR')}", code="96370"))
+        findings.append(
+            Finding(
+                "info",
+                "U-HOUR",
+                f"{minutes} min is "
+                f"{minutes - FIRST_HOUR_MINUTES} min beyond the first hour: an "
+                "additional hour needs more than 30 minutes of it, so no 96370 "
+                f"(it starts at 91 min) {_ref('U-HOUR')}",
+                code="96370",
+            )
+        )
     return lines, findings
 
 
-def mue_findings(lines: list[ClaimLine] | tuple[ClaimLine, ...], claim: str = "professional",
-                 payer: str = "other") -> list[Finding]:
+def mue_findings(
+    lines: list[ClaimLine] | tuple[ClaimLine, ...], claim: str = "professional", payer: str = "other"
+) -> list[Finding]:
     """U-MUE: units above the MUE are kept, and flagged with what the MAI means for appeal. The MUE
     is Medicare's for the claim's setting (``catalog.mue_for``: practitioner, outpatient hospital or
     DME supplier, 2024-07-01), or the Medicaid practitioner file's for a Medicaid payer. Units are
@@ -135,14 +157,21 @@ def mue_findings(lines: list[ClaimLine] | tuple[ClaimLine, ...], claim: str = "p
         if int(m["mue"]) == 0 and payer != "medicare":
             continue  # Medicare's "not billable by this provider type" (99601 by a practitioner): its policy only
         mai = m.get("mai") or ""
-        mai_text = {"1": "MAI 1: a line edit; units above it on one line deny, a second line with a modifier "
-                         "may be used when documented",
-                    "2": "MAI 2: a date-of-service edit that is absolute: units above it are never paid",
-                    "3": "MAI 3: a date-of-service edit that may be appealed with documentation showing the "
-                         "units were given"}.get(mai, "MAI: data not available")
+        mai_text = {
+            "1": "MAI 1: a line edit; units above it on one line deny, a second line with a modifier "
+            "may be used when documented",
+            "2": "MAI 2: a date-of-service edit that is absolute: units above it are never paid",
+            "3": "MAI 3: a date-of-service edit that may be appealed with documentation showing the units were given",
+        }.get(mai, "MAI: data not available")
         on = f" on {day.isoformat()}" if day else ""
-        out.append(Finding("warning", "U-MUE",
-                           f"{code} x{given}{on} is above the MUE of {m['mue']} ({m['program'].replace('-', ' ')}, "
-                           f"{m['effective']}): the units are kept because the record supports them, but units "
-                           f"above {m['mue']} are likely to deny; {mai_text} {_ref('U-MUE')}", code=code))
+        out.append(
+            Finding(
+                "warning",
+                "U-MUE",
+                f"{code} x{given}{on} is above the MUE of {m['mue']} ({m['program'].replace('-', ' ')}, "
+                f"{m['effective']}): the units are kept because the record supports them, but units "
+                f"above {m['mue']} are likely to deny; {mai_text} {_ref('U-MUE')}",
+                code=code,
+            )
+        )
     return out

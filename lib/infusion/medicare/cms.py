@@ -50,15 +50,18 @@ PPRRVU_COLUMNS = {
 PPRRVU_REQUIRED = ("code", "mod", "status", "work_rvu", "pe_nonfac", "fac_na", "mp_rvu", "glob", "cf")
 _NUM = ("work_rvu", "pe_nonfac", "pe_fac", "mp_rvu", "total_nonfac", "total_fac", "cf")
 
-PPRRVU_SCHEMA = pa.DataFrameSchema({
-    "code": pa.Column(str, pa.Check.str_matches(r"^[0-9A-Z]{4}[0-9A-Z]$")),
-    "mod": pa.Column(str, pa.Check.str_matches(r"^([0-9A-Z]{2})?$")),
-    "status": pa.Column(str, pa.Check.str_matches(r"^[A-Z]$")),
-    "work_rvu": pa.Column(float, pa.Check.ge(0)),
-    "pe_nonfac": pa.Column(float, pa.Check.ge(0)),
-    "mp_rvu": pa.Column(float, pa.Check.ge(0)),
-    "cf": pa.Column(float, pa.Check.in_range(10, 100)),
-}, strict=False)
+PPRRVU_SCHEMA = pa.DataFrameSchema(
+    {
+        "code": pa.Column(str, pa.Check.str_matches(r"^[0-9A-Z]{4}[0-9A-Z]$")),
+        "mod": pa.Column(str, pa.Check.str_matches(r"^([0-9A-Z]{2})?$")),
+        "status": pa.Column(str, pa.Check.str_matches(r"^[A-Z]$")),
+        "work_rvu": pa.Column(float, pa.Check.ge(0)),
+        "pe_nonfac": pa.Column(float, pa.Check.ge(0)),
+        "mp_rvu": pa.Column(float, pa.Check.ge(0)),
+        "cf": pa.Column(float, pa.Check.in_range(10, 100)),
+    },
+    strict=False,
+)
 
 
 def _header_block(path: Path, max_lines: int = 20) -> tuple[list[list[str]], int]:
@@ -71,8 +74,9 @@ def _header_block(path: Path, max_lines: int = 20) -> tuple[list[list[str]], int
                 return rows, i
             if i >= max_lines:
                 break
-    raise DataError(f"{path.name}: no header row starting with HCPCS in the first {max_lines} "
-                    "lines; is this a CMS PPRRVU file?")
+    raise DataError(
+        f"{path.name}: no header row starting with HCPCS in the first {max_lines} lines; is this a CMS PPRRVU file?"
+    )
 
 
 def read_pprrvu(path: str | Path, codes: list[str] | None = None) -> pd.DataFrame:
@@ -85,14 +89,15 @@ def read_pprrvu(path: str | Path, codes: list[str] | None = None) -> pd.DataFram
         raise DataError(f"{p}: file not found")
     rows, header_idx = _header_block(p)
     title = next((c.strip() for r in rows for c in r if "Relative Value File" in c), "")
-    released = next((m.group(1) for r in rows for c in r
-                     for m in [re.search(r"RELEASED\s+(\d{2}/\d{2}/\d{4})", c)] if m), "")
+    released = next(
+        (m.group(1) for r in rows for c in r for m in [re.search(r"RELEASED\s+(\d{2}/\d{2}/\d{4})", c)] if m), ""
+    )
     width = len(rows[header_idx])
     # The header's words are spread over the rows after the RELEASED line: join them per column.
     start = next((i for i, r in enumerate(rows) if any("RELEASED" in c for c in r)), 0) + 1
     names = []
     for col in range(width):
-        parts = [r[col].strip() for r in rows[start:header_idx + 1] if col < len(r) and r[col].strip()]
+        parts = [r[col].strip() for r in rows[start : header_idx + 1] if col < len(r) and r[col].strip()]
         # the top row's NON-FACILITY/FACILITY only label the OPPS columns at the right
         names.append(" ".join(parts))
     mapped = {}
@@ -102,10 +107,18 @@ def read_pprrvu(path: str | Path, codes: list[str] | None = None) -> pd.DataFram
             mapped[col] = PPRRVU_COLUMNS[key]
     missing = [c for c in PPRRVU_REQUIRED if c not in mapped.values()]
     if missing:
-        raise DataError(f"{p.name}: header has no column for {', '.join(missing)} "
-                        f"(found: {', '.join(n for n in names if n)})")
-    df = pd.read_csv(p, skiprows=header_idx + 1, header=None, dtype=str, keep_default_na=False,
-                     encoding="latin-1", usecols=sorted(mapped))
+        raise DataError(
+            f"{p.name}: header has no column for {', '.join(missing)} (found: {', '.join(n for n in names if n)})"
+        )
+    df = pd.read_csv(
+        p,
+        skiprows=header_idx + 1,
+        header=None,
+        dtype=str,
+        keep_default_na=False,
+        encoding="latin-1",
+        usecols=sorted(mapped),
+    )
     df.columns = [mapped[c] for c in sorted(mapped)]
     df = df.drop(columns=["description"], errors="ignore")
     for c in df.columns:  # strip blanks and control characters (a DOS end-of-file byte, 0x1A)
@@ -118,11 +131,11 @@ def read_pprrvu(path: str | Path, codes: list[str] | None = None) -> pd.DataFram
             bad = pd.to_numeric(df[c], errors="coerce").isna() & (df[c] != "")
             if bad.any():
                 i = bad.idxmax()
-                raise DataError(f"{p.name} line {int(i) + header_idx + 2} column {c!r}: value "
-                                f"{df.at[i, c]!r} is not a number")
+                raise DataError(
+                    f"{p.name} line {int(i) + header_idx + 2} column {c!r}: value {df.at[i, c]!r} is not a number"
+                )
             df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
-    df["release"] = (pd.to_datetime(released, format="%m/%d/%Y").date().isoformat()
-                     if released else "")
+    df["release"] = pd.to_datetime(released, format="%m/%d/%Y").date().isoformat() if released else ""
     df["title"] = title
     # row label i (0-based after the header row, kept through filtering) is file line header_idx + 2 + i
     return validate(df, PPRRVU_SCHEMA, p, line_offset=header_idx + 2)
@@ -130,15 +143,19 @@ def read_pprrvu(path: str | Path, codes: list[str] | None = None) -> pd.DataFram
 
 # ----------------------------------------------------------------------------- GPCI
 
-GPCI_SCHEMA = pa.DataFrameSchema({
-    "mac": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
-    "state": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$")),
-    "locality": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
-    "locality_name": pa.Column(str),
-    "pw_gpci": pa.Column(float, pa.Check.in_range(0.3, 3.0)),
-    "pe_gpci": pa.Column(float, pa.Check.in_range(0.3, 3.0)),
-    "mp_gpci": pa.Column(float, pa.Check.in_range(0.1, 5.0)),
-}, strict=False, unique=["mac", "locality"])
+GPCI_SCHEMA = pa.DataFrameSchema(
+    {
+        "mac": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
+        "state": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$")),
+        "locality": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
+        "locality_name": pa.Column(str),
+        "pw_gpci": pa.Column(float, pa.Check.in_range(0.3, 3.0)),
+        "pe_gpci": pa.Column(float, pa.Check.in_range(0.3, 3.0)),
+        "mp_gpci": pa.Column(float, pa.Check.in_range(0.1, 5.0)),
+    },
+    strict=False,
+    unique=["mac", "locality"],
+)
 
 
 def read_gpci(path: str | Path) -> pd.DataFrame:
@@ -174,21 +191,23 @@ def read_gpci(path: str | Path) -> pd.DataFrame:
     c_pw_nf = find_optional(r"PW GPCI \(without 1\.0 Floor\)")
     c_pe, c_mp = find(r"PE GPCI"), find(r"MP GPCI")
     out = []
-    for i, r in enumerate(rows[hdr + 1:], start=hdr + 2):
+    for i, r in enumerate(rows[hdr + 1 :], start=hdr + 2):
         if not r or not r[0].strip().isdigit():
             continue  # footnotes and blank lines
-        rec = {"mac": r[0].strip().zfill(5), "state": r[c_state].strip(),
-               "locality": r[c_loc].strip().zfill(2), "locality_name": r[c_name].strip().rstrip("*"),
-               "line": i}
-        for key, col in (("pw_gpci", c_pw), ("pe_gpci", c_pe), ("mp_gpci", c_mp),
-                         ("pw_gpci_no_floor", c_pw_nf)):
+        rec = {
+            "mac": r[0].strip().zfill(5),
+            "state": r[c_state].strip(),
+            "locality": r[c_loc].strip().zfill(2),
+            "locality_name": r[c_name].strip().rstrip("*"),
+            "line": i,
+        }
+        for key, col in (("pw_gpci", c_pw), ("pe_gpci", c_pe), ("mp_gpci", c_mp), ("pw_gpci_no_floor", c_pw_nf)):
             if col is None:
                 continue
             try:
                 rec[key] = float(r[col])
             except ValueError:
-                raise DataError(f"{p.name} line {i} column {header[col]!r}: value {r[col]!r} is not "
-                                "a number") from None
+                raise DataError(f"{p.name} line {i} column {header[col]!r}: value {r[col]!r} is not a number") from None
         out.append(rec)
     df = pd.DataFrame(out)
     df["year"] = year
@@ -199,16 +218,26 @@ def read_gpci(path: str | Path) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- ZIP5
 
 # (name, first column, last column), 1-based inclusive, from ZIP5lyout.txt
-ZIP5_LAYOUT = (("state", 1, 2), ("zip", 3, 7), ("carrier", 8, 12), ("locality", 13, 14),
-               ("rural", 15, 15), ("plus_four", 21, 21), ("year_quarter", 76, 80))
+ZIP5_LAYOUT = (
+    ("state", 1, 2),
+    ("zip", 3, 7),
+    ("carrier", 8, 12),
+    ("locality", 13, 14),
+    ("rural", 15, 15),
+    ("plus_four", 21, 21),
+    ("year_quarter", 76, 80),
+)
 
-ZIP5_SCHEMA = pa.DataFrameSchema({
-    "state": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$")),
-    "zip": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
-    "carrier": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
-    "locality": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
-    "year_quarter": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
-}, strict=False)
+ZIP5_SCHEMA = pa.DataFrameSchema(
+    {
+        "state": pa.Column(str, pa.Check.str_matches(r"^[A-Z]{2}$")),
+        "zip": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
+        "carrier": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
+        "locality": pa.Column(str, pa.Check.str_matches(r"^\d{2}$")),
+        "year_quarter": pa.Column(str, pa.Check.str_matches(r"^\d{5}$")),
+    },
+    strict=False,
+)
 
 
 def read_zip5(path: str | Path) -> pd.DataFrame:
@@ -217,8 +246,9 @@ def read_zip5(path: str | Path) -> pd.DataFrame:
     if not p.is_file():
         raise DataError(f"{p}: file not found")
     colspecs = [(a - 1, b) for _, a, b in ZIP5_LAYOUT]
-    df = pd.read_fwf(p, colspecs=colspecs, names=[n for n, _, _ in ZIP5_LAYOUT], dtype=str,
-                     keep_default_na=False, encoding="latin-1")
+    df = pd.read_fwf(
+        p, colspecs=colspecs, names=[n for n, _, _ in ZIP5_LAYOUT], dtype=str, keep_default_na=False, encoding="latin-1"
+    )
     for c in df.columns:
         df[c] = df[c].str.strip()
     return validate(df, ZIP5_SCHEMA, p, line_offset=1)  # no header: label 0 is line 1

@@ -75,8 +75,14 @@ def drug_payment(code: str, units: int, year: int, day: dt.date | None = None) -
     else:
         in_year = [q for q in have if q.startswith(f"{year}-")]
         if not in_year:
-            return DrugPayment(code, units, False, reason=f"no ASP payment limit for {code} in {year} (we have "
-                               f"{have[0]} to {have[-1]})" if have else f"{code} is not in the ASP files we have")
+            return DrugPayment(
+                code,
+                units,
+                False,
+                reason=f"no ASP payment limit for {code} in {year} (we have {have[0]} to {have[-1]})"
+                if have
+                else f"{code} is not in the ASP files we have",
+            )
         quarter, note = in_year[-1], f"no date of service: the latest quarter of {year} we have ({in_year[-1]})"
     found = rows.grouped("medicare", "asp_limits.csv", "hcpcs", "quarter").get((code, quarter))
     if not found:
@@ -84,5 +90,4 @@ def drug_payment(code: str, units: int, year: int, day: dt.date | None = None) -
         return DrugPayment(code, units, False, quarter, reason=f"no ASP payment limit for {code} in {quarter}{span}")
     r = found[0]
     per = float(r["payment_limit"])
-    return DrugPayment(code, units, True, quarter, r["dosage"], per, round(per * units, 2), note,
-                       source=r["source"])
+    return DrugPayment(code, units, True, quarter, r["dosage"], per, round(per * units, 2), note, source=r["source"])

@@ -68,11 +68,13 @@ class Payment:
         if not self.available:
             return f"{head}\n  {NOT_AVAILABLE}: {self.reason}"
         g = self.gpci
-        lines = [head,
-                 f"  per unit ${self.per_unit:,.2f}   amount ${self.amount:,.2f}",
-                 f"  = ({self.rvu['work']:.2f} x {g['work']:.3f} + {self.rvu['pe']:.2f} x "
-                 f"{g['pe']:.3f} + {self.rvu['mp']:.2f} x {g['mp']:.3f}) x CF {self.cf:.4f} "
-                 f"({self.cf_period})"]
+        lines = [
+            head,
+            f"  per unit ${self.per_unit:,.2f}   amount ${self.amount:,.2f}",
+            f"  = ({self.rvu['work']:.2f} x {g['work']:.3f} + {self.rvu['pe']:.2f} x "
+            f"{g['pe']:.3f} + {self.rvu['mp']:.2f} x {g['mp']:.3f}) x CF {self.cf:.4f} "
+            f"({self.cf_period})",
+        ]
         lines += [f"  note: {n}" for n in self.notes]
         lines += [f"  source: {s}" for s in self.sources]
         return "\n".join(lines)
@@ -119,7 +121,8 @@ def _rvus(code: str, year: int, qp: bool = False) -> Row | None:
 def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[dict[str, Any] | None, list[str], str]:
     found: list[dict[str, Any]] = [
         {**r, "start": dt.date.fromisoformat(r["start"]), "end": dt.date.fromisoformat(r["end"]), "cf": float(r["cf"])}
-        for r in rows.grouped("medicare", "conversion_factors.csv", "year").get((str(year),), [])]
+        for r in rows.grouped("medicare", "conversion_factors.csv", "year").get((str(year),), [])
+    ]
     if not found:
         return None, [], f"no conversion factor for {year} in data/medicare/conversion_factors.csv"
     variants = {r["variant"] for r in found}
@@ -138,8 +141,10 @@ def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[dict[str, Any] | Non
     found = sorted(found, key=lambda r: r["start"])
     if len(found) > 1:
         periods = "; ".join(f"{r['start']:%d %b}-{r['end']:%d %b}: {r['cf']}" for r in found)
-        notes.append(f"{year} has {len(found)} conversion factor periods ({periods}); the last is "
-                     "used: give a date of service for another")
+        notes.append(
+            f"{year} has {len(found)} conversion factor periods ({periods}); the last is "
+            "used: give a date of service for another"
+        )
     return found[-1], notes, ""
 
 
@@ -154,8 +159,7 @@ def _zip_row(z: str) -> Row | None:
     return {k: str(v[0]) for k, v in t.to_pydict().items()}
 
 
-def resolve_locality(year: int, locality: str | None, zip_code: str | None
-                     ) -> tuple[Row | None, list[str], str]:
+def resolve_locality(year: int, locality: str | None, zip_code: str | None) -> tuple[Row | None, list[str], str]:
     """GPCI row for ``MAC-LOCALITY`` or a ZIP code in ``year``; (None, notes, reason) if missing."""
     notes: list[str] = []
     if locality and zip_code:
@@ -168,8 +172,9 @@ def resolve_locality(year: int, locality: str | None, zip_code: str | None
         if zr is None:
             raise InputError("zip", f"{z} is not in the CMS ZIP5 file (ZIP5_OCT2025.txt)")
         locality = f"{zr['carrier']}-{zr['locality']}"
-        notes.append(f"ZIP {z} -> locality {locality} (CMS ZIP5 file, {zr['year_quarter'][:4]} Q"
-                     f"{zr['year_quarter'][4]})")
+        notes.append(
+            f"ZIP {z} -> locality {locality} (CMS ZIP5 file, {zr['year_quarter'][:4]} Q{zr['year_quarter'][4]})"
+        )
         if zr.get("plus_four", "0") == "1":
             notes.append(f"ZIP {z} is split by ZIP+4 between localities; the ZIP5 default is used")
     if locality is None:
@@ -180,13 +185,20 @@ def resolve_locality(year: int, locality: str | None, zip_code: str | None
     mac, loc = m.group(1).zfill(5), m.group(2).zfill(2)
     all_years = rows.grouped("medicare", "gpci.csv", "mac", "locality").get((mac, loc))
     if not all_years:
-        raise InputError("locality", f"{mac}-{loc} is not a Medicare locality in any GPCI file we "
-                         "have (data/medicare/gpci.csv)")
+        raise InputError(
+            "locality", f"{mac}-{loc} is not a Medicare locality in any GPCI file we have (data/medicare/gpci.csv)"
+        )
     row = [r for r in all_years if r["year"] == str(year)]
     if not row:
         have = ", ".join(sorted({r["year"] for r in rows.table("medicare", "gpci.csv")}))
-        return None, notes, (f"GPCIs for {year} are not in data/medicare/gpci.csv (we have {have}); "
-                             "the CMS Addendum E file for that year would fill it")
+        return (
+            None,
+            notes,
+            (
+                f"GPCIs for {year} are not in data/medicare/gpci.csv (we have {have}); "
+                "the CMS Addendum E file for that year would fill it"
+            ),
+        )
     return row[0], notes, ""
 
 
@@ -205,9 +217,15 @@ def _gpci(loc_row: dict | None, year: int, date: dt.date | None, notes: list[str
     return {"work": work, "pe": float(loc_row["pe_gpci"]), "mp": float(loc_row["mp_gpci"])}
 
 
-def payment(code: str, year: int, units: int = 1, locality: str | None = None,
-            zip: str | None = None, qp: bool = False, date: dt.date | str | None = None
-            ) -> Payment:
+def payment(
+    code: str,
+    year: int,
+    units: int = 1,
+    locality: str | None = None,
+    zip: str | None = None,
+    qp: bool = False,
+    date: dt.date | str | None = None,
+) -> Payment:
     """Medicare PFS non-facility payment for ``units`` of ``code`` in ``year`` (see module doc).
 
     Unknown codes, localities and ZIPs, and malformed input, raise InputError; a year, code or
@@ -217,8 +235,13 @@ def payment(code: str, year: int, units: int = 1, locality: str | None = None,
     years = known_years()
     rv = _rvus(code, year, qp)
     if rv is None:
-        return _unavailable(code, year, units, f"no RVUs for {code} in {year} (we have "
-                            f"{years[0]}-{years[-1]} where CMS files were found)", missing="year")
+        return _unavailable(
+            code,
+            year,
+            units,
+            f"no RVUs for {code} in {year} (we have {years[0]}-{years[-1]} where CMS files were found)",
+            missing="year",
+        )
     cf_row, notes, why = _cf(year, qp, date)
     if cf_row is None:
         return _unavailable(code, year, units, why, missing="year")
@@ -235,18 +258,31 @@ def payment(code: str, year: int, units: int = 1, locality: str | None = None,
     raw = (rvu["work"] * gpci["work"] + rvu["pe"] * gpci["pe"] + rvu["mp"] * gpci["mp"]) * float(cf_row["cf"])
     per_unit = round(raw + 1e-9, 2)
     notes += _confidence_notes(rv, cf_row)
-    return Payment(code=code, year=year, units=units, available=True, cf=float(cf_row["cf"]),
-                   cf_period=_cf_period(cf_row), gpci=gpci, rvu=rvu, per_unit=per_unit,
-                   amount=round(per_unit * units, 2), notes=tuple(notes), sources=tuple(sources),
-                   **loc_kw)
+    return Payment(
+        code=code,
+        year=year,
+        units=units,
+        available=True,
+        cf=float(cf_row["cf"]),
+        cf_period=_cf_period(cf_row),
+        gpci=gpci,
+        rvu=rvu,
+        per_unit=per_unit,
+        amount=round(per_unit * units, 2),
+        notes=tuple(notes),
+        sources=tuple(sources),
+        **loc_kw,
+    )
 
 
 def _locality_fields(loc_row: dict[str, Any] | None) -> dict[str, Any]:
     """A ``Payment``'s locality (``01112-05``) and its name, from the GPCI row (none: national)."""
     if loc_row is None:
         return {}
-    return {"locality": f"{loc_row['mac']}-{loc_row['locality']}",
-            "locality_name": f"{loc_row['locality_name'].title()} ({loc_row['state']})"}
+    return {
+        "locality": f"{loc_row['mac']}-{loc_row['locality']}",
+        "locality_name": f"{loc_row['locality_name'].title()} ({loc_row['state']})",
+    }
 
 
 def _checked(code: str, units: int, date: dt.date | str | None) -> tuple[str, dt.date | None]:
@@ -261,8 +297,11 @@ def _checked(code: str, units: int, date: dt.date | str | None) -> tuple[str, dt
     if not isinstance(units, int) or units < 1:
         raise InputError("units", f"{units!r} is not a positive whole number")
     if code not in _rvu_codes():
-        raise InputError("code", f"{code} is not in data/medicare/pfs_rvu.csv (the drug "
-                         "administration codes 96360-96379, 96401-96417, 96521-96523)")
+        raise InputError(
+            "code",
+            f"{code} is not in data/medicare/pfs_rvu.csv (the drug "
+            "administration codes 96360-96379, 96401-96417, 96521-96523)",
+        )
     return code, date
 
 
@@ -317,8 +356,7 @@ class OppsPayment:
     why: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        return {**self.rate.to_dict(), "units": self.units, "amount": self.amount, "note": self.note,
-                "why": self.why}
+        return {**self.rate.to_dict(), "units": self.units, "amount": self.amount, "note": self.note, "why": self.why}
 
 
 @dataclass(frozen=True)
@@ -362,7 +400,7 @@ class PricedResult:
         return {"year": self.year, "total": self.total, "total_text": self.total_text, "system": self.system}
 
 
-SEPARATELY_PAID_SI = frozenset({"S", "T", "V"})   # a Q1 line beside one of these is packaged (W26)
+SEPARATELY_PAID_SI = frozenset({"S", "T", "V"})  # a Q1 line beside one of these is packaged (W26)
 _HOME_CODES = {"G0068", "G0069", "G0070", "G0088", "G0089", "G0090", "99601", "99602", "S9338"}
 
 
@@ -378,24 +416,36 @@ def _unpriced(line: Any, why: str) -> LinePrice:
 
 def _drug_price(line: Any, year: int, date: str | None) -> LinePrice:
     d = drug_payment(line.code, line.units, year, _day(line, date))
-    text = (f"${d.amount:,.2f} (ASP limit {d.quarter}, ${d.per_unit:,.3f} per {d.dosage})" if d.available
-            else f"{NOT_AVAILABLE} ({d.reason})")
+    text = (
+        f"${d.amount:,.2f} (ASP limit {d.quarter}, ${d.per_unit:,.3f} per {d.dosage})"
+        if d.available
+        else f"{NOT_AVAILABLE} ({d.reason})"
+    )
     return LinePrice(line.code, line.units, d.amount, text, d)
 
 
-def _professional_line(line: Any, year: int, locality: str | None, zip_code: str | None, qp: bool,
-                       date: str | None) -> LinePrice:
+def _professional_line(
+    line: Any, year: int, locality: str | None, zip_code: str | None, qp: bool, date: str | None
+) -> LinePrice:
     if is_drug_code(line.code):
         return _drug_price(line, year, date)
     if line.code not in _rvu_codes():
-        why = ("a home infusion code: PFS status X or I, not priced on the physician fee schedule"
-               if line.code in _HOME_CODES else
-               "E0779 is paid on the DMEPOS fee schedule, which is not in the data" if line.code == "E0779"
-               else f"{line.code} is not in data/medicare/pfs_rvu.csv")
+        why = (
+            "a home infusion code: PFS status X or I, not priced on the physician fee schedule"
+            if line.code in _HOME_CODES
+            else "E0779 is paid on the DMEPOS fee schedule, which is not in the data"
+            if line.code == "E0779"
+            else f"{line.code} is not in data/medicare/pfs_rvu.csv"
+        )
         return _unpriced(line, why)
     p = payment(line.code, year, units=line.units, locality=locality, zip=zip_code, qp=qp, date=date)
-    return LinePrice(line.code, line.units, p.amount if p.available else None,
-                     f"${p.amount:,.2f}" if p.available else f"{NOT_AVAILABLE} ({p.reason})", p)
+    return LinePrice(
+        line.code,
+        line.units,
+        p.amount if p.available else None,
+        f"${p.amount:,.2f}" if p.available else f"{NOT_AVAILABLE} ({p.reason})",
+        p,
+    )
 
 
 def _institutional_lines(result: Any, year: int) -> list[LinePrice]:
@@ -407,16 +457,33 @@ def _institutional_lines(result: Any, year: int) -> list[LinePrice]:
     for line, o in priced:
         si = o.rate.si
         if si == "Q1" and line.date in paid_days:
-            beside, beside_si = next((x.code, y.rate.si) for x, y in priced
-                                     if y.rate.si in SEPARATELY_PAID_SI and x.date == line.date)
+            beside, beside_si = next(
+                (x.code, y.rate.si) for x, y in priced if y.rate.si in SEPARATELY_PAID_SI and x.date == line.date
+            )
             rate = f"${o.amount:,.2f} " if o.amount is not None else ""
-            out.append(LinePrice(line.code, line.units, None,
-                                 f"packaged: status indicator Q1 with {beside} (status {beside_si}) on the same "
-                                 f"date: paid within {beside}'s APC; its Addendum B rate {rate}is not paid "
-                                 "separately (P-PACKAGE)", o, packaged=True))
+            out.append(
+                LinePrice(
+                    line.code,
+                    line.units,
+                    None,
+                    f"packaged: status indicator Q1 with {beside} (status {beside_si}) on the same "
+                    f"date: paid within {beside}'s APC; its Addendum B rate {rate}is not paid "
+                    "separately (P-PACKAGE)",
+                    o,
+                    packaged=True,
+                )
+            )
         elif si == "N":
-            out.append(LinePrice(line.code, line.units, None, "packaged: status indicator N, no separate payment "
-                                 "(P-PACKAGE)", o, packaged=True))
+            out.append(
+                LinePrice(
+                    line.code,
+                    line.units,
+                    None,
+                    "packaged: status indicator N, no separate payment (P-PACKAGE)",
+                    o,
+                    packaged=True,
+                )
+            )
         elif o.amount is not None:
             note = f" ({o.note}: paid separately, no S, T or V line on its date)" if si == "Q1" else ""
             out.append(LinePrice(line.code, line.units, o.amount, f"${o.amount:,.2f}{note}", o))
@@ -425,8 +492,15 @@ def _institutional_lines(result: Any, year: int) -> list[LinePrice]:
     return out
 
 
-def price_result(result: Any, year: int, locality: str | None = None, zip_code: str | None = None,
-                 qp: bool = False, date: str | None = None, claim: str = "professional") -> PricedResult:
+def price_result(
+    result: Any,
+    year: int,
+    locality: str | None = None,
+    zip_code: str | None = None,
+    qp: bool = False,
+    date: str | None = None,
+    claim: str = "professional",
+) -> PricedResult:
     """Medicare payment for each line of a coding result, and the separately paid total.
 
     Professional claims: the physician fee schedule (non-facility, locality-aware) and drug lines at
@@ -438,14 +512,16 @@ def price_result(result: Any, year: int, locality: str | None = None, zip_code: 
         system = "Medicare OPPS, national Addendum B rate (not wage-adjusted)"
         lines = _institutional_lines(result, year)
     else:
-        system = ("Medicare DME: drugs at the ASP payment limit" if claim == "dme" else
-                  "Medicare physician fee schedule, non-facility; drugs at the ASP payment limit")
+        system = (
+            "Medicare DME: drugs at the ASP payment limit"
+            if claim == "dme"
+            else "Medicare physician fee schedule, non-facility; drugs at the ASP payment limit"
+        )
         lines = [_professional_line(line, year, locality, zip_code, qp, date) for line in result.lines]
     paid = [ln for ln in lines if not ln.packaged]
     total = sum(ln.amount for ln in paid if ln.amount is not None)
     missing = any(ln.amount is None for ln in paid)
-    total_text = (f"${total:,.2f}" if not missing else
-                  f"{NOT_AVAILABLE} for every line (lines with data: ${total:,.2f})")
+    total_text = f"${total:,.2f}" if not missing else f"{NOT_AVAILABLE} for every line (lines with data: ${total:,.2f})"
     if any(ln.packaged for ln in lines):
         total_text += " separately paid (packaged lines not counted)"
     return PricedResult(tuple(lines), year, None if missing else round(total, 2), total_text, system)
@@ -455,13 +531,18 @@ def opps_payment(code: str, year: int, units: int = 1) -> OppsPayment:
     """``opps_rate`` of ``code`` for ``units`` (see ``OppsPayment``)."""
     o = opps_rate(code, year)
     if o.available and o.payment_rate is not None:
-        return OppsPayment(o, units, round(o.payment_rate * units, 2),
-                           note="status indicator Q1: conditionally packaged" if o.si == "Q1" else "")
-    why = o.reason or {"N": "status indicator N: packaged, no separate payment",
-                       "E1": "status indicator E1: not paid by Medicare",
-                       "A": "status indicator A: paid under another fee schedule, not OPPS",
-                       "Y": "status indicator Y: paid on the DMEPOS fee schedule, not OPPS"}.get(
-                           o.si, f"status indicator {o.si}: no OPPS payment rate")
+        return OppsPayment(
+            o,
+            units,
+            round(o.payment_rate * units, 2),
+            note="status indicator Q1: conditionally packaged" if o.si == "Q1" else "",
+        )
+    why = o.reason or {
+        "N": "status indicator N: packaged, no separate payment",
+        "E1": "status indicator E1: not paid by Medicare",
+        "A": "status indicator A: paid under another fee schedule, not OPPS",
+        "Y": "status indicator Y: paid on the DMEPOS fee schedule, not OPPS",
+    }.get(o.si, f"status indicator {o.si}: no OPPS payment rate")
     return OppsPayment(o, units, None, why=why)
 
 
@@ -476,9 +557,22 @@ def opps_rate(code: str, year: int, quarter: int | None = None) -> OppsRate:
     if quarter is not None:
         found = [r for r in found if r["edition"] == f"{year}-{(quarter - 1) * 3 + 1:02d}"]
     if not found:
-        return OppsRate(code, year, False, reason=f"no OPPS Addendum B edition for {code} in {year}"
-                        + (f" Q{quarter}" if quarter else ""))
+        return OppsRate(
+            code,
+            year,
+            False,
+            reason=f"no OPPS Addendum B edition for {code} in {year}" + (f" Q{quarter}" if quarter else ""),
+        )
     r = sorted(found, key=lambda x: x["edition"])[-1]
-    return OppsRate(code, year, True, edition=r["edition"], si=r["si"], apc=r["apc"],
-                    payment_rate=_num(r["payment_rate"]), packaged=r["si"] == "N", confidence=r["confidence"],
-                    source=r["source"])
+    return OppsRate(
+        code,
+        year,
+        True,
+        edition=r["edition"],
+        si=r["si"],
+        apc=r["apc"],
+        payment_rate=_num(r["payment_rate"]),
+        packaged=r["si"] == "N",
+        confidence=r["confidence"],
+        source=r["source"],
+    )

@@ -14,8 +14,13 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-_EXPORTS = {"extract_file": ".extract", "extract_files": ".extract", "RATE_COLUMNS": ".model",
-            "classify": ".model", "summarize": ".summary"}
+_EXPORTS = {
+    "extract_file": ".extract",
+    "extract_files": ".extract",
+    "RATE_COLUMNS": ".model",
+    "classify": ".model",
+    "summarize": ".summary",
+}
 
 __all__ = list(_EXPORTS)
 

@@ -41,19 +41,28 @@ _CPT = re.compile(r"\bcpt|hcpcs", re.I)
 _CODE = re.compile(r"^\s*(code|service id|procedure code|cpt code|hcpcs code)\s*$", re.I)
 _CASH = re.compile(r"cash|self[- ]?pay|prompt pay", re.I)
 _MINMAX = re.compile(r"\bmin(imum)?\b|\bmax(imum)?\b", re.I)
-_GROSS = re.compile(r"gross|^\s*charges?\s*$|price|\bfee\b|standard charge|^\s*amount\s*$|^\s*rate\s*$|"
-                    r"^\s*charges?\s*[(\[-]?\s*(in|out)[- ]?patient\s*[)\]]?\s*$|"
-                    r"^\s*(in|out)[- ]?patient\s+charges?\s*$", re.I)
+_GROSS = re.compile(
+    r"gross|^\s*charges?\s*$|price|\bfee\b|standard charge|^\s*amount\s*$|^\s*rate\s*$|"
+    r"^\s*charges?\s*[(\[-]?\s*(in|out)[- ]?patient\s*[)\]]?\s*$|"
+    r"^\s*(in|out)[- ]?patient\s+charges?\s*$",
+    re.I,
+)
 _PAYER_HEADER = re.compile(r"payer negotiated (charge|rate)s?\s*:\s*(.+)", re.I)
 _EXPECTED = re.compile(r"expected (reimbursement|payment)|negotiated (charge|rate)|reimb", re.I)
 # identifiers and account numbers, never amounts: codes, departments, revenue codes, general-ledger
 # accounts (GL), OSHPD's NRV (the revenue code column of California chargemasters), cost centres
-_IDENT = re.compile(r"\bcodes?\b|\bcd\b|dept|department|\brev\b|revenue|\bcdm\b|charge ?code|chargecode|item|\bid\b|#|"
-                    r"\bgl\b|general ledger|\bnrv\b|\bacct\b|account|cost ?cent|\bsub ?acct\b|\bledger\b|"
-                    r"number|\bndc\b|units?\b|qty|quantity|category|service line|type|description|"
-                    r"\bdesc\b|name|location only|status|modifier", re.I)
-_SETTING = re.compile(r"inpatient\s*/\s*outpatient|^\s*(service\s*)?setting\s*$|service_setting|patient type|"
-                      r"^\s*ip\s*/\s*op\s*$", re.I)
+_IDENT = re.compile(
+    r"\bcodes?\b|\bcd\b|dept|department|\brev\b|revenue|\bcdm\b|charge ?code|chargecode|item|\bid\b|#|"
+    r"\bgl\b|general ledger|\bnrv\b|\bacct\b|account|cost ?cent|\bsub ?acct\b|\bledger\b|"
+    r"number|\bndc\b|units?\b|qty|quantity|category|service line|type|description|"
+    r"\bdesc\b|name|location only|status|modifier",
+    re.I,
+)
+_SETTING = re.compile(
+    r"inpatient\s*/\s*outpatient|^\s*(service\s*)?setting\s*$|service_setting|patient type|"
+    r"^\s*ip\s*/\s*op\s*$",
+    re.I,
+)
 _NOT_GIVEN = {"", "N/A", "NA", "-", "NONE", "NULL", "TBD", "N/C", "NC"}
 
 
@@ -63,7 +72,7 @@ class Column:
 
     index: int
     header: str
-    role: str            # code, description, gross charge, discounted cash, payer, min/max, setting, not read
+    role: str  # code, description, gross charge, discounted cash, payer, min/max, setting, not read
     payer: str = ""
     setting: str = ""
 
@@ -97,8 +106,10 @@ def _rows_of(path: Path) -> Iterator[tuple[str, Iterator[list[Any]]]]:
             yield name, iter(wb.get_sheet_by_name(name).to_python(skip_empty_area=False))
         return
     if path.stat().st_size > MAX_CHARGEMASTER_BYTES:
-        raise DataError(f"{path.name}: a CSV of more than {MAX_CHARGEMASTER_BYTES >> 20} MB is not a chargemaster "
-                        "this reader holds in memory; refused")
+        raise DataError(
+            f"{path.name}: a CSV of more than {MAX_CHARGEMASTER_BYTES >> 20} MB is not a chargemaster "
+            "this reader holds in memory; refused"
+        )
     raw = path.read_bytes()
     text = raw.decode("utf-8-sig") if _is_utf8(raw) else raw.decode("cp1252", errors="replace")
     yield "", csv.reader(io.StringIO(text, newline=""))
@@ -112,8 +123,7 @@ def _is_utf8(raw: bytes) -> bool:
     return True
 
 
-def _roles(header: list[Any], above: list[Any], sheet_kind: str | None, column_map: dict[str, str]
-           ) -> list[Column]:
+def _roles(header: list[Any], above: list[Any], sheet_kind: str | None, column_map: dict[str, str]) -> list[Column]:
     """Each column's role. ``sheet_kind`` is the kind of amount a sheet holds when its name or
     title says so ("Gross Charges", "Discount Cash Price - Gross"): its amount columns are that
     kind, whatever their header says."""
@@ -167,16 +177,21 @@ def _header_role(i: int, h: str, above: list[Any], sheet_kind: str | None, setti
     return Column(i, h, "payer?", h, setting)  # a payer if it holds amounts
 
 
-def _find_header(rows: Iterator[list[Any]], column_map: dict[str, str]
-                 ) -> tuple[list[Any] | None, list[Any], int, list[list[Any]]]:
+def _find_header(
+    rows: Iterator[list[Any]], column_map: dict[str, str]
+) -> tuple[list[Any] | None, list[Any], int, list[list[Any]]]:
     """(header row, the row above it, its 1-based row number, the rows before it)."""
     before: list[list[Any]] = []
     want = column_map.get("code", "").strip().lower()
     for n, row in enumerate(rows, start=1):
         names = [_text(c) for c in row]
-        if (want and want in (x.lower() for x in names)) or (not want and (
+        if (want and want in (x.lower() for x in names)) or (
+            not want
+            and (
                 any(_CPT.search(x) and len(x) < 60 for x in names)
-                or (any(_CODE.match(x) for x in names) and sum(bool(x) for x in names) >= 3))):
+                or (any(_CODE.match(x) for x in names) and sum(bool(x) for x in names) >= 3)
+            )
+        ):
             return row, (before[-1] if before else []), n, before
         before.append(row)
         if n >= HEADER_SCAN_ROWS:
@@ -184,8 +199,9 @@ def _find_header(rows: Iterator[list[Any]], column_map: dict[str, str]
     return None, [], 0, before
 
 
-def read_chargemaster(path: str | Path, codes: set[str], billing_class: str = "institutional",
-                      column_map: dict[str, str] | None = None) -> Extraction:
+def read_chargemaster(
+    path: str | Path, codes: set[str], billing_class: str = "institutional", column_map: dict[str, str] | None = None
+) -> Extraction:
     """Rates of ``codes`` from a non-template chargemaster (see module doc)."""
     p = Path(path)
     column_map = _checked_map(p, column_map)
@@ -201,21 +217,30 @@ def read_chargemaster(path: str | Path, codes: set[str], billing_class: str = "i
         if header is None:
             if preamble:
                 seen_headers.append(f"{where}: " + ", ".join(repr(_text(c)) for c in preamble[0] if _text(c))[:200])
-            ex.warnings.append(f"{where}: no header row naming a CPT/HCPCS code column in its first "
-                               f"{HEADER_SCAN_ROWS} rows: not read")
+            ex.warnings.append(
+                f"{where}: no header row naming a CPT/HCPCS code column in its first {HEADER_SCAN_ROWS} rows: not read"
+            )
             continue
         display = f"{sheet} {_charge_display(preamble)}"
-        sheet_kind = ("discounted cash" if _CASH.search(display) else
-                      "gross charge" if re.search(r"gross charges?|charge display", display, re.I) else None)
-        read = _SheetRead(ex, p, name, f"{sheet}: " if sheet else "", _roles(header, above, sheet_kind, column_map),
-                          billing_class)
+        sheet_kind = (
+            "discounted cash"
+            if _CASH.search(display)
+            else "gross charge"
+            if re.search(r"gross charges?|charge display", display, re.I)
+            else None
+        )
+        read = _SheetRead(
+            ex, p, name, f"{sheet}: " if sheet else "", _roles(header, above, sheet_kind, column_map), billing_class
+        )
         sheets_read += 1
         read.rows(rows, codes)
     if not sheets_read:
         found = "; ".join(seen_headers) or "none"
-        raise DataError(f"{p.name}: not a CMS template file, and no header row naming a CPT/HCPCS code "
-                        f"column was found (first rows: {found}); name the code column with "
-                        "--map code=HEADER (and gross=, cash=, payer:NAME= for amount columns)")
+        raise DataError(
+            f"{p.name}: not a CMS template file, and no header row naming a CPT/HCPCS code "
+            f"column was found (first rows: {found}); name the code column with "
+            "--map code=HEADER (and gross=, cash=, payer:NAME= for amount columns)"
+        )
     _column_warnings(ex)
     return ex
 
@@ -225,8 +250,10 @@ def _checked_map(p: Path, column_map: dict[str, str] | None) -> dict[str, str]:
     column_map = {k.strip().lower(): v for k, v in (column_map or {}).items()}
     for role in column_map:
         if role not in ("code", "gross", "cash") and not role.startswith("payer:"):
-            raise DataError(f"{p.name}: --map {role}=...: a chargemaster column map takes the roles "
-                            "code, gross, cash and payer:NAME")
+            raise DataError(
+                f"{p.name}: --map {role}=...: a chargemaster column map takes the roles "
+                "code, gross, cash and payer:NAME"
+            )
     return column_map
 
 
@@ -236,8 +263,9 @@ def _column_warnings(ex: Extraction) -> None:
         ex.warnings.append(f"{len(unread)} column(s) not read: " + ", ".join(repr(u) for u in unread[:20]))
     guessed = [k for k, v in ex.columns.items() if "header read as a payer name" in v]
     if guessed:
-        ex.warnings.append("column(s) read as payers from their header alone: "
-                           + ", ".join(repr(g) for g in guessed[:20]))
+        ex.warnings.append(
+            "column(s) read as payers from their header alone: " + ", ".join(repr(g) for g in guessed[:20])
+        )
 
 
 class _SheetRead:
@@ -270,8 +298,9 @@ class _SheetRead:
                 ex.count("row of a requested code with no charge in it")
         for c in self.cols:
             if c.role == "payer?":
-                ex.columns[self.prefix + c.header] = (f"payer ({c.payer}): header read as a payer name"
-                                                      if self.payer_guess_seen[c.index] else "not read")
+                ex.columns[self.prefix + c.header] = (
+                    f"payer ({c.payer}): header read as a payer name" if self.payer_guess_seen[c.index] else "not read"
+                )
 
     def amounts(self, row: list, code: str) -> None:
         ex, sc = self.ex, self.setting_col
@@ -294,18 +323,37 @@ class _SheetRead:
             kind = "negotiated" if c.role in ("payer", "payer?") else c.role
             payer = c.payer if kind == "negotiated" else ""
             setting = c.setting or (row_setting if row_setting in ("inpatient", "outpatient") else None)
-            ex.rows.append({
-                "source_file": str(self.p), "source_format": ex.source_format,
-                "reporting_entity": self.name, "payer_name": payer or None,
-                "plan_name": None, "plan_id": None, "plan_market_type": None,
-                "billing_code": code, "billing_code_type": "CPT", "negotiation_arrangement": "ffs",
-                "negotiated_type": kind, "rate": value, "billing_class": self.billing_class,
-                "service_codes": "", "modifiers": "", "provider_key": f"hospital:{self.name}",
-                "provider_groups": 1, "npi_count": None, "remote_reference": False,
-                "expiration_date": None, "last_updated": None, "illustrative": False, "state": None,
-                **payer_fields(payer, "", setting),
-                "source_column": self.prefix + c.header + (f" [{c.payer}]" if payer and payer not in c.header else ""),
-            })
+            ex.rows.append(
+                {
+                    "source_file": str(self.p),
+                    "source_format": ex.source_format,
+                    "reporting_entity": self.name,
+                    "payer_name": payer or None,
+                    "plan_name": None,
+                    "plan_id": None,
+                    "plan_market_type": None,
+                    "billing_code": code,
+                    "billing_code_type": "CPT",
+                    "negotiation_arrangement": "ffs",
+                    "negotiated_type": kind,
+                    "rate": value,
+                    "billing_class": self.billing_class,
+                    "service_codes": "",
+                    "modifiers": "",
+                    "provider_key": f"hospital:{self.name}",
+                    "provider_groups": 1,
+                    "npi_count": None,
+                    "remote_reference": False,
+                    "expiration_date": None,
+                    "last_updated": None,
+                    "illustrative": False,
+                    "state": None,
+                    **payer_fields(payer, "", setting),
+                    "source_column": self.prefix
+                    + c.header
+                    + (f" [{c.payer}]" if payer and payer not in c.header else ""),
+                }
+            )
 
 
 def _amount(v: Any) -> float | None:
@@ -329,7 +377,7 @@ def _charge_display(preamble: list[list[Any]]) -> str:
         cells = [_text(c) for c in row]
         for j, c in enumerate(cells):
             if re.fullmatch(r"charge display:?", c, re.I):
-                return next((x for x in cells[j + 1:] if x), "")
+                return next((x for x in cells[j + 1 :] if x), "")
     return ""
 
 

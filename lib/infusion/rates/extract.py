@@ -43,8 +43,11 @@ def sniff(path: "Path | UrlFile") -> str:
 
         with open(path, "rb") as fh:
             magic = fh.read(8)
-        if path.suffix.lower() in SPREADSHEET_SUFFIXES or magic[:4] == b"PK\x03\x04" \
-                or magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        if (
+            path.suffix.lower() in SPREADSHEET_SUFFIXES
+            or magic[:4] == b"PK\x03\x04"
+            or magic == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        ):
             return "chargemaster"
     stream, _ = open_stream(path)
     head = b""
@@ -78,9 +81,15 @@ def sniff(path: "Path | UrlFile") -> str:
     return "chargemaster"  # a non-template CSV: its reader finds the header row or says why not
 
 
-def extract_file(path: str | Path, codes: Iterable[str] = FAMILY_CODES, on_read=None,
-                 billing_class: str | None = None, column_map: dict[str, str] | None = None,
-                 max_item_mb: int = 64, providers: ProviderFilter | None = None) -> Extraction:
+def extract_file(
+    path: str | Path,
+    codes: Iterable[str] = FAMILY_CODES,
+    on_read=None,
+    billing_class: str | None = None,
+    column_map: dict[str, str] | None = None,
+    max_item_mb: int = 64,
+    providers: ProviderFilter | None = None,
+) -> Extraction:
     """Read one file of any supported format.
 
     ``billing_class`` (professional or institutional) is used for hospital rows whose file does
@@ -89,16 +98,20 @@ def extract_file(path: str | Path, codes: Iterable[str] = FAMILY_CODES, on_read=
     p = as_source(path)
     kind = sniff(p)
     if kind == "index":
-        raise DataError(f"{p.name}: a table-of-contents (index) file: its in-network files are read by "
-                        "`rates extract` (extract_files), not one by one")
+        raise DataError(
+            f"{p.name}: a table-of-contents (index) file: its in-network files are read by "
+            "`rates extract` (extract_files), not one by one"
+        )
     if isinstance(p, UrlFile) and kind == "chargemaster":
         raise DataError(f"{p.name}: a URL of a chargemaster or spreadsheet: download it and give the file")
     cs = {str(c).strip() for c in codes}
     if kind == "tic":
         return read_tic(p, cs, on_read, max_item=max_item_mb << 20, providers=providers)
     if providers is not None:
-        raise DataError(f"{p.name}: a hospital or chargemaster file: the NPI/TIN list applies to payers' "
-                        "in-network files (a hospital file's rates are the hospital's own)")
+        raise DataError(
+            f"{p.name}: a hospital or chargemaster file: the NPI/TIN list applies to payers' "
+            "in-network files (a hospital file's rates are the hospital's own)"
+        )
     from .hospital import read_hospital_csv, read_hospital_json  # pandas: loaded for hospital files only
 
     if kind == "hpt-json":
@@ -133,13 +146,13 @@ def _name(path: str) -> str:
     return url_name(path) if is_url(path) else Path(path).name
 
 
-def _worker(path: str, codes: tuple[str, ...], queue=None, options: dict | None = None
-            ) -> tuple[str, Extraction | None, str | None]:
+def _worker(
+    path: str, codes: tuple[str, ...], queue=None, options: dict | None = None
+) -> tuple[str, Extraction | None, str | None]:
     return _guarded(path, codes, queue.put if queue is not None else None, options or {})
 
 
-def _guarded(path: str, codes: tuple[str, ...], on_read, options: dict
-             ) -> tuple[str, Extraction | None, str | None]:
+def _guarded(path: str, codes: tuple[str, ...], on_read, options: dict) -> tuple[str, Extraction | None, str | None]:
     """Extract one file; any failure of reading it becomes that file's message (the run goes on)."""
     try:
         return path, extract_file(path, codes, on_read, **options), None
@@ -162,8 +175,10 @@ def check_scheduler(address: str) -> str:
     """``address`` when it has the form of a Dask scheduler address, or ``local`` (a local cluster
     started for the run); InputError("scheduler")."""
     if address.strip() != "local" and not SCHEDULER.fullmatch(address.strip()):
-        raise InputError("scheduler", f"{shown(address)} is not a Dask scheduler address "
-                         "(tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786, or local)")
+        raise InputError(
+            "scheduler",
+            f"{shown(address)} is not a Dask scheduler address (tcp://HOST:PORT, e.g. tcp://10.0.0.5:8786, or local)",
+        )
     return address.strip()
 
 
@@ -185,12 +200,17 @@ def _die_with_parent() -> None:
 
 
 def _died(path: str) -> tuple[str, None, str]:
-    return (path, None, f"{_name(path)}: the process reading it died (the reader aborted, or it ran out of "
-                        "memory): refused; the other files are read")
+    return (
+        path,
+        None,
+        f"{_name(path)}: the process reading it died (the reader aborted, or it ran out of "
+        "memory): refused; the other files are read",
+    )
 
 
-def _pool_extract(files: list[str], codes: tuple[str, ...], jobs: int, options: dict, bar
-                  ) -> list[tuple[str, Extraction | None, str | None]]:
+def _pool_extract(
+    files: list[str], codes: tuple[str, ...], jobs: int, options: dict, bar
+) -> list[tuple[str, Extraction | None, str | None]]:
     """Files read by ``jobs`` worker processes (each ending with its parent). A worker that dies
     (a file that made its reader abort, or the kernel kill it) breaks the pool: the files not yet
     read are then read again one by one, each in a process of its own, so only the file that kills
@@ -246,14 +266,16 @@ def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str, opti
 
     with ExitStack() as stack:
         if scheduler == "local":
-            cluster = stack.enter_context(LocalCluster(n_workers=max(1, jobs), threads_per_worker=1,
-                                                       processes=True, dashboard_address=None))
+            cluster = stack.enter_context(
+                LocalCluster(n_workers=max(1, jobs), threads_per_worker=1, processes=True, dashboard_address=None)
+            )
             scheduler = cluster.scheduler_address
         try:
             client = stack.enter_context(Client(scheduler, timeout="10s"))
         except (OSError, TimeoutError, ValueError) as err:
-            raise InputError("scheduler", f"cannot reach the Dask scheduler at {scheduler} "
-                             f"({str(err).splitlines()[0][:120]})") from None
+            raise InputError(
+                "scheduler", f"cannot reach the Dask scheduler at {scheduler} ({str(err).splitlines()[0][:120]})"
+            ) from None
         yield from _dask_results(client, paths, codes, options)
 
 
@@ -264,16 +286,29 @@ def _dask_results(client, paths: list[str], codes: tuple[str, ...], options: dic
         try:
             yield fut.result()
         except Exception as err:  # noqa: BLE001 - a worker that died or was lost: that file's failure
-            yield (path, None, f"{_name(path)}: its Dask worker failed ({type(err).__name__}: "
-                               f"{shown(str(err), 120)}); the other files are read")
+            yield (
+                path,
+                None,
+                f"{_name(path)}: its Dask worker failed ({type(err).__name__}: "
+                f"{shown(str(err), 120)}); the other files are read",
+            )
 
 
-def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[str] = FAMILY_CODES,
-                  jobs: int = 2, scheduler: str | None = None, progress: bool = True,
-                  billing_class: str | None = None, column_map: dict[str, str] | None = None,
-                  max_item_mb: int = 64, file_info: str | Path | None = None,
-                  partial: str | Path | None = None, plan: str | None = None,
-                  providers: ProviderFilter | None = None) -> RunResult:
+def extract_files(
+    paths: Iterable[str | Path],
+    out: str | Path,
+    codes: Iterable[str] = FAMILY_CODES,
+    jobs: int = 2,
+    scheduler: str | None = None,
+    progress: bool = True,
+    billing_class: str | None = None,
+    column_map: dict[str, str] | None = None,
+    max_item_mb: int = 64,
+    file_info: str | Path | None = None,
+    partial: str | Path | None = None,
+    plan: str | None = None,
+    providers: ProviderFilter | None = None,
+) -> RunResult:
     """Extract ``codes`` from every file into the Parquet ``out`` (see module doc). ``file_info``:
     a sidecar CSV of facts the files may not state (hospital, state, date; ``rates.fileinfo``).
 
@@ -289,8 +324,12 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
         raise InputError("billing-class", f"{shown(billing_class)}: give professional or institutional")
     if not 1 <= max_item_mb <= 4096:
         raise InputError("max-item-mb", f"{max_item_mb} is not a size from 1 to 4096 MB")
-    options = {"billing_class": billing_class, "column_map": column_map, "max_item_mb": max_item_mb,
-               "providers": providers}
+    options = {
+        "billing_class": billing_class,
+        "column_map": column_map,
+        "max_item_mb": max_item_mb,
+        "providers": providers,
+    }
     info = read_file_info(file_info) if file_info else []
     if scheduler:
         scheduler = check_scheduler(scheduler)
@@ -302,8 +341,14 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     results = reused + _read_all(to_read, cs, jobs, scheduler, options, progress)
     table, manifest = _collect(results, files, info)
     complete = all(m["status"] == "ok" for m in manifest)
-    meta = {"codes": list(cs), "rows": len(table), "seconds": round(time.monotonic() - t0, 2),
-            "complete": complete, **({"indexes": indexes} if indexes else {}), "files": manifest}
+    meta = {
+        "codes": list(cs),
+        "rows": len(table),
+        "seconds": round(time.monotonic() - t0, 2),
+        "complete": complete,
+        **({"indexes": indexes} if indexes else {}),
+        "files": manifest,
+    }
     if not complete and partial is None:  # the last good table stays
         return RunResult(None, len(table), manifest)
     out_path = checked["out"] if complete else checked["partial"]  # the rows read go to ``partial``
@@ -311,8 +356,9 @@ def extract_files(paths: Iterable[str | Path], out: str | Path, codes: Iterable[
     return RunResult(out_path, len(table), manifest)
 
 
-def _checked_paths(paths: Iterable[str | Path], out: str | Path, partial: str | Path | None
-                   ) -> tuple[list[str], dict[str, Path]]:
+def _checked_paths(
+    paths: Iterable[str | Path], out: str | Path, partial: str | Path | None
+) -> tuple[list[str], dict[str, Path]]:
     """The input files (URLs checked, local files readable; InputError when there are none) and the
     output paths (``out``, ``partial`` and their manifests) checked writable and apart from them."""
     files = [check_url(str(p)) if is_url(str(p)) else str(Path(p)) for p in paths]
@@ -327,17 +373,23 @@ def _checked_paths(paths: Iterable[str | Path], out: str | Path, partial: str | 
     return files, check_outputs(targets, [f for f in files if not is_url(f)])
 
 
-def _read_all(files: list[str], cs: tuple[str, ...], jobs: int, scheduler: str | None, options: dict,
-              progress: bool) -> list[tuple[str, Extraction | None, str | None]]:
+def _read_all(
+    files: list[str], cs: tuple[str, ...], jobs: int, scheduler: str | None, options: dict, progress: bool
+) -> list[tuple[str, Extraction | None, str | None]]:
     """Every file read: (path, its extraction or None, the error), on Dask, in processes or here."""
     results: list[tuple[str, Extraction | None, str | None]] = []
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=sum(Path(f).stat().st_size for f in files if not is_url(f)) or None, unit="B",
-                   unit_scale=True, desc="reading",
-                   file=sys.stderr, disable=not sys.stderr.isatty() and os.environ.get("INFUSION_PROGRESS") != "1")
+        bar = tqdm(
+            total=sum(Path(f).stat().st_size for f in files if not is_url(f)) or None,
+            unit="B",
+            unit_scale=True,
+            desc="reading",
+            file=sys.stderr,
+            disable=not sys.stderr.isatty() and os.environ.get("INFUSION_PROGRESS") != "1",
+        )
     if scheduler:
         for r in _dask_extract(files, cs, scheduler, options, jobs):
             results.append(r)
@@ -353,8 +405,9 @@ def _read_all(files: list[str], cs: tuple[str, ...], jobs: int, scheduler: str |
     return results
 
 
-def _collect(results: list[tuple[str, Extraction | None, str | None]], files: list[str], info: list
-             ) -> tuple[pd.DataFrame, list[dict[str, object]]]:
+def _collect(
+    results: list[tuple[str, Extraction | None, str | None]], files: list[str], info: list
+) -> tuple[pd.DataFrame, list[dict[str, object]]]:
     """The rows of the files read, in the order given, and the manifest entry of each file."""
     import pandas as pd
 
@@ -366,14 +419,23 @@ def _collect(results: list[tuple[str, Extraction | None, str | None]], files: li
             continue
         fact = apply_file_info(ex.rows, _name(path), info) if info else None
         frames.append(ex.frame())
-        manifest.append({"file": path, "status": "ok", "format": ex.source_format,
-                         **({"file_info": fact.source} if fact else {}),
-                         **({"fetch": ex.fetched} if ex.fetched else {}),
-                         **({"reused": "ETag unchanged since the last run"} if ex.reused else {}),
-                         "rows": len(ex.rows), "items_read": ex.items_read,
-                         "items_matched": ex.items_matched, "not_read": ex.not_read,
-                         "bytes_read": ex.bytes_read, "warnings": ex.warnings,
-                         **({"columns": ex.columns} if ex.columns else {})})
+        manifest.append(
+            {
+                "file": path,
+                "status": "ok",
+                "format": ex.source_format,
+                **({"file_info": fact.source} if fact else {}),
+                **({"fetch": ex.fetched} if ex.fetched else {}),
+                **({"reused": "ETag unchanged since the last run"} if ex.reused else {}),
+                "rows": len(ex.rows),
+                "items_read": ex.items_read,
+                "items_matched": ex.items_matched,
+                "not_read": ex.not_read,
+                "bytes_read": ex.bytes_read,
+                "warnings": ex.warnings,
+                **({"columns": ex.columns} if ex.columns else {}),
+            }
+        )
     return (pd.concat(frames, ignore_index=True) if frames else to_frame([])), manifest
 
 
@@ -398,8 +460,7 @@ def _write_manifest(path: Path, meta: dict) -> None:
         raise InputError("out", f"cannot write {path}: {err.strerror or err}") from None
 
 
-def _single_with_bar(f: str, codes: tuple[str, ...], bar, options: dict
-                     ) -> tuple[str, Extraction | None, str | None]:
+def _single_with_bar(f: str, codes: tuple[str, ...], bar, options: dict) -> tuple[str, Extraction | None, str | None]:
     return _guarded(f, codes, bar.update, options)
 
 
@@ -451,8 +512,9 @@ def _unchanged(files: list[str], out: Path) -> tuple[list[tuple[str, Extraction 
         import pandas as pd
 
         old = pd.read_parquet(out, filters=[("source_file", "==", f)])
-        ex = Extraction(f, str(before[f].get("format", "tic")), rows=old.to_dict("records"),
-                        fetched=before[f]["fetch"], reused=True)
+        ex = Extraction(
+            f, str(before[f].get("format", "tic")), rows=old.to_dict("records"), fetched=before[f]["fetch"], reused=True
+        )
         reused.append((f, ex, None))
     return reused, to_read
 

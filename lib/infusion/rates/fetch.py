@@ -51,7 +51,7 @@ def resolve(base: str, location: str) -> str:
 class FetchInfo:
     url: str
     final_url: str = ""
-    size: int | None = None        # Content-Length of the whole file, when the server gives it
+    size: int | None = None  # Content-Length of the whole file, when the server gives it
     etag: str | None = None
     last_modified: str | None = None
     bytes_read: int = 0
@@ -67,8 +67,10 @@ def _pool(timeout: tuple[float, float] | None = None):
     import urllib3
 
     connect, read = timeout or TIMEOUT
-    return urllib3.PoolManager(retries=urllib3.Retry(total=3, redirect=5, status=0, backoff_factor=0),
-                               timeout=urllib3.Timeout(connect=connect, read=read))
+    return urllib3.PoolManager(
+        retries=urllib3.Retry(total=3, redirect=5, status=0, backoff_factor=0),
+        timeout=urllib3.Timeout(connect=connect, read=read),
+    )
 
 
 def head(url: str) -> FetchInfo:
@@ -107,8 +109,9 @@ class HttpStream(io.RawIOBase):
             headers["Range"] = f"bytes={self.info.bytes_read}-"
             if self.info.etag:
                 headers["If-Range"] = self.info.etag
-        return self._pool.request("GET", self.url, headers=headers, preload_content=False,
-                                  enforce_content_length=True, decode_content=False)
+        return self._pool.request(
+            "GET", self.url, headers=headers, preload_content=False, enforce_content_length=True, decode_content=False
+        )
 
     def _open(self, first: bool = False) -> None:
         """(Re)open the body at the bytes read so far; retries 5xx answers and connection errors."""
@@ -127,8 +130,10 @@ class HttpStream(io.RawIOBase):
                 raise DataError(f"{url_name(self.url)}: HTTP {resp.status} from {self.url}")
             if self.info.bytes_read and resp.status != 206:
                 resp.release_conn()
-                raise DataError(f"{url_name(self.url)}: the connection dropped after {self.info.bytes_read:,} bytes "
-                                f"and the server cannot resume (HTTP {resp.status}, no range), or the file changed")
+                raise DataError(
+                    f"{url_name(self.url)}: the connection dropped after {self.info.bytes_read:,} bytes "
+                    f"and the server cannot resume (HTTP {resp.status}, no range), or the file changed"
+                )
             if first:
                 self.info.final_url = resp.geturl() or self.url
                 self.info.etag = resp.headers.get("ETag")
@@ -142,8 +147,10 @@ class HttpStream(io.RawIOBase):
         self.info.retries += 1
         self.info.problems.append(f"{why} at byte {self.info.bytes_read:,}")
         if self.info.retries > self.retries:
-            raise DataError(f"{url_name(self.url)}: {why} from {self.url}; gave up after {self.retries} retries "
-                            f"at byte {self.info.bytes_read:,}")
+            raise DataError(
+                f"{url_name(self.url)}: {why} from {self.url}; gave up after {self.retries} retries "
+                f"at byte {self.info.bytes_read:,}"
+            )
         time.sleep(self.pause * 2 ** min(self.info.retries - 1, 5))
 
     def readable(self) -> bool:

@@ -46,22 +46,30 @@ def read_file_info(path: str | Path) -> list[FileInfo]:
     with p.open(newline="", encoding="utf-8-sig") as fh:
         reader = csv.DictReader(fh)
         if tuple(reader.fieldnames or ()) != COLUMNS:
-            raise InputError("file-info", f"{p.name}: columns are {shown(','.join(reader.fieldnames or []), 120)}, "
-                             f"expected {','.join(COLUMNS)}")
+            raise InputError(
+                "file-info",
+                f"{p.name}: columns are {shown(','.join(reader.fieldnames or []), 120)}, expected {','.join(COLUMNS)}",
+            )
         out = []
         for line, r in enumerate(reader, start=2):
             row = {k: (r.get(k) or "").strip() for k in COLUMNS}
             if not row["file"]:
                 raise InputError("file-info", f"{p.name} line {line}: column 'file' is empty")
             if row["state"] and row["state"] not in US_STATES:
-                raise InputError("file-info", f"{p.name} line {line}: column 'state': {shown(row['state'])} "
-                                 "is not a two-letter US state")
+                raise InputError(
+                    "file-info",
+                    f"{p.name} line {line}: column 'state': {shown(row['state'])} is not a two-letter US state",
+                )
             if row["file_date"] and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", row["file_date"]):
-                raise InputError("file-info", f"{p.name} line {line}: column 'file_date': "
-                                 f"{shown(row['file_date'])} is not YYYY, YYYY-MM or YYYY-MM-DD")
+                raise InputError(
+                    "file-info",
+                    f"{p.name} line {line}: column 'file_date': "
+                    f"{shown(row['file_date'])} is not YYYY, YYYY-MM or YYYY-MM-DD",
+                )
             if len(row["source"]) < 10:
-                raise InputError("file-info", f"{p.name} line {line}: column 'source' is empty: say where "
-                                 "the facts come from")
+                raise InputError(
+                    "file-info", f"{p.name} line {line}: column 'source' is empty: say where the facts come from"
+                )
             out.append(FileInfo(**row))
     return out
 

@@ -50,8 +50,10 @@ def _head(path: "Path | UrlFile") -> tuple[dict[str, str], list[str], list[str]]
         try:
             names, values, data_header = next(reader), next(reader), next(reader)
         except StopIteration:
-            raise DataError(f"{path.name}: fewer than 3 rows; a CMS hospital CSV has the general "
-                            "headers on row 1, their values on row 2 and the data headers on row 3") from None
+            raise DataError(
+                f"{path.name}: fewer than 3 rows; a CMS hospital CSV has the general "
+                "headers on row 1, their values on row 2 and the data headers on row 3"
+            ) from None
     general = {norm_header(n): v for n, v in zip(names, values)}
     general["_state"] = hospital_state([norm_header(n) for n in names], general.get("hospital_address")) or ""
     header = [norm_header(h) or f"_blank_{i}" for i, h in enumerate(data_header)]  # trailing commas
@@ -110,21 +112,36 @@ def _matching(chunk: pd.DataFrame, pairs: list[tuple[str, str]], codes: set[str]
 
 
 # Data-header columns that are read, or known and deliberately not rates (CMS template v2/v3).
-_GENERAL = re.compile(r"description|code\|\d+|code\|\d+\|type|modifiers|setting|billing_class|"
-                      r"drug_unit_of_measurement|drug_type_of_measurement|standard_charge\|gross|"
-                      r"standard_charge\|discounted_cash|standard_charge\|min|standard_charge\|max|"
-                      r"additional_generic_notes|additional_payer_specific_notes|_blank_\d+")
-_TALL = re.compile(r"payer_name|plan_name|standard_charge\|negotiated_(dollar|percentage|algorithm)|"
-                   r"standard_charge\|methodology|estimated_amount|additional_payer_notes|"
-                   r"median_amount|10th_percentile|90th_percentile|count")
-_PAYER_FIELD = re.compile(r"standard_charge\|(.+)\|(negotiated_dollar|negotiated_percentage|"
-                          r"negotiated_algorithm|methodology)")
-_PAYER_AUX = re.compile(r"(estimated_amount|additional_payer_notes|median_amount|10th_percentile|"
-                        r"90th_percentile|count)\|.+")
-CLASS_OF = {"facility": "institutional", "institutional": "institutional",
-            "professional": "professional", "both": "both"}
-_PROFESSIONAL_NAME = re.compile(r"\b(physicians?|physician group|medical group|professional|"
-                                r"practice|clinic associates)\b", re.I)
+_GENERAL = re.compile(
+    r"description|code\|\d+|code\|\d+\|type|modifiers|setting|billing_class|"
+    r"drug_unit_of_measurement|drug_type_of_measurement|standard_charge\|gross|"
+    r"standard_charge\|discounted_cash|standard_charge\|min|standard_charge\|max|"
+    r"additional_generic_notes|additional_payer_specific_notes|_blank_\d+"
+)
+_TALL = re.compile(
+    r"payer_name|plan_name|standard_charge\|negotiated_(dollar|percentage|algorithm)|"
+    r"standard_charge\|methodology|estimated_amount|additional_payer_notes|"
+    r"median_amount|10th_percentile|90th_percentile|count"
+)
+_PAYER_FIELD = re.compile(
+    r"standard_charge\|(.+)\|(negotiated_dollar|negotiated_percentage|"
+    r"negotiated_algorithm|methodology)"
+)
+_PAYER_AUX = re.compile(
+    r"(estimated_amount|additional_payer_notes|median_amount|10th_percentile|"
+    r"90th_percentile|count)\|.+"
+)
+CLASS_OF = {
+    "facility": "institutional",
+    "institutional": "institutional",
+    "professional": "professional",
+    "both": "both",
+}
+_PROFESSIONAL_NAME = re.compile(
+    r"\b(physicians?|physician group|medical group|professional|"
+    r"practice|clinic associates)\b",
+    re.I,
+)
 
 
 def _payer_key(text: str) -> str:
@@ -168,8 +185,7 @@ def wide_payers(header: list[str], original: list[str]) -> tuple[list[WidePayer]
             if getattr(wp, field_name) is None:
                 setattr(wp, field_name, h)
             continue
-        if not (_GENERAL.fullmatch(h) or _PAYER_AUX.fullmatch(h) or h.endswith("|")
-                and _PAYER_AUX.fullmatch(h + "x")):
+        if not (_GENERAL.fullmatch(h) or _PAYER_AUX.fullmatch(h) or h.endswith("|") and _PAYER_AUX.fullmatch(h + "x")):
             unread.append(orig)
     return list(groups.values()), unread
 
@@ -181,23 +197,34 @@ def file_billing_class(entity: str, given: str | None) -> tuple[str, str | None]
     if given:
         return given, None
     if _PROFESSIONAL_NAME.search(entity or ""):
-        return "professional", (f"billing class taken as professional from the publisher's name "
-                                f"{entity!r} (the file has no billing_class column); give "
-                                "--billing-class institutional if that is wrong")
+        return "professional", (
+            f"billing class taken as professional from the publisher's name "
+            f"{entity!r} (the file has no billing_class column); give "
+            "--billing-class institutional if that is wrong"
+        )
     return "institutional", None
 
 
-def read_hospital_csv(path: str | Path, codes: set[str], chunksize: int = 200_000,
-                      billing_class: str | None = None) -> Extraction:
+def read_hospital_csv(
+    path: str | Path, codes: set[str], chunksize: int = 200_000, billing_class: str | None = None
+) -> Extraction:
     p = as_source(path)
     f = _HospitalCsv(p, billing_class)
     ex = f.ex
     stream, raw = open_stream(p)
     with stream:
         bounded = BoundedStream(stream, name=p.name)  # no line past the record bound, no bomb
-        reader = pd.read_csv(bounded, skiprows=3, header=None, names=f.header, dtype=str,
-                             keep_default_na=False, encoding="utf-8-sig", encoding_errors="replace",
-                             chunksize=chunksize)
+        reader = pd.read_csv(
+            bounded,
+            skiprows=3,
+            header=None,
+            names=f.header,
+            dtype=str,
+            keep_default_na=False,
+            encoding="utf-8-sig",
+            encoding_errors="replace",
+            chunksize=chunksize,
+        )
         first_row = 4
         try:
             for chunk in reader:
@@ -240,16 +267,33 @@ class _HospitalCsv:
             self.payers = []
             unread = [o for h, o in zip(header, self.original) if not (_GENERAL.fullmatch(h) or _TALL.fullmatch(h))]
         if unread:
-            self.ex.warnings.append(f"{len(unread)} column(s) of the data header are not read: "
-                                    + ", ".join(repr(u) for u in unread[:20]) + (" ..." if len(unread) > 20 else ""))
+            self.ex.warnings.append(
+                f"{len(unread)} column(s) of the data header are not read: "
+                + ", ".join(repr(u) for u in unread[:20])
+                + (" ..." if len(unread) > 20 else "")
+            )
         self.file_class, why = file_billing_class(self.hospital, None if "billing_class" in header else billing_class)
         if why and "billing_class" not in header:
             self.ex.warnings.append(why)
         self.charges_seen: set[tuple] = set()
 
     def _add(self, r: Any, payer: str, plan: str, value: float, kind: str, method: str, cls: str, col: str) -> None:
-        self.ex.rows.append(_row(self.p, self.fmt, self.hospital, self.general, r, payer, plan, value, kind, method,
-                                 cls, self.original[self.header.index(col)] if col in self.header else col))
+        self.ex.rows.append(
+            _row(
+                self.p,
+                self.fmt,
+                self.hospital,
+                self.general,
+                r,
+                payer,
+                plan,
+                value,
+                kind,
+                method,
+                cls,
+                self.original[self.header.index(col)] if col in self.header else col,
+            )
+        )
 
     def row(self, r: Any, line: int) -> None:
         """One row of a requested code: its gross and cash charges and its payers' rates."""
@@ -263,13 +307,21 @@ class _HospitalCsv:
     def _charges(self, r: Any, line: int, cls: str) -> bool:
         """Gross and cash charges (a tall file repeats them per payer: kept once, from the first
         row that gave them); whether the row had one already kept."""
-        item = (r["_code"], r.get("description", ""), r.get("setting", ""), r.get("modifiers", ""),
-                r.get("standard_charge|gross", ""), r.get("standard_charge|discounted_cash", ""))
+        item = (
+            r["_code"],
+            r.get("description", ""),
+            r.get("setting", ""),
+            r.get("modifiers", ""),
+            r.get("standard_charge|gross", ""),
+            r.get("standard_charge|discounted_cash", ""),
+        )
         repeated = not self.wide and item in self.charges_seen
         self.charges_seen.add(item)
         had_charge = False
-        for col, kind in (("standard_charge|gross", "gross charge"),
-                          ("standard_charge|discounted_cash", "discounted cash")):
+        for col, kind in (
+            ("standard_charge|gross", "gross charge"),
+            ("standard_charge|discounted_cash", "discounted cash"),
+        ):
             v = _amount(self.p, line, col, r.get(col, ""), self.ex)
             if v is not None and repeated:
                 had_charge = True
@@ -283,9 +335,16 @@ class _HospitalCsv:
         if self.wide:
             found = [(wp.payer, wp.plan, wp.dollar, wp.percentage, wp.algorithm, wp.methodology) for wp in self.payers]
         else:
-            found = [(r.get("payer_name", ""), r.get("plan_name", ""), "standard_charge|negotiated_dollar",
-                      "standard_charge|negotiated_percentage", "standard_charge|negotiated_algorithm",
-                      "standard_charge|methodology")]
+            found = [
+                (
+                    r.get("payer_name", ""),
+                    r.get("plan_name", ""),
+                    "standard_charge|negotiated_dollar",
+                    "standard_charge|negotiated_percentage",
+                    "standard_charge|negotiated_algorithm",
+                    "standard_charge|methodology",
+                )
+            ]
         for payer, plan, dcol, qcol, acol, mcol in found:
             d = _amount(p, line, dcol, r.get(dcol, "") if dcol else "", ex, payer)
             q = _amount(p, line, qcol, r.get(qcol, "") if qcol else "", ex, payer)
@@ -303,8 +362,9 @@ class _HospitalCsv:
             self._add(r, payer, plan, value, kind, method, cls, used)
 
 
-def _amount(p: "Path | UrlFile", line: int, col: str | None, value: Any, ex: Extraction,
-            payer: str = "") -> float | None:
+def _amount(
+    p: "Path | UrlFile", line: int, col: str | None, value: Any, ex: Extraction, payer: str = ""
+) -> float | None:
     """A charge cell as a number (None when empty; DataError naming line, column and value when it
     is text that is not an amount; "N/A" and the like are counted as not given)."""
     text = "" if value is None else str(value).strip()
@@ -316,29 +376,57 @@ def _amount(p: "Path | UrlFile", line: int, col: str | None, value: Any, ex: Ext
     try:
         v = _money(text)
     except ValueError:
-        raise DataError(f"{p.name} line {line}: column {shown(col)}: {shown(text)}"
-                        + (f" for {shown(payer)}" if payer else "") + " is not an amount") from None
+        raise DataError(
+            f"{p.name} line {line}: column {shown(col)}: {shown(text)}"
+            + (f" for {shown(payer)}" if payer else "")
+            + " is not an amount"
+        ) from None
     if v is None or v != v or v in (float("inf"), float("-inf")) or v < 0:
         raise DataError(f"{p.name} line {line}: column {shown(col)}: {shown(text)} is not an amount")
     return v
 
 
-def _row(p: "Path | UrlFile", fmt: str, hospital: str, general: dict, r: Any, payer: str, plan: str,
-         rate: float, negotiated_type: str, method: str, billing_class: str = "institutional",
-         column: str = "", default_lob: str | None = None) -> dict:
+def _row(
+    p: "Path | UrlFile",
+    fmt: str,
+    hospital: str,
+    general: dict,
+    r: Any,
+    payer: str,
+    plan: str,
+    rate: float,
+    negotiated_type: str,
+    method: str,
+    billing_class: str = "institutional",
+    column: str = "",
+    default_lob: str | None = None,
+) -> dict:
     setting = str(r.get("setting") or "").strip().lower() or None
     return {
-        "source_file": str(p), "source_format": fmt, "reporting_entity": hospital,
-        "payer_name": payer or None, "plan_name": plan or None,
-        "plan_id": None, "plan_market_type": None, "billing_code": r["_code"] if "_code" in r else r.get("code"),
-        "billing_code_type": "CPT", "negotiation_arrangement": "ffs",
-        "negotiated_type": negotiated_type, "rate": rate, "billing_class": billing_class,
+        "source_file": str(p),
+        "source_format": fmt,
+        "reporting_entity": hospital,
+        "payer_name": payer or None,
+        "plan_name": plan or None,
+        "plan_id": None,
+        "plan_market_type": None,
+        "billing_code": r["_code"] if "_code" in r else r.get("code"),
+        "billing_code_type": "CPT",
+        "negotiation_arrangement": "ffs",
+        "negotiated_type": negotiated_type,
+        "rate": rate,
+        "billing_class": billing_class,
         "service_codes": "",
-        "modifiers": (r.get("modifiers") or "").strip(), "provider_key": f"hospital:{hospital}",
-        "provider_groups": 1, "npi_count": None, "remote_reference": False,
-        "expiration_date": None, "last_updated": iso_date(general.get("last_updated_on")),
+        "modifiers": (r.get("modifiers") or "").strip(),
+        "provider_key": f"hospital:{hospital}",
+        "provider_groups": 1,
+        "npi_count": None,
+        "remote_reference": False,
+        "expiration_date": None,
+        "last_updated": iso_date(general.get("last_updated_on")),
         "illustrative": hospital.upper().startswith(ILLUSTRATIVE_MARK),
-        "source_column": column or None, "state": general.get("_state") or None,
+        "source_column": column or None,
+        "state": general.get("_state") or None,
         **payer_fields(payer, plan, setting, default_lob),
     }
 
@@ -359,14 +447,14 @@ def _text(value: Any) -> str:
 
 
 def _json_amount(v: Any, where: str, path: "Path | UrlFile") -> float:
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")) \
-            or v < 0:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or v in (float("inf"), float("-inf")) or v < 0:
         raise DataError(f"{path.name}: {where}: {shown(v)} is not an amount")
     return float(v)
 
 
-def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | None = None,
-                       max_item: int = MAX_ITEM) -> Extraction:
+def read_hospital_json(
+    path: str | Path, codes: set[str], billing_class: str | None = None, max_item: int = MAX_ITEM
+) -> Extraction:
     p = as_source(path)
     stream, raw = open_stream(p)
     top: dict[str, Any] = {}
@@ -377,18 +465,20 @@ def read_hospital_json(path: str | Path, codes: set[str], billing_class: str | N
         with stream:
             alternatives = b"|".join(re.escape(c.encode()) for c in sorted(codes))
             codes_rx = re.compile(rb'"code"\s*:\s*"(?:\s*(?:' + alternatives + rb')\s*"|[^"]*\\)')
-            for m in iter_object_fast(stream, {"standard_charge_information": codes_rx}, counts=counts,
-                                      max_item=max_item):
+            for m in iter_object_fast(
+                stream, {"standard_charge_information": codes_rx}, counts=counts, max_item=max_item
+            ):
                 if m.index is None:
                     _json_top(m, top, ex)
                 else:
                     _json_item(m, codes, top, ex, p, file_class)
     except TooLarge as err:
-        raise DataError(f"{p.name}: {err.reason} (at byte {err.offset}); refused so memory stays "
-                        "bounded") from None
+        raise DataError(f"{p.name}: {err.reason} (at byte {err.offset}); refused so memory stays bounded") from None
     except StreamError as err:
-        raise DataError(f"{p.name}: invalid JSON at byte {err.offset} ({err.reason}); "
-                        f"{len(ex.rows)} rows read before it are not used") from None
+        raise DataError(
+            f"{p.name}: invalid JSON at byte {err.offset} ({err.reason}); "
+            f"{len(ex.rows)} rows read before it are not used"
+        ) from None
     ex.items_read = counts.get("standard_charge_information", 0)
     if "standard_charge_information" not in counts and not any("not an array" in w for w in ex.warnings):
         ex.warnings.append("the file has no standard_charge_information member: no charges in this file")
@@ -414,15 +504,22 @@ def _json_top(m: Any, top: dict[str, Any], ex: Extraction) -> None:
         ex.warnings.append("standard_charge_information is not an array: no charges in this file")
 
 
-def _json_item(m: Any, codes: set[str], top: dict[str, Any], ex: Extraction, p: "Path | UrlFile",
-               file_class: str) -> None:
+def _json_item(
+    m: Any, codes: set[str], top: dict[str, Any], ex: Extraction, p: "Path | UrlFile", file_class: str
+) -> None:
     """One standard_charge_information item: its charges and payer rates when it has a requested code."""
     item = m.value
     where = f"standard_charge_information[{m.index}] (byte {m.offset})"
     if not isinstance(item, dict) or "code_information" not in item:
         raise DataError(f"{p.name}: {where}: missing required field code_information")
-    hit = next((str(c.get("code")).strip() for c in _objects(item["code_information"], f"{where}.code_information", p)
-                if str(c.get("type", "")).upper() in CODE_TYPES and str(c.get("code", "")).strip() in codes), None)
+    hit = next(
+        (
+            str(c.get("code")).strip()
+            for c in _objects(item["code_information"], f"{where}.code_information", p)
+            if str(c.get("type", "")).upper() in CODE_TYPES and str(c.get("code", "")).strip() in codes
+        ),
+        None,
+    )
     if hit is None:
         return
     ex.items_matched += 1
@@ -432,13 +529,30 @@ def _json_item(m: Any, codes: set[str], top: dict[str, Any], ex: Extraction, p: 
         at = f"{where}.standard_charges[{i}]"
         cls = CLASS_OF.get(_text(sc.get("billing_class")).strip().lower(), file_class)
         mods = sc.get("modifier_code") or []
-        r = {"_code": hit, "setting": _text(sc.get("setting")) or None,
-             "modifiers": "|".join(_text(x) for x in (mods if isinstance(mods, list) else [mods]))}
+        r = {
+            "_code": hit,
+            "setting": _text(sc.get("setting")) or None,
+            "modifiers": "|".join(_text(x) for x in (mods if isinstance(mods, list) else [mods])),
+        }
         for member, kind in (("gross_charge", "gross charge"), ("discounted_cash", "discounted cash")):
             v = sc.get(member)
             if v is not None:
-                ex.rows.append(_row(p, "hpt-json", hospital, top, r, "", "", _json_amount(v, f"{at}.{member}", p),
-                                    kind, "", cls, member))
+                ex.rows.append(
+                    _row(
+                        p,
+                        "hpt-json",
+                        hospital,
+                        top,
+                        r,
+                        "",
+                        "",
+                        _json_amount(v, f"{at}.{member}", p),
+                        kind,
+                        "",
+                        cls,
+                        member,
+                    )
+                )
         for pi in _objects(sc.get("payers_information"), f"{at}.payers_information", p):
             _json_payer(pi, at, r, cls, top, ex, p)
     if len(ex.rows) == before:
@@ -450,8 +564,10 @@ def _json_payer(pi: dict, at: str, r: dict, cls: str, top: dict[str, Any], ex: E
     d = pi.get("standard_charge_dollar")
     q = pi.get("standard_charge_percentage")
     if not _text(pi.get("payer_name")) and (d is not None or q is not None):
-        ex.count("payer charge with no payer_name (the template requires one; not read: a negotiated rate must "
-                 "name its payer)")
+        ex.count(
+            "payer charge with no payer_name (the template requires one; not read: a negotiated rate must "
+            "name its payer)"
+        )
         return
     if d is None and q is None:
         if pi.get("standard_charge_algorithm"):
@@ -461,6 +577,19 @@ def _json_payer(pi: dict, at: str, r: dict, cls: str, top: dict[str, Any], ex: E
     if d is not None and q is not None:
         ex.count("percentage given beside a dollar amount (the dollar amount is the rate kept)")
     value = _json_amount(d if d is not None else q, f"{at}.{member} for {pi.get('payer_name')!r}", p)
-    ex.rows.append(_row(p, "hpt-json", str(top.get("hospital_name", "")), top, r, _text(pi.get("payer_name")),
-                        _text(pi.get("plan_name")), value, "negotiated" if d is not None else "percentage",
-                        _text(pi.get("methodology")), cls, member))
+    ex.rows.append(
+        _row(
+            p,
+            "hpt-json",
+            str(top.get("hospital_name", "")),
+            top,
+            r,
+            _text(pi.get("payer_name")),
+            _text(pi.get("plan_name")),
+            value,
+            "negotiated" if d is not None else "percentage",
+            _text(pi.get("methodology")),
+            cls,
+            member,
+        )
+    )

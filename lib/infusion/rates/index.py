@@ -64,8 +64,11 @@ def in_network_files(index: str | Path, plan: str | None = None, max_item: int =
                     continue
                 for location, description in files:
                     before = found.get(location)
-                    found[location] = IndexedFile(location, description or (before.description if before else ""),
-                                                  tuple(dict.fromkeys((before.plans if before else ()) + tuple(plans))))
+                    found[location] = IndexedFile(
+                        location,
+                        description or (before.description if before else ""),
+                        tuple(dict.fromkeys((before.plans if before else ()) + tuple(plans))),
+                    )
     except (StreamError, TooLarge) as err:
         raise DataError(f"{source.name}: not a readable index file ({err})") from None
     return list(found.values())

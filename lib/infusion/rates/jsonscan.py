@@ -47,6 +47,7 @@ class Member:
     index: int | None
     offset: int
 
+
 _WS = b" \t\r\n"
 
 
@@ -69,6 +70,8 @@ def loads(raw: bytes | str) -> Any:
 
 class MissingField(StreamError):
     """An array item without a required member (found without decoding the item)."""
+
+
 _KEY = re.compile(rb'\s*"((?:[^"\\]|\\.)*)"\s*:\s*', re.S)
 
 
@@ -86,7 +89,7 @@ class _Buf:
             return False
         if self.pos:
             self.base += self.pos
-            self.data = self.data[self.pos:]
+            self.data = self.data[self.pos :]
             self.pos = 0
         more = self.fp.read(max(self.chunk, at_least))
         if not more:
@@ -101,7 +104,7 @@ class _Buf:
             while self.pos < n and self.data[self.pos] in _WS:
                 self.pos += 1
             if self.pos < n:
-                return self.data[self.pos:self.pos + 1]
+                return self.data[self.pos : self.pos + 1]
             if not self.fill():
                 return b""
 
@@ -110,10 +113,14 @@ class _Buf:
 
 
 MAX_DEPTH = 512  # nesting the scanner accepts inside one item (json.loads recurses ~1,000 deep)
-_SCAN_ERRORS = {1: "mismatched bracket", 2: "control character inside a string",
-                3: "a character that is not JSON outside a string (a bare word?)",
-                4: f"nested more than {MAX_DEPTH} levels deep",
-                5: "empty item (a comma with no value before it)", 6: "missing required field"}
+_SCAN_ERRORS = {
+    1: "mismatched bracket",
+    2: "control character inside a string",
+    3: "a character that is not JSON outside a string (a bare word?)",
+    4: f"nested more than {MAX_DEPTH} levels deep",
+    5: "empty item (a comma with no value before it)",
+    6: "missing required field",
+}
 
 
 # ``_scan``: one pass over bytes ``a`` that start outside any string at relative depth 0. Returns
@@ -211,18 +218,23 @@ def compiled_scan() -> Any:
     return _compiled[0]
 
 
-def _separators(seg: bytes, first_only: bool = False, closer: int = 93, word: bytes = b"",
-                ) -> tuple[np.ndarray, np.ndarray, int, int, int]:
+def _separators(
+    seg: bytes,
+    first_only: bool = False,
+    closer: int = 93,
+    word: bytes = b"",
+) -> tuple[np.ndarray, np.ndarray, int, int, int]:
     """(separators, value starts, stop, err_at, err) of ``seg``; see ``_scan`` (value starts: where
     the value of each complete item's ``word`` member starts). A window of more than ``SMALL``
     bytes (or any, once the kernel is loaded) goes to the compiled kernel; a smaller one is scanned
     by ``_scan`` as Python (same results: tests run both)."""
     if _compiled or len(seg) > SMALL:
-        out, k, stop, err_at, err = compiled_scan()(np.frombuffer(seg, dtype=np.uint8), first_only, closer,
-                                                    np.frombuffer(word, dtype=np.uint8), _KINDS_ARRAY)
+        out, k, stop, err_at, err = compiled_scan()(
+            np.frombuffer(seg, dtype=np.uint8), first_only, closer, np.frombuffer(word, dtype=np.uint8), _KINDS_ARRAY
+        )
     else:
         out, k, stop, err_at, err = _scan(seg, first_only, closer, word, KINDS)
-    return out[0, :k], out[1, :k + (stop >= 0)], int(stop), int(err_at), int(err)
+    return out[0, :k], out[1, : k + (stop >= 0)], int(stop), int(err_at), int(err)
 
 
 def _scan_error(err: int, where: str, at: int) -> StreamError:
@@ -237,8 +249,11 @@ class TooLarge(StreamError):
 
 
 def _too_large(what: str, limit: int, at: int) -> TooLarge:
-    return TooLarge(f"{what} is larger than {limit / (1 << 20):g} MB, the bound on one item "
-                    "(raise it with --max-item-mb if the file is genuine)", at)
+    return TooLarge(
+        f"{what} is larger than {limit / (1 << 20):g} MB, the bound on one item "
+        "(raise it with --max-item-mb if the file is genuine)",
+        at,
+    )
 
 
 def _value_end(buf: _Buf, what: str, max_item: int = MAX_ITEM) -> int:
@@ -247,7 +262,7 @@ def _value_end(buf: _Buf, what: str, max_item: int = MAX_ITEM) -> int:
     while True:
         if len(buf.data) - buf.pos > max_item:
             raise _too_large(what, max_item, origin)
-        seg = buf.data[buf.pos:]
+        seg = buf.data[buf.pos :]
         seps, _, stop, err_at, err = _separators(seg, first_only=True, closer=125)
         if len(seps) and (err_at < 0 or err_at > int(seps[0])):
             return buf.pos + int(seps[0])
@@ -272,8 +287,12 @@ def _member_name(buf: _Buf, max_item: int) -> str:
         m = _KEY.match(buf.data, buf.pos)
     if not m:
         got = buf.peek()
-        raise StreamError(f"expected a member name, found {got.decode(errors='replace')!r}"
-                          if got else "data ends where a member name was expected", buf.offset())
+        raise StreamError(
+            f"expected a member name, found {got.decode(errors='replace')!r}"
+            if got
+            else "data ends where a member name was expected",
+            buf.offset(),
+        )
     try:
         key = json.loads(b'"' + m.group(1) + b'"')
     except (ValueError, UnicodeDecodeError) as err:  # a raw control character, bad UTF-8 or escape
@@ -282,10 +301,15 @@ def _member_name(buf: _Buf, max_item: int) -> str:
     return key
 
 
-def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | Values | None],
-                     chunk: int = 1 << 22, counts: dict[str, int] | None = None,
-                     required: dict[str, str] | None = None,
-                     max_item: int = MAX_ITEM, raw_keys: frozenset[str] = frozenset()) -> Iterator[Member]:
+def iter_object_fast(
+    fp: Readable,
+    arrays: dict[str, re.Pattern[bytes] | Values | None],
+    chunk: int = 1 << 22,
+    counts: dict[str, int] | None = None,
+    required: dict[str, str] | None = None,
+    max_item: int = MAX_ITEM,
+    raw_keys: frozenset[str] = frozenset(),
+) -> Iterator[Member]:
     """Yield the members of the top-level JSON object in ``fp`` (binary, decompressed), in order.
 
     Members named in ``arrays`` whose value is an array are streamed item by item: only items
@@ -313,7 +337,7 @@ def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | Values 
         else:
             end = _value_end(buf, f"member {key!r}", max_item)
             at = buf.offset()
-            raw = buf.data[buf.pos:end]
+            raw = buf.data[buf.pos : end]
             try:
                 value = loads(raw)
             except ValueError as err:
@@ -327,8 +351,9 @@ def iter_object_fast(fp: Readable, arrays: dict[str, re.Pattern[bytes] | Values 
         if nxt == b"}":
             buf.pos += 1
             break
-        raise StreamError(f"expected ',' or '}}' after member {key!r}" if nxt else
-                          f"data ends after member {key!r}", buf.offset())
+        raise StreamError(
+            f"expected ',' or '}}' after member {key!r}" if nxt else f"data ends after member {key!r}", buf.offset()
+        )
     if buf.peek() != b"":
         raise StreamError("extra data after the top-level object", buf.offset())
 
@@ -358,7 +383,7 @@ class RawItems:
     def item(self, i: int) -> Member:
         """Item ``i`` as a Member holding its bytes, at the offset of its first byte."""
         a = int(self.starts[i])
-        return Member("", self.data[a:int(self.ends[i])], self.first + i, self.base + _skip_ws(self.data, a))
+        return Member("", self.data[a : int(self.ends[i])], self.first + i, self.base + _skip_ws(self.data, a))
 
 
 def _items_of(rx: re.Pattern[bytes], seg: bytes, starts: np.ndarray, end: int) -> np.ndarray:
@@ -398,13 +423,21 @@ def _may_hold(seg: bytes, at: np.ndarray, ends: np.ndarray, texts: tuple[bytes, 
     return hit
 
 
-def _decoded(buf: _Buf, seg: bytes, key: str, index: int, starts: np.ndarray, ends: np.ndarray,
-             pattern: re.Pattern[bytes] | Values | None, values: np.ndarray) -> Iterator[Member]:
+def _decoded(
+    buf: _Buf,
+    seg: bytes,
+    key: str,
+    index: int,
+    starts: np.ndarray,
+    ends: np.ndarray,
+    pattern: re.Pattern[bytes] | Values | None,
+    values: np.ndarray,
+) -> Iterator[Member]:
     """The window's complete items that match ``pattern`` (all when None), decoded in order."""
     if pattern is None:
         hits: Any = range(len(ends))
     elif isinstance(pattern, Values):
-        hits = np.flatnonzero(_may_hold(seg, values[:len(ends)], ends, pattern.texts)).tolist()
+        hits = np.flatnonzero(_may_hold(seg, values[: len(ends)], ends, pattern.texts)).tolist()
     else:
         hits = np.unique(_items_of(pattern, seg, starts, int(ends[-1]))).tolist()
     for i in hits:
@@ -415,14 +448,22 @@ def _decoded(buf: _Buf, seg: bytes, key: str, index: int, starts: np.ndarray, en
         except ValueError as err:
             lead = len(raw) - len(raw.lstrip())
             pos = getattr(err, "pos", 0) or 0
-            raise StreamError(f"{key}[{index + i}]: {err.args[0].split(':')[0]}",
-                              buf.offset(buf.pos + a) + pos if pos else buf.offset(buf.pos + a + lead)) from None
+            raise StreamError(
+                f"{key}[{index + i}]: {err.args[0].split(':')[0]}",
+                buf.offset(buf.pos + a) + pos if pos else buf.offset(buf.pos + a + lead),
+            ) from None
         yield Member(key, value, index + i, buf.offset(buf.pos + _skip_ws(seg, a)))
 
 
-def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | Values | None,
-                counts: dict[str, int] | None = None,
-                required: str | None = None, max_item: int = MAX_ITEM, raw: bool = False) -> Iterator[Member]:
+def _scan_array(
+    buf: _Buf,
+    key: str,
+    pattern: re.Pattern[bytes] | Values | None,
+    counts: dict[str, int] | None = None,
+    required: str | None = None,
+    max_item: int = MAX_ITEM,
+    raw: bool = False,
+) -> Iterator[Member]:
     if isinstance(pattern, Values) and not required:
         raise ValueError(f"{key}: Values select items by their required member: name it in required")
     index = 0
@@ -431,14 +472,15 @@ def _scan_array(buf: _Buf, key: str, pattern: re.Pattern[bytes] | Values | None,
         buf.pos += 1
         return
     while True:
-        seg = buf.data[buf.pos:]
+        seg = buf.data[buf.pos :]
         seps, values, stop_at, err_at, bad = _separators(seg, word=word)
         if bad:
             done = int(np.searchsorted(seps, err_at))  # complete items before the error
             if bad == 6:  # at the item's own start
                 at = _skip_ws(seg, int(seps[done - 1]) + 1 if done else 0)
-                raise MissingField(f"{key}[{index + done}]: missing required field {required}",
-                                   buf.offset(buf.pos + at))
+                raise MissingField(
+                    f"{key}[{index + done}]: missing required field {required}", buf.offset(buf.pos + at)
+                )
             raise _scan_error(bad, f"{key}[{index + done}]", buf.offset(buf.pos + err_at))
         starts = np.concatenate(([0], seps + 1))  # item starts (relative); the last one may be incomplete
         ends = seps if stop_at < 0 else np.append(seps, stop_at)

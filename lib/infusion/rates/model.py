@@ -7,39 +7,86 @@ from typing import TYPE_CHECKING
 
 from ..reference.payers import PRIVATE_FAMILIES, PayerClass, classify, classify_payer, clean_name
 
-__all__ = ["RATE_COLUMNS", "FAMILY_LABELS", "LOB_LABELS", "PRIVATE_FAMILIES", "DOLLAR_TYPES", "ILLUSTRATIVE_MARK",
-           "PayerClass", "classify", "classify_payer", "clean_name", "Extraction", "to_frame", "join"]
+__all__ = [
+    "RATE_COLUMNS",
+    "FAMILY_LABELS",
+    "LOB_LABELS",
+    "PRIVATE_FAMILIES",
+    "DOLLAR_TYPES",
+    "ILLUSTRATIVE_MARK",
+    "PayerClass",
+    "classify",
+    "classify_payer",
+    "clean_name",
+    "Extraction",
+    "to_frame",
+    "join",
+]
 
 if TYPE_CHECKING:  # pandas is imported where a frame is built, not to read files
     import pandas as pd
 
 RATE_COLUMNS = {
-    "source_file": "string", "source_format": "string", "reporting_entity": "string",
-    "payer_name": "string", "payer_family": "string", "plan_name": "string", "plan_id": "string",
-    "plan_market_type": "string", "billing_code": "string", "billing_code_type": "string",
-    "negotiation_arrangement": "string", "negotiated_type": "string", "rate": "float64",
-    "billing_class": "string", "setting": "string", "service_codes": "string",
-    "modifiers": "string", "provider_key": "string", "provider_groups": "Int64",
-    "npi_count": "Int64", "remote_reference": "boolean", "expiration_date": "string",
-    "last_updated": "string", "illustrative": "boolean",
-    "line_of_business": "string", "source_column": "string", "unresolved_reference": "boolean",
-    "network": "string", "state": "string",
+    "source_file": "string",
+    "source_format": "string",
+    "reporting_entity": "string",
+    "payer_name": "string",
+    "payer_family": "string",
+    "plan_name": "string",
+    "plan_id": "string",
+    "plan_market_type": "string",
+    "billing_code": "string",
+    "billing_code_type": "string",
+    "negotiation_arrangement": "string",
+    "negotiated_type": "string",
+    "rate": "float64",
+    "billing_class": "string",
+    "setting": "string",
+    "service_codes": "string",
+    "modifiers": "string",
+    "provider_key": "string",
+    "provider_groups": "Int64",
+    "npi_count": "Int64",
+    "remote_reference": "boolean",
+    "expiration_date": "string",
+    "last_updated": "string",
+    "illustrative": "boolean",
+    "line_of_business": "string",
+    "source_column": "string",
+    "unresolved_reference": "boolean",
+    "network": "string",
+    "state": "string",
 }
 # columns a rates file written before they existed may lack (read as null: in-network, state unknown)
 OPTIONAL_COLUMNS = ("network", "state")
-FAMILY_LABELS = {"aetna": "Aetna", "bcbs": "BCBS", "cigna": "Cigna", "uhc": "UnitedHealthcare",
-                 "medicare": "Medicare", "other": "Other"}
-LOB_LABELS = {"commercial": "commercial", "medicare_advantage": "Medicare Advantage",
-              "medicaid_managed_care": "Medicaid managed care", "exchange": "exchange (individual market)",
-              "tricare": "TRICARE / VA", "medicare": "Medicare (traditional)",
-              "medicaid": "Medicaid (state program)", "workers_comp": "workers' comp / auto",
-              "international": "international", "other_government": "other government program",
-              "self_pay": "self-pay (not a payer)", "unknown": "unknown"}
+FAMILY_LABELS = {
+    "aetna": "Aetna",
+    "bcbs": "BCBS",
+    "cigna": "Cigna",
+    "uhc": "UnitedHealthcare",
+    "medicare": "Medicare",
+    "other": "Other",
+}
+LOB_LABELS = {
+    "commercial": "commercial",
+    "medicare_advantage": "Medicare Advantage",
+    "medicaid_managed_care": "Medicaid managed care",
+    "exchange": "exchange (individual market)",
+    "tricare": "TRICARE / VA",
+    "medicare": "Medicare (traditional)",
+    "medicaid": "Medicaid (state program)",
+    "workers_comp": "workers' comp / auto",
+    "international": "international",
+    "other_government": "other government program",
+    "self_pay": "self-pay (not a payer)",
+    "unknown": "unknown",
+}
 DOLLAR_TYPES = ("negotiated", "derived", "fee schedule")
 # the two-letter codes a rate's state may have (states, DC and the territories)
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM NY NC ND "
-    "OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY GU VI AS MP".split())
+    "OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY GU VI AS MP".split()
+)
 
 ILLUSTRATIVE_MARK = "ILLUSTRATIVE"
 
@@ -80,13 +127,18 @@ def join(values) -> str:
     return "|".join(str(v).strip() for v in values) if values else ""
 
 
-def payer_fields(payer: str | None, plan: str | None, setting: str | None = None,
-                 default_lob: str | None = None) -> dict[str, str | None]:
+def payer_fields(
+    payer: str | None, plan: str | None, setting: str | None = None, default_lob: str | None = None
+) -> dict[str, str | None]:
     """The payer columns of a rate (family, line of business, network) and its setting: a setting
     the names state ("Blue Cross Inpatient", "HMO Outpatient") narrows the file's own (often "both");
     a row without a payer (a gross or cash charge) keeps the file's setting and no payer labels."""
     if not payer:
         return {"payer_family": None, "line_of_business": None, "network": None, "setting": setting}
     c = classify(payer, plan, default_lob)
-    return {"payer_family": c.family, "line_of_business": c.line_of_business, "network": c.network,
-            "setting": c.setting or setting}
+    return {
+        "payer_family": c.family,
+        "line_of_business": c.line_of_business,
+        "network": c.network,
+        "setting": c.setting or setting,
+    }

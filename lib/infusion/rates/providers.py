@@ -26,6 +26,7 @@ class Named(Protocol):
     @property
     def name(self) -> str: ...
 
+
 RAW = frozenset({"provider_references"})  # read a window at a time from their bytes (``refscan``)
 
 
@@ -49,8 +50,11 @@ class ProviderFilter:
             if self.npi and any(str(n) in self.npi for n in (g.get("npi") or []) if not isinstance(n, bool)):
                 return True
             tin = g.get("tin")
-            if self.tin and isinstance(tin, dict) and "".join(c for c in str(tin.get("value", "")) if c.isdigit()) \
-                    in self.tin:
+            if (
+                self.tin
+                and isinstance(tin, dict)
+                and "".join(c for c in str(tin.get("value", "")) if c.isdigit()) in self.tin
+            ):
                 return True
         return False
 
@@ -83,8 +87,11 @@ def group_id(value: Any, where: str, path: Named) -> int | float | str:
             raise file_error(path, f"{where}: provider group id {shown(value)} is not a finite number")
         return int(value) if value.is_integer() else value
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise file_error(path, f"{where}: provider group id {json.dumps(value)[:40]} is "
-                         f"{'a boolean' if isinstance(value, bool) else 'not a number or text'}")
+        raise file_error(
+            path,
+            f"{where}: provider group id {json.dumps(value)[:40]} is "
+            f"{'a boolean' if isinstance(value, bool) else 'not a number or text'}",
+        )
     return value
 
 
@@ -116,8 +123,10 @@ def read_reference(m: Any, ex: Extraction, p: Named) -> tuple[Any, int]:
         raise file_error(p, f"{where}: missing provider_group_id")
     gid = group_id(ref["provider_group_id"], where, p)
     if ref.get("location"):
-        ex.warnings.append(f"provider_references[{m.index}] id {gid} is a remote file ({ref['location']}): not "
-                           "fetched; its rates are kept with remote_reference=True and no NPI count")
+        ex.warnings.append(
+            f"provider_references[{m.index}] id {gid} is a remote file ({ref['location']}): not "
+            "fetched; its rates are kept with remote_reference=True and no NPI count"
+        )
         return gid, -1
     g, n = provider_summary(ref.get("provider_groups") or [], where, p)
     return gid, g << 32 | n
@@ -140,8 +149,9 @@ def rate_providers(nr: dict, where: str, p: Named, providers: ProviderFilter | N
     if "provider_groups" in nr:
         groups = nr["provider_groups"] or []
         g, n = provider_summary(groups, where, p)
-        key = "inline:" + join(sorted(str(x["tin"].get("value", "") if isinstance(x.get("tin"), dict) else "")
-                                      for x in groups))
+        key = "inline:" + join(
+            sorted(str(x["tin"].get("value", "") if isinstance(x.get("tin"), dict) else "") for x in groups)
+        )
         return RateProviders(g, n, key, None, providers is not None and providers.matches(groups))
     ids = nr.get("provider_references") or []
     if not isinstance(ids, list):

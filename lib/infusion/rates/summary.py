@@ -33,9 +33,9 @@ from ..errors import InputError, shown
 from ..medicare.payment import opps_rate, payment
 from .model import DOLLAR_TYPES, FAMILY_LABELS, LOB_LABELS, OPTIONAL_COLUMNS, RATE_COLUMNS, to_frame
 
-REAL_RATES = "real_rates.parquet"        # data/benchmarks: real hospital rates (scripts/build_real_rates.py)
-SAMPLE_RATES = "sample_rates.parquet"    # data/benchmarks: the illustrative sample (scripts/make_sample_rates.py)
-ILLUSTRATIVE = "illustrative"            # the name that asks for the sample
+REAL_RATES = "real_rates.parquet"  # data/benchmarks: real hospital rates (scripts/build_real_rates.py)
+SAMPLE_RATES = "sample_rates.parquet"  # data/benchmarks: the illustrative sample (scripts/make_sample_rates.py)
+ILLUSTRATIVE = "illustrative"  # the name that asks for the sample
 IMPLAUSIBLE_HIGH = 20.0
 IMPLAUSIBLE_LOW = 0.1
 
@@ -44,11 +44,11 @@ IMPLAUSIBLE_LOW = 0.1
 class Summary:
     code: str
     year: int
-    table: pd.DataFrame          # per payer family, line of business and billing class
-    excluded: pd.DataFrame       # counts left out, with why
+    table: pd.DataFrame  # per payer family, line of business and billing class
+    excluded: pd.DataFrame  # counts left out, with why
     illustrative: bool
     medicare: dict[str, float | None]
-    rates: pd.DataFrame          # the individual rates the table is made of (one row each)
+    rates: pd.DataFrame  # the individual rates the table is made of (one row each)
 
 
 def rates_file(name: str | Path | None) -> Path:
@@ -66,8 +66,10 @@ def rates_file(name: str | Path | None) -> Path:
 def medicare_reference(code: str, year: int) -> dict[str, float | None]:
     pro = payment(code, year)
     inst = opps_rate(code, year).to_dict()
-    return {"professional": pro.per_unit if pro.available else None,
-            "institutional": inst.get("payment_rate") if inst.get("available") else None}
+    return {
+        "professional": pro.per_unit if pro.available else None,
+        "institutional": inst.get("payment_rate") if inst.get("available") else None,
+    }
 
 
 # a rate the percentiles can use (DuckDB sorts NaN above every number: it would pass for a high rate)
@@ -83,26 +85,36 @@ def _rates_table(con: duckdb.DuckDBPyConnection, path: str | Path, code: str) ->
     if not p.is_file():  # a FIFO or a device would block the read
         raise InputError("rates", f"{str(p)!r} is not a regular file")
     try:
-        con.execute("CREATE TEMP TABLE r AS SELECT * FROM read_parquet(?) WHERE billing_code = ?",
-                    [str(p), code])
+        con.execute("CREATE TEMP TABLE r AS SELECT * FROM read_parquet(?) WHERE billing_code = ?", [str(p), code])
     except duckdb.Error as err:
         why = str(err).splitlines()[0]
-        raise InputError("rates", f"{p.name} is not a rates Parquet file as `python -m infusion rates "
-                         f"extract` writes ({why})") from None
+        raise InputError(
+            "rates", f"{p.name} is not a rates Parquet file as `python -m infusion rates extract` writes ({why})"
+        ) from None
     described = con.execute("DESCRIBE r").fetchall()
     have = {d[0] for d in described}
     kinds = {d[0]: str(d[1]) for d in described}
-    if "rate" in kinds and not re.match(r"(DOUBLE|FLOAT|REAL|DECIMAL|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT)",
-                                        kinds["rate"]):
-        raise InputError("rates", f"{p.name}: column 'rate' is {kinds['rate']}, not a number (a rates file "
-                         "as `python -m infusion rates extract` writes holds rates as DOUBLE)")
-    expected = {"string": r"VARCHAR|\"NULL\"|NULL", "Int64": r"(BIG|SMALL|TINY|HUGE)?INT(EGER)?|DOUBLE|\"NULL\"|NULL",
-                "boolean": r"BOOLEAN|\"NULL\"|NULL"}
+    if "rate" in kinds and not re.match(
+        r"(DOUBLE|FLOAT|REAL|DECIMAL|INTEGER|BIGINT|SMALLINT|TINYINT|HUGEINT)", kinds["rate"]
+    ):
+        raise InputError(
+            "rates",
+            f"{p.name}: column 'rate' is {kinds['rate']}, not a number (a rates file "
+            "as `python -m infusion rates extract` writes holds rates as DOUBLE)",
+        )
+    expected = {
+        "string": r"VARCHAR|\"NULL\"|NULL",
+        "Int64": r"(BIG|SMALL|TINY|HUGE)?INT(EGER)?|DOUBLE|\"NULL\"|NULL",
+        "boolean": r"BOOLEAN|\"NULL\"|NULL",
+    }
     for name, kind in RATE_COLUMNS.items():  # text where text belongs: a list or struct column is refused
         if name in kinds and kind in expected and not re.fullmatch(expected[kind], kinds[name]):
-            raise InputError("rates", f"{p.name}: column {name!r} is {shown(kinds[name], 40)}, not "
-                             f"{'text' if kind == 'string' else 'a whole number' if kind == 'Int64' else 'true/false'} "
-                             "(as `infusion rates extract` writes it)")
+            raise InputError(
+                "rates",
+                f"{p.name}: column {name!r} is {shown(kinds[name], 40)}, not "
+                f"{'text' if kind == 'string' else 'a whole number' if kind == 'Int64' else 'true/false'} "
+                "(as `infusion rates extract` writes it)",
+            )
     for c in OPTIONAL_COLUMNS:  # a rates file written before these columns existed
         if c not in have:
             con.execute(f"ALTER TABLE r ADD COLUMN {c} VARCHAR")
@@ -111,8 +123,11 @@ def _rates_table(con: duckdb.DuckDBPyConnection, path: str | Path, code: str) ->
     missing = [c for c in columns if c not in have]
     if missing:
         names = ", ".join(missing[:5]) + (", ..." if len(missing) > 5 else "")
-        raise InputError("rates", f"{p.name} is not a rates Parquet file as `python -m infusion rates "
-                         f"extract` writes (missing {len(missing)} of its {len(columns)} columns: {names})")
+        raise InputError(
+            "rates",
+            f"{p.name} is not a rates Parquet file as `python -m infusion rates "
+            f"extract` writes (missing {len(missing)} of its {len(columns)} columns: {names})",
+        )
 
 
 def load_rates(path: str | Path, code: str) -> pd.DataFrame:
@@ -214,7 +229,8 @@ def format_summary(s: Summary) -> str:
             t[c] = t[c].map(lambda v: "" if pd.isna(v) else f"{v:,.2f}")
         t["states"] = t["states"].fillna("")
         t["median_pct_of_medicare"] = t["median_pct_of_medicare"].map(
-            lambda v: "data not available" if pd.isna(v) else f"{v:.0f}%")
+            lambda v: "data not available" if pd.isna(v) else f"{v:.0f}%"
+        )
         lines.append(t.rename(columns={"median_pct_of_medicare": "median % of Medicare"}).to_string(index=False))
     for r in s.excluded.itertuples():
         lines.append(f"left out: {r.n} {r.reason}")

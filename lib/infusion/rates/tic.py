@@ -46,8 +46,16 @@ except ImportError:  # a platform without its wheels: the standard gzip reader
 # a truncated or damaged gzip stream
 GZIP_ERRORS: tuple[type[BaseException], ...] = (EOFError, zlib.error, gzip.BadGzipFile, *_ISAL_ERRORS)
 
-TOP_FIELDS = ("reporting_entity_name", "reporting_entity_type", "plan_name", "plan_id",
-              "plan_market_type", "issuer_name", "last_updated_on", "version")
+TOP_FIELDS = (
+    "reporting_entity_name",
+    "reporting_entity_type",
+    "plan_name",
+    "plan_id",
+    "plan_market_type",
+    "issuer_name",
+    "last_updated_on",
+    "version",
+)
 
 
 class CountingReader(io.RawIOBase):
@@ -154,8 +162,9 @@ def fetched(raw: Any) -> dict | None:
     return info.as_dict() if info is not None else None
 
 
-def open_stream(path: Path | UrlFile, on_read=None, read_ahead: bool = False
-                ) -> tuple[io.BufferedIOBase, CountingReader]:
+def open_stream(
+    path: Path | UrlFile, on_read=None, read_ahead: bool = False
+) -> tuple[io.BufferedIOBase, CountingReader]:
     """The decompressed stream of ``path`` (gzip by magic bytes) and the raw byte counter.
 
     With ``read_ahead``, a gzip file is decompressed in a background thread (by ``_gunzip``).
@@ -211,8 +220,9 @@ def code_pattern(codes: set[str]) -> "re.Pattern[bytes]":
     return re.compile(rb'"billing_code"\s*:\s*(?:"?\s*(?:' + alts + rb')\s*["\s,}]|"[^"]*\\)')
 
 
-def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MAX_ITEM,
-             providers: ProviderFilter | None = None) -> Extraction:
+def read_tic(
+    path: str | Path, codes: set[str], on_read=None, max_item: int = MAX_ITEM, providers: ProviderFilter | None = None
+) -> Extraction:
     """Rows for ``codes`` from one in-network file (``providers``: only those of the providers
     listed). DataError names the file and the byte offset (or the in_network item and field) of the
     first problem; nothing partial is returned."""
@@ -225,17 +235,25 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
     counts: dict[str, int] = {}
     with closing(RefTable()) as refs:  # id -> groups << 32 | NPIs (-1: remote); its temp file removed at the end
         with _read_errors(p, raw, pending), stream:
-            for m in iter_object_fast(stream, {"in_network": code_filter(codes), "provider_references": None},
-                                      counts=counts, required=REQUIRED, max_item=max_item,
-                                      raw_keys=frozenset() if providers is not None else RAW):
+            for m in iter_object_fast(
+                stream,
+                {"in_network": code_filter(codes), "provider_references": None},
+                counts=counts,
+                required=REQUIRED,
+                max_item=max_item,
+                raw_keys=frozenset() if providers is not None else RAW,
+            ):
                 if m.index is None:
                     _top_member(m, top, ex)
                 elif isinstance(m.value, RawItems):
                     read_references(m.value, refs, ex, p)
                 elif m.key == "provider_references":
                     refs.add(*read_reference(m, ex, p))
-                    if providers is not None and isinstance(m.value, dict) and \
-                            providers.matches(m.value.get("provider_groups")):
+                    if (
+                        providers is not None
+                        and isinstance(m.value, dict)
+                        and providers.matches(m.value.get("provider_groups"))
+                    ):
                         matched.add(group_id(m.value.get("provider_group_id"), "", p))
                 else:
                     pending += _item_rows(m, codes, ex, p, providers)
@@ -250,8 +268,9 @@ def read_tic(path: str | Path, codes: set[str], on_read=None, max_item: int = MA
     return ex
 
 
-def _of_providers(pending: list[tuple[dict, RateProviders]], matched: set, ex: Extraction
-                  ) -> list[tuple[dict, RateProviders]]:
+def _of_providers(
+    pending: list[tuple[dict, RateProviders]], matched: set, ex: Extraction
+) -> list[tuple[dict, RateProviders]]:
     """The rows whose providers (inline groups, or referenced groups) hold a listed NPI or TIN; the
     others counted. A remote reference cannot be checked: its rates are not kept."""
     kept = []
@@ -278,22 +297,33 @@ def _read_errors(p: "Path | UrlFile", raw: Any, pending: list) -> Iterator[None]
     try:
         yield
     except TooLarge as err:
-        raise file_error(p, f"{err.reason} (at decompressed byte {err.offset}); refused so memory stays bounded; "
-                         f"{len(pending)} rows read before it are not used") from None
+        raise file_error(
+            p,
+            f"{err.reason} (at decompressed byte {err.offset}); refused so memory stays bounded; "
+            f"{len(pending)} rows read before it are not used",
+        ) from None
     except MissingField as err:
-        raise file_error(p, f"{err.reason} (byte {err.offset}); {len(pending)} rows read before it are "
-                         "not used") from None
+        raise file_error(
+            p, f"{err.reason} (byte {err.offset}); {len(pending)} rows read before it are not used"
+        ) from None
     except StreamError as err:
-        raise file_error(p, f"invalid JSON at decompressed byte {err.offset} ({err.reason}); "
-                         f"{raw.count} bytes of the file read; {len(pending)} rows read before it are "
-                         "not used") from None
+        raise file_error(
+            p,
+            f"invalid JSON at decompressed byte {err.offset} ({err.reason}); "
+            f"{raw.count} bytes of the file read; {len(pending)} rows read before it are "
+            "not used",
+        ) from None
     except GZIP_ERRORS as err:
-        raise file_error(p, f"gzip stream is damaged or truncated after {raw.count} bytes of the file "
-                         f"({err}); {len(pending)} rows read before it are not used") from None
+        raise file_error(
+            p,
+            f"gzip stream is damaged or truncated after {raw.count} bytes of the file "
+            f"({err}); {len(pending)} rows read before it are not used",
+        ) from None
 
 
-def _item_rows(m: Any, codes: set[str], ex: Extraction, p: "Path | UrlFile", providers: ProviderFilter | None
-               ) -> list[tuple[dict, RateProviders]]:
+def _item_rows(
+    m: Any, codes: set[str], ex: Extraction, p: "Path | UrlFile", providers: ProviderFilter | None
+) -> list[tuple[dict, RateProviders]]:
     """The rows of one in_network item of a requested code, each with its providers."""
     item = m.value
     where = f"in_network[{m.index}] (byte {m.offset})"
@@ -314,8 +344,10 @@ def _item_rows(m: Any, codes: set[str], ex: Extraction, p: "Path | UrlFile", pro
         if not isinstance(prices, list):
             raise file_error(p, f"{where}.negotiated_rates[{j}]: missing negotiated_prices")
         rp = rate_providers(nr, f"{where}.negotiated_rates[{j}]", p, providers)
-        out += [(_price_row(item, price, f"{where}.negotiated_rates[{j}].negotiated_prices[{k}]", p), rp)
-                for k, price in enumerate(prices)]
+        out += [
+            (_price_row(item, price, f"{where}.negotiated_rates[{j}].negotiated_prices[{k}]", p), rp)
+            for k, price in enumerate(prices)
+        ]
     return out
 
 
@@ -340,8 +372,9 @@ def _price_row(item: dict, price: Any, w: str, p: "Path | UrlFile") -> dict:
     }
 
 
-def _finish_rows(ex: Extraction, pending: list[tuple[dict, RateProviders]], table: RefTable,
-                 top: dict[str, Any], p: "Path | UrlFile") -> None:
+def _finish_rows(
+    ex: Extraction, pending: list[tuple[dict, RateProviders]], table: RefTable, top: dict[str, Any], p: "Path | UrlFile"
+) -> None:
     """The rows with the file's payer, plan and line of business and each one's providers."""
     refs = table.lookup(i for _, rp in pending for i in rp.refs or ())
     entity = top.get("reporting_entity_name") or ""
@@ -356,21 +389,35 @@ def _finish_rows(ex: Extraction, pending: list[tuple[dict, RateProviders]], tabl
     unresolved: set = set()
     for row, rp in pending:
         g, n, key, remote, missing = resolve(rp, refs, unresolved)
-        row.update({
-            "source_file": str(p), "source_format": ex.source_format, "reporting_entity": entity,
-            "payer_name": payer, "payer_family": fam, "plan_name": top.get("plan_name"),
-            "plan_id": None if top.get("plan_id") is None else str(top.get("plan_id")),
-            "plan_market_type": top.get("plan_market_type"), "provider_key": key,
-            "provider_groups": g, "npi_count": None if remote else n, "remote_reference": remote,
-            "last_updated": top.get("last_updated_on"),
-            "illustrative": str(entity).upper().startswith(ILLUSTRATIVE_MARK),
-            "line_of_business": lob, "source_column": None, "network": "in-network", "state": None,
-        })
+        row.update(
+            {
+                "source_file": str(p),
+                "source_format": ex.source_format,
+                "reporting_entity": entity,
+                "payer_name": payer,
+                "payer_family": fam,
+                "plan_name": top.get("plan_name"),
+                "plan_id": None if top.get("plan_id") is None else str(top.get("plan_id")),
+                "plan_market_type": top.get("plan_market_type"),
+                "provider_key": key,
+                "provider_groups": g,
+                "npi_count": None if remote else n,
+                "remote_reference": remote,
+                "last_updated": top.get("last_updated_on"),
+                "illustrative": str(entity).upper().startswith(ILLUSTRATIVE_MARK),
+                "line_of_business": lob,
+                "source_column": None,
+                "network": "in-network",
+                "state": None,
+            }
+        )
         if missing:
             row["npi_count"] = None  # a reference to no group: flagged per row, its NPIs unknown
             row["unresolved_reference"] = True
         ex.rows.append(row)
     if unresolved:
-        ex.warnings.append(f"provider reference ids {sorted(unresolved, key=str)[:10]} are used but no "
-                           "such group is defined in the file: their rates are kept with "
-                           "unresolved_reference=True and no NPI count")
+        ex.warnings.append(
+            f"provider reference ids {sorted(unresolved, key=str)[:10]} are used but no "
+            "such group is defined in the file: their rates are kept with "
+            "unresolved_reference=True and no NPI count"
+        )

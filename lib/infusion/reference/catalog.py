@@ -100,8 +100,11 @@ def pos_name(pos: str) -> str:
     return rows.index("reference", "places_of_service.csv", "pos")[pos]["name"]
 
 
-MUE_PROGRAMS = {"professional": "medicare-practitioner", "institutional": "medicare-outpatient-hospital",
-                "dme": "medicare-dme"}
+MUE_PROGRAMS = {
+    "professional": "medicare-practitioner",
+    "institutional": "medicare-outpatient-hospital",
+    "dme": "medicare-dme",
+}
 
 
 def mue_for(code: str, claim: str = "professional", payer: str = "other") -> dict | None:

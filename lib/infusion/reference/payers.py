@@ -32,9 +32,20 @@ from ..errors import DataError, shown
 
 FAMILIES = ("aetna", "bcbs", "cigna", "uhc", "medicare", "other")
 PRIVATE_FAMILIES = ("aetna", "bcbs", "cigna", "uhc")
-LINES_OF_BUSINESS = ("commercial", "medicare_advantage", "medicaid_managed_care", "exchange", "tricare",
-                     "medicare", "medicaid", "workers_comp", "international", "other_government", "self_pay",
-                     "unknown")
+LINES_OF_BUSINESS = (
+    "commercial",
+    "medicare_advantage",
+    "medicaid_managed_care",
+    "exchange",
+    "tricare",
+    "medicare",
+    "medicaid",
+    "workers_comp",
+    "international",
+    "other_government",
+    "self_pay",
+    "unknown",
+)
 NETWORKS = ("in-network", "out-of-network", "out-of-network emergency")
 SETTINGS = ("inpatient", "outpatient")
 KINDS = ("network", "setting", "lob-word", "brand", "plan-type", "program")
@@ -87,11 +98,17 @@ def _rows() -> tuple[_Row, ...]:
                 raise DataError(f"{TABLE} line {line}: column 'pattern': not a regular expression ({err})") from None
             if len(r["source"] or "") < 10:
                 raise DataError(f"{TABLE} line {line}: column 'source' is empty: every row needs its source")
-            out.append(_Row(line, _check(r["kind"], KINDS, "kind", line), rx,
-                            _check(r["family"], FAMILIES, "family", line),
-                            _check(r["line_of_business"], LINES_OF_BUSINESS, "line_of_business", line),
-                            _check(r["network"], NETWORKS, "network", line),
-                            _check(r["setting"], SETTINGS, "setting", line)))
+            out.append(
+                _Row(
+                    line,
+                    _check(r["kind"], KINDS, "kind", line),
+                    rx,
+                    _check(r["family"], FAMILIES, "family", line),
+                    _check(r["line_of_business"], LINES_OF_BUSINESS, "line_of_business", line),
+                    _check(r["network"], NETWORKS, "network", line),
+                    _check(r["setting"], SETTINGS, "setting", line),
+                )
+            )
     return tuple(out)
 
 
@@ -134,8 +151,13 @@ def classify(payer: str | None, plan: str | None = None, default_lob: str | None
             family = "medicare" if lob == "medicare" and family == "other" else family
         else:
             lob = "medicare_advantage" if lob == "medicare" else "medicaid_managed_care"
-    lob = (lob or _first("brand", "lob", (q, p)) or _first("plan-type", "lob", (q, p)) or default_lob
-           or ("commercial" if family in PRIVATE_FAMILIES else "unknown"))
+    lob = (
+        lob
+        or _first("brand", "lob", (q, p))
+        or _first("plan-type", "lob", (q, p))
+        or default_lob
+        or ("commercial" if family in PRIVATE_FAMILIES else "unknown")
+    )
     network = _first("network", "network", (q, p)) or "in-network"
     setting = _first("setting", "setting", (q, p)) or None
     return PayerClass(family, lob, network, setting)

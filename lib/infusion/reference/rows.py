@@ -34,8 +34,10 @@ def _table_at(group: str, name: str, path: str) -> tuple[Row, ...]:
     try:
         return tuple(csv.DictReader(data.decode("utf-8").splitlines()))
     except (UnicodeDecodeError, csv.Error) as err:
-        raise DataError(f"data/{group}/{name} is not a readable CSV table ({type(err).__name__}); restore data/ "
-                        "with `git checkout -- data`") from None
+        raise DataError(
+            f"data/{group}/{name} is not a readable CSV table ({type(err).__name__}); restore data/ "
+            "with `git checkout -- data`"
+        ) from None
 
 
 def index(group: str, name: str, key: str) -> dict[str, Row]:

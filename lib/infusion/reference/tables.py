@@ -16,8 +16,17 @@ from ..config import data_file
 from ..errors import DataError
 from .validation import check_table, read_data_csv
 
-__all__ = ["rvu_table", "gpci_table", "cf_table", "zip_table", "zip_localities", "opps_table", "asp_table",
-           "read_data_csv", "read_data_parquet"]
+__all__ = [
+    "rvu_table",
+    "gpci_table",
+    "cf_table",
+    "zip_table",
+    "zip_localities",
+    "opps_table",
+    "asp_table",
+    "read_data_csv",
+    "read_data_parquet",
+]
 
 
 def read_data_parquet(path: Path, **options: object):
@@ -28,9 +37,11 @@ def read_data_parquet(path: Path, **options: object):
     try:
         return pq.read_table(path, **options)
     except (pa.ArrowException, OSError, ValueError) as err:
-        raise DataError(f"data/{path.parent.name}/{path.name} is not a readable Parquet table "
-                        f"({type(err).__name__}: {str(err).splitlines()[0][:100] if str(err) else ''}); "
-                        "restore data/ with `git checkout -- data`") from None
+        raise DataError(
+            f"data/{path.parent.name}/{path.name} is not a readable Parquet table "
+            f"({type(err).__name__}: {str(err).splitlines()[0][:100] if str(err) else ''}); "
+            "restore data/ with `git checkout -- data`"
+        ) from None
 
 
 def _medicare_csv(name: str) -> pd.DataFrame:
@@ -72,10 +83,14 @@ def zip_localities(zips: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(zips))
     if not wanted:
         return {}
-    t = read_data_parquet(data_file("medicare", "zip_locality.parquet"), columns=["zip", "carrier", "locality"],
-                          filters=[("zip", "in", wanted)])
-    return {z: f"{c}-{loc}" for z, c, loc in zip(t["zip"].to_pylist(), t["carrier"].to_pylist(),
-                                                  t["locality"].to_pylist())}
+    t = read_data_parquet(
+        data_file("medicare", "zip_locality.parquet"),
+        columns=["zip", "carrier", "locality"],
+        filters=[("zip", "in", wanted)],
+    )
+    return {
+        z: f"{c}-{loc}" for z, c, loc in zip(t["zip"].to_pylist(), t["carrier"].to_pylist(), t["locality"].to_pylist())
+    }
 
 
 @lru_cache(maxsize=None)

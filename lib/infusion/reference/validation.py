@@ -24,8 +24,10 @@ if TYPE_CHECKING:
 # cells kept as text except where ``na_values`` names them
 REFERENCE_READ: dict[str, object] = {"dtype": str, "keep_default_na": False}
 MEDICARE_READ: dict[str, dict[str, object]] = {
-    "pfs_rvu.csv": {"dtype": {"code": str},
-                    "na_values": {c: [""] for c in ("work_rvu", "pe_nonfac", "mp_rvu", "total_nonfac", "cf")}},
+    "pfs_rvu.csv": {
+        "dtype": {"code": str},
+        "na_values": {c: [""] for c in ("work_rvu", "pe_nonfac", "mp_rvu", "total_nonfac", "cf")},
+    },
     "gpci.csv": {"dtype": {"mac": str, "locality": str}, "na_values": {"pw_gpci_no_floor": [""]}},
     "conversion_factors.csv": {},
     "asp_limits.csv": {"dtype": {"hcpcs": str, "quarter": str}},
@@ -46,9 +48,11 @@ def read_data_csv(path: Path, **read_csv: object) -> pd.DataFrame:
     try:
         return pd.read_csv(path, **read_csv)
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, OSError) as err:
-        raise DataError(f"data/{path.parent.name}/{path.name} is not a readable CSV table "
-                        f"({type(err).__name__}: {str(err).splitlines()[0][:100] if str(err) else ''}); "
-                        "restore data/ with `git checkout -- data`") from None
+        raise DataError(
+            f"data/{path.parent.name}/{path.name} is not a readable CSV table "
+            f"({type(err).__name__}: {str(err).splitlines()[0][:100] if str(err) else ''}); "
+            "restore data/ with `git checkout -- data`"
+        ) from None
 
 
 def read_table(group: str, name: str) -> tuple[pd.DataFrame, Path]:

@@ -29,8 +29,7 @@ PUBLICATION = "03_code_publication.ipynb"
 BENCHMARKS = "02_payer_benchmarks.ipynb"
 
 # script and link tags that would fetch from the network; reports must not have any
-_REMOTE_TAG = re.compile(r"<(script|link)\b[^>]*\b(src|href)=[\"']https?://[^\"']*[\"'][^>]*>(\s*</script>)?",
-                         re.I)
+_REMOTE_TAG = re.compile(r"<(script|link)\b[^>]*\b(src|href)=[\"']https?://[^\"']*[\"'][^>]*>(\s*</script>)?", re.I)
 
 
 class RenderError(RuntimeError):
@@ -78,8 +77,12 @@ def declared_parameters(notebook: str) -> dict[str, Any]:
 def _is_scalar(v: Any) -> bool:
     """A plain value a parameter or its items may be: none, text of at most ``MAX_TEXT``
     characters, a bool, an int or a finite float."""
-    return (v is None or (isinstance(v, str) and len(v) <= MAX_TEXT) or isinstance(v, (bool, int))
-            or (isinstance(v, float) and math.isfinite(v)))
+    return (
+        v is None
+        or (isinstance(v, str) and len(v) <= MAX_TEXT)
+        or isinstance(v, (bool, int))
+        or (isinstance(v, float) and math.isfinite(v))
+    )
 
 
 def _check_value(name: str, value: Any, default: Any, where: str) -> None:
@@ -99,14 +102,16 @@ def _check_value(name: str, value: Any, default: Any, where: str) -> None:
     elif isinstance(default, list):
         ok = isinstance(value, list) and len(value) <= 100 and all(_is_scalar(v) for v in value)
     elif isinstance(default, dict):
-        ok = isinstance(value, dict) and len(value) <= 100 and all(
-            isinstance(k, str) and _is_scalar(v) for k, v in value.items())
+        ok = (
+            isinstance(value, dict)
+            and len(value) <= 100
+            and all(isinstance(k, str) and _is_scalar(v) for k, v in value.items())
+        )
     else:
         ok = False
     if not ok:
-        kind = ("none or a plain value" if default is None else type(default).__name__)
-        raise InputError(field_, f"{shown(value)} is not of the parameter's kind ({kind}, as its default "
-                         f"{default!r})")
+        kind = "none or a plain value" if default is None else type(default).__name__
+        raise InputError(field_, f"{shown(value)} is not of the parameter's kind ({kind}, as its default {default!r})")
     if name == "rates_path" and isinstance(value, str) and value.strip().lower() == "illustrative":
         return  # the generated sample in data/benchmarks, by its name
     if name.endswith("_path") and isinstance(value, str):  # an input file: a regular file, read from notebooks/
@@ -129,22 +134,36 @@ def validate_job(job: Job, where: str = "job", reports_dir: Path = REPORTS) -> J
       papermill writes names into the code it runs, unescaped) with a value of its default's kind,
       and a ``*_path`` parameter names a regular file (not a FIFO that would hang the render)."""
     nb = Path(job.notebook)
-    if (nb.is_absolute() or len(nb.parts) != 1 or nb.suffix != ".ipynb" or nb.name.startswith(".")
-            or not (NOTEBOOKS / nb).is_file()):
+    if (
+        nb.is_absolute()
+        or len(nb.parts) != 1
+        or nb.suffix != ".ipynb"
+        or nb.name.startswith(".")
+        or not (NOTEBOOKS / nb).is_file()
+    ):
         names = ", ".join(p.name for p in sorted(NOTEBOOKS.glob("*.ipynb")))
         raise InputError(f"{where}.notebook", f"{shown(job.notebook)} is not a notebook in notebooks/ ({names})")
     out = Path(job.output)
-    if (not SAFE_OUTPUT.fullmatch(job.output) or out.suffix.lower() != ".html"
-            or any(part in ("..", ".") or part.startswith(".") for part in out.parts)
-            or out.parts[0] in RESERVED):
-        raise InputError(f"{where}.output", f"{shown(job.output)} is not an .html file name inside reports/ "
-                         "(letters, digits, '_', '-' and '.' in each part; no absolute path, no '..', no hidden "
-                         "name, not in logs/, failed/ or img/)")
+    if (
+        not SAFE_OUTPUT.fullmatch(job.output)
+        or out.suffix.lower() != ".html"
+        or any(part in ("..", ".") or part.startswith(".") for part in out.parts)
+        or out.parts[0] in RESERVED
+    ):
+        raise InputError(
+            f"{where}.output",
+            f"{shown(job.output)} is not an .html file name inside reports/ "
+            "(letters, digits, '_', '-' and '.' in each part; no absolute path, no '..', no hidden "
+            "name, not in logs/, failed/ or img/)",
+        )
     target = reports_dir / out
-    if any(p.is_symlink() for p in [target, *target.parents] if p.is_relative_to(reports_dir) and p != reports_dir) \
-            or not target.resolve().is_relative_to(reports_dir.resolve()):
-        raise InputError(f"{where}.output", f"{shown(job.output)} passes through a symbolic link: a report is "
-                         "written only inside reports/")
+    if any(
+        p.is_symlink() for p in [target, *target.parents] if p.is_relative_to(reports_dir) and p != reports_dir
+    ) or not target.resolve().is_relative_to(reports_dir.resolve()):
+        raise InputError(
+            f"{where}.output",
+            f"{shown(job.output)} passes through a symbolic link: a report is written only inside reports/",
+        )
     target = reports_dir / out
     if target.is_symlink() or (target.exists() and not target.is_file()):
         raise InputError(f"{where}.output", f"reports/{job.output} exists and is not a regular file")
@@ -153,8 +172,10 @@ def validate_job(job: Job, where: str = "job", reports_dir: Path = REPORTS) -> J
         if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
             raise InputError(f"{where}.parameters", f"{shown(name)} is not a parameter name")
         if name not in declared:
-            raise InputError(f"{where}.parameters.{name}", f"{job.notebook} declares no parameter {name!r} "
-                             f"(it declares {', '.join(declared) or 'none'})")
+            raise InputError(
+                f"{where}.parameters.{name}",
+                f"{job.notebook} declares no parameter {name!r} (it declares {', '.join(declared) or 'none'})",
+            )
         _check_value(name, value, declared[name], where)
     return job
 
@@ -168,8 +189,9 @@ def to_html(executed_nb: Any, title: str) -> str:
     """Executed notebook -> self-contained HTML with inputs hidden."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="lab", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        template_name="lab", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
     exporter.exclude_anchor_links = True
     body, _ = exporter.from_notebook_node(executed_nb, resources={"metadata": {"name": title}})
     return _strip_remote(body)
@@ -209,8 +231,9 @@ def export_pngs(executed_nb: Any, out_dir: Path, stem: str) -> list[Path]:
             for item in [i for i in items if not Path(i["path"]).exists()]:
                 kaleido.write_fig_from_object_sync([item])
         except Exception as err:  # noqa: BLE001 - reported, the HTML stands
-            raise RuntimeError(f"static charts not written ({type(err).__name__}: {err}); set "
-                               "BROWSER_PATH to a Chrome/Chromium binary") from None
+            raise RuntimeError(
+                f"static charts not written ({type(err).__name__}: {err}); set BROWSER_PATH to a Chrome/Chromium binary"
+            ) from None
         missing = [p.name for p in paths if not p.exists()]
         if missing:
             raise RuntimeError(f"static charts not written: {', '.join(missing)}")
@@ -232,8 +255,9 @@ def ipc_kernel_manager(sockets: str) -> type:
     return IPCKernelManager
 
 
-def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool = True,
-           validated: bool = False) -> Path:
+def render(
+    job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool = True, validated: bool = False
+) -> Path:
     """Execute ``job`` with papermill and write its HTML atomically; returns the HTML path.
     ``validated``: the caller has checked the job (``runner.run_jobs`` does, once)."""
     import nbformat
@@ -250,9 +274,16 @@ def render(job: Job, reports_dir: Path = REPORTS, timeout: int = 900, png: bool 
     os.environ["INFUSION_REPORT"] = "1"
     try:
         with tempfile.TemporaryDirectory(prefix="infusion-kernel-") as sockets:
-            pm.execute_notebook(str(NOTEBOOKS / job.notebook), str(executed), parameters=job.parameters,
-                                kernel_name="python3", progress_bar=False, cwd=str(NOTEBOOKS),
-                                execution_timeout=timeout, kernel_manager_class=ipc_kernel_manager(sockets))
+            pm.execute_notebook(
+                str(NOTEBOOKS / job.notebook),
+                str(executed),
+                parameters=job.parameters,
+                kernel_name="python3",
+                progress_bar=False,
+                cwd=str(NOTEBOOKS),
+                execution_timeout=timeout,
+                kernel_manager_class=ipc_kernel_manager(sockets),
+            )
         nb = nbformat.read(executed, as_version=4)
         html = to_html(nb, job.name)
     except Exception as err:  # noqa: BLE001 - every failure keeps the last good report

@@ -43,7 +43,7 @@ class RunState:
     (``logs/state.json``) and the run log (``logs/render-log.jsonl``)."""
 
     logs: Path
-    fingerprint: Callable[[Job], str]      # what a job's report depends on
+    fingerprint: Callable[[Job], str]  # what a job's report depends on
     output_hash: Callable[[Path], str | None]
     force: bool = False
     versions: dict[str, str] = field(default_factory=dict)  # data and code versions, for the log
@@ -61,22 +61,36 @@ class RunState:
     def unchanged(self, name: str, fp: str, target: Path) -> bool:
         """Whether the job's last good render had fingerprint ``fp`` and wrote the very ``target``."""
         last = self.state.get(name)
-        return (not self.force and isinstance(last, dict) and last.get("fingerprint") == fp
-                and last.get("output_sha256") is not None and last.get("output_sha256") == self.output_hash(target))
+        return (
+            not self.force
+            and isinstance(last, dict)
+            and last.get("fingerprint") == fp
+            and last.get("output_sha256") is not None
+            and last.get("output_sha256") == self.output_hash(target)
+        )
 
     def record(self, outcome: Outcome, target: Path, start: dt.datetime, fp: str | None) -> None:
         """The job's line in the run log, and the state after it (``fp``: its fingerprint, taken
         once before it ran; None for an invalid job)."""
         job = outcome.job
         if outcome.status == "ok":
-            self.state[outcome.name] = {"fingerprint": fp, "parameters": job.parameters,
-                                        "output_sha256": self.output_hash(target)}
+            self.state[outcome.name] = {
+                "fingerprint": fp,
+                "parameters": job.parameters,
+                "output_sha256": self.output_hash(target),
+            }
         elif outcome.status == "failed":
             self.state.pop(outcome.name, None)
-        entry: dict[str, object] = {"job": outcome.name, "notebook": job.notebook, "parameters": job.parameters,
-                                    **self.versions, "start": start.isoformat(timespec="seconds"),
-                                    "output": str(target), "status": outcome.status,
-                                    "duration": round(outcome.duration, 2)}
+        entry: dict[str, object] = {
+            "job": outcome.name,
+            "notebook": job.notebook,
+            "parameters": job.parameters,
+            **self.versions,
+            "start": start.isoformat(timespec="seconds"),
+            "output": str(target),
+            "status": outcome.status,
+            "duration": round(outcome.duration, 2),
+        }
         if outcome.status == "skipped":
             entry["reason"] = "inputs, parameters and the report itself unchanged"
         if outcome.error:
@@ -89,8 +103,9 @@ class RunState:
         atomic_write(self.logs / "state.json", json.dumps(self.state, indent=1))
 
 
-def _validated(jobs: list[tuple[str, Job]], reports_dir: Path, strict: bool, where: Callable[[str], str]
-               ) -> dict[str, str]:
+def _validated(
+    jobs: list[tuple[str, Job]], reports_dir: Path, strict: bool, where: Callable[[str], str]
+) -> dict[str, str]:
     """Each job checked once: name -> why it is invalid (strict: InputError at the first)."""
     invalid = {}
     for name, job in jobs:
@@ -103,8 +118,7 @@ def _validated(jobs: list[tuple[str, Job]], reports_dir: Path, strict: bool, whe
     return invalid
 
 
-def _one(i: int, n: int, name: str, job: Job, reports_dir: Path, state: RunState | None, fp: str | None
-         ) -> Outcome:
+def _one(i: int, n: int, name: str, job: Job, reports_dir: Path, state: RunState | None, fp: str | None) -> Outcome:
     t0 = time.monotonic()
     target = reports_dir / job.output
     if state is not None and fp is not None and state.unchanged(name, fp, target):
@@ -121,9 +135,15 @@ def _one(i: int, n: int, name: str, job: Job, reports_dir: Path, state: RunState
     return Outcome(name, job, "ok", duration=time.monotonic() - t0)
 
 
-def run_jobs(jobs: list[tuple[str, Job]], reports_dir: Path, *, strict: bool = True, wait: float = 0.0,
-             state: RunState | None = None, where: Callable[[str], str] = lambda name: f"job {name!r}"
-             ) -> list[Outcome]:
+def run_jobs(
+    jobs: list[tuple[str, Job]],
+    reports_dir: Path,
+    *,
+    strict: bool = True,
+    wait: float = 0.0,
+    state: RunState | None = None,
+    where: Callable[[str], str] = lambda name: f"job {name!r}",
+) -> list[Outcome]:
     """Render ``jobs`` (name, job) into ``reports_dir`` (see the module doc). ``strict``: an invalid
     job is an InputError before anything renders; otherwise it is an "invalid" outcome and the
     others run. ``where``: how an error names a job's field (``job 'cpt-96370'.output``)."""
@@ -152,6 +172,10 @@ def render_jobs(jobs: list[Job], reports_dir: Path, where: str | None = None) ->
     before anything renders; ``where`` names the jobs in it, by default each by its output), the
     reports lock held (``LockedError`` at once when another run holds it); returns (job, error)
     for the failures."""
-    outcomes = run_jobs([(job.output, job) for job in jobs], reports_dir, strict=True,
-                        where=(lambda name: where) if where else (lambda name: f"job {name!r}"))
+    outcomes = run_jobs(
+        [(job.output, job) for job in jobs],
+        reports_dir,
+        strict=True,
+        where=(lambda name: where) if where else (lambda name: f"job {name!r}"),
+    )
     return [(o.job, o.error) for o in outcomes if o.status == "failed"]

@@ -54,8 +54,11 @@ def _pattern(text: str, params: dict[str, Any], where: str) -> str:
         if name is None:
             continue
         if not name.isidentifier() or spec or conversion:
-            raise InputError(where, f"{shown(text)}: {shown('{' + name + (':' + spec if spec else '') + '}')} is not "
-                             "a plain {parameter} name")
+            raise InputError(
+                where,
+                f"{shown(text)}: {shown('{' + name + (':' + spec if spec else '') + '}')} is not "
+                "a plain {parameter} name",
+            )
         if name not in params:
             raise InputError(where, f"{shown(text)} uses {name!r} which is not a parameter")
     out = "".join(lit + (str(params[name]) if name is not None else "") for lit, name, _, _ in fields)
@@ -163,8 +166,13 @@ def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path
     jobs = expand_jobs(config)
     logs = reports_dir / "logs"
     data_v, code_v = data_version(), code_version()
-    state = RunState(logs, lambda job: fingerprint(job, data_v, code_v), output_hash, force=force,
-                     versions={"data_version": data_v, "code_version": code_v})
+    state = RunState(
+        logs,
+        lambda job: fingerprint(job, data_v, code_v),
+        output_hash,
+        force=force,
+        versions={"data_version": data_v, "code_version": code_v},
+    )
     try:
         outcomes = run_jobs(jobs, reports_dir, strict=False, wait=wait, state=state)
     except LockedError as e:
@@ -172,6 +180,11 @@ def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path
         return EXIT_LOCKED
     failed = sum(o.status == "failed" for o in outcomes)
     invalid = sum(o.status == "invalid" for o in outcomes)
-    log.info("%d of %d job(s) ok%s; log: %s", len(jobs) - failed - invalid, len(jobs),
-             f", {invalid} invalid (not run)" if invalid else "", logs / "render-log.jsonl")
+    log.info(
+        "%d of %d job(s) ok%s; log: %s",
+        len(jobs) - failed - invalid,
+        len(jobs),
+        f", {invalid} invalid (not run)" if invalid else "",
+        logs / "render-log.jsonl",
+    )
     return 2 if invalid else 1 if failed else 0

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from ..coding.modifiers import CPT_NUMERIC_MODIFIERS
 from ..errors import InputError, shown
 
-MAX_ANSWER = 2000          # characters: far above any answer a trainee types
+MAX_ANSWER = 2000  # characters: far above any answer a trainee types
 MAX_UNITS = 9999
 HOW = "write codes with units and modifiers, for example 96369 x1, 96370 x2, 96372-XS, J1559 x103, J1559-JW x7"
 NO_CODE = frozenset({"NONE", "NO CODE", "NO CODES", "NOTHING", "-"})
@@ -36,7 +36,8 @@ class AnswerLine:
 
 
 _CODE = r"(?:[0-9]{5}|[A-Z][0-9]{4}|[0-9]{4}[A-Z])(?:(?![0-9A-Z])|(?=X[0-9]))"  # 96369x1 too
-_TOKENS = re.compile(rf"""
+_TOKENS = re.compile(
+    rf"""
     (?P<sep>[,;/\n+&]|\bAND\b)
   | (?P<before>(?P<nb>[0-9]{{1,4}})\s*[X*]\s*(?={_CODE}))
   | (?P<code>{_CODE})
@@ -47,7 +48,9 @@ _TOKENS = re.compile(rf"""
   | (?:\(\s*(?P<paren>[0-9A-Z]{{1,4}}(?:\s*[, ]\s*[0-9A-Z]{{1,4}})*)\s*(?:UNITS?)?\s*\))
   | (?:-\s*(?P<dash>[0-9A-Z]{{2}}))(?:(?![0-9A-Z])|(?=X[0-9]))
   | (?P<bare>[0-9A-Z]{{1,4}})(?![0-9A-Z])
-""", re.VERBOSE | re.ASCII)
+""",
+    re.VERBOSE | re.ASCII,
+)
 
 
 class _Line:
@@ -104,8 +107,9 @@ def _tokens(norm: str, up: str) -> list[_Line]:
         m = _TOKENS.match(up, pos)
         if not m:
             bad = re.match(r"\S+", norm[pos:])
-            raise InputError("answer", f"{shown(bad.group(0) if bad else norm[pos:])} is not a code, units or a "
-                             f"modifier; {HOW}")
+            raise InputError(
+                "answer", f"{shown(bad.group(0) if bad else norm[pos:])} is not a code, units or a modifier; {HOW}"
+            )
         pos = m.end()
         if m.group("sep") is not None:
             current = None
@@ -118,7 +122,7 @@ def _tokens(norm: str, up: str) -> list[_Line]:
                 pending = None
             lines.append(current)
         elif current is None:
-            raise InputError("answer", f"{shown(norm[m.start():m.end()].strip())} is not a code: {HOW}")
+            raise InputError("answer", f"{shown(norm[m.start() : m.end()].strip())} is not a code: {HOW}")
         else:
             _after_code(current, m)
     if pending is not None:
@@ -139,8 +143,9 @@ def _after_code(current: _Line, m: re.Match) -> None:
             elif len(item) == 2:
                 current.mods.append(item)
             else:
-                raise InputError("answer", f"({shown(item)}) after {current.code} is neither units nor a "
-                                 f"modifier; {HOW}")
+                raise InputError(
+                    "answer", f"({shown(item)}) after {current.code} is neither units nor a modifier; {HOW}"
+                )
     elif m.group("dash") is not None:
         current.mods.append(m.group("dash"))
     elif m.group("bare") is not None:

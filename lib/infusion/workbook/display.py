@@ -27,10 +27,14 @@ def figure_bundle(fig: go.Figure) -> dict[str, object]:
     include = report_mode() and not _state["plotlyjs_sent"]
     if include:
         _state["plotlyjs_sent"] = True
-    html = fig.to_html(full_html=False, include_plotlyjs=True if include else False,
-                       config={"displaylogo": False, "responsive": True})
-    return {"application/vnd.plotly.v1+json": json.loads(fig.to_json()), "text/html": html,
-            "text/plain": f"<figure: {fig.layout.title.text or 'untitled'}>"}
+    html = fig.to_html(
+        full_html=False, include_plotlyjs=True if include else False, config={"displaylogo": False, "responsive": True}
+    )
+    return {
+        "application/vnd.plotly.v1+json": json.loads(fig.to_json()),
+        "text/html": html,
+        "text/plain": f"<figure: {fig.layout.title.text or 'untitled'}>",
+    }
 
 
 def show_figure(fig: go.Figure) -> None:
@@ -58,9 +62,11 @@ def table_bundle(df, caption: str | None = None, links: bool = False) -> dict[st
     body = df.to_html(index=False, border=0, classes="report-table", na_rep="data not available")
     if links:
         body = _URL.sub(lambda m: f'<a href="{m.group(0)}" rel="noopener noreferrer">{m.group(0)}</a>', body)
-    body = ("<style>table.report-table {max-width: 100%; table-layout: auto;} "
-            "table.report-table td, table.report-table th {text-align: left !important; vertical-align: top; "
-            "overflow-wrap: anywhere; word-break: break-word; max-width: 32em;}</style>") + body
+    body = (
+        "<style>table.report-table {max-width: 100%; table-layout: auto;} "
+        "table.report-table td, table.report-table th {text-align: left !important; vertical-align: top; "
+        "overflow-wrap: anywhere; word-break: break-word; max-width: 32em;}</style>"
+    ) + body
     if cap:
         body = body.replace('class="dataframe report-table">', 'class="dataframe report-table">' + cap, 1)
     text = df.to_string(index=False, na_rep="data not available")

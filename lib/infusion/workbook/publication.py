@@ -26,11 +26,25 @@ from ..reference.catalog import codes, modifiers, mue_for, payer_policies, place
 from ..reference.tables import gpci_table
 
 PUBLICATION_CODES = ("96369", "96370", "96371")
-PAYER_FAMILIES = {"aetna": "Aetna", "bcbs": "Blue Cross Blue Shield", "cigna": "Cigna",
-                  "uhc": "UnitedHealthcare", "medicare": "Medicare"}
-SECTIONS = ("Summary and overview", "Billing code overview", "Clinical context",
-            "Coding specifications", "Modifiers", "Payers", "Benchmarks", "Policy updates",
-            "Claims documentation and medical record alignment", "Sources")
+PAYER_FAMILIES = {
+    "aetna": "Aetna",
+    "bcbs": "Blue Cross Blue Shield",
+    "cigna": "Cigna",
+    "uhc": "UnitedHealthcare",
+    "medicare": "Medicare",
+}
+SECTIONS = (
+    "Summary and overview",
+    "Billing code overview",
+    "Clinical context",
+    "Coding specifications",
+    "Modifiers",
+    "Payers",
+    "Benchmarks",
+    "Policy updates",
+    "Claims documentation and medical record alignment",
+    "Sources",
+)
 
 
 @dataclass(frozen=True)
@@ -44,8 +58,9 @@ class Params:
     rates_path: str | None
 
 
-def validate_params(code: str, year: int, payers: Iterable[str] | str, locality: str | None,
-                    rates_path: str | None) -> Params:
+def validate_params(
+    code: str, year: int, payers: Iterable[str] | str, locality: str | None, rates_path: str | None
+) -> Params:
     """Check papermill's parameters; InputError names the parameter and the value."""
     c = str(code).strip()
     if c not in PUBLICATION_CODES:
@@ -55,8 +70,7 @@ def validate_params(code: str, year: int, payers: Iterable[str] | str, locality:
     except (TypeError, ValueError):
         raise InputError("year", f"{year!r} is not a year") from None
     if y not in known_years():
-        raise InputError("year", f"{y} has no fee schedule data (we have {known_years()[0]}-"
-                         f"{known_years()[-1]})")
+        raise InputError("year", f"{y} has no fee schedule data (we have {known_years()[0]}-{known_years()[-1]})")
     ps = [payers] if isinstance(payers, str) else list(payers)
     ps = [p.strip().lower() for p in ps]
     bad = [p for p in ps if p not in PAYER_FAMILIES]
@@ -83,14 +97,22 @@ def summary(p: Params) -> str:
     row = _code_row(p.code)
     pay = payment(p.code, p.year)
     opps = opps_rate(p.code, p.year).to_dict()
-    kind = ("an add-on code, reported only with 96369 on the same claim and date"
-            if row["kind"] == "add-on" else "a primary code")
-    opps_txt = (f"Under OPPS its {opps['edition']} status indicator is {opps['si']} with a national "
-                f"rate of {fmt_money(opps['payment_rate'])}" if opps["available"]
-                else f"OPPS: {NOT_AVAILABLE}")
+    kind = (
+        "an add-on code, reported only with 96369 on the same claim and date"
+        if row["kind"] == "add-on"
+        else "a primary code"
+    )
+    opps_txt = (
+        f"Under OPPS its {opps['edition']} status indicator is {opps['si']} with a national "
+        f"rate of {fmt_money(opps['payment_rate'])}"
+        if opps["available"]
+        else f"OPPS: {NOT_AVAILABLE}"
+    )
     if opps["available"] and opps["si"] == "Q1":
-        opps_txt += (" (conditionally packaged: beside 96369, status S, on the same claim and date it is paid "
-                     "within 96369's APC and adds nothing to the separately paid total; see Payers)")
+        opps_txt += (
+            " (conditionally packaged: beside 96369, status S, on the same claim and date it is paid "
+            "within 96369's APC and adds nothing to the separately paid total; see Payers)"
+        )
     return (
         f"**CPT {p.code}** — {row['description']}. It is {kind}"
         f"{' and is counted in time' if row['time_based'] == 'yes' else ''}.\n\n"
@@ -101,7 +123,8 @@ def summary(p: Params) -> str:
         f"{', '.join(PAYER_FAMILIES[x] for x in p.payers)} say about it, payment benchmarks, dated "
         "policy updates, and what the medical record must show. Figures come from the project's "
         "`data/` tables with their sources; where data is missing the text says "
-        f"\"{NOT_AVAILABLE}\".")
+        f'"{NOT_AVAILABLE}".'
+    )
 
 
 def family_table() -> pd.DataFrame:
@@ -113,9 +136,11 @@ def family_table() -> pd.DataFrame:
 
 def billing_overview(p: Params) -> str:
     row = _code_row(p.code)
-    service = {"96369": "initial subcutaneous infusion, up to one hour, pump set-up and sites included",
-               "96370": "continuing subcutaneous infusion, in additional-hour increments",
-               "96371": "an additional pump set-up with new subcutaneous sites"}[p.code]
+    service = {
+        "96369": "initial subcutaneous infusion, up to one hour, pump set-up and sites included",
+        "96370": "continuing subcutaneous infusion, in additional-hour increments",
+        "96371": "an additional pump set-up with new subcutaneous sites",
+    }[p.code]
     return (
         f"- **Service type:** {service}.\n"
         f"- **Kind:** {row['kind']}{' of ' + row['primary_codes'] if row['primary_codes'] else ''}; "
@@ -125,7 +150,8 @@ def billing_overview(p: Params) -> str:
         "hospital's institutional claim. Home infusion (POS 12) is billed with other codes "
         "(99601/99602 and a per diem commercially; home infusion therapy G-codes for Medicare).\n"
         "- **Not for:** a physician's professional claim in a facility place of service, infusions "
-        "of 15 minutes or less (96372), and intravenous infusions (96365 family).")
+        "of 15 minutes or less (96372), and intravenous infusions (96365 family)."
+    )
 
 
 def sites_of_service_table() -> pd.DataFrame:
@@ -139,14 +165,15 @@ def sites_of_service_table() -> pd.DataFrame:
         "22": "physician: not reported (S-FACILITY); hospital: institutional claim",
         "12": "home: 99601/99602 + per diem, or Medicare home infusion G-codes (S-HOME)",
         "21": "inpatient: not reported by the physician (S-FACILITY); the hospital's stay is paid by MS-DRG, "
-              "no administration line (S-INPATIENT)",
+        "no administration line (S-INPATIENT)",
         "23": "emergency room: not reported by the physician (S-FACILITY)",
         "32": "nursing facility: Medicare Part B resident, professional claim (non-facility for Medicare, "
-              "100-04 ch. 12 §20.4.2); a facility setting in payers' policies (S-FACILITY)",
+        "100-04 ch. 12 §20.4.2); a facility setting in payers' policies (S-FACILITY)",
     }
     t["what is billed"] = [verdict[x] for x in t["pos"]]
-    return t.rename(columns={"facility_for_drug_admin": "facility (payer policies)",
-                             "medicare_facility": "facility (Medicare)"}).reset_index(drop=True)
+    return t.rename(
+        columns={"facility_for_drug_admin": "facility (payer policies)", "medicare_facility": "facility (Medicare)"}
+    ).reset_index(drop=True)
 
 
 CLINICAL_CONTEXT = (
@@ -161,17 +188,18 @@ CLINICAL_CONTEXT = (
     "the infusion and chart the time; watch the sites and the patient; stop the infusion, flush "
     "and remove the needles, and chart the stop time. Many patients move to self-infusion at home "
     "after training, where the drug and pump are billed as DME and no administration code "
-    "applies. Sources: research-notes.md 5.2 (S3, S37, S40), 1.7 (S2).")
+    "applies. Sources: research-notes.md 5.2 (S3, S37, S40), 1.7 (S2)."
+)
 
 CODE_FOCUS = {
     "96369": "96369 is the anchor of the family: it is reported once per encounter when the counted "
-             "infusion time is more than 15 minutes, and covers setting up the pump and placing every "
-             "site that pump feeds.",
+    "infusion time is more than 15 minutes, and covers setting up the pump and placing every "
+    "site that pump feeds.",
     "96370": "96370 carries the time beyond the first hour: each unit needs more than 30 minutes of "
-             "its hour (91, 151, 211 minutes ...). Start and stop times decide it, so missing stop "
-             "times are the commonest reason it is denied.",
+    "its hour (91, 151, 211 minutes ...). Start and stop times decide it, so missing stop "
+    "times are the commonest reason it is denied.",
     "96371": "96371 pays for a second pump set-up with its own new sites in the same encounter. It is "
-             "reported once however many extra pumps there are, never per site.",
+    "reported once however many extra pumps there are, never per site.",
 }
 
 
@@ -195,7 +223,7 @@ def units_table(max_minutes: int = 330) -> pd.DataFrame:
             note = "U-INIT; no 96370 until more than 30 minutes of the next hour (U-HOUR)"
         elif "96370" in label:
             n = int(label.split("96370 x")[1])
-            note = (f"above Medicare's practitioner MUE of {mue_96370} (U-MUE)" if n > mue_96370 else "U-HOUR")
+            note = f"above Medicare's practitioner MUE of {mue_96370} (U-MUE)" if n > mue_96370 else "U-HOUR"
         else:
             note = "U-INIT"
         rows.append({"counted minutes": f"{a}-{b}", "lines": label, "rule": note})
@@ -218,11 +246,16 @@ def payer_table(p: Params) -> pd.DataFrame:
     """Per payer family: policies that bear on these codes."""
     pol = payer_policies()
     pol = pol[pol["payer_family"].isin(p.payers)]
-    out = pol[["payer_family", "plan_or_entity", "policy", "number", "date", "what_it_says",
-               "address"]].copy()
+    out = pol[["payer_family", "plan_or_entity", "policy", "number", "date", "what_it_says", "address"]].copy()
     out["payer_family"] = out["payer_family"].map(PAYER_FAMILIES)
-    out = out.rename(columns={"payer_family": "payer", "plan_or_entity": "plan or entity", "number": "policy number",
-                              "what_it_says": "what it says"})
+    out = out.rename(
+        columns={
+            "payer_family": "payer",
+            "plan_or_entity": "plan or entity",
+            "number": "policy number",
+            "what_it_says": "what it says",
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -230,36 +263,69 @@ def medicare_payment_table(p: Params) -> pd.DataFrame:
     """The Medicare facts for this code and year: PFS national, locality, OPPS."""
     rows = []
     nat = payment(p.code, p.year)
-    rows.append({"system": "Physician fee schedule (office, professional claim)",
-                 "where": "national", "per unit": fmt_money(nat.per_unit),
-                 "basis": f"RVUs {sum(nat.rvu.values()):.2f} x CF {nat.cf}" if nat.available else nat.reason})
+    rows.append(
+        {
+            "system": "Physician fee schedule (office, professional claim)",
+            "where": "national",
+            "per unit": fmt_money(nat.per_unit),
+            "basis": f"RVUs {sum(nat.rvu.values()):.2f} x CF {nat.cf}" if nat.available else nat.reason,
+        }
+    )
     if p.year == 2026:
         qp = payment(p.code, p.year, qp=True)
-        rows.append({"system": "Physician fee schedule, qualifying APM participant",
-                     "where": "national", "per unit": fmt_money(qp.per_unit),
-                     "basis": f"CF {qp.cf}"})
+        rows.append(
+            {
+                "system": "Physician fee schedule, qualifying APM participant",
+                "where": "national",
+                "per unit": fmt_money(qp.per_unit),
+                "basis": f"CF {qp.cf}",
+            }
+        )
     if p.locality:
         loc = payment(p.code, p.year, locality=p.locality)
-        rows.append({"system": "Physician fee schedule (office)",
-                     "where": loc.locality_name if loc.available else p.locality,
-                     "per unit": fmt_money(loc.per_unit),
-                     "basis": "GPCI-adjusted" if loc.available else loc.reason})
-    rows.append({"system": "Physician fee schedule, facility setting", "where": "any",
-                 "per unit": "not payable", "basis": "facility NA indicator: no facility price"})
+        rows.append(
+            {
+                "system": "Physician fee schedule (office)",
+                "where": loc.locality_name if loc.available else p.locality,
+                "per unit": fmt_money(loc.per_unit),
+                "basis": "GPCI-adjusted" if loc.available else loc.reason,
+            }
+        )
+    rows.append(
+        {
+            "system": "Physician fee schedule, facility setting",
+            "where": "any",
+            "per unit": "not payable",
+            "basis": "facility NA indicator: no facility price",
+        }
+    )
     return pd.DataFrame(rows + _opps_rows(p))
 
 
 def _opps_rows(p: Params) -> list[dict[str, str]]:
     """The OPPS rows of ``medicare_payment_table``: the national rate, and packaging beside 96369."""
     o = opps_rate(p.code, p.year).to_dict()
-    rows = [{"system": "OPPS (hospital outpatient, institutional claim)", "where": "national",
-             "per unit": fmt_money(o.get("payment_rate")) if o["available"] else NOT_AVAILABLE,
-             "basis": (f"SI {o['si']}, APC {o['apc'] or NOT_AVAILABLE}, Addendum B {o['edition']}"
-                       if o["available"] else o["reason"])}]
+    rows = [
+        {
+            "system": "OPPS (hospital outpatient, institutional claim)",
+            "where": "national",
+            "per unit": fmt_money(o.get("payment_rate")) if o["available"] else NOT_AVAILABLE,
+            "basis": (
+                f"SI {o['si']}, APC {o['apc'] or NOT_AVAILABLE}, Addendum B {o['edition']}"
+                if o["available"]
+                else o["reason"]
+            ),
+        }
+    ]
     if o["available"] and o["si"] == "Q1":
-        rows.append({"system": "OPPS, beside 96369 (status S) on the same date", "where": "national",
-                     "per unit": "packaged ($0 separately)",
-                     "basis": "status indicator Q1: conditionally packaged into 96369's APC (P-PACKAGE)"})
+        rows.append(
+            {
+                "system": "OPPS, beside 96369 (status S) on the same date",
+                "where": "national",
+                "per unit": "packaged ($0 separately)",
+                "basis": "status indicator Q1: conditionally packaged into 96369's APC (P-PACKAGE)",
+            }
+        )
     return rows
 
 
@@ -270,9 +336,15 @@ def medicare_by_year(codes_: Iterable[str] = PUBLICATION_CODES) -> pd.DataFrame:
     for code in codes_:
         for y in years:
             pay = payment(code, y)
-            rows.append({"code": code, "year": y,
-                         "amount": pay.per_unit if pay.available else float("nan"),
-                         "cf": pay.cf, "label": "" if pay.available else pay.reason})
+            rows.append(
+                {
+                    "code": code,
+                    "year": y,
+                    "amount": pay.per_unit if pay.available else float("nan"),
+                    "cf": pay.cf,
+                    "label": "" if pay.available else pay.reason,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -293,8 +365,9 @@ def locality_table(code: str, year: int) -> pd.DataFrame:
     for r in g.itertuples():
         pay = payment(code, year, locality=f"{r.mac}-{r.locality}")
         if pay.available:
-            rows.append({"locality": pay.locality, "locality_name": pay.locality_name,
-                         "state": r.state, "amount": pay.per_unit})
+            rows.append(
+                {"locality": pay.locality, "locality_name": pay.locality_name, "state": r.state, "amount": pay.per_unit}
+            )
     return pd.DataFrame(rows, columns=["locality", "locality_name", "state", "amount"])
 
 
@@ -303,12 +376,17 @@ def locality_summary(code: str, year: int) -> pd.DataFrame:
     if t.empty:
         return pd.DataFrame({"statistic": ["localities"], "value": [NOT_AVAILABLE]})
     lo, hi = t.loc[t["amount"].idxmin()], t.loc[t["amount"].idxmax()]
-    return pd.DataFrame({
-        "statistic": ["localities", "lowest", "median", "highest"],
-        "value": [str(len(t)), f"{fmt_money(lo['amount'])} ({lo['locality_name']})",
-                  fmt_money(t["amount"].median()),
-                  f"{fmt_money(hi['amount'])} ({hi['locality_name']})"],
-    })
+    return pd.DataFrame(
+        {
+            "statistic": ["localities", "lowest", "median", "highest"],
+            "value": [
+                str(len(t)),
+                f"{fmt_money(lo['amount'])} ({lo['locality_name']})",
+                fmt_money(t["amount"].median()),
+                f"{fmt_money(hi['amount'])} ({hi['locality_name']})",
+            ],
+        }
+    )
 
 
 def policy_updates(limit_from: str = "2016-01-01") -> pd.DataFrame:
@@ -320,8 +398,7 @@ def policy_updates(limit_from: str = "2016-01-01") -> pd.DataFrame:
 
 
 DOCUMENTATION_CHECKLIST = (
-    ("Start and stop time of every infusion segment, with dates when it crosses midnight",
-     "T-DOC, T-DATE"),
+    ("Start and stop time of every infusion segment, with dates when it crosses midnight", "T-DOC, T-DATE"),
     ("Pauses (pump stopped) charted, so gaps are not counted", "T-SUM"),
     ("Flush charted separately from infusion time", "T-SUM"),
     ("Number of pump set-ups and the new sites of each", "U-INIT, U-PUMP"),
@@ -343,19 +420,24 @@ def documentation_table() -> pd.DataFrame:
 def sources_table(extra: Iterable[str] = ()) -> pd.DataFrame:
     """Source tags used by the rules, plus the data files behind the figures."""
     cited = re.findall(r"\bS(\d{1,2})\b", CLINICAL_CONTEXT + " ".join(CODE_FOCUS.values()))
-    tags = sorted({t for r in RULES.values() for t in r.sources} | {f"S{n}" for n in cited},
-                  key=lambda s: int(s[1:]))
+    tags = sorted({t for r in RULES.values() for t in r.sources} | {f"S{n}" for n in cited}, key=lambda s: int(s[1:]))
     src = sources()
     rows = [{"source": t, "title": src.loc[t, "title"], "address": src.loc[t, "address"]} for t in tags]
     files = [
         ("data/medicare/pfs_rvu.csv", "CMS PPRRVU files 2022, July 2024, 2025, 2026 (and processed 2019-2024)"),
         ("data/medicare/conversion_factors.csv", "CMS PPRRVU CONV FACTOR and final-rule summaries"),
         ("data/medicare/gpci.csv", "CMS Addendum E GPCIs 2022, 2024, 2025, 2026"),
-        ("data/medicare/opps_rates.csv", "CMS OPPS Addendum B 2023-2026 (via softek/CMS.HCPCS; January 2024 and "
-                                         "October 2025 from CMS's files, drug and home codes included)"),
+        (
+            "data/medicare/opps_rates.csv",
+            "CMS OPPS Addendum B 2023-2026 (via softek/CMS.HCPCS; January 2024 and "
+            "October 2025 from CMS's files, drug and home codes included)",
+        ),
         ("data/medicare/asp_limits.csv", "CMS ASP payment limits, January 2024 to January 2026"),
-        ("data/reference/mue.csv", "Medicare NCCI MUEs with MAI 2024-07-01 (practitioner, outpatient hospital, "
-                                   "DME supplier); Medicaid practitioner MUEs Q1 2026"),
+        (
+            "data/reference/mue.csv",
+            "Medicare NCCI MUEs with MAI 2024-07-01 (practitioner, outpatient hospital, "
+            "DME supplier); Medicaid practitioner MUEs Q1 2026",
+        ),
         ("data/reference/ncci_aoc.csv", "Medicare NCCI add-on code edits 2024-06-03"),
         ("data/reference/ncci_ptp.csv", "Medicare NCCI PTP edits 2024-07-01 (practitioner, outpatient hospital)"),
         ("data/reference/drugs.csv", "SC drugs: HCPCS dosage (ASP file), packages (NDC-HCPCS crosswalk January 2026)"),
@@ -369,8 +451,10 @@ def sources_table(extra: Iterable[str] = ()) -> pd.DataFrame:
 
 def footer_html(p: Params, data_sources: Iterable[str] = ()) -> str:
     """Footer: render date, parameters and the data sources."""
-    return report_footer(f"parameters: code {p.code}, year {p.year}, payers {', '.join(p.payers)}, "
-                         f"locality {p.locality or 'national'}.", data_sources)
+    return report_footer(
+        f"parameters: code {p.code}, year {p.year}, payers {', '.join(p.payers)}, locality {p.locality or 'national'}.",
+        data_sources,
+    )
 
 
 # ----------------------------------------------------------------------------- commercial
@@ -392,8 +476,10 @@ class Benchmarks:
 
 BENCHMARK_LINES = ("Aetna", "BCBS", "Cigna", "UnitedHealthcare", "Other")
 MA_LINE = "Medicare Advantage (all payers)"
-_FILL = {"institutional": "a hospital standard-charge file naming this payer (`infusion rates extract`)",
-         "professional": "the payer's Transparency in Coverage in-network file (`infusion rates extract`)"}
+_FILL = {
+    "institutional": "a hospital standard-charge file naming this payer (`infusion rates extract`)",
+    "professional": "the payer's Transparency in Coverage in-network file (`infusion rates extract`)",
+}
 
 
 def default_rates_path() -> str:
@@ -407,15 +493,28 @@ def _line(rows: pd.DataFrame, payer: str, lob: str, cls: str, medicare: float | 
     median and range, median as a % of Medicare); "data not available" when there are none."""
     base = {"payer": payer, "line of business": lob, "billing class": cls}
     if rows.empty:
-        return {**base, "n": 0, "hospitals": 0, "states": "", "median": NOT_AVAILABLE, "range": NOT_AVAILABLE,
-                "median % of Medicare": NOT_AVAILABLE, "would fill it": _FILL[cls]}
+        return {
+            **base,
+            "n": 0,
+            "hospitals": 0,
+            "states": "",
+            "median": NOT_AVAILABLE,
+            "range": NOT_AVAILABLE,
+            "median % of Medicare": NOT_AVAILABLE,
+            "would fill it": _FILL[cls],
+        }
     med = float(rows["rate"].median())
     states = sorted(str(s) for s in rows["state"].dropna().unique())
-    return {**base, "n": len(rows), "hospitals": int(rows["provider_key"].nunique()),
-            "states": ", ".join(states) if states else "not stated",
-            "median": fmt_money(med), "range": f"{fmt_money(rows['rate'].min())}-{fmt_money(rows['rate'].max())}",
-            "median % of Medicare": f"{100 * med / medicare:.0f}%" if medicare else NOT_AVAILABLE,
-            "would fill it": ""}
+    return {
+        **base,
+        "n": len(rows),
+        "hospitals": int(rows["provider_key"].nunique()),
+        "states": ", ".join(states) if states else "not stated",
+        "median": fmt_money(med),
+        "range": f"{fmt_money(rows['rate'].min())}-{fmt_money(rows['rate'].max())}",
+        "median % of Medicare": f"{100 * med / medicare:.0f}%" if medicare else NOT_AVAILABLE,
+        "would fill it": "",
+    }
 
 
 def _no_rates_file(path: Path) -> Benchmarks:
@@ -426,7 +525,11 @@ def _no_rates_file(path: Path) -> Benchmarks:
         f"**Negotiated rates: {NOT_AVAILABLE}.** The rates file {md(path.name)} is missing. Extract "
         "hospital standard-charge files or payers' Transparency in Coverage in-network files with "
         "`infusion rates extract FILE... --out rates.parquet` and render with `rates_path` set to it.",
-        None, "", None, ())
+        None,
+        "",
+        None,
+        (),
+    )
 
 
 def commercial_benchmarks(p: Params) -> Benchmarks:
@@ -443,28 +546,48 @@ def commercial_benchmarks(p: Params) -> Benchmarks:
     s = summarize(path, p.code, p.year)
     wanted = [FAMILY_LABELS[f] for f in p.payers if f != "medicare"] + ["Other"]
     r = s.rates
-    shown_rates = r[((r["line_of_business"] == "commercial") & r["payer_family"].isin(wanted))
-                    | (r["line_of_business"] == "Medicare Advantage")].copy()
-    shown_rates["group"] = shown_rates["payer_family"].where(shown_rates["line_of_business"] == "commercial",
-                                                              MA_LINE)
+    shown_rates = r[
+        ((r["line_of_business"] == "commercial") & r["payer_family"].isin(wanted))
+        | (r["line_of_business"] == "Medicare Advantage")
+    ].copy()
+    shown_rates["group"] = shown_rates["payer_family"].where(shown_rates["line_of_business"] == "commercial", MA_LINE)
     classes = [c for c in ("institutional", "professional") if c in set(r["billing_class"])] or ["institutional"]
     table = _benchmark_table(shown_rates, classes, wanted, s.medicare)
     detail = _rates_detail(shown_rates)
-    fig = (rates_box_figure(shown_rates, p.code, s.medicare.get(classes[0]), s.illustrative, payer_col="group",
-                            reference=("OPPS" if classes[0] == "institutional" else "PFS"),
-                            source=("Illustrative rates generated by scripts/make_sample_rates.py (fixed seed)."
-                                    if s.illustrative else f"Source: {path.name}, the rates listed in the table."))
-           if len(shown_rates) else None)
-    caption = ("ILLUSTRATIVE negotiated rates" if s.illustrative else "Negotiated in-network rates") + \
-        f" for {p.code}, by payer (n = distinct rates)"
+    fig = (
+        rates_box_figure(
+            shown_rates,
+            p.code,
+            s.medicare.get(classes[0]),
+            s.illustrative,
+            payer_col="group",
+            reference=("OPPS" if classes[0] == "institutional" else "PFS"),
+            source=(
+                "Illustrative rates generated by scripts/make_sample_rates.py (fixed seed)."
+                if s.illustrative
+                else f"Source: {path.name}, the rates listed in the table."
+            ),
+        )
+        if len(shown_rates)
+        else None
+    )
+    caption = (
+        "ILLUSTRATIVE negotiated rates" if s.illustrative else "Negotiated in-network rates"
+    ) + f" for {p.code}, by payer (n = distinct rates)"
     extra = (path.name + " (illustrative)",) if s.illustrative else (path.name, "real_rate_files.csv")
     left = "; ".join(f"{int(x.n)} {md(x.reason)}" for x in s.excluded.itertuples()) or "none"
-    return Benchmarks(_benchmark_note(p, s, shown_rates, left), table, caption, fig, extra, detail,
-                      f"The {len(detail)} rates behind the table, each with its hospital, file and date")
+    return Benchmarks(
+        _benchmark_note(p, s, shown_rates, left),
+        table,
+        caption,
+        fig,
+        extra,
+        detail,
+        f"The {len(detail)} rates behind the table, each with its hospital, file and date",
+    )
 
 
-def _benchmark_table(shown_rates: pd.DataFrame, classes: list[str], wanted: list[str], medicare: dict
-                     ) -> pd.DataFrame:
+def _benchmark_table(shown_rates: pd.DataFrame, classes: list[str], wanted: list[str], medicare: dict) -> pd.DataFrame:
     """One line per payer family (commercial) and one Medicare Advantage line, per billing class."""
     lines = []
     for cls in classes:
@@ -482,34 +605,65 @@ def _benchmark_note(p: Params, s, shown_rates: pd.DataFrame, left: str) -> str:
     hospitals = shown_rates["reporting_entity"].nunique()
     dates = sorted(str(d)[:4] for d in shown_rates["last_updated"].dropna())
     span = f"files dated {dates[0]}-{dates[-1]}" if dates else "file dates not stated"
-    label = ("**ILLUSTRATIVE SAMPLE DATA** — generated by `scripts/make_sample_rates.py` around Medicare "
-             "times published commercial-to-Medicare ratios (HCCI 122% professional, RAND 254% hospital "
-             "outpatient); not real payer rates. " if s.illustrative else "")
-    origin = ("generated payer files" if s.illustrative else
-              f"{hospitals} hospitals' price-transparency files ({span}; each rate below with its hospital, "
-              "file and date)")
-    return (f"{label}In-network negotiated rates for {p.code} from {origin}: commercial plans by payer "
-            f"family, and Medicare Advantage plans of every payer as one line. The median is compared with "
-            f"Medicare {p.year}: hospital (institutional) rates with the national OPPS rate "
-            f"{fmt_money(s.medicare['institutional'])} (national, not wage-adjusted, so a hospital in a "
-            "high-wage area is paid more by Medicare too), professional rates with the national PFS "
-            f"payment {fmt_money(s.medicare['professional'])}. A rate repeated by one hospital for one payer "
-            "family under several plan names counts once; out-of-network amounts and inpatient contracts are "
-            f"left out. Where a payer has no rate: {NOT_AVAILABLE}, with what would fill it. Left out: {left}.")
+    label = (
+        "**ILLUSTRATIVE SAMPLE DATA** — generated by `scripts/make_sample_rates.py` around Medicare "
+        "times published commercial-to-Medicare ratios (HCCI 122% professional, RAND 254% hospital "
+        "outpatient); not real payer rates. "
+        if s.illustrative
+        else ""
+    )
+    origin = (
+        "generated payer files"
+        if s.illustrative
+        else f"{hospitals} hospitals' price-transparency files ({span}; each rate below with its hospital, "
+        "file and date)"
+    )
+    return (
+        f"{label}In-network negotiated rates for {p.code} from {origin}: commercial plans by payer "
+        f"family, and Medicare Advantage plans of every payer as one line. The median is compared with "
+        f"Medicare {p.year}: hospital (institutional) rates with the national OPPS rate "
+        f"{fmt_money(s.medicare['institutional'])} (national, not wage-adjusted, so a hospital in a "
+        "high-wage area is paid more by Medicare too), professional rates with the national PFS "
+        f"payment {fmt_money(s.medicare['professional'])}. A rate repeated by one hospital for one payer "
+        "family under several plan names counts once; out-of-network amounts and inpatient contracts are "
+        f"left out. Where a payer has no rate: {NOT_AVAILABLE}, with what would fill it. Left out: {left}."
+    )
 
 
 def _rates_detail(shown_rates: pd.DataFrame) -> pd.DataFrame:
     """The individual rates with readable column names, as the report lists them."""
     from pathlib import Path
 
-    detail = shown_rates.rename(columns={"reporting_entity": "hospital", "last_updated": "file date",
-                                         "payer_name": "payer", "plan_name": "plan", "payer_family": "family",
-                                         "line_of_business": "line of business", "rate": "amount",
-                                         "source_file": "file", "billing_class": "billing class"})
+    detail = shown_rates.rename(
+        columns={
+            "reporting_entity": "hospital",
+            "last_updated": "file date",
+            "payer_name": "payer",
+            "plan_name": "plan",
+            "payer_family": "family",
+            "line_of_business": "line of business",
+            "rate": "amount",
+            "source_file": "file",
+            "billing_class": "billing class",
+        }
+    )
     detail["amount"] = detail["amount"].map(fmt_money)
     detail["plan"] = detail["plan"].fillna("")  # a payer-only column names no plan
     for col in ("state", "file date", "setting"):
         detail[col] = detail[col].fillna("not stated")
     detail["file"] = detail["file"].map(lambda f: Path(str(f)).name)
-    return detail[["hospital", "state", "file date", "payer", "plan", "family", "line of business",
-                   "setting", "billing class", "amount", "file"]].reset_index(drop=True)
+    return detail[
+        [
+            "hospital",
+            "state",
+            "file date",
+            "payer",
+            "plan",
+            "family",
+            "line of business",
+            "setting",
+            "billing class",
+            "amount",
+            "file",
+        ]
+    ].reset_index(drop=True)

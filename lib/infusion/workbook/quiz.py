@@ -45,8 +45,10 @@ class Miss:
         if self.given != self.expected:
             what = f"{self.code}" + "".join(f"-{m}" for m in (self.expected_modifiers or self.given_modifiers))
             return f"{what}: you gave {self.given}, the answer is {self.expected}. {self.explanation}"
-        return (f"{self.code} x{self.expected}: you gave {said(self.given_modifiers)}, the answer has "
-                f"{said(self.expected_modifiers)}. {self.explanation}")
+        return (
+            f"{self.code} x{self.expected}: you gave {said(self.given_modifiers)}, the answer has "
+            f"{said(self.expected_modifiers)}. {self.explanation}"
+        )
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,11 @@ class Grade:
 
     def feedback(self) -> str:
         if self.correct:
-            head = ("Correct: " + answer_text(self.expected_lines)) if self.expected_lines else \
-                "Correct: no code on this claim."
+            head = (
+                ("Correct: " + answer_text(self.expected_lines))
+                if self.expected_lines
+                else "Correct: no code on this claim."
+            )
             return "\n".join([head] + [f"- {n}" for n in self.notes])
         return "\n".join([f"- {m.text()}" for m in self.misses] + [f"- {n}" for n in self.notes])
 
@@ -85,11 +90,13 @@ def _findings_about(result: CodingResult, code: str, modifier: str = "") -> list
     return [f for f in result.findings if f.code == code and (not modifier or f.modifier == modifier)]
 
 
-def _explain(code: str, given: int, expected: int, result: CodingResult, s: Scenario,
-             modifiers: tuple[str, ...] = ()) -> tuple[str, str]:
+def _explain(
+    code: str, given: int, expected: int, result: CodingResult, s: Scenario, modifiers: tuple[str, ...] = ()
+) -> tuple[str, str]:
     """Why ``code`` has ``expected`` units, not ``given``: (text, rule id)."""
-    line = next((ln for ln in result.lines if ln.code == code and _norm(ln.modifiers) == _norm(modifiers)), None) \
-        or next((ln for ln in result.lines if ln.code == code), None)
+    line = next(
+        (ln for ln in result.lines if ln.code == code and _norm(ln.modifiers) == _norm(modifiers)), None
+    ) or next((ln for ln in result.lines if ln.code == code), None)
     if line is not None:
         return line.rationale, (line.rules[0] if line.rules else "")
     related = _findings_about(result, code)
@@ -99,8 +106,10 @@ def _explain(code: str, given: int, expected: int, result: CodingResult, s: Scen
     if not result.lines and blocking:
         return blocking[0].message, blocking[0].rule
     if code == "96370":
-        return (f"Counted time is {result.total_minutes} min; 96370 needs more than 90 minutes for its first "
-                f"unit {cite('U-HOUR')}"), "U-HOUR"
+        return (
+            f"Counted time is {result.total_minutes} min; 96370 needs more than 90 minutes for its first "
+            f"unit {cite('U-HOUR')}"
+        ), "U-HOUR"
     if code == "96371":
         return f"96371 needs a second pump set-up with new sites and a 96369 {cite('U-PUMP', 'U-ADDON')}", "U-PUMP"
     if code == "96369" and result.total_minutes <= 15:
@@ -112,8 +121,9 @@ def _explain(code: str, given: int, expected: int, result: CodingResult, s: Scen
     return "This code does not belong on this claim.", ""
 
 
-def _explain_modifiers(code: str, given: tuple[str, ...], expected: tuple[str, ...], result: CodingResult,
-                       s: Scenario) -> tuple[str, str]:
+def _explain_modifiers(
+    code: str, given: tuple[str, ...], expected: tuple[str, ...], result: CodingResult, s: Scenario
+) -> tuple[str, str]:
     """Why the modifiers differ: the engine's finding on the extra one (00 is not a modifier, JZ goes
     on the drug line ...), or the rule that puts an expected one on the line."""
     why, rule = [], ""
@@ -126,8 +136,10 @@ def _explain_modifiers(code: str, given: tuple[str, ...], expected: tuple[str, .
         line = next((ln for ln in result.lines if ln.code == code and set(missing) <= set(ln.modifiers)), None)
         # the line's rules that concern one of the missing modifiers (the registry's ``modifiers``)
         rules = [r for r in (line.rules if line else ()) if set(missing) & set(rule_of(r).modifiers)]
-        why.append(f"{' '.join(missing)} {'is' if len(missing) == 1 else 'are'} expected on this line"
-                   + (f" {cite(*rules)}" if rules else f": {s.teaches}" if s.teaches else "."))
+        why.append(
+            f"{' '.join(missing)} {'is' if len(missing) == 1 else 'are'} expected on this line"
+            + (f" {cite(*rules)}" if rules else f": {s.teaches}" if s.teaches else ".")
+        )
         rule = rule or (rules[0] if rules else "")
     return " ".join(why), rule
 
@@ -156,8 +168,9 @@ def grade(s: Scenario, answer: dict[str, int] | str) -> Grade:
     G0069, E0779, a drug's J-code ...), with its units and modifiers. The score is the share of codes
     right. An empty text answer is not an attempt: InputError."""
     with_modifiers = isinstance(answer, str)
-    given = (parse_answer_lines(answer) if isinstance(answer, str)
-             else [AnswerLine(c, int(u)) for c, u in answer.items()])
+    given = (
+        parse_answer_lines(answer) if isinstance(answer, str) else [AnswerLine(c, int(u)) for c, u in answer.items()]
+    )
     expected = [AnswerLine(ln.code, ln.units, tuple(ln.modifiers)) for ln in s.answer_lines()]
     if not with_modifiers:  # a {code: units} answer: the lines of a code are summed, as given
         summed: dict[str, int] = {}
@@ -181,13 +194,23 @@ def grade(s: Scenario, answer: dict[str, int] | str) -> Grade:
                 text, rule = _explain_modifiers(code, gm, em, result, s)
                 misses.append(Miss(code, gu, eu, text, gm, em, rule))
             elif with_modifiers and set(gm) != set(em):
-                notes.append(f"{code}: {' '.join(sorted(set(gm) - set(em)))} is accepted for "
-                             f"{' '.join(sorted(set(em) - set(gm)))}; both say the service is distinct, and "
-                             f"XS (separate site) is the more specific {cite('M-DISTINCT')}")
+                notes.append(
+                    f"{code}: {' '.join(sorted(set(gm) - set(em)))} is accepted for "
+                    f"{' '.join(sorted(set(em) - set(gm)))}; both say the service is distinct, and "
+                    f"XS (separate site) is the more specific {cite('M-DISTINCT')}"
+                )
     wrong = {m.code for m in misses}
     score = 1.0 if not codes else (len(codes) - len(wrong)) / len(codes)
-    return Grade(s.id, not misses, round(score, 3), tuple(misses), s.answer(), tuple(expected), tuple(notes),
-                 answer if isinstance(answer, str) else answer_text(given))
+    return Grade(
+        s.id,
+        not misses,
+        round(score, 3),
+        tuple(misses),
+        s.answer(),
+        tuple(expected),
+        tuple(notes),
+        answer if isinstance(answer, str) else answer_text(given),
+    )
 
 
 @dataclass
@@ -210,8 +233,18 @@ class QuizSession:
         return f"{self.correct} of {n} correct" if n else "no answers yet"
 
 
-SHEET_COLUMNS = ["trainee", "question", "scenario", "answer", "correct", "score", "expected", "misses", "rules",
-                 "seconds"]
+SHEET_COLUMNS = [
+    "trainee",
+    "question",
+    "scenario",
+    "answer",
+    "correct",
+    "score",
+    "expected",
+    "misses",
+    "rules",
+    "seconds",
+]
 
 
 @dataclass
@@ -270,15 +303,20 @@ class Exam:
         out = []
         for i, s in enumerate(self.questions):
             g = self.grades.get(i)
-            out.append({
-                "trainee": self.trainee, "question": i + 1, "scenario": s.id,
-                "answer": g.answer if g else "(not answered)", "correct": bool(g and g.correct),
-                "score": g.score if g else 0.0,
-                "expected": answer_text([AnswerLine(x.code, x.units, x.modifiers) for x in s.answer_lines()]),
-                "misses": " | ".join(m.text() for m in g.misses) if g else "",
-                "rules": " ".join(dict.fromkeys(m.rule for m in g.misses if m.rule)) if g else "",
-                "seconds": self.seconds.get(i, ""),
-            })
+            out.append(
+                {
+                    "trainee": self.trainee,
+                    "question": i + 1,
+                    "scenario": s.id,
+                    "answer": g.answer if g else "(not answered)",
+                    "correct": bool(g and g.correct),
+                    "score": g.score if g else 0.0,
+                    "expected": answer_text([AnswerLine(x.code, x.units, x.modifiers) for x in s.answer_lines()]),
+                    "misses": " | ".join(m.text() for m in g.misses) if g else "",
+                    "rules": " ".join(dict.fromkeys(m.rule for m in g.misses if m.rule)) if g else "",
+                    "seconds": self.seconds.get(i, ""),
+                }
+            )
         return out
 
     def score_sheet_csv(self) -> str:
@@ -291,6 +329,7 @@ class Exam:
         w = csv.DictWriter(buf, fieldnames=SHEET_COLUMNS)
         w.writeheader()
         for row in self.score_sheet():
-            w.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v)
-                        for k, v in row.items()})
+            w.writerow(
+                {k: ("'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v) for k, v in row.items()}
+            )
         return buf.getvalue()

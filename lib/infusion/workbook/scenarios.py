@@ -121,10 +121,18 @@ def parse_scenario(obj: Any, where: str) -> Scenario:
     unknown = [r for r in rules if r not in RULES]
     if unknown:
         raise InputError(f"{where}: expected.rules", f"unknown rule id {unknown[0]!r}")
-    return Scenario(id=_text(obj, "id", where), title=_text(obj, "title", where), story=_text(obj, "story", where),
-                    encounter=encounter, lines=lines, rules=rules, other_lines=other,
-                    level=_text(obj, "level", where, "core"), teaches=str(obj.get("teaches") or ""),
-                    source=_text(obj, "source", where))
+    return Scenario(
+        id=_text(obj, "id", where),
+        title=_text(obj, "title", where),
+        story=_text(obj, "story", where),
+        encounter=encounter,
+        lines=lines,
+        rules=rules,
+        other_lines=other,
+        level=_text(obj, "level", where, "core"),
+        teaches=str(obj.get("teaches") or ""),
+        source=_text(obj, "source", where),
+    )
 
 
 @lru_cache(maxsize=4)
@@ -156,10 +164,20 @@ def answer_key(bank: tuple[Scenario, ...]) -> pd.DataFrame:
     """The trainer's key: each vignette's id, title, answer lines and rules."""
     import pandas as pd
 
-    return pd.DataFrame([{"id": s.id, "title": s.title,
-                          "answer": ", ".join(f"{ln.code}{''.join('-' + m for m in ln.modifiers)} x{ln.units}"
-                                              for ln in s.answer_lines()) or "none",
-                          "rules": " ".join(s.rules)} for s in bank])
+    return pd.DataFrame(
+        [
+            {
+                "id": s.id,
+                "title": s.title,
+                "answer": ", ".join(
+                    f"{ln.code}{''.join('-' + m for m in ln.modifiers)} x{ln.units}" for ln in s.answer_lines()
+                )
+                or "none",
+                "rules": " ".join(s.rules),
+            }
+            for s in bank
+        ]
+    )
 
 
 def scenario(scenario_id: str) -> Scenario:

@@ -14,9 +14,12 @@ from ..reference import catalog, rows
 from ..reference.tables import asp_table, opps_table
 
 FAMILY = ("96369", "96370", "96371", "96372")
-MUE_COLUMNS = {"medicare-practitioner": "Medicare practitioner", "medicare-outpatient-hospital":
-               "Medicare outpatient hospital", "medicare-dme": "Medicare DME supplier",
-               "medicaid-practitioner": "Medicaid practitioner"}
+MUE_COLUMNS = {
+    "medicare-practitioner": "Medicare practitioner",
+    "medicare-outpatient-hospital": "Medicare outpatient hospital",
+    "medicare-dme": "Medicare DME supplier",
+    "medicaid-practitioner": "Medicaid practitioner",
+}
 SCIG = ("J1559", "J1555", "J1558", "J1551", "J1575")
 HOME = ("99601", "99602", "E0779")
 
@@ -43,13 +46,21 @@ def mue_table(codes: tuple[str, ...] = FAMILY + HOME) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-MAI_MEANING = pd.DataFrame([
-    ("1", "line edit: units above the MUE on one line deny; more units may go on a second line with a "
-          "modifier, when documented"),
-    ("2", "date-of-service edit, absolute: units above the MUE on one date are never paid"),
-    ("3", "date-of-service edit: units above the MUE deny but may be appealed with records showing they "
-          "were given"),
-], columns=["MAI", "meaning"])
+MAI_MEANING = pd.DataFrame(
+    [
+        (
+            "1",
+            "line edit: units above the MUE on one line deny; more units may go on a second line with a "
+            "modifier, when documented",
+        ),
+        ("2", "date-of-service edit, absolute: units above the MUE on one date are never paid"),
+        (
+            "3",
+            "date-of-service edit: units above the MUE deny but may be appealed with records showing they were given",
+        ),
+    ],
+    columns=["MAI", "meaning"],
+)
 
 
 def aoc_table(add_ons: tuple[str, ...] = ("96370", "96371", "99602")) -> pd.DataFrame:
@@ -58,9 +69,18 @@ def aoc_table(add_ons: tuple[str, ...] = ("96370", "96371", "99602")) -> pd.Data
     by: dict[str, list[str]] = {}
     for r in t:
         by.setdefault(r["add_on"], []).append(r["primary"])
-    return pd.DataFrame([{"add-on code": a, "paid only with": ", ".join(sorted(by[a])),
-                          "edit type": "1 (only paid when a primary is paid)", "effective": "2024-06-03"}
-                         for a in add_ons if a in by])
+    return pd.DataFrame(
+        [
+            {
+                "add-on code": a,
+                "paid only with": ", ".join(sorted(by[a])),
+                "edit type": "1 (only paid when a primary is paid)",
+                "effective": "2024-06-03",
+            }
+            for a in add_ons
+            if a in by
+        ]
+    )
 
 
 def ptp_table(codes: tuple[str, ...] = FAMILY) -> pd.DataFrame:
@@ -81,10 +101,20 @@ def ptp_table(codes: tuple[str, ...] = FAMILY) -> pd.DataFrame:
     for (mine, side, ind, where, rationale), others in sorted(groups.items()):
         listed = ", ".join(sorted(others))
         c1, c2 = (mine, listed) if side == "column 1" else (listed, mine)
-        out.append({"column 1": c1, "column 2 (denied)": c2, "modifier indicator": ind,
-                    "meaning": ("never paid together" if ind == "0" else
-                                "paid together with 59/XE/XS/XP/XU (25 on an E/M) when distinct"),
-                    "settings": where, "rationale": rationale})
+        out.append(
+            {
+                "column 1": c1,
+                "column 2 (denied)": c2,
+                "modifier indicator": ind,
+                "meaning": (
+                    "never paid together"
+                    if ind == "0"
+                    else "paid together with 59/XE/XS/XP/XU (25 on an E/M) when distinct"
+                ),
+                "settings": where,
+                "rationale": rationale,
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -101,14 +131,18 @@ def drug_codes_table(quarter: str | None = None) -> pd.DataFrame:
     for r in rows.table("reference", "drugs.csv"):
         code = r["hcpcs"]
         o = last.loc[code] if code in last.index else None
-        out.append({
-            "code": code, "product": r["product"], "therapy": r["therapy"],
-            "billing unit": f"{float(r['dosage_amount']):g} {r['dosage_unit']}",
-            "packages (units)": r["vial_units"].replace(" ", ", "),
-            "single-dose": r["single_dose"],
-            f"ASP limit per unit, {q}": f"${limits[code]:,.3f}" if code in limits.index else NOT_AVAILABLE,
-            "OPPS status": (f"{o['si']} ({o['edition']})" if o is not None else NOT_AVAILABLE),
-        })
+        out.append(
+            {
+                "code": code,
+                "product": r["product"],
+                "therapy": r["therapy"],
+                "billing unit": f"{float(r['dosage_amount']):g} {r['dosage_unit']}",
+                "packages (units)": r["vial_units"].replace(" ", ", "),
+                "single-dose": r["single_dose"],
+                f"ASP limit per unit, {q}": f"${limits[code]:,.3f}" if code in limits.index else NOT_AVAILABLE,
+                "OPPS status": (f"{o['si']} ({o['edition']})" if o is not None else NOT_AVAILABLE),
+            }
+        )
     return pd.DataFrame(out)
 
 
@@ -127,14 +161,19 @@ def asp_trend_wide(codes: tuple[str, ...] = SCIG) -> pd.DataFrame:
     t = asp_trend(codes)
     t["drug"] = t["hcpcs"] + " " + t["product"]
     wide = t.pivot(index="quarter", columns="drug", values="payment_limit").map(
-        lambda x: NOT_AVAILABLE if pd.isna(x) else f"${x:,.3f}")
+        lambda x: NOT_AVAILABLE if pd.isna(x) else f"${x:,.3f}"
+    )
     wide.columns.name = None
     return wide.reset_index()
 
 
-EXAMPLE = {"date": "2026-01-15", "pos": "11", "payer": "medicare",
-           "drug": {"product": "Hizentra", "dose": "10.25 g", "vials": ["10 g", "1 g"]},
-           "segments": [{"start": "09:00", "stop": "10:35"}]}
+EXAMPLE = {
+    "date": "2026-01-15",
+    "pos": "11",
+    "payer": "medicare",
+    "drug": {"product": "Hizentra", "dose": "10.25 g", "vials": ["10 g", "1 g"]},
+    "segments": [{"start": "09:00", "stop": "10:35"}],
+}
 
 
 def drug_line_example(encounter: dict | None = None, year: int = 2026) -> pd.DataFrame:
@@ -143,9 +182,18 @@ def drug_line_example(encounter: dict | None = None, year: int = 2026) -> pd.Dat
     enc = encounter or EXAMPLE
     result = code_encounter(enc)
     priced = price_result(result, year, claim=str(enc.get("claim", "professional")))
-    return pd.DataFrame([{"code": ln.code, "units": ln.units, "modifiers": " ".join(ln.modifiers) or "-",
-                          "rules": " ".join(ln.rules), "Medicare payment": p.text}
-                         for ln, p in zip(result.lines, priced.lines)])
+    return pd.DataFrame(
+        [
+            {
+                "code": ln.code,
+                "units": ln.units,
+                "modifiers": " ".join(ln.modifiers) or "-",
+                "rules": " ".join(ln.rules),
+                "Medicare payment": p.text,
+            }
+            for ln, p in zip(result.lines, priced.lines)
+        ]
+    )
 
 
 DRUG_LINE_TEXT = (
@@ -159,7 +207,8 @@ DRUG_LINE_TEXT = (
     "supplier bills E0779 and the drug as its supply, JB on every line, in the least-waste combination of "
     "packages, with JZ from 2024 (D-DME). Medicare pays the drug at the quarter's ASP payment limit (106% "
     "of the average sales price) in the office and on DME claims; a hospital outpatient claim pays it by "
-    "status indicator: K at the Addendum B rate per unit, N packaged (J1551, Cutaquig, from 2025).")
+    "status indicator: K at the Addendum B rate per unit, N packaged (J1551, Cutaquig, from 2025)."
+)
 
 
 def opps_by_year(codes: tuple[str, ...] = FAMILY) -> pd.DataFrame:
@@ -178,4 +227,5 @@ Q1_TEXT = (
     "outpatient hospital claim a Q1 line is paid separately only when no line with status indicator S, T "
     "or V is on the claim the same date. 96369 is S, so beside it 96371 is packaged: its cost is paid "
     "within 96369's APC and it adds nothing to the separately paid total (P-PACKAGE). The line is still "
-    "reported, so the hospital's costs reach the rate setting.")
+    "reported, so the hospital's costs reach the rate setting."
+)
