@@ -42,6 +42,7 @@ app: venv
 ## Lint and type check (settings in pyproject.toml).
 test-static: venv
 	$(BIN)/ruff check lib tests scripts benchmarks
+	$(BIN)/ruff format --check lib tests scripts benchmarks notebooks
 	$(BIN)/python -m mypy
 	$(BIN)/lint-imports
 
