@@ -8,25 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from claims_text import HEADER
 from infusion.audit import audit, write_outputs
 from infusion.config import REPO_ROOT
 from infusion.errors import InputError
 from x12_text import isa
 
 SAMPLE = REPO_ROOT / "data" / "samples" / "claims"
-HEADER = [
-    "claim_id",
-    "line_number",
-    "date_of_service",
-    "code",
-    "units",
-    "modifiers",
-    "pos",
-    "claim_type",
-    "payer",
-    "start_time",
-    "stop_time",
-]
 
 
 def _write(tmp_path: Path, header: list[str], rows: list[list], name="claims.csv") -> Path:

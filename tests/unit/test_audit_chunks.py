@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pytest
+from claims_text import HEADER
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from infusion.audit import audit, claim_dates
@@ -112,19 +113,6 @@ def test_covered_seconds_is_the_union_of_the_intervals(lines, in_order):
     assert has.tolist() == want_has
 
 
-HEADER = [
-    "claim_id",
-    "line_number",
-    "date_of_service",
-    "code",
-    "units",
-    "modifiers",
-    "pos",
-    "claim_type",
-    "payer",
-    "start_time",
-    "stop_time",
-]
 line = st.tuples(
     st.sampled_from(["C1", "C2", "C3", "C4", "C5"]),
     st.sampled_from(["2026-03-02", "2026-03-03"]),

@@ -8,25 +8,12 @@ import random
 from pathlib import Path
 
 import pandas as pd
+from claims_text import HEADER
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from infusion.audit import audit
 from infusion.coding.units import additional_hours
 from x12_text import isa
-
-HEADER = [
-    "claim_id",
-    "line_number",
-    "date_of_service",
-    "code",
-    "units",
-    "modifiers",
-    "pos",
-    "claim_type",
-    "payer",
-    "start_time",
-    "stop_time",
-]
 
 line = st.tuples(
     st.sampled_from(["C1", "C2", "C3", "C4"]),
