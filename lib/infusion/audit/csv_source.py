@@ -20,7 +20,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pyarrow as pa
@@ -286,7 +286,7 @@ def csv_records(
             yield batch
 
 
-def _refuse_long_record(path: Path, at: int) -> None:
+def _refuse_long_record(path: Path, at: int) -> NoReturn:
     """InputError: a record starting at byte ``at`` (after decompression) is over the record bound."""
     raise InputError(
         "claims",
