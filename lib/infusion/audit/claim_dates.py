@@ -178,7 +178,7 @@ def number_hashes(h: np.ndarray, bits: int = 8) -> tuple[np.ndarray, np.ndarray]
     top = (h >> np.uint64(64 - bits)).astype(np.uint8 if bits <= 8 else np.uint16)
     order = np.argsort(top, kind="stable").astype(np.int32 if len(h) < 2**31 else np.int64)
     hs = h[order]
-    bounds = np.searchsorted(np.sort(top), np.arange(2**bits + 1))
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(top, minlength=2**bits))])  # where each part starts
     del top
     ids_sorted = np.empty(len(h), dtype=np.int32)
 
