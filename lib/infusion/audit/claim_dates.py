@@ -248,26 +248,21 @@ def _overnight(
 
 def _covered_seconds(groups: np.ndarray, start: np.ndarray, stop: np.ndarray, ng: int) -> tuple[np.ndarray, np.ndarray]:
     """Per group: the seconds covered by the union of the [start, stop] intervals of its lines that
-    have both times in order, and whether it has any such line. A group of one such line covers
-    its interval; the others are taken in order of group and start (no sort when the lines come
-    so, as in a file listing a claim's lines together in time order)."""
+    have both times in order, and whether it has any such line. The lines are taken in order of
+    group and start: as they come when a file lists a claim's lines together in time order (no
+    copy, no sort), else sorted (``_in_group_order``)."""
     covered = np.zeros(ng, dtype=np.int64)
     has = np.zeros(ng, dtype=bool)
     ok = (start != NA) & (stop != NA) & (stop >= start)
     if not ok.any():
         return covered, has
-    g, a, b = groups[ok], start[ok], stop[ok]
+    g, a, b = (groups, start, stop) if ok.all() else (groups[ok], start[ok], stop[ok])
     has[g] = True
-    per_group = np.bincount(g, minlength=ng)
-    one = per_group[g] == 1
-    covered[g[one]] = (b - a)[one]
-    g, a, b = g[~one], a[~one], b[~one]
-    if not len(g):
-        return covered, has
     same = g[1:] == g[:-1]
-    if not (np.count_nonzero(~same) + 1 == np.count_nonzero(per_group > 1) and (a[1:] >= a[:-1])[same].all()):
-        order = np.lexsort((a, g))
-        g, a, b = g[order], a[order], b[order]
+    if not (np.count_nonzero(~same) + 1 == np.count_nonzero(has) and ((a[1:] >= a[:-1]) | ~same).all()):
+        g, a, b = _in_group_order(g, a, b, ng, covered)
+        if not len(g):
+            return covered, has
         same = g[1:] == g[:-1]
     starts = np.r_[True, ~same]
     reach = _running_max(b, starts)  # the furthest stop so far in the group
@@ -276,6 +271,19 @@ def _covered_seconds(groups: np.ndarray, start: np.ndarray, stop: np.ndarray, ng
     heads = np.flatnonzero(starts)  # each group's lines are one run now
     covered[g[heads]] = np.add.reduceat(np.maximum(b - np.maximum(a, before), 0), heads)
     return covered, has
+
+
+def _in_group_order(
+    g: np.ndarray, a: np.ndarray, b: np.ndarray, ng: int, covered: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The intervals of groups of two or more lines, sorted by group and start; a group of one line
+    covers its interval, set in ``covered`` here."""
+    per_group = np.bincount(g, minlength=ng)
+    one = per_group[g] == 1
+    covered[g[one]] = (b - a)[one]
+    g, a, b = g[~one], a[~one], b[~one]
+    order = np.lexsort((a, g))
+    return g[order], a[order], b[order]
 
 
 def _running_max(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
