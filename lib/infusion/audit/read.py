@@ -345,7 +345,7 @@ class _Reading:
         self.cols, self.mod_cols = cols, mod_cols
         self.distinct = _distinct()
         self.lock = threading.Lock()
-        self.claim_dated = [0]  # lines whose empty date of service took the claim's date
+        self.claim_dated = 0  # lines whose empty date of service took the claim's date
         self.kept: dict[str, list] = {k: [] for k in ("claim", "row", *self.distinct)}
         self.rejects: dict[str, list] = {k: [] for k in ("row", "claim", "line_number", "reason", *VALUE_OF.values())}
         self.malformed: list[tuple[int, str]] = []
@@ -357,7 +357,7 @@ class _Reading:
         if canon == "date_of_service" and "claim_date" in cols:
             dates, took = _date_or_claim_date(batch.column(cols["date_of_service"]), batch.column(cols["claim_date"]))
             with self.lock:  # the workers count into one total
-                self.claim_dated[0] += took
+                self.claim_dated += took
             return dates
         if canon == "modifiers" and mod_cols:
             # an empty cell is "" (not null): a join with nulls skipped drops the rows where every
@@ -460,7 +460,7 @@ class _Reading:
         malformed = sorted(self.malformed)
         kept, rejects = self.kept, self.rejects
         cat = lambda parts, dtype: np.concatenate(parts) if parts else np.empty(0, dtype)
-        dated = self.claim_dated[0]
+        dated = self.claim_dated
         notes = _void_note(self.void_rows) + (
             [f"{dated} line(s) with no line date of service took their claim's date ({self.cols['claim_date']})"]
             if dated
