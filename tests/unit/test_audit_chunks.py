@@ -210,6 +210,32 @@ def test_release_hands_freed_heap_memory_back():
     assert after < kept - 100  # release does
 
 
+def test_one_heap_reuses_a_freed_block_larger_than_the_mmap_threshold():
+    """A 64 MB array (a column of 8M lines) freed inside one_heap is reused by the next one, not
+    mapped and faulted in afresh page by page: the next array of that size costs a few page faults,
+    where after the hold (blocks over 32 MB mapped again) it costs one per 4 kB page. Small pages
+    (``small_pages``) so that a huge page does not hide the count. In a fresh interpreter."""
+    import subprocess
+    import sys
+
+    script = (
+        "import resource, numpy as np\n"
+        "from infusion.audit import memory\n"
+        "faults = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
+        "def cost():\n"
+        "    a = np.ones(8 << 20); del a\n"  # 64 MB allocated, written and freed
+        "    f = faults(); b = np.ones(8 << 20); f = faults() - f; del b; return f\n"
+        "with memory.small_pages():\n"
+        "    with memory.one_heap():\n"
+        "        inside = cost()\n"
+        "    print(inside, cost())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    inside, after = map(int, out.split())
+    assert inside < 1000
+    assert after > 10_000  # 16,384 pages of 4 kB
+
+
 def test_one_heap_gives_pyarrow_malloc_while_held_and_restores_it(monkeypatch):
     """Inside one_heap pyarrow allocates from malloc (the system pool) and malloc keeps blocks up to
     32 MB in its heaps; nested holds change and restore nothing (the command holds it around the
@@ -237,16 +263,21 @@ def _one_heap_holds(pa, memory, calls: list[tuple]) -> None:
     assert before == "mimalloc"
     with memory.one_heap():
         assert pa.default_memory_pool().backend_name == "system"
-        assert calls == [("mallopt", memory.M_MMAP_THRESHOLD, 32 << 20), ("mallopt", memory.M_TRIM_THRESHOLD, 1 << 30)]
+        assert calls == [
+            ("mallopt", memory.M_MMAP_THRESHOLD, 32 << 20),
+            ("mallopt", memory.M_TRIM_THRESHOLD, 1 << 30),
+            ("mallopt", memory.M_MMAP_MAX, 0),
+        ]
         in_malloc = pa.system_memory_pool().bytes_allocated()
         buf = pa.allocate_buffer(1 << 20)
         assert pa.system_memory_pool().bytes_allocated() >= in_malloc + (1 << 20)  # from malloc, not mimalloc
         with memory.one_heap():
             assert pa.default_memory_pool().backend_name == "system"
         assert pa.default_memory_pool().backend_name == "system"  # the outer one still holds
-        assert len(calls) == 2
+        assert len(calls) == 3
     assert pa.default_memory_pool().backend_name == before
-    assert calls[2:] == [
+    assert calls[3:] == [
+        ("mallopt", memory.M_MMAP_MAX, 65536),
         ("mallopt", memory.M_MMAP_THRESHOLD, 32 << 20),
         ("mallopt", memory.M_TRIM_THRESHOLD, 64 << 20),
         ("trim", 0),

@@ -26,7 +26,8 @@ def _glibc() -> tuple[Callable[[int], int] | None, Callable[[int, int], int] | N
 
 
 _TRIM, _MALLOPT = _glibc()
-M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3  # glibc's malloc.h
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_MMAP_MAX = -1, -3, -4  # glibc's malloc.h
+GLIBC_MMAP_COUNT = 65536  # glibc's default M_MMAP_MAX (DEFAULT_MMAP_MAX): how many blocks it may map
 GLIBC_MMAP_MAX = 32 << 20  # the highest mmap threshold glibc's own adjustment reaches (DEFAULT_MMAP_THRESHOLD_MAX)
 
 
@@ -71,10 +72,13 @@ def one_heap(mmap_mb: int = 32, keep_mb: int = 1024) -> Iterator[None]:
     By default pyarrow allocates from its own heap (mimalloc) and numpy from malloc, which maps each
     block over its threshold (128 kB, raised as blocks are freed) afresh and unmaps it when freed:
     each new array is faulted in page by page, and memory one library freed is not reused by the
-    other. Inside: pyarrow's default pool is the system pool (malloc), blocks up to ``mmap_mb`` come
-    from malloc's heaps, and up to ``keep_mb`` of free memory stays at a heap's top. The pool and
-    both thresholds are needed: the pool with only the trim threshold raised made a 10M-line audit
-    1.5x slower (benchmarks/README.md has the measurements). Afterwards: the previous pool; the
+    other. Inside: pyarrow's default pool is the system pool (malloc), every block comes from
+    malloc's heaps (none mapped on its own: ``mmap_mb``, the threshold set, is the largest glibc
+    accepts, and mapping is turned off for larger blocks too, the columns of 4M lines and more), and
+    up to ``keep_mb`` of free memory stays at a heap's top. The pool and the thresholds are needed:
+    the pool with only the trim threshold raised made a 10M-line audit 1.5x slower; blocks over 32 MB
+    mapped afresh cost a 10M-line audit 0.2-0.5 s of page faults (benchmarks/README.md has the
+    measurements). Afterwards: the previous pool; mapping on again; the
     thresholds where glibc's own adjustment leaves them once a process has freed a 32 MB block
     (blocks to 32 MB from the heaps, 64 MB of free memory kept at a heap's top: a setting cannot
     hand that adjustment back, and its starting point, every block over 128 kB mapped afresh, would
@@ -100,6 +104,7 @@ def _share_heap(mmap_mb: int, keep_mb: int) -> pa.MemoryPool | None:
     if _MALLOPT is None or _TRIM is None or not _MALLOPT(M_MMAP_THRESHOLD, mmap_mb << 20):
         return None
     _MALLOPT(M_TRIM_THRESHOLD, keep_mb << 20)
+    _MALLOPT(M_MMAP_MAX, 0)  # larger blocks too: from the heaps, reused when freed
     previous = pa.default_memory_pool()
     pa.set_memory_pool(pa.system_memory_pool())
     return previous
@@ -109,6 +114,7 @@ def _unshare_heap(previous: pa.MemoryPool) -> None:
     """one_heap's settings undone (see there), ``previous`` the default pool again."""
     assert _MALLOPT is not None and _TRIM is not None  # _share_heap made them
     pa.set_memory_pool(previous)
+    _MALLOPT(M_MMAP_MAX, GLIBC_MMAP_COUNT)
     _MALLOPT(M_MMAP_THRESHOLD, GLIBC_MMAP_MAX)
     _MALLOPT(M_TRIM_THRESHOLD, 2 * GLIBC_MMAP_MAX)
     _TRIM(0)
