@@ -348,7 +348,7 @@ def test_times_with_dates_cross_midnight(tmp_path, start, stop):
 
 def test_claim_ids_are_equal_exactly_for_equal_claims_in_any_order():
     import pyarrow as pa
-    from infusion.audit.claim_dates import claim_ids_of as _claim_ids
+    from infusion.audit.claim_ids import claim_ids_of as _claim_ids
 
     claims = ["A1", "A1", "B2", "A1", "C3", "B2", "é", "é", "C3", "D10"]
     ids, n = _claim_ids(pa.chunked_array([claims[:4], claims[4:]]))
@@ -369,8 +369,8 @@ def test_claim_ids_are_equal_exactly_for_equal_claims_in_any_order():
 def test_claim_ids_of_a_sorted_extract_are_its_run_numbers(claims, sorted_):
     import numpy as np
     import pyarrow as pa
-    from infusion.audit.claim_dates import claim_ids_of as _claim_ids
-    from infusion.audit.claim_dates import increasing as _increasing
+    from infusion.audit.claim_ids import claim_ids_of as _claim_ids
+    from infusion.audit.claim_ids import increasing as _increasing
 
     heads = pa.array([c for i, c in enumerate(claims) if i == 0 or c != claims[i - 1]])
     assert _increasing(heads, np.array([len(c) for c in heads.to_pylist()])) == sorted_

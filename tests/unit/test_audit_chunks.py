@@ -13,8 +13,9 @@ import pytest
 from claims_text import HEADER
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from infusion.audit import audit, claim_dates
-from infusion.audit.claim_dates import NA, claim_ids_of, number_hashes, padded_ids
+from infusion.audit import audit, claim_dates, claim_ids
+from infusion.audit.claim_dates import NA
+from infusion.audit.claim_ids import claim_ids_of, number_hashes, padded_ids
 
 texts = st.one_of(
     st.sampled_from(["A1", "A1\x00", "B2", "C10", "C9", "é", "e", "F0-C12345678901234", "x" * 40, "x" * 41, ""]),
@@ -56,7 +57,7 @@ def test_padded_ids_refuses_texts_whose_hashes_collide(monkeypatch):
     lengths = np.array([2, 2, 2])
     assert padded_ids(heads, lengths)[1] == 2
     merged = lambda h, bits=8: (np.zeros(len(h), dtype=np.int32), np.array([0]))  # noqa: E731  every hash equal
-    monkeypatch.setattr(claim_dates, "number_hashes", merged)
+    monkeypatch.setattr(claim_ids, "number_hashes", merged)
     assert padded_ids(heads, lengths) is None  # caught by the check of the texts
     ids, n = claim_ids_of(pa.chunked_array([["B2", "A1", "B2", "C3"]]))  # and numbered by their texts
     assert n == 3 and _same_exactly(ids, ["B2", "A1", "B2", "C3"])
