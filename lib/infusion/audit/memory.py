@@ -72,10 +72,11 @@ def one_heap(mmap_mb: int = 32, keep_mb: int = 1024) -> Iterator[None]:
     By default pyarrow allocates from its own heap (mimalloc) and numpy from malloc, which maps each
     block over its threshold (128 kB, raised as blocks are freed) afresh and unmaps it when freed:
     each new array is faulted in page by page, and memory one library freed is not reused by the
-    other. Inside: pyarrow's default pool is the system pool (malloc), every block comes from
-    malloc's heaps (none mapped on its own: ``mmap_mb``, the threshold set, is the largest glibc
-    accepts, and mapping is turned off for larger blocks too, the columns of 4M lines and more), and
-    up to ``keep_mb`` of free memory stays at a heap's top. The pool and the thresholds are needed:
+    other. Inside: pyarrow's default pool is the system pool (malloc), blocks come from malloc's
+    heaps (``mmap_mb``, the threshold set, is the largest glibc accepts, and mapping is turned off
+    for larger blocks too, the columns of 4M lines and more; glibc still maps a block larger than a
+    worker thread's heap, 64 MB, or one the main heap cannot grow for), and up to ``keep_mb`` of free
+    memory stays at a heap's top. The pool and the thresholds are needed:
     the pool with only the trim threshold raised made a 10M-line audit 1.5x slower; blocks over 32 MB
     mapped afresh cost a 10M-line audit 0.2-0.5 s of page faults (benchmarks/README.md has the
     measurements). Afterwards: the previous pool; mapping on again; the
