@@ -7,16 +7,17 @@ that can identify patients are never read; a notice names them. Outputs carry cl
 only.
 
 The modules: ``columns`` (which column holds what; patient columns), ``values`` (what is accepted
-for a date, units, a time ..., parsed once per distinct value), ``sources`` (the file kinds behind one
-protocol: CSV blocks or records via ``csv_source``, Parquet, spreadsheets via ``sheet``, the service
-lines of an 837 via ``x12``), ``read`` (any source's units into compact arrays; rows that cannot be
-read go to rejects with their row number and reason), ``claim_dates`` (the claim-date contexts the
-checks share, whole claims ``chunk_lines`` lines at a time), ``checks`` (one small function per rule,
-keyed by rule id), ``claim_edits`` (NCCI pairs, the drug lines' MUE and JZ/JW), ``memory`` (memory
-handed back after reading, one heap for numpy and pyarrow), ``result``, ``outputs`` (the files
-written, the report footer) and this one (dollars at risk, the summary by rule and payer, the share
-of lines with findings by payer and by provider). Lines in = lines checked + lines of void claims
-(left out, with a note) + rejects (``AuditResult.accounting``).
+for a date, units, a time ..., parsed once per distinct value), ``sources`` (the file kinds behind
+one protocol: CSV blocks or records via ``csv_source``, Parquet, spreadsheets via ``sheet``, the
+service lines of an 837 via ``x12``), ``read`` (any source's units into compact arrays; rows that
+cannot be read go to rejects with their row number and reason), ``claim_ids`` (each claim id
+numbered), ``claim_dates`` (the claim-date contexts the checks share, whole claims ``chunk_lines``
+lines at a time), ``checks`` (one small function per rule, keyed by rule id), ``claim_edits`` (NCCI
+pairs, the drug lines' MUE and JZ/JW), ``memory`` (memory handed back after reading, one heap for
+numpy and pyarrow), ``result``, ``outputs`` (the files written, the report footer) and this one
+(dollars at risk, the summary by rule and payer, the share of lines with findings by payer and by
+provider). Lines in = lines checked + lines of void claims (left out, with a note) + rejects
+(``AuditResult.accounting``).
 
 Dollars at risk = units at risk x Medicare payment per unit (PFS for professional claims, by locality
 when a ZIP or locality column is given; national OPPS for institutional claims), for the year of
