@@ -214,22 +214,23 @@ def test_release_hands_freed_heap_memory_back():
 def test_one_heap_reuses_a_freed_block_larger_than_the_mmap_threshold():
     """A 64 MB array (a column of 8M lines) freed inside one_heap is reused by the next one, not
     mapped and faulted in afresh page by page: the next array of that size costs a few page faults,
-    where after the hold (blocks over 32 MB mapped again) it costs one per 4 kB page. Small pages
-    (``small_pages``) so that a huge page does not hide the count. In a fresh interpreter."""
+    where after the hold (blocks over 32 MB mapped again) it costs one per 4 kB page. In a fresh
+    interpreter with transparent huge pages off for the process (``PR_SET_THP_DISABLE``, whatever
+    the system's setting), so that a huge page does not hide the count."""
     import subprocess
     import sys
 
     script = (
-        "import resource, numpy as np\n"
+        "import ctypes, resource, numpy as np\n"
+        "assert ctypes.CDLL(None).prctl(41, 1, 0, 0, 0) == 0\n"  # PR_SET_THP_DISABLE
         "from infusion.audit import memory\n"
         "faults = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_minflt\n"
         "def cost():\n"
         "    a = np.ones(8 << 20); del a\n"  # 64 MB allocated, written and freed
         "    f = faults(); b = np.ones(8 << 20); f = faults() - f; del b; return f\n"
-        "with memory.small_pages():\n"
-        "    with memory.one_heap():\n"
-        "        inside = cost()\n"
-        "    print(inside, cost())\n"
+        "with memory.one_heap():\n"
+        "    inside = cost()\n"
+        "print(inside, cost())\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
     inside, after = map(int, out.split())
