@@ -40,6 +40,8 @@ import pyarrow.compute as pc
 from ..coding.rules import cite
 from ..config import check_file
 from ..errors import InputError, shown
+from ..medicare.drugs import drug_payment, is_drug_code
+from ..medicare.payment import opps_rate, payment
 from ..redact import show_all, show_key, show_line, show_value
 from .checks import SEVERITY, find
 from .claim_dates import CHUNK_LINES
@@ -189,9 +191,6 @@ def _prices(f: pd.DataFrame) -> np.ndarray:
     """Medicare payment per unit for each finding (NaN: data not available), computed once per
     (code, year, claim kind, locality, quarter): the PFS or OPPS rate, a drug's ASP payment limit of
     the quarter on a professional claim."""
-    from ..medicare.drugs import drug_payment, is_drug_code
-    from ..medicare.payment import opps_rate, payment
-
     # quarters since 1970 (year * 4 + quarter - 1), whose year is the date's: drugs take the quarter's ASP limit
     quarter = f["days"].to_numpy().astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) // 3
     keys = [f["code"], f["institutional"], f["claim_kind_known"], f["loc"].fillna(""), quarter]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from ..errors import InputError, shown
+from ..redact import header_listing
 
 CANONICAL = (
     "claim_id",
@@ -188,8 +189,6 @@ def _mapped(
     """The column a ``--map canon=src`` entry names (as written, or else as normalised:
     code=cpt_code finds "CPT Code"); InputError for a name that is not canonical, a column not in the
     file, or one that can identify a patient (unless ``--not-patient-data`` names it)."""
-    from ..redact import header_listing
-
     if canon not in CANONICAL:
         raise InputError("map", f"{shown(canon, 40)} is not one of {', '.join(CANONICAL)}")
     if src not in header:
@@ -253,8 +252,6 @@ def resolve_columns(
     unless ``not_patient`` names it, and for a required column that is not found. Messages list
     the header only when it is one (``redact.header_listing``).
     """
-    from ..redact import header_listing
-
     mapping = dict(mapping or {})
     lower: dict[str, str] = {}
     for h in header:  # the first column of each normalised name

@@ -11,8 +11,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ..config import check_outputs
+from ..config import check_outputs, data_dir
 from ..errors import InputError, shown
+from ..footer import DEFAULT_DATA_SOURCES, report_footer  # the Medicare files (PFS, GPCI, ZIP, OPPS, MUE)
 from ..redact import spreadsheet_safe
 from ..safe_io import atomic_files
 
@@ -28,8 +29,6 @@ _KIND_NAMES = {"csv": "CSV", "parquet": "Parquet", "spreadsheet": "spreadsheet",
 def describe_source(claims: str | Path, res: AuditResult) -> str:
     """One line naming the file audited, its kind, and ILLUSTRATIVE when it is one of the samples
     the repository generates (under data/samples)."""
-    from ..config import data_dir
-
     path = Path(claims).resolve()
     illustrative = path.is_relative_to((data_dir() / "samples").resolve())
     return f"claims file: {path.name} ({_KIND_NAMES.get(res.source_kind, res.source_kind)})" + (
@@ -39,8 +38,6 @@ def describe_source(claims: str | Path, res: AuditResult) -> str:
 
 def footer_html(claims: str | Path, res: AuditResult) -> str:
     """Report footer: the render date, the file audited, the data sources of prices and rules."""
-    from ..footer import DEFAULT_DATA_SOURCES, report_footer  # the Medicare files (PFS, GPCI, ZIP, OPPS, MUE)
-
     sources = [s for s in DEFAULT_DATA_SOURCES if s.startswith("CMS")] + [
         "Coding rules: shared/domain/coding-rules.md and research-notes.md (each message names its rule id and sources)"
     ]

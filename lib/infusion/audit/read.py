@@ -46,6 +46,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import InputError
+from ..reference import rows
 from . import values as V
 from . import x12
 from .columns import resolve_columns
@@ -62,8 +63,6 @@ OTHER_INITIAL = ("96360", "96365", "96374", "96409", "96413")
 def _partners() -> tuple[str, ...]:
     """Codes kept after ``OTHER_INITIAL`` for the claim-wide edits (``claim_edits``): every code of an
     NCCI PTP pair with the family, and the drugs of ``reference/drugs.csv`` (their MUE, JZ/JW)."""
-    from ..reference import rows
-
     ptp = {
         c
         for r in rows.table("reference", "ncci_ptp.csv")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from ..errors import InputError, nesting_error, shown
+from ..reference.catalog import known_pos
 from ..yamlio import load_yaml_file, no_constant, number_problem, read_text_file
 from .choices import CLAIM_TYPES, PAYERS
 from .clock import CLOCK, DIGITS_CLOCK, clock_seconds
@@ -268,8 +269,6 @@ def parse_choice(value: Any, where: str, choices: tuple[str, ...]) -> str:
 
 def parse_pos(value: Any, where: str = "pos") -> str:
     """A two-digit place-of-service code known to ``data/reference/places_of_service.csv``."""
-    from ..reference.catalog import known_pos
-
     text = str(value).strip() if value is not None else ""
     if isinstance(value, int) and not isinstance(value, bool):
         text = f"{value:02d}"

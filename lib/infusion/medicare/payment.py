@@ -24,6 +24,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..config import data_file
 from ..errors import InputError
 from ..reference import rows
 from .drugs import Unpriced, drug_payment, is_drug_code
@@ -150,7 +151,6 @@ def _cf(year: int, qp: bool, date: dt.date | None) -> tuple[dict[str, Any] | Non
 
 def _zip_row(z: str) -> Row | None:
     """The CMS ZIP5 row of one ZIP code (read from the Parquet file, that row only)."""
-    from ..config import data_file
     from ..reference.tables import read_data_parquet
 
     t = read_data_parquet(data_file("medicare", "zip_locality.parquet"), filters=[("zip", "=", z)])

@@ -8,21 +8,28 @@ input file with its status, rows and warnings, so a partial run never passes for
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import re
+import signal
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import ExitStack
 from dataclasses import dataclass, field
+from multiprocessing.managers import SyncManager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from ..config import check_file, check_outputs
 from ..errors import DataError, InputError, shown
 from ..safe_io import atomic_files, atomic_write
+from .chargemaster import SPREADSHEET_SUFFIXES, read_chargemaster
 from .fetch import check_url, head, is_url, url_name
 from .fileinfo import apply_file_info, read_file_info
+from .index import in_network_files
 from .model import Extraction, to_frame
 from .providers import ProviderFilter
 from .tic import GZIP_ERRORS, UrlFile, as_source, open_stream, read_tic
@@ -39,8 +46,6 @@ def sniff(path: "Path | UrlFile") -> str:
     if not isinstance(path, UrlFile):
         if not path.is_file():
             raise InputError("file", f"{str(path)!r} does not exist")
-        from .chargemaster import SPREADSHEET_SUFFIXES
-
         with open(path, "rb") as fh:
             magic = fh.read(8)
         if (
@@ -118,7 +123,6 @@ def extract_file(
         return read_hospital_json(p, cs, billing_class, max_item=max_item_mb << 20)
     if kind == "hpt-csv":
         return read_hospital_csv(p, cs, billing_class=billing_class)
-    from .chargemaster import read_chargemaster
     from .hospital import file_billing_class
 
     ex = read_chargemaster(p, cs, "institutional", column_map)
@@ -185,13 +189,9 @@ def check_scheduler(address: str) -> str:
 def _die_with_parent() -> None:
     """In a worker process: ask the kernel to end it when its parent ends (Linux PR_SET_PDEATHSIG),
     so a killed ``rates extract`` leaves no reader running on."""
-    import signal
-
     for sig in (signal.SIGTERM, signal.SIGHUP):  # the CLI's handlers (raise, clean up) are the parent's
         signal.signal(sig, signal.SIG_DFL)
     try:
-        import ctypes
-
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
         if os.getppid() == 1:  # the parent ended before the request took effect
             os._exit(1)
@@ -215,8 +215,6 @@ def _pool_extract(
     (a file that made its reader abort, or the kernel kill it) breaks the pool: the files not yet
     read are then read again one by one, each in a process of its own, so only the file that kills
     its process fails, with why."""
-    from concurrent.futures.process import BrokenProcessPool
-
     out: dict[str, tuple[str, Extraction | None, str | None]] = {}
 
     def drain(queue) -> None:
@@ -224,8 +222,6 @@ def _pool_extract(
             n = queue.get()
             if bar is not None:
                 bar.update(n)
-
-    from multiprocessing.managers import SyncManager
 
     manager = SyncManager()
     manager.start(_die_with_parent)  # a process of its own, ending with its parent as the workers do
@@ -260,8 +256,6 @@ def _dask_extract(paths: list[str], codes: tuple[str, ...], scheduler: str, opti
     """Each file (or URL) read by a worker of the Dask cluster at ``scheduler`` (``local``: a local
     cluster of ``jobs`` worker processes, started for the run); a worker that fails or is lost is
     that file's failure."""
-    from contextlib import ExitStack
-
     from dask.distributed import Client, LocalCluster
 
     with ExitStack() as stack:
@@ -467,8 +461,6 @@ def _single_with_bar(f: str, codes: tuple[str, ...], bar, options: dict) -> tupl
 def _expand_indexes(files: list[str], plan: str | None) -> tuple[list[str], list[dict]]:
     """The files with each index (table-of-contents) file replaced by the in-network files it lists;
     and, per index, how many it listed (for the manifest)."""
-    from .index import in_network_files
-
     out: list[str] = []
     indexes: list[dict] = []
     for f in files:

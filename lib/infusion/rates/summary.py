@@ -29,6 +29,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from ..config import data_path
 from ..errors import InputError, shown
 from ..medicare.payment import opps_rate, payment
 from .model import DOLLAR_TYPES, FAMILY_LABELS, LOB_LABELS, OPTIONAL_COLUMNS, RATE_COLUMNS, to_frame
@@ -54,8 +55,6 @@ class Summary:
 def rates_file(name: str | Path | None) -> Path:
     """The rates file a user named: None for the real hospital rates shipped in ``data/benchmarks``,
     "illustrative" for the generated sample, else the path given."""
-    from ..config import data_path
-
     if name is None or str(name).strip() == "":
         return data_path("benchmarks", REAL_RATES)
     if str(name).strip().lower() == ILLUSTRATIVE:

@@ -11,13 +11,16 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import queue
 import re
+import threading
 import zlib
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any, cast
 
+from .fetch import HttpStream, is_url, url_name
 from .jsonscan import MAX_ITEM, SPAN, MissingField, RawItems, StreamError, TooLarge, Values, iter_object_fast
 from .model import ILLUSTRATIVE_MARK, Extraction, classify_payer, join
 from .providers import (
@@ -82,9 +85,6 @@ class ReadAhead(io.BufferedIOBase):
     """Decompress in a background thread while the caller scans (zlib releases the GIL)."""
 
     def __init__(self, inner: io.BufferedIOBase, chunk: int = 1 << 22, depth: int = 2) -> None:
-        import queue
-        import threading
-
         self.inner = inner
         self.q: "queue.Queue[bytes | BaseException]" = queue.Queue(maxsize=depth)
         self.buf = b""
@@ -144,15 +144,11 @@ class UrlFile(str):
 
     @property
     def name(self) -> str:
-        from .fetch import url_name
-
         return url_name(str(self))
 
 
 def as_source(path: str | Path) -> Path | UrlFile:
     """A local path, or a :class:`UrlFile` for an http(s) URL (which ``Path`` would mangle)."""
-    from .fetch import is_url
-
     return UrlFile(str(path)) if isinstance(path, str) and is_url(path) else Path(path)
 
 
@@ -169,8 +165,6 @@ def open_stream(
 
     With ``read_ahead``, a gzip file is decompressed in a background thread (by ``_gunzip``).
     """
-    from .fetch import HttpStream
-
     raw = CountingReader(HttpStream(str(path)) if isinstance(path, UrlFile) else open(path, "rb"), on_read)
     buffered = io.BufferedReader(raw, buffer_size=1 << 20)
     if buffered.peek(2)[:2] == b"\x1f\x8b":

@@ -12,6 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from . import rows
+from .validation import check_table
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -20,8 +21,6 @@ if TYPE_CHECKING:
 def validated_frame(name: str) -> pd.DataFrame:
     """``data/reference/<name>`` as text, checked against its schema when the data are not the
     shipped ones (``validation``)."""
-    from .validation import check_table
-
     return check_table("reference", name)
 
 

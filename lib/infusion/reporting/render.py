@@ -8,7 +8,9 @@ job is kept in ``reports/failed/`` for debugging. plotly.js is embedded once per
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
+import json
 import keyword
 import logging
 import math
@@ -60,9 +62,6 @@ MAX_TEXT = 4096  # the longest text value a parameter takes
 def declared_parameters(notebook: str) -> dict[str, Any]:
     """The parameters a notebook declares: name -> default, from the assignments of its cell
     tagged ``parameters`` (literal values only). A job may set these and no other names."""
-    import ast
-    import json
-
     nb = json.loads((NOTEBOOKS / notebook).read_text(encoding="utf-8"))
     out: dict[str, Any] = {}
     for cell in nb.get("cells", []):

@@ -22,6 +22,7 @@ import itertools
 import json
 import math
 import string
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -103,8 +104,6 @@ def expand_jobs(config: dict[str, Any]) -> list[tuple[str, Job]]:
 def default_jobs(year: int = 2026) -> list[Job]:
     """The reports ``make reports`` renders: the jobs of ``reports/schedule.yaml`` (the publication
     on each code and the benchmark report), for ``year``."""
-    from dataclasses import replace
-
     config = load_yaml_file(REPO_ROOT / "reports" / "schedule.yaml", "config")
     return [replace(job, parameters={**job.parameters, "year": year}) for _, job in expand_jobs(config)]
 

@@ -8,12 +8,14 @@ the HTML report draws offline with no CDN; elsewhere the HTML part carries no li
 
 from __future__ import annotations
 
+import html as _html
 import json
 import os
 import re
 
 import plotly.graph_objects as go
-from IPython.display import display
+from IPython import get_ipython
+from IPython.display import Markdown, display
 
 _state = {"plotlyjs_sent": False}
 
@@ -39,8 +41,6 @@ def figure_bundle(fig: go.Figure) -> dict[str, object]:
 
 def show_figure(fig: go.Figure) -> None:
     """Display ``fig`` as a MIME bundle (never opens a browser; does nothing outside IPython)."""
-    from IPython import get_ipython
-
     if get_ipython() is None:
         return
     display(figure_bundle(fig), raw=True)
@@ -56,8 +56,6 @@ def table_bundle(df, caption: str | None = None, links: bool = False) -> dict[st
     ``links=True`` makes the web addresses in cells clickable; only for tables of our own curated
     data (policies, sources), never for text that came from a user's file, which stays inert text.
     """
-    import html as _html
-
     cap = f"<caption>{_html.escape(caption)}</caption>" if caption else ""
     body = df.to_html(index=False, border=0, classes="report-table", na_rep="data not available")
     if links:
@@ -79,6 +77,4 @@ def show_table(df, caption: str | None = None, links: bool = False) -> None:
 
 
 def show_markdown(text: str) -> None:
-    from IPython.display import Markdown
-
     display(Markdown(text))

@@ -18,6 +18,7 @@ import pandas as pd
 from ..coding.rules import RULES, rules_table, sources
 from ..coding.units import time_codes
 from ..errors import InputError
+from ..escape import md
 from ..footer import DEFAULT_DATA_SOURCES as DEFAULT_DATA_SOURCES  # the notebooks use pub.DEFAULT_DATA_SOURCES
 from ..footer import report_footer
 from ..medicare.payment import NOT_AVAILABLE, known_years, opps_rate, payment
@@ -519,8 +520,6 @@ def _line(rows: pd.DataFrame, payer: str, lob: str, cls: str, medicare: float | 
 
 def _no_rates_file(path: Path) -> Benchmarks:
     """The benchmarks section when the rates file ``path`` is missing: what would fill it."""
-    from ..escape import md
-
     return Benchmarks(
         f"**Negotiated rates: {NOT_AVAILABLE}.** The rates file {md(path.name)} is missing. Extract "
         "hospital standard-charge files or payers' Transparency in Coverage in-network files with "
@@ -536,7 +535,6 @@ def commercial_benchmarks(p: Params) -> Benchmarks:
     """Negotiated in-network rates for ``p.code``: commercial lines per payer family and one
     Medicare Advantage line, each with n, hospitals, states, median and range and the median as a %
     of Medicare; the individual rates (hospital, file date, payer, plan, amount, file) below."""
-    from ..escape import md
     from ..rates.summary import rates_file, summarize
     from .figures import rates_box_figure
 
@@ -632,8 +630,6 @@ def _benchmark_note(p: Params, s, shown_rates: pd.DataFrame, left: str) -> str:
 
 def _rates_detail(shown_rates: pd.DataFrame) -> pd.DataFrame:
     """The individual rates with readable column names, as the report lists them."""
-    from pathlib import Path
-
     detail = shown_rates.rename(
         columns={
             "reporting_entity": "hospital",

@@ -12,6 +12,8 @@ trainer downloads (one row per question: the answer, the score, each miss with i
 
 from __future__ import annotations
 
+import csv
+import io
 import random
 import time
 from dataclasses import dataclass, field
@@ -322,9 +324,6 @@ class Exam:
     def score_sheet_csv(self) -> str:
         """:meth:`score_sheet` as CSV text; cells that a spreadsheet would run as a formula are quoted
         with a leading apostrophe."""
-        import csv
-        import io
-
         buf = io.StringIO()
         w = csv.DictWriter(buf, fieldnames=SHEET_COLUMNS)
         w.writeheader()
