@@ -155,12 +155,12 @@ def test_a_changed_claims_file_renders_again(tmp_path):
         )
     )
     reports = tmp_path / "reports"
-    assert run_schedule(cfg, reports_dir=reports) == 0
+    assert [o.status for o in run_schedule(cfg, reports_dir=reports)] == ["ok"]
     assert "lines in 331" in (reports / "audit.html").read_text()
     claims.write_text(head + "".join(f"C{i},1,2026-03-02,96370,1\n" for i in range(9)))
-    assert run_schedule(cfg, reports_dir=reports) == 0
+    assert [o.status for o in run_schedule(cfg, reports_dir=reports)] == ["ok"]
     assert "lines in 9 = checked 9" in (reports / "audit.html").read_text()
-    assert run_schedule(cfg, reports_dir=reports) == 0
+    assert [o.status for o in run_schedule(cfg, reports_dir=reports)] == ["skipped"]
     statuses = [json.loads(x)["status"] for x in (reports / "logs" / "render-log.jsonl").read_text().splitlines()]
     assert statuses == ["ok", "ok", "skipped"]
 
@@ -229,6 +229,6 @@ def test_parameter_values_json_cannot_hold_are_an_invalid_job_and_the_others_run
         "     parameters: {code: '96371', year: 2025}}\n"
     )
     reports = tmp_path / "reports"
-    assert run_schedule(cfg, reports_dir=reports) == 2
+    assert [o.status for o in run_schedule(cfg, reports_dir=reports)] == ["invalid", "invalid", "invalid", "ok"]
     statuses = [json.loads(x)["status"] for x in (reports / "logs" / "render-log.jsonl").read_text().splitlines()]
     assert statuses == ["invalid", "invalid", "invalid", "ok"] and (reports / "d.html").exists()

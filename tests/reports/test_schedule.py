@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from infusion.config import REPO_ROOT
 from infusion.errors import InputError
-from infusion.reporting.schedule import EXIT_LOCKED, Lock, expand_jobs, run_schedule
+from infusion.reporting.schedule import Lock, LockedError, expand_jobs, run_schedule
 
 CONFIG = """
 jobs:
@@ -24,8 +24,8 @@ def first_run(tmp_path_factory):
     cfg = out / "schedule.yaml"
     cfg.write_text(CONFIG)
     (out / "cpt-99999-2025.html").write_text("the last good copy")
-    rc = run_schedule(cfg, reports_dir=out)
-    return out, cfg, rc
+    outcomes = run_schedule(cfg, reports_dir=out)
+    return out, cfg, outcomes
 
 
 def log(out: Path) -> list[dict]:
@@ -33,8 +33,9 @@ def log(out: Path) -> list[dict]:
 
 
 def test_a_broken_job_does_not_take_the_others_down(first_run):
-    out, _, rc = first_run
-    assert rc == 1
+    out, _, outcomes = first_run
+    assert [(o.name, o.status) for o in outcomes] == [("cpt-96371-2025", "ok"), ("cpt-99999-2025", "failed")]
+    assert "code" in outcomes[1].error
     assert "CPT 96371" in (out / "cpt-96371-2025.html").read_text()
     assert (out / "cpt-99999-2025.html").read_text() == "the last good copy"
     assert list((out / "failed").glob("cpt-99999-2025-*.ipynb"))
@@ -56,12 +57,12 @@ def test_second_run_skips_unchanged_and_retries_failed(first_run):
     assert [(r["job"], r["status"]) for r in recs] == [("cpt-96371-2025", "skipped"), ("cpt-99999-2025", "failed")]
 
 
-def test_concurrent_run_exits_with_a_clear_message(first_run, caplog):
+def test_concurrent_run_is_refused_with_a_clear_message(first_run):
     out, cfg, _ = first_run
-    with Lock(out / ".lock"), caplog.at_level("INFO", logger="infusion.reporting"):
-        rc = run_schedule(cfg, reports_dir=out)
-    assert rc == EXIT_LOCKED
-    assert "another render run holds" in caplog.text
+    before = log(out)
+    with Lock(out / ".lock"), pytest.raises(LockedError, match="another render run holds"):
+        run_schedule(cfg, reports_dir=out)
+    assert log(out) == before  # nothing ran, nothing logged
 
 
 def test_config_errors_name_the_entry(tmp_path):

@@ -12,11 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from infusion.cli.render import EXIT_LOCKED
 from infusion.config import REPO_ROOT
 from infusion.errors import InputError
 from infusion.reporting.render import Job, render, validate_job
 from infusion.reporting.runner import render_jobs
-from infusion.reporting.schedule import EXIT_LOCKED, expand_jobs, run_schedule
+from infusion.reporting.schedule import expand_jobs, run_schedule
 from infusion.safe_io import Lock, LockedError
 
 NB = "03_code_publication.ipynb"
@@ -31,6 +32,10 @@ def cli(*args: str) -> subprocess.CompletedProcess[str]:
 
 def log(reports: Path) -> list[dict]:
     return [json.loads(ln) for ln in (reports / "logs" / "render-log.jsonl").read_text().splitlines()]
+
+
+def _statuses(outcomes) -> list[str]:
+    return [o.status for o in outcomes]
 
 
 @pytest.mark.parametrize(
@@ -93,8 +98,8 @@ def test_an_invalid_job_is_reported_and_the_others_still_run(tmp_path):
             }
         )
     )
-    rc = run_schedule(cfg, reports_dir=reports)
-    assert rc == 2 and not pwn.exists()
+    outcomes = run_schedule(cfg, reports_dir=reports)
+    assert [o.status for o in outcomes] == ["invalid", "invalid", "ok"] and not pwn.exists()
     assert [r["status"] for r in log(reports)] == ["invalid", "invalid", "ok"]
     assert "CPT 96371" in (reports / "good.html").read_text()
     assert not list(REPO_ROOT.glob(".*.tmp")) and not list(tmp_path.glob(".*.tmp"))
@@ -160,6 +165,21 @@ def test_every_render_path_takes_the_lock(tmp_path):
         proc = cli("render", "--notebook", NB, "--param", 'code="96371"', "--output", "lock-test.html")
     assert proc.returncode == EXIT_LOCKED and "another render run holds" in proc.stderr
     assert not (REPO_ROOT / "reports" / "lock-test.html").exists()
+    cfg = tmp_path / "s.yaml"
+    cfg.write_text(json.dumps({"jobs": [{**GOOD, "output": "lock-test.html"}]}))
+    with Lock(REPO_ROOT / "reports" / ".lock"):
+        proc = cli("render", "--config", str(cfg))
+    assert proc.returncode == EXIT_LOCKED and "another render run holds" in proc.stderr
+    assert not (REPO_ROOT / "reports" / "lock-test.html").exists()
+
+
+def test_render_config_exits_2_when_a_job_is_invalid(tmp_path):
+    cfg = tmp_path / "s.yaml"
+    cfg.write_text(json.dumps({"jobs": [{"notebook": NB, "parameters": {"nope": 1}, "output": "cli-invalid.html"}]}))
+    proc = cli("render", "--config", str(cfg))
+    assert proc.returncode == 2 and "INVALID, not run" in proc.stderr and "nope" in proc.stderr
+    assert "0 of 1 job(s) ok, 1 invalid (not run)" in proc.stderr
+    assert not (REPO_ROOT / "reports" / "cli-invalid.html").exists()
 
 
 def test_a_report_replaced_by_another_render_is_not_skipped(tmp_path):
@@ -167,11 +187,11 @@ def test_a_report_replaced_by_another_render_is_not_skipped(tmp_path):
     reports = tmp_path / "reports"
     cfg = tmp_path / "s.yaml"
     cfg.write_text(json.dumps({"jobs": [GOOD]}))
-    assert run_schedule(cfg, reports_dir=reports) == 0
+    assert _statuses(run_schedule(cfg, reports_dir=reports)) == ["ok"]
     render(Job(NB, {"code": "96371", "year": 2024}, "good.html"), reports)
     assert "2024" in (reports / "good.html").read_text()
-    assert run_schedule(cfg, reports_dir=reports) == 0
-    assert run_schedule(cfg, reports_dir=reports) == 0
+    assert _statuses(run_schedule(cfg, reports_dir=reports)) == ["ok"]
+    assert _statuses(run_schedule(cfg, reports_dir=reports)) == ["skipped"]
     assert [r["status"] for r in log(reports)] == ["ok", "ok", "skipped"]
     state = json.loads((reports / "logs" / "state.json").read_text())
     assert state["good"]["parameters"] == {"code": "96371", "year": 2025}

@@ -44,17 +44,23 @@ def _jobs(args: argparse.Namespace) -> list:
     return [Job(args.notebook, params, args.output or (Path(args.notebook).stem + ".html"))]
 
 
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another render run holds the reports lock; try again later
+
+
 def cmd_render(args: argparse.Namespace) -> int:
+    """0 when every report rendered (or was skipped as unchanged); 1 when one failed, 2 when a
+    scheduled job was invalid (the others ran), 75 when another run holds the reports lock."""
     from ..reporting.render import REPORTS
     from ..reporting.runner import render_jobs
-    from ..reporting.schedule import EXIT_LOCKED, run_schedule
+    from ..reporting.schedule import run_schedule
     from ..safe_io import LockedError
 
     _show_progress()
-    if args.config:
-        return run_schedule(args.config, force=args.force)
-    jobs = _jobs(args)
     try:
+        if args.config:
+            statuses = {o.status for o in run_schedule(args.config, force=args.force)}
+            return 2 if "invalid" in statuses else 1 if "failed" in statuses else 0
+        jobs = _jobs(args)
         failures = render_jobs(jobs, REPORTS, where="render" if not args.all else None)
     except LockedError as err:
         print(f"{PROG} render: {err}", file=sys.stderr)

@@ -4,15 +4,16 @@ The config lists jobs, each a notebook with parameters, or a ``matrix`` of param
 one job per combination, with an ``output`` pattern such as ``cpt-{code}-{year}.html``.
 
 * A lock (``reports/.lock``, ``flock``) keeps two runs from writing the same reports at once: a
-  second run exits at once with a message naming the holder (exit 75), or waits with ``wait_seconds``.
+  second run is refused at once with a message naming the holder (``LockedError``; the CLI exits
+  75), or waits with ``wait_seconds``.
 * A job whose inputs (notebook, the files in ``data/``, the ``infusion`` package) and parameters
   did not change since its last good render, and whose report is the very file that render wrote
   (its sha256), is skipped, unless ``--force``.
 * Every job, rendered, skipped or failed, is one JSON line in ``reports/logs/render-log.jsonl``:
   job, parameters, data version, start, duration, status, output path, error.
 * A job is checked before it runs (``render.validate_job``); an invalid one is logged and not run.
-* A failing or invalid job does not stop the others; the run exits 2 if a job was invalid, else 1
-  if one failed.
+* A failing or invalid job does not stop the others; ``run_schedule`` returns each job's outcome
+  (the CLI exits 2 if a job was invalid, else 1 if one failed).
 """
 
 from __future__ import annotations
@@ -31,12 +32,10 @@ from ..errors import InputError, shown
 from ..safe_io import Lock, LockedError, wait_seconds
 from ..yamlio import load_yaml_file
 from .render import NOTEBOOKS, REPORTS, Job
-from .runner import RunState, log, run_jobs
+from .runner import Outcome, RunState, log, run_jobs
 
-__all__ = ["EXIT_LOCKED", "Lock", "LockedError", "expand_jobs", "run_schedule", "fingerprint"]
+__all__ = ["Lock", "LockedError", "expand_jobs", "run_schedule", "fingerprint"]
 MAX_JOBS = 500  # jobs one config may expand to (a matrix is a product: 4 x 200 values is 1.6 billion)
-
-EXIT_LOCKED = 75
 
 
 MAX_NAME = 200  # characters of a job's name or output, once its parameters are filled in
@@ -156,10 +155,11 @@ def _file_hash(path: Path) -> str:
     return h.hexdigest()
 
 
-def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path = REPORTS) -> int:
+def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path = REPORTS) -> list[Outcome]:
     """Run every job of the config through the one render loop (``runner.run_jobs``, see the
-    module doc); return the exit code: 0, 1 when a job failed to render, 2 when a job was invalid
-    (named, not run: the others still run), 75 when locked."""
+    module doc) and return each job's outcome: ok, skipped, failed, or invalid (named, not run:
+    the others still run). InputError for a config that cannot be read; ``LockedError`` when
+    another run holds the reports lock (after ``wait_seconds``)."""
     config = load_yaml_file(config_path, "config")
     wait = wait_seconds(config["wait_seconds"]) if isinstance(config, dict) and "wait_seconds" in config else 0.0
     jobs = expand_jobs(config)
@@ -172,11 +172,7 @@ def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path
         force=force,
         versions={"data_version": data_v, "code_version": code_v},
     )
-    try:
-        outcomes = run_jobs(jobs, reports_dir, strict=False, wait=wait, state=state)
-    except LockedError as e:
-        log.error("render: %s", e)
-        return EXIT_LOCKED
+    outcomes = run_jobs(jobs, reports_dir, strict=False, wait=wait, state=state)
     failed = sum(o.status == "failed" for o in outcomes)
     invalid = sum(o.status == "invalid" for o in outcomes)
     log.info(
@@ -186,4 +182,4 @@ def run_schedule(config_path: str | Path, force: bool = False, reports_dir: Path
         f", {invalid} invalid (not run)" if invalid else "",
         logs / "render-log.jsonl",
     )
-    return 2 if invalid else 1 if failed else 0
+    return outcomes
