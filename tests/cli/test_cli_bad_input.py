@@ -324,3 +324,19 @@ def test_audit_chunk_lines_default_is_the_audits():
     from infusion.audit.claim_dates import CHUNK_LINES
 
     assert f"default {CHUNK_LINES})" in " ".join(cli("audit", "--help").stdout.split())
+
+
+@pytest.mark.parametrize("entry", ["claim_id", "claim_id=", "=CLM_ID", " = "])
+@pytest.mark.parametrize(
+    "command, form",
+    [
+        (["audit", "data/samples/claims/illustrative_claims.csv"], "CANONICAL=COLUMN"),
+        (["rates", "extract", "data/samples/tic/illustrative_aetna_in-network-rates.json"], "ROLE=HEADER"),
+    ],
+)
+def test_a_map_entry_without_both_sides_is_refused_by_either_command(tmp_path, command, form, entry):
+    """audit and rates read ``--map`` with one parser: an entry without ``=`` or with an empty side
+    is named, with the form expected, before any file is read."""
+    out = tmp_path / ("out.csv" if command[0] == "audit" else "out.parquet")
+    err = exit2(cli(*command, "--out", str(out), "--map", entry), "map:", repr(entry), form, "for example")
+    assert not out.exists() and err

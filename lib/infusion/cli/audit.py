@@ -7,7 +7,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..config import check_outputs
-from ..errors import InputError, shown
+from ._common import key_value_map
 
 if TYPE_CHECKING:
     from ..audit import AuditResult
@@ -19,12 +19,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     from ..audit import audit, describe_source, output_paths, write_outputs
     from ..audit.memory import one_heap
 
-    mapping = {}
-    for kv in args.map:
-        if "=" not in kv:
-            raise InputError("map", f"{shown(kv)} is not CANONICAL=COLUMN (for example code=HCPCS_CD)")
-        k, v = kv.split("=", 1)
-        mapping[k.strip()] = v.strip()
+    mapping = key_value_map(args.map, "CANONICAL=COLUMN", "code=HCPCS_CD")
     check_outputs(output_paths(args.out, args.rejects), [args.claims])  # before the audit, not after it
     chunk = {} if args.chunk_lines is None else {"chunk_lines": args.chunk_lines}  # else the audit's default
     with one_heap():  # the audit and its output files (audit() alone enters it too)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import InputError, shown
 from ..escape import terminal
-from ._common import PROG
+from ._common import PROG, key_value_map
 
 if TYPE_CHECKING:
     from ..rates.providers import ProviderFilter
@@ -30,7 +30,7 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
         jobs=args.jobs,
         scheduler=args.scheduler,
         billing_class=args.billing_class,
-        column_map=_column_map(args.map) or None,
+        column_map=key_value_map(args.map, "ROLE=HEADER", 'code="CPT/HCPCS"') or None,
         max_item_mb=args.max_item_mb,
         file_info=args.file_info,
         partial=args.partial,
@@ -55,17 +55,6 @@ def cmd_rates_extract(args: argparse.Namespace) -> int:
         )
         return 2
     return 0
-
-
-def _column_map(entries: list[str]) -> dict[str, str]:
-    """``--map ROLE=HEADER`` entries as role -> header; InputError for one that is not."""
-    column_map = {}
-    for m in entries:
-        role, sep, header = m.partition("=")
-        if not sep or not role.strip() or not header.strip():
-            raise InputError("map", f'{shown(m)} is not ROLE=HEADER (e.g. code="CPT/HCPCS")')
-        column_map[role.strip()] = header.strip()
-    return column_map
 
 
 def _providers(npi: str | None, tin: str | None) -> ProviderFilter | None:
