@@ -118,7 +118,8 @@ def _covered_seconds(groups: np.ndarray, start: np.ndarray, stop: np.ndarray, ng
     has[g] = True
     same = g[1:] == g[:-1]
     if not (np.count_nonzero(~same) + 1 == np.count_nonzero(has) and ((a[1:] >= a[:-1]) | ~same).all()):
-        g, a, b = _in_group_order(g, a, b, ng, covered)
+        (single, seconds), (g, a, b) = _in_group_order(g, a, b, ng)
+        covered[single] = seconds
         if not len(g):
             return covered, has
         same = g[1:] == g[:-1]
@@ -132,16 +133,15 @@ def _covered_seconds(groups: np.ndarray, start: np.ndarray, stop: np.ndarray, ng
 
 
 def _in_group_order(
-    g: np.ndarray, a: np.ndarray, b: np.ndarray, ng: int, covered: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The intervals of groups of two or more lines, sorted by group and start; a group of one line
-    covers its interval, set in ``covered`` here."""
-    per_group = np.bincount(g, minlength=ng)
-    one = per_group[g] == 1
-    covered[g[one]] = (b - a)[one]
-    g, a, b = g[~one], a[~one], b[~one]
-    order = np.lexsort((a, g))
-    return g[order], a[order], b[order]
+    g: np.ndarray, a: np.ndarray, b: np.ndarray, ng: int
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The groups of one line with the seconds their interval covers; and the intervals of the
+    groups of two or more lines (group, start, stop), sorted by group and start."""
+    one = np.bincount(g, minlength=ng)[g] == 1
+    many = ~one
+    g2, a2, b2 = g[many], a[many], b[many]
+    order = np.lexsort((a2, g2))
+    return (g[one], (b - a)[one]), (g2[order], a2[order], b2[order])
 
 
 def _running_max(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
