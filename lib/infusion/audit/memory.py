@@ -75,15 +75,15 @@ def one_heap(mmap_mb: int = 32, keep_mb: int = 1024) -> Iterator[None]:
     other. Inside: pyarrow's default pool is the system pool (malloc), blocks come from malloc's
     heaps (``mmap_mb``, the threshold set, is the largest glibc accepts, and mapping is turned off
     for larger blocks too, the columns of 4M lines and more; glibc still maps a block larger than a
-    worker thread's heap, 64 MB, or one the main heap cannot grow for), and up to ``keep_mb`` of free
-    memory stays at a heap's top. The pool and the thresholds are needed:
-    the pool with only the trim threshold raised made a 10M-line audit 1.5x slower; blocks over 32 MB
-    mapped afresh cost a 10M-line audit 0.2-0.5 s of page faults (benchmarks/README.md has the
-    measurements). Afterwards: the previous pool; mapping on again; the
-    thresholds where glibc's own adjustment leaves them once a process has freed a 32 MB block
-    (blocks to 32 MB from the heaps, 64 MB of free memory kept at a heap's top: a setting cannot
-    hand that adjustment back, and its starting point, every block over 128 kB mapped afresh, would
-    slow what the process does next); and the free memory handed back (``malloc_trim``).
+    worker thread's heap, 64 MB, or one the main heap cannot grow for), and up to ``keep_mb`` of
+    free memory stays at a heap's top. The pool and the thresholds are needed: the pool with only
+    the trim threshold raised made a 10M-line audit 1.5x slower; blocks over 32 MB mapped afresh
+    cost a 10M-line audit 0.2-0.5 s of page faults (benchmarks/README.md has the measurements).
+    Afterwards: the previous pool; mapping on again; the thresholds where glibc's own adjustment
+    leaves them once a process has freed a 32 MB block (blocks to 32 MB from the heaps, 64 MB of
+    free memory kept at a heap's top: a setting cannot hand that adjustment back, and its starting
+    point, every block over 128 kB mapped afresh, would slow what the process does next); and the
+    free memory handed back (``malloc_trim``).
     """
     with _HOLD.lock:
         if not _HOLD.count:
