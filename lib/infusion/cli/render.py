@@ -15,6 +15,8 @@ from pathlib import Path
 from ..errors import InputError, shown
 from ._common import PROG
 
+EXIT_LOCKED = 75  # EX_TEMPFAIL: another render run holds the reports lock; try again later
+
 
 def _show_progress() -> None:
     """The reporting logger's messages on stderr, as lines (once per process)."""
@@ -42,9 +44,6 @@ def _jobs(args: argparse.Namespace) -> list:
         k, v = kv.split("=", 1)
         params[k.strip()] = _param_value(v)
     return [Job(args.notebook, params, args.output or (Path(args.notebook).stem + ".html"))]
-
-
-EXIT_LOCKED = 75  # EX_TEMPFAIL: another render run holds the reports lock; try again later
 
 
 def cmd_render(args: argparse.Namespace) -> int:
