@@ -326,6 +326,48 @@ def test_audit_chunk_lines_default_is_the_audits():
     assert f"default {CHUNK_LINES})" in " ".join(cli("audit", "--help").stdout.split())
 
 
+@pytest.mark.parametrize("value", ["0", "-5", str(2**31)])
+def test_audit_memory_mb_out_of_range(tmp_path, value):
+    f = tmp_path / "claims.csv"
+    f.write_text("claim_id,line_number,date_of_service,hcpcs,units\nC1,1,2026-03-02,96369,1\n")
+    exit2(cli("audit", str(f), "--out", str(tmp_path / "out.csv"), "--memory-mb", value), "memory_mb", value)
+    assert not (tmp_path / "out.csv").exists()
+
+
+def test_audit_memory_mb_default_is_the_audits():
+    from infusion.audit import MEMORY_MB
+
+    assert f"default {MEMORY_MB})" in " ".join(cli("audit", "--help").stdout.split())
+
+
+def test_audit_with_a_small_memory_budget_writes_the_same_files(tmp_path):
+    """40,000 lines (2.4 MB kept) under --memory-mb 1: written out in parts by claim and checked a
+    part at a time; every output file is the one of a single pass, and the parts are deleted."""
+    f = tmp_path / "claims.csv"
+    rows = [
+        f"K{i // 3},{i % 3 + 1},2026-03-02,{('96369', '96370', '96370')[i % 3]},{i % 4},,11,professional,Aetna,"
+        f"08:{i % 50:02d},{9 + i % 3}:30"
+        for i in range(40_000)
+    ]
+    f.write_text(
+        "claim_id,line_number,date_of_service,hcpcs,units,modifiers,pos,claim_type,payer,start_time,stop_time\n"
+    )
+    with f.open("a") as fh:
+        fh.write("\n".join(rows) + "\n")
+    spills = tmp_path / "tmp"
+    spills.mkdir()
+    env = {"TMPDIR": str(spills)}
+    one, parts = tmp_path / "one", tmp_path / "parts"
+    assert cli("audit", str(f), "--out", str(one / "f.csv"), env=env).returncode == 0
+    assert cli("audit", str(f), "--out", str(parts / "f.csv"), "--memory-mb", "1", env=env).returncode == 0
+    names = sorted(p.name for p in one.iterdir())
+    assert names == sorted(p.name for p in parts.iterdir()) and len(names) == 5  # providers: empty
+    assert len((one / "f.csv").read_text().splitlines()) > 1000
+    for name in names:
+        assert (one / name).read_bytes() == (parts / name).read_bytes(), name
+    assert list(spills.iterdir()) == []
+
+
 @pytest.mark.parametrize("entry", ["claim_id", "claim_id=", "=CLM_ID", " = "])
 @pytest.mark.parametrize(
     "command, form",

@@ -14,10 +14,11 @@ cannot be read go to rejects with their row number and reason), ``claim_ids`` (e
 numbered), ``claim_dates`` (the claim-date contexts the checks share, whole claims ``chunk_lines``
 lines at a time), ``checks`` (one small function per rule, keyed by rule id), ``claim_edits`` (NCCI
 pairs, the drug lines' MUE and JZ/JW), ``memory`` (memory handed back after reading, one heap for
-numpy and pyarrow), ``result``, ``outputs`` (the files written, the report footer) and this one
-(dollars at risk, the summary by rule and payer, the share of lines with findings by payer and by
-provider). Lines in = lines checked + lines of void claims (left out, with a note) + rejects
-(``AuditResult.accounting``).
+numpy and pyarrow), ``spill`` (the lines read, written out in parts by claim past ``memory_mb``
+and checked a part at a time), ``result``, ``outputs`` (the files written, the report footer) and
+this one (dollars at risk, the summary by rule and payer, the share of lines with findings by
+payer and by provider). Lines in = lines checked + lines of void claims (left out, with a note) +
+rejects (``AuditResult.accounting``).
 
 Dollars at risk = units at risk x Medicare payment per unit (PFS for professional claims, by locality
 when a ZIP or locality column is given; national OPPS for institutional claims), for the year of
@@ -30,6 +31,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +92,9 @@ PAYER_COLUMNS = [
     "lines_without_price",
 ]
 PROVIDER_COLUMNS = ["provider"] + PAYER_COLUMNS[1:]
+MEMORY_MB = 1024  # for the lines read and checked (``audit``'s ``memory_mb``)
+MAX_MEMORY_MB = 1 << 30
+HELD_SHARE = 0.5  # of ``memory_mb``: for the lines read (the rest for the checks of a part)
 
 
 def audit(
@@ -101,6 +106,7 @@ def audit(
     sheet: str | None = None,
     not_patient: tuple[str, ...] = (),
     chunk_lines: int = CHUNK_LINES,
+    memory_mb: float = MEMORY_MB,
 ) -> AuditResult:
     """Audit a claims file; returns findings, summary, rejects and counts (see module doc).
 
@@ -108,11 +114,14 @@ def audit(
     of whole claims checked at a time (the checks' memory); ``progress``: a progress bar on stderr;
     ``encoding``: of a CSV file (``cp1252`` for many Windows extracts);
     ``sheet``: of a spreadsheet (default: its first sheet); ``not_patient``: columns whose names
-    say they can identify a patient (``Subscriber ID``) that a map may name all the same.
+    say they can identify a patient (``Subscriber ID``) that a map may name all the same;
+    ``memory_mb``: megabytes for the lines read and checked: past half of it the lines read are
+    written to temporary files in parts by claim and checked a part at a time (``spill``; the same
+    findings). The findings themselves are held, as the result holds them.
     """
     t0 = time.monotonic()
     path = check_file(claims, "claims")
-    _check_options(block_mb, encoding, chunk_lines)
+    _check_options(block_mb, encoding, chunk_lines, memory_mb)
     with small_pages(), one_heap():
         lines = read_lines(
             path,
@@ -122,49 +131,106 @@ def audit(
             encoding=encoding,
             sheet=sheet,
             not_patient=tuple(not_patient),
+            hold_bytes=int(memory_mb * HELD_SHARE * 2**20),
         )
         release()  # the per-batch arrays the reading joined: their memory back for the checks
-        priced = _finish(find(lines, chunk_lines, progress))
-        findings = priced[FINDING_COLUMNS]
-        rejected = _rejected(lines)
-        by_payer = _share_by(lines, priced, "payer", "all payers")
-        by_provider = (
-            _share_by(lines, priced, "provider", "all providers")
-            if lines.provider_given
-            else pd.DataFrame({c: pd.Series(dtype=object) for c in PROVIDER_COLUMNS})
-        )
-        res = AuditResult(
-            lines.lines_in,
-            lines.lines_in - len(rejected) - lines.void,
-            len(rejected),
-            findings,
-            _summary(findings),
-            lines.dropped_phi,
-            source_kind=lines.source_kind,
-            rejected=rejected,
-            by_record=lines.by_record,
-            quoted_breaks=lines.quoted_breaks,
-            by_payer=by_payer,
-            by_provider=by_provider,
-            notes=lines.notes,
-            lines_void=lines.void,
-        )
+        try:
+            found, infusion = _find_all(lines, chunk_lines, progress)
+        finally:
+            if lines.spill is not None:
+                lines.spill.close()
+        release()  # what the checks freed (the lines of the parts): the findings are sorted next
+        priced = _finish(found)
+        del found
+        release()
+        res = _result(lines, infusion, priced)
         del lines, priced  # the lines read (about 50 bytes each): freed before one_heap hands memory back
     res.seconds = round(time.monotonic() - t0, 2)
     return res
 
 
-def _check_options(block_mb: int, encoding: str, chunk_lines: int) -> None:
-    """InputError naming the option when ``block_mb``, ``encoding`` or ``chunk_lines`` is out of range."""
+def _result(lines: Lines, infusion: dict[str, np.ndarray], priced: pd.DataFrame) -> AuditResult:
+    """The audit's result: findings, summary, rejects, shares by payer and provider, counts."""
+    findings = priced[FINDING_COLUMNS]
+    rejected = _rejected(lines)
+    return AuditResult(
+        lines.lines_in,
+        lines.lines_in - len(rejected) - lines.void,
+        len(rejected),
+        findings,
+        _summary(findings),
+        lines.dropped_phi,
+        source_kind=lines.source_kind,
+        rejected=rejected,
+        by_record=lines.by_record,
+        quoted_breaks=lines.quoted_breaks,
+        by_payer=_share_by(lines, infusion, priced, "payer", "all payers"),
+        by_provider=(
+            _share_by(lines, infusion, priced, "provider", "all providers")
+            if lines.provider_given
+            else pd.DataFrame({c: pd.Series(dtype=object) for c in PROVIDER_COLUMNS})
+        ),
+        notes=lines.notes,
+        lines_void=lines.void,
+    )
+
+
+def _check_options(block_mb: int, encoding: str, chunk_lines: int, memory_mb: float) -> None:
+    """InputError naming the option when ``block_mb``, ``encoding``, ``chunk_lines`` or
+    ``memory_mb`` is out of range."""
     if not 1 <= block_mb <= MAX_BLOCK_MB:
         raise InputError("block_mb", f"{block_mb} is not a number of megabytes from 1 to {MAX_BLOCK_MB}")
     check_encoding(encoding)
     if not 1 <= chunk_lines <= MAX_CHUNK_LINES:
         raise InputError("chunk_lines", f"{chunk_lines} is not a number of lines from 1 to {MAX_CHUNK_LINES:,}")
+    if not 0 < memory_mb <= MAX_MEMORY_MB:  # NaN fails too
+        raise InputError("memory_mb", f"{memory_mb} is not a number of megabytes above 0, at most {MAX_MEMORY_MB:,}")
 
 
 MAX_BLOCK_MB = 1024
 MAX_CHUNK_LINES = 2**31 - 1
+
+
+def _find_all(lines: Lines, chunk_lines: int, progress: bool) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """``find``'s findings of all the lines read, each with its line's payer and provider ids and
+    ``pos`` numbering the lines across the spill's parts; and per payer and provider id, how many
+    96369-96372 lines were read. The lines of a spill are checked a part at a time."""
+    if lines.spill is None:
+        return _found(lines, chunk_lines, progress)
+    narrow = {k: len(d.values) for k, d in lines.distinct.items()}
+    frames: list[pd.DataFrame] = []
+    infusion: dict[str, np.ndarray] = {}
+    base = 0
+    for kept in lines.spill.kept(narrow):
+        part = replace(lines, claim=kept.claim, row=kept.row, cols=kept.cols, spill=None)
+        del kept
+        f, counts = _found(part, chunk_lines, progress)
+        f["pos"] += base
+        base += len(part.row)
+        del part
+        if len(f):
+            frames.append(f)
+        infusion = {k: infusion[k] + v if k in infusion else v for k, v in counts.items()}
+    found = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EMPTY_FOUND)
+    if not infusion:
+        infusion = {k: np.zeros(narrow[k], dtype=np.int64) for k in ("payer", "provider")}
+    return found, infusion
+
+
+EMPTY_FOUND = ["pos", "rule", "at_risk", "msg", "severity", "payer_id", "provider_id"]
+
+
+def _found(lines: Lines, chunk_lines: int, progress: bool) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
+    """``find`` of ``lines`` with the payer and provider id of each finding's line, and the
+    96369-96372 lines per payer and provider id (not the lines of other initial codes)."""
+    f = find(lines, chunk_lines, progress)
+    pos = f["pos"].to_numpy(dtype=np.int64)
+    family = lines.distinct["code"].field(2)[lines.cols["code"]] < len(FAMILY)
+    infusion = {}
+    for k in ("payer", "provider"):
+        f[f"{k}_id"] = lines.cols[k][pos].astype(np.int64)
+        infusion[k] = np.bincount(lines.cols[k][family], minlength=len(lines.distinct[k].values))
+    return f, infusion
 
 
 def check_encoding(encoding: str) -> str:
@@ -223,38 +289,53 @@ def _prices(f: pd.DataFrame) -> np.ndarray:
 
 def _finish(f: pd.DataFrame) -> pd.DataFrame:
     """Findings in their published form: severity, message with the rule's reference, dollars at
-    risk, sorted by claim, line and rule; plus ``pos``, the line's position in ``Lines``."""
+    risk, sorted by claim, line and rule; plus ``pos`` (a line's number among the lines read) and
+    the ids of its payer and provider (``_found``). ``f`` is used up: each column is dropped from it
+    once it is no longer needed (the messages as Python text once joined with their references,
+    each column once sorted), so that a million findings are not held twice."""
+    extra = ["pos", "payer_id", "provider_id"]
     if f.empty:
-        out = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS + ["pos"]})
+        out = pd.DataFrame({c: pd.Series(dtype=object) for c in FINDING_COLUMNS + extra})
         return out.astype(
-            {"units_at_risk": "int64", "dollars_at_risk": "float64", "date_of_service": "datetime64[s]", "pos": "int64"}
+            {
+                "units_at_risk": "int64",
+                "dollars_at_risk": "float64",
+                "date_of_service": "datetime64[s]",
+                **{c: "int64" for c in extra},
+            }
         )
-    f = f.copy()
     f["date_of_service"] = f["days"].to_numpy().astype("datetime64[D]").astype("datetime64[s]")
     f["severity"] = f["severity"].fillna(f["rule"].map(SEVERITY))
-    f["message"] = _with_references(f["msg"], f["rule"])
-    f["units_at_risk"] = f["at_risk"].astype("int64")
+    f["message"] = _with_references(f.pop("msg"), f["rule"])
+    f["units_at_risk"] = f.pop("at_risk").astype("int64")
     prices = _prices(f)
     short = ((f["rule"] == "U-SHORT") & (f["code"] == "96369")).to_numpy()
     if short.any():  # billed as 96369, due as 96372: at risk is the difference (not available without 96372's)
         prices[short] -= _prices(f.loc[short].assign(code="96372"))
     f["dollars_at_risk"] = np.round(f["units_at_risk"].to_numpy() * prices, 2)
     order = _order(f, ["claim_id", "line_no", "line_number", "row", "rule", "message"])
-    f = f[FINDING_COLUMNS + ["pos"]].iloc[order]  # only the columns published are reordered
-    f["claim_id"] = _shown(f["claim_id"], "key")  # a key as written; other text as its digest
-    f["line_number"] = _shown(f["line_number"], "line")
-    return f.reset_index(drop=True)
+    # only the columns published are reordered, one at a time, each dropped from ``f`` as it is
+    out = pd.DataFrame({c: f.pop(c).iloc[order].reset_index(drop=True) for c in FINDING_COLUMNS + extra})
+    out["claim_id"] = _shown(out["claim_id"], "key")  # a key as written; other text as its digest
+    out["line_number"] = _shown(out["line_number"], "line")
+    return out
 
 
-def _with_references(msg: pd.Series, rule: pd.Series) -> pd.Series:
+def _with_references(msg: pd.Series, rule: pd.Series, rows_at_a_time: int = 1 << 18) -> pd.Series:
     """Each message followed by its rule's reference (``coding.rules.cite``), joined by pyarrow:
-    several times faster than pandas' text addition on the findings of a large file."""
+    several times faster than pandas' text addition on the findings of a large file;
+    ``rows_at_a_time`` at a time, so that only their text is held twice, and then made one array."""
     codes, rules = pd.factorize(rule)
     text = pa.large_string()
-    tail = pa.array([" " + cite(r) for r in rules], text).take(pa.array(codes))
-    head = pa.array(msg, type=text, from_pandas=True)
-    head = head.combine_chunks() if isinstance(head, pa.ChunkedArray) else head
-    return pd.Series(pc.binary_join_element_wise(head, tail, pa.scalar("", text)), dtype="str", index=msg.index)
+    tails = pa.array([" " + cite(r) for r in rules], text)
+    parts = []
+    for at in range(0, max(len(msg), 1), rows_at_a_time):
+        head = pa.array(msg.iloc[at : at + rows_at_a_time], type=text, from_pandas=True)
+        head = head.combine_chunks() if isinstance(head, pa.ChunkedArray) else head
+        tail = tails.take(pa.array(codes[at : at + rows_at_a_time]))
+        parts.append(pc.binary_join_element_wise(head, tail, pa.scalar("", text)))
+    joined = parts[0] if len(parts) == 1 else pa.chunked_array(parts).combine_chunks()
+    return pd.Series(joined, dtype="str", index=msg.index)
 
 
 def _order(f: pd.DataFrame, keys: list[str]) -> np.ndarray:
@@ -293,34 +374,34 @@ def _summary(f: pd.DataFrame) -> pd.DataFrame:
     return s.sort_values(["rule", "payer", "severity"]).reset_index(drop=True)[SUMMARY_COLUMNS]
 
 
-def _share_by(lines: Lines, priced: pd.DataFrame, column: str, total: str) -> pd.DataFrame:
-    """Per payer (or provider: ``column``): the 96369-96372 lines read, how many have a finding
-    (any rule) and an error (severity ``error``), their share, and the dollars at risk counted once
+def _share_by(
+    lines: Lines, infusion: dict[str, np.ndarray], priced: pd.DataFrame, column: str, total: str
+) -> pd.DataFrame:
+    """Per payer (or provider: ``column``): the 96369-96372 lines read (``infusion``: per id), how
+    many have a finding (any rule) and an error (severity ``error``), their share, and the dollars at risk counted once
     per line (the largest of its findings': a line with two findings is not at risk twice; lines
     whose findings have no Medicare price are counted in ``lines_without_price``); a ``total`` row
     last. The share is what a coding manager compares across payers or providers (findings by rule
     are in the summary)."""
     payer_of = lines.distinct[column].field(0)  # name per distinct value (blank: unknown / not given)
-    ids = lines.cols[column]
     n = len(payer_of)
     pos = priced["pos"].to_numpy(dtype=np.int64)
+    ids = priced[f"{column}_id"].to_numpy(dtype=np.int64)  # of each finding's line
     dollars = priced["dollars_at_risk"].to_numpy(dtype=float)
     errors = (priced["severity"] == "error").to_numpy()
     # one entry per line with findings: its payer id and the largest of its findings' dollars
     order = np.argsort(pos, kind="stable")
     pos_sorted = pos[order]
     first = np.flatnonzero(np.r_[True, pos_sorted[1:] != pos_sorted[:-1]]) if len(pos) else np.empty(0, int)
-    line_payer = ids[pos_sorted[first]]
+    line_payer = ids[order[first]]
     line_dollars = np.fmax.reduceat(dollars[order], first) if len(pos) else np.empty(0)  # NaN only if none priced
     priced_line = ~np.isnan(line_dollars)
     per_id = pd.DataFrame(
         {
             column: payer_of,
-            "infusion_lines": np.bincount(
-                ids[lines.distinct["code"].field(2)[lines.cols["code"]] < len(FAMILY)], minlength=n
-            ),  # not the lines of other initial codes
+            "infusion_lines": np.pad(infusion[column], (0, n - len(infusion[column]))),
             "lines_with_findings": np.bincount(line_payer, minlength=n),
-            "lines_with_errors": np.bincount(ids[np.unique(pos[errors])], minlength=n),
+            "lines_with_errors": np.bincount(ids[_first_of_each(pos, errors)], minlength=n),
             "priced_lines": np.bincount(line_payer[priced_line], minlength=n),
             "dollars_at_risk": np.bincount(line_payer[priced_line], weights=line_dollars[priced_line], minlength=n),
             "lines_without_price": np.bincount(line_payer[~priced_line], minlength=n),
@@ -342,6 +423,12 @@ def _share_by(lines: Lines, priced: pd.DataFrame, column: str, total: str) -> pd
     )
     t["share_with_findings"] = (t["lines_with_findings"] / t["infusion_lines"]).round(4)
     return t[[column] + PAYER_COLUMNS[1:]]
+
+
+def _first_of_each(pos: np.ndarray, where: np.ndarray) -> np.ndarray:
+    """Indexes of the first entry of each distinct ``pos`` among the entries ``where`` is true."""
+    at = np.flatnonzero(where)
+    return at[np.unique(pos[at], return_index=True)[1]]
 
 
 def _rejected(lines: Lines) -> pd.DataFrame:

@@ -19,10 +19,12 @@ Rows that cannot be read go to rejects with their row number and reason:
 Of the rest, only lines of the 96369-96372 family are kept (and those of the other initial
 administration codes, ``OTHER_INITIAL``, for S-INITIAL, and of ``PARTNERS``: the codes of NCCI pairs
 with the family and the SC drugs, for the claim-wide edits), so memory grows with those lines, not
-with the file. Lines of void claims (claim frequency 8, in a ``claim_frequency`` column, as the
-last digit of a type of bill, or an 837's CLM05-3) are left out and counted (``Lines.void``, and
-a note): a void claim cancels an earlier one, its lines are not services to audit. So for every
-input, lines in = lines checked + lines of void claims + rejects.
+with the file; past ``hold_bytes`` of them they are written to temporary files in parts by claim
+(``spill``) and the checks take them a part at a time. Lines of void claims (claim frequency 8, in
+a ``claim_frequency`` column, as the last digit of a type of bill, or an 837's CLM05-3) are left
+out and counted (``Lines.void``, and a note): a void claim cancels an earlier one, its lines are
+not services to audit. So for every input, lines in = lines checked + lines of void claims +
+rejects.
 
 A value in quotes may hold line breaks (a free-text column, for example). The blocks are cut at the
 last line break of each block, which may fall inside such a value: the record cut in two is then
@@ -53,6 +55,7 @@ from .columns import resolve_columns
 from .csv_source import ascii_compatible, open_decoded, quiet_row_decoding, sniff_encoding, wire
 from .memory import release
 from .sources import CsvRecordSource, Parsed, Source, X12Source, open_source
+from .spill import Spill, parts_for
 
 FAMILY = ("96369", "96370", "96371", "96372")
 # the other initial drug administration codes of CMS's RAC topic 0071 (S-INITIAL): their lines are
@@ -110,6 +113,7 @@ class Lines:
     segments: np.ndarray | None = None  # X12: the SV1/SV2 segment number of each data row
     void: int = 0  # readable lines of void claims: lines in, left out of the audit (not checked)
     provider_given: bool = False  # the file has a provider column with a value in some row
+    spill: Spill | None = None  # the lines kept, when written out in parts (claim, row, cols: empty)
 
 
 def _distinct() -> dict[str, V.Distinct]:
@@ -161,13 +165,16 @@ def read_lines(
     encoding: str = "utf-8",
     sheet: str | None = None,
     not_patient: tuple[str, ...] = (),
+    hold_bytes: int | None = None,
 ) -> Lines:
     """Read ``path`` (CSV, Parquet, a spreadsheet: ``sheet`` or its first, or an X12 837) into
     ``Lines``; InputError for an unreadable file.
 
     Units of the source (``sources``: CSV blocks, record batches) are parsed and encoded by two
     worker threads, at most three in flight; their results are merged in file order. A CSV whose
-    malformed rows hold a quote is read again record by record (see the module doc).
+    malformed rows hold a quote is read again record by record (see the module doc). Past
+    ``hold_bytes`` of lines kept (None: no limit) they are written out in parts by claim
+    (``spill``): the ``Lines`` returned then hold none, their ``spill`` has them (the caller closes it).
     """
     suffix = path.suffix.lower()
     kind = (
@@ -183,9 +190,11 @@ def read_lines(
         encoding = _csv_encoding(path, encoding)
     if kind == "x12" and mapping:
         raise InputError("map", f"{path.name} is an X12 837: its fields are fixed, a column map does not apply")
-    options = _Options(path, kind, mapping, not_patient, block_mb, progress, encoding, sheet)
+    options = _Options(path, kind, mapping, not_patient, block_mb, progress, encoding, sheet, hold_bytes)
     lines, quote_in_malformed = _read_once(options, records=False)
     if quote_in_malformed:
+        if lines.spill is not None:
+            lines.spill.close()
         try:
             lines, _ = _read_once(options, records=True)
         except _ParseError:  # a malformed row that is not UTF-8, perhaps: once more, such bytes replaced
@@ -242,6 +251,7 @@ class _Options:
     progress: bool
     encoding: str
     sheet: str | None
+    hold_bytes: int | None = None
 
 
 def _progress_bar(o: _Options, source: Source, records: bool):
@@ -271,15 +281,19 @@ def _read_once(o: _Options, records: bool, replace: bool = False) -> tuple[Lines
     cols, mod_cols, phi = resolve_columns(source.header, o.mapping, o.not_patient, column_notes)
     used = list(dict.fromkeys(list(cols.values()) + mod_cols))
     used = [cols["claim_id"]] + [u for u in used if u != cols["claim_id"]]  # the claim id first: as text
-    reading = _Reading(cols, mod_cols)
+    reading = _Reading(cols, mod_cols, o.hold_bytes)
     bar = _progress_bar(o, source, records)
     try:
         quote = _run(source, used, reading, bar)
     except (pa.ArrowException, OSError, UnicodeError) as err:
+        reading.discard()
         why = str(err).splitlines()[0]
         hint = "; give --encoding (for example cp1252) for a file that is not UTF-8" if "UTF8" in why else ""
         retry = records and not replace and "CSV parse error" in why and wire(o.encoding) == "utf-8"
         raise (_ParseError if retry else InputError)("claims", f"{o.path.name}: cannot be read ({why}){hint}") from None
+    except BaseException:
+        reading.discard()
+        raise
     finally:
         if bar is not None:
             bar.close()
@@ -300,7 +314,13 @@ def _read_once(o: _Options, records: bool, replace: bool = False) -> tuple[Lines
 def _run(source: Source, used: list[str], reading: _Reading, bar) -> bool:
     """Units of ``source`` parsed and encoded by two workers (at most three in flight), merged in
     file order; whether a malformed row held a quote (the reading then stops)."""
-    on_bytes = bar.update if bar is not None and source.kind == "csv" else (lambda n: None)
+    shown = bar.update if bar is not None and source.kind == "csv" else (lambda n: None)
+    reading.total = source.total()
+
+    def on_bytes(n: int) -> None:
+        reading.done += n
+        shown(n)
+
     units = source.units(used, on_bytes)
     release = getattr(source, "release", None)
     quote = False
@@ -319,8 +339,10 @@ def _run(source: Source, used: list[str], reading: _Reading, bar) -> bool:
         pending: deque = deque()
         for unit in units:  # the next unit is read while the workers parse the last ones
             pending.append(pool.submit(task, unit))
-            if bar is not None and source.kind != "csv":
-                bar.update(unit.num_rows)
+            if source.kind != "csv":
+                reading.done += unit.num_rows
+                if bar is not None:
+                    bar.update(unit.num_rows)
             if len(pending) >= 3:
                 parsed = pending.popleft().result()
                 quote |= parsed.quote_in_malformed
@@ -340,8 +362,12 @@ class _Reading:
     """The state of one reading: the distinct values (shared by the workers, under a lock), the
     kept lines and the rejects of the units merged so far, in file order."""
 
-    def __init__(self, cols: dict[str, str], mod_cols: list[str]):
+    def __init__(self, cols: dict[str, str], mod_cols: list[str], hold_bytes: int | None = None):
         self.cols, self.mod_cols = cols, mod_cols
+        self.hold_bytes, self.held = hold_bytes, 0  # see ``read_lines``
+        self.spill: Spill | None = None
+        self.done = 0  # progress of the source (bytes for CSV, else rows) and its size
+        self.total: int | None = None
         self.distinct = _distinct()
         self.lock = threading.Lock()
         self.claim_dated = 0  # lines whose empty date of service took the claim's date
@@ -446,6 +472,7 @@ class _Reading:
             self.kept["row"].append(row.astype(np.int32) if self.rows + part.n < 2**31 else row)
             for k in self.distinct:
                 self.kept[k].append(part.ids[k])
+            self.held += part.claim.nbytes + row.nbytes + sum(v.nbytes for v in part.ids.values())
             if part.rejects is not None:
                 for k, v in part.rejects.items():
                     self.rejects[k].append(self.rows + v if k == "row" else v)
@@ -453,6 +480,28 @@ class _Reading:
             self.void_rows += part.void
         self.malformed.extend((self.physical + number, why) for number, why in parsed.malformed)
         self.physical += parsed.rows
+        if self.hold_bytes is not None and self.held > self.hold_bytes:
+            self._spill_held()
+
+    def _spill_held(self) -> None:
+        """The lines held written to the spill's parts (the spill made at the first time: as many
+        parts as the file's size, estimated from what was read of it, needs)."""
+        assert self.hold_bytes is not None
+        if self.spill is None:
+            read = self.done / self.total if self.total and 0 < self.done <= self.total else 1 / 8
+            self.spill = Spill(list(self.distinct), parts_for(2 * self.held / read, self.hold_bytes), self.hold_bytes)
+        kept = self.kept
+        for i, claim in enumerate(kept["claim"]):
+            self.spill.add(claim, kept["row"][i], {k: kept[k][i] for k in self.distinct})
+        for parts in kept.values():
+            parts.clear()
+        self.held = 0
+        release()  # what the lines held and the batches since the last time used, back to the system
+
+    def discard(self) -> None:
+        """The spilled lines deleted (a reading that failed or is read again)."""
+        if self.spill is not None:
+            self.spill.close()
 
     def lines(self, **fields: Any) -> Lines:
         release()  # what the batches used, before the lines kept are joined
@@ -465,6 +514,8 @@ class _Reading:
             if dated
             else []
         )
+        if self.spill is not None:  # the last lines held join the others in the spill's parts
+            self._spill_held()
         return Lines(
             claim=pa.chunked_array(kept["claim"], type=pa.string()),
             row=cat(kept.pop("row"), np.int32),
@@ -481,6 +532,7 @@ class _Reading:
             malformed=malformed,
             void=self.void_rows,
             provider_given=self.provider_given,
+            spill=self.spill,
             **{**fields, "notes": notes + fields.get("notes", [])},
         )
 

@@ -21,7 +21,9 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
     mapping = key_value_map(args.map, "CANONICAL=COLUMN", "code=HCPCS_CD")
     check_outputs(output_paths(args.out, args.rejects), [args.claims])  # before the audit, not after it
-    chunk = {} if args.chunk_lines is None else {"chunk_lines": args.chunk_lines}  # else the audit's default
+    chunk = {} if args.chunk_lines is None else {"chunk_lines": args.chunk_lines}  # else the audit's defaults
+    if args.memory_mb is not None:
+        chunk["memory_mb"] = args.memory_mb
     with one_heap():  # the audit and its output files (audit() alone enters it too)
         res = audit(
             args.claims,

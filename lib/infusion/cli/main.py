@@ -244,16 +244,7 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
         help="a column whose name says it can identify a patient (Subscriber ID ...) but which "
         "holds none, so that --map may name it (repeatable)",
     )
-    aud.add_argument(
-        "--block-mb", type=int, default=16, help="CSV read in blocks of this many MB (memory in flight; default 16)"
-    )
-    aud.add_argument(
-        "--chunk-lines",
-        type=int,
-        default=None,
-        help="claims checked this many lines at a time, whole claims (the checks' memory grows "
-        "with it; default 500000)",
-    )
+    _add_audit_volume(aud)
     aud.add_argument(
         "--encoding",
         default="utf-8",
@@ -266,6 +257,27 @@ def _add_audit(sub: argparse._SubParsersAction) -> None:
         help="the sheet of a spreadsheet (xlsx, xlsm, xlsb, xls, ods) to read (default: the first)",
     )
     aud.set_defaults(handler=("audit", "cmd_audit"))
+
+
+def _add_audit_volume(aud: argparse.ArgumentParser) -> None:
+    """The audit's options of memory: blocks read, lines checked at a time, lines held."""
+    aud.add_argument(
+        "--block-mb", type=int, default=16, help="CSV read in blocks of this many MB (memory in flight; default 16)"
+    )
+    aud.add_argument(
+        "--chunk-lines",
+        type=int,
+        default=None,
+        help="claims checked this many lines at a time, whole claims (the checks' memory grows "
+        "with it; default 500000)",
+    )
+    aud.add_argument(
+        "--memory-mb",
+        type=int,
+        default=None,
+        help="MB of memory for the lines read and checked; past half of it they are written to temporary "
+        "files (TMPDIR) in parts by claim and checked a part at a time, with the same findings (default 1024)",
+    )
 
 
 def _add_render(sub: argparse._SubParsersAction) -> None:

@@ -1,0 +1,187 @@
+"""The lines read, written to temporary files in parts by claim when they outgrow a memory budget.
+
+The reading holds the lines it keeps (claim id, row number and the value ids of each column: about
+50-80 bytes a line) until the checks run. Past the budget (``audit(memory_mb=...)``, the command's
+``--memory-mb``) they go to a temporary folder (``TMPDIR``), each line to one of ``parts`` files
+chosen by a hash of its claim id, so that every line of a claim lands in the same part; the checks
+then run a part at a time (every rule is judged within a claim: the findings are those of one
+pass). A part found larger than the budget when its turn comes is split again by other bits of
+the hash (a part of a single claim cannot be: it is checked as it is). The files are Arrow IPC
+streams, read back memory-mapped, and deleted as each part is taken and when the audit ends.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+BITS_PER_LEVEL = 8  # a level splits into at most 2**8 parts; 8 levels use the hash's 64 bits
+MAX_PARTS = 1 << BITS_PER_LEVEL
+_M1, _M2, _GOLD = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), np.uint64(0x9E3779B97F4A7C15)
+# the weight of a byte by its place in the text (modulo 64): powers of FNV's 64-bit prime
+_WEIGHTS = np.array([pow(0x100000001B3, k, 1 << 64) for k in range(64)], dtype=np.uint64)
+
+
+def claim_hash(claim: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit hash of each text of ``claim`` (string type; equal texts, equal hashes): the
+    bytes weighted by their place, the length added, mixed by splitmix64's finaliser."""
+    chunks = claim.chunks if isinstance(claim, pa.ChunkedArray) else [claim]
+    return np.concatenate([_hash_texts(c) for c in chunks] or [np.empty(0, np.uint64)])
+
+
+def _hash_texts(texts: pa.Array) -> np.ndarray:
+    n = len(texts)
+    if n == 0:
+        return np.empty(0, np.uint64)
+    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + n + 1].astype(np.int64)
+    lengths = np.diff(offsets)
+    h = lengths.astype(np.uint64) * _GOLD
+    data = texts.buffers()[2]
+    if data is not None and offsets[-1] > offsets[0]:
+        b = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
+        starts = offsets[:-1] - offsets[0]
+        place = np.arange(len(b), dtype=np.int64) - np.repeat(starts, lengths)
+        terms = b.astype(np.uint64) * _WEIGHTS[place & 63]
+        some = lengths > 0
+        h[some] += np.add.reduceat(terms, starts[some])
+    h ^= h >> np.uint64(30)
+    h *= _M1
+    h ^= h >> np.uint64(27)
+    h *= _M2
+    h ^= h >> np.uint64(31)
+    return h
+
+
+@dataclass
+class Kept:
+    """The lines of one part: claim ids, rows, and each column's value ids (as ``read.Lines``)."""
+
+    claim: pa.ChunkedArray
+    row: np.ndarray
+    cols: dict[str, np.ndarray]
+
+
+class Spill:
+    """Lines written to ``parts`` files by the hash of their claim id (see the module doc).
+
+    ``columns``: the value-id columns, each with the number of distinct values it may hold at most
+    (int16 ids when they fit, as the lines held in memory); ``budget``: bytes a part may take on
+    disk before it is split again when read back; ``level``: which bits of the hash choose the part.
+    """
+
+    def __init__(self, columns: list[str], parts: int, budget: int, level: int = 0, folder: Path | None = None) -> None:
+        if not 2 <= parts <= MAX_PARTS or parts & (parts - 1):
+            raise ValueError(f"parts={parts}: a power of 2 from 2 to {MAX_PARTS}")
+        self.columns, self.parts, self.budget, self.level = columns, parts, budget, level
+        self.folder = Path(tempfile.mkdtemp(prefix="infusion-audit-")) if folder is None else folder
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.schema = pa.schema([("claim", pa.string()), ("row", pa.int64())] + [(c, pa.int32()) for c in columns])
+        self._writers: list = [None] * parts
+        self.sizes = [0] * parts  # bytes written to each part
+        self.lines = 0
+
+    def _part_of(self, claim: pa.Array | pa.ChunkedArray) -> np.ndarray:
+        shift = 64 - BITS_PER_LEVEL * (self.level % (64 // BITS_PER_LEVEL)) - self.parts.bit_length() + 1
+        return ((claim_hash(claim) >> np.uint64(shift)) & np.uint64(self.parts - 1)).astype(np.intp)
+
+    def add(self, claim: pa.Array | pa.ChunkedArray, row: np.ndarray, ids: dict[str, np.ndarray]) -> None:
+        """Write these lines (claim ids, rows, value ids per column) to their parts."""
+        n = len(row)
+        if n == 0:
+            return
+        part = self._part_of(claim)
+        order = np.argsort(part, kind="stable")
+        bounds = np.searchsorted(part[order], np.arange(self.parts + 1))
+        claim = claim.take(pa.array(order))
+        if isinstance(claim, pa.ChunkedArray):
+            claim = claim.combine_chunks()
+        batch = pa.record_batch(
+            [claim, pa.array(row[order].astype(np.int64))]
+            + [pa.array(ids[c][order].astype(np.int32)) for c in self.columns],
+            schema=self.schema,
+        )
+        text = np.frombuffer(claim.buffers()[1], dtype=np.int32)[claim.offset : claim.offset + n + 1]
+        per_line = 8 + 4 + 4 * len(self.columns)  # row, text offset, ids
+        for p in np.flatnonzero(np.diff(bounds)).tolist():
+            a, b = int(bounds[p]), int(bounds[p + 1])
+            self._writer(p).write_batch(batch.slice(a, b - a))
+            self.sizes[p] += (b - a) * per_line + int(text[b] - text[a])
+        self.lines += n
+
+    def _writer(self, p: int):
+        if self._writers[p] is None:
+            self._writers[p] = pa.ipc.new_stream(str(self._path(p)), self.schema)
+        return self._writers[p]
+
+    def _path(self, p: int) -> Path:
+        return self.folder / f"part-{self.level}-{p:03d}.arrow"
+
+    def _close_writers(self) -> None:
+        for p, w in enumerate(self._writers):
+            if w is not None:
+                w.close()
+                self._writers[p] = None
+
+    def kept(self, narrow: dict[str, int]) -> Iterator[Kept]:
+        """Each part's lines in file order (value ids in int16 where ``narrow[column]``, the number
+        of distinct values, fits), a part split again when larger than the budget; its file is
+        deleted once read."""
+        self._close_writers()
+        used = [p for p in range(self.parts) if self.sizes[p]]
+        for p in used:
+            path = self._path(p)
+            if self.sizes[p] > self.budget and len(used) > 1 and self.level + 1 < 64 // BITS_PER_LEVEL:
+                yield from self._split(path, self.sizes[p], narrow)
+                continue
+            with pa.memory_map(str(path)) as source:
+                table = pa.ipc.open_stream(source).read_all()
+            path.unlink()
+            yield Kept(
+                claim=table.column("claim"),
+                row=_numpy(table.column("row"), np.int64),
+                cols={c: _numpy(table.column(c), _id_type(narrow[c])) for c in self.columns},
+            )
+            del table
+
+    def _split(self, path: Path, size: int, narrow: dict[str, int]) -> Iterator[Kept]:
+        """The part at ``path`` (``size`` bytes) split again by the next bits of the hash, into
+        parts of about half the budget, and read part by part."""
+        child = Spill(self.columns, parts_for(size, self.budget), self.budget, self.level + 1, self.folder / path.stem)
+        with pa.memory_map(str(path)) as source:
+            for batch in pa.ipc.open_stream(source):
+                cols = batch.columns
+                child.add(cols[0], cols[1].to_numpy(), {c: a.to_numpy() for c, a in zip(self.columns, cols[2:])})
+        path.unlink()
+        yield from child.kept(narrow)
+
+    def close(self) -> None:
+        """Close the files and delete the folder (the top spill's, with its parts' folders)."""
+        self._close_writers()
+        if self.level == 0:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def parts_for(size: float, budget: int) -> int:
+    """How many parts (a power of 2, 2 to ``MAX_PARTS``) make ``size`` bytes parts of half ``budget``."""
+    want = int(-(-size // max(budget // 2, 1)))
+    return min(MAX_PARTS, max(2, 1 << max(want - 1, 0).bit_length()))
+
+
+def _id_type(n_distinct: int) -> type:
+    return np.int16 if n_distinct <= np.iinfo(np.int16).max else np.int32
+
+
+def _numpy(col: pa.ChunkedArray, dtype: type) -> np.ndarray:
+    """One array of ``col``'s chunks, in ``dtype`` (a copy out of the mapped file)."""
+    out: np.ndarray = np.empty(len(col), dtype=dtype)
+    at = 0
+    for chunk in col.chunks:
+        out[at : at + len(chunk)] = chunk.to_numpy()
+        at += len(chunk)
+    return out
