@@ -64,6 +64,25 @@ def test_write_csv_writes_what_pandas_writes(tmp_path, df, rows_at_a_time):
     assert ours.read_bytes() == theirs.read_bytes()
 
 
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    values=st.lists(st.one_of(text, st.sampled_from(["=1", "+1", "-2", "@SUM(1)", "ok"])), min_size=1, max_size=12),
+    rows_at_a_time=st.integers(1, 5),
+    kind=st.sampled_from(["str", object]),
+)
+def test_write_csv_made_safe_part_by_part_writes_the_frame_made_safe_whole(tmp_path, values, rows_at_a_time, kind):
+    """The findings are made spreadsheet-safe a part at a time as they are written (their text held
+    once): the file is the one of the whole frame made safe, then written."""
+    from infusion.redact import spreadsheet_safe
+
+    df = pd.DataFrame({"claim_id": pd.Series(values, dtype=kind), "units": range(len(values))})
+    write_csv(df, tmp_path / "parts.csv", rows_at_a_time=rows_at_a_time, safe=True)
+    spreadsheet_safe(df).to_csv(tmp_path / "whole.csv", index=False)
+    assert (tmp_path / "parts.csv").read_bytes() == (tmp_path / "whole.csv").read_bytes()
+    if any(v and v[0] in "=+-@" for v in values):
+        assert b"'" in (tmp_path / "parts.csv").read_bytes()
+
+
 def test_a_text_column_holding_other_objects_is_written_by_pandas(tmp_path):
     df = pd.DataFrame({"claim_id": pd.Series(["C1", 7, ["x"]], dtype=object), "units": [1, 2, 3]})
     write_csv(df, tmp_path / "ours.csv")

@@ -80,7 +80,7 @@ def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None 
                 if path.suffix.lower() in (".parquet", ".pq"):
                     df.to_parquet(tmp, index=False)
                 else:
-                    write_csv(spreadsheet_safe(df), tmp)
+                    write_csv(df, tmp, safe=True)
     except OSError as err:
         field = "rejects" if rejects and path == rej else "out"
         raise InputError(field, f"cannot write {path}: {err.strerror or err}") from None
@@ -94,22 +94,25 @@ def write_outputs(res: AuditResult, out: str | Path, rejects: str | Path | None 
     return res.outputs
 
 
-def write_csv(df: pd.DataFrame, path: Path, rows_at_a_time: int = 1 << 20) -> None:
+def write_csv(df: pd.DataFrame, path: Path, rows_at_a_time: int = 1 << 17, safe: bool = False) -> None:
     """``df`` as CSV, byte for byte what ``df.to_csv(path, index=False, date_format="%Y-%m-%d")``
     writes (minimal quoting, floats as numpy prints them, missing values empty), each column made
     text by pyarrow's kernels and the rows joined there, ``rows_at_a_time`` at a time: several times
-    faster than pandas for the findings of a large file. Columns of another kind than text, whole
-    numbers, floats, booleans and datetimes, or repeated column names: pandas writes the file."""
+    faster than pandas for the findings of a large file, and the text of only so many rows in
+    memory at once. Columns of another kind than text, whole numbers, floats, booleans and
+    datetimes, or repeated column names: pandas writes the file. ``safe``: each part as
+    ``redact.spreadsheet_safe`` makes it (cell by cell, so the same as the whole frame made safe)."""
     import pandas as pd
 
     if df.columns.duplicated().any() or not all(_csv_kind(df[c]) for c in df.columns) or not len(df.columns):
-        df.to_csv(path, index=False, date_format="%Y-%m-%d")
+        (spreadsheet_safe(df) if safe else df).to_csv(path, index=False, date_format="%Y-%m-%d")
         return
     try:
         with open(path, "wb") as fh:
             fh.write(pd.DataFrame(columns=df.columns).to_csv(index=False).encode())  # the header line
             for at in range(0, len(df), rows_at_a_time):
                 part = df.iloc[at : at + rows_at_a_time]
+                part = spreadsheet_safe(part) if safe else part
                 texts = [_csv_text(part[c]) for c in df.columns]
                 if len(texts) > 1:
                     lines = pc.binary_join_element_wise(*texts, pa.scalar(",", pa.large_string()))
@@ -123,7 +126,7 @@ def write_csv(df: pd.DataFrame, path: Path, rows_at_a_time: int = 1 << 20) -> No
                 ]
                 fh.write(memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]])
     except ValueError:  # a text column holding other objects
-        df.to_csv(path, index=False, date_format="%Y-%m-%d")
+        (spreadsheet_safe(df) if safe else df).to_csv(path, index=False, date_format="%Y-%m-%d")
 
 
 def _csv_kind(col: pd.Series) -> str | None:
