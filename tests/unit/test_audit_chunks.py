@@ -366,6 +366,9 @@ def test_the_checks_count_every_line_chunk_by_chunk(tmp_path):
             super().update(k)
 
     bar = Bar(len(lines.row))
-    frames = checks._find_chunks(lines, 7, bar)
-    assert bar.n == bar.total == 50  # the lines of D claims (no check) counted last
-    assert len([k for k in bar.steps if k]) >= 5 and len(frames) == len(bar.steps) - 1
+    (part, found), *more = checks._find_chunks([lines], 7, bar)  # the chunks, each counted when checked
+    assert not more and part is lines and set(found["rule"]) == {"N-PTP"}  # 99213 beside 96369 (no 25)
+    assert bar.n == 40 and sum(bar.steps) == 40 and len(bar.steps) >= 5  # each chunk's lines: 5-8
+    assert all(k <= 8 for k in bar.steps)  # chunks of whole claims, about 7 lines
+    bar.update(bar.total - bar.n)  # as find_each does: the lines of D claims (no check) counted last
+    assert bar.n == bar.total == 50

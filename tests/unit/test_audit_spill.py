@@ -235,7 +235,7 @@ def test_the_spill_is_deleted_when_the_checks_fail(tmp_path, monkeypatch):
         assert any(spills.iterdir())  # the parts are there while the checks run
         raise RuntimeError("checks failed")
 
-    monkeypatch.setattr(A, "find", broken)
+    monkeypatch.setattr(A, "find_each", broken)
     with pytest.raises(RuntimeError, match="checks failed"):
         audit(path, memory_mb=1e-4)
     assert list(spills.iterdir()) == []

@@ -31,6 +31,7 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import time
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -45,7 +46,7 @@ from ..errors import InputError, shown
 from ..medicare.drugs import drug_payment, is_drug_code
 from ..medicare.payment import opps_rate, payment
 from ..redact import show_all, show_key, show_line, show_value
-from .checks import SEVERITY, find
+from .checks import SEVERITY, find_each
 from .claim_dates import CHUNK_LINES
 from .columns import ALIASES, CANONICAL, PHI_PATTERN, REQUIRED, resolve_columns
 from .memory import one_heap, release, small_pages
@@ -134,15 +135,18 @@ def audit(
             hold_bytes=int(memory_mb * HELD_SHARE * 2**20),
         )
         release()  # the per-batch arrays the reading joined: their memory back for the checks
+        spilled = lines.spill is not None
         try:
             found, infusion = _find_all(lines, chunk_lines, progress)
         finally:
             if lines.spill is not None:
                 lines.spill.close()
-        release()  # what the checks freed (the lines of the parts): the findings are sorted next
+        if spilled:  # memory is short: what the parts used back before the findings are sorted
+            release()
         priced = _finish(found)
         del found
-        release()
+        if spilled:
+            release()
         res = _result(lines, infusion, priced)
         del lines, priced  # the lines read (about 50 bytes each): freed before one_heap hands memory back
     res.seconds = round(time.monotonic() - t0, 2)
@@ -194,43 +198,35 @@ MAX_CHUNK_LINES = 2**31 - 1
 def _find_all(lines: Lines, chunk_lines: int, progress: bool) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """``find``'s findings of all the lines read, each with its line's payer and provider ids and
     ``pos`` numbering the lines across the spill's parts; and per payer and provider id, how many
-    96369-96372 lines were read. The lines of a spill are checked a part at a time."""
-    if lines.spill is None:
-        return _found(lines, chunk_lines, progress)
+    96369-96372 lines were read (not the lines of other initial codes). The lines of a spill are
+    checked a part at a time, read back one after the other."""
     narrow = {k: len(d.values) for k, d in lines.distinct.items()}
+    if lines.spill is None:
+        parts: Iterable[Lines] = [lines]
+        total = len(lines.row)
+    else:
+        spill = lines.spill
+        parts = (replace(lines, claim=k.claim, row=k.row, cols=k.cols, spill=None) for k in spill.kept(narrow))
+        total = spill.lines
     frames: list[pd.DataFrame] = []
-    infusion: dict[str, np.ndarray] = {}
+    infusion = {k: np.zeros(narrow[k], dtype=np.int64) for k in ("payer", "provider")}
     base = 0
-    for kept in lines.spill.kept(narrow):
-        part = replace(lines, claim=kept.claim, row=kept.row, cols=kept.cols, spill=None)
-        del kept
-        f, counts = _found(part, chunk_lines, progress)
+    for part, f in find_each(parts, total, chunk_lines, progress):
+        pos = f["pos"].to_numpy(dtype=np.int64)
+        family = part.distinct["code"].field(2)[part.cols["code"]] < len(FAMILY)
+        for k in ("payer", "provider"):
+            f[f"{k}_id"] = part.cols[k][pos].astype(np.int64)
+            infusion[k] += np.bincount(part.cols[k][family], minlength=narrow[k])
         f["pos"] += base
         base += len(part.row)
         del part
         if len(f):
             frames.append(f)
-        infusion = {k: infusion[k] + v if k in infusion else v for k, v in counts.items()}
     found = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EMPTY_FOUND)
-    if not infusion:
-        infusion = {k: np.zeros(narrow[k], dtype=np.int64) for k in ("payer", "provider")}
     return found, infusion
 
 
 EMPTY_FOUND = ["pos", "rule", "at_risk", "msg", "severity", "payer_id", "provider_id"]
-
-
-def _found(lines: Lines, chunk_lines: int, progress: bool) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
-    """``find`` of ``lines`` with the payer and provider id of each finding's line, and the
-    96369-96372 lines per payer and provider id (not the lines of other initial codes)."""
-    f = find(lines, chunk_lines, progress)
-    pos = f["pos"].to_numpy(dtype=np.int64)
-    family = lines.distinct["code"].field(2)[lines.cols["code"]] < len(FAMILY)
-    infusion = {}
-    for k in ("payer", "provider"):
-        f[f"{k}_id"] = lines.cols[k][pos].astype(np.int64)
-        infusion[k] = np.bincount(lines.cols[k][family], minlength=len(lines.distinct[k].values))
-    return f, infusion
 
 
 def check_encoding(encoding: str) -> str:

@@ -41,9 +41,10 @@ order); a second 96369, the MUE and duplicates are judged from it.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -476,10 +477,23 @@ def find(lines: Lines, chunk_lines: int = CHUNK_LINES, progress: bool = False) -
     Claims are checked ``chunk_lines`` lines at a time (``claim_dates.contexts``): a worker thread
     runs the checks of one chunk while the next chunk's context is built (at most two waiting).
     ``progress``: a bar of the lines checked on stderr."""
-    frames: list[pd.DataFrame | None] = []
-    if len(lines.row):
-        with _lines_bar(len(lines.row), progress) as bar:
-            frames = _find_chunks(lines, chunk_lines, bar)
+    return next(find_each([lines], len(lines.row), chunk_lines, progress))[1]
+
+
+def find_each(
+    parts: Iterable[Lines], total: int, chunk_lines: int = CHUNK_LINES, progress: bool = False
+) -> Iterator[tuple[Lines, pd.DataFrame]]:
+    """``find`` of each of ``parts`` (lines of whole claims sharing one set of distinct values, as
+    a spill gives them; ``total`` lines in all), in order, each with its findings: the chunks of
+    every part go through one worker, so that the checks of a part's last chunk run while the
+    next part's first context is built."""
+    with _lines_bar(total, progress) as bar:
+        yield from _find_chunks(parts, chunk_lines, bar)
+        bar.update(bar.total - bar.n)  # the lines no check can use (``claim_dates._relevant``) need none
+
+
+def _findings(lines: Lines, frames: list[pd.DataFrame | None]) -> pd.DataFrame:
+    """The findings of ``lines`` from the frames of its chunks, with each line's claim id."""
     frames = [f for f in frames if f is not None]
     if not frames:
         return pd.DataFrame(columns=EMPTY_COLUMNS)
@@ -492,29 +506,58 @@ def find(lines: Lines, chunk_lines: int = CHUNK_LINES, progress: bool = False) -
     return f
 
 
-def _find_chunks(lines: Lines, chunk_lines: int, bar) -> list[pd.DataFrame | None]:
-    """The findings of each chunk of claims (None: none), in order; ``bar`` counts the lines."""
-    localities = zip_localities(lines.distinct["zip"].field(0).tolist())
+def _find_chunks(parts: Iterable[Lines], chunk_lines: int, bar) -> Iterator[tuple[Lines, pd.DataFrame]]:
+    """Each part with its findings, the chunks of all parts checked by one worker in order (at
+    most two waiting); ``bar`` counts the lines."""
+    localities: np.ndarray | None = None
 
     def check_all(cx: ClaimDates) -> pd.DataFrame | None:
-        parts = [p for check in CHECKS.values() for p in check(cx)]
-        return _frame(cx, parts, localities) if parts else None
+        assert localities is not None
+        found = [p for check in CHECKS.values() for p in check(cx)]
+        return _frame(cx, found, localities) if found else None
 
-    frames: list[pd.DataFrame | None] = []
+    waiting: deque[_Part] = deque()  # the parts whose findings are not all in, in order
+    pending: deque = deque()  # (future, lines in the chunk, its part)
+
+    def collect() -> None:
+        done, n, part = pending.popleft()
+        part.frames.append(done.result())
+        part.unchecked -= 1
+        bar.update(n)
+
+    def finished() -> Iterator[tuple[Lines, pd.DataFrame]]:
+        while waiting and waiting[0].submitted and not waiting[0].unchecked:
+            part = waiting.popleft()
+            yield part.lines, _findings(part.lines, part.frames)
+
     with ThreadPoolExecutor(max_workers=1) as pool:  # two workers measured no faster on 2 cores
-        pending: deque = deque()
-        for cx in contexts(lines, chunk_lines):
-            pending.append((pool.submit(check_all, cx), len(cx.lines.row)))
-            del cx
-            while len(pending) >= 2 or (pending and pending[0][0].done()):
-                done, n = pending.popleft()
-                frames.append(done.result())
-                bar.update(n)
-        for done, n in pending:
-            frames.append(done.result())
-            bar.update(n)
-    bar.update(bar.total - bar.n)  # the lines no check can use (``claim_dates._relevant``) need none
-    return frames
+        for lines in parts:
+            if localities is None:  # the parts share their distinct values
+                localities = zip_localities(lines.distinct["zip"].field(0).tolist())
+            part = _Part(lines)
+            waiting.append(part)
+            for cx in contexts(lines, chunk_lines) if len(lines.row) else ():
+                pending.append((pool.submit(check_all, cx), len(cx.lines.row), part))
+                part.unchecked += 1
+                del cx
+                while len(pending) >= 2 or (pending and pending[0][0].done()):
+                    collect()
+            part.submitted = True
+            del lines, part
+            yield from finished()
+        while pending:
+            collect()
+        yield from finished()
+
+
+@dataclass
+class _Part:
+    """A part of the lines on its way through the checks: the findings of its chunks so far."""
+
+    lines: Lines
+    frames: list[pd.DataFrame | None] = field(default_factory=list)
+    unchecked: int = 0  # chunks submitted, not yet checked
+    submitted: bool = False  # every chunk submitted
 
 
 class _Count:

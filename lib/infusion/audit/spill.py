@@ -20,42 +20,72 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 BITS_PER_LEVEL = 8  # a level splits into at most 2**8 parts; 8 levels use the hash's 64 bits
 MAX_PARTS = 1 << BITS_PER_LEVEL
 _M1, _M2, _GOLD = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), np.uint64(0x9E3779B97F4A7C15)
-# the weight of a byte by its place in the text (modulo 64): powers of FNV's 64-bit prime
-_WEIGHTS = np.array([pow(0x100000001B3, k, 1 << 64) for k in range(64)], dtype=np.uint64)
 
 
 def claim_hash(claim: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A 64-bit hash of each text of ``claim`` (string type; equal texts, equal hashes): the
-    bytes weighted by their place, the length added, mixed by splitmix64's finaliser."""
+    bytes weighted by their place, the length added, mixed by splitmix64's finaliser. Only the
+    first line of each run of equal ids is hashed (extracts list a claim's lines together)."""
     chunks = claim.chunks if isinstance(claim, pa.ChunkedArray) else [claim]
-    return np.concatenate([_hash_texts(c) for c in chunks] or [np.empty(0, np.uint64)])
+    return np.concatenate([_hash_runs(c) for c in chunks] or [np.empty(0, np.uint64)])
+
+
+def _hash_runs(texts: pa.Array) -> np.ndarray:
+    n = len(texts)
+    if n < 2:
+        return _hash_texts(texts)
+    new_run = np.ones(n, dtype=bool)
+    new_run[1:] = pc.fill_null(pc.not_equal(texts.slice(1), texts.slice(0, n - 1)), True).to_numpy(zero_copy_only=False)
+    heads = np.flatnonzero(new_run)
+    if len(heads) > n // 2:  # runs of one line, mostly: hash every line
+        return _hash_texts(texts)
+    return _hash_texts(texts.take(pa.array(heads)))[np.cumsum(new_run) - 1]
 
 
 def _hash_texts(texts: pa.Array) -> np.ndarray:
+    """The hash of each text: its first 32 bytes and its last 8 (zero-padded, as five 64-bit
+    words, made by pyarrow's kernels) and its length, mixed word by word (xor-multiply-shift) and
+    finished by splitmix64's finaliser. A function of the text alone, whatever the batch."""
     n = len(texts)
     if n == 0:
         return np.empty(0, np.uint64)
-    offsets = np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset : texts.offset + n + 1].astype(np.int64)
-    lengths = np.diff(offsets)
-    h = lengths.astype(np.uint64) * _GOLD
-    data = texts.buffers()[2]
-    if data is not None and offsets[-1] > offsets[0]:
-        b = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]]
-        starts = offsets[:-1] - offsets[0]
-        place = np.arange(len(b), dtype=np.int64) - np.repeat(starts, lengths)
-        terms = b.astype(np.uint64) * _WEIGHTS[place & 63]
-        some = lengths > 0
-        h[some] += np.add.reduceat(terms, starts[some])
+    raw = pc.fill_null(texts.cast(pa.binary()), b"")
+    empty = pa.scalar(b"", pa.binary())
+    head = pc.binary_slice(pc.binary_join_element_wise(raw, _ZEROS, empty), 0, _HEAD)
+    tail = pc.binary_slice(pc.binary_join_element_wise(_ZEROS, raw, empty), -8)
+    words = [_fixed(head, _HEAD // 8), _fixed(tail, 1)]
+    h = pc.binary_length(raw).to_numpy().astype(np.uint64) * _GOLD
+    for block in words:
+        for j in range(block.shape[1]):
+            h ^= block[:, j]
+            h *= _M1
+            h ^= h >> np.uint64(29)
     h ^= h >> np.uint64(30)
     h *= _M1
     h ^= h >> np.uint64(27)
     h *= _M2
     h ^= h >> np.uint64(31)
     return h
+
+
+_HEAD = 32  # bytes of a claim id's start that its hash reads (with its last 8 and its length)
+_ZEROS = pa.scalar(b"\0" * _HEAD, pa.binary())
+
+
+def _fixed(texts: pa.Array, words: int) -> np.ndarray:
+    """Texts of ``words * 8`` bytes each as an (n, words) array of 64-bit words."""
+    start = int(np.frombuffer(texts.buffers()[1], dtype=np.int32)[texts.offset])
+    data = np.frombuffer(texts.buffers()[2], dtype=np.uint8)[start : start + len(texts) * words * 8]
+    return (
+        data.view(np.uint64).reshape(len(texts), words)
+        if start % 8 == 0
+        else data.copy().view(np.uint64).reshape(-1, words)
+    )
 
 
 @dataclass
@@ -88,7 +118,7 @@ class Spill:
 
     def _part_of(self, claim: pa.Array | pa.ChunkedArray) -> np.ndarray:
         shift = 64 - BITS_PER_LEVEL * (self.level % (64 // BITS_PER_LEVEL)) - self.parts.bit_length() + 1
-        return ((claim_hash(claim) >> np.uint64(shift)) & np.uint64(self.parts - 1)).astype(np.intp)
+        return ((claim_hash(claim) >> np.uint64(shift)) & np.uint64(self.parts - 1)).astype(np.uint8)
 
     def add(self, claim: pa.Array | pa.ChunkedArray, row: np.ndarray, ids: dict[str, np.ndarray]) -> None:
         """Write these lines (claim ids, rows, value ids per column) to their parts."""
