@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""The audit's peak memory as files grow, at fixed ``--memory-mb`` settings (issue 32).
+
+Whole processes, as a user types them: ``python -m infusion audit FILE --out findings.csv
+--memory-mb M`` for each file and setting, the settings interleaved within a round (order rotated
+from round to round), ``--repeat`` rounds; the table gives the median wall time with its min-max
+and the largest peak resident memory (GNU time's ``%M``) of the rounds. The output files of every
+setting are compared with those of the largest (no lines written out): they must be identical.
+
+Files (``--dir``, made once): ``bench_audit_commands.make_files``'s claims extracts of ``--lines``
+lines, 80% of them 96369-96372 (the shape where memory grew with the file), as Parquet or CSV.
+
+Usage: python benchmarks/bench_audit_memory.py [--lines 10000000 20000000 40000000]
+       [--settings 256 1024 16384] [--repeat 3] [--format parquet] [--dir /tmp/bench_spill]
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+
+def run(path: Path, setting: int, out: Path) -> tuple[float, int]:
+    """One audit command: its wall time and peak RSS (MB)."""
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "infusion", "audit", str(path)]
+    cmd += ["--out", str(out / "findings.csv"), "--memory-mb", str(setting)]
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        raise SystemExit(f"audit failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return wall, int(proc.stderr.strip().splitlines()[-1]) // 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    from bench_audit_commands import make_files
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--lines", type=int, nargs="+", default=[10_000_000, 20_000_000, 40_000_000])
+    ap.add_argument("--settings", type=int, nargs="+", default=[256, 1024, 16384])
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--format", choices=["parquet", "csv"], default="parquet")
+    ap.add_argument("--dir", type=Path, default=Path("/tmp/bench_spill"))
+    a = ap.parse_args(argv)
+    rows = []
+    for n in a.lines:
+        csv = make_files(a.dir, n, 0.8, ["csv", "parquet"] if a.format == "parquet" else ["csv"])[0]
+        path = csv.with_suffix(".parquet") if a.format == "parquet" else csv
+        times: dict[int, list[float]] = {s: [] for s in a.settings}
+        peaks: dict[int, list[int]] = {s: [] for s in a.settings}
+        for r in range(a.repeat):
+            k = r % len(a.settings)
+            for s in a.settings[k:] + a.settings[:k]:
+                wall, peak = run(path, s, a.dir / "out" / f"{path.stem}-{s}")
+                times[s].append(wall)
+                peaks[s].append(peak)
+                print(f"{path.name} --memory-mb {s}: {wall:.2f} s, {peak} MB", file=sys.stderr, flush=True)
+        ref = a.dir / "out" / f"{path.stem}-{max(a.settings)}"
+        for s in a.settings:
+            got = a.dir / "out" / f"{path.stem}-{s}"
+            names = sorted(p.name for p in ref.iterdir())
+            same = all(filecmp.cmp(ref / m, got / m, shallow=False) for m in names)
+            t = times[s]
+            seconds = f"{statistics.median(t):.2f} ({min(t):.2f}-{max(t):.2f})"
+            file = f"{n // 1_000_000}M ({path.suffix[1:]})"
+            rows.append(f"| {file} | {s} | {seconds} | {max(peaks[s]):,} | {'yes' if same else 'NO'} |")
+    print("| file (80% infusion) | --memory-mb | seconds, median (min-max) | peak MB | same outputs |")
+    print("|---|---|---|---|---|")
+    print("\n".join(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
