@@ -259,6 +259,15 @@ def test_the_spill_is_deleted_when_the_reading_fails(tmp_path, monkeypatch):
     assert list(spills.iterdir()) == []
 
 
+def test_a_temporary_folder_that_cannot_be_written_is_named(tmp_path, monkeypatch):
+    path = tmp_path / "claims.csv"
+    _write(path, [("C1", "2026-03-02", "96369", 1, "", "11", "professional", "Aetna", "08:00", "09:30")] * 50)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no such folder"))
+    with pytest.raises(InputError, match=r"memory_mb: the lines read outgrew .* cannot be written to .*no such folder"):
+        audit(path, memory_mb=1e-4)
+    assert [p.name for p in tmp_path.iterdir()] == ["claims.csv"]
+
+
 @pytest.mark.parametrize("bad", [0, -1, math.nan, 2.0**31])
 def test_a_memory_budget_out_of_range_is_refused(tmp_path, bad):
     path = tmp_path / "claims.csv"

@@ -36,6 +36,7 @@ slower, never cut inside a value), and that second reading is the result.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -487,12 +488,22 @@ class _Reading:
         """The lines held written to the spill's parts (the spill made at the first time: as many
         parts as the file's size, estimated from what was read of it, needs)."""
         assert self.hold_bytes is not None
-        if self.spill is None:
-            read = self.done / self.total if self.total and 0 < self.done <= self.total else 1 / 8
-            self.spill = Spill(list(self.distinct), parts_for(2 * self.held / read, self.hold_bytes), self.hold_bytes)
-        kept = self.kept
-        for i, claim in enumerate(kept["claim"]):
-            self.spill.add(claim, kept["row"][i], {k: kept[k][i] for k in self.distinct})
+        try:
+            if self.spill is None:
+                read = self.done / self.total if self.total and 0 < self.done <= self.total else 1 / 8
+                n_parts = parts_for(2 * self.held / read, self.hold_bytes)
+                self.spill = Spill(list(self.distinct), n_parts, self.hold_bytes)
+            kept = self.kept
+            for i, claim in enumerate(kept["claim"]):
+                self.spill.add(claim, kept["row"][i], {k: kept[k][i] for k in self.distinct})
+        except (OSError, pa.ArrowException) as err:  # not the claims file's fault: say where and what to do
+            where = self.spill.folder if self.spill is not None else tempfile.gettempdir()
+            raise InputError(
+                "memory_mb",
+                f"the lines read outgrew the memory set ({self.hold_bytes * 2 >> 20} MB) and cannot be "
+                f"written to {where} ({getattr(err, 'strerror', None) or err}): free space there, point "
+                "TMPDIR elsewhere, or give more memory (--memory-mb)",
+            ) from None
         for parts in kept.values():
             parts.clear()
         self.held = 0

@@ -28,9 +28,9 @@ _M1, _M2, _GOLD = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), 
 
 
 def claim_hash(claim: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """A 64-bit hash of each text of ``claim`` (string type; equal texts, equal hashes): the
-    bytes weighted by their place, the length added, mixed by splitmix64's finaliser. Only the
-    first line of each run of equal ids is hashed (extracts list a claim's lines together)."""
+    """A 64-bit hash of each text of ``claim`` (string type; equal texts, equal hashes: see
+    ``_hash_texts``). Only the first line of each run of equal ids is hashed (extracts list a
+    claim's lines together)."""
     chunks = claim.chunks if isinstance(claim, pa.ChunkedArray) else [claim]
     return np.concatenate([_hash_runs(c) for c in chunks] or [np.empty(0, np.uint64)])
 
@@ -100,9 +100,9 @@ class Kept:
 class Spill:
     """Lines written to ``parts`` files by the hash of their claim id (see the module doc).
 
-    ``columns``: the value-id columns, each with the number of distinct values it may hold at most
-    (int16 ids when they fit, as the lines held in memory); ``budget``: bytes a part may take on
-    disk before it is split again when read back; ``level``: which bits of the hash choose the part.
+    ``columns``: the names of the value-id columns (written as int32, read back in the narrowest
+    type that holds them: ``kept``); ``budget``: bytes a part may take on disk before it is split
+    again when read back; ``level``: which bits of the hash choose the part.
     """
 
     def __init__(self, columns: list[str], parts: int, budget: int, level: int = 0, folder: Path | None = None) -> None:
