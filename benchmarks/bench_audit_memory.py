@@ -2,16 +2,19 @@
 """The audit's peak memory as files grow, at fixed ``--memory-mb`` settings (issue 32).
 
 Whole processes, as a user types them: ``python -m infusion audit FILE --out findings.csv
---memory-mb M`` for each file and setting, the settings interleaved within a round (order rotated
-from round to round), ``--repeat`` rounds; the table gives the median wall time with its min-max
-and the largest peak resident memory (GNU time's ``%M``) of the rounds. The output files of every
-setting are compared with those of the largest (no lines written out): they must be identical.
+--memory-mb M`` for each file and setting, interleaved within a round with the competitors of
+``bench_audit_commands`` (``competitors.py duckdb|polars FILE``: a subset of the checks as one
+DuckDB or polars query), the order rotated from round to round, ``--repeat`` rounds (default 5);
+the table gives the median wall time with its min-max and the largest peak resident memory (GNU
+time's ``%M``) of the rounds. The output files of every setting are compared with those of the
+largest (no lines written out): they must be identical.
 
 Files (``--dir``, made once): ``bench_audit_commands.make_files``'s claims extracts of ``--lines``
 lines, 80% of them 96369-96372 (the shape where memory grew with the file), as Parquet or CSV.
 
 Usage: python benchmarks/bench_audit_memory.py [--lines 10000000 20000000 40000000]
-       [--settings 256 1024 16384] [--repeat 3] [--format parquet] [--dir /tmp/bench_spill]
+       [--settings 256 1024 16384] [--repeat 5] [--format parquet] [--dir /tmp/bench_spill]
+       [--competitors duckdb polars]
 """
 
 from __future__ import annotations
@@ -29,16 +32,19 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 
-def run(path: Path, setting: int, out: Path) -> tuple[float, int]:
-    """One audit command: its wall time and peak RSS (MB)."""
+def run(path: Path, setting: int | str, out: Path) -> tuple[float, int]:
+    """One command (an audit at a setting, or a competitor by name): its wall time and peak RSS (MB)."""
     out.mkdir(parents=True, exist_ok=True)
-    cmd = ["/usr/bin/time", "-f", "%M", sys.executable, "-m", "infusion", "audit", str(path)]
-    cmd += ["--out", str(out / "findings.csv"), "--memory-mb", str(setting)]
+    cmd = ["/usr/bin/time", "-f", "%M", sys.executable]
+    if isinstance(setting, int):
+        cmd += ["-m", "infusion", "audit", str(path), "--out", str(out / "findings.csv"), "--memory-mb", str(setting)]
+    else:
+        cmd += [str(HERE / "competitors.py"), setting, str(path)]
     t = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t
     if proc.returncode != 0:
-        raise SystemExit(f"audit failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        raise SystemExit(f"{setting} failed ({proc.returncode}): {proc.stderr[-2000:]}")
     return wall, int(proc.stderr.strip().splitlines()[-1]) // 1024
 
 
@@ -48,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, nargs="+", default=[10_000_000, 20_000_000, 40_000_000])
     ap.add_argument("--settings", type=int, nargs="+", default=[256, 1024, 16384])
-    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--competitors", nargs="*", default=["duckdb", "polars"])
     ap.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     ap.add_argument("--dir", type=Path, default=Path("/tmp/bench_spill"))
     a = ap.parse_args(argv)
@@ -56,25 +63,28 @@ def main(argv: list[str] | None = None) -> int:
     for n in a.lines:
         csv = make_files(a.dir, n, 0.8, ["csv", "parquet"] if a.format == "parquet" else ["csv"])[0]
         path = csv.with_suffix(".parquet") if a.format == "parquet" else csv
-        times: dict[int, list[float]] = {s: [] for s in a.settings}
-        peaks: dict[int, list[int]] = {s: [] for s in a.settings}
+        commands: list[int | str] = [*a.settings, *a.competitors]
+        times: dict[int | str, list[float]] = {s: [] for s in commands}
+        peaks: dict[int | str, list[int]] = {s: [] for s in commands}
         for r in range(a.repeat):
-            k = r % len(a.settings)
-            for s in a.settings[k:] + a.settings[:k]:
+            k = r % len(commands)
+            for s in commands[k:] + commands[:k]:
                 wall, peak = run(path, s, a.dir / "out" / f"{path.stem}-{s}")
                 times[s].append(wall)
                 peaks[s].append(peak)
-                print(f"{path.name} --memory-mb {s}: {wall:.2f} s, {peak} MB", file=sys.stderr, flush=True)
+                print(f"{path.name} {s}: {wall:.2f} s, {peak} MB", file=sys.stderr, flush=True)
         ref = a.dir / "out" / f"{path.stem}-{max(a.settings)}"
-        for s in a.settings:
+        for s in commands:
             got = a.dir / "out" / f"{path.stem}-{s}"
             names = sorted(p.name for p in ref.iterdir())
-            same = all(filecmp.cmp(ref / m, got / m, shallow=False) for m in names)
+            same = all(filecmp.cmp(ref / m, got / m, shallow=False) for m in names) if isinstance(s, int) else None
             t = times[s]
             seconds = f"{statistics.median(t):.2f} ({min(t):.2f}-{max(t):.2f})"
             file = f"{n // 1_000_000}M ({path.suffix[1:]})"
-            rows.append(f"| {file} | {s} | {seconds} | {max(peaks[s]):,} | {'yes' if same else 'NO'} |")
-    print("| file (80% infusion) | --memory-mb | seconds, median (min-max) | peak MB | same outputs |")
+            shown = {True: "yes", False: "NO", None: "(a subset of the checks)"}[same]
+            what = f"audit --memory-mb {s}" if isinstance(s, int) else s
+            rows.append(f"| {file} | {what} | {seconds} | {max(peaks[s]):,} | {shown} |")
+    print("| file (80% infusion) | command | seconds, median (min-max) | peak MB | same outputs |")
     print("|---|---|---|---|---|")
     print("\n".join(rows))
     return 0

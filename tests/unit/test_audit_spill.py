@@ -159,6 +159,7 @@ def test_a_spilled_audit_gives_what_one_pass_gives(tmp_path, monkeypatch, lines,
     spills.mkdir(exist_ok=True)
     monkeypatch.setattr(tempfile, "tempdir", str(spills))
     monkeypatch.setattr(read, "Spill", _Counted(Spill))
+    monkeypatch.setattr(read, "MIN_PART_BYTES", 0)  # parts as small as the budget: many, split again
     _Counted.lines = 0
     whole = audit(path)
     assert _Counted.lines == 0  # the default budget holds a small file
@@ -196,6 +197,7 @@ def test_a_spilled_audit_of_a_large_file_is_the_one_pass_audit(tmp_path, monkeyp
             )
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.setattr(read, "Spill", _Counted(Spill))
+    monkeypatch.setattr(read, "MIN_PART_BYTES", 0)
     _Counted.lines = 0
     whole = audit(tmp_path / "claims.csv")
     parts = audit(tmp_path / "claims.csv", memory_mb=0.05)  # 25 kB held: a few parts
@@ -257,6 +259,26 @@ def test_the_spill_is_deleted_when_the_reading_fails(tmp_path, monkeypatch):
         audit(path, memory_mb=1e-3, block_mb=1)
     assert _Counted.lines > 0  # the first blocks were written out before the bad one
     assert list(spills.iterdir()) == []
+
+
+def test_a_tiny_memory_setting_makes_parts_of_a_few_megabytes(tmp_path, monkeypatch):
+    """--memory-mb 1 spills at every block, but its parts are made to hold MIN_PART_BYTES: not
+    hundreds of parts of a few kB, each checked on its own (a 1M-line audit was 11x slower)."""
+    made = []
+    monkeypatch.setattr(read, "Spill", lambda *a, **k: made.append(Spill(*a, **k)) or made[-1])
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    path = tmp_path / "claims.csv"
+    _write(
+        path,
+        [
+            (f"C{i}", "2026-03-02", "96369", 1, "", "11", "professional", "Aetna", "08:00", "09:30")
+            for i in range(30_000)
+        ],
+    )
+    whole = audit(path)
+    _same(audit(path, memory_mb=0.25, block_mb=1), whole)
+    assert len(made) == 1 and made[0].budget == read.MIN_PART_BYTES and made[0].parts == 2
+    assert made[0].lines == 30_000
 
 
 def test_a_temporary_folder_that_cannot_be_written_is_named(tmp_path, monkeypatch):
