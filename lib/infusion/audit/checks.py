@@ -477,7 +477,8 @@ def find(lines: Lines, chunk_lines: int = CHUNK_LINES, progress: bool = False) -
     Claims are checked ``chunk_lines`` lines at a time (``claim_dates.contexts``): a worker thread
     runs the checks of one chunk while the next chunk's context is built (at most two waiting).
     ``progress``: a bar of the lines checked on stderr."""
-    return next(find_each([lines], len(lines.row), chunk_lines, progress))[1]
+    ((_, found),) = find_each([lines], len(lines.row), chunk_lines, progress)  # run to its end: the bar closed
+    return found
 
 
 def find_each(
