@@ -29,8 +29,7 @@ def claim_ids_of(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     n = len(claim)
     if n == 0:
         return np.empty(0, dtype=np.int32), 0
-    new_run = np.ones(n, dtype=bool)  # the chunks as read: no copy of every claim id
-    new_run[1:] = pc.not_equal(claim.slice(1), claim.slice(0, n - 1)).to_numpy()
+    new_run = run_starts(claim)  # the chunks as read: no copy of every claim id
     heads = claim.filter(pa.array(new_run))  # chunked still (a take of a chunked array is slower)
     run = np.cumsum(new_run, dtype=np.int32) - 1
     del new_run
@@ -41,6 +40,17 @@ def claim_ids_of(claim: pa.ChunkedArray) -> tuple[np.ndarray, int]:
     if padded is not None:
         return padded[0][run], padded[1]
     return _by_text(heads.combine_chunks(), lengths, run)
+
+
+def run_starts(texts: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """Whether each text starts a run of equal texts: the first, and each unlike the one before it
+    (a null is unlike any text)."""
+    n = len(texts)
+    new_run = np.ones(n, dtype=bool)
+    if n > 1:
+        unlike = pc.fill_null(pc.not_equal(texts.slice(1), texts.slice(0, n - 1)), True)
+        new_run[1:] = unlike.to_numpy(zero_copy_only=False)
+    return new_run
 
 
 def _offsets(texts: pa.Array) -> np.ndarray:

@@ -534,7 +534,7 @@ class _Reading:
         return Lines(
             claim=pa.chunked_array(kept["claim"], type=pa.string()),
             row=cat(kept.pop("row"), np.int32),
-            cols={k: _joined_ids(kept.pop(k), len(d.values)) for k, d in self.distinct.items()},
+            cols={k: V.joined(kept.pop(k), V.id_type(len(d.values))) for k, d in self.distinct.items()},
             distinct=self.distinct,
             lines_in=self.rows + len(malformed),
             rejects={
@@ -602,17 +602,3 @@ def _date_or_claim_date(line_date: pa.Array, claim_date: pa.Array) -> tuple[pa.A
 def _void_note(n: int) -> list[str]:
     """The notice for ``n`` lines of void claims (none when there are none)."""
     return [f"{n} service line(s) of void claims (frequency code 8) were left out, not audited"] if n else []
-
-
-def _joined_ids(parts: list[np.ndarray], n_distinct: int) -> np.ndarray:
-    """One array of the blocks' value ids, in the narrowest integer type that holds them (most
-    columns have a few hundred distinct values: int16 halves the memory the lines keep). The
-    blocks' arrays are released as they are copied, so the peak is one copy, not two."""
-    dtype = np.int16 if n_distinct <= np.iinfo(np.int16).max else np.int32
-    out = np.empty(sum(len(p) for p in parts), dtype=dtype)
-    at = 0
-    while parts:
-        part = parts.pop(0)
-        out[at : at + len(part)] = part
-        at += len(part)
-    return out

@@ -22,6 +22,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .claim_ids import run_starts
+from .values import id_type, joined
+
 BITS_PER_LEVEL = 8  # a level splits into at most 2**8 parts; 8 levels use the hash's 64 bits
 MAX_PARTS = 1 << BITS_PER_LEVEL
 _M1, _M2, _GOLD = np.uint64(0xBF58476D1CE4E5B9), np.uint64(0x94D049BB133111EB), np.uint64(0x9E3779B97F4A7C15)
@@ -36,13 +39,9 @@ def claim_hash(claim: pa.Array | pa.ChunkedArray) -> np.ndarray:
 
 
 def _hash_runs(texts: pa.Array) -> np.ndarray:
-    n = len(texts)
-    if n < 2:
-        return _hash_texts(texts)
-    new_run = np.ones(n, dtype=bool)
-    new_run[1:] = pc.fill_null(pc.not_equal(texts.slice(1), texts.slice(0, n - 1)), True).to_numpy(zero_copy_only=False)
+    new_run = run_starts(texts)
     heads = np.flatnonzero(new_run)
-    if len(heads) > n // 2:  # runs of one line, mostly: hash every line
+    if len(heads) > len(texts) // 2:  # runs of one line, mostly: hash every line
         return _hash_texts(texts)
     return _hash_texts(texts.take(pa.array(heads)))[np.cumsum(new_run) - 1]
 
@@ -174,8 +173,8 @@ class Spill:
             path.unlink()
             yield Kept(
                 claim=table.column("claim"),
-                row=_numpy(table.column("row"), np.int64),
-                cols={c: _numpy(table.column(c), _id_type(narrow[c])) for c in self.columns},
+                row=_joined(table.column("row"), np.int64),
+                cols={c: _joined(table.column(c), id_type(narrow[c])) for c in self.columns},
             )
             del table
 
@@ -203,15 +202,6 @@ def parts_for(size: float, budget: int) -> int:
     return min(MAX_PARTS, max(2, 1 << max(want - 1, 0).bit_length()))
 
 
-def _id_type(n_distinct: int) -> type:
-    return np.int16 if n_distinct <= np.iinfo(np.int16).max else np.int32
-
-
-def _numpy(col: pa.ChunkedArray, dtype: type) -> np.ndarray:
+def _joined(col: pa.ChunkedArray, dtype: type) -> np.ndarray:
     """One array of ``col``'s chunks, in ``dtype`` (a copy out of the mapped file)."""
-    out: np.ndarray = np.empty(len(col), dtype=dtype)
-    at = 0
-    for chunk in col.chunks:
-        out[at : at + len(chunk)] = chunk.to_numpy()
-        at += len(chunk)
-    return out
+    return joined([chunk.to_numpy() for chunk in col.chunks], dtype)
