@@ -3,18 +3,21 @@
 
 Whole processes, as a user would type them: ``python -m infusion audit FILE --out findings.csv``
 (start-up, imports, reading, every check, dollars at risk, the output files) against
-``python benchmarks/competitors.py duckdb|polars FILE`` (start-up, imports, the query over the
-file, counts by rule printed). The three run interleaved in the same round, their order rotated
-from round to round, ``--repeat`` rounds (default 5); the table gives the median wall time with
-its min-max, the ratio of the medians to DuckDB's and polars', and each command's peak resident
+``python benchmarks/competitors.py duckdb|polars FILE --out flagged.csv`` (start-up, imports,
+every rule of the audit as one DuckDB or polars query over the file, the flagged lines written,
+counts by rule printed). The three run interleaved in the same round, their order rotated from
+round to round, ``--repeat`` rounds (default 5); the table gives the median wall time with its
+min-max, the ratio of the medians to DuckDB's and polars', and each command's peak resident
 memory (GNU time's ``%M``: the command's own peak).
+
+The same answers first: the lines each flags (claim, line number, rule) are compared, as a
+multiset, with the audit's findings, on a file where every rule fires (``rules_file``: the
+illustrative sample claims and a few claims more) and on each benchmark file before it is timed.
 
 Files (``--dir``, made once and reused): claims extracts shaped like ``bench_audit.generate_scale``'s
 (two-line claims, 5% of the infusion claims with a planted error, patient columns the audit must
 not read), of ``--lines`` (default 1M and 10M) lines with 10% and 80% of the lines 96369-96372,
 as CSV and as Parquet (written from the CSV by pyarrow: typed columns, row groups of 1M lines).
-The counts by rule of the three are compared before timing.
-
 Usage: python benchmarks/bench_audit_commands.py [--lines 1000000 10000000] [--fractions 0.1 0.8]
        [--repeat 5] [--dir /tmp/bench_audit_commands] [--formats csv parquet]
 """
@@ -22,11 +25,13 @@ Usage: python benchmarks/bench_audit_commands.py [--lines 1000000 10000000] [--f
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import statistics
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -69,7 +74,85 @@ def make_files(d: Path, lines: int, fraction: float, formats: list[str]) -> list
 def command(tool: str, path: Path, out: Path) -> list[str]:
     if tool == "audit":
         return [sys.executable, "-m", "infusion", "audit", str(path), "--out", str(out / "findings.csv")]
-    return [sys.executable, str(HERE / "competitors.py"), tool, str(path)]
+    return [sys.executable, str(HERE / "competitors.py"), tool, str(path), "--out", str(out / f"{tool}.csv")]
+
+
+# claims where the rules the illustrative sample leaves out fire too (M-DRUG, M-25, M-PO-PN, U-SHORT,
+# a second 96369, an institutional encounter past midnight, a drug's MUE, JZ with JW, N-PTP of
+# indicator 0, a gap between two timed lines); columns: claim_id, line_number, date_of_service,
+# hcpcs, units, modifiers, pos, claim_type, payer, start_time, stop_time
+MORE_CLAIMS = """\
+X001,1,2026-03-02,96369,1,JZ,11,professional,Aetna,09:00,09:50
+X001,2,2026-03-02,96370,1,25 PO PN,11,professional,Aetna,11:00,12:45
+X002,1,2026-03-02,96369,1,,11,professional,Aetna,09:00,09:10
+X002,2,2026-03-02,96370,1,,11,professional,Aetna,09:00,09:10
+X003,1,2026-03-02,96369,1,,11,professional,Cigna,09:00,10:00
+X003,2,2026-03-02,96369,1,,11,professional,Cigna,10:00,11:00
+X003,3,2026-03-02,96369,1,XS,11,professional,Cigna,10:00,11:00
+X004,1,2026-03-02,96369,1,,22,institutional,Medicare,22:00,23:59
+X004,2,2026-03-03,96370,2,,22,institutional,Medicare,00:00,02:00
+X005,1,2026-03-02,96372,1,,11,professional,Medicare,,
+X005,2,2026-03-02,96523,1,,11,professional,Medicare,,
+X005,3,2026-03-02,J1559,3000,JZ JW,11,professional,Medicare,,
+X006,1,2026-03-02,J1559,30,,11,professional,MEDICARE PART B,,
+X006,2,2026-03-02,J1559,10,JW,11,professional,MEDICARE PART B,,
+X007,1,2026-03-02,96369,1,,11,professional,Aetna,09:00,10:00
+X007,2,2026-03-02,96370,2,,11,professional,Aetna,09:00,10:00
+X007,3,2026-03-02,96370,2,,11,professional,Aetna,09:00,10:00
+X007,4,2026-03-02,96365,1,,11,professional,Aetna,,
+X008,1,2026-03-02,96369,1,00 ZZ9,11,professional,BCBS,08:00,08:30
+X008,2,2026-03-02,99214,1,,11,professional,BCBS,,
+X009,1,2026-03-04,96369,1,,19,professional,UnitedHealthcare,13:00,17:00
+X009,2,2026-03-04,96370,4,,19,professional,UnitedHealthcare,13:00,17:00
+X009,3,2026-03-04,96371,2,,19,professional,UnitedHealthcare,13:00,17:00
+"""
+
+
+def rules_file(d: Path) -> Path:
+    """The illustrative sample claims (``data/samples/claims``: its claims with a planted reject left
+    out, the two modifier columns as one) and ``MORE_CLAIMS``: every rule of the audit fires."""
+    import csv
+
+    path = d / "rules_check.csv"
+    cols = ["claim_id", "line_number", "date_of_service", "hcpcs", "units", "modifiers", "pos", "claim_type"]
+    cols += ["payer", "start_time", "stop_time"]
+    with (ROOT / "data/samples/claims/illustrative_claims.csv").open(newline="") as fh:
+        sample = [
+            {**r, "modifiers": f"{r['modifier_1']} {r['modifier_2']}".strip()}
+            for r in csv.DictReader(fh)
+            if not r["claim_id"].startswith("R")  # the rejects: competitors read them as NULLs
+        ]
+    more = [dict(zip(cols, line.split(","), strict=True)) for line in MORE_CLAIMS.splitlines()]
+    d.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, cols, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(sample + more)
+    return path
+
+
+def flagged(path: Path) -> Counter:
+    """(claim id, line number, rule) of each line a findings file flags, counted."""
+    with path.open(newline="") as fh:
+        return Counter((r["claim_id"], r["line_number"], r["rule"]) for r in csv.DictReader(fh))
+
+
+def agree(path: Path, out: Path) -> tuple[bool, dict[str, int]]:
+    """Whether the competitors flag the same lines as the audit on ``path``; the audit's counts."""
+    out.mkdir(parents=True, exist_ok=True)
+    for tool in ("audit", "duckdb", "polars"):
+        run_waited(command(tool, path, out))
+    ours = flagged(out / "findings.csv")
+    same = all(flagged(out / f"{tool}.csv") == ours for tool in ("duckdb", "polars"))
+    for tool in ("duckdb", "polars"):
+        theirs = flagged(out / f"{tool}.csv")
+        if theirs != ours:
+            print(
+                f"  {path.name}: {tool} differs: audit only {list((ours - theirs).items())[:5]}, "
+                f"{tool} only {list((theirs - ours).items())[:5]}",
+                file=sys.stderr,
+            )
+    return same, dict(sorted(Counter(rule for _, _, rule in ours.elements()).items()))
 
 
 def run_waited(argv: list[str]) -> tuple[float, float, str]:
@@ -85,25 +168,9 @@ def run_waited(argv: list[str]) -> tuple[float, float, str]:
     return seconds, kb / 1024, proc.stdout.decode()
 
 
-def audit_counts(out: Path) -> dict[str, int]:
-    import csv
-    from collections import Counter
-
-    with (out / "findings.csv").open() as fh:
-        counts = Counter(r["rule"] for r in csv.DictReader(fh))
-    return dict(sorted(counts.items()))
-
-
 def bench(path: Path, repeat: int, out: Path) -> dict:
     tools = ["audit", "duckdb", "polars"]
-    # the same answers first (the audit has more rules: compare those the competitors check)
-    _, _, text = run_waited(command("duckdb", path, out))
-    duck = json.loads(text)
-    _, _, text = run_waited(command("polars", path, out))
-    polars_counts = json.loads(text)
-    run_waited(command("audit", path, out))
-    ours = {r: n for r, n in audit_counts(out).items() if r in duck or r in polars_counts}
-    agree = duck == polars_counts == ours
+    same, counts = agree(path, out)  # the same answers first
     times: dict[str, list[float]] = {t: [] for t in tools}
     peaks: dict[str, list[float]] = {t: [] for t in tools}
     for i in range(repeat):
@@ -115,9 +182,8 @@ def bench(path: Path, repeat: int, out: Path) -> dict:
     return {
         "file": path.name,
         "bytes": path.stat().st_size,
-        "agree": agree,
-        "counts": duck,
-        "audit_counts": ours,
+        "agree": same,
+        "counts": counts,
         **{f"{t}_{k}": v for t in tools for k, v in (("times", times[t]), ("peak_mb", max(peaks[t])))},
     }
 
@@ -128,7 +194,7 @@ def table(results: list[dict]) -> str:
 
     rows = [
         "| file | audit s | DuckDB s | polars s | audit / DuckDB | audit / polars "
-        "| peak MB audit / DuckDB / polars | same counts |",
+        "| peak MB audit / DuckDB / polars | same lines flagged |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -151,9 +217,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--dir", type=Path, default=Path("/tmp/bench_audit_commands"))
     ap.add_argument("--json", type=Path, help="write the raw results here too")
+    ap.add_argument("--check-only", action="store_true", help="compare the flagged lines on the rules file, no timing")
     args = ap.parse_args(argv)
     out = args.dir / "out"
     out.mkdir(parents=True, exist_ok=True)
+    same, counts = agree(rules_file(args.dir), out)
+    print(f"rules file: {sum(counts.values())} findings of {len(counts)} rules, same lines flagged: {same}", flush=True)
+    if not same:
+        return 1
+    if args.check_only:
+        return 0
     results = []
     for lines in args.lines:
         for fraction in args.fractions:

@@ -3,8 +3,8 @@
 
 Whole processes, as a user types them: ``python -m infusion audit FILE --out findings.csv
 --memory-mb M`` for each file and setting, interleaved within a round with the competitors of
-``bench_audit_commands`` (``competitors.py duckdb|polars FILE``: a subset of the checks as one
-DuckDB or polars query), the order rotated from round to round, ``--repeat`` rounds (default 5);
+``bench_audit_commands`` (``competitors.py duckdb|polars FILE --out flagged.csv``: every rule of
+the audit as one DuckDB or polars query), the order rotated from round to round, ``--repeat`` rounds (default 5);
 the table gives the median wall time with its min-max and the largest peak resident memory (GNU
 time's ``%M``) of the rounds. The output files of every setting are compared with those of the
 largest (no lines written out): they must be identical.
@@ -39,7 +39,7 @@ def run(path: Path, setting: int | str, out: Path) -> tuple[float, int]:
     if isinstance(setting, int):
         cmd += ["-m", "infusion", "audit", str(path), "--out", str(out / "findings.csv"), "--memory-mb", str(setting)]
     else:
-        cmd += [str(HERE / "competitors.py"), setting, str(path)]
+        cmd += [str(HERE / "competitors.py"), setting, str(path), "--out", str(out / "flagged.csv")]
     t = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     wall = time.perf_counter() - t
@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             t = times[s]
             seconds = f"{statistics.median(t):.2f} ({min(t):.2f}-{max(t):.2f})"
             file = f"{n // 1_000_000}M ({path.suffix[1:]})"
-            shown = {True: "yes", False: "NO", None: "(a subset of the checks)"}[same]
+            shown = {True: "yes", False: "NO", None: "(every rule; lines compared by bench_audit_commands)"}[same]
             what = f"audit --memory-mb {s}" if isinstance(s, int) else s
             rows.append(f"| {file} | {what} | {seconds} | {max(peaks[s]):,} | {shown} |")
     print("| file (80% infusion) | command | seconds, median (min-max) | peak MB | same outputs |")
