@@ -35,16 +35,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lib"))
 
+# as ``infusion.audit.read``'s (which loads pandas: the test of this file checks they are the same)
 FAMILY = ("96369", "96370", "96371", "96372")
 OTHER_INITIAL = ("96360", "96365", "96374", "96409", "96413")
-DISTINCT = ("59", "XE", "XS", "XP", "XU")
 MEDICARE = r"^\s*(medicare|mcr|mcare)(\s+part\s+[ab])?\s*$"  # traditional Medicare itself (case-insensitive)
-JZ_FROM = "2023-07-01"
 
 
 def reference() -> dict:
     """The engine's lists, limits and edits, read the light way (no pandas imported)."""
-    from infusion.coding.modifiers import CPT_NUMERIC_MODIFIERS
+    from infusion.coding.drugs import JZ_FROM
+    from infusion.coding.modifiers import CPT_NUMERIC_MODIFIERS, DISTINCT, DRUG_LINE
     from infusion.reference import catalog, rows
 
     ptp = rows.table("reference", "ncci_ptp.csv")
@@ -74,6 +74,9 @@ def reference() -> dict:
         "numeric": sorted(CPT_NUMERIC_MODIFIERS),
         "mue": mue,
         "pairs": pairs,
+        "distinct": sorted(DISTINCT),
+        "drug_line": sorted(DRUG_LINE),
+        "jz_from": JZ_FROM.isoformat(),
     }
 
 
@@ -96,7 +99,7 @@ WITH l AS (
   FROM {source}
   WHERE list_contains($kept, trim(hcpcs::VARCHAR))),
 fc AS (SELECT DISTINCT claim_id FROM l WHERE code IN ('96369', '96370', '96371', '96372')),
-r0 AS (SELECT *, regexp_matches(mtext, '\|(59|XE|XS|XP|XU)\|') AS dist FROM l
+r0 AS (SELECT *, regexp_matches(mtext, $distinct_rx) AS dist FROM l
        WHERE list_contains($drugs, code) OR claim_id IN (SELECT claim_id FROM fc)),
 cd AS (SELECT claim_id, dos, bool_or(inst) AS inst, count(*) FILTER (WHERE code = '96369') AS n69,
               count(*) FILTER (WHERE code IN ('96370', '96371')) AS nadd
@@ -144,7 +147,7 @@ fd AS (SELECT claim_id, dos FROM r WHERE list_contains($ptp_codes, code) GROUP B
        HAVING bool_or(code IN ('96369', '96370', '96371', '96372'))
           AND bool_or(code NOT IN ('96369', '96370', '96371'))),
 pc AS (SELECT claim_id, dos, code, bool_or(inst) AS inst,
-              bool_or(regexp_matches(mtext, '\|(59|XE|XS|XP|XU|25)\|')) AS byp,
+              bool_or(regexp_matches(mtext, $bypass_rx)) AS byp,
               arg_min(line_number, coalesce(ln, 0)) AS line_number
        FROM r SEMI JOIN fd USING (claim_id, dos) WHERE list_contains($ptp_codes, code) GROUP BY claim_id, dos, code),
 edits AS (SELECT unnest($e_inst) AS inst, unnest($e_c1) AS c1, unnest($e_c2) AS c2, unnest($e_ind) AS ind,
@@ -179,7 +182,7 @@ UNION ALL SELECT claim_id, line_number, 'S-HOME' FROM fx WHERE code IN ('96369',
 UNION ALL SELECT fx.claim_id, fx.line_number, 'S-INITIAL' FROM fx JOIN oi USING (claim_id, enc)
   WHERE code = '96369' AND NOT dist AND NOT odist
 UNION ALL SELECT claim_id, line_number, 'A-DUP' FROM dup WHERE k > 1
-UNION ALL SELECT claim_id, line_number, 'M-DRUG' FROM fx WHERE list_has_any(mods, ['JW', 'JZ', 'JB'])
+UNION ALL SELECT claim_id, line_number, 'M-DRUG' FROM fx WHERE list_has_any(mods, $drug_line)
 UNION ALL SELECT claim_id, line_number, 'M-25' FROM fx WHERE list_contains(mods, '25')
 UNION ALL SELECT claim_id, line_number, 'M-PO-PN' FROM fx WHERE list_contains(mods, 'PO') AND list_contains(mods, 'PN')
 UNION ALL SELECT claim_id, line_number, 'M-VALID' FROM m
@@ -204,10 +207,13 @@ def run_duckdb(path: str, ref: dict, out: str | None = None) -> dict[str, int]:
     pairs = ref["pairs"]
     params = {
         "medicare": MEDICARE,
+        "distinct_rx": r"\|(" + "|".join(ref["distinct"]) + r")\|",  # a modifier of them, in |JZ|59|
+        "bypass_rx": r"\|(" + "|".join([*ref["distinct"], "25"]) + r")\|",
         "kept": ref["kept"],
         "drugs": ref["drugs"],
         "single_dose": ref["single_dose"],
         "other_initial": list(OTHER_INITIAL),
+        "drug_line": ref["drug_line"],
         "ptp_codes": sorted({c for p in pairs for c in p[1:3]}),
         "facility": ref["facility"],
         "facility_medicare": ref["facility_medicare"],
@@ -222,7 +228,9 @@ def run_duckdb(path: str, ref: dict, out: str | None = None) -> dict[str, int]:
         "e_ind": [p[3] for p in pairs],
         "e_del": [p[4] for p in pairs],
     }
-    sql = DUCKDB_SQL.format(source=source, t0=_minutes_sql("start_time"), t1=_minutes_sql("stop_time"), jz_from=JZ_FROM)
+    sql = DUCKDB_SQL.format(
+        source=source, t0=_minutes_sql("start_time"), t1=_minutes_sql("stop_time"), jz_from=ref["jz_from"]
+    )
     con = duckdb.connect()
     con.execute("SET threads = 2")
     con.execute("SET preserve_insertion_order = false")
@@ -275,7 +283,7 @@ def run_polars(path: str, ref: dict, out: str | None = None) -> dict[str, int]: 
     r0 = (
         lines.join(with_family, on="claim_id", how="left")
         .filter(c("code").is_in(ref["drugs"]) | c("has_family").fill_null(False))
-        .with_columns(dist=has(list(DISTINCT)))
+        .with_columns(dist=has(ref["distinct"]))
     )
     # an institutional date with add-ons and no 96369 joins the day before when that day has one
     cd = (
@@ -376,7 +384,7 @@ def run_polars(path: str, ref: dict, out: str | None = None) -> dict[str, int]: 
     per_code = (
         listed.join(dates, on=["claim_id", "dos"], how="semi")
         .group_by("claim_id", "dos", "code")
-        .agg(inst=c("inst").any(), byp=has([*DISTINCT, "25"]).any(), line_number=firsts("line_number")[0])
+        .agg(inst=c("inst").any(), byp=has([*ref["distinct"], "25"]).any(), line_number=firsts("line_number")[0])
     )
     edits = pl.LazyFrame(
         {
@@ -448,7 +456,7 @@ def run_polars(path: str, ref: dict, out: str | None = None) -> dict[str, int]: 
         "S-HOME": (fx, code.is_in(["96369", "96370"]) & (c("pos") == "12")),
         "S-INITIAL": (fx.join(other, on=["claim_id", "enc"]), (code == "96369") & ~c("dist") & ~c("odist")),
         "A-DUP": (dup, c("k") > 0),
-        "M-DRUG": (fx, has(["JW", "JZ", "JB"])),
+        "M-DRUG": (fx, has(ref["drug_line"])),
         "M-25": (fx, has(["25"])),
         "M-PO-PN": (fx, has(["PO"]) & has(["PN"])),
         "M-VALID": (bad_mods, pl.lit(True)),
@@ -457,7 +465,7 @@ def run_polars(path: str, ref: dict, out: str | None = None) -> dict[str, int]: 
             drugs,
             code.is_in(ref["single_dose"])
             & c("medicare")
-            & (c("dos") >= pl.lit(JZ_FROM).str.to_date())
+            & (c("dos") >= pl.lit(ref["jz_from"]).str.to_date())
             & (c("jw") == c("jz")),
         ),
     }

@@ -16,14 +16,14 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from infusion.audit import audit
+from infusion.audit import audit, read
 from infusion.audit.checks import CHECKS
 
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 sys.path.insert(0, str(BENCHMARKS))
 
 from bench_audit_commands import rules_file  # noqa: E402
-from competitors import reference, run_duckdb  # noqa: E402
+from competitors import FAMILY, OTHER_INITIAL, reference, run_duckdb  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -53,3 +53,8 @@ def test_duckdb_competitor_flags_the_lines_the_audit_flags(rules_csv, audit_flag
         theirs = Counter((r["claim_id"], r["line_number"], r["rule"]) for r in csv.DictReader(fh))
     assert theirs == audit_flagged
     assert counts == dict(sorted(Counter(rule for _, _, rule in audit_flagged.elements()).items()))
+
+
+def test_competitors_read_the_codes_the_audit_reads():
+    assert (FAMILY, OTHER_INITIAL) == (read.FAMILY, read.OTHER_INITIAL)
+    assert reference()["kept"] == list(read.KEPT)
