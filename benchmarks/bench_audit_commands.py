@@ -111,8 +111,6 @@ X009,3,2026-03-04,96371,2,,19,professional,UnitedHealthcare,13:00,17:00
 def rules_file(d: Path) -> Path:
     """The illustrative sample claims (``data/samples/claims``: its claims with a planted reject left
     out, the two modifier columns as one) and ``MORE_CLAIMS``: every rule of the audit fires."""
-    import csv
-
     path = d / "rules_check.csv"
     cols = ["claim_id", "line_number", "date_of_service", "hcpcs", "units", "modifiers", "pos", "claim_type"]
     cols += ["payer", "start_time", "stop_time"]
