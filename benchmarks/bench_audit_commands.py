@@ -10,6 +10,11 @@ round to round, ``--repeat`` rounds (default 5); the table gives the median wall
 min-max, the ratio of the medians to DuckDB's and polars', and each command's peak resident
 memory (GNU time's ``%M``: the command's own peak).
 
+Before the files, what each command costs before it reads a line (``floors``): the interpreter,
+``import duckdb``, ``import polars``, numpy and pyarrow with one conversion of a numpy array (which
+makes pyarrow load pandas when it is installed: the table says whether it did), and the three
+commands on the rules file (370 lines), interleaved in the same way.
+
 The same answers first: the lines each flags (claim, line number, rule) are compared, as a
 multiset, with the audit's findings, on a file where every rule fires (``rules_file``: the
 illustrative sample claims and a few claims more) and on each benchmark file before it is timed.
@@ -187,6 +192,55 @@ def bench(path: Path, repeat: int, out: Path) -> dict:
     }
 
 
+# what each command costs before it reads a line: the interpreter, each tool's imports, and pyarrow's
+# first conversion of a numpy array (which loads pandas when it is installed: its pandas shim)
+FLOORS = {
+    "python -c pass": ["-c", "pass"],
+    "import duckdb": ["-c", "import duckdb"],
+    "import polars": ["-c", "import polars"],
+    "import numpy, pyarrow; one conversion": [
+        "-c",
+        "import sys, numpy, pyarrow; pyarrow.array(numpy.arange(3)); print('pandas' in sys.modules)",
+    ],
+}
+
+
+def floors(repeat: int, rules: Path, out: Path) -> list[dict]:
+    """Each of ``FLOORS`` and each tool on the rules file (370 lines: its start-up and little
+    more), interleaved, order rotated, ``repeat`` rounds: wall seconds and peak memory."""
+    cmds = {name: [sys.executable, *args] for name, args in FLOORS.items()}
+    cmds |= {f"{t} on the rules file (370 lines)": command(t, rules, out) for t in ("audit", "duckdb", "polars")}
+    names = list(cmds)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    peaks: dict[str, float] = dict.fromkeys(names, 0.0)
+    said: dict[str, str] = {}
+    for i in range(repeat):
+        for name in names[i % len(names) :] + names[: i % len(names)]:
+            s, mb, stdout = run_waited(cmds[name])
+            times[name].append(s)
+            peaks[name] = max(peaks[name], mb)
+            said[name] = stdout.strip()
+    loads = said["import numpy, pyarrow; one conversion"] == "True"
+    return [
+        {
+            "command": name + (f" (pandas loaded: {'yes' if loads else 'no'})" if "conversion" in name else ""),
+            "times": times[name],
+            "peak_mb": peaks[name],
+        }
+        for name in names
+    ]
+
+
+def floor_table(rows: list[dict]) -> str:
+    lines = ["| command | s | peak MB |", "|---|---|---|"]
+    for r in rows:
+        ts = r["times"]
+        lines.append(
+            f"| {r['command']} | {statistics.median(ts):.2f} ({min(ts):.2f}-{max(ts):.2f}) | {r['peak_mb']:,.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def table(results: list[dict]) -> str:
     def cell(ts: list[float]) -> str:
         return f"{statistics.median(ts):.2f} ({min(ts):.2f}-{max(ts):.2f})"
@@ -226,15 +280,17 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.check_only:
         return 0
+    start = floors(args.repeat, args.dir / "rules_check.csv", out)
+    print(floor_table(start), flush=True)
     results = []
     for lines in args.lines:
         for fraction in args.fractions:
             for path in make_files(args.dir, lines, fraction, args.formats):
                 results.append(bench(path, args.repeat, out))
                 print(table(results[-1:]), flush=True)
-    print("\n" + table(results))
+    print("\n" + floor_table(start) + "\n\n" + table(results))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        args.json.write_text(json.dumps({"floors": start, "files": results}, indent=1))
     return 0
 
 
