@@ -13,7 +13,7 @@ memory (GNU time's ``%M``: the command's own peak).
 Before the files, what each command costs before it reads a line (``floors``): the interpreter,
 ``import duckdb``, ``import polars``, numpy and pyarrow with one conversion of a numpy array (which
 makes pyarrow load pandas when it is installed: the table says whether it did), and the three
-commands on the rules file (370 lines), interleaved in the same way.
+commands on the rules file, interleaved in the same way.
 
 The same answers first: the lines each flags (claim, line number, rule) are compared, as a
 multiset, with the audit's findings, on a file where every rule fires (``rules_file``: the
@@ -194,57 +194,48 @@ def bench(path: Path, repeat: int, out: Path) -> dict:
 
 # what each command costs before it reads a line: the interpreter, each tool's imports, and pyarrow's
 # first conversion of a numpy array (which loads pandas when it is installed: its pandas shim)
+CONVERSION = "import numpy, pyarrow; one conversion"
 FLOORS = {
     "python -c pass": ["-c", "pass"],
     "import duckdb": ["-c", "import duckdb"],
     "import polars": ["-c", "import polars"],
-    "import numpy, pyarrow; one conversion": [
-        "-c",
-        "import sys, numpy, pyarrow; pyarrow.array(numpy.arange(3)); print('pandas' in sys.modules)",
-    ],
+    CONVERSION: ["-c", "import sys, numpy, pyarrow; pyarrow.array(numpy.arange(3)); print('pandas' in sys.modules)"],
 }
 
 
 def floors(repeat: int, rules: Path, out: Path) -> list[dict]:
-    """Each of ``FLOORS`` and each tool on the rules file (370 lines: its start-up and little
-    more), interleaved, order rotated, ``repeat`` rounds: wall seconds and peak memory."""
+    """Each of ``FLOORS`` and each tool on the rules file (its start-up and little more),
+    interleaved, order rotated, ``repeat`` rounds: wall seconds and peak memory."""
+    with rules.open() as fh:
+        n = sum(1 for _ in fh) - 1
     cmds = {name: [sys.executable, *args] for name, args in FLOORS.items()}
-    cmds |= {f"{t} on the rules file (370 lines)": command(t, rules, out) for t in ("audit", "duckdb", "polars")}
+    cmds |= {f"{t} on the rules file ({n} lines)": command(t, rules, out) for t in ("audit", "duckdb", "polars")}
     names = list(cmds)
     times: dict[str, list[float]] = {n: [] for n in names}
     peaks: dict[str, float] = dict.fromkeys(names, 0.0)
-    said: dict[str, str] = {}
     for i in range(repeat):
         for name in names[i % len(names) :] + names[: i % len(names)]:
             s, mb, stdout = run_waited(cmds[name])
             times[name].append(s)
             peaks[name] = max(peaks[name], mb)
-            said[name] = stdout.strip()
-    loads = said["import numpy, pyarrow; one conversion"] == "True"
-    return [
-        {
-            "command": name + (f" (pandas loaded: {'yes' if loads else 'no'})" if "conversion" in name else ""),
-            "times": times[name],
-            "peak_mb": peaks[name],
-        }
-        for name in names
-    ]
+            if name == CONVERSION:
+                loads = stdout.strip() == "True"
+    shown = {CONVERSION: f"{CONVERSION} (pandas loaded: {'yes' if loads else 'no'})"}
+    return [{"command": shown.get(name, name), "times": times[name], "peak_mb": peaks[name]} for name in names]
+
+
+def cell(ts: list[float]) -> str:
+    """Median seconds and the range."""
+    return f"{statistics.median(ts):.2f} ({min(ts):.2f}-{max(ts):.2f})"
 
 
 def floor_table(rows: list[dict]) -> str:
     lines = ["| command | s | peak MB |", "|---|---|---|"]
-    for r in rows:
-        ts = r["times"]
-        lines.append(
-            f"| {r['command']} | {statistics.median(ts):.2f} ({min(ts):.2f}-{max(ts):.2f}) | {r['peak_mb']:,.0f} |"
-        )
+    lines += [f"| {r['command']} | {cell(r['times'])} | {r['peak_mb']:,.0f} |" for r in rows]
     return "\n".join(lines)
 
 
 def table(results: list[dict]) -> str:
-    def cell(ts: list[float]) -> str:
-        return f"{statistics.median(ts):.2f} ({min(ts):.2f}-{max(ts):.2f})"
-
     rows = [
         "| file | audit s | DuckDB s | polars s | audit / DuckDB | audit / polars "
         "| peak MB audit / DuckDB / polars | same lines flagged |",
@@ -274,13 +265,14 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     out = args.dir / "out"
     out.mkdir(parents=True, exist_ok=True)
-    same, counts = agree(rules_file(args.dir), out)
+    rules = rules_file(args.dir)
+    same, counts = agree(rules, out)
     print(f"rules file: {sum(counts.values())} findings of {len(counts)} rules, same lines flagged: {same}", flush=True)
     if not same:
         return 1
     if args.check_only:
         return 0
-    start = floors(args.repeat, args.dir / "rules_check.csv", out)
+    start = floors(args.repeat, rules, out)
     print(floor_table(start), flush=True)
     results = []
     for lines in args.lines:
