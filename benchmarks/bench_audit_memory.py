@@ -21,35 +21,28 @@ from __future__ import annotations
 
 import argparse
 import filecmp
-import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 
 def run(path: Path, setting: int | str, out: Path) -> tuple[float, int]:
     """One command (an audit at a setting, or a competitor by name): its wall time and peak RSS (MB)."""
+    from bench_audit_commands import command, run_waited
+
     out.mkdir(parents=True, exist_ok=True)
-    cmd = ["/usr/bin/time", "-f", "%M", sys.executable]
     if isinstance(setting, int):
-        cmd += ["-m", "infusion", "audit", str(path), "--out", str(out / "findings.csv"), "--memory-mb", str(setting)]
+        argv = [*command("audit", path, out), "--memory-mb", str(setting)]
     else:
-        cmd += [str(HERE / "competitors.py"), setting, str(path), "--out", str(out / "flagged.csv")]
-    t = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - t
-    if proc.returncode != 0:
-        raise SystemExit(f"{setting} failed ({proc.returncode}): {proc.stderr[-2000:]}")
-    return wall, int(proc.stderr.strip().splitlines()[-1]) // 1024
+        argv = command(setting, path, out)
+    wall, mb, _ = run_waited(argv)
+    return wall, int(mb)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench_audit_commands import make_files
+    from bench_audit_commands import cell, make_files
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, nargs="+", default=[10_000_000, 20_000_000, 40_000_000])
@@ -78,8 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             got = a.dir / "out" / f"{path.stem}-{s}"
             names = sorted(p.name for p in ref.iterdir())
             same = all(filecmp.cmp(ref / m, got / m, shallow=False) for m in names) if isinstance(s, int) else None
-            t = times[s]
-            seconds = f"{statistics.median(t):.2f} ({min(t):.2f}-{max(t):.2f})"
+            seconds = cell(times[s])
             file = f"{n // 1_000_000}M ({path.suffix[1:]})"
             shown = {True: "yes", False: "NO", None: "(every rule; lines compared by bench_audit_commands)"}[same]
             what = f"audit --memory-mb {s}" if isinstance(s, int) else s
