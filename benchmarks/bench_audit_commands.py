@@ -12,8 +12,9 @@ memory (GNU time's ``%M``: the command's own peak).
 
 Before the files, what each command costs before it reads a line (``floors``): the interpreter,
 ``import duckdb``, ``import polars``, numpy and pyarrow with one conversion of a numpy array (which
-makes pyarrow load pandas when it is installed: the table says whether it did), and the three
-commands on the rules file, interleaved in the same way.
+makes pyarrow load pandas when it is installed: the table says whether it did), the same with
+pandas made unimportable (pandas' share of that floor), and the three commands on the rules file,
+interleaved in the same way (``--floors-only``: these and no other file).
 
 The same answers first: the lines each flags (claim, line number, rule) are compared, as a
 multiset, with the audit's findings, on a file where every rule fires (``rules_file``: the
@@ -24,7 +25,7 @@ Files (``--dir``, made once and reused): claims extracts shaped like ``bench_aud
 not read), of ``--lines`` (default 1M and 10M) lines with 10% and 80% of the lines 96369-96372,
 as CSV and as Parquet (written from the CSV by pyarrow: typed columns, row groups of 1M lines).
 Usage: python benchmarks/bench_audit_commands.py [--lines 1000000 10000000] [--fractions 0.1 0.8]
-       [--repeat 5] [--dir /tmp/bench_audit_commands] [--formats csv parquet]
+       [--repeat 5] [--dir /tmp/bench_audit_commands] [--formats csv parquet] [--floors-only]
 """
 
 from __future__ import annotations
@@ -193,13 +194,26 @@ def bench(path: Path, repeat: int, out: Path) -> dict:
 
 
 # what each command costs before it reads a line: the interpreter, each tool's imports, and pyarrow's
-# first conversion of a numpy array (which loads pandas when it is installed: its pandas shim)
-CONVERSION = "import numpy, pyarrow; one conversion"
+# first conversion of a numpy array (which loads pandas when it is installed: its pandas shim), with
+# pandas importable and with an import hook refusing it (what any pyarrow process starts at, pandas
+# or not: the difference is pandas' share)
+CONVERT = "import sys, numpy, pyarrow; pyarrow.array(numpy.arange(3)); print('pandas' in sys.modules)"
+REFUSE_PANDAS = """import sys
+class NoPandas:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition('.')[0] == 'pandas':
+            raise ImportError(name)
+sys.meta_path.insert(0, NoPandas())
+"""
+CONVERSIONS = {
+    "import numpy, pyarrow; one conversion": CONVERT,
+    "the same, pandas not importable": REFUSE_PANDAS + CONVERT,
+}
 FLOORS = {
     "python -c pass": ["-c", "pass"],
     "import duckdb": ["-c", "import duckdb"],
     "import polars": ["-c", "import polars"],
-    CONVERSION: ["-c", "import sys, numpy, pyarrow; pyarrow.array(numpy.arange(3)); print('pandas' in sys.modules)"],
+    **{name: ["-c", code] for name, code in CONVERSIONS.items()},
 }
 
 
@@ -213,14 +227,15 @@ def floors(repeat: int, rules: Path, out: Path) -> list[dict]:
     names = list(cmds)
     times: dict[str, list[float]] = {n: [] for n in names}
     peaks: dict[str, float] = dict.fromkeys(names, 0.0)
+    loads: dict[str, str] = {}
     for i in range(repeat):
         for name in names[i % len(names) :] + names[: i % len(names)]:
             s, mb, stdout = run_waited(cmds[name])
             times[name].append(s)
             peaks[name] = max(peaks[name], mb)
-            if name == CONVERSION:
-                loads = stdout.strip() == "True"
-    shown = {CONVERSION: f"{CONVERSION} (pandas loaded: {'yes' if loads else 'no'})"}
+            if name in CONVERSIONS:
+                loads[name] = "yes" if stdout.strip() == "True" else "no"
+    shown = {name: f"{name} (pandas loaded: {loaded})" for name, loaded in loads.items()}
     return [{"command": shown.get(name, name), "times": times[name], "peak_mb": peaks[name]} for name in names]
 
 
@@ -262,6 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--dir", type=Path, default=Path("/tmp/bench_audit_commands"))
     ap.add_argument("--json", type=Path, help="write the raw results here too")
     ap.add_argument("--check-only", action="store_true", help="compare the flagged lines on the rules file, no timing")
+    ap.add_argument("--floors-only", action="store_true", help="time the floors and the rules file, no other file")
     args = ap.parse_args(argv)
     out = args.dir / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -274,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     start = floors(args.repeat, rules, out)
     print(floor_table(start), flush=True)
+    if args.floors_only:
+        return 0
     results = []
     for lines in args.lines:
         for fraction in args.fractions:
