@@ -27,11 +27,11 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from bench_audit_commands import cell, command, make_files, run_waited  # noqa: E402
+
 
 def run(path: Path, setting: int | str, out: Path) -> tuple[float, int]:
     """One command (an audit at a setting, or a competitor by name): its wall time and peak RSS (MB)."""
-    from bench_audit_commands import command, run_waited
-
     out.mkdir(parents=True, exist_ok=True)
     if isinstance(setting, int):
         argv = [*command("audit", path, out), "--memory-mb", str(setting)]
@@ -42,8 +42,6 @@ def run(path: Path, setting: int | str, out: Path) -> tuple[float, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench_audit_commands import cell, make_files
-
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lines", type=int, nargs="+", default=[10_000_000, 20_000_000, 40_000_000])
     ap.add_argument("--settings", type=int, nargs="+", default=[256, 1024, 16384])
