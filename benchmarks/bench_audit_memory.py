@@ -6,8 +6,8 @@ Whole processes, as a user types them: ``python -m infusion audit FILE --out fin
 ``bench_audit_commands`` (``competitors.py duckdb|polars FILE --out flagged.csv``: every rule of
 the audit as one DuckDB or polars query), the order rotated from round to round, ``--repeat``
 rounds (default 5); the table gives the median wall time with its min-max and the largest peak
-resident memory (GNU time's ``%M``) of the rounds. The output files of every setting are compared with those of the
-largest (no lines written out): they must be identical.
+resident memory (GNU time's ``%M``) of the rounds. The output files of every setting are compared
+with those of the largest (no lines written out): they must be identical.
 
 Files (``--dir``, made once): ``bench_audit_commands.make_files``'s claims extracts of ``--lines``
 lines, 80% of them 96369-96372 (the shape where memory grew with the file), as Parquet or CSV.
