@@ -39,10 +39,12 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import TypeVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+K = TypeVar("K")  # a command's name in rounds()
 
 
 def make_files(d: Path, lines: int, fraction: float, formats: list[str]) -> list[Path]:
@@ -173,23 +175,31 @@ def run_waited(argv: list[str]) -> tuple[float, float, str]:
     return seconds, kb / 1024, proc.stdout.decode()
 
 
+def rounds(cmds: dict[K, list[str]], repeat: int, label: str) -> dict[K, list[tuple[float, float, str]]]:
+    """Every command once per round, the order rotated from round to round, ``repeat`` rounds:
+    each command's runs (wall seconds, peak MB, stdout: ``run_waited``'s), in round order."""
+    names = list(cmds)
+    runs: dict[K, list[tuple[float, float, str]]] = {name: [] for name in names}
+    for i in range(repeat):
+        k = i % len(names)
+        for name in names[k:] + names[:k]:
+            s, mb, stdout = run_waited(cmds[name])
+            runs[name].append((s, mb, stdout))
+            print(f"  {label} round {i + 1} {name}: {s:.2f} s, {mb:.0f} MB", file=sys.stderr, flush=True)
+    return runs
+
+
 def bench(path: Path, repeat: int, out: Path) -> dict:
     tools = ["audit", "duckdb", "polars"]
     same, counts = agree(path, out)  # the same answers first
-    times: dict[str, list[float]] = {t: [] for t in tools}
-    peaks: dict[str, list[float]] = {t: [] for t in tools}
-    for i in range(repeat):
-        for tool in tools[i % 3 :] + tools[: i % 3]:  # rotated order
-            s, mb, _ = run_waited(command(tool, path, out))
-            times[tool].append(s)
-            peaks[tool].append(mb)
-            print(f"  {path.name} round {i + 1} {tool}: {s:.2f} s, {mb:.0f} MB", file=sys.stderr, flush=True)
+    runs = rounds({t: command(t, path, out) for t in tools}, repeat, path.name)
     return {
         "file": path.name,
         "bytes": path.stat().st_size,
         "agree": same,
         "counts": counts,
-        **{f"{t}_{k}": v for t in tools for k, v in (("times", times[t]), ("peak_mb", max(peaks[t])))},
+        **{f"{t}_times": [s for s, _, _ in runs[t]] for t in tools},
+        **{f"{t}_peak_mb": max(mb for _, mb, _ in runs[t]) for t in tools},
     }
 
 
@@ -224,19 +234,13 @@ def floors(repeat: int, rules: Path, out: Path) -> list[dict]:
         n = sum(1 for _ in fh) - 1
     cmds = {name: [sys.executable, *args] for name, args in FLOORS.items()}
     cmds |= {f"{t} on the rules file ({n} lines)": command(t, rules, out) for t in ("audit", "duckdb", "polars")}
-    names = list(cmds)
-    times: dict[str, list[float]] = {n: [] for n in names}
-    peaks: dict[str, float] = dict.fromkeys(names, 0.0)
-    loads: dict[str, str] = {}
-    for i in range(repeat):
-        for name in names[i % len(names) :] + names[: i % len(names)]:
-            s, mb, stdout = run_waited(cmds[name])
-            times[name].append(s)
-            peaks[name] = max(peaks[name], mb)
-            if name in CONVERSIONS:
-                loads[name] = "yes" if stdout.strip() == "True" else "no"
+    runs = rounds(cmds, repeat, "floor")
+    loads = {name: "yes" if runs[name][-1][2].strip() == "True" else "no" for name in CONVERSIONS}
     shown = {name: f"{name} (pandas loaded: {loaded})" for name, loaded in loads.items()}
-    return [{"command": shown.get(name, name), "times": times[name], "peak_mb": peaks[name]} for name in names]
+    return [
+        {"command": shown.get(name, name), "times": [s for s, _, _ in r], "peak_mb": max(mb for _, mb, _ in r)}
+        for name, r in runs.items()
+    ]
 
 
 def cell(ts: list[float]) -> str:

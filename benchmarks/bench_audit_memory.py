@@ -27,18 +27,15 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_audit_commands import cell, command, make_files, run_waited  # noqa: E402
+from bench_audit_commands import cell, command, make_files, rounds  # noqa: E402
 
 
-def run(path: Path, setting: int | str, out: Path) -> tuple[float, int]:
-    """One command (an audit at a setting, or a competitor by name): its wall time and peak RSS (MB)."""
+def argv_for(path: Path, setting: int | str, out: Path) -> list[str]:
+    """One command (an audit at a setting, or a competitor by name), writing into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     if isinstance(setting, int):
-        argv = [*command("audit", path, out), "--memory-mb", str(setting)]
-    else:
-        argv = command(setting, path, out)
-    wall, mb, _ = run_waited(argv)
-    return wall, int(mb)
+        return [*command("audit", path, out), "--memory-mb", str(setting)]
+    return command(setting, path, out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,25 +52,17 @@ def main(argv: list[str] | None = None) -> int:
         csv = make_files(a.dir, n, 0.8, ["csv", "parquet"] if a.format == "parquet" else ["csv"])[0]
         path = csv.with_suffix(".parquet") if a.format == "parquet" else csv
         commands: list[int | str] = [*a.settings, *a.competitors]
-        times: dict[int | str, list[float]] = {s: [] for s in commands}
-        peaks: dict[int | str, list[int]] = {s: [] for s in commands}
-        for r in range(a.repeat):
-            k = r % len(commands)
-            for s in commands[k:] + commands[:k]:
-                wall, peak = run(path, s, a.dir / "out" / f"{path.stem}-{s}")
-                times[s].append(wall)
-                peaks[s].append(peak)
-                print(f"{path.name} {s}: {wall:.2f} s, {peak} MB", file=sys.stderr, flush=True)
-        ref = a.dir / "out" / f"{path.stem}-{max(a.settings)}"
+        outs = {s: a.dir / "out" / f"{path.stem}-{s}" for s in commands}
+        runs = rounds({s: argv_for(path, s, outs[s]) for s in commands}, a.repeat, path.name)
+        ref = outs[max(a.settings)]
         for s in commands:
-            got = a.dir / "out" / f"{path.stem}-{s}"
             names = sorted(p.name for p in ref.iterdir())
-            same = all(filecmp.cmp(ref / m, got / m, shallow=False) for m in names) if isinstance(s, int) else None
-            seconds = cell(times[s])
+            same = all(filecmp.cmp(ref / m, outs[s] / m, shallow=False) for m in names) if isinstance(s, int) else None
+            seconds = cell([wall for wall, _, _ in runs[s]])
             file = f"{n // 1_000_000}M ({path.suffix[1:]})"
             shown = {True: "yes", False: "NO", None: "(every rule; lines compared by bench_audit_commands)"}[same]
             what = f"audit --memory-mb {s}" if isinstance(s, int) else s
-            rows.append(f"| {file} | {what} | {seconds} | {max(peaks[s]):,} | {shown} |")
+            rows.append(f"| {file} | {what} | {seconds} | {max(int(mb) for _, mb, _ in runs[s]):,} | {shown} |")
     print("| file (80% infusion) | command | seconds, median (min-max) | peak MB | same outputs |")
     print("|---|---|---|---|---|")
     print("\n".join(rows))
