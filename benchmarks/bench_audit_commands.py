@@ -38,6 +38,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
@@ -175,16 +176,29 @@ def run_waited(argv: list[str]) -> tuple[float, float, str]:
     return seconds, kb / 1024, proc.stdout.decode()
 
 
-def rounds(cmds: dict[K, list[str]], repeat: int, label: str) -> dict[K, list[tuple[float, float, str]]]:
-    """Every command once per round, the order rotated from round to round, ``repeat`` rounds:
-    each command's runs (wall seconds, peak MB, stdout: ``run_waited``'s), in round order."""
+@dataclass
+class Runs:
+    """One command's runs in ``rounds``: wall seconds in round order, its largest peak RSS (MB) and
+    the stdout of its last run."""
+
+    times: list[float] = field(default_factory=list)
+    peak_mb: float = 0.0
+    stdout: str = ""
+
+
+def rounds(cmds: dict[K, list[str]], repeat: int, label: str) -> dict[K, Runs]:
+    """Every command once per round (``run_waited``), the order rotated from round to round,
+    ``repeat`` rounds."""
     names = list(cmds)
-    runs: dict[K, list[tuple[float, float, str]]] = {name: [] for name in names}
+    runs = {name: Runs() for name in names}
     for i in range(repeat):
         k = i % len(names)
         for name in names[k:] + names[:k]:
             s, mb, stdout = run_waited(cmds[name])
-            runs[name].append((s, mb, stdout))
+            r = runs[name]
+            r.times.append(s)
+            r.peak_mb = max(r.peak_mb, mb)
+            r.stdout = stdout
             print(f"  {label} round {i + 1} {name}: {s:.2f} s, {mb:.0f} MB", file=sys.stderr, flush=True)
     return runs
 
@@ -198,8 +212,7 @@ def bench(path: Path, repeat: int, out: Path) -> dict:
         "bytes": path.stat().st_size,
         "agree": same,
         "counts": counts,
-        **{f"{t}_times": [s for s, _, _ in runs[t]] for t in tools},
-        **{f"{t}_peak_mb": max(mb for _, mb, _ in runs[t]) for t in tools},
+        **{f"{t}_{k}": v for t in tools for k, v in (("times", runs[t].times), ("peak_mb", runs[t].peak_mb))},
     }
 
 
@@ -235,12 +248,9 @@ def floors(repeat: int, rules: Path, out: Path) -> list[dict]:
     cmds = {name: [sys.executable, *args] for name, args in FLOORS.items()}
     cmds |= {f"{t} on the rules file ({n} lines)": command(t, rules, out) for t in ("audit", "duckdb", "polars")}
     runs = rounds(cmds, repeat, "floor")
-    loads = {name: "yes" if runs[name][-1][2].strip() == "True" else "no" for name in CONVERSIONS}
+    loads = {name: "yes" if runs[name].stdout.strip() == "True" else "no" for name in CONVERSIONS}
     shown = {name: f"{name} (pandas loaded: {loaded})" for name, loaded in loads.items()}
-    return [
-        {"command": shown.get(name, name), "times": [s for s, _, _ in r], "peak_mb": max(mb for _, mb, _ in r)}
-        for name, r in runs.items()
-    ]
+    return [{"command": shown.get(name, name), "times": r.times, "peak_mb": r.peak_mb} for name, r in runs.items()]
 
 
 def cell(ts: list[float]) -> str:

@@ -55,14 +55,14 @@ def main(argv: list[str] | None = None) -> int:
         outs = {s: a.dir / "out" / f"{path.stem}-{s}" for s in commands}
         runs = rounds({s: argv_for(path, s, outs[s]) for s in commands}, a.repeat, path.name)
         ref = outs[max(a.settings)]
+        names = sorted(p.name for p in ref.iterdir())
+        file = f"{n // 1_000_000}M ({path.suffix[1:]})"
         for s in commands:
-            names = sorted(p.name for p in ref.iterdir())
             same = all(filecmp.cmp(ref / m, outs[s] / m, shallow=False) for m in names) if isinstance(s, int) else None
-            seconds = cell([wall for wall, _, _ in runs[s]])
-            file = f"{n // 1_000_000}M ({path.suffix[1:]})"
+            seconds = cell(runs[s].times)
             shown = {True: "yes", False: "NO", None: "(every rule; lines compared by bench_audit_commands)"}[same]
             what = f"audit --memory-mb {s}" if isinstance(s, int) else s
-            rows.append(f"| {file} | {what} | {seconds} | {max(int(mb) for _, mb, _ in runs[s]):,} | {shown} |")
+            rows.append(f"| {file} | {what} | {seconds} | {int(runs[s].peak_mb):,} | {shown} |")
     print("| file (80% infusion) | command | seconds, median (min-max) | peak MB | same outputs |")
     print("|---|---|---|---|---|")
     print("\n".join(rows))
