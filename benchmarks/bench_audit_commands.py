@@ -34,18 +34,15 @@ import argparse
 import csv
 import json
 import statistics
-import subprocess
 import sys
-import time
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
-K = TypeVar("K")  # a command's name in rounds()
+
+from whole_commands import cell, rounds, run_waited  # noqa: E402
 
 
 def make_files(d: Path, lines: int, fraction: float, formats: list[str]) -> list[Path]:
@@ -163,46 +160,6 @@ def agree(path: Path, out: Path) -> tuple[bool, dict[str, int]]:
     return same, dict(sorted(Counter(rule for _, _, rule in ours.elements()).items()))
 
 
-def run_waited(argv: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, the command's peak RSS (MB) and its stdout. The peak is GNU time's (``%M``):
-    the command is started from that small process, so its figure is the command's own (a child
-    forked from this runner would carry the runner's peak, which made the Parquet files)."""
-    t0 = time.perf_counter()
-    proc = subprocess.run(["/usr/bin/time", "-f", "MAXRSS_KB %M", *argv], capture_output=True, cwd=ROOT)
-    seconds = time.perf_counter() - t0
-    if proc.returncode:
-        raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}: {proc.stderr.decode()[-500:]}")
-    kb = next(int(ln.split()[1]) for ln in reversed(proc.stderr.decode().splitlines()) if ln.startswith("MAXRSS_KB"))
-    return seconds, kb / 1024, proc.stdout.decode()
-
-
-@dataclass
-class Runs:
-    """One command's runs in ``rounds``: wall seconds in round order, its largest peak RSS (MB) and
-    the stdout of its last run."""
-
-    times: list[float] = field(default_factory=list)
-    peak_mb: float = 0.0
-    stdout: str = ""
-
-
-def rounds(cmds: dict[K, list[str]], repeat: int, label: str) -> dict[K, Runs]:
-    """Every command once per round (``run_waited``), the order rotated from round to round,
-    ``repeat`` rounds."""
-    names = list(cmds)
-    runs = {name: Runs() for name in names}
-    for i in range(repeat):
-        k = i % len(names)
-        for name in names[k:] + names[:k]:
-            s, mb, stdout = run_waited(cmds[name])
-            r = runs[name]
-            r.times.append(s)
-            r.peak_mb = max(r.peak_mb, mb)
-            r.stdout = stdout
-            print(f"  {label} round {i + 1} {name}: {s:.2f} s, {mb:.0f} MB", file=sys.stderr, flush=True)
-    return runs
-
-
 def bench(path: Path, repeat: int, out: Path) -> dict:
     tools = ["audit", "duckdb", "polars"]
     same, counts = agree(path, out)  # the same answers first
@@ -251,11 +208,6 @@ def floors(repeat: int, rules: Path, out: Path) -> list[dict]:
     loads = {name: "yes" if runs[name].stdout.strip() == "True" else "no" for name in CONVERSIONS}
     shown = {name: f"{name} (pandas loaded: {loaded})" for name, loaded in loads.items()}
     return [{"command": shown.get(name, name), "times": r.times, "peak_mb": r.peak_mb} for name, r in runs.items()]
-
-
-def cell(ts: list[float]) -> str:
-    """Median seconds and the range."""
-    return f"{statistics.median(ts):.2f} ({min(ts):.2f}-{max(ts):.2f})"
 
 
 def floor_table(rows: list[dict]) -> str:

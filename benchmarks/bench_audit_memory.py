@@ -27,7 +27,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from bench_audit_commands import cell, command, make_files, rounds  # noqa: E402
+from bench_audit_commands import command, make_files  # noqa: E402
+from whole_commands import cell, rounds  # noqa: E402
 
 
 def argv_for(path: Path, setting: int | str, out: Path) -> list[str]:

@@ -27,12 +27,13 @@ import gzip
 import json
 import random
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from whole_commands import Runs, cell, rounds  # noqa: E402
+
 FAMILY = ("96369", "96370", "96371")
 GROUPS_PER_MB = 550
 CODES = 16_000
@@ -139,47 +140,32 @@ def generate(path: Path, mb: int, seed: int = 7) -> dict:
     }
 
 
-def timed(argv: list[str], shell: bool = False) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) by GNU time, stdout."""
-    cmd = ["/usr/bin/time", "-f", "MAXRSS_KB %M"] + (["sh", "-c", argv[0]] if shell else argv)
-    t0 = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, cwd=ROOT)
-    seconds = time.perf_counter() - t0
-    if proc.returncode:
-        raise SystemExit(f"{argv} failed: {proc.stderr.decode()[-400:]}")
-    kb = next(int(ln.split()[1]) for ln in reversed(proc.stderr.decode().splitlines()) if ln.startswith("MAXRSS_KB"))
-    return seconds, kb / 1024, proc.stdout.decode()
+def _extract(paths: list[Path], out: Path, *options: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "infusion",
+        "rates",
+        "extract",
+        *map(str, paths),
+        "--out",
+        str(out),
+        "--codes",
+        ",".join(FAMILY),
+        *options,
+    ]
 
 
-def _extract(paths: list[Path], out: Path, *options: str) -> tuple[list[str], bool]:
-    return (
-        [
-            sys.executable,
-            "-m",
-            "infusion",
-            "rates",
-            "extract",
-            *map(str, paths),
-            "--out",
-            str(out),
-            "--codes",
-            ",".join(FAMILY),
-            *options,
-        ],
-        False,
-    )
-
-
-def bench(path: Path, repeat: int, out: Path) -> dict:
+def bench(path: Path, repeat: int, out: Path) -> dict[str, Runs]:
     cmds = {
         "extract": _extract([path], out, "--jobs", "1"),
-        "gzip -dc": ([f"gzip -dc '{path}' > /dev/null"], True),
-        "ijson": ([sys.executable, "-c", IJSON, str(path)], False),
+        "gzip -dc": ["sh", "-c", f"gzip -dc '{path}' > /dev/null"],
+        "ijson": [sys.executable, "-c", IJSON, str(path)],
     }
-    return run_rounds(cmds, repeat, path.name)
+    return rounds(cmds, repeat, path.name)
 
 
-def bench_many(path: Path, n: int, repeat: int, out: Path) -> dict:
+def bench_many(path: Path, n: int, repeat: int, out: Path) -> dict[str, Runs]:
     """``n`` files (links to ``path``) read with one process, two, and a local Dask cluster of two
     workers, beside ``gzip -dc`` of each in turn."""
     links = []
@@ -192,23 +178,9 @@ def bench_many(path: Path, n: int, repeat: int, out: Path) -> dict:
         "--jobs 1": _extract(links, out, "--jobs", "1"),
         "--jobs 2": _extract(links, out, "--jobs", "2"),
         "--scheduler local": _extract(links, out, "--jobs", "2", "--scheduler", "local"),
-        "gzip -dc each": ([" && ".join(f"gzip -dc '{x}' > /dev/null" for x in links)], True),
+        "gzip -dc each": ["sh", "-c", " && ".join(f"gzip -dc '{x}' > /dev/null" for x in links)],
     }
-    return run_rounds(cmds, repeat, f"{n} x {path.name}")
-
-
-def run_rounds(cmds: dict[str, tuple[list[str], bool]], repeat: int, label: str) -> dict:
-    """Every command once per round, the order rotated; times and peaks per command."""
-    names = list(cmds)
-    times: dict[str, list[float]] = {n: [] for n in names}
-    peaks: dict[str, list[float]] = {n: [] for n in names}
-    for i in range(repeat):
-        for name in names[i % len(names) :] + names[: i % len(names)]:
-            s, mb, _ = timed(*cmds[name])
-            times[name].append(s)
-            peaks[name].append(mb)
-            print(f"  {label} round {i + 1} {name}: {s:.2f} s, {mb:.0f} MB", file=sys.stderr, flush=True)
-    return {"file": label, "times": times, "peaks": peaks}
+    return rounds(cmds, repeat, f"{n} x {path.name}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -232,25 +204,20 @@ def main(argv: list[str] | None = None) -> int:
             meta_path.write_text(json.dumps(generate(path, mb)))
         meta = json.loads(meta_path.read_text())
         r = bench(path, args.repeat, args.dir / "out.parquet")
-        med = {k: statistics.median(v) for k, v in r["times"].items()}
-
-        def cell(k: str, med: dict = med, t: dict = r["times"]) -> str:
-            return f"{med[k]:.2f} ({min(t[k]):.2f}-{max(t[k]):.2f})"
-
+        med = {k: statistics.median(v.times) for k, v in r.items()}
         rows.append(
             f"| {meta['json_mb']} MB / {meta['gz_mb']} MB, {meta['provider_groups']:,} groups | "
-            f"{cell('extract')} | {cell('gzip -dc')} | {cell('ijson')} | "
+            f"{cell(r['extract'].times)} | {cell(r['gzip -dc'].times)} | {cell(r['ijson'].times)} | "
             f"{med['gzip -dc'] / med['extract']:.2f}x | {med['ijson'] / med['extract']:.2f}x faster | "
-            f"{max(r['peaks']['extract']):.0f} / {max(r['peaks']['gzip -dc']):.0f} / "
-            f"{max(r['peaks']['ijson']):.0f} |"
+            f"{r['extract'].peak_mb:.0f} / {r['gzip -dc'].peak_mb:.0f} / {r['ijson'].peak_mb:.0f} |"
         )
         print("\n".join(rows), flush=True)
     if args.many:
         first = args.dir / f"in-network-{args.sizes.split(',')[0]}MB.json.gz"
         r = bench_many(first, args.many, args.repeat, args.dir / "out.parquet")
         print(f"\n| {args.many} files of {first.name} | seconds, median (min-max) | peak MB |\n|---|---|---|")
-        for k, t in r["times"].items():
-            print(f"| {k} | {statistics.median(t):.2f} ({min(t):.2f}-{max(t):.2f}) | {max(r['peaks'][k]):.0f} |")
+        for k, runs in r.items():
+            print(f"| {k} | {cell(runs.times)} | {runs.peak_mb:.0f} |")
     return 0
 
 
