@@ -141,19 +141,9 @@ def generate(path: Path, mb: int, seed: int = 7) -> dict:
 
 
 def _extract(paths: list[Path], out: Path, *options: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "infusion",
-        "rates",
-        "extract",
-        *map(str, paths),
-        "--out",
-        str(out),
-        "--codes",
-        ",".join(FAMILY),
-        *options,
-    ]
+    """``rates extract`` of ``paths`` into ``out``, the family's codes only."""
+    command = [sys.executable, "-m", "infusion", "rates", "extract", *map(str, paths), "--out", str(out)]
+    return [*command, "--codes", ",".join(FAMILY), *options]
 
 
 def bench(path: Path, repeat: int, out: Path) -> dict[str, Runs]:
